@@ -1,0 +1,116 @@
+import { Command, Option } from 'commander';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PipelineConfig, loadConfigFile } from '@app/config';
+import {
+  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, RunnerClient, SummaryPipeline, engineOptionsFromEnv, exportQuery, planDryRun,
+  runnerEngineConfig, validate,
+} from '@app/engine';
+import { printPlan, printOutcome } from './report';
+
+const DEFAULT_CONFIG = 'config/seed-000.json';
+
+interface GlobalOptions {
+  config: string;
+  warehouse?: string;
+  catalogType?: CatalogType;
+  catalogUri?: string;
+  verbose?: boolean;
+}
+
+const log = (message: string) => process.stderr.write(`[summary-pipeline] ${message}\n`);
+
+/** Opens config + runner, runs `work`, always stops the runner. */
+async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) => Promise<T>): Promise<T> {
+  const config: PipelineConfig = loadConfigFile(resolve(opts.config));
+  const env = engineOptionsFromEnv();
+  const engine = runnerEngineConfig(config, {
+    ...env,
+    warehouse: opts.warehouse ?? env.warehouse,
+    catalogType: opts.catalogType ?? env.catalogType,
+    catalogUri: opts.catalogUri ?? env.catalogUri,
+  });
+  const runner = new RunnerClient(engine, { verbose: opts.verbose, logFile: join(resolve(opts.warehouse ?? env.warehouse), '..', '.runtime', 'logs', 'runner.log') });
+  const started = Date.now();
+  log(`starting Spark (${engine.master}; warehouse ${resolve(opts.warehouse ?? env.warehouse)}; log ${runner.logFile})`);
+  await runner.start();
+  log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    return await work(new SummaryPipeline(config, runner, log));
+  } catch (err) {
+    if (opts.verbose) process.stderr.write(runner.logTail() + '\n');
+    throw err;
+  } finally {
+    await runner.close();
+  }
+}
+
+function program(): Command {
+  const cli = new Command('summary-pipeline')
+    .description('Rolling-history account summaries in Iceberg, kept right by compiled Spark jobs (see README).')
+    .option('--config <file>', `pipeline config (seed-v4 JSON); env SUMMARY_CONFIG`, process.env.SUMMARY_CONFIG ?? DEFAULT_CONFIG)
+    .option('--warehouse <dir>', `local warehouse directory; env SUMMARY_WAREHOUSE (default ${DEFAULT_ENGINE.warehouse})`)
+    .addOption(new Option('--catalog-type <type>', 'Iceberg catalog type; env SUMMARY_CATALOG_TYPE (default hadoop)').choices(['hadoop', 'rest', 'jdbc']))
+    .option('--catalog-uri <uri>', 'REST/JDBC catalog URI; env SUMMARY_CATALOG_URI')
+    .option('-v, --verbose', 'mirror Spark logs to stderr')
+    .showHelpAfterError();
+  const g = () => cli.opts<GlobalOptions>();
+
+  cli.command('init').description('create namespaces and tables from the config (idempotent)')
+    .option('--no-create-source', 'the source table exists already (production)')
+    .action(async (o: { createSource: boolean }) => {
+      await withPipeline(g(), (p) => p.init(o.createSource));
+      log('init: tables ready');
+    });
+
+  cli.command('ingest').argument('<file>', 'JSON lines, keys = source column names').description('append a JSON-lines file to the source table as one commit')
+    .action(async (file: string) => {
+      const r = await withPipeline(g(), (p) => p.ingest(resolve(file)));
+      log(`ingest: appended ${r.rows} row(s) as snapshot ${r.snapshotId}`);
+    });
+
+  cli.command('run').description('process everything pending: classify, then CASE_III, CASE_I, CASE_II')
+    .action(async () => {
+      const outcomes = await withPipeline(g(), (p) => p.runPending());
+      outcomes.forEach((o) => printOutcome(o, log));
+      log(`run: ${outcomes.length} batch(es) committed`);
+    });
+
+  cli.command('export').argument('<table>', EXPORTABLE.join(' | ')).option('--out <file>', 'write here instead of stdout')
+    .description('JSON lines sorted by key, destination column names')
+    .action(async (table: string, o: { out?: string }) => {
+      if (!EXPORTABLE.includes(table as ExportableTable)) throw new Error(`export: unknown table "${table}"; expected one of ${EXPORTABLE.join(', ')}`);
+      const tmp = o.out ? undefined : mkdtempSync(join(tmpdir(), 'summary-export-'));
+      const out = o.out ? resolve(o.out) : join(tmp!, 'export.jsonl');
+      const rows = await withPipeline(g(), (p) => p.runner.exportTo(exportQuery(p.config, table as ExportableTable), out));
+      if (tmp) {
+        await new Promise<void>((done) => createWriteStream('/dev/stdout').end(readFileSync(out), done));
+        rmSync(tmp, { recursive: true, force: true });
+      }
+      log(`export: ${rows} row(s) of ${table}${o.out ? ` to ${out}` : ''}`);
+    });
+
+  cli.command('validate').description('no duplicate (key, month), arrays of configured length, latest consistent with summary')
+    .action(async () => {
+      const violations = await withPipeline(g(), (p) => validate(p));
+      for (const v of violations) log(`validate: ${v.count === 0 ? 'ok  ' : 'FAIL'} ${v.check}${v.count ? `: ${v.count} (e.g. ${JSON.stringify(v.sample)})` : ''}`);
+      if (violations.some((v) => v.count > 0)) process.exitCode = 1;
+    });
+
+  cli.command('plan').description('classification counts and the compiled SQL of every job, writing nothing')
+    .requiredOption('--dry-run', 'required: plan never writes')
+    .option('--json', 'print the compiled jobs as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const plan = await withPipeline(g(), (p) => planDryRun(p));
+      printPlan(plan, Boolean(o.json));
+    });
+  return cli;
+}
+
+program()
+  .parseAsync(process.argv)
+  .catch((err: Error) => {
+    process.stderr.write(`summary-pipeline: ${err.message}\n`);
+    process.exitCode = 1;
+  });

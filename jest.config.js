@@ -1,0 +1,14 @@
+// Two tiers (STYLE.md §9): *.spec.ts are pure unit tests, *.int-spec.ts run against real Spark + Iceberg
+// (and later Kafka, the registry and the catalog) and run in band: one Spark runner per test file.
+const moduleNameMapper = {
+  '^@app/(common|config|compiler|engine|testing)$': '<rootDir>/libs/$1/src',
+};
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
+const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'], testTimeout: 600000, slowTestThreshold: 60 },
+  ],
+};

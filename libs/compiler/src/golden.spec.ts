@@ -1,0 +1,109 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PipelineConfig, parseConfig } from '@app/config';
+import { CompiledJob, compileBackfill, compileClassify, compileForward, compileInit, compileNewAccounts } from './index';
+import seed000 from '../../../config/seed-000.json';
+
+// Golden SQL (STYLE.md §7): the base config's jobs are pinned in __golden__/*.sql (reviewed text; set
+// UPDATE_GOLDEN=1 to rewrite after an intended change). Each variant test changes ONE config setting and
+// states exactly which text must change, so an unintended change anywhere else fails.
+
+const GOLDEN = join(__dirname, '__golden__');
+const normalise = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+const render = (job: CompiledJob) => job.steps.map((s) => (s.kind === 'incremental_view' ? `-- incremental_view ${s.view} ${s.table} (${s.startSnapshotId}, ${s.endSnapshotId}]` : `${s.sql};`)).join('\n\n');
+
+type Raw = Record<string, unknown>;
+const base = (): Raw => JSON.parse(JSON.stringify(seed000));
+const config = (raw: Raw): PipelineConfig => parseConfig(raw, 'test');
+const plan = { batchId: 'b-000007', sourceStartSnapshotId: '11', sourceEndSnapshotId: '22' };
+const range = { minMonth: '2024-03', maxMonth: '2024-05', rows: 3 };
+
+const jobs: Record<string, (c: PipelineConfig) => CompiledJob> = {
+  init: (c) => compileInit(c, { createSource: true }),
+  classify: (c) => compileClassify(c, plan),
+  case_iii: (c) => compileBackfill(c, 'b-000007', range),
+  case_i: (c) => compileNewAccounts(c, 'b-000007'),
+  case_ii: (c) => compileForward(c, 'b-000007'),
+};
+
+describe('golden SQL of the seed 000 config', () => {
+  for (const [name, build] of Object.entries(jobs)) {
+    it(`${name} matches __golden__/${name}.sql`, () => {
+      const sql = render(build(config(base())));
+      const file = join(GOLDEN, `${name}.sql`);
+      if (process.env.UPDATE_GOLDEN || !existsSync(file)) writeFileSync(file, sql + '\n');
+      expect(normalise(sql)).toBe(normalise(readFileSync(file, 'utf8')));
+    });
+  }
+});
+
+/** Compiles every job for the base and a variant; returns [base, variant] SQL per job. */
+function pair(change: (raw: Raw) => void): Record<string, [string, string]> {
+  const variant = base();
+  change(variant);
+  return Object.fromEntries(Object.entries(jobs).map(([n, build]) => [n, [normalise(render(build(config(base())))), normalise(render(build(config(variant))))]]));
+}
+
+describe('one setting changed', () => {
+  it('renaming the destination of the key column renames it everywhere and nothing else', () => {
+    for (const [name, [a, b]] of Object.entries(pair((r) => {
+      (r.columns as Raw).cons_acct_key = 'acct_key';
+      r.primary_column = 'acct_key';
+    }))) {
+      // The source side keeps its name: `cons_acct_key` AS `acct_key` in the rename layer.
+      const expected = a.replace(/`cons_acct_key`/g, '`acct_key`').replace(/`acct_key` AS `acct_key`/g, '`cons_acct_key` AS `acct_key`').replace(/`acct_key` BIGINT/g, '`cons_acct_key` BIGINT');
+      expect([name, b]).toEqual([name, expected]);
+    }
+  });
+
+  it('history_length and num_cols 36 → 12 change only the array bounds and the backfill window', () => {
+    const r = pair((raw) => {
+      raw.history_length = 12;
+      for (const c of raw.rolling_columns as Raw[]) c.num_cols = 12;
+    });
+    for (const name of ['init', 'case_i', 'case_ii', 'classify']) {
+      expect([name, r[name][1]]).toEqual([name, r[name][0].replace(/sequence\(0, 35\)/g, 'sequence(0, 11)')]);
+    }
+    const [a, b] = r.case_iii;
+    // window [min − (H−1), max + (H−1)]: 2024-03 − 35 = 2021-04, 2024-05 + 35 = 2027-04; with 12: 2023-04, 2025-04.
+    expect(a).toContain("BETWEEN '2021-04' AND '2027-04'");
+    expect(b).toBe(
+      a.replace(/sequence\(0, 35\)/g, 'sequence(0, 11)')
+        .replace(/'2021-04'/g, "'2023-04'")
+        .replace(/'2027-04'/g, "'2025-04'")
+        .replace(/k\.lo - 35 AND k\.hi \+ 35/g, 'k.lo - 11 AND k.hi + 11')
+        .replace(/e\.`__month_int` - 36\)/g, 'e.`__month_int` - 12)')
+        .replace(/"historyWindow":36/g, '"historyWindow":12'),
+    );
+  });
+
+  it('a rolling column of type String casts its array elements to STRING', () => {
+    const { case_i: [a, b] } = pair((raw) => {
+      (raw.rolling_columns as Raw[])[0].type = 'String';
+    });
+    expect(b).toBe(a.replace("CAST(b.`current_balance` AS INT)", 'CAST(b.`current_balance` AS STRING)').replace("CAST(`current_balance` AS INT)", 'CAST(`current_balance` AS STRING)'));
+    expect(b).not.toBe(a);
+  });
+
+  it('a grid column adds one concat_ws over its history, kept in latest too', () => {
+    const { case_ii: [a, b] } = pair((raw) => {
+      raw.grid_columns = [{ name: 'status_grid', mapper_rolling_column: 'status', placeholder: '?', seperator: '|' }];
+    });
+    expect(b).toBe(a.replace('h.`status_history` FROM', "h.`status_history`, concat_ws('|', transform(h.`status_history`, x -> coalesce(CAST(x AS STRING), '?'))) AS `status_grid` FROM").replace('n.`status_history`, n.`current_balance`', 'n.`status_history`, n.`status_grid`, n.`current_balance`'));
+  });
+
+  it('a column transformation adds one layer replacing that column', () => {
+    const { classify: [a, b] } = pair((raw) => {
+      raw.column_transformations = [{ name: 'current_balance', mapper_expr: 'CASE WHEN current_balance = -1 THEN NULL ELSE current_balance END' }];
+    });
+    expect(b).toContain('(CASE WHEN current_balance = -1 THEN NULL ELSE current_balance END) AS `current_balance`');
+    expect(a).not.toContain('current_balance = -1');
+  });
+
+  it('table names are quoted per part', () => {
+    const { case_i: [a, b] } = pair((raw) => {
+      raw.destination_table = 'local.other ns.summary';
+    });
+    expect(b).toBe(a.replace(/`local`\.`demo`\.`summary`/g, '`local`.`other ns`.`summary`').replace(/`local`\.`demo`\.`summary_batches`/g, '`local`.`other ns`.`summary_batches`'));
+  });
+});

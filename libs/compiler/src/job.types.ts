@@ -1,0 +1,39 @@
+/** Version of the compiled-job document (docs/compiled-job-format.md); the runner refuses others. */
+export const JOB_SCHEMA_VERSION = 1;
+
+export type CaseName = 'CASE_III' | 'CASE_I' | 'CASE_II';
+/** SPEC §5: backfill first, then new accounts, then forward. */
+export const CASE_ORDER: CaseName[] = ['CASE_III', 'CASE_I', 'CASE_II'];
+export type StepName = 'classify' | CaseName;
+
+export type JobStep =
+  | { name: string; kind: 'sql'; sql: string }
+  | { name: string; kind: 'collect'; sql: string; maxRows: number }
+  | { name: string; kind: 'incremental_view'; view: string; table: string; startSnapshotId: string | null; endSnapshotId: string };
+
+export interface CompiledJob {
+  schemaVersion: typeof JOB_SCHEMA_VERSION;
+  jobId: string;
+  kind: 'init' | 'classify' | 'case' | 'append';
+  description: string;
+  tags: Record<string, string>;
+  params: Record<string, unknown>;
+  ledger: { table: string; batchId: string; step: string } | null;
+  targets: string[];
+  steps: JobStep[];
+}
+
+/** What the classifier decided for one batch; the input of the case jobs. */
+export interface BatchPlan {
+  batchId: string;
+  /** Source snapshot range (start exclusive, null = from the beginning; end inclusive). */
+  sourceStartSnapshotId: string | null;
+  sourceEndSnapshotId: string;
+}
+
+/** Per case, the months it touches (from the classify counts), so a job can prune partitions. */
+export interface CaseRange {
+  minMonth: string;
+  maxMonth: string;
+  rows: number;
+}

@@ -1,0 +1,79 @@
+import { PipelineConfig, columnModel } from '@app/config';
+import { CaseRange, CompiledJob } from '../job.types';
+import { historyFromValues, maxLength, ownValuesFromHistory, valueStruct } from '../history';
+import { MONTH_INT } from '../prepare';
+import { addMonths, list, lit, monthIntSql, q } from '../sql';
+import { APPLIED, caseJob, keyEq, stagedRows } from './case-common';
+import { latestColumns, summaryRows } from './rows';
+
+/**
+ * CASE_III (backfill / correction), for keys whose month m ≤ their latest month.
+ * Reads only the affected keys' summary rows in [m − H + 1, m + H − 1] (the batch's month range widens
+ * that to a literal partition filter), keeps the batch rows that beat the stored row's base_ts (a stale
+ * or equal one changes nothing), and rebuilds in closed form every row whose window holds a changed
+ * month: the changed rows themselves and the rows at m + 1 … m + H − 1. Values come from one map per key:
+ * month → (the winning batch value, else the stored row's own value = history index 0).
+ * Writes latest first (its row at the latest month may be patched), then summary: both are computed
+ * from the summary as it was before the job, whatever Spark re-evaluates.
+ */
+export function compileBackfill(config: PipelineConfig, batchId: string, range: CaseRange): CompiledJob {
+  const model = columnModel(config);
+  const H = maxLength(config);
+  const key = q(config.keyColumn);
+  const month = q(config.monthColumn);
+  const ts = q(config.tsColumn);
+  const mi = q(MONTH_INT);
+  const readFrom = addMonths(range.minMonth, -(H - 1));
+  const readTo = addMonths(range.maxMonth, H - 1);
+  const ownValues = valueStruct(config, (r) => ownValuesFromHistory(r, 'e'));
+  const batchValues = valueStruct(config, (r) => `a.${q(r.mapperColumn)}`);
+  const historiesFor = (alias: string) =>
+    config.rolling.map((r, i) => `${historyFromValues(r, i, 'v.vals', `${alias}.${mi}`)} AS ${q(`${r.name}_history`)}`);
+
+  const window = `SELECT /*+ BROADCAST(k) */ s.*, ${monthIntSql(`s.${month}`)} AS ${mi}
+FROM ${config.summaryTable.sql} s
+JOIN (SELECT ${key}, min(${mi}) AS lo, max(${mi}) AS hi FROM \`__case_rows\` GROUP BY ${key}) k ON ${keyEq(config, 'k', 's')}
+WHERE s.${month} BETWEEN ${lit(readFrom)} AND ${lit(readTo)}
+  AND ${monthIntSql(`s.${month}`)} BETWEEN k.lo - ${H - 1} AND k.hi + ${H - 1}`;
+
+  const applied = `SELECT b.*
+FROM \`__case_rows\` b
+LEFT JOIN \`__window\` e ON ${keyEq(config, 'e', 'b')} AND e.${mi} = b.${mi}
+WHERE e.${key} IS NULL OR b.${ts} > e.${ts}`;
+
+  const values = `SELECT ${key}, map_from_entries(collect_list(struct(month_int, vals))) AS vals, collect_list(CASE WHEN changed THEN month_int END) AS changed_months
+FROM (
+  SELECT e.${key}, e.${mi} AS month_int, ${ownValues} AS vals, false AS changed
+  FROM \`__window\` e LEFT ANTI JOIN \`__applied\` a ON ${keyEq(config, 'a', 'e')} AND a.${mi} = e.${mi}
+  UNION ALL
+  SELECT a.${key}, a.${mi} AS month_int, ${batchValues} AS vals, true AS changed
+  FROM \`__applied\` a
+) GROUP BY ${key}`;
+
+  const changedRows = `  SELECT\n${list([...model.prepared.map((c) => `a.${q(c)}`), ...historiesFor('a')], '    ')}\n  FROM \`__applied\` a JOIN \`__values\` v ON ${keyEq(config, 'v', 'a')}`;
+  const patchedRows = `  SELECT\n${list([...model.prepared.map((c) => `e.${q(c)}`), ...historiesFor('e')], '    ')}\n  FROM \`__window\` e JOIN \`__values\` v ON ${keyEq(config, 'v', 'e')}\n  LEFT ANTI JOIN \`__applied\` a ON ${keyEq(config, 'a', 'e')} AND a.${mi} = e.${mi}\n  WHERE exists(v.changed_months, m -> m < e.${mi} AND m > e.${mi} - ${H})`;
+
+  return caseJob(config, batchId, 'CASE_III', `backfills and corrections of batch ${batchId}`, { readFrom, readTo, historyWindow: H, ...range }, [
+    { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_III')}` },
+    { name: 'read window', kind: 'sql', sql: `CACHE TABLE \`__window\` AS\n${window}` },
+    { name: 'winning rows', kind: 'sql', sql: `CACHE TABLE \`__applied\` AS\n${applied}` },
+    { name: 'month values', kind: 'sql', sql: `CACHE TABLE \`__values\` AS\n${values}` },
+    { name: 'rebuild rows', kind: 'sql', sql: `CACHE TABLE \`__rebuilt\` AS\n${summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)}` },
+    {
+      name: 'patch latest',
+      kind: 'sql',
+      sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (SELECT\n${latestColumns(model, 'r')}\nFROM \`__rebuilt\` r) s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}\nWHEN MATCHED THEN UPDATE SET *`,
+    },
+    {
+      name: 'merge summary',
+      kind: 'sql',
+      sql: `MERGE INTO ${config.summaryTable.sql} t\nUSING \`__rebuilt\` s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month} AND t.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(readTo)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
+    },
+    {
+      name: APPLIED,
+      kind: 'collect',
+      maxRows: 10,
+      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale`,
+    },
+  ]);
+}

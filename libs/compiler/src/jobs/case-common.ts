@@ -1,0 +1,29 @@
+import { PipelineConfig } from '@app/config';
+import { CaseName, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
+import { lit, q } from '../sql';
+
+export const APPLIED = 'applied';
+
+/** The staged rows of one case of one batch. */
+export function stagedRows(config: PipelineConfig, batchId: string, caseName: CaseName): string {
+  return `SELECT * FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
+}
+
+export function caseJob(config: PipelineConfig, batchId: string, caseName: CaseName, description: string, params: Record<string, unknown>, steps: JobStep[]): CompiledJob {
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: `${batchId}-${caseName}`,
+    kind: 'case',
+    description,
+    tags: { batchId, case: caseName },
+    params: { batchId, case: caseName, ...params },
+    ledger: { table: config.tables.ledger.plain, batchId, step: caseName },
+    targets: [config.summaryTable.plain, config.latestTable.plain],
+    // Caches are per session; a long-lived runner must not keep one job's data for the next.
+    steps: [...steps, { name: 'release caches', kind: 'sql', sql: 'CLEAR CACHE' }],
+  };
+}
+
+export function keyEq(config: PipelineConfig, a: string, b: string): string {
+  return `${a}.${q(config.keyColumn)} = ${b}.${q(config.keyColumn)}`;
+}

@@ -1,0 +1,115 @@
+import { PipelineConfig, columnModel } from '@app/config';
+import { BatchPlan, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
+import { MONTH_INT, RAW_ROW, REJECT_REASON, preparedQuery, winnerOrder } from '../prepare';
+import { lit, list, monthIntSql, q } from '../sql';
+
+export const CLASSIFY_STEP = 'classify';
+export const COUNTS = 'counts';
+export const PLAN = 'plan';
+
+/**
+ * Classify one batch (SPEC §3, §5): the source rows appended in the plan's snapshot range are prepared,
+ * invalid ones go to rejects with their reason, the rest are deduplicated per (key, month) — greatest
+ * base_ts, ties by the other prepared columns descending (README "Ties") — and staged in the batches
+ * table with their case against the latest table:
+ *   key not in latest → CASE_I; month > latest month → CASE_II; otherwise → CASE_III.
+ * Collects counts per case and month, rejects per reason, input rows and the base_ts watermark.
+ */
+/** The deduplicated valid rows of a prepared view with their case, in the batches table's column order. */
+export function classifiedRows(config: PipelineConfig, batchId: string, preparedView: string): string {
+  const model = columnModel(config);
+  const key = q(config.keyColumn);
+  const month = q(config.monthColumn);
+  return `SELECT\n${list([
+    `${lit(batchId)} AS batch_id`,
+    `CASE\n    WHEN l.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > ${monthIntSql(`l.${month}`)} THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``,
+    `w.${q(MONTH_INT)}`,
+    ...model.prepared.map((c) => `w.${q(c)}`),
+  ])}\nFROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank\n  FROM ${q(preparedView)}\n  WHERE ${q(REJECT_REASON)} IS NULL\n) w\nLEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}\nWHERE w.__rank = 1`;
+}
+
+/** The counts query of a batch: rows per case and month, rejects per reason, input rows, watermark. */
+export function countsQuery(config: PipelineConfig, classified: string, preparedView: string): string {
+  const month = q(config.monthColumn);
+  return [
+    `SELECT 'case' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${classified} GROUP BY \`case\`, ${month}`,
+    `SELECT 'reject' AS kind, ${q(REJECT_REASON)} AS name, NULL AS month, count(*) AS n, NULL AS watermark\nFROM ${q(preparedView)} WHERE ${q(REJECT_REASON)} IS NOT NULL GROUP BY ${q(REJECT_REASON)}`,
+    `SELECT 'input' AS kind, 'rows' AS name, NULL AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${q(preparedView)}`,
+  ].join('\nUNION ALL\n');
+}
+
+/** Read-only twin of the classify job for `plan --dry-run`: same counts, nothing written. */
+export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): CompiledJob {
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: `${plan.batchId}-classify-dry-run`,
+    kind: 'classify',
+    description: `dry run: classify source snapshots (${plan.sourceStartSnapshotId ?? 'start'}, ${plan.sourceEndSnapshotId}]`,
+    tags: { batchId: plan.batchId, step: 'classify-dry-run' },
+    params: { ...plan },
+    ledger: null,
+    targets: [],
+    steps: [
+      { name: 'source rows', kind: 'incremental_view', view: '__batch_src', table: config.sourceTable.plain, startSnapshotId: plan.sourceStartSnapshotId, endSnapshotId: plan.sourceEndSnapshotId },
+      { name: 'prepare', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+      { name: COUNTS, kind: 'collect', maxRows: 100000, sql: countsQuery(config, `(\n${classifiedRows(config, plan.batchId, '__prepared')}\n) c`, '__prepared') },
+    ],
+  };
+}
+
+export function compileClassify(config: PipelineConfig, plan: BatchPlan): CompiledJob {
+  const model = columnModel(config);
+  const key = q(config.keyColumn);
+  const month = q(config.monthColumn);
+  const batch = lit(plan.batchId);
+  const steps: JobStep[] = [
+    {
+      name: 'source rows',
+      kind: 'incremental_view',
+      view: '__batch_src',
+      table: config.sourceTable.plain,
+      startSnapshotId: plan.sourceStartSnapshotId,
+      endSnapshotId: plan.sourceEndSnapshotId,
+    },
+    // Materialised once: rejects, dedupe and counts all read it; the source is read a single time.
+    { name: 'prepare', kind: 'sql', sql: `CACHE TABLE \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+    {
+      name: 'write rejects',
+      kind: 'sql',
+      sql: `INSERT INTO ${config.tables.rejects.sql}\nSELECT\n${list([
+        `${batch} AS batch_id`,
+        `${q(REJECT_REASON)} AS reason`,
+        `CAST(${key} AS STRING) AS key`,
+        `CAST(${month} AS STRING) AS month`,
+        `${q(RAW_ROW)} AS source_row`,
+        'current_timestamp() AS rejected_at',
+      ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL`,
+    },
+    { name: 'stage batch', kind: 'sql', sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` },
+    {
+      name: COUNTS,
+      kind: 'collect',
+      maxRows: 100000,
+      sql: countsQuery(config, `(SELECT * FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}) c`, '__prepared'),
+    },
+    // Recorded in the ledger with the result, so a restart knows where the next batch starts.
+    {
+      name: PLAN,
+      kind: 'collect',
+      maxRows: 1,
+      sql: `SELECT ${batch} AS batch_id, ${plan.sourceStartSnapshotId === null ? 'CAST(NULL AS STRING)' : lit(plan.sourceStartSnapshotId)} AS source_start_snapshot_id, ${lit(plan.sourceEndSnapshotId)} AS source_end_snapshot_id`,
+    },
+    { name: 'release cache', kind: 'sql', sql: 'UNCACHE TABLE IF EXISTS `__prepared`' },
+  ];
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: `${plan.batchId}-${CLASSIFY_STEP}`,
+    kind: 'classify',
+    description: `classify batch ${plan.batchId}: source snapshots (${plan.sourceStartSnapshotId ?? 'start'}, ${plan.sourceEndSnapshotId}]`,
+    tags: { batchId: plan.batchId, step: CLASSIFY_STEP },
+    params: { ...plan },
+    ledger: { table: config.tables.ledger.plain, batchId: plan.batchId, step: CLASSIFY_STEP },
+    targets: [config.tables.rejects.plain, config.tables.batches.plain],
+    steps,
+  };
+}

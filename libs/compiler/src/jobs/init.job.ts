@@ -1,0 +1,93 @@
+import { PipelineConfig, TableName, columnModel } from '@app/config';
+import { CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
+import { elementType } from '../history';
+import { MONTH_INT, preparedQuery } from '../prepare';
+import { list, q } from '../sql';
+import { LEDGER_COLUMNS, summaryRows } from './rows';
+
+export interface InitOptions {
+  /** Create the source table from source_schema when it is missing (local runs, tests). */
+  createSource: boolean;
+  /** Iceberg write.merge/update/delete.mode for summary and latest. */
+  writeMode?: 'copy-on-write' | 'merge-on-read';
+}
+
+function props(extra: Record<string, string> = {}): string {
+  const all = { 'format-version': '2', ...extra };
+  return `TBLPROPERTIES (${Object.entries(all).map(([k, v]) => `'${k}' = '${v}'`).join(', ')})`;
+}
+
+/**
+ * Idempotent DDL: namespaces, then source (optional), summary, latest, batches, rejects, audit, ledger.
+ * Summary, latest and batches are created with CTAS over the (empty) prepared source query, so their
+ * column types are exactly what the jobs produce: no type mapping lives in TypeScript.
+ */
+export function compileInit(config: PipelineConfig, options: InitOptions): CompiledJob {
+  const model = columnModel(config);
+  const mode = options.writeMode ?? 'copy-on-write';
+  const modes = { 'write.merge.mode': mode, 'write.update.mode': mode, 'write.delete.mode': mode };
+  const all: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
+  const namespaces = [...new Map(all.map((t) => [t.namespaceSql, t])).values()];
+  const steps: JobStep[] = namespaces.map((t) => ({ name: `namespace ${t.catalog}.${t.namespace}`, kind: 'sql', sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}` }));
+
+  if (options.createSource) {
+    steps.push({
+      name: 'create source',
+      kind: 'sql',
+      sql: `CREATE TABLE IF NOT EXISTS ${config.sourceTable.sql} (\n${list(config.sourceSchema.map((c) => `${q(c.name)} ${c.type}`))}\n) USING iceberg\nPARTITIONED BY (${q(sourceName(config, config.monthColumn))})\n${props()}`,
+    });
+  }
+  steps.push({ name: 'empty source view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_src\` AS SELECT * FROM ${config.sourceTable.sql} WHERE false` });
+  steps.push({ name: 'empty prepared view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_prepared\` AS\n${preparedQuery(config, '__init_src', false)}` });
+
+  const histories = config.rolling.map((r) => `transform(sequence(0, ${r.length - 1}), i -> CAST(${q(r.mapperColumn)} AS ${elementType(r)})) AS ${q(`${r.name}_history`)}`);
+  const inner = `SELECT\n${list([...model.prepared.map(q), ...histories])}\nFROM \`__init_prepared\``;
+  steps.push({
+    name: 'create summary',
+    kind: 'sql',
+    sql: `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}\nUSING iceberg\nPARTITIONED BY (${q(config.monthColumn)})\n${props({ ...modes, 'write.distribution-mode': 'hash' })}\nAS ${summaryRows(config, model, inner)}`,
+  });
+  steps.push({
+    name: 'create latest',
+    kind: 'sql',
+    sql: `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}\nUSING iceberg\n${props(modes)}\nAS SELECT\n${list(model.latest.map(q))}\nFROM ${config.summaryTable.sql} WHERE false`,
+  });
+  steps.push({
+    name: 'create batches',
+    kind: 'sql',
+    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.batches.sql}\nUSING iceberg\nPARTITIONED BY (\`batch_id\`)\n${props()}\nAS SELECT\n${list([
+      'CAST(NULL AS STRING) AS `batch_id`',
+      'CAST(NULL AS STRING) AS `case`',
+      `CAST(NULL AS INT) AS ${q(MONTH_INT)}`,
+      ...model.prepared.map(q),
+    ])}\nFROM \`__init_prepared\``,
+  });
+  steps.push({
+    name: 'create rejects',
+    kind: 'sql',
+    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.rejects.sql} (\n  batch_id STRING, reason STRING, key STRING, month STRING, source_row STRING, rejected_at TIMESTAMP\n) USING iceberg\nPARTITIONED BY (batch_id)\n${props()}`,
+  });
+  steps.push({
+    name: 'create audit',
+    kind: 'sql',
+    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.audit.sql} (\n  event_id STRING, event_type STRING, batch_id STRING, \`case\` STRING, status STRING, attempt INT,\n  occurred_at TIMESTAMP, duration_ms BIGINT, \`rows\` BIGINT, watermark STRING, details STRING\n) USING iceberg\nPARTITIONED BY (days(occurred_at))\n${props()}`,
+  });
+  steps.push({ name: 'create ledger', kind: 'sql', sql: `CREATE TABLE IF NOT EXISTS ${config.tables.ledger.sql} (\n  ${LEDGER_COLUMNS}\n) USING iceberg\n${props()}` });
+
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: 'init',
+    kind: 'init',
+    description: `create namespaces and tables for ${config.summaryTable.plain}`,
+    tags: {},
+    params: { createSource: options.createSource, writeMode: mode },
+    ledger: null,
+    targets: [],
+    steps,
+  };
+}
+
+/** The source-side name of a destination column (configs name key columns by destination). */
+export function sourceName(config: PipelineConfig, dest: string): string {
+  return config.columns.find((c) => c.dest.toLowerCase() === dest.toLowerCase())?.source ?? dest;
+}

@@ -1,0 +1,21 @@
+import { ColumnModel, PipelineConfig, historyColumn } from '@app/config';
+import { gridExpr } from '../history';
+import { list, q } from '../sql';
+
+/**
+ * Wraps a query that yields the prepared columns and every `<name>_history` into the exact summary
+ * row shape (column order of the summary table), adding the grids computed from the histories.
+ */
+export function summaryRows(config: PipelineConfig, model: ColumnModel, inner: string): string {
+  const grids = config.grids.map((g) => `${gridExpr(g, `h.${q(historyColumn(g.rollingName))}`)} AS ${q(g.name)}`);
+  return `SELECT\n${list([...model.prepared.map((c) => `h.${q(c)}`), ...model.histories.map((c) => `h.${q(c)}`), ...grids])}\nFROM (\n${inner}\n) h`;
+}
+
+/** Projects summary-shaped rows (view or alias) onto the latest table's columns. */
+export function latestColumns(model: ColumnModel, alias: string): string {
+  return list(model.latest.map((c) => `${alias}.${q(c)}`));
+}
+
+/** The ledger row columns the runner writes (docs/compiled-job-format.md). */
+export const LEDGER_COLUMNS = `batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT,
+  pre_snapshots STRING, post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP`;

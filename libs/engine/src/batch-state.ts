@@ -1,0 +1,71 @@
+import { CASE_ORDER, CaseName, CaseRange } from '@app/compiler';
+import { JsonRow } from './runner-client';
+
+/** Counts the classify job collected for one batch. */
+export interface BatchCounts {
+  inputRows: number;
+  watermark: string | null;
+  rejects: Record<string, number>;
+  cases: Record<CaseName, CaseRange & { months: Record<string, number> }>;
+}
+
+/** Turns the classify job's `counts` rows into per-case ranges: {kind: 'case', name, month, n}. */
+export function parseCounts(rows: JsonRow[]): BatchCounts {
+  const empty = (): CaseRange & { months: Record<string, number> } => ({ minMonth: '', maxMonth: '', rows: 0, months: {} });
+  const counts: BatchCounts = { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() } };
+  for (const r of rows) {
+    const n = Number(r.n);
+    if (r.kind === 'input') {
+      counts.inputRows = n;
+      counts.watermark = (r.watermark as string | null) ?? null;
+    } else if (r.kind === 'reject') counts.rejects[String(r.name)] = n;
+    else if (r.kind === 'case' && CASE_ORDER.includes(r.name as CaseName)) {
+      const c = counts.cases[r.name as CaseName];
+      const month = String(r.month);
+      c.rows += n;
+      c.months[month] = n;
+      if (!c.minMonth || month < c.minMonth) c.minMonth = month;
+      if (!c.maxMonth || month > c.maxMonth) c.maxMonth = month;
+    }
+  }
+  return counts;
+}
+
+/** Newest ledger row per (batch, step). */
+export interface LedgerEntry {
+  batchId: string;
+  step: string;
+  status: 'started' | 'committed' | 'failed';
+  result: { collected?: Record<string, JsonRow[]> } | null;
+  recordedAt: string;
+}
+
+export interface BatchState {
+  batchId: string;
+  seq: number;
+  classify: LedgerEntry;
+  steps: Map<string, LedgerEntry>;
+}
+
+export const BATCH_PREFIX = 'b-';
+
+export function batchId(seq: number): string {
+  return `${BATCH_PREFIX}${String(seq).padStart(6, '0')}`;
+}
+
+export function batchSeq(id: string): number {
+  return Number(id.slice(BATCH_PREFIX.length));
+}
+
+/** Groups the ledger into batches, oldest first. */
+export function batchesFromLedger(entries: LedgerEntry[]): BatchState[] {
+  const byBatch = new Map<string, BatchState>();
+  for (const e of entries) {
+    if (!e.batchId.startsWith(BATCH_PREFIX)) continue;
+    const state = byBatch.get(e.batchId) ?? { batchId: e.batchId, seq: batchSeq(e.batchId), classify: undefined as unknown as LedgerEntry, steps: new Map() };
+    if (e.step === 'classify') state.classify = e;
+    else state.steps.set(e.step, e);
+    byBatch.set(e.batchId, state);
+  }
+  return [...byBatch.values()].filter((b) => b.classify).sort((a, b) => a.seq - b.seq);
+}

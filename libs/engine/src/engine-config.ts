@@ -1,0 +1,94 @@
+import { PipelineConfig, TableName } from '@app/config';
+import { resolve } from 'node:path';
+
+export type CatalogType = 'hadoop' | 'rest' | 'jdbc';
+
+/** How to reach Spark and the Iceberg catalog(s); CLI flags and SUMMARY_* env vars fill it. */
+export interface EngineOptions {
+  /** Local warehouse directory (hadoop catalogs: one sub-folder per catalog name). */
+  warehouse: string;
+  catalogType: CatalogType;
+  /** REST or JDBC catalog URI. */
+  catalogUri?: string;
+  master: string;
+  driverMemory: string;
+  shufflePartitions: number;
+  /** Extra Spark settings; win over everything else. */
+  sparkConf: Record<string, string>;
+}
+
+export const DEFAULT_ENGINE: EngineOptions = {
+  warehouse: '.warehouse',
+  catalogType: 'hadoop',
+  master: 'local[*]',
+  driverMemory: '4g',
+  shufflePartitions: 4,
+  sparkConf: {},
+};
+
+/** Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS. */
+export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base: EngineOptions = DEFAULT_ENGINE): EngineOptions {
+  const type = env.SUMMARY_CATALOG_TYPE ?? base.catalogType;
+  if (!['hadoop', 'rest', 'jdbc'].includes(type)) throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
+  const partitions = env.SUMMARY_SHUFFLE_PARTITIONS ? Number(env.SUMMARY_SHUFFLE_PARTITIONS) : base.shufflePartitions;
+  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`SUMMARY_SHUFFLE_PARTITIONS: expected a positive integer; received "${env.SUMMARY_SHUFFLE_PARTITIONS}"`);
+  return {
+    ...base,
+    warehouse: env.SUMMARY_WAREHOUSE ?? base.warehouse,
+    catalogType: type as CatalogType,
+    catalogUri: env.SUMMARY_CATALOG_URI ?? base.catalogUri,
+    master: env.SUMMARY_SPARK_MASTER ?? base.master,
+    driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
+    shufflePartitions: partitions,
+  };
+}
+
+/** The runner's engine document (runner/README.md). */
+export interface RunnerEngineConfig {
+  appName: string;
+  master: string;
+  catalogs: Record<string, { type: CatalogType; warehouse?: string; uri?: string }>;
+  defaultCatalog: string;
+  sparkConf: Record<string, string>;
+  jarsDir?: string;
+}
+
+/**
+ * Settings of the config's `spark` section that make sense on a local Spark: SQL tuning only. Catalog
+ * wiring (Glue, S3FileIO) and executor sizing belong to the cluster and are replaced by the engine's own.
+ */
+function localSparkSettings(spark: Record<string, string>): Record<string, string> {
+  const skip = /^spark\.sql\.(catalog\.|defaultCatalog|extensions)|^spark\.sql\.autoBroadcastJoinThreshold$/;
+  return Object.fromEntries(Object.entries(spark).filter(([k]) => k.startsWith('spark.sql.') && !skip.test(k)));
+}
+
+/**
+ * Every catalog a table of the config lives in becomes an Iceberg catalog of the chosen type; with
+ * hadoop each gets `<warehouse>/<catalog>`. Example: tables in spark_catalog and primary_catalog →
+ * catalogs {spark_catalog: {hadoop, /w/spark_catalog}, primary_catalog: {hadoop, /w/primary_catalog}}.
+ */
+export function runnerEngineConfig(config: PipelineConfig, options: EngineOptions, jarsDir?: string): RunnerEngineConfig {
+  const tables: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
+  const warehouse = resolve(options.warehouse);
+  const catalogs: RunnerEngineConfig['catalogs'] = {};
+  for (const name of new Set([config.defaultCatalog, ...tables.map((t) => t.catalog)])) {
+    if (options.catalogType === 'hadoop') catalogs[name] = { type: 'hadoop', warehouse: `${warehouse}/${name}` };
+    else {
+      if (!options.catalogUri) throw new Error(`catalog type ${options.catalogType} needs a catalog URI (--catalog-uri or SUMMARY_CATALOG_URI)`);
+      catalogs[name] = { type: options.catalogType, uri: options.catalogUri, warehouse: `${warehouse}/${name}` };
+    }
+  }
+  return {
+    appName: config.spark['app_name'] ?? 'summary-pipeline',
+    master: options.master,
+    catalogs,
+    defaultCatalog: config.defaultCatalog,
+    sparkConf: {
+      ...localSparkSettings(config.spark),
+      'spark.driver.memory': options.driverMemory,
+      'spark.sql.shuffle.partitions': String(options.shufflePartitions),
+      ...options.sparkConf,
+    },
+    jarsDir,
+  };
+}

@@ -1,0 +1,170 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync, WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { CompiledJob } from '@app/compiler';
+import { RunnerEngineConfig } from './engine-config';
+import { repoRoot, toolchain } from './toolchain';
+
+export type JsonRow = Record<string, unknown>;
+
+export interface JobResult {
+  jobId: string;
+  status: 'committed' | 'already_committed' | 'failed';
+  attempt?: number;
+  durationMs: number;
+  steps: { name: string; durationMs: number }[];
+  collected: Record<string, JsonRow[]>;
+  snapshots: Record<string, { before: string | null; after: string | null }>;
+  error?: { type: string; message: string; step?: string; retriable: boolean };
+}
+
+/** A request the runner refused or could not carry out (not a failed job: that is a JobResult). */
+export class RunnerError extends Error {
+  constructor(
+    message: string,
+    readonly type: string,
+    readonly retriable: boolean,
+  ) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+
+export interface RunnerClientOptions {
+  /** File the runner's stderr (Spark logs) goes to; default a temp file. */
+  logFile?: string;
+  /** Mirror the runner's stderr to ours. */
+  verbose?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Pending {
+  resolve: (x: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/**
+ * A long-lived Python runner (`python -m summary_runner serve`): one JVM for every job of a session, so
+ * successive jobs pay no Spark start-up. Requests are JSON lines on its stdin; answers come back on fd 3,
+ * which Spark's own output can never reach.
+ */
+export class RunnerClient {
+  private child?: ChildProcess;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private exited?: string;
+  private log?: WriteStream;
+  readonly logFile: string;
+
+  constructor(
+    private readonly engine: RunnerEngineConfig,
+    private readonly options: RunnerClientOptions = {},
+  ) {
+    this.logFile = options.logFile ?? join(mkdtempSync(join(tmpdir(), 'summary-runner-')), 'runner.log');
+  }
+
+  async start(): Promise<void> {
+    const tools = toolchain();
+    const engine = { ...this.engine, jarsDir: this.engine.jarsDir ?? tools.jarsDir };
+    const engineFile = join(dirname(this.logFile), `engine-${process.pid}-${Date.now()}.json`);
+    mkdirSync(dirname(this.logFile), { recursive: true });
+    writeFileSync(engineFile, JSON.stringify(engine, null, 2));
+    this.log = createWriteStream(this.logFile, { flags: 'a' });
+    const child = spawn(tools.python, ['-m', 'summary_runner', 'serve', '--engine', engineFile, '--response-fd', '3'], {
+      cwd: join(repoRoot(), 'runner'),
+      env: { ...process.env, ...this.options.env, PYTHONUNBUFFERED: '1' },
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('data', (chunk: Buffer) => {
+        this.log?.write(chunk);
+        if (this.options.verbose) process.stderr.write(chunk);
+      });
+    }
+    const responses = createInterface({ input: child.stdio[3] as Readable });
+    responses.on('line', (line) => this.onResponse(line));
+    child.on('exit', (code, signal) => {
+      this.exited = `the Spark runner exited (code ${code}, signal ${signal}); its log: ${this.logFile}`;
+      for (const p of this.pending.values()) p.reject(new RunnerError(this.exited, 'RunnerExited', true));
+      this.pending.clear();
+    });
+    await this.request('ping', {});
+  }
+
+  private onResponse(line: string): void {
+    let msg: { id: number; ok: boolean; result?: unknown; error?: { type: string; message: string; retriable: boolean } };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      this.log?.write(`[client] unparseable runner response: ${line}\n`);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new RunnerError(msg.error?.message ?? 'unknown runner error', msg.error?.type ?? 'Unknown', msg.error?.retriable ?? false));
+  }
+
+  request<T>(op: string, payload: Record<string, unknown>): Promise<T> {
+    if (this.exited) return Promise.reject(new RunnerError(this.exited, 'RunnerExited', true));
+    if (!this.child?.stdin) return Promise.reject(new RunnerError('the runner is not started', 'NotStarted', false));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (x: unknown) => void, reject });
+      this.child!.stdin!.write(JSON.stringify({ id, op, ...payload }) + '\n');
+    });
+  }
+
+  runJob(job: CompiledJob): Promise<JobResult> {
+    return this.request<JobResult>('run_job', { job });
+  }
+
+  async query(sql: string, maxRows = 100000): Promise<JsonRow[]> {
+    const result = await this.request<{ rows: JsonRow[] }>('query', { sql, maxRows });
+    return result.rows;
+  }
+
+  async exportTo(sql: string, path: string): Promise<number> {
+    const result = await this.request<{ rows: number }>('export', { sql, path });
+    return result.rows;
+  }
+
+  appendJsonl(table: string, path: string, schema: { name: string; type: string }[]): Promise<{ rows: number; snapshotId: string | null }> {
+    return this.request('append_jsonl', { table, path, schema });
+  }
+
+  /** The last lines of the runner's log, to show with a failure. */
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Asks the runner to stop its Spark session; kills it if it does not go within the grace period. */
+  async close(graceMs = 30000): Promise<void> {
+    const child = this.child;
+    if (!child || this.exited) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.request('shutdown', {}).catch(() => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await gone;
+    clearTimeout(timer);
+    this.log?.end();
+  }
+
+  /** For tests of crash recovery: the runner dies at once, as with kill -9. */
+  kill(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}
