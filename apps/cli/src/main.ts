@@ -8,6 +8,7 @@ import {
   runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome } from './report';
+import { sampleRows } from './sample';
 
 const DEFAULT_CONFIG = 'config/seed-000.json';
 
@@ -85,7 +86,7 @@ function program(): Command {
       const out = o.out ? resolve(o.out) : join(tmp!, 'export.jsonl');
       const rows = await withPipeline(g(), (p) => p.runner.exportTo(exportQuery(p.config, table as ExportableTable), out));
       if (tmp) {
-        await new Promise<void>((done) => createWriteStream('/dev/stdout').end(readFileSync(out), done));
+        await new Promise<void>((done) => process.stdout.write(readFileSync(out), () => done()));
         rmSync(tmp, { recursive: true, force: true });
       }
       log(`export: ${rows} row(s) of ${table}${o.out ? ` to ${out}` : ''}`);
@@ -104,6 +105,24 @@ function program(): Command {
     .action(async (o: { json?: boolean }) => {
       const plan = await withPipeline(g(), (p) => planDryRun(p));
       printPlan(plan, Boolean(o.json));
+    });
+  cli.command('sample').description('write synthetic source rows for the config (demo and benchmarks); needs no Spark')
+    .requiredOption('--out <file>', 'JSON-lines file to write')
+    .option('--accounts <n>', 'accounts', '1000')
+    .option('--months <n>', 'months of history', '24')
+    .option('--start <YYYY-MM>', 'first month', '2023-01')
+    .option('--seed <n>', 'random seed', '1')
+    .option('--mixed', 'one mixed daily batch on top of that history instead of the history itself')
+    .option('--base-ts <ts>', 'base_ts of the rows', '2025-01-01 00:00:00')
+    .action((o: { out: string; accounts: string; months: string; start: string; seed: string; mixed?: boolean; baseTs: string }) => {
+      const config = loadConfigFile(resolve(g().config));
+      const out = createWriteStream(resolve(o.out));
+      let n = 0;
+      for (const row of sampleRows(config, { accounts: Number(o.accounts), months: Number(o.months), start: o.start, seed: Number(o.seed), mixed: Boolean(o.mixed), baseTs: o.baseTs })) {
+        out.write(JSON.stringify(row) + '\n');
+        n++;
+      }
+      out.end(() => log(`sample: ${n} row(s) written to ${o.out}`));
     });
   return cli;
 }

@@ -38,6 +38,8 @@ FROM (
   JOIN (SELECT `cons_acct_key`, map_from_entries(collect_list(struct(`__month_int`, named_struct('v0', CAST(`current_balance` AS INT), 'v1', CAST(`current_dpd` AS INT), 'v2', CAST(`payment_am` AS INT), 'v3', CAST(`status_cd` AS STRING))))) AS vals FROM `__case_rows` GROUP BY `cons_acct_key`) v ON v.`cons_acct_key` = b.`cons_acct_key`
 ) h;
 
+SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM `__new_rows`;
+
 INSERT INTO `local`.`demo`.`summary`
 SELECT * FROM `__new_rows`;
 
@@ -58,7 +60,5 @@ FROM (
   SELECT *, row_number() OVER (PARTITION BY `cons_acct_key` ORDER BY `rpt_as_of_mo` DESC) AS __rank FROM `__new_rows`
 ) n
 WHERE n.__rank = 1;
-
-SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM `__new_rows`;
 
 CLEAR CACHE;

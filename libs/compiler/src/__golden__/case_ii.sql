@@ -43,6 +43,8 @@ FROM (
   ) l ON l.`cons_acct_key` = b.`cons_acct_key`
 ) h;
 
+SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM `__forward_rows`;
+
 INSERT INTO `local`.`demo`.`summary`
 SELECT * FROM `__forward_rows`;
 
@@ -66,7 +68,5 @@ USING (
 ON t.`cons_acct_key` = s.`cons_acct_key`
 WHEN MATCHED THEN UPDATE SET *
 WHEN NOT MATCHED THEN INSERT *;
-
-SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM `__forward_rows`;
 
 CLEAR CACHE;

@@ -80,6 +80,8 @@ FROM (
   WHERE exists(v.changed_months, m -> m < e.`__month_int` AND m > e.`__month_int` - 36)
 ) h;
 
+SELECT (SELECT count(*) FROM `__applied`) AS applied, (SELECT count(*) FROM `__rebuilt`) AS written, (SELECT count(*) FROM `__case_rows`) - (SELECT count(*) FROM `__applied`) AS stale;
+
 MERGE INTO `local`.`demo`.`latest_summary` t
 USING (SELECT
   r.`cons_acct_key`,
@@ -102,7 +104,5 @@ USING `__rebuilt` s
 ON t.`cons_acct_key` = s.`cons_acct_key` AND t.`rpt_as_of_mo` = s.`rpt_as_of_mo` AND t.`rpt_as_of_mo` BETWEEN '2024-03' AND '2027-04'
 WHEN MATCHED THEN UPDATE SET *
 WHEN NOT MATCHED THEN INSERT *;
-
-SELECT (SELECT count(*) FROM `__applied`) AS applied, (SELECT count(*) FROM `__rebuilt`) AS written, (SELECT count(*) FROM `__case_rows`) - (SELECT count(*) FROM `__applied`) AS stale;
 
 CLEAR CACHE;

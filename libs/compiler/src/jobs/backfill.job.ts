@@ -59,6 +59,13 @@ FROM (
     { name: 'winning rows', kind: 'sql', sql: `CACHE TABLE \`__applied\` AS\n${applied}` },
     { name: 'month values', kind: 'sql', sql: `CACHE TABLE \`__values\` AS\n${values}` },
     { name: 'rebuild rows', kind: 'sql', sql: `CACHE TABLE \`__rebuilt\` AS\n${summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)}` },
+    // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
+    {
+      name: APPLIED,
+      kind: 'collect',
+      maxRows: 10,
+      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale`,
+    },
     {
       name: 'patch latest',
       kind: 'sql',
@@ -68,12 +75,6 @@ FROM (
       name: 'merge summary',
       kind: 'sql',
       sql: `MERGE INTO ${config.summaryTable.sql} t\nUSING \`__rebuilt\` s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month} AND t.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(readTo)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
-    },
-    {
-      name: APPLIED,
-      kind: 'collect',
-      maxRows: 10,
-      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale`,
     },
   ]);
 }

@@ -23,12 +23,13 @@ export function compileForward(config: PipelineConfig, batchId: string): Compile
     { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_II')}` },
     // Built from the latest table as it is before this job; both writes below use these same rows.
     { name: 'build rows', kind: 'sql', sql: `CACHE TABLE \`__forward_rows\` AS\n${summaryRows(config, model, inner)}` },
+    // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
+    { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM \`__forward_rows\`` },
     { name: 'append summary', kind: 'sql', sql: `INSERT INTO ${config.summaryTable.sql}\nSELECT * FROM \`__forward_rows\`` },
     {
       name: 'advance latest',
       kind: 'sql',
       sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (\n  SELECT\n${latestColumns(model, 'n')}\n  FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${q(config.monthColumn)} DESC) AS __rank FROM \`__forward_rows\`) n\n  WHERE n.__rank = 1\n) s\nON ${keyEq(config, 't', 's')}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
     },
-    { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM \`__forward_rows\`` },
   ]);
 }

@@ -20,12 +20,13 @@ export function compileNewAccounts(config: PipelineConfig, batchId: string): Com
   return caseJob(config, batchId, 'CASE_I', `new accounts of batch ${batchId}`, {}, [
     { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_I')}` },
     { name: 'build rows', kind: 'sql', sql: `CACHE TABLE \`__new_rows\` AS\n${summaryRows(config, model, inner)}` },
+    // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
+    { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM \`__new_rows\`` },
     { name: 'append summary', kind: 'sql', sql: `INSERT INTO ${config.summaryTable.sql}\nSELECT * FROM \`__new_rows\`` },
     {
       name: 'append latest',
       kind: 'sql',
       sql: `INSERT INTO ${config.latestTable.sql}\nSELECT\n${latestColumns(model, 'n')}\nFROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${q(config.monthColumn)} DESC) AS __rank FROM \`__new_rows\`\n) n\nWHERE n.__rank = 1`,
     },
-    { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale FROM \`__new_rows\`` },
   ]);
 }

@@ -1,0 +1,5 @@
+export * from './oracle';
+export * from './alt-config';
+export * from './scenarios';
+export * from './scenario-features';
+export * from './spark-harness';

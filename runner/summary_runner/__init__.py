@@ -1,0 +1,3 @@
+"""Executes compiled summary-pipeline jobs (docs/compiled-job-format.md) on Spark + Iceberg."""
+
+__version__ = "0.1.0"

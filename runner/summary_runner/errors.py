@@ -1,0 +1,162 @@
+"""Error types of the runner and the mapping of any exception to the protocol's error object.
+
+The protocol's error is `{"type", "message", "retriable"}`: `retriable` tells the caller whether the
+same request may succeed if sent again (a lost commit race, an I/O hiccup), as opposed to a request
+that will fail the same way every time (bad SQL, a missing table, an invalid job document).
+"""
+
+from __future__ import annotations
+
+from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
+from pyspark.errors.exceptions.captured import CapturedException
+
+# Java classes (or any of their subclasses) whose presence anywhere in an exception's cause chain
+# makes the failure retriable.
+RETRIABLE_JAVA_CLASSES = (
+    # Another writer committed first (optimistic concurrency); a retry re-reads the table.
+    "org.apache.iceberg.exceptions.CommitFailedException",
+    # Conflict checks of concurrent MERGE/DELETE/overwrite commits ("Found conflicting files ...").
+    "org.apache.iceberg.exceptions.ValidationException",
+    # The commit may or may not have landed; the ledger's rollback makes a retry safe.
+    "org.apache.iceberg.exceptions.CommitStateUnknownException",
+    # REST catalog 503 / 5xx.
+    "org.apache.iceberg.exceptions.ServiceUnavailableException",
+    "org.apache.iceberg.exceptions.ServiceFailureException",
+    "org.apache.iceberg.exceptions.RuntimeIOException",
+    "java.io.IOException",
+    "java.io.UncheckedIOException",
+    "java.util.concurrent.TimeoutException",
+)
+
+# Error messages are for logs and a UI line, not for stack traces.
+MAX_MESSAGE_CHARS = 2000
+
+# An IOException that a retry will not fix: the file is simply not there.
+NON_RETRIABLE_JAVA_CLASS = "java.io.FileNotFoundException"
+
+
+class RunnerError(Exception):
+    """An error the runner raises itself; `retriable` says whether sending the same request again can help."""
+
+    retriable = False
+
+    def __init__(self, message: str, retriable: bool | None = None):
+        super().__init__(message)
+        if retriable is not None:
+            self.retriable = retriable
+
+
+class ConfigError(RunnerError):
+    """The engine config is invalid (raised at start, naming the offending key)."""
+
+
+class JobSpecError(RunnerError):
+    """The compiled job document does not follow docs/compiled-job-format.md."""
+
+
+class RequestError(RunnerError):
+    """A serve-mode request is malformed (unknown op, missing field)."""
+
+
+class TooManyRowsError(RunnerError):
+    """A query returned more rows than the caller's maxRows."""
+
+
+def describe_error(exc: BaseException) -> dict:
+    """Maps an exception to `{"type", "message", "retriable"}`.
+
+    e.g. AnalysisException("[TABLE_OR_VIEW_NOT_FOUND] ...") -> {"type": "AnalysisException", ..., "retriable": False}
+    """
+    java_exc = _java_throwable(exc)
+    if java_exc is not None:
+        chain = _java_cause_chain(java_exc)
+        for throwable, class_names in chain:
+            if NON_RETRIABLE_JAVA_CLASS in class_names:
+                break
+            retriable_match = next((c for c in class_names if c in RETRIABLE_JAVA_CLASSES), None)
+            if retriable_match is not None:
+                return {"type": _simple_name(class_names[0]), "message": _summary(chain), "retriable": True}
+        if isinstance(exc, CapturedException):
+            # pyspark already names the Spark error class (AnalysisException, ParseException, ...).
+            return {"type": type(exc).__name__, "message": _truncate(exc.desc), "retriable": False}
+        top_class = chain[0][1][0] if chain else "java.lang.Throwable"
+        return {"type": _simple_name(top_class), "message": _summary(chain), "retriable": False}
+    if isinstance(exc, RunnerError):
+        return {"type": type(exc).__name__, "message": str(exc), "retriable": exc.retriable}
+    if isinstance(exc, Py4JNetworkError):
+        # The JVM went away or the gateway socket broke; a fresh runner may succeed.
+        return {"type": "Py4JNetworkError", "message": str(exc), "retriable": True}
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)):
+        return {"type": type(exc).__name__, "message": str(exc), "retriable": False}
+    if isinstance(exc, OSError):
+        return {"type": type(exc).__name__, "message": str(exc), "retriable": True}
+    return {"type": type(exc).__name__, "message": str(exc), "retriable": False}
+
+
+def _java_throwable(exc: BaseException):
+    if isinstance(exc, CapturedException):
+        return getattr(exc, "_origin", None)
+    if isinstance(exc, Py4JJavaError):
+        return exc.java_exception
+    return None
+
+
+def _java_cause_chain(throwable, limit: int = 20) -> list[tuple[object, list[str]]]:
+    """[(throwable, [its class, superclass, ...])] along getCause(), outermost first.
+
+    Class names are read by walking getSuperclass() rather than with Class.forName/isInstance, which
+    would depend on which class loader py4j uses (the Iceberg classes come from spark.jars).
+    """
+    chain = []
+    seen = set()
+    current = throwable
+    try:
+        while current is not None and len(chain) < limit:
+            ident = current.hashCode()
+            if ident in seen:
+                break
+            seen.add(ident)
+            names = []
+            cls = current.getClass()
+            while cls is not None:
+                names.append(cls.getName())
+                cls = cls.getSuperclass()
+            chain.append((current, names))
+            current = current.getCause()
+    except Py4JError:
+        pass  # JVM gone mid-walk: classify with what we have
+    return chain
+
+
+def _summary(chain: list[tuple[object, list[str]]]) -> str:
+    """First line of the outermost message plus the root cause's, e.g.
+
+    "Job aborted due to stage failure: ... (caused by SparkRuntimeException: [CANNOT_PARSE_JSON_FIELD] ...)"
+    A stage failure's own message embeds the executor's whole stack trace; the first lines say it all.
+    """
+    if not chain:
+        return "<no message>"
+    message = _first_line(chain[0][0])
+    if len(chain) > 1:
+        root, root_classes = chain[-1]
+        root_message = _first_line(root)
+        if root_message not in message:
+            message += f" (caused by {_simple_name(root_classes[0])}: {root_message})"
+    return _truncate(message)
+
+
+def _first_line(throwable) -> str:
+    try:
+        message = throwable.getMessage()
+        text = message if message is not None else throwable.toString()
+    except Py4JError:
+        return "<JVM unreachable while reading the error message>"
+    return text.strip().split("\n", 1)[0]
+
+
+def _simple_name(class_name: str) -> str:
+    return class_name.rsplit(".", 1)[-1]
+
+
+def _truncate(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

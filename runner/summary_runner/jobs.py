@@ -1,0 +1,263 @@
+"""Executes a compiled job (docs/compiled-job-format.md): its steps, and with a ledger exactly-once in effect.
+
+With a ledger the algorithm is the documented one:
+  1. newest ledger row committed -> execute nothing, return the recorded result as already_committed;
+  2. newest row started/failed   -> roll every target back to that row's pre_snapshots;
+  3. append a `started` row with the targets' current snapshots;
+  4. execute the steps;
+  5. success -> append `committed` (post_snapshots, result); error -> roll back as in 2, append `failed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+
+from . import iceberg
+from .errors import JobSpecError, describe_error
+from .ledger import COMMITTED, FAILED, STARTED, Ledger
+from .rows import collect_json
+
+log = logging.getLogger("summary_runner.jobs")
+
+# Test hook (fault injection): the process dies with exit code 137, as if OOM-killed, right after
+# the step of this name completes, so tests can check recovery from a half-executed job.
+CRASH_AFTER_STEP_ENV = "SUMMARY_RUNNER_CRASH_AFTER_STEP"
+
+STEP_FIELDS = {"sql": ("sql",), "collect": ("sql", "maxRows"), "incremental_view": ("view", "table", "endSnapshotId")}
+JOB_KINDS = ("init", "classify", "case", "append", "maintenance")
+
+
+def validate_job(job: object) -> None:
+    """Raises JobSpecError naming the first field that does not follow schemaVersion 1."""
+    if not isinstance(job, dict):
+        raise JobSpecError(f"job must be a JSON object, got {type(job).__name__}")
+    if job.get("schemaVersion") != 1:
+        raise JobSpecError(f"job.schemaVersion is {job.get('schemaVersion')!r}; this runner executes schemaVersion 1")
+    if not isinstance(job.get("jobId"), str) or not job["jobId"]:
+        raise JobSpecError(f"job.jobId must be a non-empty string, got {job.get('jobId')!r}")
+    if "kind" in job and job["kind"] not in JOB_KINDS:
+        raise JobSpecError(f"job.kind is {job['kind']!r}; expected one of {list(JOB_KINDS)}")
+    targets = job.get("targets", [])
+    if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+        raise JobSpecError(f"job.targets must be a list of table names, got {targets!r}")
+    ledger = job.get("ledger")
+    if ledger is not None:
+        for key in ("table", "batchId", "step"):
+            if not isinstance(ledger, dict) or not isinstance(ledger.get(key), str) or not ledger[key]:
+                raise JobSpecError(f"job.ledger.{key} must be a non-empty string, got {ledger!r}")
+    steps = job.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise JobSpecError(f"job.steps must be a non-empty list, got {steps!r}")
+    names = set()
+    for index, step in enumerate(steps):
+        _validate_step(index, step)
+        if step["name"] in names:
+            raise JobSpecError(f"job.steps[{index}].name {step['name']!r} is used twice; step names must be unique")
+        names.add(step["name"])
+
+
+def _validate_step(index: int, step: object) -> None:
+    where = f"job.steps[{index}]"
+    if not isinstance(step, dict) or not isinstance(step.get("name"), str) or not step["name"]:
+        raise JobSpecError(f"{where} must be an object with a non-empty 'name', got {step!r}")
+    kind = step.get("kind")
+    if kind not in STEP_FIELDS:
+        raise JobSpecError(f"{where}.kind is {kind!r}; expected one of {sorted(STEP_FIELDS)}")
+    for field in STEP_FIELDS[kind]:
+        if field not in step:
+            raise JobSpecError(f"{where} ({kind}) is missing '{field}'")
+    if kind == "collect" and (not isinstance(step["maxRows"], int) or step["maxRows"] < 0):
+        raise JobSpecError(f"{where}.maxRows must be a non-negative integer, got {step['maxRows']!r}")
+    if kind == "incremental_view":
+        for field in ("startSnapshotId", "endSnapshotId"):
+            value = step.get(field)
+            if value is not None and not (isinstance(value, str) and value.lstrip("-").isdigit()):
+                raise JobSpecError(f"{where}.{field} must be a snapshot id as a string of digits (or null), got {value!r}")
+        if step["endSnapshotId"] is None:
+            raise JobSpecError(f"{where}.endSnapshotId is required (inclusive end of the range), got null")
+
+
+def run_job(spark, job: dict) -> dict:
+    """Runs a validated-or-not job; returns the result (a failed job is a result, not an exception).
+
+    Raises JobSpecError only for a job document that does not follow the format (nothing executed).
+    """
+    validate_job(job)
+    started_at = time.monotonic()
+    _drop_temp_views(spark)
+    try:
+        result = _run(spark, job, started_at)
+    finally:
+        _drop_temp_views(spark)
+    result["durationMs"] = _ms_since(started_at)
+    log.info("job=%s status=%s attempt=%s %dms", job["jobId"], result["status"], result["attempt"], result["durationMs"])
+    return result
+
+
+def _drop_temp_views(spark) -> None:
+    """Jobs start and end with no temp views.
+
+    In serve mode every job shares one session; a view left by one job would leak into the next (or
+    make its CREATE TEMPORARY VIEW fail), which cannot happen in one-shot mode. Global temp views and
+    cached tables are left alone.
+    """
+    names = spark._jsparkSession.sessionState().catalog().getTempViewNames()
+    for index in range(names.size()):
+        spark.catalog.dropTempView(names.apply(index))
+
+
+def _run(spark, job: dict, started_at: float) -> dict:
+    ledger_spec = job.get("ledger")
+    if ledger_spec is not None:
+        ledger = Ledger(spark, ledger_spec["table"], ledger_spec["batchId"], ledger_spec["step"])
+        return _run_with_ledger(spark, job, ledger, started_at)
+    # No ledger, no rollback: a failed job's partial writes stay (e.g. maintenance jobs).
+    try:
+        pre = {table: iceberg.current_snapshot_id(spark, table) for table in job.get("targets", [])}
+    except Exception as exc:
+        return _failed_result(job, 1, _error(exc, step=None), snapshots={})
+    return _execute(spark, job, 1, pre)
+
+
+def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float) -> dict:
+    targets = job.get("targets", [])
+    try:
+        newest = ledger.newest()
+        if newest is not None and newest.status == COMMITTED:
+            log.info("job=%s already committed (attempt %s): nothing executed", job["jobId"], newest.attempt)
+            recorded = dict(newest.result or {"jobId": job["jobId"], "attempt": newest.attempt})
+            return {**recorded, "status": "already_committed"}
+        if newest is not None:
+            # An earlier attempt died (started) or failed and may have left partial writes.
+            _restore(spark, targets, newest.pre_snapshots, job["jobId"])
+        attempt = (newest.attempt if newest is not None else 0) + 1
+        pre = {table: iceberg.current_snapshot_id(spark, table) for table in targets}
+        ledger.append(STARTED, job["jobId"], attempt, pre)
+    except Exception as exc:  # the ledger/rollback phase itself failed: nothing was executed
+        return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
+
+    result = _execute(spark, job, attempt, pre)
+    if result["status"] == COMMITTED:
+        # Recorded with the result; run_job overwrites it with the whole call's duration.
+        result["durationMs"] = _ms_since(started_at)
+        try:
+            ledger.append(COMMITTED, job["jobId"], attempt, pre, post_snapshots=_after(result), result=result)
+            return result
+        except Exception as exc:
+            # Not recorded as committed -> not committed: undo the steps' writes like any failure.
+            result = _failed_result(job, attempt, _error(exc, step=None), result["snapshots"])
+    rollback_error = _try_restore(spark, targets, pre, job["jobId"])
+    if rollback_error is not None:
+        result["error"]["message"] += f"; rolling the targets back also failed ({rollback_error}); the next run retries it"
+    try:
+        result["snapshots"] = _snapshots(spark, targets, pre)
+    except Exception as exc:
+        log.error("job=%s could not read the targets' snapshots after the rollback: %s", job["jobId"], exc)
+    try:
+        ledger.append(FAILED, job["jobId"], attempt, pre, post_snapshots=_after(result), error=result["error"])
+    except Exception as exc:
+        # The newest row stays `started`, which makes the next run roll back too.
+        log.error("job=%s could not record the failed attempt in %s: %s", job["jobId"], ledger.table, exc)
+    return result
+
+
+def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
+    """Runs the steps in order; stops at the first failing step. `snapshots` is filled on success only."""
+    targets = job.get("targets", [])
+    steps_done: list[dict] = []
+    collected: dict[str, list] = {}
+    crash_after = os.environ.get(CRASH_AFTER_STEP_ENV)
+    for step in job["steps"]:
+        step_started = time.monotonic()
+        try:
+            rows = _run_step(spark, step)
+        except Exception as exc:
+            log.warning("job=%s step=%s kind=%s failed after %dms: %s", job["jobId"], step["name"], step["kind"], _ms_since(step_started), exc)
+            result = _failed_result(job, attempt, _error(exc, step=step["name"]), {})
+            result["steps"] = steps_done
+            return result
+        duration = _ms_since(step_started)
+        steps_done.append({"name": step["name"], "durationMs": duration})
+        if rows is not None:
+            collected[step["name"]] = rows
+        log.info("job=%s step=%s kind=%s %dms", job["jobId"], step["name"], step["kind"], duration)
+        if crash_after == step["name"]:
+            log.error("%s=%s: exiting with 137 (test hook)", CRASH_AFTER_STEP_ENV, crash_after)
+            sys.stderr.flush()
+            os._exit(137)
+    try:
+        snapshots = _snapshots(spark, targets, pre)
+    except Exception as exc:
+        result = _failed_result(job, attempt, _error(exc, step=None), {})
+        result["steps"] = steps_done
+        return result
+    return {
+        "jobId": job["jobId"],
+        "status": COMMITTED,
+        "attempt": attempt,
+        "steps": steps_done,
+        "collected": collected,
+        "snapshots": snapshots,
+    }
+
+
+def _run_step(spark, step: dict) -> list | None:
+    kind = step["kind"]
+    if kind == "sql":
+        spark.sql(step["sql"])
+        return None
+    if kind == "collect":
+        return collect_json(spark.sql(step["sql"]), step["maxRows"], f"collect step {step['name']!r}")
+    if kind == "incremental_view":
+        reader = spark.read.format("iceberg")
+        if step.get("startSnapshotId") is None:
+            # Whole table as of the end snapshot (time travel).
+            reader = reader.option("snapshot-id", step["endSnapshotId"])
+        else:
+            # Rows appended in (start, end]; Iceberg reads only append snapshots in the range.
+            reader = reader.option("start-snapshot-id", step["startSnapshotId"]).option("end-snapshot-id", step["endSnapshotId"])
+        reader.load(step["table"]).createOrReplaceTempView(step["view"])
+        return None
+    raise JobSpecError(f"step kind {kind!r} is not executable; expected one of {sorted(STEP_FIELDS)}")
+
+
+def _restore(spark, targets: list, snapshots: dict, job_id: str) -> None:
+    for table in targets:
+        if table not in snapshots:
+            log.warning("job=%s target %s has no recorded snapshot; not rolled back", job_id, table)
+            continue
+        action = iceberg.restore_snapshot(spark, table, snapshots[table])
+        if action != "unchanged":
+            log.info("job=%s target %s %s to %s", job_id, table, action, snapshots[table])
+
+
+def _try_restore(spark, targets: list, snapshots: dict, job_id: str) -> str | None:
+    try:
+        _restore(spark, targets, snapshots, job_id)
+        return None
+    except Exception as exc:
+        log.error("job=%s rollback failed: %s", job_id, exc)
+        return str(exc)
+
+
+def _snapshots(spark, targets: list, pre: dict) -> dict:
+    return {table: {"before": pre.get(table), "after": iceberg.current_snapshot_id(spark, table)} for table in targets}
+
+
+def _after(result: dict) -> dict:
+    return {table: snap["after"] for table, snap in result.get("snapshots", {}).items()}
+
+
+def _failed_result(job: dict, attempt: int | None, error: dict, snapshots: dict) -> dict:
+    return {"jobId": job["jobId"], "status": FAILED, "attempt": attempt, "steps": [], "collected": {}, "snapshots": snapshots, "error": error}
+
+
+def _error(exc: BaseException, step: str | None) -> dict:
+    return {**describe_error(exc), "step": step}
+
+
+def _ms_since(start: float) -> int:
+    return int((time.monotonic() - start) * 1000)

@@ -1,0 +1,81 @@
+"""One SparkSession for the whole test run (a JVM start costs seconds), warehouse in a tmp dir.
+
+Each test works in its own namespace (fixture `ns`), so tests never see each other's tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from summary_runner.session import create_session
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+JARS_DIR = Path(os.environ.get("TOOLCHAIN_DIR", REPO_DIR / ".toolchain")) / "jars"
+
+LEDGER_COLUMNS = (
+    "batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT, pre_snapshots STRING, "
+    "post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP"
+)
+
+_namespace_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def engine_config(tmp_path_factory) -> dict:
+    if not JARS_DIR.is_dir():
+        pytest.exit(f"{JARS_DIR} is missing: run scripts/setup-toolchain.sh first", returncode=2)
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    return {
+        "appName": "summary-runner-tests",
+        "master": "local[2]",
+        "catalogs": {"local": {"type": "hadoop", "warehouse": str(warehouse)}},
+        "defaultCatalog": "local",
+        "sparkConf": {"spark.driver.memory": "1g", "spark.sql.shuffle.partitions": "2"},
+        "jarsDir": str(JARS_DIR),
+    }
+
+
+@pytest.fixture(scope="session")
+def engine_file(engine_config, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("engine") / "engine.json"
+    path.write_text(json.dumps(engine_config))
+    return path
+
+
+@pytest.fixture(scope="session")
+def spark(engine_config):
+    session = create_session(engine_config)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def ns(spark) -> str:
+    """A fresh namespace `local.t<n>` for one test."""
+    name = f"local.t{next(_namespace_numbers)}"
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {name}")
+    return name
+
+
+@pytest.fixture
+def ledger_table(spark, ns) -> str:
+    """The ledger table as the compiler's init job creates it."""
+    table = f"{ns}.summary_runs"
+    spark.sql(f"CREATE TABLE {table} ({LEDGER_COLUMNS}) USING iceberg")
+    return table
+
+
+def snapshot_count(spark, table: str) -> int:
+    return spark.sql(f"SELECT * FROM {table}.snapshots").count()
+
+
+def ledger_rows(spark, ledger_table: str, batch_id: str, step: str) -> list:
+    return spark.sql(
+        f"SELECT status, attempt, pre_snapshots, post_snapshots, error FROM {ledger_table} "
+        f"WHERE batch_id = '{batch_id}' AND step = '{step}' ORDER BY recorded_at, attempt"
+    ).collect()

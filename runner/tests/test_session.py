@@ -1,0 +1,54 @@
+"""Engine config -> Spark conf (pure; no Spark needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from summary_runner.errors import ConfigError
+from summary_runner.session import spark_conf_for, validate_engine_config
+
+
+def test_catalogs_become_iceberg_spark_catalogs(tmp_path):
+    (tmp_path / "iceberg-spark-runtime-3.5_2.12-1.10.1.jar").write_bytes(b"")
+    config = {
+        "master": "local[*]",
+        "catalogs": {
+            "spark_catalog": {"type": "hadoop", "warehouse": "/w"},
+            "other": {"type": "rest", "uri": "http://127.0.0.1:8181", "warehouse": "file:///w2"},
+            "third": {"type": "jdbc", "uri": "jdbc:sqlite:/c.db", "warehouse": "/w3", "properties": {"jdbc.schema-version": "V1"}},
+        },
+        "defaultCatalog": "spark_catalog",
+        "sparkConf": {"spark.sql.shuffle.partitions": 8},
+        "jarsDir": str(tmp_path),
+    }
+    validate_engine_config(config)
+    conf = spark_conf_for(config)
+
+    assert conf["spark.sql.catalog.spark_catalog"] == "org.apache.iceberg.spark.SparkCatalog"
+    assert conf["spark.sql.catalog.spark_catalog.type"] == "hadoop"
+    assert conf["spark.sql.catalog.other.uri"] == "http://127.0.0.1:8181"
+    assert conf["spark.sql.catalog.third.jdbc.schema-version"] == "V1"
+    assert conf["spark.sql.defaultCatalog"] == "spark_catalog"
+    assert conf["spark.sql.shuffle.partitions"] == "8"  # sparkConf overrides the local default
+    assert conf["spark.ui.enabled"] == "false"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.jars"] == str(tmp_path / "iceberg-spark-runtime-3.5_2.12-1.10.1.jar")
+
+
+def test_non_local_master_gets_no_local_defaults():
+    conf = spark_conf_for({"catalogs": {}})
+    assert "spark.ui.enabled" not in conf
+    assert "spark.sql.shuffle.partitions" not in conf
+
+
+@pytest.mark.parametrize("config, expected", [
+    ({"catalog": {}}, "unknown key(s) ['catalog']"),
+    ({"catalogs": {"c": {"type": "hive"}}}, "catalogs.c.type is 'hive'"),
+    ({"catalogs": {"c": {"type": "rest"}}}, "catalogs.c.uri is required"),
+    ({"catalogs": {"c": {"type": "hadoop", "warehouse": "/w"}}, "defaultCatalog": "d"}, "'defaultCatalog' is 'd'"),
+    ({"sparkConf": {"spark.sql.session.timeZone": "Europe/Paris"}}, "sparkConf.spark.sql.session.timeZone is set by the runner"),
+])
+def test_invalid_engine_config_names_the_key(config, expected):
+    with pytest.raises(ConfigError) as raised:
+        validate_engine_config(config)
+    assert expected in str(raised.value)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command (README): set-up, lint and type check, unit tests, the runner's pytest suite, then the
+# integration tests on real Spark + Iceberg. Ends with one "N passed, N failed" line over all suites.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+
+out=.runtime/test-results
+rm -rf "$out" && mkdir -p "$out"
+status=0
+step() { printf '\n[test] %s\n' "$*" >&2; }
+
+step "lint + type check"
+npx eslint . || status=1
+npx tsc -p tsconfig.json --noEmit || status=1
+
+step "unit tests (jest, *.spec.ts)"
+npx jest --selectProjects unit --json --outputFile "$out/unit.json" || status=1
+
+step "runner tests (pytest)"
+PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
+
+step "integration tests on real Spark + Iceberg (jest, *.int-spec.ts)"
+npx jest --selectProjects int --runInBand --json --outputFile "$out/int.json" || status=1
+
+node scripts/test-summary.js "$out" || status=1
+exit $status
