@@ -212,14 +212,20 @@ def _run_step(spark, step: dict) -> list | None:
     if kind == "collect":
         return collect_json(spark.sql(step["sql"]), step["maxRows"], f"collect step {step['name']!r}")
     if kind == "incremental_view":
-        reader = spark.read.format("iceberg")
         if step.get("startSnapshotId") is None:
-            # Whole table as of the end snapshot (time travel).
-            reader = reader.option("snapshot-id", step["endSnapshotId"])
+            # Whole table as of the end snapshot. SQL time travel rather than the reader's snapshot-id
+            # option: that option resolves the table through a name suffix, which fails for a catalog
+            # named spark_catalog ("TABLE_OR_VIEW_NOT_FOUND ... snapshot_id_<id>").
+            frame = spark.sql(f"SELECT * FROM {_quote_table(step['table'])} VERSION AS OF {int(step['endSnapshotId'])}")
         else:
             # Rows appended in (start, end]; Iceberg reads only append snapshots in the range.
-            reader = reader.option("start-snapshot-id", step["startSnapshotId"]).option("end-snapshot-id", step["endSnapshotId"])
-        reader.load(step["table"]).createOrReplaceTempView(step["view"])
+            frame = (
+                spark.read.format("iceberg")
+                .option("start-snapshot-id", step["startSnapshotId"])
+                .option("end-snapshot-id", step["endSnapshotId"])
+                .load(step["table"])
+            )
+        frame.createOrReplaceTempView(step["view"])
         return None
     raise JobSpecError(f"step kind {kind!r} is not executable; expected one of {sorted(STEP_FIELDS)}")
 
@@ -261,3 +267,7 @@ def _error(exc: BaseException, step: str | None) -> dict:
 
 def _ms_since(start: float) -> int:
     return int((time.monotonic() - start) * 1000)
+
+
+def _quote_table(name: str) -> str:
+    return ".".join("`" + part.replace("`", "``") + "`" for part in name.split("."))
