@@ -218,12 +218,13 @@ def _run_step(spark, step: dict) -> list | None:
             # named spark_catalog ("TABLE_OR_VIEW_NOT_FOUND ... snapshot_id_<id>").
             frame = spark.sql(f"SELECT * FROM {_quote_table(step['table'])} VERSION AS OF {int(step['endSnapshotId'])}")
         else:
-            # Rows appended in (start, end]; Iceberg reads only append snapshots in the range.
+            # Rows appended in (start, end]; Iceberg reads only append snapshots in the range. Through
+            # the catalog (read.table), not format("iceberg").load: the latter sends a table of a catalog
+            # named spark_catalog to the Hive metastore.
             frame = (
-                spark.read.format("iceberg")
-                .option("start-snapshot-id", step["startSnapshotId"])
+                spark.read.option("start-snapshot-id", step["startSnapshotId"])
                 .option("end-snapshot-id", step["endSnapshotId"])
-                .load(step["table"])
+                .table(_quote_table(step["table"]))
             )
         frame.createOrReplaceTempView(step["view"])
         return None

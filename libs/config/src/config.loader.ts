@@ -122,7 +122,7 @@ export function parseConfig(raw: unknown, source = '(inline config)'): PipelineC
   };
   const sparkStrings = Object.fromEntries(Object.entries(spark).map(([k, x]) => [k, String(x)]));
 
-  let sourceSchema: SourceColumn[] = [];
+  const sourceSchema: SourceColumn[] = [];
   const schemaRaw = raw['source_schema'];
   let sourceSchemaInferred = false;
   if (schemaRaw === undefined) {

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync, WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -88,6 +88,7 @@ export class RunnerClient {
     const responses = createInterface({ input: child.stdio[3] as Readable });
     responses.on('line', (line) => this.onResponse(line));
     child.on('exit', (code, signal) => {
+      rmSync(engineFile, { force: true });
       this.exited = `the Spark runner exited (code ${code}, signal ${signal}); its log: ${this.logFile}`;
       for (const p of this.pending.values()) p.reject(new RunnerError(this.exited, 'RunnerExited', true));
       this.pending.clear();

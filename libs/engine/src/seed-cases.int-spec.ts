@@ -1,4 +1,4 @@
-import { OracleSpec, OutputRow, Row, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
+import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
 import { validate } from './table-ops';
 import seed000 from '../../../config/seed-000.json';
 
@@ -28,19 +28,6 @@ function months(from: string, count: number): string[] {
   });
 }
 
-const SEED_SPEC: OracleSpec = {
-  keyColumn: 'cons_acct_key', monthColumn: 'rpt_as_of_mo', tsColumn: 'base_ts', dateColumn: 'acct_dt',
-  rolling: [
-    { name: 'bal', mapperColumn: 'current_balance', length: H, type: 'Integer' },
-    { name: 'dpd', mapperColumn: 'current_dpd', length: H, type: 'Integer' },
-    { name: 'payment', mapperColumn: 'payment_am', length: H, type: 'Integer' },
-    { name: 'status', mapperColumn: 'status_cd', length: H, type: 'String' },
-  ],
-  grids: [],
-  latestColumns: ['current_balance', 'current_dpd', 'account_status'],
-  tieBreakColumns: ['acct_dt', 'current_balance', 'current_dpd', 'payment_am', 'status_cd', 'account_status', 'created_ts', 'updated_ts'],
-  prepare: (r) => ({ ...r, acct_dt: typeof r.acct_dt === 'string' && Number(r.acct_dt.slice(0, 4)) < 1000 ? null : r.acct_dt }),
-};
 
 // Batch 1: histories.
 const first: Row[] = [
@@ -139,7 +126,7 @@ describe('seed 000 test cases TC-001 … TC-015', () => {
   });
 
   it('TC-010 / TC-013 mixed and skewed batch: everything equals the oracle', async () => {
-    const expected = oracle(SEED_SPEC, [first, second]);
+    const expected = oracle(SEED_ORACLE_SPEC, [first, second]);
     expect(diffRows(summary, expected.summary, (r) => `${r.cons_acct_key}|${r.rpt_as_of_mo}`)).toEqual([]);
     expect(diffRows(await h.latest(), expected.latest, (r) => `${r.cons_acct_key}`)).toEqual([]);
     expect(at(13, '2025-06')!.bal_history).toEqual(pad(Array.from({ length: 30 }, (_, i) => 29 - i)));
@@ -153,5 +140,18 @@ describe('seed 000 test cases TC-001 … TC-015', () => {
       ['duplicate key in latest', 0],
       ['latest differs from the newest summary row', 0],
     ]);
+  });
+
+  it('validate reports a planted duplicate and a planted short array (it can fail)', async () => {
+    const t = h.config.summaryTable.sql;
+    await h.runner.query(`INSERT INTO ${t} SELECT * FROM ${t} WHERE cons_acct_key = 1 AND rpt_as_of_mo = '2025-07'`);
+    await h.runner.query(`UPDATE ${t} SET dpd_history = slice(dpd_history, 1, 35) WHERE cons_acct_key = 2`);
+    const counts = Object.fromEntries((await validate(h.pipeline)).map((v) => [v.check, v.count]));
+    expect(counts).toEqual({
+      'duplicate (key, month) in summary': 1,
+      'history array of wrong length in summary': 4, // key 2's rows: 2025-04 … 2025-06 and 2025-09
+      'duplicate key in latest': 0,
+      'latest differs from the newest summary row': 1, // key 2 (key 1's two newest rows are identical copies)
+    });
   });
 });

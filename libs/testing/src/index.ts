@@ -3,3 +3,4 @@ export * from './alt-config';
 export * from './scenarios';
 export * from './scenario-features';
 export * from './spark-harness';
+export * from './seed-config';

@@ -58,7 +58,6 @@ export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): 
 }
 
 export function compileClassify(config: PipelineConfig, plan: BatchPlan): CompiledJob {
-  const model = columnModel(config);
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
   const batch = lit(plan.batchId);

@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Row, SEED_ORACLE_SPEC, diffRows, oracle } from '@app/testing';
+
+// The CLI end to end, as a user runs it (`npx summary-pipeline ...`): every command is a fresh process
+// with its own Spark, on the production example config and on the seed 000 layout.
+
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = join(ROOT, 'bin', 'summary-pipeline.js');
+const PRODUCTION = join(ROOT, '..', 'shared', 'reference', 'summary_config.production-example.json');
+const SEED = join(ROOT, 'config', 'seed-000.json');
+
+function cli(config: string, warehouse: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, '--config', config, '--warehouse', warehouse, ...args], { encoding: 'utf8', cwd: ROOT, maxBuffer: 1 << 28 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const ok = (r: ReturnType<typeof cli>) => {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\n${r.stderr}`);
+  return r;
+};
+const jsonl = (file: string): Row[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+beforeAll(() => {
+  if (!existsSync(join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'))) throw new Error('build first: npm run build (scripts/test.sh does)');
+});
+
+describe('summary-pipeline CLI on the production example config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-prod-'));
+  const wh = join(dir, 'warehouse');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('init, ingest, run twice, validate, export and plan --dry-run', () => {
+    ok(cli(PRODUCTION, wh, 'init'));
+    ok(cli(PRODUCTION, wh, 'sample', '--accounts', '40', '--months', '8', '--out', join(dir, 'h.jsonl')));
+    ok(cli(PRODUCTION, wh, 'sample', '--accounts', '40', '--months', '8', '--mixed', '--seed', '2', '--base-ts', '2025-02-01 00:00:00', '--out', join(dir, 'm.jsonl')));
+    ok(cli(PRODUCTION, wh, 'ingest', join(dir, 'h.jsonl')));
+    const first = ok(cli(PRODUCTION, wh, 'run'));
+    expect(first.stderr).toMatch(/batch b-000001 done/);
+
+    // A file with a wrong type is refused whole, with its line number; nothing is appended.
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, `${readFileSync(join(dir, 'm.jsonl'), 'utf8').split('\n')[0]}\n{"cons_acct_key": "x1"}\n{"no_such_column": 1}\n`);
+    const refused = cli(PRODUCTION, wh, 'ingest', bad);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('line 2: column "cons_acct_key" (bigint): expected an integer');
+    expect(refused.stderr).toContain('line 3: unknown column "no_such_column"');
+    expect(ok(cli(PRODUCTION, wh, 'plan', '--dry-run')).stdout).toMatch(/^Nothing pending/);
+
+    ok(cli(PRODUCTION, wh, 'ingest', join(dir, 'm.jsonl')));
+    const plan = ok(cli(PRODUCTION, wh, 'plan', '--dry-run')).stdout;
+    expect(plan).toMatch(/-- Batch b-000002/);
+    expect(plan).toMatch(/-- CASE_II: \d+ row\(s\)/);
+    expect(plan).toContain('MERGE INTO `primary_catalog`.`edf_gold`.`latest_summary`');
+    expect(plan).toContain('INSERT INTO `primary_catalog`.`edf_gold`.`summary`');
+
+    const second = ok(cli(PRODUCTION, wh, 'run'));
+    expect(second.stderr).toMatch(/CASE_III\s+committed/);
+    expect(second.stderr).toMatch(/CASE_II\s+committed/);
+    expect(second.stderr).toMatch(/3 rejected \(/);
+    expect(ok(cli(PRODUCTION, wh, 'validate')).stderr).not.toContain('FAIL');
+
+    ok(cli(PRODUCTION, wh, 'export', 'summary', '--out', join(dir, 'summary.jsonl')));
+    const rows = jsonl(join(dir, 'summary.jsonl'));
+    expect(rows.length).toBeGreaterThan(200);
+    for (const r of rows) {
+      expect((r.payment_rating_cd_history as unknown as unknown[]).length).toBe(36);
+      expect(String(r.payment_history_grid)).toHaveLength(36);
+    }
+    const keys = rows.map((r) => `${String(r.cons_acct_key).padStart(12, '0')}|${r.rpt_as_of_mo}`);
+    expect(keys).toEqual([...keys].sort());
+    const rejects = cli(PRODUCTION, wh, 'export', 'rejects');
+    expect(jsonl(join(dir, 'summary.jsonl')).length).toBe(rows.length);
+    expect(rejects.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).reason).sort()).toEqual(['INVALID_MONTH', 'NULL_KEY', 'NULL_TIMESTAMP']);
+  });
+});
+
+describe('summary-pipeline CLI on the seed 000 layout', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cli-seed-'));
+  const wh = join(dir, 'warehouse');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('ingest + run + export give the oracle result', () => {
+    ok(cli(SEED, wh, 'init'));
+    ok(cli(SEED, wh, 'sample', '--accounts', '60', '--months', '14', '--out', join(dir, 'h.jsonl')));
+    ok(cli(SEED, wh, 'ingest', join(dir, 'h.jsonl')));
+    ok(cli(SEED, wh, 'run'));
+    ok(cli(SEED, wh, 'export', 'summary', '--out', join(dir, 'summary.jsonl')));
+    const expected = oracle(SEED_ORACLE_SPEC, [jsonl(join(dir, 'h.jsonl'))]);
+    expect(diffRows(jsonl(join(dir, 'summary.jsonl')), expected.summary, (r) => `${r.cons_acct_key}|${r.rpt_as_of_mo}`)).toEqual([]);
+    const latest = JSON.parse(ok(cli(SEED, wh, 'export', 'latest_summary')).stdout.split('\n')[0]);
+    expect(latest).toEqual(expected.latest[0]);
+  });
+});
