@@ -14,8 +14,11 @@ fi
 stamp=node_modules/.setup-stamp
 want=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm install, not npm ci: the lockfile pins every version, but the registry reachable here has no
+  # builds of some optional platform packages (e.g. @unrs/resolver-binding-darwin-x64), so the lock
+  # cannot list them and npm ci refuses it as "out of sync"; npm install honours the lock as it is.
+  say "installing npm packages from package-lock.json"
+  npm install --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 else
   say "npm packages up to date"
