@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
-out=.runtime/test-results
+out="$PWD/.runtime/test-results"
 rm -rf "$out" && mkdir -p "$out"
 status=0
 step() { printf '\n[test] %s\n' "$*" >&2; }

@@ -1,0 +1,30 @@
+# Apache Iceberg REST catalog (the test fixture server of iceberg-open-api), JDBC/sqlite backed
+# (sourced by stack.sh).
+
+CATALOG_DIR="$STACK_HOME/catalog"      # sqlite database
+CATALOG_WAREHOUSE_DIR="$STACK_HOME/warehouse"
+CATALOG_HEAP="${STACK_CATALOG_HEAP:-256m}"
+
+catalog_start() {
+  local jar
+  jar="$(ls "$STACK_DIST"/catalog/iceberg-open-api-*.jar)"
+  mkdir -p "$CATALOG_DIR" "$CATALOG_WAREHOUSE_DIR"
+  # The server reads its catalog properties only from CATALOG_* environment variables (RCKUtils:
+  # strip the prefix, "__" -> "-", "_" -> ".", lower-case), so CATALOG_REST_PORT is rest.port.
+  # Every CATALOG_* variable of the caller would leak in as a property too: start from a clean slate.
+  # Its Jetty binds all interfaces; there is no host setting.
+  local -a clean_env=()
+  local var
+  for var in $(compgen -e | grep '^CATALOG_' || true); do clean_env+=(-u "$var"); done
+  launch catalog env "${clean_env[@]}" \
+    CATALOG_URI="jdbc:sqlite:$CATALOG_DIR/catalog.db" \
+    CATALOG_WAREHOUSE="file://$CATALOG_WAREHOUSE_DIR" \
+    CATALOG_REST_PORT="$STACK_CATALOG_PORT" \
+    java "-Xmx$CATALOG_HEAP" -XX:+ExitOnOutOfMemoryError -jar "$jar"
+}
+
+catalog_healthy() {
+  [[ "$(http_status "http://127.0.0.1:$STACK_CATALOG_PORT/v1/config")" == 200 ]]
+}
+
+catalog_url() { echo "http://127.0.0.1:$STACK_CATALOG_PORT"; }
