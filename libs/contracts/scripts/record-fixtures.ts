@@ -1,0 +1,26 @@
+// Records contracts/<event>/vN.fixture.avro.hex: the Avro binary (no Confluent header) of vN.fixture.json
+// written with vN.avsc. Run once per new version, through jest (no ts-node in this repo):
+//   RECORD_FIXTURES=1 npx jest libs/contracts/scripts --selectProjects unit
+// An existing hex file is never rewritten: it is the recording later schemas must keep reading.
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import * as path from 'path';
+import { EVENT_NAMES, contractsDir, listVersions, loadSchema, typeOf } from '../src';
+
+export function fixturePaths(event: string, version: number): { json: string; hex: string } {
+  const base = path.join(contractsDir(), event, `v${version}.fixture`);
+  return { json: `${base}.json`, hex: `${base}.avro.hex` };
+}
+
+export function recordFixtures(): string[] {
+  const written: string[] = [];
+  for (const event of EVENT_NAMES) {
+    for (const version of listVersions(event)) {
+      const { json, hex } = fixturePaths(event, version);
+      if (existsSync(hex)) continue;
+      const value: unknown = JSON.parse(readFileSync(json, 'utf8'));
+      writeFileSync(hex, `${typeOf(loadSchema(event, version)).toBuffer(value).toString('hex')}\n`);
+      written.push(hex);
+    }
+  }
+  return written;
+}

@@ -1,0 +1,74 @@
+// Hand-written mirrors of contracts/<event>/v<current>.avsc; contracts.spec.ts checks the recorded
+// fixtures against both. Longs are JS numbers (exact up to 2^53) and timestamp-millis stays epoch
+// milliseconds: the codec does not turn on avsc's logical types.
+
+export type Case = 'CASE_III' | 'CASE_I' | 'CASE_II';
+export type JobState = 'SUBMITTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+export type BatchStatus = 'COMPLETED' | 'FAILED';
+
+export interface WatermarkAdvanced {
+  eventId: string;
+  batchId: string;
+  sourceTable: string;
+  sourceStartSnapshotId: string | null;
+  sourceEndSnapshotId: string;
+  /** Max base_ts of the batch, 'YYYY-MM-DD HH:MM:SS'. */
+  watermark: string | null;
+  occurredAt: number;
+}
+
+export interface CaseBatchPlanned {
+  eventId: string;
+  batchId: string;
+  sequence: number;
+  case: Case;
+  rows: number;
+  minMonth: string | null;
+  maxMonth: string | null;
+  skipped: boolean;
+  occurredAt: number;
+}
+
+export interface JobStateChanged {
+  eventId: string;
+  batchId: string;
+  case: Case;
+  state: JobState;
+  attempt: number;
+  durationMs: number | null;
+  rowsWritten: number | null;
+  error: string | null;
+  engine: string;
+  jobRunId: string | null;
+  occurredAt: number;
+}
+
+export interface BatchCompleted {
+  eventId: string;
+  batchId: string;
+  status: BatchStatus;
+  durationMs: number;
+  cases: Partial<Record<Case, number>>;
+  occurredAt: number;
+}
+
+export interface EventPayloads {
+  'watermark-advanced': WatermarkAdvanced;
+  'case-batch-planned': CaseBatchPlanned;
+  'job-state-changed': JobStateChanged;
+  'batch-completed': BatchCompleted;
+}
+
+export type EventName = keyof EventPayloads;
+
+export const EVENT_NAMES: readonly EventName[] = [
+  'watermark-advanced',
+  'case-batch-planned',
+  'job-state-changed',
+  'batch-completed',
+];
+
+/** What `EventCodec.decode` returns: narrowing on `event` types `value`. */
+export type DecodedEvent = {
+  [E in EventName]: { event: E; value: EventPayloads[E]; schemaId: number };
+}[EventName];

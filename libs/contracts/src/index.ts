@@ -1,0 +1,20 @@
+/** Event contracts of SPEC §7: versioned Avro files in contracts/, their TypeScript types and the codec. */
+export * from './events';
+export * from './errors';
+export {
+  AvroRecordSchema,
+  CONTRACTS,
+  CURRENT_VERSIONS,
+  Contract,
+  Contracts,
+  DEFAULT_TOPIC_PREFIX,
+  contractsDir,
+  contractsFor,
+  fullNameOf,
+  listVersions,
+  loadSchema,
+  schemaFile,
+  typeOf,
+} from './contracts';
+export { validateEvent } from './validation';
+export { EventCodec, EventCodecOptions, isTransient } from './event-codec';
