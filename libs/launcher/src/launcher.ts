@@ -1,0 +1,50 @@
+import { CompiledJob } from '@app/compiler';
+import { JobResult } from '@app/engine';
+
+/** Where a compiled job runs (SPEC §8): the embedded local Spark, or EMR on EKS at scale. */
+export type EngineKind = 'local' | 'emr-on-eks';
+
+/** States a launcher reports before the run ends (the end is the returned result). */
+export type JobRunState = 'SUBMITTED' | 'RUNNING';
+
+export interface LaunchRequest {
+  /** The pipeline (summary table, e.g. `local.demo.summary`); part of the run's identity. */
+  pipeline: string;
+  batchId: string;
+  /** The ledger step: CASE_III, CASE_I or CASE_II (or classify). */
+  step: string;
+  /** 1-based; a retry after a failed attempt is attempt + 1. */
+  attempt: number;
+  job: CompiledJob;
+}
+
+export interface LaunchResult {
+  /** The runner's result document (status committed / already_committed / failed). */
+  result: JobResult;
+  /** The engine's run id (EMR job run id), or null for the local runner. */
+  jobRunId: string | null;
+}
+
+/** An infrastructure failure (not a failed job: that is a result with status failed). */
+export class LaunchError extends Error {
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+    readonly jobRunId: string | null = null,
+  ) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+
+/**
+ * Runs one compiled job to its end. Implementations must be safe to call again for the same
+ * (pipeline, batchId, step, attempt) after a crash of the caller: they adopt the run already started
+ * instead of starting a second one (the runner's ledger makes a committed job a no-op in any case).
+ */
+export interface JobLauncher {
+  readonly engine: EngineKind;
+  run(request: LaunchRequest, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<LaunchResult>;
+  /** Stops what is in flight (local: the runner; EMR: nothing is cancelled unless asked) and frees resources. */
+  close(): Promise<void>;
+}
