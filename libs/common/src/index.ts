@@ -1,2 +1,13 @@
-/** Shared by the services (issue #3): Kafka module, contracts, metrics, health. Starts with the logger. */
-export { jsonLog } from './json-log';
+/** Shared by the services: env config, JSON logs, the Kafka transport and publisher, metrics, health, engine. */
+export * from './env';
+export * from './logger';
+export * from './metrics/metrics';
+export * from './kafka/errors';
+export * from './kafka/kafka-settings';
+export * from './kafka/event-publisher';
+export * from './kafka/kafka-event.server';
+export * from './kafka/processed-events';
+export * from './health/health';
+export * from './catalog/table-snapshots';
+export * from './engine-handle';
+export * from './service';

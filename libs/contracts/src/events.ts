@@ -26,6 +26,10 @@ export interface CaseBatchPlanned {
   minMonth: string | null;
   maxMonth: string | null;
   skipped: boolean;
+  /** v2: the batch's input rows, rejects by reason and watermark (same on each case event of the batch). */
+  inputRows: number;
+  rejects: Record<string, number>;
+  watermark: string | null;
   occurredAt: number;
 }
 

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { fixturePaths } from '../scripts/record-fixtures';
 import {
+  CURRENT_VERSIONS,
   AvroRecordSchema,
   EVENT_NAMES,
   EventCodec,
@@ -44,7 +45,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 function fixtureOf<E extends EventName>(event: E): EventPayloads[E] {
-  return JSON.parse(readFileSync(fixturePaths(event, 1).json, 'utf8')) as EventPayloads[E];
+  return JSON.parse(readFileSync(fixturePaths(event, CURRENT_VERSIONS[event]).json, 'utf8')) as EventPayloads[E];
 }
 
 /** A codec whose watermark-advanced schema is `schema`, from a copy of contracts/ (CONTRACTS_DIR). */

@@ -165,6 +165,11 @@ export class RunnerClient {
     this.child?.kill('SIGKILL');
   }
 
+  /** Started and not exited. */
+  get alive(): boolean {
+    return this.child !== undefined && this.exited === undefined;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

@@ -1,0 +1,85 @@
+import { join, resolve } from 'node:path';
+import { PipelineConfig, loadConfigFile } from '@app/config';
+import { CatalogType, EngineOptions, RunnerClient, RunnerError, SummaryPipeline, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
+import { HadoopSnapshotSource, RestSnapshotSource, SnapshotSource } from './catalog/table-snapshots';
+import { EnvReader } from './env';
+import { jsonLog } from './logger';
+
+export interface EngineSettings {
+  configFile: string;
+  engine: EngineOptions;
+  logDir: string;
+}
+
+/** SUMMARY_* variables; the services default to the local stack's REST catalog. */
+export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
+  const configFile = env.string('SUMMARY_CONFIG', 'config/seed-000.json', 'pipeline config (seed-v4 JSON format, SPEC §2)');
+  const catalogType = env.oneOf('SUMMARY_CATALOG_TYPE', ['rest', 'hadoop', 'jdbc'] as const, 'rest', 'Iceberg catalog type of every table');
+  const catalogUri = env.string('SUMMARY_CATALOG_URI', 'http://127.0.0.1:8181', 'REST (or JDBC) catalog URI');
+  const warehouse = env.string('SUMMARY_WAREHOUSE', '.runtime/services/warehouse', 'warehouse directory (hadoop catalog; REST: the server decides)');
+  const master = env.string('SUMMARY_SPARK_MASTER', 'local[*]', 'Spark master of the embedded runner');
+  const driverMemory = env.string('SUMMARY_DRIVER_MEMORY', '2g', 'driver heap of the embedded runner');
+  const partitions = env.int('SUMMARY_SHUFFLE_PARTITIONS', 4, 'spark.sql.shuffle.partitions', 1);
+  const logDir = env.string('SUMMARY_LOG_DIR', '.runtime/logs', 'where the runner writes Spark logs');
+  const engine = engineOptionsFromEnv({
+    SUMMARY_CATALOG_TYPE: catalogType,
+    SUMMARY_CATALOG_URI: catalogUri,
+    SUMMARY_WAREHOUSE: warehouse,
+    SUMMARY_SPARK_MASTER: master,
+    SUMMARY_DRIVER_MEMORY: driverMemory,
+    SUMMARY_SHUFFLE_PARTITIONS: String(partitions),
+  });
+  return { configFile, engine, logDir };
+}
+
+export function snapshotSourceFor(settings: EngineSettings, catalog: string): SnapshotSource {
+  const type: CatalogType = settings.engine.catalogType;
+  if (type === 'rest') return new RestSnapshotSource(settings.engine.catalogUri!);
+  if (type === 'hadoop') return new HadoopSnapshotSource(join(resolve(settings.engine.warehouse), catalog));
+  throw new Error(`SUMMARY_CATALOG_TYPE=${type}: the watcher reads snapshots from rest or hadoop catalogs only`);
+}
+
+/**
+ * The service's long-lived Spark runner and the pipeline on it. A runner that died (killed, OOM) is
+ * started again on the next use; jobs are safe to repeat under the ledger.
+ */
+export class EngineHandle {
+  readonly config: PipelineConfig;
+  private runner?: RunnerClient;
+  private starting?: Promise<SummaryPipeline>;
+  private current?: SummaryPipeline;
+
+  constructor(
+    private readonly settings: EngineSettings,
+    private readonly service: string,
+  ) {
+    this.config = loadConfigFile(resolve(settings.configFile));
+  }
+
+  /** The pipeline on a running runner (starts or restarts it). */
+  async pipeline(): Promise<SummaryPipeline> {
+    if (this.current && this.runner && this.runner.alive) return this.current;
+    this.starting ??= this.start().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async start(): Promise<SummaryPipeline> {
+    const engine = runnerEngineConfig(this.config, this.settings.engine);
+    const runner = new RunnerClient(engine, { logFile: resolve(this.settings.logDir, `${this.service}-runner.log`) });
+    const began = Date.now();
+    jsonLog('info', 'starting Spark runner', { master: engine.master, catalog: this.settings.engine.catalogType, log: runner.logFile });
+    await runner.start();
+    jsonLog('info', 'Spark runner ready', { seconds: (Date.now() - began) / 1000, pid: runner.pid });
+    this.runner = runner;
+    this.current = new SummaryPipeline(this.config, runner, (message) => jsonLog('info', message));
+    return this.current;
+  }
+
+  async ping(): Promise<void> {
+    if (this.runner && !this.runner.alive) throw new RunnerError('the Spark runner exited; it restarts on the next job', 'RunnerExited', true);
+  }
+
+  async close(): Promise<void> {
+    await this.runner?.close();
+  }
+}

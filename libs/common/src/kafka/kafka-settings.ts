@@ -1,0 +1,66 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import { DEFAULT_TOPIC_PREFIX } from '@app/contracts';
+import { EnvReader } from '../env';
+import { jsonLog } from '../logger';
+
+/** How a service reaches Kafka and the schema registry (env, defaults = the local stack). */
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+  ssl: boolean;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  registryUrl: string;
+  registryAuth?: { username: string; password: string };
+  /** Topics are `<topicPrefix><event>`, e.g. `summary.watermark-advanced`. */
+  topicPrefix: string;
+}
+
+export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSettings {
+  const brokers = env.list('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap brokers, comma-separated');
+  const clientId = env.string('KAFKA_CLIENT_ID', service, 'kafkajs clientId (also the consumer group id)');
+  const ssl = env.bool('KAFKA_SSL', false, 'TLS to the brokers');
+  const mechanism = env.oneOf('KAFKA_SASL_MECHANISM', ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'scram-sha-512', 'SASL mechanism when KAFKA_SASL_USERNAME is set');
+  const username = env.optional('KAFKA_SASL_USERNAME', 'SASL user (from a Secret); unset = no SASL');
+  const password = env.optional('KAFKA_SASL_PASSWORD', 'SASL password (from a Secret)');
+  const registryUrl = env.string('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', 'Confluent-compatible schema registry base URL');
+  const registryUser = env.optional('SCHEMA_REGISTRY_USERNAME', 'registry basic-auth user (from a Secret)');
+  const registryPassword = env.optional('SCHEMA_REGISTRY_PASSWORD', 'registry basic-auth password (from a Secret)');
+  const prefix = env.string('TOPIC_PREFIX', DEFAULT_TOPIC_PREFIX.replace(/\.$/, ''), 'topics are <prefix>.<event>; dead letters <topic>.dlq');
+  return {
+    brokers,
+    clientId,
+    ssl,
+    sasl: username ? { mechanism, username, password: password ?? '' } : undefined,
+    registryUrl,
+    registryAuth: registryUser ? { username: registryUser, password: registryPassword ?? '' } : undefined,
+    topicPrefix: prefix.endsWith('.') ? prefix : `${prefix}.`,
+  };
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(settings: KafkaSettings): Kafka {
+  const config: KafkaConfig = {
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    ssl: settings.ssl,
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, level, log }) => {
+      const { message, ...rest } = log;
+      jsonLog(LEVELS[level] ?? 'info', String(message), { component: `kafkajs.${namespace}`, ...rest });
+    },
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10000 },
+  };
+  if (settings.sasl) config.sasl = settings.sasl as KafkaConfig['sasl'];
+  return new Kafka(config);
+}
+
+export function createRegistry(settings: KafkaSettings): SchemaRegistry {
+  return new SchemaRegistry({ host: settings.registryUrl, auth: settings.registryAuth, clientId: settings.clientId });
+}

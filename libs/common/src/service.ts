@@ -1,0 +1,104 @@
+import { DynamicModule, Global, INestApplication, Module, ModuleMetadata, OnApplicationShutdown, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka } from 'kafkajs';
+import { EventCodec } from '@app/contracts';
+import { EnvReader } from './env';
+import { HEALTH_DEPENDENCIES, HealthController, HealthDependencies } from './health/health';
+import { createKafka, createRegistry, KafkaSettings, kafkaSettingsFromEnv } from './kafka/kafka-settings';
+import { EVENT_PUBLISHER, EventPublisher, ensureTopics } from './kafka/event-publisher';
+import { KafkaEventServer, KafkaEventServerOptions, PassThroughRpcFilter } from './kafka/kafka-event.server';
+import { configureLogging, jsonLog, JsonLogger, LogLevel } from './logger';
+import { METRICS, Metrics, MetricsController } from './metrics/metrics';
+
+export const SERVICE_CONTEXT = Symbol('SERVICE_CONTEXT');
+
+/** Everything a service shares between its Nest providers and its Kafka transport. */
+export interface ServiceContext {
+  name: string;
+  httpPort: number;
+  httpHost: string;
+  kafkaSettings: KafkaSettings;
+  kafka: Kafka;
+  registry: SchemaRegistry;
+  codec: EventCodec;
+  metrics: Metrics;
+  publisher: EventPublisher;
+}
+
+/** Reads the common variables (the caller reads its own from the same reader, then calls env.done()). */
+export function serviceContext(name: string, defaultPort: number, env: EnvReader): ServiceContext {
+  const httpPort = env.int('HTTP_PORT', defaultPort, 'HTTP port of /health and /metrics', 1);
+  const httpHost = env.string('HTTP_HOST', '0.0.0.0', 'HTTP bind address');
+  const level = env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info', 'JSON log threshold');
+  configureLogging(level as LogLevel, { service: name });
+  const kafkaSettings = kafkaSettingsFromEnv(env, name);
+  const kafka = createKafka(kafkaSettings);
+  const registry = createRegistry(kafkaSettings);
+  const codec = new EventCodec(registry, { topicPrefix: kafkaSettings.topicPrefix });
+  const metrics = new Metrics(name);
+  return { name, httpPort, httpHost, kafkaSettings, kafka, registry, codec, metrics, publisher: new EventPublisher(kafka, codec, metrics) };
+}
+
+class PublisherLifecycle implements OnApplicationShutdown {
+  constructor(private readonly publisher: EventPublisher) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.disconnect();
+  }
+}
+
+/** Global providers of every service: context, metrics, publisher, /health and /metrics. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(ctx: ServiceContext, health: Omit<HealthDependencies, 'kafka' | 'registryUrl'> = {}): DynamicModule {
+    const deps: HealthDependencies = { kafka: ctx.kafka, registryUrl: ctx.kafkaSettings.registryUrl, ...health };
+    return {
+      module: CoreModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_CONTEXT, useValue: ctx },
+        { provide: METRICS, useValue: ctx.metrics },
+        { provide: EVENT_PUBLISHER, useValue: ctx.publisher },
+        { provide: HEALTH_DEPENDENCIES, useValue: deps },
+        { provide: PublisherLifecycle, useFactory: () => new PublisherLifecycle(ctx.publisher) },
+      ],
+      exports: [SERVICE_CONTEXT, METRICS, EVENT_PUBLISHER],
+    };
+  }
+}
+
+export type AppModuleMetadata = ModuleMetadata;
+
+/**
+ * Boots one service: topics and schemas, the producer, the Nest app with /health and /metrics, and (if
+ * `consumer`) the Kafka transport. SIGTERM/SIGINT close it in order: stop consuming (the message in progress
+ * finishes), then the providers' shutdown hooks (Spark runner), then the producer.
+ */
+export async function runService(ctx: ServiceContext, module: Type<unknown> | DynamicModule, consumer?: KafkaEventServerOptions): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
+  await ensureTopics(ctx.kafka, ctx.codec);
+  await ctx.codec.register();
+  await ctx.publisher.connect();
+  const app = await NestFactory.create(module, { logger: new JsonLogger() });
+  app.enableShutdownHooks();
+  let server: KafkaEventServer | undefined;
+  if (consumer) {
+    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, consumer);
+    const ms = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
+    ms.useGlobalFilters(new PassThroughRpcFilter());
+    await app.startAllMicroservices();
+  }
+  await app.listen(ctx.httpPort, ctx.httpHost);
+  jsonLog('info', 'service started', { port: ctx.httpPort, topicPrefix: ctx.kafkaSettings.topicPrefix, groupId: consumer?.groupId });
+  return { app, server };
+}
+
+/** main(): a configuration error exits 2 with the message; anything else at boot exits 1. */
+export function bootstrap(start: () => Promise<unknown>): void {
+  start().catch((error: unknown) => {
+    jsonLog('error', 'service failed to start', { error: error instanceof Error ? error.message : String(error), name: (error as Error)?.name });
+    process.exit((error as Error)?.name === 'EnvConfigError' ? 2 : 1);
+  });
+}
