@@ -75,12 +75,13 @@ def ddl_for(schema: list) -> str:
     return ", ".join(columns)
 
 
-def append_jsonl(spark, table: str, path: str, schema: list) -> dict:
+def append_jsonl(spark, table: str, path: str, schema: list, snapshot_properties: dict | None = None) -> dict:
     """Appends a JSON-lines file to `table` as ONE Iceberg commit; returns {"rows", "snapshotId"}.
 
     The file is read with the given schema only (no inference); a line that does not parse fails the
     whole append (FAILFAST) before anything is committed. The row count comes from the new snapshot's
-    `added-records` summary, so the file is read once.
+    `added-records` summary, so the file is read once. `snapshot_properties` land in the snapshot's
+    summary (the ingest watcher reads `summary-pipeline.max-base-ts` from there without Spark).
     """
     before = current_snapshot_id(spark, table)
     df = (
@@ -92,7 +93,10 @@ def append_jsonl(spark, table: str, path: str, schema: list) -> dict:
         .json(path)
     )
     # DataFrameWriterV2.append resolves columns by name: schema order need not match the table.
-    df.writeTo(table).append()
+    writer = df.writeTo(table)
+    for key, value in (snapshot_properties or {}).items():
+        writer = writer.option(f"snapshot-property.{key}", value)
+    writer.append()
     after = current_snapshot_id(spark, table)
     if after == before:
         return {"rows": 0, "snapshotId": after}

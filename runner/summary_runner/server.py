@@ -7,7 +7,8 @@ protocol. Requests are handled one at a time, in order.
     {"id": 2, "op": "run_job", "job": {...}}                  -> the job result (failed job: ok true)
     {"id": 3, "op": "query", "sql": "...", "maxRows": 1000}   -> {"rows": [...]}
     {"id": 4, "op": "export", "sql": "...", "path": "/abs"}   -> {"rows": n}
-    {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs", "schema": [...]} -> {"rows": n, "snapshotId": "..."}
+    {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs", "schema": [...],
+     "snapshotProperties": {"k": "v"}}                    -> {"rows": n, "snapshotId": "..."}
     {"id": 6, "op": "shutdown"}                               -> {} then exit 0
 Response: {"id", "ok": true, "result"} or {"id", "ok": false, "error": {"type", "message", "retriable"}}.
 """
@@ -25,6 +26,7 @@ from .errors import RequestError, describe_error
 from .jobs import run_job
 from .rows import collect_json, export_jsonl
 from .session import versions
+from .watchdog import watch_parent
 
 log = logging.getLogger("summary_runner.server")
 
@@ -46,6 +48,7 @@ class Server:
 
     def serve(self, requests) -> None:
         """Handles request lines until `shutdown` or end of input."""
+        watch_parent()
         for line in requests:
             if not line.strip():
                 continue
@@ -107,7 +110,10 @@ class Server:
         path = _absolute_path(request)
         if not os.path.isfile(path):
             raise FileNotFoundError(f"append_jsonl input file not found: {path}")
-        return iceberg.append_jsonl(self.spark, _field(request, "table", str), path, _field(request, "schema", list))
+        properties = request.get("snapshotProperties") or {}
+        if not isinstance(properties, dict) or not all(isinstance(v, str) for v in properties.values()):
+            raise RequestError(f"op 'append_jsonl' needs 'snapshotProperties' as an object of strings, got {properties!r}")
+        return iceberg.append_jsonl(self.spark, _field(request, "table", str), path, _field(request, "schema", list), properties)
 
 
 def _field(request: dict, name: str, expected: type):

@@ -1,4 +1,21 @@
-// Placeholder for the auditor service, which writes the Iceberg audit table and exposes Prometheus metrics.
-// The service is built in issue #3 on top of @app/compiler and @app/engine; until then it only says so.
-process.stderr.write('auditor: not implemented yet; use "npx summary-pipeline run" (see README)\n');
-process.exitCode = 1;
+import 'reflect-metadata';
+import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { EVENT_NAMES } from '@app/contracts';
+import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
+import { watchDeadLetters } from './audit/dead-letters';
+
+/** auditor: every event into the Iceberg audit table, and the pipeline's metrics (README "Services"). */
+bootstrap(async () => {
+  const env = new EnvReader();
+  const ctx = serviceContext('auditor', 3004, env);
+  const settings = engineSettingsFromEnv(env);
+  const maxBuffered = env.int('AUDITOR_FLUSH_MAX_EVENTS', 500, 'events merged into the audit table per write at most', 1);
+  const dlqIntervalMs = env.int('AUDITOR_DLQ_CHECK_INTERVAL_MS', 15000, 'how often dead-letter topic sizes are read', 1000);
+  env.done();
+  const engine = new EngineHandle(settings, ctx.name);
+  await engine.pipeline();
+  const audit = new AuditService(engine, ctx.metrics, maxBuffered);
+  await runService(ctx, AuditModule.register(ctx, engine, audit), { groupId: ctx.groupId, events: [...EVENT_NAMES], afterBatch: () => audit.flush().then(() => undefined) });
+  watchDeadLetters(ctx, dlqIntervalMs);
+});

@@ -1,4 +1,14 @@
-// Placeholder for the classifier service, which runs the classify job and publishes one CaseBatchPlanned per case.
-// The service is built in issue #3 on top of @app/compiler and @app/engine; until then it only says so.
-process.stderr.write('classifier: not implemented yet; use "npx summary-pipeline run" (see README)\n');
-process.exitCode = 1;
+import 'reflect-metadata';
+import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { ClassificationModule } from './classification/classification.module';
+
+/** classifier: WatermarkAdvanced → classify job → CaseBatchPlanned per case (README "Services"). */
+bootstrap(async () => {
+  const env = new EnvReader();
+  const ctx = serviceContext('classifier', 3002, env);
+  const settings = engineSettingsFromEnv(env);
+  env.done();
+  const engine = new EngineHandle(settings, ctx.name);
+  await engine.pipeline(); // Spark starts before the first event, not inside its handler
+  await runService(ctx, ClassificationModule.register(ctx, engine), { groupId: ctx.groupId, events: ['watermark-advanced'] });
+});

@@ -1,4 +1,17 @@
-// Placeholder for the ingest-watcher service, which publishes WatermarkAdvanced for new source snapshots.
-// The service is built in issue #3 on top of @app/compiler and @app/engine; until then it only says so.
-process.stderr.write('ingest-watcher: not implemented yet; use "npx summary-pipeline run" (see README)\n');
-process.exitCode = 1;
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext, snapshotSourceFor } from '@app/common';
+import { loadConfigFile } from '@app/config';
+import { WatcherModule } from './watcher.module';
+
+/** ingest-watcher: announces new source snapshots as WatermarkAdvanced events (README "Services"). */
+bootstrap(async () => {
+  const env = new EnvReader();
+  const ctx = serviceContext('ingest-watcher', 3001, env);
+  const engine = engineSettingsFromEnv(env);
+  const pollIntervalMs = env.int('WATCHER_POLL_INTERVAL_MS', 5000, 'how often the source table metadata is read', 100);
+  env.done();
+  const config = loadConfigFile(resolve(engine.configFile));
+  const snapshots = snapshotSourceFor(engine, config.sourceTable.catalog);
+  await runService(ctx, WatcherModule.register(ctx, { sourceTable: config.sourceTable, snapshots, pollIntervalMs }));
+});

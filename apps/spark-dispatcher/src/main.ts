@@ -1,4 +1,30 @@
-// Placeholder for the spark-dispatcher service, which launches each case's compiled job in order (local runner or EMR on EKS).
-// The service is built in issue #3 on top of @app/compiler and @app/engine; until then it only says so.
-process.stderr.write('spark-dispatcher: not implemented yet; use "npx summary-pipeline run" (see README)\n');
-process.exitCode = 1;
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { loadConfigFile } from '@app/config';
+import { JobLauncher } from '@app/launcher';
+import { DispatchModule } from './dispatch/dispatch.module';
+import { LocalLauncher } from './launchers/local.launcher';
+
+/** spark-dispatcher: runs each planned case's job in order III → I → II on the launcher (README "Services"). */
+bootstrap(async () => {
+  const env = new EnvReader();
+  const ctx = serviceContext('spark-dispatcher', 3003, env);
+  const settings = engineSettingsFromEnv(env);
+  const kind = env.oneOf('DISPATCHER_LAUNCHER', ['local', 'emr'] as const, 'local', 'where case jobs run: the embedded Spark runner or EMR on EKS');
+  const maxAttempts = env.int('DISPATCHER_MAX_ATTEMPTS', 3, 'attempts per case for retriable failures before the batch stops', 1);
+  const retryBackoffMs = env.int('DISPATCHER_RETRY_BACKOFF_MS', 5000, 'first retry delay, doubled per attempt');
+  env.done();
+  const config = loadConfigFile(resolve(settings.configFile));
+  let launcher: JobLauncher;
+  let health = {};
+  if (kind === 'local') {
+    const engine = new EngineHandle(settings, ctx.name);
+    await engine.pipeline();
+    launcher = new LocalLauncher(engine);
+    health = { extra: [{ key: 'spark-runner', check: () => engine.ping() }] };
+  } else {
+    throw new Error('DISPATCHER_LAUNCHER=emr: not wired yet');
+  }
+  await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs }, health), { groupId: ctx.groupId, events: ['case-batch-planned'] });
+});

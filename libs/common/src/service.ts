@@ -5,6 +5,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka } from 'kafkajs';
 import { EventCodec } from '@app/contracts';
 import { EnvReader } from './env';
+import { isRetriable } from './kafka/errors';
 import { HEALTH_DEPENDENCIES, HealthController, HealthDependencies } from './health/health';
 import { createKafka, createRegistry, KafkaSettings, kafkaSettingsFromEnv } from './kafka/kafka-settings';
 import { EVENT_PUBLISHER, EventPublisher, ensureTopics } from './kafka/event-publisher';
@@ -19,6 +20,8 @@ export interface ServiceContext {
   name: string;
   httpPort: number;
   httpHost: string;
+  /** Consumer group: KAFKA_GROUP_ID, default `<topic prefix><service>` (e.g. summary.classifier). */
+  groupId: string;
   kafkaSettings: KafkaSettings;
   kafka: Kafka;
   registry: SchemaRegistry;
@@ -34,11 +37,12 @@ export function serviceContext(name: string, defaultPort: number, env: EnvReader
   const level = env.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info', 'JSON log threshold');
   configureLogging(level as LogLevel, { service: name });
   const kafkaSettings = kafkaSettingsFromEnv(env, name);
+  const groupId = env.string('KAFKA_GROUP_ID', `${kafkaSettings.topicPrefix}${name}`, 'consumer group id');
   const kafka = createKafka(kafkaSettings);
   const registry = createRegistry(kafkaSettings);
   const codec = new EventCodec(registry, { topicPrefix: kafkaSettings.topicPrefix });
   const metrics = new Metrics(name);
-  return { name, httpPort, httpHost, kafkaSettings, kafka, registry, codec, metrics, publisher: new EventPublisher(kafka, codec, metrics) };
+  return { name, httpPort, httpHost, groupId, kafkaSettings, kafka, registry, codec, metrics, publisher: new EventPublisher(kafka, codec, metrics) };
 }
 
 class PublisherLifecycle implements OnApplicationShutdown {
@@ -78,8 +82,8 @@ export type AppModuleMetadata = ModuleMetadata;
  * finishes), then the providers' shutdown hooks (Spark runner), then the producer.
  */
 export async function runService(ctx: ServiceContext, module: Type<unknown> | DynamicModule, consumer?: KafkaEventServerOptions): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
-  await ensureTopics(ctx.kafka, ctx.codec);
-  await ctx.codec.register();
+  await retryAtBoot('create topics', () => ensureTopics(ctx.kafka, ctx.codec));
+  await retryAtBoot('register schemas', () => ctx.codec.register());
   await ctx.publisher.connect();
   const app = await NestFactory.create(module, { logger: new JsonLogger() });
   app.enableShutdownHooks();
@@ -93,6 +97,20 @@ export async function runService(ctx: ServiceContext, module: Type<unknown> | Dy
   await app.listen(ctx.httpPort, ctx.httpHost);
   jsonLog('info', 'service started', { port: ctx.httpPort, topicPrefix: ctx.kafkaSettings.topicPrefix, groupId: consumer?.groupId });
   return { app, server };
+}
+
+/** A dependency still starting (registry, broker) is waited for; a refusal (incompatible schema) is not. */
+async function retryAtBoot<T>(what: string, work: () => Promise<T>, deadlineMs = Number(process.env.BOOT_RETRY_DEADLINE_MS ?? 300000)): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isRetriable(error) || Date.now() + delay > until) throw error;
+      jsonLog('warn', `${what}: dependency not ready, retrying`, { delayMs: delay, error: (error as Error).message });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 /** main(): a configuration error exits 2 with the message; anything else at boot exits 1. */

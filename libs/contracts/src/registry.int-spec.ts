@@ -24,7 +24,7 @@ const STACK_ENV = { ...process.env, STACK_COMPONENTS: 'registry' };
 // One prefix per run: subjects never collide with an earlier run's (the registry keeps its data).
 const PREFIX = `it-contracts-${Date.now().toString(36)}-${process.pid}.`;
 
-function stack(command: 'up' | 'down'): void {
+function stack(command: 'up'): void {
   const result = spawnSync('bash', ['scripts/stack/stack.sh', command], { cwd: REPO, env: STACK_ENV, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`stack.sh ${command} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
 }
@@ -78,7 +78,7 @@ describe('EventCodec against the real schema registry', () => {
     for (const event of EVENT_NAMES) {
       await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(`${PREFIX}${event}-value`)}`, { method: 'DELETE' }).catch(() => undefined);
     }
-    stack('down');
+    // The stack stays up for the other integration suites; scripts/test.sh stops it at the end.
   });
 
   it('registers every event under <topic>-value with BACKWARD compatibility, idempotently', async () => {

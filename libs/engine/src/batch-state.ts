@@ -1,4 +1,4 @@
-import { CASE_ORDER, CaseName, CaseRange } from '@app/compiler';
+import { CASE_ORDER, COUNTS, CaseName, CaseRange } from '@app/compiler';
 import { JsonRow } from './runner-client';
 
 /** Counts the classify job collected for one batch. */
@@ -68,4 +68,10 @@ export function batchesFromLedger(entries: LedgerEntry[]): BatchState[] {
     byBatch.set(e.batchId, state);
   }
   return [...byBatch.values()].filter((b) => b.classify).sort((a, b) => a.seq - b.seq);
+}
+
+/** Every case with rows has committed (a case without rows never runs). */
+export function batchFinished(batch: BatchState): boolean {
+  const counts = parseCounts(batch.classify.result?.collected?.[COUNTS] ?? []);
+  return CASE_ORDER.every((c) => counts.cases[c].rows === 0 || batch.steps.get(c)?.status === 'committed');
 }

@@ -93,3 +93,25 @@ export function validateJsonl(file: string, schema: ColumnType[], maxProblems = 
   if (problems.length) throw new IngestError(file, problems);
   return rows;
 }
+
+/**
+ * Snapshot summary property an ingest sets to the max raw base_ts of the rows it appended, so the ingest
+ * watcher learns a batch's watermark from table metadata alone (no Spark).
+ */
+export const WATERMARK_PROPERTY = 'summary-pipeline.max-base-ts';
+
+/** Greatest non-null value of `column` in a JSON-lines file ('YYYY-MM-DD HH:MM:SS' strings sort as times). */
+export function maxOfColumn(file: string, column: string): string | null {
+  let max: string | null = null;
+  const wanted = column.toLowerCase();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const row = JSON.parse(line) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(row)) {
+      if (key.toLowerCase() !== wanted || value === null || value === undefined) continue;
+      const text = String(value);
+      if (max === null || text > max) max = text;
+    }
+  }
+  return max;
+}

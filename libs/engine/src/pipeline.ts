@@ -3,8 +3,8 @@ import {
   compileForward, compileInit, compileNewAccounts,
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { BatchCounts, BatchState, LedgerEntry, batchId, batchesFromLedger, parseCounts } from './batch-state';
-import { ColumnType, validateJsonl } from './ingest';
+import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, parseCounts } from './batch-state';
+import { ColumnType, WATERMARK_PROPERTY, maxOfColumn, validateJsonl } from './ingest';
 import { JobResult, JsonRow, RunnerClient } from './runner-client';
 
 export type Progress = (message: string) => void;
@@ -79,7 +79,9 @@ export class SummaryPipeline {
     const schema = await this.sourceSchema();
     const rows = validateJsonl(file, schema);
     this.progress(`ingest: ${rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
-    return this.runner.appendJsonl(this.config.sourceTable.plain, file, schema);
+    const tsSource = this.config.columns.find((c) => c.dest === this.config.tsColumn)?.source ?? this.config.tsColumn;
+    const watermark = maxOfColumn(file, tsSource);
+    return this.runner.appendJsonl(this.config.sourceTable.plain, file, schema, watermark ? { [WATERMARK_PROPERTY]: watermark } : {});
   }
 
   async currentSnapshot(table: TableName): Promise<string | null> {
@@ -132,8 +134,7 @@ export class SummaryPipeline {
   }
 
   private finished(batch: BatchState): boolean {
-    const counts = parseCounts(batch.classify.result?.collected?.[COUNTS] ?? []);
-    return CASE_ORDER.every((c) => counts.cases[c].rows === 0 || batch.steps.get(c)?.status === 'committed');
+    return batchFinished(batch);
   }
 
   async classify(id: string, start: string | null, end: string): Promise<BatchCounts> {

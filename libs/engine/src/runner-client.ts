@@ -135,8 +135,8 @@ export class RunnerClient {
     return result.rows;
   }
 
-  appendJsonl(table: string, path: string, schema: { name: string; type: string }[]): Promise<{ rows: number; snapshotId: string | null }> {
-    return this.request('append_jsonl', { table, path, schema });
+  appendJsonl(table: string, path: string, schema: { name: string; type: string }[], snapshotProperties: Record<string, string> = {}): Promise<{ rows: number; snapshotId: string | null }> {
+    return this.request('append_jsonl', { table, path, schema, snapshotProperties });
   }
 
   /** The last lines of the runner's log, to show with a failure. */

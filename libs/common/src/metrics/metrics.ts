@@ -20,6 +20,7 @@ export const METRIC_DEFINITIONS = {
   batches: { kind: 'counter', name: 'summary_batches_total', labels: ['status'], help: 'Batches finished, by status COMPLETED / FAILED (auditor).' },
   watermarkAge: { kind: 'gauge', name: 'summary_watermark_age_seconds', labels: [], help: 'Now minus the watermark (max base_ts) of the last completed batch (auditor).' },
   lastBatchCompleted: { kind: 'gauge', name: 'summary_last_batch_completed_timestamp_seconds', labels: [], help: 'When the last batch completed, Unix seconds (auditor).' },
+  deadLetterMessages: { kind: 'gauge', name: 'summary_dead_letter_messages', labels: ['topic'], help: 'Messages in a dead-letter topic <topic>.dlq (end minus start offset) (auditor).' },
   auditRowsWritten: { kind: 'counter', name: 'summary_audit_rows_written_total', labels: [], help: 'Events merged into the audit table (auditor).' },
   dispatcherBlocked: { kind: 'gauge', name: 'summary_dispatcher_blocked', labels: [], help: '1 while a failed case stops its batch (no later case or batch runs), else 0 (dispatcher).' },
   dispatcherInFlight: { kind: 'gauge', name: 'summary_dispatcher_in_flight_jobs', labels: [], help: 'Case jobs submitted and not finished (dispatcher).' },

@@ -1,0 +1,89 @@
+import { EngineHandle, Metrics, jsonLog } from '@app/common';
+import { AuditEvent } from '@app/compiler';
+import { DecodedEvent, EventName, EventPayloads } from '@app/contracts';
+import { auditRow } from './audit-rows';
+
+/**
+ * Buffers the events of a fetched Kafka batch and merges them into the audit table in one job when the
+ * transport calls `flush` (before it commits the offsets): the write is idempotent by event id, so a batch
+ * delivered again after a crash adds no row. Metrics are updated once the rows are durable.
+ */
+export class AuditService {
+  private buffer: Array<Pick<DecodedEvent, 'event' | 'value'>> = [];
+  private readonly watermarkSeen = new Map<string, number>();
+  private readonly batchWatermark = new Map<string, string>();
+  private lastWatermarkMs?: number;
+  private readonly ageTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly engine: EngineHandle,
+    private readonly metrics: Metrics,
+    private readonly maxBuffered: number,
+  ) {
+    this.ageTimer = setInterval(() => this.updateAge(), 5000);
+    this.ageTimer.unref();
+  }
+
+  async record<E extends EventName>(event: E, value: EventPayloads[E]): Promise<void> {
+    this.buffer.push({ event, value } as Pick<DecodedEvent, 'event' | 'value'>);
+    if (this.buffer.length >= this.maxBuffered) await this.flush();
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  async flush(): Promise<AuditEvent[]> {
+    if (!this.buffer.length) return [];
+    const events = this.buffer;
+    const rows = events.map(auditRow);
+    const pipeline = await this.engine.pipeline();
+    await pipeline.audit(rows);
+    this.buffer = this.buffer.slice(events.length);
+    this.metrics.get('auditRowsWritten').inc(rows.length);
+    for (const e of events) this.observe(e);
+    jsonLog('info', 'audit rows merged', { rows: rows.length, types: [...new Set(rows.map((r) => r.eventType))] });
+    return rows;
+  }
+
+  private observe({ event, value }: Pick<DecodedEvent, 'event' | 'value'>): void {
+    const m = this.metrics;
+    if (event === 'watermark-advanced') {
+      const v = value as EventPayloads['watermark-advanced'];
+      this.watermarkSeen.set(v.batchId, v.occurredAt);
+    } else if (event === 'case-batch-planned') {
+      const v = value as EventPayloads['case-batch-planned'];
+      m.get('caseRecords').inc({ case: v.case }, v.rows);
+      if (v.sequence === 0) for (const [reason, n] of Object.entries(v.rejects)) m.get('rejects').inc({ reason }, n);
+      if (v.watermark) this.batchWatermark.set(v.batchId, v.watermark);
+    } else if (event === 'job-state-changed') {
+      const v = value as EventPayloads['job-state-changed'];
+      if ((v.state === 'SUCCEEDED' || v.state === 'FAILED') && v.durationMs !== null) {
+        m.get('jobDuration').observe({ case: v.case, engine: v.engine, status: v.state }, v.durationMs / 1000);
+      }
+      if (v.state === 'FAILED') m.get('jobFailures').inc({ case: v.case });
+      if (v.state === 'SUBMITTED' && v.attempt > 1) m.get('jobRetries').inc({ case: v.case });
+    } else if (event === 'batch-completed') {
+      const v = value as EventPayloads['batch-completed'];
+      m.get('batches').inc({ status: v.status });
+      const from = this.watermarkSeen.get(v.batchId);
+      if (from !== undefined) m.get('batchE2e').observe({ status: v.status }, (v.occurredAt - from) / 1000);
+      if (v.status === 'COMPLETED') {
+        m.get('lastBatchCompleted').set(v.occurredAt / 1000);
+        const w = this.batchWatermark.get(v.batchId);
+        if (w) this.lastWatermarkMs = Date.parse(`${w.replace(' ', 'T')}Z`);
+        this.updateAge();
+      }
+      this.watermarkSeen.delete(v.batchId);
+      this.batchWatermark.delete(v.batchId);
+    }
+  }
+
+  private updateAge(): void {
+    if (this.lastWatermarkMs !== undefined) this.metrics.get('watermarkAge').set((Date.now() - this.lastWatermarkMs) / 1000);
+  }
+
+  close(): void {
+    clearInterval(this.ageTimer);
+  }
+}

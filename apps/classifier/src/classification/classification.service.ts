@@ -1,0 +1,94 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_PUBLISHER, EngineHandle, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
+import { CASE_ORDER, PLAN } from '@app/compiler';
+import { BatchCounts, SummaryPipeline, batchFinished, batchesFromLedger, batchSeq, parseCounts } from '@app/engine';
+import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
+import { ENGINE } from './classification.constants';
+
+/** The watermark's window does not continue the ledger: publishing a plan for it could lose or repeat rows. */
+export class WindowMismatchError extends Error {
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+
+/**
+ * WatermarkAdvanced → the classify job → one CaseBatchPlanned per case in run order III, I, II.
+ * Idempotent: a batch already classified (ledger) is not classified again, its plan is re-published with
+ * the same event ids (consumers drop the duplicates). Batch n+1 waits until every case of batch n
+ * committed (SPEC §5).
+ */
+@Injectable()
+export class ClassificationService implements OnApplicationShutdown {
+  constructor(
+    @Inject(ENGINE) private readonly engine: EngineHandle,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(METRICS) private readonly metrics: Metrics,
+  ) {}
+
+  async onWatermark(event: WatermarkAdvanced): Promise<CaseBatchPlanned[]> {
+    const pipeline = await this.engine.pipeline();
+    const counts = (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event));
+    const planned = this.plan(event, counts);
+    for (const p of planned) await this.publisher.publish('case-batch-planned', p);
+    return planned;
+  }
+
+  private async alreadyClassified(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts | null> {
+    const batches = batchesFromLedger(await pipeline.ledger());
+    const mine = batches.find((b) => b.batchId === event.batchId && b.classify.status === 'committed');
+    if (mine) {
+      const plan = mine.classify.result!.collected![PLAN][0];
+      if (String(plan.source_end_snapshot_id) !== event.sourceEndSnapshotId) {
+        throw new WindowMismatchError(`batch ${event.batchId} was classified for source snapshots up to ${plan.source_end_snapshot_id}, the event says ${event.sourceEndSnapshotId}`);
+      }
+      jsonLog('info', 'batch already classified: re-publishing its plan', { batchId: event.batchId });
+      return parseCounts(mine.classify.result!.collected!['counts'] ?? []);
+    }
+    const earlier = batches.filter((b) => b.seq < batchSeq(event.batchId));
+    const pending = earlier.filter((b) => b.classify.status !== 'committed' || !batchFinished(b));
+    if (pending.length) {
+      this.metrics.get('classifierWaiting').set(1);
+      throw new NotYetError(`batch ${event.batchId} waits: batch ${pending[0].batchId} has not committed every case yet`);
+    }
+    this.metrics.get('classifierWaiting').set(0);
+    const last = earlier[earlier.length - 1];
+    const lastEnd = last ? String(last.classify.result!.collected![PLAN][0].source_end_snapshot_id) : null;
+    if (lastEnd !== event.sourceStartSnapshotId) {
+      throw new WindowMismatchError(
+        `batch ${event.batchId} starts after source snapshot ${event.sourceStartSnapshotId ?? '(beginning)'}, but the ledger's last batch ${last?.batchId ?? '(none)'} ended at ${lastEnd ?? '(beginning)'}; expected the window to continue the ledger`,
+      );
+    }
+    return null;
+  }
+
+  private classify(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts> {
+    return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId);
+  }
+
+  plan(event: WatermarkAdvanced, counts: BatchCounts): CaseBatchPlanned[] {
+    return CASE_ORDER.map((c, sequence) => {
+      const range = counts.cases[c];
+      return {
+        eventId: `${event.sourceTable}:${event.batchId}:${c}:planned`,
+        batchId: event.batchId,
+        sequence,
+        case: c,
+        rows: range.rows,
+        minMonth: range.rows ? range.minMonth : null,
+        maxMonth: range.rows ? range.maxMonth : null,
+        skipped: range.rows === 0,
+        inputRows: counts.inputRows,
+        rejects: counts.rejects,
+        watermark: counts.watermark ?? event.watermark,
+        occurredAt: Date.now(),
+      };
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.engine.close();
+  }
+}

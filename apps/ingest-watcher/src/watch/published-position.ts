@@ -1,0 +1,64 @@
+import { Kafka } from 'kafkajs';
+import { EventCodec, WatermarkAdvanced } from '@app/contracts';
+import { jsonLog } from '@app/common';
+
+/**
+ * The watcher's position is the last WatermarkAdvanced it published for this source table: read back from
+ * the topic at start, so a restart neither skips nor repeats a window, and no other state store is needed.
+ */
+export async function lastPublished(kafka: Kafka, codec: EventCodec, sourceTable: string, timeoutMs = 60000): Promise<WatermarkAdvanced | null> {
+  const topic = codec.contracts['watermark-advanced'].topic;
+  const admin = kafka.admin();
+  await admin.connect();
+  let ends: { partition: number; high: string; low: string }[];
+  try {
+    ends = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
+  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high) - 1n]));
+  if (remaining.size === 0) return null;
+  const groupId = `${codec.contracts['watermark-advanced'].topic}.position-reader.${process.pid}.${Date.now()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  let last: WatermarkAdvanced | null = null;
+  await consumer.connect();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topic} back to find the last published window took over ${timeoutMs} ms`)), timeoutMs);
+      consumer.subscribe({ topic, fromBeginning: true })
+        .then(() => consumer.run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            if (message.value) {
+              try {
+                const decoded = await codec.decode(message.value);
+                if (decoded.event === 'watermark-advanced' && decoded.value.sourceTable === sourceTable) {
+                  if (!last || batchSeq(decoded.value.batchId) > batchSeq(last.batchId)) last = decoded.value;
+                }
+              } catch (error) {
+                jsonLog('warn', 'skipping an undecodable message while reading the position back', { topic, offset: message.offset, error: (error as Error).message });
+              }
+            }
+            if (BigInt(message.offset) >= (remaining.get(partition) ?? -1n)) remaining.delete(partition);
+            if (remaining.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        }))
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+    const cleanup = kafka.admin();
+    await cleanup.connect();
+    await cleanup.deleteGroups([groupId]).catch(() => undefined);
+    await cleanup.disconnect();
+  }
+  return last;
+}
+
+export function batchSeq(batchId: string): number {
+  const m = /^b-(\d+)$/.exec(batchId);
+  return m ? Number(m[1]) : 0;
+}

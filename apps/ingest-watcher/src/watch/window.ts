@@ -1,0 +1,53 @@
+import { SnapshotInfo, TableSnapshots } from '@app/common';
+import { WATERMARK_PROPERTY } from '@app/engine';
+
+/** What the watcher publishes next: source snapshots (start, end] not yet announced. */
+export interface SourceWindow {
+  start: string | null;
+  end: string;
+  /** Snapshots in the window, oldest first. */
+  snapshots: SnapshotInfo[];
+  /** Max of the snapshots' `summary-pipeline.max-base-ts`; null when no snapshot in the window has it. */
+  watermark: string | null;
+}
+
+export class WindowError extends Error {
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = this.constructor.name;
+  }
+}
+
+/**
+ * The window after `position` (the last announced end, null = nothing announced) up to the current
+ * snapshot of main, or null when nothing is new. Walks the current snapshot's ancestry back to the
+ * position, so the window is exactly what an incremental append scan (position, current] reads.
+ *
+ * Example: snapshots 1 ← 2 ← 3 (3 current), position "1" → {start "1", end "3", snapshots [2, 3]}.
+ */
+export function nextWindow(table: TableSnapshots, position: string | null): SourceWindow | null {
+  const end = table.currentId;
+  if (end === null || end === position) return null;
+  const chain: SnapshotInfo[] = [];
+  let id: string | null = end;
+  while (id !== null && id !== position) {
+    const snapshot = table.snapshots.get(id);
+    if (!snapshot) {
+      if (position === null) break; // older history expired: the first window reads the table as of `end`
+      throw new WindowError(`snapshot ${id} in the ancestry of ${end} is not in the table metadata (expired?); the last announced snapshot ${position} cannot be reached`);
+    }
+    chain.push(snapshot);
+    id = snapshot.parentId;
+  }
+  if (position !== null && id !== position) {
+    throw new WindowError(`the last announced snapshot ${position} is not an ancestor of the current snapshot ${end} (table rolled back or replaced); an operator must decide where to resume`);
+  }
+  chain.reverse();
+  let watermark: string | null = null;
+  for (const s of chain) {
+    const w = s.summary[WATERMARK_PROPERTY];
+    if (w && (watermark === null || w > watermark)) watermark = w;
+  }
+  return { start: position, end, snapshots: chain, watermark };
+}

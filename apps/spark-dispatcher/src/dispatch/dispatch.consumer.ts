@@ -1,0 +1,20 @@
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { KafkaEventContext } from '@app/common';
+import { CaseBatchPlanned } from '@app/contracts';
+import { DispatchService } from './dispatch.service';
+
+@Controller()
+export class DispatchConsumer {
+  constructor(private readonly dispatch: DispatchService) {}
+
+  @EventPattern('case-batch-planned')
+  async onPlanned(@Payload() event: CaseBatchPlanned, @Ctx() ctx: KafkaEventContext): Promise<void> {
+    const beat = setInterval(() => void ctx.heartbeat().catch(() => undefined), 3000);
+    try {
+      await this.dispatch.onPlanned(event);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_PUBLISHER, EventPublisher, HoldPartitionError, METRICS, Metrics, jsonLog } from '@app/common';
+import { APPLIED, CompiledJob, compileBackfill, compileForward, compileNewAccounts } from '@app/compiler';
+import { CaseBatchPlanned, JobState, JobStateChanged } from '@app/contracts';
+import { JobLauncher, LaunchError } from '@app/launcher';
+import { DISPATCH_OPTIONS, DispatchOptions, LAUNCHER } from './dispatch.constants';
+import { DispatchState } from './dispatch-state';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * CaseBatchPlanned → the case's compiled job on the launcher, with JobStateChanged for every transition
+ * and BatchCompleted after the batch's last case. Order and stops come from DispatchState; a case that
+ * fails after its retries stops the batch: the event stays uncommitted (HoldPartitionError), so nothing
+ * later runs until an operator fixes the cause and restarts the dispatcher, which runs the case again.
+ */
+@Injectable()
+export class DispatchService implements OnApplicationShutdown {
+  private readonly state = new DispatchState();
+  private readonly rowsWritten = new Map<string, Record<string, number>>();
+  private readonly started = new Map<string, number>();
+
+  constructor(
+    @Inject(LAUNCHER) private readonly launcher: JobLauncher,
+    @Inject(DISPATCH_OPTIONS) private readonly options: DispatchOptions,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(METRICS) private readonly metrics: Metrics,
+  ) {}
+
+  compile(event: CaseBatchPlanned): CompiledJob {
+    const { config } = this.options;
+    if (event.case === 'CASE_III') return compileBackfill(config, event.batchId, { rows: event.rows, minMonth: event.minMonth ?? '', maxMonth: event.maxMonth ?? '' });
+    if (event.case === 'CASE_I') return compileNewAccounts(config, event.batchId);
+    return compileForward(config, event.batchId);
+  }
+
+  async onPlanned(event: CaseBatchPlanned): Promise<void> {
+    const decision = this.state.decide(event);
+    if (decision.action === 'duplicate') {
+      jsonLog('info', 'case already handled', { batchId: event.batchId, case: event.case, reason: decision.reason });
+      return;
+    }
+    if (decision.action === 'hold') {
+      this.metrics.get('dispatcherBlocked').set(1);
+      throw new HoldPartitionError(`${event.batchId} ${event.case}: ${decision.reason}`);
+    }
+    if (!this.started.has(event.batchId)) this.started.set(event.batchId, Date.now());
+    if (decision.action === 'skip') {
+      await this.publishState(event, 'SKIPPED', 1);
+    } else {
+      await this.runCase(event);
+    }
+    if (this.state.done(event)) await this.complete(event, 'COMPLETED');
+  }
+
+  private async runCase(event: CaseBatchPlanned): Promise<void> {
+    const job = this.compile(event);
+    const pipeline = this.options.config.summaryTable.plain;
+    for (let attempt = 1; ; attempt++) {
+      const began = Date.now();
+      let jobRunId: string | null = null;
+      let error: string;
+      let retriable: boolean;
+      // SUBMITTED / RUNNING are published in the order the launcher reports them, before the outcome.
+      let states = Promise.resolve();
+      this.metrics.get('dispatcherInFlight').inc();
+      try {
+        jsonLog('info', 'case job starting', { batchId: event.batchId, case: event.case, attempt, rows: event.rows, engine: this.launcher.engine });
+        const { result, jobRunId: id } = await this.launcher.run({ pipeline, batchId: event.batchId, step: event.case, attempt, job }, (state, id) => {
+          jobRunId = id;
+          states = states.then(() => this.publishState(event, state, attempt, { jobRunId: id }));
+        });
+        await states;
+        jobRunId = id;
+        if (result.status !== 'failed') {
+          const written = Number((result.collected[APPLIED]?.[0] as { written?: unknown } | undefined)?.written ?? 0);
+          this.rowsWritten.set(event.batchId, { ...this.rowsWritten.get(event.batchId), [event.case]: written });
+          await this.publishState(event, 'SUCCEEDED', attempt, { jobRunId, durationMs: Date.now() - began, rowsWritten: written });
+          jsonLog('info', 'case job committed', { batchId: event.batchId, case: event.case, attempt, status: result.status, written, seconds: (Date.now() - began) / 1000 });
+          this.metrics.get('dispatcherBlocked').set(0);
+          return;
+        }
+        error = `${result.error?.type ?? 'Error'} at step "${result.error?.step ?? '?'}": ${result.error?.message ?? 'unknown'}`;
+        retriable = result.error?.retriable ?? false;
+      } catch (e) {
+        await states;
+        if (!(e instanceof LaunchError)) throw e;
+        error = e.message;
+        retriable = e.retriable;
+        jobRunId = e.jobRunId ?? jobRunId;
+      } finally {
+        this.metrics.get('dispatcherInFlight').dec();
+      }
+      await this.publishState(event, 'FAILED', attempt, { jobRunId, durationMs: Date.now() - began, error });
+      if (retriable && attempt < this.options.maxAttempts) {
+        const delay = this.options.retryBackoffMs * 2 ** (attempt - 1);
+        jsonLog('warn', 'case job failed: retrying', { batchId: event.batchId, case: event.case, attempt, delayMs: delay, error });
+        await sleep(delay);
+        continue;
+      }
+      this.state.failed(event);
+      this.metrics.get('dispatcherBlocked').set(1);
+      await this.complete(event, 'FAILED');
+      throw new HoldPartitionError(`${event.batchId} ${event.case} failed after ${attempt} attempt(s)${retriable ? '' : ' (not retriable)'}: ${error}`);
+    }
+  }
+
+  private async publishState(event: CaseBatchPlanned, state: JobState, attempt: number, extra: Partial<JobStateChanged> = {}): Promise<void> {
+    await this.publisher.publish('job-state-changed', {
+      eventId: `${event.eventId.replace(/:planned$/, '')}:${state}:${attempt}`,
+      batchId: event.batchId,
+      case: event.case,
+      state,
+      attempt,
+      durationMs: null,
+      rowsWritten: null,
+      error: null,
+      engine: this.launcher.engine,
+      jobRunId: null,
+      occurredAt: Date.now(),
+      ...extra,
+    });
+  }
+
+  private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
+    await this.publisher.publish('batch-completed', {
+      eventId: `${event.eventId.replace(/:[A-Z_]+:planned$/, '')}:batch-completed:${status}`,
+      batchId: event.batchId,
+      status,
+      durationMs: Date.now() - (this.started.get(event.batchId) ?? Date.now()),
+      cases: this.rowsWritten.get(event.batchId) ?? {},
+      occurredAt: Date.now(),
+    });
+    jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, cases: this.rowsWritten.get(event.batchId) ?? {} });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.launcher.close();
+  }
+}
