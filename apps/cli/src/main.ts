@@ -8,6 +8,7 @@ import {
   runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome } from './report';
+import { followEvents } from './events';
 import { sampleRows } from './sample';
 
 const DEFAULT_CONFIG = 'config/seed-000.json';
@@ -106,6 +107,14 @@ function program(): Command {
       const plan = await withPipeline(g(), (p) => planDryRun(p));
       printPlan(plan, Boolean(o.json));
     });
+  cli.command('events').description('follow the services\' events (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX) and print progress')
+    .option('--until-batches <n>', 'exit after this many batches completed (counted from the first event); exit 1 if one failed')
+    .option('--quiet-before <n>', 'print nothing for the first n completed batches')
+    .action(async (o: { untilBatches?: string; quietBefore?: string }) => {
+      const ok = await followEvents({ untilBatches: o.untilBatches ? Number(o.untilBatches) : undefined, quietBefore: o.quietBefore ? Number(o.quietBefore) : undefined });
+      if (!ok) process.exitCode = 1;
+    });
+
   cli.command('sample').description('write synthetic source rows for the config (demo and benchmarks); needs no Spark')
     .requiredOption('--out <file>', 'JSON-lines file to write')
     .option('--accounts <n>', 'accounts', '1000')

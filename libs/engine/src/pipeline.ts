@@ -18,6 +18,11 @@ export class JobFailedError extends Error {
     super(`${job.jobId} failed at step "${result.error?.step ?? '?'}": ${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'unknown error'}${result.error?.retriable ? ' (retriable: run again)' : ''}`);
     this.name = this.constructor.name;
   }
+
+  /** The runner's verdict: e.g. a commit conflict or an unreachable catalog can pass on a re-run. */
+  get retriable(): boolean {
+    return this.result.error?.retriable ?? false;
+  }
 }
 
 export interface CaseOutcome {

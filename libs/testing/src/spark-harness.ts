@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineConfig, parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig } from '@app/engine';
+import { DEFAULT_ENGINE, EngineOptions, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig } from '@app/engine';
 import type { OutputRow, Row } from './oracle';
 
 /** One Spark runner per test module (STYLE.md §9), on a warehouse in a fresh temp dir. */
@@ -23,9 +23,14 @@ export interface SparkHarness {
   restart(env?: NodeJS.ProcessEnv): Promise<void>;
 }
 
-export async function startHarness(rawConfig: unknown, env: NodeJS.ProcessEnv = {}, dir = mkdtempSync(join(tmpdir(), 'summary-it-'))): Promise<SparkHarness> {
+export async function startHarness(
+  rawConfig: unknown,
+  env: NodeJS.ProcessEnv = {},
+  dir = mkdtempSync(join(tmpdir(), 'summary-it-')),
+  engineOverrides: Partial<EngineOptions> = {},
+): Promise<SparkHarness> {
   const config = parseConfig(rawConfig, 'test config');
-  const engine = runnerEngineConfig(config, { ...DEFAULT_ENGINE, warehouse: join(dir, 'warehouse'), shufflePartitions: 2, driverMemory: '2g' });
+  const engine = runnerEngineConfig(config, { ...DEFAULT_ENGINE, warehouse: join(dir, 'warehouse'), shufflePartitions: 2, driverMemory: '2g', ...engineOverrides });
   let files = 0;
   const progress = process.env.TEST_PROGRESS ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
   const h: SparkHarness = {

@@ -13,11 +13,14 @@ catalog_start() {
   # strip the prefix, "__" -> "-", "_" -> ".", lower-case), so CATALOG_REST_PORT is rest.port.
   # Every CATALOG_* variable of the caller would leak in as a property too: start from a clean slate.
   # Its Jetty binds all interfaces; there is no host setting.
+  # sqlite allows one writer at a time: without a busy timeout two services committing to different tables
+  # at once get SQLITE_BUSY as an HTTP 500 (CommitStateUnknown). Not WAL: pooled connections then read
+  # stale snapshots (a table seemed to lose its last commit) and commits fail with SQLITE_BUSY_SNAPSHOT.
   local -a clean_env=()
   local var
   for var in $(compgen -e | grep '^CATALOG_' || true); do clean_env+=(-u "$var"); done
   launch catalog env "${clean_env[@]}" \
-    CATALOG_URI="jdbc:sqlite:$CATALOG_DIR/catalog.db" \
+    CATALOG_URI="jdbc:sqlite:$CATALOG_DIR/catalog.db?journal_mode=DELETE&busy_timeout=60000" \
     CATALOG_WAREHOUSE="file://$CATALOG_WAREHOUSE_DIR" \
     CATALOG_REST_PORT="$STACK_CATALOG_PORT" \
     java "-Xmx$CATALOG_HEAP" -XX:+ExitOnOutOfMemoryError -jar "$jar"

@@ -1,4 +1,5 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { PassThroughRpcFilter } from '@app/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { BatchCompleted, CaseBatchPlanned, JobStateChanged, WatermarkAdvanced } from '@app/contracts';
 import { AUDIT } from './audit.constants';
@@ -6,6 +7,7 @@ import { AuditService } from './audit.service';
 
 /** Every event of the pipeline, buffered for the audit table (written before the offsets commit). */
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class AuditConsumer {
   constructor(@Inject(AUDIT) private readonly audit: AuditService) {}
 

@@ -25,6 +25,8 @@ export class AuditService {
   }
 
   async record<E extends EventName>(event: E, value: EventPayloads[E]): Promise<void> {
+    // A batch delivered again after a failed flush must not put an event in the MERGE twice.
+    if (this.buffer.some((e) => e.value.eventId === value.eventId)) return;
     this.buffer.push({ event, value } as Pick<DecodedEvent, 'event' | 'value'>);
     if (this.buffer.length >= this.maxBuffered) await this.flush();
   }

@@ -1,10 +1,11 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { KafkaEventContext } from '@app/common';
+import { KafkaEventContext, PassThroughRpcFilter } from '@app/common';
 import { WatermarkAdvanced } from '@app/contracts';
 import { ClassificationService } from './classification.service';
 
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class ClassificationConsumer {
   constructor(private readonly classification: ClassificationService) {}
 

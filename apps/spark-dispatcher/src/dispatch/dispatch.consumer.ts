@@ -1,10 +1,11 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { KafkaEventContext } from '@app/common';
+import { KafkaEventContext, PassThroughRpcFilter } from '@app/common';
 import { CaseBatchPlanned } from '@app/contracts';
 import { DispatchService } from './dispatch.service';
 
 @Controller()
+@UseFilters(PassThroughRpcFilter)
 export class DispatchConsumer {
   constructor(private readonly dispatch: DispatchService) {}
 

@@ -110,7 +110,14 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 
   private async onBatch({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
-    const done: string[] = [];
+    const commit = async (offset: string) => {
+      resolveOffset(offset);
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }] }] });
+    };
+    // Event ids count as handled only once their effect is durable (after afterBatch), so a batch that
+    // is delivered again after a failed flush is handled again, not acknowledged as duplicates.
+    const handled: string[] = [];
+    let last: string | undefined;
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || this.closing) break;
@@ -121,29 +128,44 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
           jsonLog('error', 'partition held: message stays uncommitted until a restart', { topic: batch.topic, partition: batch.partition, offset: message.offset });
           break;
         }
-        done.push(message.offset);
+        if (typeof outcome === 'string') handled.push(outcome);
+        last = message.offset;
         if (!this.options.afterBatch) {
-          resolveOffset(message.offset);
-          await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }] }] });
+          await commit(message.offset);
+          for (const id of handled.splice(0)) this.processed.add(id);
         }
       }
-      if (this.options.afterBatch && done.length) {
-        await this.options.afterBatch();
-        const last = done[done.length - 1];
-        resolveOffset(last);
-        await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }] });
+      if (this.options.afterBatch && last !== undefined) {
+        await this.retrying(batch.topic, 'afterBatch', this.options.afterBatch);
+        await commit(last);
+        for (const id of handled) this.processed.add(id);
       }
     } finally {
       clearInterval(beat);
     }
   }
 
-  private async handleWithRetry(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<'ok' | 'hold'> {
+  private async retrying(topic: string, what: string, work: () => Promise<void>): Promise<void> {
     let delay = this.options.retryInitialMs ?? 500;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.handle(topic, partition, message, heartbeat);
-        return 'ok';
+        return await work();
+      } catch (error) {
+        if (!isRetriable(error) || this.closing) throw error;
+        this.metrics.get('handlerRetries').inc({ topic });
+        jsonLog('warn', `${what}: retriable error, retrying`, { topic, attempt, delayMs: delay, error: (error as Error).message });
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 15000);
+      }
+    }
+  }
+
+  /** The handled event id, 'skipped' (duplicate or dead-lettered) or 'hold'. */
+  private async handleWithRetry(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<string | 'skipped' | 'hold'> {
+    let delay = this.options.retryInitialMs ?? 500;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.handle(topic, partition, message, heartbeat)) ?? 'skipped';
       } catch (error) {
         if (error instanceof HoldPartitionError) return 'hold';
         if (isRetriable(error) && !this.closing) {
@@ -155,12 +177,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         }
         if (this.closing) throw error;
         await this.deadLetter(topic, partition, message, error);
-        return 'ok';
+        return 'skipped';
       }
     }
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+  private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<string | undefined> {
     const expected = this.topicEvents.get(topic);
     if (!message.value) throw new PoisonMessageError('empty message value');
     const decoded = await this.codec.decode(message.value);
@@ -170,19 +192,19 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     if (this.processed.has(eventId)) {
       this.metrics.get('eventsConsumed').inc({ ...label, outcome: 'duplicate' });
       jsonLog('info', 'duplicate event acknowledged', { eventId, topic, offset: message.offset });
-      return;
+      return undefined;
     }
     const handler = this.getHandlerByPattern(decoded.event);
     if (!handler) throw new PoisonMessageError(`no handler for ${decoded.event} in group ${this.options.groupId}`);
     const context: KafkaEventContext = { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, heartbeat };
     const result: unknown = await handler(decoded.value, context);
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-    this.processed.add(eventId);
     this.metrics.get('eventsConsumed').inc({ ...label, outcome: 'handled' });
+    return eventId;
   }
 
   private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown): Promise<void> {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : JSON.stringify(error);
     await this.producer!.send({
       topic: `${topic}.dlq`,
       acks: -1,

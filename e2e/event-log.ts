@@ -1,0 +1,48 @@
+import { Consumer, Kafka } from 'kafkajs';
+import { DecodedEvent, EVENT_NAMES, EventCodec, EventName, EventPayloads } from '@app/contracts';
+
+export type Seen = DecodedEvent & { topic: string; offset: string };
+
+/** Reads every pipeline topic from the beginning into memory, in arrival order (the test's view). */
+export class EventLog {
+  readonly events: Seen[] = [];
+  readonly dead: Array<{ topic: string; headers: Record<string, string>; value: Buffer | null }> = [];
+  private consumer?: Consumer;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly codec: EventCodec,
+  ) {}
+
+  async start(groupId: string): Promise<void> {
+    this.consumer = this.kafka.consumer({ groupId });
+    await this.consumer.connect();
+    const topics = EVENT_NAMES.map((e) => this.codec.contracts[e].topic);
+    await this.consumer.subscribe({ topics: [...topics, ...topics.map((t) => `${t}.dlq`)], fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (topic.endsWith('.dlq')) {
+          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+          this.dead.push({ topic, headers, value: message.value });
+          return;
+        }
+        const decoded = await this.codec.decode(message.value!);
+        this.events.push({ ...decoded, topic, offset: message.offset });
+      },
+    });
+  }
+
+  of<E extends EventName>(event: E, batchId?: string): EventPayloads[E][] {
+    return this.events
+      .filter((e) => e.event === event && (batchId === undefined || e.value.batchId === batchId))
+      .map((e) => e.value as EventPayloads[E]);
+  }
+
+  completed(batchId: string) {
+    return this.of('batch-completed', batchId)[0];
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

@@ -1,0 +1,113 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const SERVICES = ['ingest-watcher', 'classifier', 'spark-dispatcher', 'auditor'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export const REPO = resolve(__dirname, '..');
+
+/** Starts the local stack (idempotent: a second `up` is harmless) and returns its client settings. */
+export function stackUp(): Record<string, string> {
+  const up = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STACK_COMPONENTS: 'kafka registry catalog' } });
+  if (up.status !== 0) throw new Error(`stack.sh up exited ${up.status}:\n${up.stderr}`);
+  const env = spawnSync('bash', ['scripts/stack/env.sh'], { cwd: REPO, encoding: 'utf8' });
+  const vars: Record<string, string> = {};
+  for (const m of env.stdout.matchAll(/^export (\w+)=(.*)$/gm)) vars[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
+  return vars;
+}
+
+/**
+ * The four services as real processes (node bin/service.js <app>, from the build), so a test can kill one
+ * with SIGKILL and start it again. Logs go to `<dir>/<service>.log` (appended across restarts).
+ */
+export class ServiceProcesses {
+  private readonly children = new Map<ServiceName, ChildProcess>();
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly dir: string,
+    private readonly basePort: number,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  port(name: ServiceName): number {
+    return this.basePort + SERVICES.indexOf(name);
+  }
+
+  logFile(name: ServiceName): string {
+    return join(this.dir, `${name}.log`);
+  }
+
+  start(name: ServiceName): ChildProcess {
+    const log = createWriteStream(this.logFile(name), { flags: 'a' });
+    const child = spawn(process.execPath, ['bin/service.js', name], {
+      cwd: REPO,
+      env: { ...process.env, ...this.env, HTTP_PORT: String(this.port(name)), HTTP_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.children.set(name, child);
+    return child;
+  }
+
+  startAll(): void {
+    for (const s of SERVICES) this.start(s);
+  }
+
+  /** As `kill -9`: no shutdown hook runs. */
+  async kill(name: ServiceName): Promise<void> {
+    const child = this.children.get(name);
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
+  }
+
+  /** SIGTERM and wait: the graceful path. */
+  async stop(name: ServiceName, timeoutMs = 120000): Promise<number | null> {
+    const child = this.children.get(name);
+    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    const gone = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const code = await gone;
+    clearTimeout(timer);
+    return code;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(SERVICES.map((s) => this.stop(s)));
+  }
+
+  async ready(name: ServiceName): Promise<boolean> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${this.port(name)}/health/ready`);
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async metrics(name: ServiceName): Promise<string> {
+    return (await fetch(`http://127.0.0.1:${this.port(name)}/metrics`)).text();
+  }
+}
+
+/** Polls `probe` until it returns a value (not undefined); the interval is a poll, not a wait for an outcome. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 240000, everyMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}

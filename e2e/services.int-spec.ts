@@ -1,0 +1,193 @@
+import * as fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { EventCodec } from '@app/contracts';
+import { batchId as batchIdOf } from '@app/engine';
+import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import { EventLog } from './event-log';
+import { SERVICES, ServiceName, ServiceProcesses, stackUp, waitFor } from './service-processes';
+
+// Issue #3's end-to-end checks on the real Kafka, registry, Iceberg REST catalog and Spark: the four
+// services as processes (kill -9 is real), the test ingesting through the engine and reading the tables
+// back. Every run has its own topic prefix, consumer groups and namespaces.
+
+const RUN = `e2e${Date.now().toString(36)}${process.pid}`;
+const ACCOUNTS = Number(process.env.E2E_ACCOUNTS ?? 60);
+const SEED = Number(process.env.E2E_SEED ?? 20261122);
+const BATCHES: Row[][] = fc.sample(scenarioArb({ accounts: ACCOUNTS, batches: 9 }), { seed: SEED, numRuns: 1 })[0].filter((b) => b.length > 0);
+const MINUTES = 60000;
+
+const withNamespace = (tag: string) => JSON.parse(JSON.stringify(ALT_CONFIG).replace(/local\.raw_alt\./g, `local.raw_${tag}.`).replace(/local\.alt\./g, `local.alt_${tag}.`));
+const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
+const latestKey = (r: Record<string, unknown>) => `${r.acct_id}`;
+
+describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.length} batches, seed ${SEED})`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'summary-e2e-'));
+  let stack: Record<string, string>;
+  let h: SparkHarness;
+  let services: ServiceProcesses;
+  let log: EventLog;
+  let kafka: Kafka;
+  let ingested = 0;
+
+  beforeAll(async () => {
+    stack = stackUp();
+    const config = withNamespace(RUN);
+    const configFile = join(dir, 'config.json');
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    h = await startHarness(config, {}, dir, { catalogType: 'rest', catalogUri: stack.ICEBERG_REST_URI });
+    await h.pipeline.init();
+    services = new ServiceProcesses(
+      {
+        SUMMARY_CONFIG: configFile,
+        SUMMARY_CATALOG_TYPE: 'rest',
+        SUMMARY_CATALOG_URI: stack.ICEBERG_REST_URI,
+        SUMMARY_WAREHOUSE: join(dir, 'warehouse'),
+        SUMMARY_LOG_DIR: join(dir, 'logs'),
+        SUMMARY_DRIVER_MEMORY: '1g',
+        SUMMARY_SHUFFLE_PARTITIONS: '2',
+        KAFKA_BROKERS: stack.KAFKA_BROKERS,
+        SCHEMA_REGISTRY_URL: stack.SCHEMA_REGISTRY_URL,
+        TOPIC_PREFIX: RUN,
+        WATCHER_POLL_INTERVAL_MS: '1000',
+        DISPATCHER_RETRY_BACKOFF_MS: '500',
+      },
+      join(dir, 'services'),
+      20000 + (process.pid % 2000) * 4,
+    );
+    services.startAll();
+    for (const s of SERVICES) await waitFor(`${s} to be ready`, async () => ((await services.ready(s)) ? true : undefined), 5 * MINUTES);
+    kafka = new Kafka({ clientId: `${RUN}-test`, brokers: stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    log = new EventLog(kafka, new EventCodec(new SchemaRegistry({ host: stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${RUN}.` }));
+    await log.start(`${RUN}.test-reader`);
+  }, 10 * MINUTES);
+
+  afterAll(async () => {
+    await services?.stopAll();
+    await log?.stop();
+    await h?.close();
+  }, 5 * MINUTES);
+
+  /** Ingests the next scenario batch and returns the batch id the watcher will give it. */
+  async function ingestNext(): Promise<string> {
+    await h.ingest(BATCHES[ingested++]);
+    return batchIdOf(ingested);
+  }
+
+  async function completed(id: string) {
+    return waitFor(`batch ${id} to complete`, () => log.completed(id), 6 * MINUTES);
+  }
+
+  async function expectOracle(): Promise<void> {
+    const expected = oracle(ALT_ORACLE_SPEC, BATCHES.slice(0, ingested));
+    expect(diffRows(await h.summary(), expected.summary, summaryKey)).toEqual([]);
+    expect(diffRows(await h.latest(), expected.latest, latestKey)).toEqual([]);
+  }
+
+  /** The ledger never holds two commits of one (batch, step): no job ran twice. */
+  async function expectNoJobTwice(): Promise<void> {
+    const twice = await h.runner.query(`SELECT batch_id, step, count(*) AS n FROM ${h.config.tables.ledger.sql} WHERE status = 'committed' GROUP BY batch_id, step HAVING count(*) > 1`);
+    expect(twice).toEqual([]);
+  }
+
+  it('runs a history load and a mixed batch through all four services to exactly the oracle', async () => {
+    for (let i = 0; i < 2; i++) {
+      const id = await ingestNext();
+      const done = await completed(id);
+      expect(done.status).toBe('COMPLETED');
+      const planned = log.of('case-batch-planned', id);
+      expect(planned.map((p) => [p.sequence, p.case])).toEqual([[0, 'CASE_III'], [1, 'CASE_I'], [2, 'CASE_II']]);
+      const states = log.of('job-state-changed', id);
+      for (const p of planned) {
+        const mine = states.filter((s) => s.case === p.case).map((s) => s.state);
+        expect(mine).toEqual(p.skipped ? ['SKIPPED'] : ['SUBMITTED', 'RUNNING', 'SUCCEEDED']);
+      }
+      await expectOracle();
+    }
+    // The mixed batch really is mixed: every case ran, and the invalid rows were counted.
+    const mixed = log.of('case-batch-planned', batchIdOf(2));
+    expect(mixed.filter((p) => !p.skipped).map((p) => p.case).sort()).toEqual(['CASE_I', 'CASE_II', 'CASE_III']);
+    // The auditor merged every event once (MERGE by event id).
+    const audit = h.config.tables.audit.sql;
+    const want = log.events.length;
+    const [row] = await waitFor('the audit table to hold every event', async () => {
+      const rows = await h.runner.query(`SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM ${audit}`);
+      return Number(rows[0].n) >= want ? rows : undefined;
+    }, 3 * MINUTES);
+    expect(Number(row.n)).toBe(Number(row.d));
+    expect(await services.metrics('auditor')).toMatch(/summary_case_records_total\{case="CASE_II",service="auditor"\} [1-9]/);
+    await expectNoJobTwice();
+  }, 20 * MINUTES);
+
+  it('keeps two batches ingested back to back in order', async () => {
+    const first = await ingestNext();
+    await waitFor(`watermark of ${first}`, () => log.of('watermark-advanced', first)[0]);
+    const second = await ingestNext();
+    const [a, b] = [await completed(first), await completed(second)];
+    expect([a.status, b.status]).toEqual(['COMPLETED', 'COMPLETED']);
+    const windows = [first, second].map((id) => log.of('watermark-advanced', id)[0]);
+    expect(windows[1].sourceStartSnapshotId).toBe(windows[0].sourceEndSnapshotId);
+    // The second batch is classified only after the first completed, and its jobs start after.
+    expect(log.of('case-batch-planned', second)[0].occurredAt).toBeGreaterThanOrEqual(a.occurredAt);
+    const order = log.events.filter((e) => e.event === 'job-state-changed').map((e) => e.value.batchId).filter((id) => id === first || id === second);
+    expect(order.lastIndexOf(first)).toBeLessThan(order.indexOf(second));
+    await expectOracle();
+  }, 20 * MINUTES);
+
+  it('sends a poison message to the dead-letter topic and goes on', async () => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: `${RUN}.watermark-advanced`, messages: [{ key: 'poison', value: Buffer.from('not avro at all') }] });
+    await producer.disconnect();
+    const dead = await waitFor('the classifier to dead-letter the poison', () =>
+      log.dead.find((d) => d.topic === `${RUN}.watermark-advanced.dlq` && d.headers['dlq-group'] === `${RUN}.classifier`),
+    );
+    expect(dead.headers['dlq-reason']).toMatch(/PoisonMessageError/);
+    expect(dead.value?.toString()).toBe('not avro at all');
+    const id = await ingestNext();
+    expect((await completed(id)).status).toBe('COMPLETED');
+    expect(await services.metrics('classifier')).toMatch(/summary_dead_letters_total\{topic="[^"]+watermark-advanced",service="classifier"\} 1/);
+    await expectOracle();
+  }, 15 * MINUTES);
+
+  const KILLS: Array<[ServiceName, string]> = [
+    ['spark-dispatcher', 'while a case job runs'],
+    ['classifier', 'right after the watermark arrives'],
+    ['ingest-watcher', 'right after the ingest'],
+    ['auditor', 'while it audits the batch'],
+  ];
+
+  it.each(KILLS)('survives kill -9 of %s %s: no loss, no job twice, same result', async (service) => {
+    if (ingested >= BATCHES.length) throw new Error(`scenario has only ${BATCHES.length} non-empty batches; raise the generator's batch count`);
+    const id = await ingestNext();
+    if (service === 'spark-dispatcher') await waitFor(`a running job of ${id}`, () => log.of('job-state-changed', id).find((s) => s.state === 'RUNNING'));
+    if (service === 'classifier') await waitFor(`watermark of ${id}`, () => log.of('watermark-advanced', id)[0]);
+    if (service === 'auditor') await waitFor(`the plan of ${id}`, () => log.of('case-batch-planned', id)[0]);
+    await services.kill(service);
+    services.start(service);
+    await waitFor(`${service} to be ready again`, async () => ((await services.ready(service)) ? true : undefined), 5 * MINUTES);
+    expect((await completed(id)).status).toBe('COMPLETED');
+    expect(log.of('watermark-advanced', id)).toHaveLength(1); // the watcher neither skipped nor repeated a window
+    await expectOracle();
+    await expectNoJobTwice();
+  }, 20 * MINUTES);
+
+  it('gives exactly what `summary-pipeline run` gives on the same data', async () => {
+    await services.stopAll();
+    const cli = await startHarness(withNamespace(`${RUN}cli`), {}, mkdtempSync(join(tmpdir(), 'summary-e2e-cli-')), { catalogType: 'rest', catalogUri: stack.ICEBERG_REST_URI });
+    try {
+      await cli.pipeline.init();
+      for (let i = 0; i < ingested; i++) {
+        await cli.ingest(BATCHES[i]);
+        await cli.pipeline.runPending();
+      }
+      expect(diffRows(await h.summary(), await cli.summary(), summaryKey)).toEqual([]);
+      expect(diffRows(await h.latest(), await cli.latest(), latestKey)).toEqual([]);
+    } finally {
+      await cli.close();
+    }
+  }, 20 * MINUTES);
+});

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm run e2e`: the four services end to end on the real local stack (Kafka, registry, Iceberg REST
+# catalog) and Spark: a mixed batch equal to the oracle and to a CLI run, two batches in order, a poison
+# message to the dead-letter topic, kill -9 of each service mid-batch. Exit 0 only if all of it holds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+STACK_COMPONENTS="kafka registry catalog" bash scripts/stack/stack.sh up
+exec npx jest --selectProjects int --runInBand e2e/
