@@ -7,6 +7,8 @@ export type Seen = DecodedEvent & { topic: string; offset: string };
 export class EventLog {
   readonly events: Seen[] = [];
   readonly dead: Array<{ topic: string; headers: Record<string, string>; value: Buffer | null }> = [];
+  /** Messages of the event topics that did not decode (the poison test's own message). */
+  readonly undecodable: Array<{ topic: string; offset: string; error: string }> = [];
   private consumer?: Consumer;
 
   constructor(
@@ -26,8 +28,12 @@ export class EventLog {
           this.dead.push({ topic, headers, value: message.value });
           return;
         }
-        const decoded = await this.codec.decode(message.value!);
-        this.events.push({ ...decoded, topic, offset: message.offset });
+        try {
+          const decoded = await this.codec.decode(message.value!);
+          this.events.push({ ...decoded, topic, offset: message.offset });
+        } catch (error) {
+          this.undecodable.push({ topic, offset: message.offset, error: (error as Error).message });
+        }
       },
     });
   }

@@ -5,6 +5,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
+# The integration suites start the local stack (Kafka, registry, catalog) themselves; stop it afterwards
+# unless it was already running before the tests.
+if bash scripts/stack/stack.sh status > /dev/null 2>&1; then stack_was_up=1; else stack_was_up=0; fi
+
 out="$PWD/.runtime/test-results"
 rm -rf "$out" && mkdir -p "$out"
 status=0
@@ -20,8 +24,10 @@ npx jest --selectProjects unit --json --outputFile "$out/unit.json" || status=1
 step "runner tests (pytest)"
 PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
 
-step "integration tests on real Spark + Iceberg (jest, *.int-spec.ts)"
+step "integration tests on real Spark + Iceberg, Kafka, the registry and the REST catalog (jest, *.int-spec.ts)"
 npx jest --selectProjects int --runInBand --json --outputFile "$out/int.json" || status=1
+
+if [ "$stack_was_up" = 0 ]; then bash scripts/stack/stack.sh down > /dev/null 2>&1 || true; fi
 
 node scripts/test-summary.js "$out" || status=1
 exit $status

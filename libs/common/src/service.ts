@@ -117,6 +117,6 @@ async function retryAtBoot<T>(what: string, work: () => Promise<T>, deadlineMs =
 export function bootstrap(start: () => Promise<unknown>): void {
   start().catch((error: unknown) => {
     jsonLog('error', 'service failed to start', { error: error instanceof Error ? error.message : String(error), name: (error as Error)?.name });
-    process.exit((error as Error)?.name === 'EnvConfigError' ? 2 : 1);
+    process.exit(/ConfigError$/.test((error as Error)?.name ?? '') ? 2 : 1);
   });
 }

@@ -16,11 +16,14 @@ catalog_start() {
   # sqlite allows one writer at a time: without a busy timeout two services committing to different tables
   # at once get SQLITE_BUSY as an HTTP 500 (CommitStateUnknown). Not WAL: pooled connections then read
   # stale snapshots (a table seemed to lose its last commit) and commits fail with SQLITE_BUSY_SNAPSHOT.
+  # One pooled connection (CATALOG_CLIENTS=1, JdbcCatalog's `clients`): with two, a connection left in a
+  # read transaction blocked the other's commit until the busy timeout (SQLITE_BUSY after 60 s).
   local -a clean_env=()
   local var
   for var in $(compgen -e | grep '^CATALOG_' || true); do clean_env+=(-u "$var"); done
   launch catalog env "${clean_env[@]}" \
     CATALOG_URI="jdbc:sqlite:$CATALOG_DIR/catalog.db?journal_mode=DELETE&busy_timeout=60000" \
+    CATALOG_CLIENTS=1 \
     CATALOG_WAREHOUSE="file://$CATALOG_WAREHOUSE_DIR" \
     CATALOG_REST_PORT="$STACK_CATALOG_PORT" \
     java "-Xmx$CATALOG_HEAP" -XX:+ExitOnOutOfMemoryError -jar "$jar"
