@@ -57,15 +57,27 @@ def load_engine_config(path: str) -> dict:
     return config
 
 
+def parse_engine_config(text: str) -> dict:
+    """The engine config given inline (`--engine-json`, as the EMR launcher passes it)."""
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--engine-json is not valid JSON: {exc}; received {text[:200]!r}") from None
+    validate_engine_config(config)
+    return config
+
+
 def validate_engine_config(config: object) -> None:
     if not isinstance(config, dict):
         raise ConfigError(f"engine config must be a JSON object, got {type(config).__name__}")
     unknown = sorted(set(config) - ENGINE_KEYS)
     if unknown:
         raise ConfigError(f"engine config has unknown key(s) {unknown}; expected only {sorted(ENGINE_KEYS)}")
-    for key in ("appName", "master", "defaultCatalog", "jarsDir"):
+    for key in ("appName", "defaultCatalog", "jarsDir"):
         if key in config and not isinstance(config[key], str):
             raise ConfigError(f"engine config '{key}' must be a string, got {config[key]!r}")
+    if config.get("master") is not None and not (isinstance(config["master"], str) and config["master"]):
+        raise ConfigError(f"engine config 'master' must be a non-empty string or null (spark-submit decides), got {config['master']!r}")
     catalogs = config.get("catalogs", {})
     if not isinstance(catalogs, dict):
         raise ConfigError(f"engine config 'catalogs' must be an object of name -> catalog, got {catalogs!r}")
@@ -112,7 +124,7 @@ def spark_conf_for(config: dict) -> dict[str, str]:
           "spark.sql.catalog.local.type": "hadoop", "spark.sql.catalog.local.warehouse": "/w", ...}
     """
     conf: dict[str, str] = dict(DEFAULT_CONF)
-    if config.get("master", "").startswith("local"):
+    if (config.get("master") or "").startswith("local"):
         conf.update(LOCAL_DEFAULT_CONF)
     conf.update({key: _conf_value(value) for key, value in config.get("sparkConf", {}).items()})
     conf.update(FIXED_CONF)
@@ -159,8 +171,8 @@ def create_session(config: dict):
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(config.get("appName", "summary-pipeline"))
-    if "master" in config:
-        # Absent on EMR on EKS, where spark-submit decides the master.
+    if config.get("master") is not None:
+        # Absent (or null) on EMR on EKS, where spark-submit decides the master.
         builder = builder.master(config["master"])
         if config["master"].startswith("local"):
             # Without it Spark resolves the hostname and warns that it maps to a loopback address.

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
 import { loadConfigFile } from '@app/config';
-import { JobLauncher } from '@app/launcher';
+import { EmrOnEksLauncher, JobLauncher } from '@app/launcher';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { LocalLauncher } from './launchers/local.launcher';
 
@@ -24,7 +24,7 @@ bootstrap(async () => {
     launcher = new LocalLauncher(engine);
     health = { extra: [{ key: 'spark-runner', check: () => engine.ping() }] };
   } else {
-    throw new Error('DISPATCHER_LAUNCHER=emr: not wired yet');
+    launcher = EmrOnEksLauncher.fromEnv(); // EMR_* variables, docs/emr-on-eks.md
   }
   await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs }, health), { groupId: ctx.groupId, events: ['case-batch-planned'] });
 });

@@ -1,1 +1,16 @@
 export * from './launcher';
+export { EmrOnEksLauncher, EmrLauncherDeps } from './emr/emr-launcher';
+export {
+  EMR_DEFAULTS,
+  EmrArtifactsConfig,
+  EmrConfig,
+  EmrConfigError,
+  S3Location,
+  emrArtifactsConfigFromEnv,
+  emrConfigFromEnv,
+  parseS3Uri,
+  sparkSubmitParametersFor,
+} from './emr/emr-config';
+export { RunIdentity, clientTokenFor, jobRunNameFor, runIdentity } from './emr/client-token';
+export { Clock, systemClock } from './emr/aws-call';
+export { RunnerUpload, uploadRunnerArtifacts } from './emr/runner-artifacts';
