@@ -1,0 +1,156 @@
+import { CaseName } from '@app/compiler';
+import { BenchDocument, Measurements, buildDocument } from './document';
+import { Environment } from './environment';
+import { NO_WRITES, WriteStats } from './iceberg-stats';
+import { renderMarkdown } from './markdown';
+import { JobLabel, JobSample, RunSample } from './measure';
+import { SEED_SIMULATION } from './options';
+import { runResult, targets } from './report';
+
+const w = (added: number, removed = 0, filesAdded = 1, filesRemoved = 0): WriteStats => ({ ...NO_WRITES, snapshots: 1, operations: ['overwrite'], addedRecords: added, deletedRecords: removed, addedDataFiles: filesAdded, removedDataFiles: filesRemoved });
+
+function job(label: JobLabel, durationMs: number, steps: [string, number][], writes: Record<string, WriteStats> = {}): JobSample {
+  return { label, jobId: `b-1-${label}`, durationMs, wallMs: durationMs + 10, steps: steps.map(([name, d]) => ({ name, durationMs: d })), overheadMs: durationMs - steps.reduce((a, [, d]) => a + d, 0), writes };
+}
+
+/** One run of a 100-record batch (5 new, 85 forward, 10 backfill) whose jobs take the given ms. */
+function run(wallMs: number, classify: number, backfill: number): RunSample {
+  const caseRows: Record<CaseName, number> = { CASE_III: 10, CASE_I: 5, CASE_II: 85 };
+  return {
+    wallMs,
+    batchId: 'b-000002',
+    inputRows: 100,
+    caseRows,
+    cases: [],
+    queries: 3,
+    queryMs: 300,
+    jobs: [
+      job('classify', classify, [['prepare', classify - 200], ['stage batch', 100]], { 'local.b.summary_batches': w(100) }),
+      job('CASE_III', backfill, [['read window', 400], ['merge summary', backfill - 600]], { 'local.b.summary': w(70, 60, 2, 2), 'local.b.latest_summary': w(5, 5, 1, 1) }),
+      job('CASE_I', 1000, [['build rows', 700]], { 'local.b.summary': w(5), 'local.b.latest_summary': w(5) }),
+      job('CASE_II', 2000, [['build rows', 1500]], { 'local.b.summary': w(85), 'local.b.latest_summary': w(85, 85, 1, 1) }),
+    ],
+  };
+}
+
+const role = (plain: string) => ({ 'local.b.summary': 'summary', 'local.b.latest_summary': 'latest', 'local.b.summary_batches': 'batches' })[plain] ?? plain;
+
+describe('runResult', () => {
+  const r = runResult([run(9000, 1500, 4000), run(8000, 1000, 3000), run(10_000, 1200, 5000)], role);
+
+  it('gives the median and min–max of the whole run and of each job', () => {
+    expect([r.median_s, r.min_s, r.max_s]).toEqual([9, 8, 10]);
+    expect([r.cases.classify!.median_s, r.cases.CASE_III!.median_s, r.cases.CASE_III!.max_s]).toEqual([1.2, 4, 5]);
+  });
+
+  it("counts each case's records and records per second at the median", () => {
+    expect([r.batch_rows, r.records_per_s]).toEqual([100, 11.1]); // 100 / 9 s
+    expect([r.cases.CASE_II!.rows, r.cases.CASE_II!.records_per_s]).toEqual([85, 42.5]); // 85 / 2 s
+    expect(r.cases.classify!.rows).toBe(100);
+  });
+
+  it('adds up what the commits wrote, per case and per table', () => {
+    expect(r.cases.CASE_III!.tables.summary).toMatchObject({ rows_added: 70, rows_removed: 60, data_files_removed: 2 });
+    expect(r.cases.CASE_III!).toMatchObject({ rows_added: 75, rows_removed: 65, data_files_added: 3, data_files_removed: 3 });
+    // the run also stages the batch: 100 rows into the batches table
+    expect(r).toMatchObject({ rows_added: 355, rows_removed: 150, data_files_removed: 4 });
+    expect(r.tables.summary).toMatchObject({ rows_added: 160, rows_removed: 60 });
+  });
+
+  it('keeps per-step medians and the runner bookkeeping (job time − steps)', () => {
+    expect(r.cases.CASE_III!.steps).toEqual([
+      { name: 'read window', median_ms: 400, min_ms: 400, max_ms: 400 },
+      { name: 'merge summary', median_ms: 3400, min_ms: 2400, max_ms: 4400 },
+    ]);
+    expect(r.cases.CASE_III!.overhead_ms).toBe(200);
+    expect(r.cases.CASE_I!.overhead_ms).toBe(300);
+  });
+
+  it('reports the wall time outside the jobs', () => {
+    // runs: 9000 − 8540, 8000 − 7040, 10000 − 9240 (job round trips: duration + 10 ms each)
+    expect(r.orchestration_s.runs_s).toEqual([0.46, 0.96, 0.76]);
+    expect(r.orchestration_s.median_s).toBe(0.76);
+  });
+});
+
+describe('targets', () => {
+  it('judges the issue #4 targets from the measured figures', () => {
+    const t = targets({ scale: 1, incrementalS: 18, rebuildS: 300, tableSeries: [{ summary_rows: 1000, median_s: 10 }, { summary_rows: 10_000, median_s: 16 }], noopJobMs: 800 });
+    expect(t.map((x) => [x.id, x.met])).toEqual([['batch_time', true], ['vs_full_rebuild', false], ['table_growth', false], ['job_overhead', true]]);
+    expect(t[1].measured).toBe('16.7×');
+    expect(t[2].measured).toBe('1.60× the time for 10.0× the rows');
+  });
+
+  it('says when a target was not measured, and notes a run at another scale', () => {
+    const t = targets({ scale: 0.02, incrementalS: 5, rebuildS: null, tableSeries: [], noopJobMs: null });
+    expect(t.map((x) => x.met)).toEqual([true, null, null, null]);
+    expect(t[0].note).toBe('measured at --scale 0.02; the targets are stated for --scale 1');
+  });
+});
+
+const environment: Environment = {
+  date: '2026-01-02T03:04:05.000Z', cores: 2, cpu: 'test cpu', memory_gib: 24, os: 'linux', node: 'v20', java: '17', python: '3.11', spark: '3.5.9', iceberg: '1.10.1',
+  iceberg_jar: null, runner: '0.1.0', spark_master: 'local[*]', driver_memory: '4g', shuffle_partitions: '4',
+};
+
+function measurements(): Measurements {
+  const cow = [run(8000, 1200, 4000), run(9000, 1200, 4000)];
+  const pair = (rows: number, sum: string) => ({ summary: { rows, checksum: sum }, latest: { rows: 2000, checksum: '7' } });
+  return {
+    environment,
+    parameters: { scale: 0.02, repeat: 2, seed: 1, config: 'config/seed-000.json', accounts: 2000, batch_rows: 100, batch_sizes: [100], table_factors: [1, 3], load_chunk_accounts: 2000, skipped: [], reference: SEED_SIMULATION },
+    base: { accounts: 2000, sourceRows: 47_000, summaryRows: 47_000, latestRows: 2000, chunks: [{ source_rows: 47_000, generate_s: 5, load_s: 40, classify_s: 15, case_i_s: 22 }], buildMs: 46_000 },
+    batch: { rows: 100, newAccounts: 5, forward: 85, backfill: 10 },
+    copyOnWrite: cow,
+    mergeOnRead: [run(7000, 1200, 3000), run(7000, 1200, 3000)],
+    rebuild: [run(90_000, 30_000, 0), run(80_000, 30_000, 0)],
+    checksums: { copyOnWrite: pair(47_090, '42'), mergeOnRead: pair(47_090, '42'), rebuild: pair(47_090, '41') },
+    tableSeries: [
+      { factor: 1, accounts: 2000, summaryRows: 47_000, buildMs: null, samples: cow },
+      { factor: 3, accounts: 6000, summaryRows: 141_000, buildMs: 80_000, samples: [run(10_000, 1200, 5000)] },
+    ],
+    batchSeries: [{ rows: 100, samples: cow }],
+    noop: { durationMs: [300, 400, 350], wallMs: [310, 420, 360] },
+    tableRole: role,
+  };
+}
+
+describe('buildDocument', () => {
+  const d: BenchDocument = buildDocument(measurements());
+
+  it('holds the figures issue #4 asks for', () => {
+    expect(d.incremental.median_s).toBe(8.5);
+    expect(d.full_rebuild!.median_s).toBe(85);
+    expect(d.full_rebuild!.speedup).toBe(10);
+    expect(d.cases.CASE_III!.median_s).toBe(4);
+    expect(d.scaling.table.map((t) => [t.summary_rows, t.median_s])).toEqual([[47_000, 8.5], [141_000, 10]]);
+    expect(d.scaling.batch.map((b) => [b.batch_rows, b.median_s])).toEqual([[100, 8.5]]);
+    expect(d.write_modes['merge-on-read']!.median_s).toBe(7);
+  });
+
+  it('records the environment and the parameters', () => {
+    expect(d.schema).toBe('summary-pipeline-bench/1');
+    expect(d.environment.cores).toBe(2);
+    expect(d.parameters).toMatchObject({ scale: 0.02, repeat: 2 });
+    expect(d.initial_load).toMatchObject({ seconds: 40, rows_per_s: 1175 });
+  });
+
+  it('flags a baseline whose result differs from the incremental one', () => {
+    expect(d.checks.map((c) => [c.name, c.ok])).toEqual([['incremental = full rebuild', false], ['copy-on-write = merge-on-read', true]]);
+  });
+
+  it('uses the no-op job round trip for the overhead target', () => {
+    expect(d.overhead.noop_job_wall_ms).toEqual({ median: 360, min: 310, max: 420, n: 3 });
+    expect(d.targets.find((t) => t.id === 'job_overhead')!.measured).toBe('0.36 s (no-op job under the ledger)');
+  });
+
+  it('renders the same figures as markdown tables', () => {
+    const md = renderMarkdown(d);
+    expect(md).toContain('# Benchmark: 2026-01-02, scale 0.02, 2 repeat(s)');
+    expect(md).toContain('## Incremental batch (copy-on-write, the tables\' default): 8.50 (8.00–9.00) s');
+    expect(md).toContain('| CASE_III | 10 | 4.00 (4.00–4.00) | 2.5 | 75 | 65 | 3 / 3 | 0 | 200 |');
+    expect(md).toContain('## Full rebuild baseline: 85.00 (80.00–90.00) s — the incremental batch is 10× faster');
+    expect(md).toContain('| 3× | 141,000 | 100 | 10.00 (10.00–10.00) | 5.00 | 2.00 | 10 |');
+    expect(md).toContain('check **incremental = full rebuild**: **DIFFERENT**');
+  });
+});

@@ -1,0 +1,149 @@
+import { PipelineConfig, SourceColumn, quoteIdent as q, quoteString as lit } from '@app/config';
+import { BATCH_MIX } from './options';
+
+/**
+ * The seed 000 §9 data shape, generated inside Spark (`INSERT … SELECT … FROM range(n)`): 2.35M rows as
+ * JSON would cost minutes of parsing; in SQL they cost seconds. Every value is a function of (seed,
+ * account, month, column) through xxhash64, so the data is the same on every machine and independent of
+ * Spark's partitioning, and an account's history does not depend on how many accounts the table has: the
+ * 3× and 10× tables hold the base table's accounts unchanged, so one batch is "the same batch" for all.
+ */
+export interface DataShape {
+  seed: number;
+  /** Last month of every history (YYYY-MM); forward months are the next ones. */
+  endMonth: string;
+  /** Months per account, uniform in [minMonths, maxMonths]: mean 24, so ~23.5 rows with gaps (seed: 2,348,547 per 100K). */
+  minMonths: number;
+  maxMonths: number;
+  /** Per mille of months (other than the last) missing from a history: gaps. */
+  gapPerMille: number;
+  /** Per mille of forward records that skip a month (a gap of 2). */
+  forwardGapPerMille: number;
+  /** Backfills and corrections hit one of the `backfillMonths` months before the last. */
+  backfillMonths: number;
+  /** Key of account i is keyBase + i; new accounts of a batch get newKeyBase + record number. */
+  keyBase: number;
+  newKeyBase: number;
+}
+
+export function dataShape(seed: number): DataShape {
+  return { seed, endMonth: '2025-12', minMonths: 12, maxMonths: 36, gapPerMille: 20, forwardGapPerMille: 50, backfillMonths: 11, keyBase: 1_000_000, newKeyBase: 500_000_000 };
+}
+
+export interface BatchComposition {
+  rows: number;
+  newAccounts: number;
+  forward: number;
+  backfill: number;
+}
+
+/** 10,000 → {newAccounts: 500, forward: 8,500, backfill: 1,000}; one record per account. */
+export function batchComposition(rows: number): BatchComposition {
+  const newAccounts = Math.round(rows * BATCH_MIX.newAccounts);
+  const backfill = Math.round(rows * BATCH_MIX.backfill);
+  return { rows, newAccounts, forward: rows - newAccounts - backfill, backfill };
+}
+
+const MULTIPLIERS = [1_000_003, 1_000_033, 1_000_037];
+
+/** A prime not dividing `accounts`: j → j·p mod accounts is then a permutation of the accounts. */
+export function accountMultiplier(accounts: number): number {
+  return MULTIPLIERS.find((p) => accounts % p !== 0)!;
+}
+
+/** Account (0-based) of the batch's record j < forward + backfill; spread over the whole key range. */
+export function batchAccount(j: number, accounts: number): number {
+  return Number((BigInt(j) * BigInt(accountMultiplier(accounts))) % BigInt(accounts));
+}
+
+/** The row being generated, as SQL expressions over the inner query `r`. */
+const ROW = { key: 'r.`__key`', month: 'r.`__month`', ts: 'r.`__ts`', salt: 'r.`__salt`' };
+
+function hash(shape: DataShape, ...parts: string[]): string {
+  return `xxhash64(${shape.seed}, ${parts.join(', ')})`;
+}
+
+/** A month relative to the shape's end month, as 'YYYY-MM' (SQL); `offset` is an INT expression. */
+function monthAt(shape: DataShape, offset: string): string {
+  return `date_format(add_months(DATE ${lit(`${shape.endMonth}-01`)}, ${offset}), 'yyyy-MM')`;
+}
+
+/** A timestamp in the first day of the month `offset` months after the end month. */
+function tsAt(shape: DataShape, offset: string, h: string): string {
+  return `timestamp_seconds(unix_seconds(CAST(add_months(DATE ${lit(`${shape.endMonth}-01`)}, ${offset}) AS TIMESTAMP)) + pmod(${h}, 86400))`;
+}
+
+/**
+ * The value of one source column for the row: the key, month and base_ts by role; other columns by type
+ * (integers 0..9999 with 3% −1 sentinels, small string codes, a date in the row's month, …).
+ */
+export function columnExpr(config: PipelineConfig, column: SourceColumn, shape: DataShape): string {
+  const dest = (config.columns.find((c) => c.source.toLowerCase() === column.name.toLowerCase())?.dest ?? column.name).toLowerCase();
+  const type = column.type.toUpperCase();
+  const cast = (expr: string) => `CAST(${expr} AS ${column.type})`;
+  const h = hash(shape, ROW.key, ROW.month, ROW.salt, lit(column.name));
+  if (dest === config.keyColumn.toLowerCase()) return cast(ROW.key);
+  if (dest === config.monthColumn.toLowerCase()) return cast(ROW.month);
+  if (dest === config.tsColumn.toLowerCase() || type.startsWith('TIMESTAMP')) return cast(ROW.ts);
+  if (type === 'DATE') return `date_add(to_date(concat(${ROW.month}, '-01')), CAST(pmod(${h}, 28) AS INT))`;
+  if (type === 'BOOLEAN') return `pmod(${h}, 2) = 0`;
+  if (/^(DOUBLE|FLOAT|DECIMAL)/.test(type)) return cast(`pmod(${h}, 10000000) / 100`);
+  if (/^(BIGINT|LONG|INT|INTEGER|SMALLINT)$/.test(type)) return cast(`CASE WHEN pmod(${h}, 100) < 3 THEN -1 ELSE pmod(${h} DIV 128, 10000) END`);
+  if (type === 'TINYINT') return cast(`pmod(${h}, 100)`);
+  return cast(`pmod(${h}, 7)`);
+}
+
+function insert(config: PipelineConfig, shape: DataShape, rows: string): string {
+  const values = config.sourceSchema.map((c) => `${columnExpr(config, c, shape)} AS ${q(c.name)}`);
+  return `INSERT INTO ${config.sourceTable.sql}\nSELECT\n  ${values.join(',\n  ')}\nFROM (\n${rows}\n) r`;
+}
+
+export interface HistorySlice {
+  /** Accounts 0 … accounts − 1. */
+  accounts: number;
+  /** Only the accounts of chunk `chunk` of `chunks` (by hash of the account: every chunk spans the key range). */
+  chunks: number;
+  chunk: number;
+}
+
+/**
+ * Source rows of account histories: account i has minMonths … maxMonths months ending at endMonth, the
+ * last always present, the others missing with gapPerMille ‰; base_ts in the month after the row's month.
+ */
+export function historySql(config: PipelineConfig, shape: DataShape, slice: HistorySlice): string {
+  const chunkFilter = slice.chunks > 1 ? `\n    WHERE pmod(${hash(shape, 'id', "'chunk'")}, ${slice.chunks}) = ${slice.chunk}` : '';
+  const rows = `  SELECT
+    ${shape.keyBase} + a.id AS \`__key\`,
+    ${monthAt(shape, '-g.back')} AS \`__month\`,
+    ${tsAt(shape, '1 - g.back', hash(shape, 'a.id', 'g.back', "'ts'"))} AS \`__ts\`,
+    'h' AS \`__salt\`
+  FROM (
+    SELECT id, CAST(${shape.minMonths} + pmod(${hash(shape, 'id', "'months'")}, ${shape.maxMonths - shape.minMonths + 1}) AS INT) AS n
+    FROM range(0, ${slice.accounts})${chunkFilter}
+  ) a
+  LATERAL VIEW explode(sequence(0, a.n - 1)) g AS back
+  WHERE g.back = 0 OR pmod(${hash(shape, 'a.id', 'g.back', "'gap'")}, 1000) >= ${shape.gapPerMille}`;
+  return insert(config, shape, rows);
+}
+
+/**
+ * One mixed batch of `rows` records over a table whose first `baseAccounts` accounts it touches:
+ * records 0 … forward − 1 move an account forward (endMonth + 1, or + 2 with forwardGapPerMille ‰),
+ * the next `backfill` correct one of the backfillMonths months before endMonth, the rest open new
+ * accounts at endMonth + 1. base_ts is two months after the forward month, newer than any history row.
+ */
+export function batchSql(config: PipelineConfig, shape: DataShape, rows: number, baseAccounts: number): string {
+  const c = batchComposition(rows);
+  const existing = c.forward + c.backfill;
+  const sql = `  SELECT
+    CASE WHEN id < ${existing} THEN ${shape.keyBase} + pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts}) ELSE ${shape.newKeyBase} + id END AS \`__key\`,
+    CASE
+      WHEN id < ${c.forward} THEN ${monthAt(shape, `CASE WHEN pmod(${hash(shape, 'id', "'forward-gap'")}, 1000) < ${shape.forwardGapPerMille} THEN 2 ELSE 1 END`)}
+      WHEN id < ${existing} THEN ${monthAt(shape, `-1 - CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`)}
+      ELSE ${monthAt(shape, '1')}
+    END AS \`__month\`,
+    ${tsAt(shape, '3', hash(shape, 'id', "'ts'"))} AS \`__ts\`,
+    'b' AS \`__salt\`
+  FROM range(0, ${rows})`;
+  return insert(config, shape, sql);
+}

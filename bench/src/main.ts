@@ -1,0 +1,176 @@
+import { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseConfig } from '@app/config';
+import { engineOptionsFromEnv, repoRoot, runnerEngineConfig } from '@app/engine';
+import { BenchDocument, Measurements, buildDocument } from './document';
+import { environment } from './environment';
+import { batchComposition, dataShape } from './generator';
+import { renderMarkdown } from './markdown';
+import { BenchOptions, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
+import { BenchContext, appendBatch, buildTable, fullRebuild, measureNoop, phase, repeatBatch, setWriteMode } from './phases';
+import { measureBatchSeries, measureTableSeries } from './series';
+import { RecordingRunner } from './recording-runner';
+import { readRawConfig, tableRoles, variantConfig } from './table-set';
+
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const BASE = 'bench';
+
+function parseOptions(argv: string[]): BenchOptions {
+  const cli = new Command('bench')
+    .description('Benchmark of the summary pipeline on the seed 000 §9 workload (see README "Performance").')
+    .option('--scale <x>', '1 = seed 000 §9: 100K accounts, ~2.35M summary rows, a 10K batch', String(DEFAULT_OPTIONS.scale))
+    .option('--repeat <n>', 'runs per measurement (median and min–max)', String(DEFAULT_OPTIONS.repeat))
+    .option('--seed <n>', 'data seed', String(DEFAULT_OPTIONS.seed))
+    .option('--config <file>', 'pipeline config', DEFAULT_OPTIONS.config)
+    .option('--warehouse <dir>', 'scratch warehouse (emptied first)', DEFAULT_OPTIONS.warehouse)
+    .option('--out <dir>', 'where latest.json, latest.md and latest.png go', DEFAULT_OPTIONS.out)
+    .option('--table-factors <list>', 'summary sizes, multiples of the base table', DEFAULT_OPTIONS.tableFactors.join(','))
+    .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
+    .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
+    .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead', '')
+    .option('--keep', 'keep the warehouse afterwards')
+    .option('-v, --verbose', "print the pipeline's own progress lines")
+    .parse(argv);
+  const o = cli.opts<Record<string, string | boolean | undefined>>();
+  const positiveInt = (flag: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer; received "${v}"`);
+    return n;
+  };
+  return {
+    scale: Number(o.scale),
+    repeat: positiveInt('--repeat', String(o.repeat)),
+    seed: positiveInt('--seed', String(o.seed)),
+    config: String(o.config),
+    warehouse: String(o.warehouse),
+    out: String(o.out),
+    tableFactors: numberList('--table-factors', String(o.tableFactors)),
+    batchSizes: numberList('--batch-sizes', String(o.batchSizes)),
+    loadChunk: positiveInt('--load-chunk', String(o.loadChunk)),
+    skip: o.skip ? phaseList(String(o.skip)) : [],
+    keep: Boolean(o.keep),
+    verbose: Boolean(o.verbose),
+  };
+}
+
+async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['environment']): Promise<Measurements> {
+  const { sizes } = ctx;
+  const base = await phase(log, `base table: ${sizes.accounts.toLocaleString('en-US')} accounts`, () => buildTable(ctx, BASE, 1));
+  const { set } = base;
+  log(`base table: ${base.summaryRows.toLocaleString('en-US')} summary rows, ${base.latestRows.toLocaleString('en-US')} latest rows`);
+  const empty = await set.save();
+  await appendBatch(ctx, set, sizes.batchRows);
+  const withBatch = await set.save();
+  const rows = sizes.batchRows;
+
+  const cow = await phase(log, `incremental batch of ${rows} (copy-on-write) × ${o.repeat}`, () => repeatBatch(ctx, set, withBatch, 'copy-on-write', { rows, checksums: true }));
+  const skip = (p: BenchOptions['skip'][number]) => o.skip.includes(p);
+  const noop = skip('overhead') ? null : await phase(log, 'per-job overhead (no-op jobs under the ledger)', () => measureNoop(set, withBatch, Math.max(5, 2 * o.repeat)));
+  let mor: Awaited<ReturnType<typeof repeatBatch>> | null = null;
+  if (!skip('modes')) {
+    mor = await phase(log, `incremental batch of ${rows} (merge-on-read) × ${o.repeat}`, async () => {
+      await setWriteMode(set, 'merge-on-read');
+      try {
+        return await repeatBatch(ctx, set, withBatch, 'merge-on-read', { rows, checksums: true });
+      } finally {
+        await setWriteMode(set, 'copy-on-write');
+      }
+    });
+  }
+  const rebuild = skip('rebuild') ? null : await phase(log, `full rebuild × ${o.repeat}`, () => fullRebuild(ctx, BASE));
+
+  const batchSeries = skip('batch') ? [] : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: cow.samples });
+  const tableSeries = skip('table') ? [] : await measureTableSeries(ctx, BASE, { accounts: base.accounts, summaryRows: base.summaryRows, samples: cow.samples });
+  const configs = [set.config, variantConfig(ctx.raw, `${BASE}_rebuild`, BASE), ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`))];
+  const roles = tableRoles(configs);
+  const tableRole = (plain: string) => roles.get(plain) ?? plain;
+
+  return {
+    environment: env,
+    parameters: {
+      scale: o.scale,
+      repeat: o.repeat,
+      seed: o.seed,
+      config: o.config,
+      accounts: sizes.accounts,
+      batch_rows: rows,
+      batch_sizes: sizes.batchSizes,
+      table_factors: sizes.tableFactors,
+      load_chunk_accounts: sizes.loadChunkAccounts,
+      skipped: o.skip,
+      reference: SEED_SIMULATION,
+    },
+    base,
+    batch: batchComposition(rows),
+    copyOnWrite: cow.samples,
+    mergeOnRead: mor?.samples ?? null,
+    rebuild: rebuild?.samples ?? null,
+    checksums: { copyOnWrite: cow.checksums, mergeOnRead: mor?.checksums, rebuild: rebuild?.checksums },
+    tableSeries,
+    batchSeries,
+    noop,
+    tableRole,
+  };
+}
+
+/** Renders latest.png with matplotlib from the venv scripts/bench.sh prepares (BENCH_PYTHON). */
+function renderChart(json: string, png: string): boolean {
+  const python = process.env.BENCH_PYTHON;
+  if (!python || !existsSync(python)) {
+    log(`chart skipped: BENCH_PYTHON (${python ?? 'unset'}) is not a Python with matplotlib; run through scripts/bench.sh`);
+    return false;
+  }
+  const r = spawnSync(python, [join(repoRoot(), 'bench', 'chart.py'), json, png], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) log(`chart failed (exit ${r.status})`);
+  return r.status === 0;
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv);
+  const sizes = benchSizes(o);
+  const raw = readRawConfig(resolve(o.config));
+  parseConfig(raw, o.config);
+  const warehouse = resolve(o.warehouse);
+  rmSync(warehouse, { recursive: true, force: true });
+  mkdirSync(warehouse, { recursive: true });
+  const shape = dataShape(o.seed);
+  log(`scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.repeat} repeat(s); warehouse ${warehouse}`);
+
+  const engine = runnerEngineConfig(parseConfig(raw, o.config), { ...engineOptionsFromEnv(), warehouse });
+  const runner = new RecordingRunner(engine, { logFile: join(warehouse, '..', 'runner.log') });
+  const started = Date.now();
+  await runner.start();
+  const versions = await runner.request<Record<string, unknown>>('ping', {});
+  log(`Spark ${versions.spark} + Iceberg ${versions.iceberg} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (log ${runner.logFile})`);
+  const ctx: BenchContext = { runner, raw, shape, sizes, repeat: o.repeat, log, pipelineLog: o.verbose ? (m) => log(`  ${m}`) : () => undefined };
+  let doc: BenchDocument;
+  try {
+    const m = await measure(o, ctx, environment(versions, engine));
+    doc = buildDocument(m);
+  } catch (err) {
+    log(`failed; the runner's log ends with:\n${runner.logTail(20)}`);
+    throw err;
+  } finally {
+    await runner.close();
+    if (!o.keep) rmSync(warehouse, { recursive: true, force: true });
+  }
+
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  const json = join(out, 'latest.json');
+  writeFileSync(json, JSON.stringify(doc, null, 2) + '\n');
+  writeFileSync(join(out, 'latest.md'), renderMarkdown(doc));
+  renderChart(json, join(out, 'latest.png'));
+  log(`wrote ${json}, latest.md, latest.png in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  for (const t of doc.targets) log(`target ${t.description}: ${t.target}; measured ${t.measured}${t.met === null ? '' : t.met ? ' (met)' : ' (MISSED)'}`);
+  const failed = doc.checks.filter((c) => !c.ok);
+  for (const c of doc.checks) log(`check ${c.name}: ${c.ok ? 'ok' : 'FAILED'}`);
+  if (failed.length) process.exitCode = 1;
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,89 @@
+import { CASE_ORDER, CaseName, CompiledJob } from '@app/compiler';
+import { TableName } from '@app/config';
+import { CaseOutcome } from '@app/engine';
+import { SnapshotRow, WriteStats, readSnapshots, snapshotsBetween, writeStats } from './iceberg-stats';
+import { TableSet } from './table-set';
+
+export type JobLabel = 'classify' | CaseName | 'audit' | 'other';
+
+/** One job of a pipeline run: the runner's timings and what its commits wrote. */
+export interface JobSample {
+  label: JobLabel;
+  jobId: string;
+  durationMs: number;
+  wallMs: number;
+  steps: { name: string; durationMs: number }[];
+  /** durationMs − Σ steps: the runner's ledger and snapshot bookkeeping. */
+  overheadMs: number;
+  /** Per target table (plain name). */
+  writes: Record<string, WriteStats>;
+}
+
+/** One `runPending` of one batch. */
+export interface RunSample {
+  wallMs: number;
+  batchId: string;
+  inputRows: number;
+  caseRows: Record<CaseName, number>;
+  cases: CaseOutcome[];
+  jobs: JobSample[];
+  /** Orchestration queries (ledger, current snapshot) made by the pipeline during the run. */
+  queries: number;
+  queryMs: number;
+}
+
+export function jobLabel(job: CompiledJob): JobLabel {
+  if (job.kind === 'classify') return 'classify';
+  if (job.kind === 'case' && CASE_ORDER.includes(job.tags.case as CaseName)) return job.tags.case as CaseName;
+  if (job.jobId.startsWith('audit-')) return 'audit';
+  return 'other';
+}
+
+/**
+ * Runs SummaryPipeline.runPending — exactly what `summary-pipeline run` does — on the set's pending source
+ * snapshots, timing it as a whole and per job, then reads the Iceberg snapshot summaries of every commit
+ * the jobs made (after the clock stopped). Expects exactly one batch.
+ */
+export async function measurePending(set: TableSet): Promise<RunSample> {
+  set.runner.record();
+  const began = Date.now();
+  const outcomes = await set.pipeline.runPending();
+  const wallMs = Date.now() - began;
+  const recording = set.runner.stopRecording();
+  if (outcomes.length !== 1) throw new Error(`expected one pending batch in ${set.label}; runPending ran ${outcomes.length}`);
+  const [batch] = outcomes;
+
+  const snapshots = new Map<string, SnapshotRow[]>();
+  const tables = new Map([set.config.sourceTable, set.config.summaryTable, set.config.latestTable, ...Object.values(set.config.tables)].map((t) => [t.plain, t]));
+  const rowsOf = async (plain: string) => {
+    if (!snapshots.has(plain)) snapshots.set(plain, await readSnapshots(set.runner, tables.get(plain) ?? (TableName.parse(plain, set.config.defaultCatalog) as TableName)));
+    return snapshots.get(plain)!;
+  };
+  const jobs: JobSample[] = [];
+  for (const { job, result, wallMs: jobWall } of recording.jobs) {
+    const writes: Record<string, WriteStats> = {};
+    for (const [plain, snap] of Object.entries(result.snapshots ?? {})) {
+      if (result.status === 'committed' && snap.before !== snap.after) writes[plain] = writeStats(snapshotsBetween(await rowsOf(plain), snap.before, snap.after));
+    }
+    const steps = result.steps ?? [];
+    jobs.push({
+      label: jobLabel(job),
+      jobId: job.jobId,
+      durationMs: result.durationMs,
+      wallMs: jobWall,
+      steps,
+      overheadMs: result.durationMs - steps.reduce((a, s) => a + s.durationMs, 0),
+      writes,
+    });
+  }
+  return {
+    wallMs,
+    batchId: batch.batchId,
+    inputRows: batch.counts.inputRows,
+    caseRows: Object.fromEntries(CASE_ORDER.map((c) => [c, batch.counts.cases[c].rows])) as Record<CaseName, number>,
+    cases: batch.cases,
+    jobs,
+    queries: recording.queries,
+    queryMs: recording.queryMs,
+  };
+}

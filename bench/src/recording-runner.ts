@@ -1,0 +1,53 @@
+import { CompiledJob } from '@app/compiler';
+import { JobResult, JsonRow, RunnerClient } from '@app/engine';
+
+export interface RecordedJob {
+  job: CompiledJob;
+  result: JobResult;
+  /** Round trip seen by the client (the runner's durationMs plus the protocol). */
+  wallMs: number;
+}
+
+export interface Recording {
+  jobs: RecordedJob[];
+  queries: number;
+  queryMs: number;
+}
+
+/**
+ * The engine's RunnerClient, remembering every job result (with its per-step durations and snapshots)
+ * and the time spent in orchestration queries while recording: SummaryPipeline.runPending returns only
+ * per-case totals, and the benchmark must run exactly that code, not a copy of it.
+ */
+export class RecordingRunner extends RunnerClient {
+  private current?: Recording;
+
+  record(): void {
+    this.current = { jobs: [], queries: 0, queryMs: 0 };
+  }
+
+  stopRecording(): Recording {
+    const out = this.current ?? { jobs: [], queries: 0, queryMs: 0 };
+    this.current = undefined;
+    return out;
+  }
+
+  override async runJob(job: CompiledJob): Promise<JobResult> {
+    const began = Date.now();
+    const result = await super.runJob(job);
+    this.current?.jobs.push({ job, result, wallMs: Date.now() - began });
+    return result;
+  }
+
+  override async query(sql: string, maxRows?: number): Promise<JsonRow[]> {
+    const began = Date.now();
+    try {
+      return await super.query(sql, maxRows);
+    } finally {
+      if (this.current) {
+        this.current.queries++;
+        this.current.queryMs += Date.now() - began;
+      }
+    }
+  }
+}
