@@ -12,7 +12,7 @@ if bash scripts/stack/stack.sh status > /dev/null 2>&1; then stack_was_up=1; els
 out="$PWD/.runtime/test-results"
 rm -rf "$out" && mkdir -p "$out"
 status=0
-step() { printf '\n[test] %s\n' "$*" >&2; }
+step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
 
 step "lint + type check"
 npx eslint . || status=1
@@ -25,7 +25,9 @@ step "runner tests (pytest)"
 PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
 
 step "integration tests on real Spark + Iceberg, Kafka, the registry and the REST catalog (jest, *.int-spec.ts)"
-npx jest --selectProjects int --runInBand --json --outputFile "$out/int.json" || status=1
+# --forceExit: a suite that fails mid-way must not keep the run alive through a handle it left open.
+npx jest --selectProjects int --runInBand --forceExit --json --outputFile "$out/int.json" || status=1
+step "integration tests done"
 
 if [ "$stack_was_up" = 0 ]; then bash scripts/stack/stack.sh down > /dev/null 2>&1 || true; fi
 
