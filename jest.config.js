@@ -8,7 +8,7 @@ const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, 
 
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/e2e/**/*.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,e2e}/**/*.int-spec.ts'], setupFilesAfterEnv: ['<rootDir>/jest.int-setup.js'], slowTestThreshold: 60 },
   ],
 };

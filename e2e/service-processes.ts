@@ -8,8 +8,8 @@ export type ServiceName = (typeof SERVICES)[number];
 export const REPO = resolve(__dirname, '..');
 
 /** Starts the local stack (idempotent: a second `up` is harmless) and returns its client settings. */
-export function stackUp(): Record<string, string> {
-  const up = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STACK_COMPONENTS: 'kafka registry catalog' } });
+export function stackUp(components = 'kafka registry catalog'): Record<string, string> {
+  const up = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STACK_COMPONENTS: components } });
   if (up.status !== 0) throw new Error(`stack.sh up exited ${up.status}:\n${up.stderr}`);
   const env = spawnSync('bash', ['scripts/stack/env.sh'], { cwd: REPO, encoding: 'utf8' });
   const vars: Record<string, string> = {};
@@ -23,6 +23,10 @@ export function stackUp(): Record<string, string> {
  */
 export class ServiceProcesses {
   private readonly children = new Map<ServiceName, ChildProcess>();
+  /** A test run that dies or times out must not leave services behind holding the stack. */
+  private readonly reap = () => {
+    for (const child of this.children.values()) if (running(child)) child.kill('SIGKILL');
+  };
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -30,6 +34,7 @@ export class ServiceProcesses {
     private readonly basePort: number,
   ) {
     mkdirSync(dir, { recursive: true });
+    process.once('exit', this.reap);
   }
 
   port(name: ServiceName): number {
@@ -60,7 +65,7 @@ export class ServiceProcesses {
   /** As `kill -9`: no shutdown hook runs. */
   async kill(name: ServiceName): Promise<void> {
     const child = this.children.get(name);
-    if (!child || child.exitCode !== null) return;
+    if (!child || !running(child)) return;
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await gone;
@@ -69,7 +74,7 @@ export class ServiceProcesses {
   /** SIGTERM and wait: the graceful path. */
   async stop(name: ServiceName, timeoutMs = 120000): Promise<number | null> {
     const child = this.children.get(name);
-    if (!child || child.exitCode !== null) return child?.exitCode ?? null;
+    if (!child || !running(child)) return child?.exitCode ?? null;
     const gone = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -78,8 +83,8 @@ export class ServiceProcesses {
     return code;
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(SERVICES.map((s) => this.stop(s)));
+  async stopAll(timeoutMs = 120000): Promise<void> {
+    await Promise.all(SERVICES.map((s) => this.stop(s, timeoutMs)));
   }
 
   async ready(name: ServiceName): Promise<boolean> {
@@ -94,6 +99,11 @@ export class ServiceProcesses {
   async metrics(name: ServiceName): Promise<string> {
     return (await fetch(`http://127.0.0.1:${this.port(name)}/metrics`)).text();
   }
+}
+
+/** Still running: a child killed by a signal has a null exit code but a signal code, and emits 'exit' once. */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
 }
 
 /** Polls `probe` until it returns a value (not undefined); the interval is a poll, not a wait for an outcome. */

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -8,11 +8,13 @@ import { EventCodec } from '@app/contracts';
 import { batchId as batchIdOf } from '@app/engine';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
-import { SERVICES, ServiceName, ServiceProcesses, stackUp, waitFor } from './service-processes';
+import { PrometheusApi, alertQueries, checkQueries, dashboardQueries, declaredMetrics } from './prometheus-check';
+import { REPO, SERVICES, ServiceName, ServiceProcesses, stackUp, waitFor } from './service-processes';
 
 // Issue #3's end-to-end checks on the real Kafka, registry, Iceberg REST catalog and Spark: the four
 // services as processes (kill -9 is real), the test ingesting through the engine and reading the tables
-// back. Every run has its own topic prefix, consumer groups and namespaces.
+// back. Every run has its own topic prefix, consumer groups and namespaces. The stack's Prometheus scrapes
+// the services for the whole run; issue #5's dashboards and alerts are checked against it at the end.
 
 const RUN = `e2e${Date.now().toString(36)}${process.pid}`;
 const ACCOUNTS = Number(process.env.E2E_ACCOUNTS ?? 60);
@@ -32,9 +34,10 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
   let log: EventLog;
   let kafka: Kafka;
   let ingested = 0;
+  let targetsFile: string | undefined;
 
   beforeAll(async () => {
-    stack = stackUp();
+    stack = stackUp('kafka registry catalog prometheus');
     const config = withNamespace(RUN);
     const configFile = join(dir, 'config.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
@@ -59,6 +62,9 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
       20000 + (process.pid % 2000) * 4,
     );
     services.startAll();
+    // Prometheus discovers the services through a file_sd file, labelled as the Kubernetes ServiceMonitors label them.
+    targetsFile = join(stack.PROMETHEUS_TARGETS_DIR, `${RUN}.json`);
+    writeFileSync(targetsFile, JSON.stringify(SERVICES.map((s) => ({ targets: [`127.0.0.1:${services.port(s)}`], labels: { job: s, service: s, run: RUN } }))));
     for (const s of SERVICES) await waitFor(`${s} to be ready`, async () => ((await services.ready(s)) ? true : undefined), 5 * MINUTES);
     kafka = new Kafka({ clientId: `${RUN}-test`, brokers: stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
     log = new EventLog(kafka, new EventCodec(new SchemaRegistry({ host: stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${RUN}.` }));
@@ -66,9 +72,12 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
   }, 10 * MINUTES);
 
   afterAll(async () => {
-    await services?.stopAll();
-    await log?.stop();
-    await h?.close();
+    // Each step bounded, so a stuck disconnect cannot hold the suite (the runner exits with its parent).
+    const bounded = (p: Promise<unknown> | undefined, ms: number) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+    await bounded(services?.stopAll(60000), 90000);
+    await bounded(log?.stop(), 30000);
+    await bounded(h?.close(), 60000);
+    if (targetsFile) rmSync(targetsFile, { force: true });
   }, 5 * MINUTES);
 
   /** Ingests the next scenario batch and returns the batch id the watcher will give it. */
@@ -174,6 +183,36 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
     await expectOracle();
     await expectNoJobTwice();
   }, 20 * MINUTES);
+
+  it('has every dashboard panel query and alert expression valid on a real Prometheus scraping the services, with data where data exists', async () => {
+    const prometheus = new PrometheusApi(stack.PROMETHEUS_URL);
+    await waitFor('Prometheus to scrape the four services', async () => {
+      const up = await prometheus.query(`count(up{run="${RUN}"} == 1)`);
+      return Number((up.result[0] as { value?: [number, string] } | undefined)?.value?.[1]) === SERVICES.length ? true : undefined;
+    }, 2 * MINUTES);
+    const declared = new Set<string>();
+    const queries = [...dashboardQueries(join(REPO, 'deploy/grafana/dashboards')), ...alertQueries(join(REPO, 'deploy/prometheus/alerts.yaml'))];
+    // Eventually: the auditor restarted by the previous test may still be catching up, and Prometheus
+    // scrapes every few seconds. The findings of the last attempt are what fails the test.
+    let findings: string[];
+    for (const deadline = Date.now() + 2 * MINUTES; ; await new Promise((r) => setTimeout(r, 5000))) {
+      for (const s of SERVICES) for (const name of declaredMetrics(await services.metrics(s))) declared.add(name);
+      findings = await checkQueries(prometheus, queries, declared);
+      if (findings.length === 0 || Date.now() > deadline) break;
+    }
+    expect(findings).toEqual([]);
+    // What the run did shows in the panels' series: batches completed, records of every case, the poison in its DLQ.
+    const series = async (expr: string) => (await prometheus.query(expr)).result.length;
+    expect(await series('summary_batches_total{status="COMPLETED"} > 0')).toBeGreaterThan(0);
+    expect(await series('sum by (case) (summary_case_records_total) > 0')).toBe(3);
+    expect(await series('max(summary_dead_letter_messages) > 0')).toBe(1); // the DLQ's size survives the restarts
+    // The check can fail: a misspelt metric and an expression that does not parse are both reported.
+    const broken = await checkQueries(prometheus, [
+      { where: 'misspelt', kind: 'panel', expr: 'sum(increase(summary_batchez_total[1h]))' },
+      { where: 'unparsable', kind: 'alert', expr: 'max(summary_watermark_age_seconds > 3600' },
+    ], declared);
+    expect(broken).toEqual([expect.stringMatching(/^misspelt: selects summary_batchez_total/), expect.stringMatching(/^unparsable: does not evaluate/)]);
+  }, 5 * MINUTES);
 
   it('gives exactly what `summary-pipeline run` gives on the same data', async () => {
     await services.stopAll();

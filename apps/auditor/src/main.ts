@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { EngineHandle, EnvReader, bootstrap, jsonLog, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
 import { EVENT_NAMES } from '@app/contracts';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
@@ -16,6 +16,8 @@ bootstrap(async () => {
   const engine = new EngineHandle(settings, ctx.name);
   await engine.pipeline();
   const audit = new AuditService(engine, ctx.metrics, maxBuffered);
+  // Only metrics depend on it: a failure (e.g. no audit table yet) is logged, not fatal.
+  await audit.restore().catch((err: Error) => jsonLog('warn', 'could not restore the last completed batch from the audit table', { error: err.message }));
   await runService(ctx, AuditModule.register(ctx, engine, audit), { groupId: ctx.groupId, events: [...EVENT_NAMES], afterBatch: () => audit.flush().then(() => undefined) });
   watchDeadLetters(ctx, dlqIntervalMs);
 });

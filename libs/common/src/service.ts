@@ -11,7 +11,7 @@ import { createKafka, createRegistry, KafkaSettings, kafkaSettingsFromEnv } from
 import { EVENT_PUBLISHER, EventPublisher, ensureTopics } from './kafka/event-publisher';
 import { KafkaEventServer, KafkaEventServerOptions, PassThroughRpcFilter } from './kafka/kafka-event.server';
 import { configureLogging, jsonLog, JsonLogger, LogLevel } from './logger';
-import { METRICS, Metrics, MetricsController } from './metrics/metrics';
+import { METRICS, Metrics, MetricsController, SERVICE_METRICS } from './metrics/metrics';
 
 export const SERVICE_CONTEXT = Symbol('SERVICE_CONTEXT');
 
@@ -42,6 +42,7 @@ export function serviceContext(name: string, defaultPort: number, env: EnvReader
   const registry = createRegistry(kafkaSettings);
   const codec = new EventCodec(registry, { topicPrefix: kafkaSettings.topicPrefix });
   const metrics = new Metrics(name);
+  metrics.declare(SERVICE_METRICS[name] ?? []);
   return { name, httpPort, httpHost, groupId, kafkaSettings, kafka, registry, codec, metrics, publisher: new EventPublisher(kafka, codec, metrics) };
 }
 

@@ -24,6 +24,28 @@ export class AuditService {
     this.ageTimer.unref();
   }
 
+  /**
+   * After a restart: the last completed batch and its watermark from the audit table, so the dashboard's
+   * "last batch completed" and "watermark age" (and the alerts on them) survive a pod restart instead of
+   * vanishing until the next batch. Rows written by the services (COMPLETED) and by the CLI (completed).
+   */
+  async restore(): Promise<void> {
+    const pipeline = await this.engine.pipeline();
+    const audit = pipeline.config.tables.audit.sql;
+    const [last] = await pipeline.runner.query(
+      `SELECT CAST(unix_timestamp(c.occurred_at) AS BIGINT) AS completed_s, w.watermark
+       FROM ${audit} c
+       LEFT JOIN (SELECT batch_id, max(watermark) AS watermark FROM ${audit} WHERE watermark IS NOT NULL GROUP BY batch_id) w ON w.batch_id = c.batch_id
+       WHERE c.event_type = 'BatchCompleted' AND upper(c.status) = 'COMPLETED'
+       ORDER BY c.occurred_at DESC LIMIT 1`,
+    );
+    if (!last) return;
+    this.metrics.get('lastBatchCompleted').set(Number(last.completed_s));
+    if (typeof last.watermark === 'string') this.lastWatermarkMs = Date.parse(`${last.watermark.replace(' ', 'T')}Z`);
+    this.updateAge();
+    jsonLog('info', 'restored the last completed batch from the audit table', { completedAt: Number(last.completed_s), watermark: last.watermark ?? null });
+  }
+
   async record<E extends EventName>(event: E, value: EventPayloads[E]): Promise<void> {
     // A batch delivered again after a failed flush must not put an event in the MERGE twice.
     if (this.buffer.some((e) => e.value.eventId === value.eventId)) return;

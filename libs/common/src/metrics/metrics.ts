@@ -30,6 +30,34 @@ export const METRIC_DEFINITIONS = {
 } as const;
 
 export type MetricKey = keyof typeof METRIC_DEFINITIONS;
+
+const KAFKA_METRICS: MetricKey[] = ['eventsConsumed', 'eventsPublished', 'deadLetters', 'handlerRetries', 'consumerLag'];
+
+/**
+ * The metrics each service declares at start, so a scrape shows them (`# HELP`/`# TYPE`) before their
+ * first event and the dashboard's queries find them. Not the gauges whose 0 would be a lie (the last poll,
+ * the last completed batch, the watermark age): they appear with their first real value.
+ */
+export const SERVICE_METRICS: Record<string, MetricKey[]> = {
+  'ingest-watcher': [...KAFKA_METRICS, 'watcherPollErrors'],
+  classifier: [...KAFKA_METRICS, 'classifierWaiting'],
+  'spark-dispatcher': [...KAFKA_METRICS, 'dispatcherBlocked', 'dispatcherInFlight'],
+  auditor: [...KAFKA_METRICS, 'batchE2e', 'jobDuration', 'caseRecords', 'rejects', 'jobFailures', 'jobRetries', 'batches', 'deadLetterMessages', 'auditRowsWritten'],
+};
+
+const CASES = ['CASE_III', 'CASE_I', 'CASE_II'].map((c) => ({ case: c }));
+/**
+ * Counters whose label values are known in advance start at 0 for each value: a FAILED series exists
+ * before the first failure, so `increase()` counts the first one and the alerts have a series to watch.
+ * (Reject reasons: the classify job's NULL_KEY / INVALID_MONTH / NULL_TIMESTAMP, SPEC §3.)
+ */
+const KNOWN_LABEL_VALUES: Partial<Record<MetricKey, Array<Record<string, string>>>> = {
+  batches: [{ status: 'COMPLETED' }, { status: 'FAILED' }],
+  caseRecords: CASES,
+  jobFailures: CASES,
+  jobRetries: CASES,
+  rejects: ['NULL_KEY', 'INVALID_MONTH', 'NULL_TIMESTAMP'].map((reason) => ({ reason })),
+};
 type Def = (typeof METRIC_DEFINITIONS)[MetricKey];
 type MetricOf<K extends MetricKey> = (typeof METRIC_DEFINITIONS)[K]['kind'] extends 'counter'
   ? Counter<string>
@@ -47,6 +75,14 @@ export class Metrics {
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Creates `keys` now (see SERVICE_METRICS), counters of known label values at 0. */
+  declare(keys: MetricKey[]): void {
+    for (const key of keys) {
+      const metric = this.get(key);
+      if (metric instanceof Counter) for (const labels of KNOWN_LABEL_VALUES[key] ?? []) metric.inc(labels, 0);
+    }
   }
 
   get<K extends MetricKey>(key: K): MetricOf<K> {
