@@ -8,7 +8,9 @@ protocol. Requests are handled one at a time, in order.
     {"id": 3, "op": "query", "sql": "...", "maxRows": 1000}   -> {"rows": [...]}
     {"id": 4, "op": "export", "sql": "...", "path": "/abs"}   -> {"rows": n}
     {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs", "schema": [...],
-     "snapshotProperties": {"k": "v"}}                    -> {"rows": n, "snapshotId": "..."}
+     "snapshotProperties": {"k": "v"}, "where": "<predicate>",
+     "watermark": {"column": "base_ts", "property": "p"}}  -> {"rows": n, "snapshotId": "..."}
+       (where and watermark optional; see iceberg.append_jsonl)
     {"id": 6, "op": "shutdown"}                               -> {} then exit 0
 Response: {"id", "ok": true, "result"} or {"id", "ok": false, "error": {"type", "message", "retriable"}}.
 """
@@ -113,7 +115,17 @@ class Server:
         properties = request.get("snapshotProperties") or {}
         if not isinstance(properties, dict) or not all(isinstance(v, str) for v in properties.values()):
             raise RequestError(f"op 'append_jsonl' needs 'snapshotProperties' as an object of strings, got {properties!r}")
-        return iceberg.append_jsonl(self.spark, _field(request, "table", str), path, _field(request, "schema", list), properties)
+        where = request.get("where")
+        if where is not None and not isinstance(where, str):
+            raise RequestError(f"op 'append_jsonl' needs 'where' as a string predicate or null, got {where!r}")
+        watermark = request.get("watermark")
+        if watermark is not None and not (
+            isinstance(watermark, dict) and isinstance(watermark.get("column"), str) and isinstance(watermark.get("property"), str)
+        ):
+            raise RequestError(f"op 'append_jsonl' needs 'watermark' as {{\"column\": string, \"property\": string}} or null, got {watermark!r}")
+        return iceberg.append_jsonl(
+            self.spark, _field(request, "table", str), path, _field(request, "schema", list), properties, where=where, watermark=watermark
+        )
 
 
 def _field(request: dict, name: str, expected: type):

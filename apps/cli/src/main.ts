@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
-  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, RunnerClient, SummaryPipeline, engineOptionsFromEnv, exportQuery, planDryRun,
-  runnerEngineConfig, validate,
+  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
+  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
-import { printPlan, printOutcome } from './report';
+import { printPlan, printOutcome, printStats } from './report';
 import { followEvents } from './events';
 import { sampleRows } from './sample';
 
@@ -107,6 +107,65 @@ function program(): Command {
       const plan = await withPipeline(g(), (p) => planDryRun(p));
       printPlan(plan, Boolean(o.json));
     });
+  cli.command('stats').description('counts of summary and latest, snapshots/files/bytes per table, rejects, the last batch and pending work; writes nothing')
+    .option('--json', 'also print the figures as JSON on stdout')
+    .action(async (o: { json?: boolean }) => {
+      const stats = await withPipeline(g(), (p) => collectStats(p));
+      printStats(stats, log);
+      if (o.json) process.stdout.write(JSON.stringify(stats, null, 2) + '\n');
+    });
+
+  cli.command('optimize').description('table maintenance: compact data files, apply position deletes (merge-on-read tables), expire old snapshots')
+    .option('--tables <list>', `comma-separated, of ${OPTIMIZE_TABLES.join(', ')} (default: all of them)`)
+    .option('--retain-days <n>', `expire snapshots older than n days (default ${OPTIMIZE_DEFAULTS.retainDays})`)
+    .option('--retain-last <n>', `but keep the last n snapshots of each table whatever their age (default ${OPTIMIZE_DEFAULTS.retainLast})`)
+    .option('--dry-run', 'print the CALL statements on stdout; run none')
+    .option('--include-source', 'also expire old source snapshots (only that: its data files are never rewritten)')
+    .addHelpText('after', `
+Per table: rewrite_data_files (2+ files per partition, and data files with deletes, which it applies),
+rewrite_position_delete_files where delete files are left (not on summary/latest: it fails on their array
+columns in Iceberg 1.10, apache/iceberg#15080), expire_snapshots. The defaults suit a daily run.
+The source is touched only with --include-source, and only by expire_snapshots, up to the earlier of
+--retain-days ago and the commit of the source snapshot the last classified batch ended at: the next
+batch reads the source incrementally from that snapshot, so it and every later one are kept. It never
+rewrites the source's files: classify reads the files its append snapshots added. A failed call (e.g. a
+commit conflict with a running batch) is reported, the others run, and the exit code is 1.`)
+    .action(async (raw: { tables?: string; retainDays?: string; retainLast?: string; dryRun?: boolean; includeSource?: boolean }) => {
+      const options = parseOptimizeOptions(raw);
+      const failed = await withPipeline(g(), async (p) => {
+        const plan = planOptimize(p.config, options, await optimizeFacts(p, options));
+        plan.notes.forEach((n) => log(`optimize: ${n}`));
+        if (options.dryRun) {
+          process.stdout.write(plan.calls.map((c) => `${c.sql};\n`).join(''));
+          return 0;
+        }
+        return (await runOptimize(p, plan, (m) => log(`optimize: ${m}`))).filter((o) => o.error).length;
+      });
+      if (failed) process.exitCode = 1;
+    });
+
+  cli.command('load').argument('<file>', 'JSON lines, as for ingest').description('append a JSON-lines file in parts, each one source commit and one batch; resumable')
+    .option('--chunks <n>', 'initial bulk load: n parts by pmod(xxhash64(key), n), bounding each CASE_I job')
+    .option('--by-month', 'one part per month of the file, in month order (forward month by month)')
+    .option('--months <from..to>', 'only rows whose month is in YYYY-MM..YYYY-MM')
+    .option('--where <predicate>', 'only rows matching a Spark SQL predicate over source columns (a backfill filter)')
+    .option('--no-run', 'append only; `run` or the services process the parts later')
+    .addHelpText('after', `
+Options combine: months outer, chunks inner, all within --where. Each part is appended as one commit
+(an empty part commits nothing) followed by \`run\`, so each part is one batch; the result equals a plain
+ingest + run of the same rows. A rerun of the same file with the same options appends only the parts no
+source snapshot carries yet (property summary-pipeline.load-part) and runs what is pending.
+--chunks, --by-month and --months need the key/month as plain source columns (not computed by the config).`)
+    .action(async (file: string, raw: { chunks?: string; byMonth?: boolean; months?: string; where?: string; run?: boolean }) => {
+      const options = parseLoadOptions(raw);
+      loadColumns(loadConfigFile(resolve(g().config)), options); // a config that cannot split fails before Spark starts
+      const report = await withPipeline(g(), (p) => runLoad(p, resolve(file), options, log));
+      const count = (status: string) => report.parts.filter((p) => p.status === status).length;
+      const rows = report.parts.reduce((n, p) => n + p.rows, 0);
+      const batches = report.pendingBefore.length + report.parts.reduce((n, p) => n + p.batches.length, 0);
+      log(`load ${report.loadId}: ${count('appended')} part(s) appended (${rows} row(s)), ${count('already_appended')} already appended, ${count('empty')} empty; ${batches} batch(es) run`);
+    });
+
   cli.command('events').description('follow the services\' events (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX) and print progress')
     .option('--until-batches <n>', 'exit after this many batches completed (counted from the first event); exit 1 if one failed')
     .option('--quiet-before <n>', 'print nothing for the first n completed batches')

@@ -1,5 +1,5 @@
 import { CASE_ORDER } from '@app/compiler';
-import { BatchOutcome, DryRunPlan } from '@app/engine';
+import { BatchOutcome, DryRunPlan, PipelineStats } from '@app/engine';
 
 export function printOutcome(o: BatchOutcome, log: (m: string) => void): void {
   log(`batch ${o.batchId} done in ${(o.durationMs / 1000).toFixed(1)} s (source snapshots (${o.sourceStartSnapshotId ?? 'beginning'}, ${o.sourceEndSnapshotId}], watermark ${o.counts.watermark ?? '-'})`);
@@ -32,4 +32,23 @@ export function printPlan(plan: DryRunPlan, json: boolean): void {
     }
   }
   process.stdout.write(out.join('\n') + '\n');
+}
+
+const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / (1 << 30)).toFixed(2)} GiB`);
+
+/** `stats` for a person, on stderr through the CLI's log. */
+export function printStats(s: PipelineStats, log: (m: string) => void): void {
+  log(`summary: ${s.summary.rows} row(s), ${s.summary.accounts} account(s), ${s.summary.months} month(s) ${s.summary.minMonth ?? '-'}..${s.summary.maxMonth ?? '-'}, max base_ts ${s.summary.maxBaseTs ?? '-'}`);
+  log(`latest: ${s.latest.rows} row(s)`);
+  log(`${'table'.padEnd(8)} ${'snapshots'.padStart(9)} ${'data files'.padStart(10)} ${'size'.padStart(10)} ${'delete files'.padStart(12)}  name`);
+  for (const t of s.tables) {
+    log(`${t.table.padEnd(8)} ${String(t.snapshots).padStart(9)} ${String(t.dataFiles).padStart(10)} ${bytes(t.dataBytes).padStart(10)} ${String(t.deleteFiles).padStart(12)}  ${t.name}`);
+  }
+  log(`rejects: ${s.rejects.total}${s.rejects.total ? ` (${Object.entries(s.rejects.byReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`);
+  const b = s.lastCommittedBatch;
+  log(b ? `last committed batch: ${b.batchId}, watermark ${b.watermark ?? '-'}, source snapshot ${b.sourceEndSnapshotId}` : 'last committed batch: none');
+  const p = s.pending;
+  const unclassified = p.unclassifiedSnapshots === null ? 'an unknown number of' : String(p.unclassifiedSnapshots);
+  log(`pending: source at snapshot ${p.sourceSnapshotId ?? '(none)'}, classified up to ${p.classifiedUpTo ?? '(nothing)'}: ${unclassified} source snapshot(s) not classified` +
+    `; ${p.unfinishedBatch ? `batch ${p.unfinishedBatch.batchId} unfinished (${p.unfinishedBatch.stage}; \`run\` finishes it)` : 'no unfinished batch'}`);
 }

@@ -5,3 +5,8 @@ export * from './ingest';
 export * from './batch-state';
 export * from './pipeline';
 export * from './table-ops';
+export * from './snapshots';
+export * from './stats';
+export * from './optimize';
+export * from './load-plan';
+export * from './load';

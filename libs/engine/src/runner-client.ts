@@ -33,6 +33,11 @@ export class RunnerError extends Error {
   }
 }
 
+export interface AppendOptions {
+  where?: string;
+  watermark?: { column: string; property: string };
+}
+
 export interface RunnerClientOptions {
   /** File the runner's stderr (Spark logs) goes to; default a temp file. */
   logFile?: string;
@@ -135,8 +140,13 @@ export class RunnerClient {
     return result.rows;
   }
 
-  appendJsonl(table: string, path: string, schema: { name: string; type: string }[], snapshotProperties: Record<string, string> = {}): Promise<{ rows: number; snapshotId: string | null }> {
-    return this.request('append_jsonl', { table, path, schema, snapshotProperties });
+  /**
+   * Appends a JSON-lines file as one commit. `where` keeps the rows matching a Spark SQL predicate (no
+   * matching row: nothing committed, rows 0); `watermark` sets a snapshot property to a column's max over
+   * the appended rows (runner/README.md).
+   */
+  appendJsonl(table: string, path: string, schema: { name: string; type: string }[], snapshotProperties: Record<string, string> = {}, options: AppendOptions = {}): Promise<{ rows: number; snapshotId: string | null }> {
+    return this.request('append_jsonl', { table, path, schema, snapshotProperties, where: options.where ?? null, watermark: options.watermark ?? null });
   }
 
   /** The last lines of the runner's log, to show with a failure. */
