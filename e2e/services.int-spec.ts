@@ -201,11 +201,12 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
       if (findings.length === 0 || Date.now() > deadline) break;
     }
     expect(findings).toEqual([]);
-    // What the run did shows in the panels' series: batches completed, records of every case, the poison in its DLQ.
+    // What the run did shows in the panels' series: batches completed, records of every case, the poison in
+    // its DLQ. Over the run (max_over_time), since a service killed by the previous tests restarts its counters.
     const series = async (expr: string) => (await prometheus.query(expr)).result.length;
-    expect(await series('summary_batches_total{status="COMPLETED"} > 0')).toBeGreaterThan(0);
-    expect(await series('sum by (case) (summary_case_records_total) > 0')).toBe(3);
-    expect(await series('max(summary_dead_letter_messages) > 0')).toBe(1); // the DLQ's size survives the restarts
+    expect(await series(`max(max_over_time(summary_batches_total{status="COMPLETED",run="${RUN}"}[1h])) > 0`)).toBe(1);
+    expect(await series(`max by (case) (max_over_time(summary_case_records_total{run="${RUN}"}[1h])) > 0`)).toBe(3);
+    expect(await series(`max(max_over_time(summary_dead_letter_messages{run="${RUN}"}[1h])) > 0`)).toBe(1);
     // The check can fail: a misspelt metric and an expression that does not parse are both reported.
     const broken = await checkQueries(prometheus, [
       { where: 'misspelt', kind: 'panel', expr: 'sum(increase(summary_batchez_total[1h]))' },
