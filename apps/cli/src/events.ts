@@ -34,7 +34,9 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
         if (!message.value) return;
         const e = await codec.decode(message.value).catch(() => null);
         if (!e) return;
-        const quiet = options.quietBefore !== undefined && completed < options.quietBefore;
+        // By batch sequence, not by arrival: the topics are read concurrently, so an old batch's watermark
+        // may arrive after a later batch completed.
+        const quiet = options.quietBefore !== undefined && batchSeqOf(e.value.batchId) <= options.quietBefore;
         const line = describe(e, batches);
         if (line && !quiet) say(line);
         if (e.event === 'batch-completed') {
@@ -54,6 +56,12 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
   await Promise.race([done, interrupted]);
   await consumer.disconnect();
   return ok;
+}
+
+/** b-000012 → 12 (0 for an id of another shape, which is then never quiet). */
+function batchSeqOf(id: string): number {
+  const m = /^b-(\d+)$/.exec(id);
+  return m ? Number(m[1]) : 0;
 }
 
 function view(batches: Map<string, BatchView>, id: string): BatchView {

@@ -168,7 +168,7 @@ source snapshot carries yet (property summary-pipeline.load-part) and runs what 
 
   cli.command('events').description('follow the services\' events (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_PREFIX) and print progress')
     .option('--until-batches <n>', 'exit after this many batches completed (counted from the first event); exit 1 if one failed')
-    .option('--quiet-before <n>', 'print nothing for the first n completed batches')
+    .option('--quiet-before <n>', 'print nothing about batches b-000001 … b-<n>')
     .action(async (o: { untilBatches?: string; quietBefore?: string }) => {
       const ok = await followEvents({ untilBatches: o.untilBatches ? Number(o.untilBatches) : undefined, quietBefore: o.quietBefore ? Number(o.quietBefore) : undefined });
       if (!ok) process.exitCode = 1;
