@@ -1,4 +1,4 @@
-import { CASE_ORDER, COUNTS, CaseName, CaseRange } from '@app/compiler';
+import { CASE_ORDER, COUNTS, CaseName, CaseRange, PLAN } from '@app/compiler';
 import { JsonRow } from './runner-client';
 
 /** Counts the classify job collected for one batch. */
@@ -74,4 +74,16 @@ export function batchesFromLedger(entries: LedgerEntry[]): BatchState[] {
 export function batchFinished(batch: BatchState): boolean {
   const counts = parseCounts(batch.classify.result?.collected?.[COUNTS] ?? []);
   return CASE_ORDER.every((c) => counts.cases[c].rows === 0 || batch.steps.get(c)?.status === 'committed');
+}
+
+/**
+ * The source snapshot the last committed classify ended at: the next batch reads the snapshots after it
+ * (an Iceberg incremental append scan from it), so it must outlive any snapshot expiry. Null before the
+ * first batch.
+ */
+export function classifiedUpTo(batches: BatchState[]): string | null {
+  const committed = batches.filter((b) => b.classify.status === 'committed');
+  const last = committed[committed.length - 1];
+  const plan = last?.classify.result?.collected?.[PLAN]?.[0];
+  return plan ? String(plan.source_end_snapshot_id) : null;
 }

@@ -1,8 +1,8 @@
 import { TableName, PipelineConfig, quoteIdent as q, quoteString as lit } from '@app/config';
-import { batchesFromLedger } from './batch-state';
+import { batchesFromLedger, classifiedUpTo } from './batch-state';
 import { SummaryPipeline } from './pipeline';
 import { JsonRow, RunnerError } from './runner-client';
-import { PipelineTableKey, classifiedUpTo, pipelineTable, readSnapshots } from './snapshots';
+import { PipelineTableKey, pipelineTable, readSnapshots } from './snapshots';
 
 /** A bad `optimize` option; nothing was run. Not retriable. */
 export class OptimizeOptionError extends Error {

@@ -3,7 +3,7 @@ import {
   compileForward, compileInit, compileNewAccounts,
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, parseCounts } from './batch-state';
+import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { ColumnType, WATERMARK_PROPERTY, maxOfColumn, validateJsonl } from './ingest';
 import { JobResult, JsonRow, RunnerClient } from './runner-client';
 
@@ -124,9 +124,7 @@ export class SummaryPipeline {
         outcomes.push(await this.runCases(last.batchId, plan.source_start_snapshot_id as string | null, String(plan.source_end_snapshot_id), parseCounts(last.classify.result!.collected![COUNTS])));
         continue;
       }
-      const committed = batches.filter((b) => b.classify.status === 'committed');
-      const previous = committed[committed.length - 1];
-      const start = previous ? (previous.classify.result!.collected![PLAN][0].source_end_snapshot_id as string) : null;
+      const start = classifiedUpTo(batches);
       const end = await this.currentSnapshot(this.config.sourceTable);
       if (end === null || end === start) {
         this.progress('nothing pending: every source snapshot is processed');

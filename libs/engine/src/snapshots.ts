@@ -1,6 +1,4 @@
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { PLAN } from '@app/compiler';
-import { BatchState } from './batch-state';
 import { RunnerClient } from './runner-client';
 
 /** The tables `stats` and `optimize` name on the command line. */
@@ -54,16 +52,4 @@ export function snapshotsAfter(rows: SnapshotRow[], since: string | null, curren
     id = row.parent;
   }
   return { ids: ids.reverse(), complete: id === since };
-}
-
-/**
- * The source snapshot the last committed classify ended at: the next batch reads the snapshots after it
- * (an Iceberg incremental append scan from it), so it must outlive any snapshot expiry. Null before the
- * first batch.
- */
-export function classifiedUpTo(batches: BatchState[]): string | null {
-  const committed = batches.filter((b) => b.classify.status === 'committed');
-  const last = committed[committed.length - 1];
-  const plan = last?.classify.result?.collected?.[PLAN]?.[0];
-  return plan ? String(plan.source_end_snapshot_id) : null;
 }

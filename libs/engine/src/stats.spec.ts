@@ -1,8 +1,8 @@
 import { parseConfig } from '@app/config';
 import { ALT_CONFIG } from '@app/testing';
-import { LedgerEntry, batchesFromLedger } from './batch-state';
+import { LedgerEntry, batchesFromLedger, classifiedUpTo } from './batch-state';
 import { appendedParts } from './load';
-import { SnapshotRow, classifiedUpTo, snapshotsAfter } from './snapshots';
+import { SnapshotRow, snapshotsAfter } from './snapshots';
 import { ledgerStats, rejectsByReasonQuery, summaryStatsQuery, tableStatsQuery } from './stats';
 
 const ALT = parseConfig(ALT_CONFIG, 'alt');

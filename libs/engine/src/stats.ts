@@ -1,8 +1,8 @@
 import { COUNTS } from '@app/compiler';
 import { PipelineConfig, quoteIdent as q } from '@app/config';
-import { BatchState, batchFinished, batchesFromLedger, parseCounts } from './batch-state';
+import { BatchState, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { SummaryPipeline } from './pipeline';
-import { PIPELINE_TABLE_KEYS, PipelineTableKey, classifiedUpTo, pipelineTable, readSnapshots, snapshotsAfter } from './snapshots';
+import { PIPELINE_TABLE_KEYS, PipelineTableKey, pipelineTable, readSnapshots, snapshotsAfter } from './snapshots';
 
 export interface TableStats {
   table: PipelineTableKey;

@@ -1,6 +1,6 @@
-import { CASE_ORDER, COUNTS, CompiledJob, PLAN, compileClassify, compileClassifyDryRun } from '@app/compiler';
+import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
-import { BatchCounts, batchId, batchesFromLedger, parseCounts } from './batch-state';
+import { BatchCounts, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { SummaryPipeline } from './pipeline';
 
 export const EXPORTABLE = ['summary', 'latest_summary', 'rejects', 'audit'] as const;
@@ -71,9 +71,7 @@ export interface DryRunPlan {
 /** What `run` would do next, without writing: the pending range, its counts, and every compiled job. */
 export async function planDryRun(pipeline: SummaryPipeline): Promise<DryRunPlan> {
   const batches = batchesFromLedger(await pipeline.ledger());
-  const committed = batches.filter((b) => b.classify.status === 'committed');
-  const previous = committed[committed.length - 1];
-  const start = previous ? String(previous.classify.result!.collected![PLAN][0].source_end_snapshot_id) : null;
+  const start = classifiedUpTo(batches);
   const end = await pipeline.currentSnapshot(pipeline.config.sourceTable);
   const last = batches[batches.length - 1];
   const id = batchId(last && last.classify.status !== 'committed' ? last.seq : (last?.seq ?? 0) + 1);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EngineHandle, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
 import { CASE_ORDER, PLAN } from '@app/compiler';
-import { BatchCounts, SummaryPipeline, batchFinished, batchesFromLedger, batchSeq, parseCounts } from '@app/engine';
+import { BatchCounts, SummaryPipeline, batchFinished, batchesFromLedger, batchSeq, classifiedUpTo, parseCounts } from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
 import { ENGINE } from './classification.constants';
 
@@ -55,7 +55,7 @@ export class ClassificationService implements OnApplicationShutdown {
     }
     this.metrics.get('classifierWaiting').set(0);
     const last = earlier[earlier.length - 1];
-    const lastEnd = last ? String(last.classify.result!.collected![PLAN][0].source_end_snapshot_id) : null;
+    const lastEnd = classifiedUpTo(earlier); // every earlier batch is committed (checked above)
     if (lastEnd !== event.sourceStartSnapshotId) {
       throw new WindowMismatchError(
         `batch ${event.batchId} starts after source snapshot ${event.sourceStartSnapshotId ?? '(beginning)'}, but the ledger's last batch ${last?.batchId ?? '(none)'} ended at ${lastEnd ?? '(beginning)'}; expected the window to continue the ledger`,
