@@ -1,4 +1,5 @@
-"""bench/results/latest.png from latest.json: batch time against summary size and against batch size.
+"""bench/results/latest.png from latest.json: batch time against summary size and against batch size,
+and (when the run has the sustained phase) batch and maintenance time per day of the daily batches.
 
     python bench/chart.py bench/results/latest.json bench/results/latest.png
 
@@ -42,11 +43,27 @@ def series(ax, points: list, x_key: str, xlabel: str, title: str) -> None:
     ax.legend(fontsize=8)
 
 
+def sustained(ax, s: dict) -> None:
+    """Stacked bars per day: the batch, then the maintenance runPending ran after it."""
+    days = [d["day"] for d in s["days"]]
+    batch = [d["batch_s"] for d in s["days"]]
+    maint = [d["maintenance_s"] for d in s["days"]]
+    ax.bar(days, batch, label="batch", color="tab:blue")
+    ax.bar(days, maint, bottom=batch, label="maintenance", color="tab:orange")
+    ax.axhline(s["daily_cost_s"], color="black", linestyle="--", linewidth=1, label=f"daily cost (mean) {s['daily_cost_s']:.1f} s")
+    ax.set_xlabel("day")
+    ax.set_ylabel("seconds")
+    ax.set_title(f"{s['batches']} daily batches on one table (last/first {s['last_s'] / s['first_s']:.2f}x)", fontsize=10)
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+
+
 def main(src: str, dst: str) -> None:
     with open(src, encoding="utf-8") as f:
         doc = json.load(f)
     env, params, scaling = doc["environment"], doc["parameters"], doc["scaling"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+    daily = doc.get("sustained")
+    fig, axes = plt.subplots(1, 3 if daily else 2, figsize=(18 if daily else 12, 4.8))
     if scaling["table"]:
         batch = scaling["table"][0]["batch_rows"]
         series(axes[0], scaling["table"], "summary_rows", "summary rows", f"Same {batch:,}-record batch, growing summary")
@@ -62,8 +79,11 @@ def main(src: str, dst: str) -> None:
         series(axes[1], scaling["batch"], "batch_rows", "batch records", f"Growing batch, {rows:,} summary rows")
     else:
         axes[1].set_axis_off()
+    if daily:
+        sustained(axes[2], daily)
+    mode = doc["incremental"].get("mode", "copy-on-write")
     fig.suptitle(
-        f"summary-pipeline incremental batch (copy-on-write): scale {params['scale']}, {params['repeat']} repeat(s), "
+        f"summary-pipeline incremental batch ({mode}, the tables' default): scale {params['scale']}, {params['repeat']} repeat(s), "
         f"{env['cores']} cores, {env['memory_gib']} GiB, Spark {env['spark']} + Iceberg {env['iceberg']}, {env['date'][:10]}",
         fontsize=9,
     )

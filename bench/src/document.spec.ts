@@ -18,6 +18,8 @@ function run(wallMs: number, classify: number, backfill: number): RunSample {
   const caseRows: Record<CaseName, number> = { CASE_III: 10, CASE_I: 5, CASE_II: 85 };
   return {
     wallMs,
+    maintenanceMs: 0,
+    maintenanceCalls: null,
     batchId: 'b-000002',
     inputRows: 100,
     caseRows,
@@ -74,17 +76,51 @@ describe('runResult', () => {
 });
 
 describe('targets', () => {
-  it('judges the issue #4 targets from the measured figures', () => {
-    const t = targets({ scale: 1, incrementalS: 18, rebuildS: 300, tableSeries: [{ summary_rows: 1000, median_s: 10 }, { summary_rows: 10_000, median_s: 16 }], noopJobMs: 800 });
-    expect(t.map((x) => [x.id, x.met])).toEqual([['batch_time', true], ['vs_full_rebuild', false], ['table_growth', false], ['job_overhead', true]]);
-    expect(t[1].measured).toBe('16.7×');
-    expect(t[2].measured).toBe('1.60× the time for 10.0× the rows');
+  const measured = {
+    scale: 1,
+    incrementalS: 8,
+    rebuildS: 100,
+    tableSeries: [{ summary_rows: 1000, median_s: 8 }, { summary_rows: 10_000, median_s: 13 }],
+    batchSeries: [{ batch_rows: 1000, median_s: 6 }, { batch_rows: 10_000, median_s: 8 }, { batch_rows: 100_000, median_s: 19 }],
+    batchRows: 10_000,
+    writeAmplification: 1.4,
+    sustained: { batches: 30, first_s: 8, last_s: 10, full_scan_ratio: 1.1, point_read_ratio: 1.5, daily_cost_s: 12.5 },
+    coldRunS: 18,
+    noopJobMs: 800,
+  };
+
+  it("judges issue #9's targets from the measured figures", () => {
+    const t = targets(measured);
+    expect(t.map((x) => [x.id, x.met])).toEqual([
+      ['batch_time', true],
+      ['table_growth', false],
+      ['vs_full_rebuild', true],
+      ['batch_growth', true],
+      ['write_amplification', true],
+      ['sustained_growth', false],
+      ['sustained_full_scan', true],
+      ['sustained_point_read', false],
+      ['daily_cost', false],
+      ['cold_run', true],
+      ['job_overhead', true],
+    ]);
+    const by = (id: string) => t.find((x) => x.id === id)!.measured;
+    expect(by('vs_full_rebuild')).toBe('12.5×');
+    expect(by('table_growth')).toBe('1.63× the time for 10.0× the rows');
+    expect(by('batch_growth')).toBe('2.38× the time for 10.0× the records');
+    expect(by('sustained_growth')).toBe('1.25× (8.0 → 10.0 s)');
+  });
+
+  it('compares the batch 10× the main one, else the largest above it', () => {
+    const t = targets({ ...measured, batchSeries: [{ batch_rows: 10_000, median_s: 8 }, { batch_rows: 50_000, median_s: 24 }] });
+    expect(t.find((x) => x.id === 'batch_growth')).toMatchObject({ measured: '3.00× the time for 5.0× the records', met: false });
   });
 
   it('says when a target was not measured, and notes a run at another scale', () => {
-    const t = targets({ scale: 0.02, incrementalS: 5, rebuildS: null, tableSeries: [], noopJobMs: null });
-    expect(t.map((x) => x.met)).toEqual([true, null, null, null]);
+    const t = targets({ scale: 0.02, incrementalS: 5, rebuildS: null, tableSeries: [], batchSeries: [], batchRows: 200, writeAmplification: null, sustained: null, coldRunS: null, noopJobMs: null });
+    expect(t.map((x) => x.met)).toEqual([true, null, null, null, null, null, null, null, null, null, null]);
     expect(t[0].note).toBe('measured at --scale 0.02; the targets are stated for --scale 1');
+    expect(t.find((x) => x.id === 'cold_run')!.note).toBeUndefined(); // its size does not scale
   });
 });
 
@@ -98,9 +134,13 @@ function measurements(): Measurements {
   const pair = (rows: number, sum: string) => ({ summary: { rows, checksum: sum }, latest: { rows: 2000, checksum: '7' } });
   return {
     environment,
-    parameters: { scale: 0.02, repeat: 2, seed: 1, config: 'config/seed-000.json', accounts: 2000, batch_rows: 100, batch_sizes: [100], table_factors: [1, 3], load_chunk_accounts: 2000, skipped: [], reference: SEED_SIMULATION },
+    parameters: {
+      scale: 0.02, repeat: 2, seed: 1, config: 'config/seed-000.json', accounts: 2000, batch_rows: 100, batch_sizes: [100, 1000], table_factors: [1, 3], load_chunk_accounts: 2000,
+      sustained_batches: 2, default_write_mode: 'copy-on-write', skipped: [], reference: SEED_SIMULATION,
+    },
     base: { accounts: 2000, sourceRows: 47_000, summaryRows: 47_000, latestRows: 2000, chunks: [{ source_rows: 47_000, generate_s: 5, load_s: 40, classify_s: 15, case_i_s: 22 }], buildMs: 46_000 },
     batch: { rows: 100, newAccounts: 5, forward: 85, backfill: 10 },
+    defaultMode: 'copy-on-write',
     copyOnWrite: cow,
     mergeOnRead: [run(7000, 1200, 3000), run(7000, 1200, 3000)],
     rebuild: [run(90_000, 30_000, 0), run(80_000, 30_000, 0)],
@@ -109,9 +149,30 @@ function measurements(): Measurements {
       { factor: 1, accounts: 2000, summaryRows: 47_000, buildMs: null, samples: cow },
       { factor: 3, accounts: 6000, summaryRows: 141_000, buildMs: 80_000, samples: [run(10_000, 1200, 5000)] },
     ],
-    batchSeries: [{ rows: 100, samples: cow }],
+    batchSeries: [{ rows: 100, samples: cow }, { rows: 1000, samples: [run(20_000, 1200, 9000)] }],
     noop: { durationMs: [300, 400, 350], wallMs: [310, 420, 360] },
     tableRole: role,
+    amplification: { 'copy-on-write': { rows_written: 160, rows_changed: 100, ratio: 1.6 }, 'merge-on-read': { rows_written: 100, rows_changed: 100, ratio: 1 } },
+    sustained: {
+      days: [
+        { day: 1, batchMs: 5000, maintenanceMs: 0, maintenanceCalls: null, inputRows: 100, caseRows: { CASE_III: 10, CASE_I: 5, CASE_II: 85 } },
+        { day: 2, batchMs: 6000, maintenanceMs: 2000, maintenanceCalls: ['CALL x'], inputRows: 100, caseRows: { CASE_III: 9, CASE_I: 5, CASE_II: 86 } },
+      ],
+      batchRows: 100,
+      pointKey: 1_000_085,
+      summaryRows: 48_000,
+      before: { fullScanMs: [1200], pointReadMs: [300] },
+      compactionMs: 4000,
+      after: { fullScanMs: [1000], pointReadMs: [200] },
+    },
+    coldRun: {
+      summaryRows: 9800,
+      batchRecords: 1050,
+      runs: [
+        { wallMs: 30_000, code: 0, lines: [{ atMs: 500, text: '[summary-pipeline] starting Spark (local[*])' }, { atMs: 12_500, text: '[summary-pipeline] Spark ready in 12.0 s' }] },
+        { wallMs: 28_000, code: 0, lines: [{ atMs: 300, text: '[summary-pipeline] starting Spark (local[*])' }, { atMs: 10_300, text: '[summary-pipeline] Spark ready in 10.0 s' }] },
+      ],
+    },
   };
 }
 
@@ -124,8 +185,39 @@ describe('buildDocument', () => {
     expect(d.full_rebuild!.speedup).toBe(10);
     expect(d.cases.CASE_III!.median_s).toBe(4);
     expect(d.scaling.table.map((t) => [t.summary_rows, t.median_s])).toEqual([[47_000, 8.5], [141_000, 10]]);
-    expect(d.scaling.batch.map((b) => [b.batch_rows, b.median_s])).toEqual([[100, 8.5]]);
+    expect(d.scaling.batch.map((b) => [b.batch_rows, b.median_s])).toEqual([[100, 8.5], [1000, 20]]);
     expect(d.write_modes['merge-on-read']!.median_s).toBe(7);
+  });
+
+  it("adds issue #9's keys: write amplification, sustained, cold run, the cost model", () => {
+    expect(d.write_amplification).toMatchObject({ summary: 1.6, mode: 'copy-on-write', 'merge-on-read': { ratio: 1 } });
+    expect(d.sustained).toMatchObject({ batches: 2, first_s: 5, last_s: 6, maintenance_s_per_day: 1, daily_cost_s: 6.5, full_scan_ratio: 1.2, point_read_ratio: 1.5, batch_s: [5, 6], maintenance_s: [0, 2] });
+    expect(d.sustained!.days.map((x) => x.as_generated)).toEqual([true, false]);
+    expect(d.cold_run).toMatchObject({ small_batch_s: 29, runs_s: [30, 28], summary_rows: 9800, batch_records: 1050 });
+    expect(d.cold_run!.breakdown).toEqual({ node_start_s: 0.4, spark_start_s: 11, orchestration_s: 17.6 });
+    expect(d.cost_model!.points).toHaveLength(3); // (100, 47K) counted once, (100, 141K), (1000, 47K)
+    expect(d.cost_model!.projection.projection).toBe(true);
+    expect(d.checks.find((c) => c.name === 'sustained batches as generated')).toMatchObject({ ok: false, detail: 'days 2 differ from the 5/85/10 split (see sustained.days)' });
+  });
+
+  it('keeps every scaling.batch point shaped {batch_rows, median_s, …}', () => {
+    for (const b of d.scaling.batch) expect(Object.keys(b)).toEqual(expect.arrayContaining(['batch_rows', 'median_s', 'min_s', 'max_s', 'runs_s', 'summary_rows', 'cases']));
+  });
+
+  it('keeps every key of the previous documents', () => {
+    expect(Object.keys(d)).toEqual(expect.arrayContaining(['schema', 'environment', 'parameters', 'data', 'initial_load', 'incremental', 'cases', 'full_rebuild', 'write_modes', 'scaling', 'overhead', 'targets', 'checks']));
+    expect(Object.keys(d.write_modes).sort()).toEqual(['copy-on-write', 'merge-on-read']);
+  });
+
+  it('runs the headline in the default mode: merge-on-read when init makes it so', () => {
+    const m = measurements();
+    const md = buildDocument({ ...m, defaultMode: 'merge-on-read' });
+    expect(md.incremental).toMatchObject({ mode: 'merge-on-read', median_s: 7 });
+    expect(md.write_modes['copy-on-write']!.median_s).toBe(8.5);
+    expect(md.write_amplification.summary).toBe(1);
+    expect(md.checks.find((c) => c.name === 'incremental = full rebuild')!.detail).toMatch(/^incremental \(merge-on-read\)/);
+    expect(renderMarkdown(md)).toContain("## Incremental batch (merge-on-read, the tables' default): 7.00 (7.00–7.00) s");
+    expect(renderMarkdown(md)).toContain('| merge-on-read (default) |');
   });
 
   it('records the environment and the parameters', () => {
@@ -136,7 +228,7 @@ describe('buildDocument', () => {
   });
 
   it('flags a baseline whose result differs from the incremental one', () => {
-    expect(d.checks.map((c) => [c.name, c.ok])).toEqual([['incremental = full rebuild', false], ['copy-on-write = merge-on-read', true]]);
+    expect(d.checks.map((c) => [c.name, c.ok])).toEqual([['incremental = full rebuild', false], ['copy-on-write = merge-on-read', true], ['sustained batches as generated', false]]);
   });
 
   it('uses the no-op job round trip for the overhead target', () => {
@@ -152,5 +244,10 @@ describe('buildDocument', () => {
     expect(md).toContain('## Full rebuild baseline: 85.00 (80.00–90.00) s — the incremental batch is 10× faster');
     expect(md).toContain('| 3× | 141,000 | 100 | 10.00 (10.00–10.00) | 5.00 | 2.00 | 10 |');
     expect(md).toContain('check **incremental = full rebuild**: **DIFFERENT**');
+    expect(md).toContain('## Targets (issue #9)');
+    expect(md).toContain('## Sustained: 2 consecutive daily batches on one table');
+    expect(md).toContain('| 2 | 6.00 | 2.00 | 100 | 9 / 5 / 86 (not as generated) |');
+    expect(md).toContain('## Cold run: 29.00 s (28.00–30.00)');
+    expect(md).toContain('**Projection, not a measurement:**');
   });
 });

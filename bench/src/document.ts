@@ -1,3 +1,7 @@
+import { Amplification } from './amplification';
+import { WriteMode } from './bench-jobs';
+import { ColdRunRaw, ColdRunResult, coldRunResult } from './cold-run';
+import { CostModel, Projection, fitCostModel, project } from './cost-model';
 import { Environment } from './environment';
 import { BatchComposition } from './generator';
 import { RunSample } from './measure';
@@ -5,6 +9,7 @@ import { Phase, SEED_SIMULATION } from './options';
 import { LoadChunk } from './phases';
 import { RESULT_SCHEMA, RunResult, Target, caseMedians, runResult, targets } from './report';
 import { Summary, Timing, perSecond, sec, summarize, timing } from './stats';
+import { SustainedRaw, SustainedResult, sustainedResult } from './sustained';
 import { Checksum } from './table-set';
 
 export interface Parameters {
@@ -17,6 +22,9 @@ export interface Parameters {
   batch_sizes: number[];
   table_factors: number[];
   load_chunk_accounts: number;
+  sustained_batches: number;
+  /** The write mode `init` gives summary and latest: the headline `incremental` runs in it. */
+  default_write_mode: WriteMode;
   skipped: Phase[];
   /** The seed 000 §9 simulation `--scale 1` reproduces (its figures are the seeds', not ours). */
   reference: typeof SEED_SIMULATION;
@@ -51,11 +59,17 @@ export interface BenchDocument {
   parameters: Parameters;
   data: { accounts: number; source_rows: number; summary_rows: number; latest_rows: number; batch: BatchComposition };
   initial_load: { seconds: number; summary_rows: number; rows_per_s: number; chunks: LoadChunk[] };
-  incremental: RunResult & { mode: 'copy-on-write'; summary_rows: number };
+  incremental: RunResult & { mode: WriteMode; summary_rows: number };
   cases: RunResult['cases'];
   full_rebuild: (RunResult & { source_rows: number; summary_rows: number; speedup: number }) | null;
-  write_modes: { 'copy-on-write': RunResult; 'merge-on-read': RunResult | null };
+  write_modes: Record<WriteMode, RunResult | null>;
+  /** `summary`: the default mode's ratio (issue #9); per mode: the counts behind it. */
+  write_amplification: { summary: number | null; mode: WriteMode } & Partial<Record<WriteMode, Amplification>>;
   scaling: { table: TablePoint[]; batch: BatchPoint[] };
+  sustained: SustainedResult | null;
+  cold_run: ColdRunResult | null;
+  /** Fitted on scaling.table and scaling.batch; `projection` is a projection, not a measurement. */
+  cost_model: (CostModel & { projection: Projection }) | null;
   overhead: { noop_job_ms: Summary | null; noop_job_wall_ms: Summary | null; bookkeeping_ms: Record<string, number> };
   targets: Target[];
   checks: ResultCheck[];
@@ -67,10 +81,15 @@ export interface Measurements {
   parameters: Parameters;
   base: { accounts: number; sourceRows: number; summaryRows: number; latestRows: number; chunks: LoadChunk[]; buildMs: number };
   batch: BatchComposition;
-  copyOnWrite: RunSample[];
+  /** The headline runs in the tables' default mode; the other mode's runs are the comparison. */
+  defaultMode: WriteMode;
+  copyOnWrite: RunSample[] | null;
   mergeOnRead: RunSample[] | null;
   rebuild: RunSample[] | null;
   checksums: { copyOnWrite?: ChecksumPair; mergeOnRead?: ChecksumPair; rebuild?: ChecksumPair };
+  amplification: Partial<Record<WriteMode, Amplification>>;
+  sustained: SustainedRaw | null;
+  coldRun: ColdRunRaw | null;
   tableSeries: { factor: number; accounts: number; summaryRows: number; buildMs: number | null; samples: RunSample[] }[];
   batchSeries: { rows: number; samples: RunSample[] }[];
   noop: { durationMs: number[]; wallMs: number[] } | null;
@@ -85,22 +104,34 @@ const same = (a: ChecksumPair, b: ChecksumPair) =>
 const describe = (c: ChecksumPair) => `summary ${c.summary.rows} rows #${c.summary.checksum}, latest ${c.latest.rows} rows #${c.latest.checksum}`;
 
 /** Result checks: the baselines must produce what the incremental run produced, or their times mean nothing. */
-export function resultChecks(c: Measurements['checksums']): ResultCheck[] {
+export function resultChecks(c: Measurements['checksums'], defaultMode: WriteMode = 'copy-on-write'): ResultCheck[] {
   const out: ResultCheck[] = [];
-  if (c.copyOnWrite && c.rebuild) {
-    out.push({ name: 'incremental = full rebuild', ok: same(c.copyOnWrite, c.rebuild), detail: `incremental: ${describe(c.copyOnWrite)}; rebuild: ${describe(c.rebuild)}` });
+  const incremental = defaultMode === 'merge-on-read' ? c.mergeOnRead : c.copyOnWrite;
+  const other = defaultMode === 'merge-on-read' ? c.copyOnWrite : c.mergeOnRead;
+  if (incremental && c.rebuild) {
+    out.push({ name: 'incremental = full rebuild', ok: same(incremental, c.rebuild), detail: `incremental (${defaultMode}): ${describe(incremental)}; rebuild: ${describe(c.rebuild)}` });
   }
   if (c.copyOnWrite && c.mergeOnRead) {
-    out.push({ name: 'copy-on-write = merge-on-read', ok: same(c.copyOnWrite, c.mergeOnRead), detail: `merge-on-read: ${describe(c.mergeOnRead)}` });
+    out.push({ name: 'copy-on-write = merge-on-read', ok: same(c.copyOnWrite, c.mergeOnRead), detail: `${defaultMode === 'merge-on-read' ? 'copy-on-write' : 'merge-on-read'}: ${describe(other!)}` });
   }
   return out;
 }
 
+/** Whether every sustained day was classified as generated (else its counts are in sustained.days). */
+function sustainedCheck(s: SustainedResult | null): ResultCheck[] {
+  if (!s) return [];
+  const off = s.days.filter((d) => !d.as_generated);
+  return [{ name: 'sustained batches as generated', ok: off.length === 0, detail: off.length ? `days ${off.map((d) => d.day).join(', ')} differ from the 5/85/10 split (see sustained.days)` : `${s.batches} days, each 5/85/10` }];
+}
+
 export function buildDocument(m: Measurements): BenchDocument {
-  const cow = runResult(m.copyOnWrite, m.tableRole);
+  const cow = m.copyOnWrite ? runResult(m.copyOnWrite, m.tableRole) : null;
   const mor = m.mergeOnRead ? runResult(m.mergeOnRead, m.tableRole) : null;
+  const inc = m.defaultMode === 'merge-on-read' ? mor : cow;
+  if (!inc) throw new Error(`buildDocument: no runs in the default mode (${m.defaultMode})`);
   const rebuild = m.rebuild ? runResult(m.rebuild, m.tableRole) : null;
-  const summaryAfter = m.checksums.copyOnWrite?.summary.rows ?? m.base.summaryRows;
+  const incChecksums = m.defaultMode === 'merge-on-read' ? m.checksums.mergeOnRead : m.checksums.copyOnWrite;
+  const summaryAfter = incChecksums?.summary.rows ?? m.base.summaryRows;
   const table: TablePoint[] = m.tableSeries.map((t) => {
     const r = runResult(t.samples, m.tableRole);
     return { factor: t.factor, accounts: t.accounts, summary_rows: t.summaryRows, batch_rows: r.batch_rows, ...pick(r), records_per_s: r.records_per_s, cases: caseMedians(r), build_s: t.buildMs === null ? null : sec(t.buildMs) };
@@ -110,18 +141,26 @@ export function buildDocument(m: Measurements): BenchDocument {
     return { batch_rows: b.rows, summary_rows: m.base.summaryRows, ...pick(r), records_per_s: r.records_per_s, cases: caseMedians(r) };
   });
   const loadS = m.base.chunks.reduce((a, c) => a + c.load_s, 0);
-  const bookkeeping = Object.fromEntries(Object.entries(cow.cases).map(([k, v]) => [k, v!.overhead_ms]));
+  const bookkeeping = Object.fromEntries(Object.entries(inc.cases).map(([k, v]) => [k, v!.overhead_ms]));
+  const sustained = m.sustained ? sustainedResult(m.sustained) : null;
+  const coldRun = m.coldRun ? coldRunResult(m.coldRun) : null;
+  const model = fitCostModel([...table, ...batch].map((p) => ({ batch_rows: p.batch_rows, summary_rows: p.summary_rows, median_s: p.median_s })));
+  const amplification = m.amplification[m.defaultMode]?.ratio ?? null;
   return {
     schema: RESULT_SCHEMA,
     environment: m.environment,
     parameters: m.parameters,
     data: { accounts: m.base.accounts, source_rows: m.base.sourceRows + m.batch.rows, summary_rows: m.base.summaryRows, latest_rows: m.base.latestRows, batch: m.batch },
     initial_load: { seconds: Math.round(loadS * 1000) / 1000, summary_rows: m.base.summaryRows, rows_per_s: perSecond(m.base.summaryRows, loadS), chunks: m.base.chunks },
-    incremental: { ...cow, mode: 'copy-on-write', summary_rows: m.base.summaryRows },
-    cases: cow.cases,
-    full_rebuild: rebuild ? { ...rebuild, source_rows: rebuild.batch_rows, summary_rows: m.checksums.rebuild?.summary.rows ?? summaryAfter, speedup: Math.round((rebuild.median_s / cow.median_s) * 10) / 10 } : null,
+    incremental: { ...inc, mode: m.defaultMode, summary_rows: m.base.summaryRows },
+    cases: inc.cases,
+    full_rebuild: rebuild ? { ...rebuild, source_rows: rebuild.batch_rows, summary_rows: m.checksums.rebuild?.summary.rows ?? summaryAfter, speedup: Math.round((rebuild.median_s / inc.median_s) * 10) / 10 } : null,
     write_modes: { 'copy-on-write': cow, 'merge-on-read': mor },
+    write_amplification: { summary: amplification, mode: m.defaultMode, ...m.amplification },
     scaling: { table, batch },
+    sustained,
+    cold_run: coldRun,
+    cost_model: model ? { ...model, projection: project(model, m.environment.cores) } : null,
     overhead: {
       noop_job_ms: m.noop ? summarize(m.noop.durationMs) : null,
       noop_job_wall_ms: m.noop ? summarize(m.noop.wallMs) : null,
@@ -129,12 +168,17 @@ export function buildDocument(m: Measurements): BenchDocument {
     },
     targets: targets({
       scale: m.parameters.scale,
-      incrementalS: cow.median_s,
+      incrementalS: inc.median_s,
       rebuildS: rebuild?.median_s ?? null,
       tableSeries: table.map((t) => ({ summary_rows: t.summary_rows, median_s: t.median_s })),
+      batchSeries: batch.map((b) => ({ batch_rows: b.batch_rows, median_s: b.median_s })),
+      batchRows: m.parameters.batch_rows,
+      writeAmplification: amplification,
+      sustained,
+      coldRunS: coldRun?.small_batch_s ?? null,
       noopJobMs: m.noop ? summarize(m.noop.wallMs).median : null,
     }),
-    checks: resultChecks(m.checksums),
+    checks: [...resultChecks(m.checksums, m.defaultMode), ...sustainedCheck(sustained)],
   };
 }
 

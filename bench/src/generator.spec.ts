@@ -1,7 +1,7 @@
 import { parseConfig } from '@app/config';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accountMultiplier, batchAccount, batchComposition, batchSql, columnExpr, dataShape, historySql } from './generator';
+import { accountMultiplier, batchAccount, batchComposition, batchSql, columnExpr, dailyBatchSql, dailyExistingRecords, dataShape, historySql } from './generator';
 
 const raw = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'seed-000.json'), 'utf8'));
 const config = parseConfig(raw, 'seed-000');
@@ -92,5 +92,70 @@ describe('columnExpr', () => {
   it('puts a date inside the row month and integers in 0..9999 with -1 sentinels', () => {
     expect(columnExpr(config, col('acct_dt'), shape)).toMatch(/^date_add\(to_date\(concat\(r.`__month`, '-01'\)\), CAST\(pmod\(xxhash64\(1, .*\), 28\) AS INT\)\)$/);
     expect(columnExpr(config, col('current_balance'), shape)).toMatch(/^CAST\(CASE WHEN pmod\(.*, 100\) < 3 THEN -1 ELSE pmod\(.* DIV 128, 10000\) END AS INT\)$/);
+  });
+});
+
+describe('dailyBatchSql', () => {
+  it('is deterministic per day and differs from day to day', () => {
+    expect(dailyBatchSql(config, shape, 200, 2_000, 3)).toBe(dailyBatchSql(config, dataShape(1), 200, 2_000, 3));
+    expect(dailyBatchSql(config, shape, 200, 2_000, 3)).not.toBe(dailyBatchSql(config, shape, 200, 2_000, 4));
+  });
+
+  it("walks the permuted accounts from where the day before stopped, and gives new accounts keys of their own", () => {
+    const day3 = dailyBatchSql(config, shape, 200, 2_000, 3);
+    expect(day3).toContain('pmod(340 + id, 2000)'); // days 1 and 2 moved 170 accounts each
+    expect(day3).toContain('(340 - pmod(340 + id, 2000) + 1999) DIV 2000'); // forward rounds before day 3
+    expect(day3).toContain('ELSE 500000000 + 400 + id END'); // days 1 and 2 used 500000000 … 500000399
+    expect(day3).toContain("'d3' AS `__salt`");
+    expect(day3).toContain('FROM range(0, 200)');
+  });
+
+  it('dates every record after all earlier days', () => {
+    expect(dailyBatchSql(config, shape, 200, 2_000, 1)).toContain(', 12) AS TIMESTAMP)) + 0 + pmod(');
+    expect(dailyBatchSql(config, shape, 200, 2_000, 30)).toContain(', 12) AS TIMESTAMP)) + 2505600 + pmod('); // 29 days later
+  });
+
+  it('refuses day 0 and a batch larger than the table', () => {
+    expect(() => dailyBatchSql(config, shape, 200, 2_000, 0)).toThrow('day: expected an integer ≥ 1; received 0');
+    expect(() => dailyBatchSql(config, shape, 200, 150, 1)).toThrow('needs 190 distinct existing accounts; the table has 150');
+  });
+});
+
+describe('dailyExistingRecords (what dailyBatchSql generates, replayed over 30 days)', () => {
+  const accounts = 2_000;
+  const gapRound = (a: number) => a % 20; // the SQL's pmod(xxhash64(…, 'gap-round'), 20)
+  const days = Array.from({ length: 30 }, (_, i) => dailyExistingRecords(200, accounts, i + 1, gapRound));
+
+  it('keeps 170 forward and 20 backfill records a day, on distinct accounts', () => {
+    for (const records of days) {
+      expect(records.filter((r) => r.kind === 'forward')).toHaveLength(170);
+      expect(records.filter((r) => r.kind === 'backfill')).toHaveLength(20);
+      expect(new Set(records.map((r) => r.account)).size).toBe(190);
+    }
+  });
+
+  it('moves every forward account past its latest month and backfills before it (classify: CASE_II, CASE_III)', () => {
+    const latest = new Map<number, number>(); // months after endMonth; the history ends at 0
+    for (const records of days) {
+      for (const r of records) {
+        const current = latest.get(r.account) ?? 0;
+        if (r.kind === 'forward') expect(r.offset).toBeGreaterThan(current);
+        else expect(r.offset).toBe(current - 1); // then up to backfillMonths − 1 further back
+      }
+      for (const r of records) if (r.kind === 'forward') latest.set(r.account, r.offset);
+    }
+    expect(Math.max(...latest.values())).toBeGreaterThanOrEqual(3); // 30 × 170 = 2.55 rounds over 2,000 accounts
+  });
+
+  it('skips a month on about 5% of forward records', () => {
+    const all = days.flat().filter((r) => r.kind === 'forward');
+    const seen = new Map<number, number>();
+    let gaps = 0;
+    for (const r of all) {
+      if (r.offset - (seen.get(r.account) ?? 0) === 2) gaps++;
+      seen.set(r.account, r.offset);
+    }
+    expect(gaps / all.length).toBeGreaterThan(0.02);
+    expect(gaps / all.length).toBeLessThan(0.08);
   });
 });

@@ -147,3 +147,67 @@ export function batchSql(config: PipelineConfig, shape: DataShape, rows: number,
   FROM range(0, ${rows})`;
   return insert(config, shape, sql);
 }
+
+/** SQL for "account position p has been moved forward n times before day d" (see dailyBatchSql). */
+function roundsBefore(position: string, day: number, forward: number, accounts: number): string {
+  // Day d's forward records take positions (d−1)·F … d·F − 1 of the account permutation, cyclically:
+  // position p was taken before day d by every k < (d−1)·F with k ≡ p (mod A), i.e. ⌈((d−1)·F − p) / A⌉ times.
+  return `CAST((${(day - 1) * forward} - ${position} + ${accounts - 1}) DIV ${accounts} AS INT)`;
+}
+
+/** Months after endMonth of an account's r-th forward record (r ≥ 0): +1 a round, +1 once from its gap round on. */
+function forwardOffset(shape: DataShape, account: string, round: string): string {
+  return `(${round} + 1 + CASE WHEN ${round} >= pmod(${hash(shape, account, "'gap-round'")}, ${Math.round(1000 / shape.forwardGapPerMille)}) THEN 1 ELSE 0 END)`;
+}
+
+/**
+ * Day `day` (1, 2, …) of a sustained run: a batch like batchSql's (5% new, 85% forward, 10% backfill),
+ * valid on the table as the batches of days 1 … day − 1 left it, without reading it. The existing accounts
+ * are walked in the permuted order of batchAccount, F = forward records a day: day d moves positions
+ * (d−1)·F … d·F − 1 (mod A) one month past their latest (two once per account, from a hashed "gap
+ * round": ~5% of forward records skip a month); its backfills take the next B positions, one of the
+ * backfillMonths months before that account's latest; new accounts get keys never used on an earlier day.
+ * base_ts grows with the day (a year after endMonth + day days), so every record is newer than what it
+ * replaces. Example: A = 2,000, F = 170: day 12's forward records are positions 1,870 … 2,039 mod 2,000,
+ * the last 40 of which move forward a second time.
+ */
+export function dailyBatchSql(config: PipelineConfig, shape: DataShape, rows: number, baseAccounts: number, day: number): string {
+  if (!Number.isInteger(day) || day < 1) throw new RangeError(`day: expected an integer ≥ 1; received ${day}`);
+  const c = batchComposition(rows);
+  const existing = c.forward + c.backfill;
+  if (existing > baseAccounts) throw new RangeError(`a daily batch of ${rows} needs ${existing} distinct existing accounts; the table has ${baseAccounts}`);
+  const start = (day - 1) * c.forward;
+  const position = `pmod(${start} + id, ${baseAccounts})`;
+  const account = `pmod(${position} * ${accountMultiplier(baseAccounts)}, ${baseAccounts})`;
+  const rounds = roundsBefore(position, day, c.forward, baseAccounts);
+  const latestOffset = `CASE WHEN ${rounds} = 0 THEN 0 ELSE ${forwardOffset(shape, account, `${rounds} - 1`)} END`;
+  const dayTag = lit(`day-${day}`);
+  const sql = `  SELECT
+    CASE WHEN id < ${existing} THEN ${shape.keyBase} + ${account} ELSE ${shape.newKeyBase} + ${(day - 1) * rows} + id END AS \`__key\`,
+    CASE
+      WHEN id < ${c.forward} THEN ${monthAt(shape, forwardOffset(shape, account, rounds))}
+      WHEN id < ${existing} THEN ${monthAt(shape, `${latestOffset} - 1 - CAST(pmod(${hash(shape, 'id', dayTag, "'backfill'")}, ${shape.backfillMonths}) AS INT)`)}
+      ELSE ${monthAt(shape, `1 + ${Math.floor(start / baseAccounts)}`)}
+    END AS \`__month\`,
+    timestamp_seconds(unix_seconds(CAST(add_months(DATE ${lit(`${shape.endMonth}-01`)}, 12) AS TIMESTAMP)) + ${(day - 1) * 86400} + pmod(${hash(shape, 'id', dayTag, "'ts'")}, 86400)) AS \`__ts\`,
+    ${lit(`d${day}`)} AS \`__salt\`
+  FROM range(0, ${rows})`;
+  return insert(config, shape, sql);
+}
+
+/**
+ * What dailyBatchSql generates for the existing accounts, in TypeScript (for the tests): per record, the
+ * account and its month as an offset from endMonth. `gapRound(account)` stands for the SQL's hashed gap round.
+ */
+export function dailyExistingRecords(rows: number, accounts: number, day: number, gapRound: (account: number) => number): { account: number; offset: number; kind: 'forward' | 'backfill' }[] {
+  const c = batchComposition(rows);
+  const offset = (account: number, round: number) => round + 1 + (round >= gapRound(account) ? 1 : 0);
+  return Array.from({ length: c.forward + c.backfill }, (_, id) => {
+    const position = ((day - 1) * c.forward + id) % accounts;
+    const account = batchAccount(position, accounts);
+    const rounds = Math.floor(((day - 1) * c.forward - position + accounts - 1) / accounts);
+    if (id < c.forward) return { account, offset: offset(account, rounds), kind: 'forward' as const };
+    const latest = rounds === 0 ? 0 : offset(account, rounds - 1);
+    return { account, offset: latest - 1, kind: 'backfill' as const }; // the SQL subtracts a hashed 0 … backfillMonths − 1 more
+  });
+}

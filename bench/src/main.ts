@@ -9,7 +9,10 @@ import { environment } from './environment';
 import { batchComposition, dataShape } from './generator';
 import { renderMarkdown } from './markdown';
 import { BenchOptions, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
-import { BenchContext, appendBatch, buildTable, fullRebuild, measureNoop, phase, repeatBatch, setWriteMode } from './phases';
+import { WriteMode } from './bench-jobs';
+import { measureColdRun } from './cold-run';
+import { BenchContext, RepeatResult, appendBatch, buildTable, fullRebuild, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
+import { measureSustained } from './sustained';
 import { measureBatchSeries, measureTableSeries } from './series';
 import { RecordingRunner } from './recording-runner';
 import { readRawConfig, tableRoles, variantConfig } from './table-set';
@@ -29,7 +32,8 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--table-factors <list>', 'summary sizes, multiples of the base table', DEFAULT_OPTIONS.tableFactors.join(','))
     .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
     .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
-    .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead', '')
+    .option('--sustained-batches <n>', 'consecutive daily batches of the sustained phase', String(DEFAULT_OPTIONS.sustainedBatches))
+    .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead, sustained, cold', '')
     .option('--keep', 'keep the warehouse afterwards')
     .option('-v, --verbose', "print the pipeline's own progress lines")
     .parse(argv);
@@ -49,6 +53,7 @@ function parseOptions(argv: string[]): BenchOptions {
     tableFactors: numberList('--table-factors', String(o.tableFactors)),
     batchSizes: numberList('--batch-sizes', String(o.batchSizes)),
     loadChunk: positiveInt('--load-chunk', String(o.loadChunk)),
+    sustainedBatches: positiveInt('--sustained-batches', String(o.sustainedBatches)),
     skip: o.skip ? phaseList(String(o.skip)) : [],
     keep: Boolean(o.keep),
     verbose: Boolean(o.verbose),
@@ -65,24 +70,30 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
   const withBatch = await set.save();
   const rows = sizes.batchRows;
 
-  const cow = await phase(log, `incremental batch of ${rows} (copy-on-write) × ${o.repeat}`, () => repeatBatch(ctx, set, withBatch, 'copy-on-write', { rows, checksums: true }));
   const skip = (p: BenchOptions['skip'][number]) => o.skip.includes(p);
+  const defaultMode = await tableWriteMode(set);
+  const other: WriteMode = defaultMode === 'merge-on-read' ? 'copy-on-write' : 'merge-on-read';
+  const inc = await phase(log, `incremental batch of ${rows} (${defaultMode}, the tables' default) × ${o.repeat}`, () => repeatBatch(ctx, set, withBatch, defaultMode, { rows, checksums: true, amplification: true }));
   const noop = skip('overhead') ? null : await phase(log, 'per-job overhead (no-op jobs under the ledger)', () => measureNoop(set, withBatch, Math.max(5, 2 * o.repeat)));
-  let mor: Awaited<ReturnType<typeof repeatBatch>> | null = null;
+  let cmp: RepeatResult | null = null;
   if (!skip('modes')) {
-    mor = await phase(log, `incremental batch of ${rows} (merge-on-read) × ${o.repeat}`, async () => {
-      await setWriteMode(set, 'merge-on-read');
+    cmp = await phase(log, `incremental batch of ${rows} (${other}, for comparison) × ${o.repeat}`, async () => {
+      await setWriteMode(set, other);
       try {
-        return await repeatBatch(ctx, set, withBatch, 'merge-on-read', { rows, checksums: true });
+        return await repeatBatch(ctx, set, withBatch, other, { rows, checksums: true, amplification: true });
       } finally {
-        await setWriteMode(set, 'copy-on-write');
+        await setWriteMode(set, defaultMode);
       }
     });
   }
+  const byMode = (mode: WriteMode) => (mode === defaultMode ? inc : cmp);
   const rebuild = skip('rebuild') ? null : await phase(log, `full rebuild × ${o.repeat}`, () => fullRebuild(ctx, BASE));
 
-  const batchSeries = skip('batch') ? [] : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: cow.samples });
-  const tableSeries = skip('table') ? [] : await measureTableSeries(ctx, BASE, { accounts: base.accounts, summaryRows: base.summaryRows, samples: cow.samples });
+  const batchSeries = skip('batch') ? [] : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: inc.samples });
+  const tableSeries = skip('table') ? [] : await measureTableSeries(ctx, BASE, { accounts: base.accounts, summaryRows: base.summaryRows, samples: inc.samples });
+  // Last: it leaves the base table 30 days on, compacted.
+  const sustained = skip('sustained') ? null : await phase(log, `sustained: ${o.sustainedBatches} daily batches of ${rows} on the base table`, () => measureSustained(ctx, set, empty, o.sustainedBatches));
+  const coldRun = skip('cold') ? null : await phase(log, `cold run: a fresh \`summary-pipeline run\` process × ${o.repeat}`, () => measureColdRun(log, o.config, join(resolve(o.warehouse), '..', 'cold'), o.repeat));
   const configs = [set.config, variantConfig(ctx.raw, `${BASE}_rebuild`, BASE), ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`))];
   const roles = tableRoles(configs);
   const tableRole = (plain: string) => roles.get(plain) ?? plain;
@@ -99,15 +110,21 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
       batch_sizes: sizes.batchSizes,
       table_factors: sizes.tableFactors,
       load_chunk_accounts: sizes.loadChunkAccounts,
+      sustained_batches: o.sustainedBatches,
+      default_write_mode: defaultMode,
       skipped: o.skip,
       reference: SEED_SIMULATION,
     },
     base,
     batch: batchComposition(rows),
-    copyOnWrite: cow.samples,
-    mergeOnRead: mor?.samples ?? null,
+    defaultMode,
+    copyOnWrite: byMode('copy-on-write')?.samples ?? null,
+    mergeOnRead: byMode('merge-on-read')?.samples ?? null,
     rebuild: rebuild?.samples ?? null,
-    checksums: { copyOnWrite: cow.checksums, mergeOnRead: mor?.checksums, rebuild: rebuild?.checksums },
+    checksums: { copyOnWrite: byMode('copy-on-write')?.checksums, mergeOnRead: byMode('merge-on-read')?.checksums, rebuild: rebuild?.checksums },
+    amplification: Object.fromEntries((['copy-on-write', 'merge-on-read'] as const).flatMap((mode) => (byMode(mode)?.amplification ? [[mode, byMode(mode)!.amplification!]] : []))),
+    sustained,
+    coldRun,
     tableSeries,
     batchSeries,
     noop,
@@ -136,7 +153,7 @@ async function main(): Promise<void> {
   rmSync(warehouse, { recursive: true, force: true });
   mkdirSync(warehouse, { recursive: true });
   const shape = dataShape(o.seed);
-  log(`scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.repeat} repeat(s); warehouse ${warehouse}`);
+  log(`scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`);
 
   const engine = runnerEngineConfig(parseConfig(raw, o.config), { ...engineOptionsFromEnv(), warehouse });
   const runner = new RecordingRunner(engine, { logFile: join(warehouse, '..', 'runner.log') });

@@ -1,6 +1,7 @@
 import { BenchDocument } from './document';
 import { JobResultSummary, RunResult } from './report';
 import { Timing } from './stats';
+import { amplificationLines, coldRunLines, costModelLines, sustainedLines } from './markdown-sections';
 
 const num = (n: number) => n.toLocaleString('en-US');
 const s = (x: number) => x.toFixed(2);
@@ -48,12 +49,13 @@ export function renderMarkdown(d: BenchDocument): string {
   );
   out.push('Times are medians over the repeats with min–max; each run starts from the same table snapshots. Seconds of wall time.', '');
 
-  out.push('## Targets (issue #4)', '');
+  out.push('## Targets (issue #9)', '');
   out.push(...table(['target', 'wanted', 'measured', 'met'], d.targets.map((t) => [t.description, t.target, t.measured + (t.note ? ` — ${t.note}` : ''), t.met === null ? '–' : t.met ? 'yes' : '**no**'])), '');
 
-  out.push(`## Incremental batch (copy-on-write, the tables' default): ${range(d.incremental)} s`, '');
+  out.push(`## Incremental batch (${d.incremental.mode}, the tables' default): ${range(d.incremental)} s`, '');
   out.push(...table(CASE_HEAD, caseRows(d.incremental)), '');
-  out.push(`Outside the jobs (ledger and snapshot queries of the orchestration): ${range(d.incremental.orchestration_s)} s.`, '');
+  out.push(`Outside the jobs (ledger and snapshot queries of the orchestration): ${range(d.incremental.orchestration_s)} s. Maintenance runPending ran after the batch (not included above): ${range(d.incremental.maintenance_s)} s.`, '');
+  out.push(...amplificationLines(d));
 
   if (d.full_rebuild) {
     out.push(`## Full rebuild baseline: ${range(d.full_rebuild)} s — the incremental batch is ${d.full_rebuild.speedup}× faster`, '');
@@ -63,12 +65,27 @@ export function renderMarkdown(d: BenchDocument): string {
   for (const c of d.checks) out.push(`- check **${c.name}**: ${c.ok ? 'equal' : '**DIFFERENT**'} (${c.detail})`);
   if (d.checks.length) out.push('');
 
+  const cow = d.write_modes['copy-on-write'];
   const mor = d.write_modes['merge-on-read'];
-  if (mor) {
-    out.push(`## Copy-on-write vs merge-on-read (summary and latest)`, '');
-    const modes: [string, RunResult][] = [['copy-on-write', d.write_modes['copy-on-write']], ['merge-on-read', mor]];
-    const head = ['mode', 'total s', ...Object.keys(mor.cases).map((k) => `${k} s`), 'data files removed', 'delete files added'];
-    out.push(...table(head, modes.map(([name, r]) => [name, range(r), ...Object.keys(mor.cases).map((k) => (r.cases[k as keyof RunResult['cases']] ? s(r.cases[k as keyof RunResult['cases']]!.median_s) : '–')), num(r.data_files_removed), num(r.delete_files_added)])), '');
+  if (cow && mor) {
+    out.push(`## Copy-on-write vs merge-on-read (summary and latest; ${d.incremental.mode} is the default)`, '');
+    const modes: [string, RunResult][] = [['copy-on-write', cow], ['merge-on-read', mor]];
+    const label = (name: string) => (name === d.incremental.mode ? `${name} (default)` : name);
+    const head = ['mode', 'total s', ...Object.keys(mor.cases).map((k) => `${k} s`), 'data files removed', 'delete files added', 'write amplification'];
+    out.push(
+      ...table(
+        head,
+        modes.map(([name, r]) => [
+          label(name),
+          range(r),
+          ...Object.keys(mor.cases).map((k) => (r.cases[k as keyof RunResult['cases']] ? s(r.cases[k as keyof RunResult['cases']]!.median_s) : '–')),
+          num(r.data_files_removed),
+          num(r.delete_files_added),
+          d.write_amplification[name as 'copy-on-write' | 'merge-on-read']?.ratio ?? '–',
+        ]),
+      ),
+      '',
+    );
   }
 
   if (d.scaling.table.length) {
@@ -80,6 +97,7 @@ export function renderMarkdown(d: BenchDocument): string {
     out.push(...table(['batch records', 'summary rows', 'time s', 'classify s', 'CASE_III s', 'CASE_I s', 'CASE_II s', 'records/s'], d.scaling.batch.map((b) => [num(b.batch_rows), num(b.summary_rows), range(b), ...['classify', 'CASE_III', 'CASE_I', 'CASE_II'].map((k) => s(b.cases[k] ?? 0)), num(b.records_per_s)])), '');
   }
 
+  out.push(...sustainedLines(d), ...coldRunLines(d), ...costModelLines(d));
   out.push('## Where the time goes (per-step medians of the incremental batch, ms)', '');
   for (const [name, c] of Object.entries(d.incremental.cases)) {
     out.push(`- **${name}** (${s(c!.median_s)} s): ${c!.steps.map((st) => `${st.name} ${num(st.median_ms)}`).join(', ')}; runner bookkeeping ${num(c!.overhead_ms)}`);

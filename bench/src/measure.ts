@@ -1,10 +1,10 @@
 import { CASE_ORDER, CaseName, CompiledJob } from '@app/compiler';
 import { TableName } from '@app/config';
-import { CaseOutcome } from '@app/engine';
+import { BatchOutcome, CaseOutcome } from '@app/engine';
 import { SnapshotRow, WriteStats, readSnapshots, snapshotsBetween, writeStats } from './iceberg-stats';
 import { TableSet } from './table-set';
 
-export type JobLabel = 'classify' | CaseName | 'audit' | 'other';
+export type JobLabel = 'classify' | CaseName | 'audit' | 'maintenance' | 'other';
 
 /** One job of a pipeline run: the runner's timings and what its commits wrote. */
 export interface JobSample {
@@ -19,9 +19,28 @@ export interface JobSample {
   writes: Record<string, WriteStats>;
 }
 
+/** What runPending's own maintenance did after a batch (BatchOutcome.maintenance); null: nothing was due. */
+export interface Maintenance {
+  durationMs: number;
+  calls: string[];
+}
+
+/**
+ * BatchOutcome.maintenance, or null when nothing was due or the engine does not schedule maintenance (an
+ * outcome without the field, from before it existed).
+ */
+export function maintenanceOf(outcome: BatchOutcome): Maintenance | null {
+  const m = (outcome as BatchOutcome & { maintenance?: Maintenance | null }).maintenance;
+  return m && typeof m.durationMs === 'number' ? { durationMs: m.durationMs, calls: Array.isArray(m.calls) ? m.calls.map(String) : [] } : null;
+}
+
 /** One `runPending` of one batch. */
 export interface RunSample {
+  /** runPending's wall time minus its maintenance: the batch. */
   wallMs: number;
+  /** The maintenance runPending ran after the batch (0 when none was due). */
+  maintenanceMs: number;
+  maintenanceCalls: string[] | null;
   batchId: string;
   inputRows: number;
   caseRows: Record<CaseName, number>;
@@ -32,10 +51,14 @@ export interface RunSample {
   queryMs: number;
 }
 
+/** Iceberg maintenance procedures: a job running one is the pipeline's maintenance, not part of the batch. */
+const MAINTENANCE_CALL = /\bCALL\b[\s\S]*\.system\.(rewrite_data_files|rewrite_position_delete_files|rewrite_manifests|expire_snapshots|remove_orphan_files)\b/i;
+
 export function jobLabel(job: CompiledJob): JobLabel {
   if (job.kind === 'classify') return 'classify';
   if (job.kind === 'case' && CASE_ORDER.includes(job.tags.case as CaseName)) return job.tags.case as CaseName;
   if (job.jobId.startsWith('audit-')) return 'audit';
+  if (job.steps.some((s) => 'sql' in s && typeof s.sql === 'string' && MAINTENANCE_CALL.test(s.sql))) return 'maintenance';
   return 'other';
 }
 
@@ -48,10 +71,11 @@ export async function measurePending(set: TableSet): Promise<RunSample> {
   set.runner.record();
   const began = Date.now();
   const outcomes = await set.pipeline.runPending();
-  const wallMs = Date.now() - began;
+  const totalMs = Date.now() - began;
   const recording = set.runner.stopRecording();
   if (outcomes.length !== 1) throw new Error(`expected one pending batch in ${set.label}; runPending ran ${outcomes.length}`);
   const [batch] = outcomes;
+  const maintenance = maintenanceOf(batch);
 
   const snapshots = new Map<string, SnapshotRow[]>();
   const tables = new Map([set.config.sourceTable, set.config.summaryTable, set.config.latestTable, ...Object.values(set.config.tables)].map((t) => [t.plain, t]));
@@ -77,7 +101,9 @@ export async function measurePending(set: TableSet): Promise<RunSample> {
     });
   }
   return {
-    wallMs,
+    wallMs: totalMs - (maintenance?.durationMs ?? 0),
+    maintenanceMs: maintenance?.durationMs ?? 0,
+    maintenanceCalls: maintenance?.calls ?? null,
     batchId: batch.batchId,
     inputRows: batch.counts.inputRows,
     caseRows: Object.fromEntries(CASE_ORDER.map((c) => [c, batch.counts.cases[c].rows])) as Record<CaseName, number>,

@@ -10,8 +10,8 @@ export const SEED_SIMULATION = {
 /** Share of a batch's records per case (seed 000 §9: 5% new, 85% forward, 10% backfill). */
 export const BATCH_MIX = { newAccounts: 0.05, forward: 0.85, backfill: 0.1 } as const;
 
-export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead';
-export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead'];
+export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead' | 'sustained' | 'cold';
+export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold'];
 
 export interface BenchOptions {
   /** 1 = seed 000 §9 size; every account and record count below is multiplied by it. */
@@ -28,6 +28,8 @@ export interface BenchOptions {
   batchSizes: number[];
   /** Accounts per initial-load batch at scale 1 (bounds the memory of one CASE_I job). */
   loadChunk: number;
+  /** Consecutive daily batches of the sustained phase (issue #9: 30). */
+  sustainedBatches: number;
   skip: Phase[];
   keep: boolean;
   verbose: boolean;
@@ -43,6 +45,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   tableFactors: [1, 3, 10],
   batchSizes: [1_000, 10_000, 100_000],
   loadChunk: SEED_SIMULATION.accounts,
+  sustainedBatches: 30,
   skip: [],
   keep: false,
   verbose: false,

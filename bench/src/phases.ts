@@ -1,4 +1,6 @@
 import { CASE_ORDER, CaseName } from '@app/compiler';
+import { columnModel } from '@app/config';
+import { Amplification, amplification, changedRowsQuery, summaryRowsWritten } from './amplification';
 import { WriteMode, noopLedgerJob, writeModeJob } from './bench-jobs';
 import { DataShape, batchComposition, batchSql, historySql } from './generator';
 import { RunSample, measurePending } from './measure';
@@ -102,6 +104,8 @@ export interface RepeatResult {
   samples: RunSample[];
   /** Of the last repeat's result, before it was rolled back. */
   checksums?: { summary: Checksum; latest: Checksum };
+  /** Of the first repeat, when asked for. */
+  amplification?: Amplification;
 }
 
 const caseLine = (s: RunSample) => ['classify', ...CASE_ORDER].filter((c) => s.jobs.some((j) => j.label === c)).map((c) => `${c} ${jobSeconds(s, c).toFixed(1)} s`).join(', ');
@@ -110,23 +114,49 @@ const caseLine = (s: RunSample) => ['classify', ...CASE_ORDER].filter((c) => s.j
  * Runs the pending batch `repeat` times, each on the tables as saved in `base` (restored after every run
  * with set_current_snapshot; the source keeps the batch, so the next run classifies the same snapshots).
  */
-export async function repeatBatch(ctx: BenchContext, set: TableSet, base: SavedState, what: string, opts: { rows?: number; checksums?: boolean } = {}): Promise<RepeatResult> {
+export async function repeatBatch(ctx: BenchContext, set: TableSet, base: SavedState, what: string, opts: { rows?: number; checksums?: boolean; amplification?: boolean } = {}): Promise<RepeatResult> {
   const samples: RunSample[] = [];
   let checksums: RepeatResult['checksums'];
+  let amp: Amplification | undefined;
   const state: SavedState = new Map(stateTables(set.config).map((t) => [t.plain, base.get(t.plain)!]));
   for (let r = 0; r < ctx.repeat; r++) {
     const sample = await measurePending(set);
     if (opts.rows !== undefined) checkComposition(sample, opts.rows);
     samples.push(sample);
-    ctx.log(`${what}: run ${r + 1}/${ctx.repeat}: ${secs(sample.wallMs)} (${caseLine(sample)})`);
+    const maintenance = sample.maintenanceCalls ? `; maintenance ${secs(sample.maintenanceMs)}` : '';
+    ctx.log(`${what}: run ${r + 1}/${ctx.repeat}: ${secs(sample.wallMs)} (${caseLine(sample)})${maintenance}`);
+    if (r === 0 && opts.amplification) {
+      amp = await summaryAmplification(set, sample, base.get(set.config.summaryTable.plain)!.id);
+      ctx.log(`${what}: summary write amplification ${amp.ratio ?? '–'} (${amp.rows_written} rows written, ${amp.rows_changed} changed)`);
+    }
     if (r === ctx.repeat - 1 && opts.checksums) checksums = await set.checksums();
     await set.restore(state);
   }
-  return { samples, checksums };
+  return { samples, checksums, amplification: amp };
+}
+
+/** The run's summary rows written ÷ changed, comparing summary now with summary at `before` by time travel. */
+export async function summaryAmplification(set: TableSet, sample: RunSample, before: string | null): Promise<Amplification> {
+  const table = set.config.summaryTable;
+  const after = (await set.save([table])).get(table.plain)!.id;
+  const written = summaryRowsWritten(sample, table.plain);
+  if (after === null) return amplification(written, 0);
+  const changed =
+    before === null
+      ? await set.count(table)
+      : Number((await set.runner.query(changedRowsQuery(table, set.config.keyColumn, set.config.monthColumn, columnModel(set.config).summary, before, after)))[0].n);
+  return amplification(written, changed);
 }
 
 export async function setWriteMode(set: TableSet, mode: WriteMode): Promise<void> {
   await set.run(writeModeJob(set.config, mode));
+}
+
+/** The mode summary's MERGE uses as created by `init`: its write.merge.mode, Iceberg's copy-on-write when unset. */
+export async function tableWriteMode(set: TableSet): Promise<WriteMode> {
+  const rows = await set.runner.query(`SHOW TBLPROPERTIES ${set.config.summaryTable.sql}`, 10_000);
+  const value = rows.find((r) => String(r.key) === 'write.merge.mode')?.value;
+  return value === 'merge-on-read' ? 'merge-on-read' : 'copy-on-write';
 }
 
 /** Runs no-op jobs under the ledger (client-side round trip, ms), then restores the ledger. */
