@@ -15,7 +15,7 @@ describe('coldBreakdown', () => {
     line(19_100, 'batch b-000002: CASE_I committed in 1.9 s: 50 applied, 0 stale, 120 row(s) written'),
     line(19_200, 'batch b-000002: CASE_II running (900 row(s), months 2025-01..2025-04)'),
     line(21_200, 'batch b-000002: CASE_II committed in 1.9 s: 900 applied, 0 stale, 900 row(s) written'),
-    line(22_000, 'maintenance: rewrite_data_files on summary'),
+    line(23_000, 'maintenance: local.demo.summary: compacted 4 data file(s) into 1 in 1.5 s'),
     line(23_500, 'nothing pending: every source snapshot is processed'),
     line(24_000, 'batch b-000002 done in 11.3 s'),
     line(24_100, 'run: 1 batch(es) committed'),
@@ -25,7 +25,7 @@ describe('coldBreakdown', () => {
     expect(coldBreakdown(lines, 24_500)).toEqual({
       node_start_s: 0.4,
       spark_start_s: 9,
-      orchestration_s: 1.6, // ready → classify 0.5, counts → CASE_III 0.1, between the jobs 0.1 + 0.1, CASE_II → maintenance 0.8
+      orchestration_s: 1.6, // ready → classify 0.5, counts → CASE_III 0.1, between the jobs 0.1 + 0.1, after CASE_II 2.3 − the 1.5 s maintenance reports
       classify_s: 3,
       CASE_III_s: 4,
       CASE_I_s: 2,
@@ -33,6 +33,11 @@ describe('coldBreakdown', () => {
       maintenance_s: 1.5,
       shutdown_s: 1,
     });
+  });
+
+  it('leaves a maintenance that printed nothing in orchestration', () => {
+    const b = coldBreakdown(lines.filter((l) => !l.text.includes('maintenance:')), 24_500);
+    expect([b.orchestration_s, b.maintenance_s]).toEqual([3.1, undefined]);
   });
 
   it('adds up to the process time', () => {

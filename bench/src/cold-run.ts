@@ -31,17 +31,21 @@ function stateAfter(text: string): string | null {
   const job = /: (CASE_[IV]+) (running|committed|already_committed|skipped)/.exec(line);
   if (job) return job[2] === 'running' ? job[1] : 'orchestration';
   if (/ input row\(s\), /.test(line)) return 'orchestration';
-  if (/maintenance|optimi[sz]e|compact|expire/i.test(line)) return 'maintenance';
   if (line.startsWith('nothing pending')) return 'shutdown';
   return null;
 }
+
+/** SummaryPipeline prints "maintenance: <table>: compacted … in 1.5 s" after the maintenance, one line per table that did something. */
+const MAINTENANCE_LINE = /^\[summary-pipeline\] maintenance: .* in (\d+(?:\.\d+)?) s$/;
 
 /**
  * Time per phase of one CLI process, from the arrival times of its progress lines: spawn → "starting
  * Spark" is node_start (Node, the config), then spark_start (JVM + Spark session until the runner's ready
  * line), classify and each case job from its "running" line to its "committed" line, maintenance from a
- * line naming it, shutdown from "nothing pending" to the exit (runner stop, printing the outcome), and
- * orchestration for the rest (ledger and snapshot queries, audit). The phases add up to `exitMs`.
+ * shutdown from "nothing pending" to the exit (runner stop, printing the outcome), and orchestration for
+ * the rest (ledger and snapshot queries, audit). Maintenance prints its lines when it is over, with each
+ * table's seconds: those move from orchestration to maintenance (a maintenance with nothing due prints
+ * nothing and stays in orchestration). The phases add up to `exitMs`.
  * Example: lines at 0.3 s "starting Spark", 9.3 s "Spark ready", exit at 10 s → node_start 0.3, spark_start 9, orchestration 0.7.
  */
 export function coldBreakdown(lines: TimedLine[], exitMs: number): Breakdown {
@@ -53,6 +57,14 @@ export function coldBreakdown(lines: TimedLine[], exitMs: number): Breakdown {
     since = Math.max(since, at);
   };
   for (const l of lines) {
+    const maintenance = MAINTENANCE_LINE.exec(l.text.trim());
+    if (maintenance) {
+      close(l.atMs);
+      const ms = Math.min(Number(maintenance[1]) * 1000, out.orchestration ?? 0);
+      out.orchestration = (out.orchestration ?? 0) - ms;
+      out.maintenance = (out.maintenance ?? 0) + ms;
+      continue;
+    }
     const next = stateAfter(l.text);
     if (next === null || next === state) continue;
     close(l.atMs);
