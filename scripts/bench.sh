@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run bench [-- --scale X --repeat N ...]`: the benchmark of issue #4 (see README "Performance").
+# `npm run bench [-- --scale X --repeat N ...]`: the benchmark of issues #4 and #9 (see README "Performance").
 # Sets everything up (scripts/setup.sh; a small venv with pinned matplotlib for the chart), then runs
 # bench/src/main.ts from dist/: writes bench/results/latest.{json,md,png}. Flags: --help.
 set -euo pipefail
