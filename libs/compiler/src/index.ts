@@ -2,7 +2,7 @@ export * from './job.types';
 export * from './sql';
 export * from './prepare';
 export * from './history';
-export { compileInit, InitOptions, sourceName } from './jobs/init.job';
+export { compileInit, InitOptions, sourceName, TABLE_LAYOUT } from './jobs/init.job';
 export { compileClassify, compileClassifyDryRun, classifiedRows, CLASSIFY_STEP, COUNTS, PLAN } from './jobs/classify.job';
 export { compileBackfill } from './jobs/backfill.job';
 export { compileNewAccounts } from './jobs/new-accounts.job';

@@ -2,19 +2,37 @@ import { PipelineConfig, TableName, columnModel } from '@app/config';
 import { CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { elementType } from '../history';
 import { MONTH_INT, preparedQuery } from '../prepare';
-import { list, q } from '../sql';
+import { list, lit, q } from '../sql';
 import { LEDGER_COLUMNS, summaryRows } from './rows';
 
 export interface InitOptions {
   /** Create the source table from source_schema when it is missing (local runs, tests). */
   createSource: boolean;
-  /** Iceberg write.merge/update/delete.mode for summary and latest. */
+  /** Iceberg write.merge/update/delete.mode for summary and latest (default merge-on-read: TABLE_LAYOUT). */
   writeMode?: 'copy-on-write' | 'merge-on-read';
 }
 
+/**
+ * The layout of summary and latest (README "Table layout"), applied by every init, so a table created by
+ * an earlier release (copy-on-write, unordered) is migrated in place: table properties and the sort order
+ * change only how later commits write, never what a read returns.
+ * - merge-on-read: a backfill writes its changed rows and a position-delete file per touched data file,
+ *   instead of copy-on-write's rewrite of every data file holding one changed row (issue #9: 1.28M rows
+ *   rewritten for 1,000 records). The deletes are applied by the maintenance the pipeline schedules
+ *   (libs/engine/src/maintenance.ts).
+ * - delete granularity `file`: one delete file per data file, so compaction drops it with its data file.
+ * - rows sorted by key inside each written file (locally: no range shuffle on write), and a Parquet bloom
+ *   filter on the key, so one account's rows are found without decoding every row group.
+ */
+export const TABLE_LAYOUT = {
+  version: '2',
+  versionProperty: 'summary-pipeline.layout-version',
+  writeMode: 'merge-on-read' as const,
+} as const;
+
 function props(extra: Record<string, string> = {}): string {
   const all = { 'format-version': '2', ...extra };
-  return `TBLPROPERTIES (${Object.entries(all).map(([k, v]) => `'${k}' = '${v}'`).join(', ')})`;
+  return `TBLPROPERTIES (${Object.entries(all).map(([k, v]) => `${lit(k)} = ${lit(v)}`).join(', ')})`;
 }
 
 /**
@@ -24,8 +42,15 @@ function props(extra: Record<string, string> = {}): string {
  */
 export function compileInit(config: PipelineConfig, options: InitOptions): CompiledJob {
   const model = columnModel(config);
-  const mode = options.writeMode ?? 'copy-on-write';
-  const modes = { 'write.merge.mode': mode, 'write.update.mode': mode, 'write.delete.mode': mode };
+  const mode = options.writeMode ?? TABLE_LAYOUT.writeMode;
+  const layout = {
+    'write.merge.mode': mode,
+    'write.update.mode': mode,
+    'write.delete.mode': mode,
+    'write.delete.granularity': 'file',
+    [`write.parquet.bloom-filter-enabled.column.${config.keyColumn}`]: 'true',
+    [TABLE_LAYOUT.versionProperty]: TABLE_LAYOUT.version,
+  };
   const all: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
   const namespaces = [...new Map(all.map((t) => [t.namespaceSql, t])).values()];
   const steps: JobStep[] = namespaces.map((t) => ({ name: `namespace ${t.catalog}.${t.namespace}`, kind: 'sql', sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}` }));
@@ -45,13 +70,18 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   steps.push({
     name: 'create summary',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}\nUSING iceberg\nPARTITIONED BY (${q(config.monthColumn)})\n${props({ ...modes, 'write.distribution-mode': 'hash' })}\nAS ${summaryRows(config, model, inner)}`,
+    sql: `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}\nUSING iceberg\nPARTITIONED BY (${q(config.monthColumn)})\n${props({ ...layout, 'write.distribution-mode': 'hash' })}\nAS ${summaryRows(config, model, inner)}`,
   });
   steps.push({
     name: 'create latest',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}\nUSING iceberg\n${props(modes)}\nAS SELECT\n${list(model.latest.map(q))}\nFROM ${config.summaryTable.sql} WHERE false`,
+    sql: `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list(model.latest.map(q))}\nFROM ${config.summaryTable.sql} WHERE false`,
   });
+  for (const t of [config.summaryTable, config.latestTable]) {
+    // Idempotent: the same properties and order again; on a table of an earlier release, the migration.
+    steps.push({ name: `layout ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} SET ${props(layout)}` });
+    steps.push({ name: `sort order ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} WRITE LOCALLY ORDERED BY ${q(config.keyColumn)}` });
+  }
   steps.push({
     name: 'create batches',
     kind: 'sql',
