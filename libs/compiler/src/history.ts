@@ -18,16 +18,11 @@ export function valueField(i: number): string {
 /**
  * The per-month value struct of one row: named_struct('v0', CAST(`balance` AS INT), 'v1', ...).
  * `source` picks each rolling column's value, e.g. (r) => q(r.mapperColumn) for a prepared row, or
- * (r) => `element_at(q(r_history), 1)` for a summary row (index 0 is the row's own month).
+ * (r) => `e.${q(r.mapperColumn)}` for a stored summary row (its history[0] is that value).
  */
 export function valueStruct(config: PipelineConfig, source: (r: RollingColumn) => string): string {
   if (!config.rolling.length) return `named_struct('v', 0)`;
   return `named_struct(${config.rolling.map((r, i) => `'${valueField(i)}', CAST(${source(r)} AS ${elementType(r)})`).join(', ')})`;
-}
-
-/** A summary row's own values: element 1 (index 0) of each history. */
-export function ownValuesFromHistory(r: RollingColumn, alias: string): string {
-  return `element_at(${alias}.${q(historyColumn(r.name))}, 1)`;
 }
 
 /**

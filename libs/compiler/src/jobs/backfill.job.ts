@@ -1,6 +1,6 @@
 import { PipelineConfig, columnModel } from '@app/config';
 import { CaseRange, CompiledJob } from '../job.types';
-import { historyFromValues, maxLength, ownValuesFromHistory, valueStruct } from '../history';
+import { historyFromValues, maxLength, valueStruct } from '../history';
 import { MONTH_INT } from '../prepare';
 import { addMonths, list, lit, monthIntSql, q } from '../sql';
 import { APPLIED, caseJob, keyEq, stagedRows } from './case-common';
@@ -9,7 +9,8 @@ import { latestColumns, summaryRows } from './rows';
 /**
  * CASE_III (backfill / correction), for keys whose month m ≤ their latest month.
  * Reads only the affected keys' summary rows in [m − H + 1, m + H − 1] (the batch's month range widens
- * that to a literal partition filter), keeps the batch rows that beat the stored row's base_ts (a stale
+ * that to a literal partition filter), and of them only the prepared (scalar) columns: every history is
+ * rebuilt from the month values, never read. Keeps the batch rows that beat the stored row's base_ts (a stale
  * or equal one changes nothing), and rebuilds in closed form every row whose window holds a changed
  * month: the changed rows themselves and the rows at m + 1 … m + H − 1. Values come from one map per key:
  * month → (the winning batch value, else the stored row's own value = history index 0).
@@ -25,12 +26,15 @@ export function compileBackfill(config: PipelineConfig, batchId: string, range: 
   const mi = q(MONTH_INT);
   const readFrom = addMonths(range.minMonth, -(H - 1));
   const readTo = addMonths(range.maxMonth, H - 1);
-  const ownValues = valueStruct(config, (r) => ownValuesFromHistory(r, 'e'));
+  // A stored row's own value is history[0] = CAST(mapper_column AS element type) (one mapper_expr per
+  // mapper_column, config.loader), so the window never reads the arrays: a scan of primitive columns only
+  // is vectorized in Iceberg, a scan that projects an array is read row by row (issue #9 profile).
+  const ownValues = valueStruct(config, (r) => `e.${q(r.mapperColumn)}`);
   const batchValues = valueStruct(config, (r) => `a.${q(r.mapperColumn)}`);
   const historiesFor = (alias: string) =>
     config.rolling.map((r, i) => `${historyFromValues(r, i, 'v.vals', `${alias}.${mi}`)} AS ${q(`${r.name}_history`)}`);
 
-  const window = `SELECT /*+ BROADCAST(k) */ s.*, ${monthIntSql(`s.${month}`)} AS ${mi}
+  const window = `SELECT /*+ BROADCAST(k) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, ${monthIntSql(`s.${month}`)} AS ${mi}
 FROM ${config.summaryTable.sql} s
 JOIN (SELECT ${key}, min(${mi}) AS lo, max(${mi}) AS hi FROM \`__case_rows\` GROUP BY ${key}) k ON ${keyEq(config, 'k', 's')}
 WHERE s.${month} BETWEEN ${lit(readFrom)} AND ${lit(readTo)}
