@@ -10,3 +10,4 @@ export * from './stats';
 export * from './optimize';
 export * from './load-plan';
 export * from './load';
+export * from './maintenance';

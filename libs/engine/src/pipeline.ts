@@ -5,6 +5,7 @@ import {
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { ColumnType, WATERMARK_PROPERTY, maxOfColumn, validateJsonl } from './ingest';
+import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
 import { JobResult, JsonRow, RunnerClient } from './runner-client';
 
 export type Progress = (message: string) => void;
@@ -42,6 +43,8 @@ export interface BatchOutcome {
   counts: BatchCounts;
   cases: CaseOutcome[];
   durationMs: number;
+  /** The maintenance run after the batch (maintenance.ts); null when off or nothing was committed. */
+  maintenance: MaintenanceOutcome | null;
 }
 
 const nowTs = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
@@ -56,6 +59,7 @@ export class SummaryPipeline {
     readonly config: PipelineConfig,
     readonly runner: RunnerClient,
     private readonly progress: Progress = () => undefined,
+    readonly maintenance: MaintenancePolicy = maintenancePolicyFromEnv(),
   ) {}
 
   async init(createSource = true): Promise<void> {
@@ -220,7 +224,17 @@ export class SummaryPipeline {
     } finally {
       await this.audit(events);
     }
-    return { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts, cases, durationMs: Date.now() - began };
+    const durationMs = Date.now() - began;
+    const wrote = cases.some((c) => c.status === 'committed');
+    return { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts, cases, durationMs, maintenance: wrote ? await this.maintain() : null };
+  }
+
+  /** The scheduled maintenance of summary and latest (maintenance.ts), after a batch that wrote them. */
+  async maintain(): Promise<MaintenanceOutcome | null> {
+    if (!this.maintenance.enabled) return null;
+    const outcome = await maintainTables(this.runner, this.config, this.maintenance);
+    for (const line of outcome.calls) this.progress(`maintenance: ${line}`);
+    return outcome;
   }
 
   async audit(events: AuditEvent[]): Promise<void> {

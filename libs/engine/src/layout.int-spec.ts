@@ -1,0 +1,103 @@
+import * as fc from 'fast-check';
+import { TABLE_LAYOUT } from '@app/compiler';
+import { quoteIdent as q } from '@app/config';
+import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import { DEFAULT_MAINTENANCE } from './maintenance';
+import { SummaryPipeline } from './pipeline';
+
+// Issue #9: summary and latest are merge-on-read, key-ordered, with the maintenance the pipeline
+// schedules itself. A table written by the previous release (copy-on-write, unordered, no layout
+// version) is migrated by `init` and keeps giving the oracle's result (SPEC §4).
+
+const batches: Row[][] = fc.sample(scenarioArb({ accounts: 80, batches: 6 }), { seed: 99, numRuns: 1 })[0];
+const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
+const latestKey = (r: Record<string, unknown>) => `${r.acct_id}`;
+
+async function properties(h: SparkHarness, table: 'summary' | 'latest'): Promise<Record<string, string>> {
+  const t = table === 'summary' ? h.config.summaryTable : h.config.latestTable;
+  const rows = await h.runner.query(`SHOW TBLPROPERTIES ${t.sql}`);
+  return Object.fromEntries(rows.map((r) => [String(r.key), String(r.value)]));
+}
+
+async function deleteFiles(h: SparkHarness, table: 'summary' | 'latest'): Promise<number> {
+  const t = table === 'summary' ? h.config.summaryTable : h.config.latestTable;
+  const [r] = await h.runner.query(`SELECT count(*) AS n FROM ${t.sql}.${q('files')} WHERE content <> 0`);
+  return Number(r.n);
+}
+
+async function expectOracle(h: SparkHarness, upTo: number): Promise<void> {
+  const expected = oracle(ALT_ORACLE_SPEC, batches.slice(0, upTo));
+  expect({ upTo, diffs: diffRows(await h.summary(), expected.summary, summaryKey) }).toEqual({ upTo, diffs: [] });
+  expect({ upTo, diffs: diffRows(await h.latest(), expected.latest, latestKey) }).toEqual({ upTo, diffs: [] });
+}
+
+describe('table layout', () => {
+  let h: SparkHarness;
+  beforeAll(async () => {
+    h = await startHarness(ALT_CONFIG, { SUMMARY_MAINTENANCE: 'off' });
+  });
+  afterAll(async () => h?.close());
+
+  it('a table of the previous release (copy-on-write, unordered) is migrated by init and stays equal to the oracle', async () => {
+    await h.pipeline.init();
+    // What the previous release's init left: copy-on-write, no layout version, no sort order, no bloom filter.
+    for (const t of [h.config.summaryTable, h.config.latestTable]) {
+      await h.runner.query(`ALTER TABLE ${t.sql} UNSET TBLPROPERTIES ('${TABLE_LAYOUT.versionProperty}', 'write.delete.granularity', 'write.parquet.bloom-filter-enabled.column.acct_id')`);
+      await h.runner.query(`ALTER TABLE ${t.sql} SET TBLPROPERTIES ('write.merge.mode' = 'copy-on-write', 'write.update.mode' = 'copy-on-write', 'write.delete.mode' = 'copy-on-write')`);
+      await h.runner.query(`ALTER TABLE ${t.sql} WRITE UNORDERED`);
+    }
+    for (let i = 0; i < 3; i++) {
+      await h.ingest(batches[i]);
+      await h.pipeline.runPending();
+    }
+    await expectOracle(h, 3);
+    expect(await deleteFiles(h, 'summary')).toBe(0); // copy-on-write wrote no delete file
+
+    await h.pipeline.init();
+    for (const table of ['summary', 'latest'] as const) {
+      const p = await properties(h, table);
+      expect([table, p[TABLE_LAYOUT.versionProperty], p['write.merge.mode'], p['write.delete.granularity'], p['write.parquet.bloom-filter-enabled.column.acct_id']]).toEqual([
+        table, TABLE_LAYOUT.version, 'merge-on-read', 'file', 'true',
+      ]);
+    }
+    const [{ sort_order_id: sortOrder }] = await h.runner.query(`SELECT max(sort_order_id) AS sort_order_id FROM ${h.config.summaryTable.sql}.${q('files')}`);
+    expect(sortOrder).toBe(0); // files written so far are unordered; the next ones follow the new order
+
+    for (let i = 3; i < batches.length; i++) {
+      await h.ingest(batches[i]);
+      await h.pipeline.runPending();
+      await expectOracle(h, i + 1);
+    }
+    expect(await deleteFiles(h, 'summary')).toBeGreaterThan(0); // the migrated table wrote merge-on-read deletes
+    const [{ n: ordered }] = await h.runner.query(`SELECT count(*) AS n FROM ${h.config.summaryTable.sql}.${q('files')} WHERE sort_order_id > 0`);
+    expect(Number(ordered)).toBeGreaterThan(0);
+  });
+
+  it('the scheduled maintenance applies the deletes and the result stays equal to the oracle', async () => {
+    const eager = new SummaryPipeline(h.config, h.runner, () => undefined, { ...DEFAULT_MAINTENANCE, filesPerPartition: 2, deleteFilesPerDataFile: 1 });
+    const before = await deleteFiles(h, 'summary');
+    expect(before).toBeGreaterThan(0);
+    const outcome = await eager.maintain();
+    const summary = outcome!.tables.find((t) => t.table === h.config.summaryTable.plain)!;
+    expect(summary.error).toBeUndefined();
+    expect(summary.rewrittenFiles).toBeGreaterThan(0);
+    expect(await deleteFiles(h, 'summary')).toBeLessThan(before);
+    await expectOracle(h, batches.length);
+
+    // Nothing due right after: a second pass commits nothing.
+    const snapshot = await h.snapshot('summary');
+    const again = await eager.maintain();
+    expect(again!.tables.every((t) => t.rewrittenFiles === 0 && !t.error)).toBe(true);
+    expect(await h.snapshot('summary')).toBe(snapshot);
+  });
+
+  it('runPending runs the maintenance after a batch when the policy is on', async () => {
+    const eager = new SummaryPipeline(h.config, h.runner, () => undefined, { ...DEFAULT_MAINTENANCE, filesPerPartition: 2, deleteFilesPerDataFile: 1 });
+    const extra = batches[batches.length - 1].map((r) => ({ ...r, lts: '2099-01-01 00:00:00' }));
+    await h.ingest(extra);
+    const [outcome] = await eager.runPending();
+    expect(outcome.maintenance).not.toBeNull();
+    expect(outcome.maintenance!.tables.map((t) => t.table).sort()).toEqual([h.config.latestTable.plain, h.config.summaryTable.plain].sort());
+    expect(outcome.maintenance!.tables.some((t) => t.rewrittenFiles > 0)).toBe(true);
+  });
+});
