@@ -26,7 +26,21 @@ export const DEFAULT_ENGINE: EngineOptions = {
   sparkConf: {},
 };
 
-/** Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS. */
+/**
+ * SUMMARY_SPARK_CONF: extra Spark settings as `key=value` pairs separated by newlines or `;`.
+ * Example: 'spark.sql.adaptive.enabled=false; spark.sql.codegen.wholeStage=false' → {…: 'false', …: 'false'}.
+ */
+export function parseSparkConfEnv(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (raw ?? '').split(/[;\n]/).map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || !part.slice(0, eq).trim().startsWith('spark.')) throw new Error(`SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "${part}"`);
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS, SUMMARY_SPARK_CONF. */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base: EngineOptions = DEFAULT_ENGINE): EngineOptions {
   const type = env.SUMMARY_CATALOG_TYPE ?? base.catalogType;
   if (!['hadoop', 'rest', 'jdbc'].includes(type)) throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
@@ -40,6 +54,7 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
     master: env.SUMMARY_SPARK_MASTER ?? base.master,
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,
+    sparkConf: { ...base.sparkConf, ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF) },
   };
 }
 

@@ -40,9 +40,9 @@ describe('table layout', () => {
 
   it('a table of the previous release (copy-on-write, unordered) is migrated by init and stays equal to the oracle', async () => {
     await h.pipeline.init();
-    // What the previous release's init left: copy-on-write, no layout version, no sort order, no bloom filter.
+    // What the previous release's init left: copy-on-write, no layout version, no sort order.
     for (const t of [h.config.summaryTable, h.config.latestTable]) {
-      await h.runner.query(`ALTER TABLE ${t.sql} UNSET TBLPROPERTIES ('${TABLE_LAYOUT.versionProperty}', 'write.delete.granularity', 'write.parquet.bloom-filter-enabled.column.acct_id')`);
+      await h.runner.query(`ALTER TABLE ${t.sql} UNSET TBLPROPERTIES ('${TABLE_LAYOUT.versionProperty}', 'write.delete.granularity')`);
       await h.runner.query(`ALTER TABLE ${t.sql} SET TBLPROPERTIES ('write.merge.mode' = 'copy-on-write', 'write.update.mode' = 'copy-on-write', 'write.delete.mode' = 'copy-on-write')`);
       await h.runner.query(`ALTER TABLE ${t.sql} WRITE UNORDERED`);
     }
@@ -57,8 +57,8 @@ describe('table layout', () => {
     await h.pipeline.init();
     for (const table of ['summary', 'latest'] as const) {
       const p = await properties(h, table);
-      expect([table, p[TABLE_LAYOUT.versionProperty], p['write.merge.mode'], p['write.delete.granularity'], p['write.parquet.bloom-filter-enabled.column.acct_id']]).toEqual([
-        table, TABLE_LAYOUT.version, 'merge-on-read', 'file', 'true',
+      expect([table, p[TABLE_LAYOUT.versionProperty], p['write.merge.mode'], p['write.delete.granularity']]).toEqual([
+        table, TABLE_LAYOUT.version, 'merge-on-read', 'file',
       ]);
     }
     expect((await properties(h, 'summary'))['sort-order']).toMatch(/^acct_id ASC/);

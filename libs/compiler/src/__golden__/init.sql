@@ -88,7 +88,7 @@ FROM p2;
 CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary`
 USING iceberg
 PARTITIONED BY (`rpt_as_of_mo`)
-TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'write.parquet.bloom-filter-enabled.column.cons_acct_key' = 'true', 'summary-pipeline.layout-version' = '2', 'write.distribution-mode' = 'hash')
+TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2', 'write.distribution-mode' = 'hash')
 AS SELECT
   h.`cons_acct_key`,
   h.`acct_dt`,
@@ -127,7 +127,7 @@ FROM `__init_prepared`
 
 CREATE TABLE IF NOT EXISTS `local`.`demo`.`latest_summary`
 USING iceberg
-TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'write.parquet.bloom-filter-enabled.column.cons_acct_key' = 'true', 'summary-pipeline.layout-version' = '2')
+TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2')
 AS SELECT
   `cons_acct_key`,
   `rpt_as_of_mo`,
@@ -142,11 +142,11 @@ AS SELECT
   `account_status`
 FROM `local`.`demo`.`summary` WHERE false;
 
-ALTER TABLE `local`.`demo`.`summary` SET TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'write.parquet.bloom-filter-enabled.column.cons_acct_key' = 'true', 'summary-pipeline.layout-version' = '2');
+ALTER TABLE `local`.`demo`.`summary` SET TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2');
 
 ALTER TABLE `local`.`demo`.`summary` WRITE LOCALLY ORDERED BY `cons_acct_key`;
 
-ALTER TABLE `local`.`demo`.`latest_summary` SET TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'write.parquet.bloom-filter-enabled.column.cons_acct_key' = 'true', 'summary-pipeline.layout-version' = '2');
+ALTER TABLE `local`.`demo`.`latest_summary` SET TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2');
 
 ALTER TABLE `local`.`demo`.`latest_summary` WRITE LOCALLY ORDERED BY `cons_acct_key`;
 
