@@ -28,4 +28,5 @@ say "building TypeScript"
 npx tsc -p tsconfig.build.json
 
 bash scripts/setup-toolchain.sh
+bash scripts/setup-cds.sh
 say "ready"

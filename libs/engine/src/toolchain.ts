@@ -25,3 +25,19 @@ export function toolchain(): Toolchain {
   }
   return { python, jarsDir: join(dir, 'jars') };
 }
+
+/**
+ * The class-data-sharing archive scripts/setup-cds.sh dumps from a training run of the CLI: the ~20,000
+ * classes a local Spark + Iceberg driver loads, mapped from one file instead of parsed from the jars on
+ * every start. A missing or stale archive (other JVM or class path) is ignored by the JVM (-Xshare:auto).
+ */
+export function cdsArchive(): string | null {
+  let dir: string;
+  try {
+    dir = resolve(process.env.TOOLCHAIN_DIR ?? join(repoRoot(), '.toolchain'));
+  } catch {
+    return null;
+  }
+  const archive = join(dir, 'spark-cds.jsa');
+  return existsSync(archive) ? archive : null;
+}
