@@ -5,6 +5,8 @@ export * from './ingest';
 export * from './batch-state';
 export * from './pipeline';
 export * from './table-ops';
+export * from './lease';
+export * from './iceberg-lease-store';
 export * from './snapshots';
 export * from './stats';
 export * from './optimize';

@@ -5,6 +5,7 @@ import {
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { ColumnType, WATERMARK_PROPERTY, maxOfColumn, validateJsonl } from './ingest';
+import { PipelineLease } from './lease';
 import { JobResult, JsonRow, RunnerClient } from './runner-client';
 
 export type Progress = (message: string) => void;
@@ -52,6 +53,9 @@ const nowTs = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
  * state lives in Iceberg (ledger, batches), so a restart resumes where the last run stopped.
  */
 export class SummaryPipeline {
+  /** The writer's lease (lease.ts); while held, every job carries it and the runner checks it first. */
+  lease: PipelineLease | null = null;
+
   constructor(
     readonly config: PipelineConfig,
     readonly runner: RunnerClient,
@@ -100,7 +104,7 @@ export class SummaryPipeline {
     const rows = await this.runner.query(
       `SELECT batch_id, step, status, result, CAST(recorded_at AS STRING) AS recorded_at FROM (
          SELECT *, row_number() OVER (PARTITION BY batch_id, step ORDER BY recorded_at DESC, attempt DESC) AS rn
-         FROM ${this.config.tables.ledger.sql}) WHERE rn = 1`,
+         FROM ${this.config.tables.ledger.sql} WHERE status <> 'superseded') WHERE rn = 1`,
       1000000,
     );
     return rows.map((r) => ({
@@ -229,8 +233,14 @@ export class SummaryPipeline {
   }
 
   async mustCommit(job: CompiledJob): Promise<JobResult> {
-    const result = await this.runner.runJob(job);
+    const result = await this.runner.runJob(this.fenced(job));
     if (result.status === 'failed') throw new JobFailedError(job, result);
     return result;
+  }
+
+  /** The job with this writer's lease attached, if it holds one. */
+  fenced(job: CompiledJob): CompiledJob {
+    const token = this.lease?.record?.token;
+    return token ? { ...job, lease: { table: this.lease!.table, pipeline: this.lease!.pipeline, token } } : job;
   }
 }
