@@ -67,6 +67,8 @@ export interface PipelineConfig {
   sourceSchema: SourceColumn[];
   sourceSchemaInferred: boolean;
   defaultCatalog: string;
+  /** `expression_policy` as honoured: "trusted" only where the deployment allows it (config.expressions.ts). */
+  expressionPolicy: 'restricted' | 'trusted';
 }
 
 /** Column lists every compiled job shares, derived once from the config. */
