@@ -125,8 +125,8 @@ emr_env_valid() {
   node -e 'require(process.argv[1]); const { emrConfigFromEnv } = require(process.argv[2]); const fs = require("fs");
     const env = {};
     for (const line of fs.readFileSync(process.argv[3], "utf8").split("\n")) { const i = line.indexOf("="); if (i > 0 && !line.startsWith("#")) env[line.slice(0, i)] = line.slice(i + 1); }
-    const region = /AWS_REGION=(\S+)/.exec(fs.readFileSync(process.argv[4], "utf8"));
-    if (region) env.AWS_REGION = region[1];
+    // Shared settings of the overlay the launcher reads too: the region and the catalog authentication.
+    for (const m of fs.readFileSync(process.argv[4], "utf8").matchAll(/^\s*- (AWS_REGION|SUMMARY_CATALOG_[A-Z0-9_]+)=(\S+)/gm)) env[m[1]] = m[2];
     try { emrConfigFromEnv(env); } catch (e) { console.log(`${process.argv[3]}: ${e.message}`); process.exitCode = 1; }' \
     "$REPO_DIR/bin/register-paths.js" "$loader" "$1" "$2"
 }

@@ -1,5 +1,6 @@
 import { PipelineConfig, TableName } from '@app/config';
 import { resolve } from 'node:path';
+import { CatalogAuth, NO_CATALOG_AUTH, SPARK_REDACTION_REGEX, catalogAuthFromEnv } from './catalog-auth';
 
 export type CatalogType = 'hadoop' | 'rest' | 'jdbc';
 
@@ -10,6 +11,8 @@ export interface EngineOptions {
   catalogType: CatalogType;
   /** REST or JDBC catalog URI. */
   catalogUri?: string;
+  /** REST catalog authentication (catalog-auth.ts); none when absent. */
+  catalogAuth?: CatalogAuth;
   master: string;
   driverMemory: string;
   shufflePartitions: number;
@@ -26,7 +29,10 @@ export const DEFAULT_ENGINE: EngineOptions = {
   sparkConf: {},
 };
 
-/** Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS. */
+/**
+ * Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY,
+ * SUMMARY_SHUFFLE_PARTITIONS and the catalog authentication (SUMMARY_CATALOG_AUTH and its settings, catalog-auth.ts).
+ */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base: EngineOptions = DEFAULT_ENGINE): EngineOptions {
   const type = env.SUMMARY_CATALOG_TYPE ?? base.catalogType;
   if (!['hadoop', 'rest', 'jdbc'].includes(type)) throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
@@ -37,17 +43,46 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
     warehouse: env.SUMMARY_WAREHOUSE ?? base.warehouse,
     catalogType: type as CatalogType,
     catalogUri: env.SUMMARY_CATALOG_URI ?? base.catalogUri,
+    catalogAuth: env.SUMMARY_CATALOG_AUTH === undefined ? base.catalogAuth : catalogAuthFromEnv(env),
     master: env.SUMMARY_SPARK_MASTER ?? base.master,
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,
   };
 }
 
+/** One catalog of the runner's engine document (runner/summary_runner/session.py CATALOG_KEYS). */
+export interface RunnerCatalog {
+  type: CatalogType;
+  warehouse?: string;
+  uri?: string;
+  /** Extra Iceberg catalog properties (spark.sql.catalog.<name>.<key>). */
+  properties?: Record<string, string>;
+  /** Iceberg catalog property → the environment variable the runner reads its (secret) value from. */
+  propertiesFromEnv?: Record<string, string>;
+}
+
+/**
+ * Adds the REST catalog authentication to every catalog: the non-secret properties as they are, the secret
+ * ones by variable name. Example: oauth2 with a credential → {…, properties: {scope: 'catalog'},
+ * propertiesFromEnv: {credential: 'SUMMARY_CATALOG_CREDENTIAL'}}. Only REST catalogs authenticate.
+ */
+export function withCatalogAuth<C extends { type?: unknown; properties?: Record<string, string> }>(name: string, catalog: C, auth: CatalogAuth): C {
+  if (auth.mode === 'none') return catalog;
+  if (catalog.type !== 'rest') throw new Error(`catalog ${name}: SUMMARY_CATALOG_AUTH=${auth.mode} applies to REST catalogs only; this one is ${JSON.stringify(catalog.type)}`);
+  const fromEnv = Object.keys(auth.propertiesFromEnv).length > 0 ? { propertiesFromEnv: { ...auth.propertiesFromEnv } } : {};
+  return { ...catalog, properties: { ...catalog.properties, ...auth.properties }, ...fromEnv };
+}
+
+/** Spark settings a catalog authentication needs: the redaction of its secret from the UI and event logs. */
+export function catalogAuthSparkConf(auth: CatalogAuth): Record<string, string> {
+  return Object.keys(auth.propertiesFromEnv).length > 0 ? { 'spark.redaction.regex': SPARK_REDACTION_REGEX } : {};
+}
+
 /** The runner's engine document (runner/README.md). */
 export interface RunnerEngineConfig {
   appName: string;
   master: string;
-  catalogs: Record<string, { type: CatalogType; warehouse?: string; uri?: string }>;
+  catalogs: Record<string, RunnerCatalog>;
   defaultCatalog: string;
   sparkConf: Record<string, string>;
   jarsDir?: string;
@@ -71,12 +106,14 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
   const tables: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
   const warehouse = resolve(options.warehouse);
   const catalogs: RunnerEngineConfig['catalogs'] = {};
+  const auth = options.catalogAuth ?? NO_CATALOG_AUTH;
   for (const name of new Set([config.defaultCatalog, ...tables.map((t) => t.catalog)])) {
     if (options.catalogType === 'hadoop') catalogs[name] = { type: 'hadoop', warehouse: `${warehouse}/${name}` };
     else {
       if (!options.catalogUri) throw new Error(`catalog type ${options.catalogType} needs a catalog URI (--catalog-uri or SUMMARY_CATALOG_URI)`);
       catalogs[name] = { type: options.catalogType, uri: options.catalogUri, warehouse: `${warehouse}/${name}` };
     }
+    catalogs[name] = withCatalogAuth(name, catalogs[name], auth);
   }
   return {
     appName: config.spark['app_name'] ?? 'summary-pipeline',
@@ -87,6 +124,7 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
       ...localSparkSettings(config.spark),
       'spark.driver.memory': options.driverMemory,
       'spark.sql.shuffle.partitions': String(options.shufflePartitions),
+      ...catalogAuthSparkConf(auth),
       ...options.sparkConf,
     },
     jarsDir,

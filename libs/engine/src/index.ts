@@ -1,5 +1,6 @@
 export * from './toolchain';
 export * from './engine-config';
+export * from './catalog-auth';
 export * from './runner-client';
 export * from './ingest';
 export * from './batch-state';
