@@ -7,10 +7,10 @@ protocol. Requests are handled one at a time, in order.
     {"id": 2, "op": "run_job", "job": {...}}                  -> the job result (failed job: ok true)
     {"id": 3, "op": "query", "sql": "...", "maxRows": 1000}   -> {"rows": [...]}
     {"id": 4, "op": "export", "sql": "...", "path": "/abs"}   -> {"rows": n}
-    {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs", "schema": [...],
-     "snapshotProperties": {"k": "v"}, "where": "<predicate>",
+    {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs/staged.jsonl", "schema": [...],
+     "expectedRows": n, "snapshotProperties": {"k": "v"}, "where": "<predicate>",
      "watermark": {"column": "base_ts", "property": "p"}}  -> {"rows": n, "snapshotId": "..."}
-       (where and watermark optional; see iceberg.append_jsonl)
+       (the ingest's staging file; where and watermark optional; see append.append_jsonl)
     {"id": 6, "op": "lease_keep", "table": "cat.ns.t_lease", "pipeline": "...", "token": "...",
      "ttlMs": 120000, "everyMs": 20000}                      -> {} (renews from a thread: lease.py)
     {"id": 7, "op": "lease_stop", "token": "..."}             -> {"lost": bool}
@@ -26,7 +26,7 @@ import os
 import sys
 import time
 
-from . import iceberg
+from . import append
 from .errors import RequestError, describe_error
 from .jobs import run_job
 from .lease import LeaseKeeper
@@ -130,8 +130,15 @@ class Server:
             isinstance(watermark, dict) and isinstance(watermark.get("column"), str) and isinstance(watermark.get("property"), str)
         ):
             raise RequestError(f"op 'append_jsonl' needs 'watermark' as {{\"column\": string, \"property\": string}} or null, got {watermark!r}")
-        return iceberg.append_jsonl(
-            self.spark, _field(request, "table", str), path, _field(request, "schema", list), properties, where=where, watermark=watermark
+        return append.append_jsonl(
+            self.spark,
+            _field(request, "table", str),
+            path,
+            _field(request, "schema", list),
+            properties,
+            expected_rows=_field(request, "expectedRows", int),
+            where=where,
+            watermark=watermark,
         )
 
     def lease_keep(self, request: dict) -> dict:

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
-  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
+  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
   exportQuery, loadColumns, optimizeFacts, parseLoadOptions, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
@@ -22,6 +22,22 @@ interface GlobalOptions {
 }
 
 const log = (message: string) => process.stderr.write(`[summary-pipeline] ${message}\n`);
+
+const ALLOW_MISSING = '--allow-missing <columns>';
+const ALLOW_MISSING_HELP = 'comma-separated source columns a line may leave out (stored NULL); any other missing column refuses the file';
+const INGEST_RULES = `
+The file is read as bytes, line by line (any size, bounded memory), and refused whole, naming each line,
+unless every non-blank line is one UTF-8 JSON object whose keys are the source table's column names
+spelled exactly (case included), each once, every column present (null for no value) except those
+given to --allow-missing, and each value of its column's type: integers as integer literals in range
+(BIGINT up to 9223372036854775807, exact), DECIMAL(p,s) without rounding, finite doubles, strings of at
+most ${MAX_VALUE_BYTES} bytes, dates YYYY-MM-DD, timestamps YYYY-MM-DD HH:MM:SS (UTC); lines of at most
+${MAX_LINE_BYTES} bytes. Spark then appends exactly the rows checked, from a normalised copy in $TMPDIR.`;
+
+/** '--allow-missing a, b' → ['a', 'b']; repeated flags add up. */
+function columnList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((c) => c.trim()).filter(Boolean)];
+}
 
 /** Opens config + runner, runs `work`, always stops the runner. */
 async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) => Promise<T>): Promise<T> {
@@ -66,9 +82,11 @@ function program(): Command {
       log('init: tables ready');
     });
 
-  cli.command('ingest').argument('<file>', 'JSON lines, keys = source column names').description('append a JSON-lines file to the source table as one commit')
-    .action(async (file: string) => {
-      const r = await withPipeline(g(), (p) => p.ingest(resolve(file)));
+  cli.command('ingest').argument('<file>', 'JSON lines, keys = source column names (exact)').description('append a JSON-lines file to the source table as one commit')
+    .option(ALLOW_MISSING, ALLOW_MISSING_HELP, columnList)
+    .addHelpText('after', INGEST_RULES)
+    .action(async (file: string, o: { allowMissing?: string[] }) => {
+      const r = await withPipeline(g(), (p) => p.ingest(resolve(file), { allowMissing: o.allowMissing }));
       log(`ingest: appended ${r.rows} row(s) as snapshot ${r.snapshotId}`);
     });
 
@@ -150,16 +168,19 @@ commit conflict with a running batch) is reported, the others run, and the exit 
     .option('--months <from..to>', 'only rows whose month is in YYYY-MM..YYYY-MM')
     .option('--where <predicate>', 'only rows matching a Spark SQL predicate over source columns (a backfill filter)')
     .option('--no-run', 'append only; `run` or the services process the parts later')
-    .addHelpText('after', `
+    .option(ALLOW_MISSING, ALLOW_MISSING_HELP, columnList)
+    .addHelpText('after', `${INGEST_RULES}
+
 Options combine: months outer, chunks inner, all within --where. Each part is appended as one commit
 (an empty part commits nothing) followed by \`run\`, so each part is one batch; the result equals a plain
 ingest + run of the same rows. A rerun of the same file with the same options appends only the parts no
 source snapshot carries yet (property summary-pipeline.load-part) and runs what is pending.
 --chunks, --by-month and --months need the key/month as plain source columns (not computed by the config).`)
-    .action(async (file: string, raw: { chunks?: string; byMonth?: boolean; months?: string; where?: string; run?: boolean }) => {
-      const options = parseLoadOptions(raw);
+    .action(async (file: string, raw: { chunks?: string; byMonth?: boolean; months?: string; where?: string; run?: boolean; allowMissing?: string[] }) => {
+      const { allowMissing, ...loadRaw } = raw;
+      const options = parseLoadOptions(loadRaw);
       loadColumns(loadConfigFile(resolve(g().config)), options); // a config that cannot split fails before Spark starts
-      const report = await withPipeline(g(), (p) => runLoad(p, resolve(file), options, log));
+      const report = await withPipeline(g(), (p) => runLoad(p, resolve(file), options, log, { allowMissing }));
       const count = (status: string) => report.parts.filter((p) => p.status === status).length;
       const rows = report.parts.reduce((n, p) => n + p.rows, 0);
       const batches = report.pendingBefore.length + report.parts.reduce((n, p) => n + p.batches.length, 0);

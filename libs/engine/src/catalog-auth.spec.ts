@@ -98,6 +98,10 @@ describe('runnerEngineConfig with catalog authentication', () => {
     expect(engine.sparkConf['spark.redaction.regex']).toBeUndefined();
   });
 
+  it('refuses at start a secret given without SUMMARY_CATALOG_AUTH, rather than ignoring it', () => {
+    expect(() => engineOptionsFromEnv({ SUMMARY_CATALOG_TYPE: 'rest', SUMMARY_CATALOG_CREDENTIAL: SECRET })).toThrow(/SUMMARY_CATALOG_CREDENTIAL is set but SUMMARY_CATALOG_AUTH is "none"/);
+  });
+
   it('refuses authentication on a catalog that is not REST', () => {
     expect(() => runnerEngineConfig(SEED, engineOptionsFromEnv({ ...env, SUMMARY_CATALOG_TYPE: 'hadoop' }))).toThrow(/SUMMARY_CATALOG_AUTH=oauth2 applies to REST catalogs only/);
   });

@@ -38,12 +38,14 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
   if (!['hadoop', 'rest', 'jdbc'].includes(type)) throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
   const partitions = env.SUMMARY_SHUFFLE_PARTITIONS ? Number(env.SUMMARY_SHUFFLE_PARTITIONS) : base.shufflePartitions;
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`SUMMARY_SHUFFLE_PARTITIONS: expected a positive integer; received "${env.SUMMARY_SHUFFLE_PARTITIONS}"`);
+  // Always read, so that a secret set without SUMMARY_CATALOG_AUTH fails at start instead of being ignored.
+  const auth = catalogAuthFromEnv(env);
   return {
     ...base,
     warehouse: env.SUMMARY_WAREHOUSE ?? base.warehouse,
     catalogType: type as CatalogType,
     catalogUri: env.SUMMARY_CATALOG_URI ?? base.catalogUri,
-    catalogAuth: env.SUMMARY_CATALOG_AUTH === undefined ? base.catalogAuth : catalogAuthFromEnv(env),
+    catalogAuth: auth.mode === 'none' ? base.catalogAuth : auth,
     master: env.SUMMARY_SPARK_MASTER ?? base.master,
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,

@@ -4,7 +4,7 @@ import {
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
-import { ColumnType, WATERMARK_PROPERTY, maxOfColumn, validateJsonl } from './ingest';
+import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
 import { JobResult, JsonRow, RunnerClient } from './runner-client';
 
@@ -83,14 +83,17 @@ export class SummaryPipeline {
     }
   }
 
-  /** Appends a JSON-lines file to the source as one commit after checking every line. */
-  async ingest(file: string): Promise<{ rows: number; snapshotId: string | null }> {
+  /**
+   * Appends a JSON-lines file to the source as one commit: checked and normalised by the ingest's one
+   * reader (ingest.ts), then Spark appends exactly the rows checked (runner append.py).
+   */
+  async ingest(file: string, options: IngestOptions = {}): Promise<{ rows: number; snapshotId: string | null }> {
     const schema = await this.sourceSchema();
-    const rows = validateJsonl(file, schema);
-    this.progress(`ingest: ${rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
     const tsSource = this.config.columns.find((c) => c.dest === this.config.tsColumn)?.source ?? this.config.tsColumn;
-    const watermark = maxOfColumn(file, tsSource);
-    return this.runner.appendJsonl(this.config.sourceTable.plain, file, schema, watermark ? { [WATERMARK_PROPERTY]: watermark } : {});
+    return withStagedJsonl(file, schema, options, (staged) => {
+      this.progress(`ingest: ${staged.rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
+      return this.runner.appendJsonl(this.config.sourceTable.plain, staged.path, schema, staged.rows, {}, { watermark: { column: tsSource, property: WATERMARK_PROPERTY } });
+    });
   }
 
   async currentSnapshot(table: TableName): Promise<string | null> {
