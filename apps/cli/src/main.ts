@@ -24,12 +24,12 @@ interface GlobalOptions {
 const log = (message: string) => process.stderr.write(`[summary-pipeline] ${message}\n`);
 
 const ALLOW_MISSING = '--allow-missing <columns>';
-const ALLOW_MISSING_HELP = 'comma-separated source columns a line may leave out (stored NULL); any other missing column refuses the file';
+const ALLOW_MISSING_HELP = 'comma-separated source columns a line may leave out (stored NULL), besides the config\'s ingest_optional_columns; any other missing column refuses the file';
 const INGEST_RULES = `
 The file is read as bytes, line by line (any size, bounded memory), and refused whole, naming each line,
 unless every non-blank line is one UTF-8 JSON object whose keys are the source table's column names
 spelled exactly (case included), each once, every column present (null for no value) except those
-given to --allow-missing, and each value of its column's type: integers as integer literals in range
+given to --allow-missing or in the config's ingest_optional_columns, and each value of its column's type: integers as integer literals in range
 (BIGINT up to 9223372036854775807, exact), DECIMAL(p,s) without rounding, finite doubles, strings of at
 most ${MAX_VALUE_BYTES} bytes, dates YYYY-MM-DD, timestamps YYYY-MM-DD HH:MM:SS (UTC); lines of at most
 ${MAX_LINE_BYTES} bytes. Spark then appends exactly the rows checked, from a normalised copy in $TMPDIR.`;

@@ -103,6 +103,15 @@ describe('parseConfig errors name the key and what was expected', () => {
     expect(issues).toEqual(['date_col_list[0]: one of the prepared columns', 'latest_history_addon_cols[0]: one of the prepared, history or grid columns']);
   });
 
+  it('ingest_optional_columns names source_schema columns exactly', () => {
+    expect(parseConfig(withChange((r) => (r.ingest_optional_columns = ['payment_am'])), 'x', NO_ENV).ingestOptionalColumns).toEqual(['payment_am']);
+    expect(parseConfig(seed000, 'x', NO_ENV).ingestOptionalColumns).toEqual([]);
+    expect(issuesOf(withChange((r) => (r.ingest_optional_columns = ['PAYMENT_AM', 7])))).toEqual([
+      'ingest_optional_columns[0]: one of the source_schema columns (exact names)',
+      'ingest_optional_columns[1]: one of the source_schema columns (exact names)',
+    ]);
+  });
+
   it('a source_schema must type every source column', () => {
     const issues = issuesOf(withChange((r) => delete (r.source_schema as Record<string, string>).payment_am));
     expect(issues).toEqual(['source_schema: a type for every source column in "columns" (missing "payment_am")']);

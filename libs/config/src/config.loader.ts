@@ -13,7 +13,7 @@ const KNOWN_KEYS = [
   'inferred_columns', 'coalesce_exclusion_cols', 'date_col_list', 'latest_history_addon_cols', 'rolling_columns',
   'grid_columns', 'performance', 'spark', 'spark_config', 'hist_rpt_dt_table', 'hist_rpt_dt_cols',
   // extensions
-  'source_schema', 'pipeline_tables', 'default_catalog', 'expression_policy',
+  'source_schema', 'pipeline_tables', 'default_catalog', 'expression_policy', 'ingest_optional_columns',
 ];
 const ROLLING_TYPES: RollingType[] = ['Integer', 'Long', 'String'];
 const SPARK_TYPE = /^(BIGINT|LONG|INT|INTEGER|SMALLINT|TINYINT|STRING|DATE|TIMESTAMP|TIMESTAMP_NTZ|DOUBLE|FLOAT|BOOLEAN|DECIMAL\(\s*\d+\s*,\s*\d+\s*\))$/i;
@@ -145,6 +145,11 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
     }
   }
 
+  // Exact names (the ingest matches keys exactly). Without source_schema the table's columns are known
+  // only at ingest, which then checks the names against them.
+  const sourceNames = new Set(sourceSchemaInferred ? [] : sourceSchema.map((s) => s.name));
+  const ingestOptionalColumns = v.nameList('ingest_optional_columns', (n) => (sourceSchemaInferred ? n !== '' : sourceNames.has(n)), 'source_schema columns (exact names)');
+
   const policy = expressionPolicy(raw['expression_policy'], env, issues);
   const explicitSchema = sourceSchemaInferred ? null : sourceSchema;
   const types = checkConfigExpressions({ columns, transformations, inferred, rolling, sourceSchema: explicitSchema, policy }, issues);
@@ -158,7 +163,7 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
     sourceTable: sourceTable!, summaryTable: summaryTable!, latestTable: latestTable!, tables: tables!,
     keyColumn, monthColumn, dateColumn, tsColumn, historyLength, columns, transformations, inferred,
     coalesceExclusionCols, dateColumns, latestAddonCols, rolling, grids, performance, spark: sparkStrings,
-    sourceSchema, sourceSchemaInferred, defaultCatalog, expressionPolicy: policy,
+    sourceSchema, sourceSchemaInferred, defaultCatalog, expressionPolicy: policy, ingestOptionalColumns,
   };
   if (sourceSchemaInferred) config.sourceSchema = inferSourceSchema(config);
   return config;

@@ -57,7 +57,7 @@ describe('checkJsonl: one reader, one column rule', () => {
   it('refuses a key that differs from a column name only in case (Spark stored it as NULL)', async () => {
     expect(await problems(`${row()}\n{"k": 2, "mo": "2024-01", "ts": null, "CURRENT_BALANCE": 777}\n`)).toEqual([
       'line 2: unknown column "CURRENT_BALANCE"; column names are exact: did you mean "current_balance"?',
-      'line 2: missing column "current_balance"; expected every source column on every line (null for no value) unless allowed missing (--allow-missing)',
+      'line 2: missing column "current_balance"; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)',
     ]);
     expect(await problems(`{"k": 2, "mo": "2024-01", "ts": null, "current_balance": 1, "x": 1}\n`)).toEqual([
       'line 1: unknown column "x"; expected one of k, mo, ts, current_balance',
@@ -72,7 +72,7 @@ describe('checkJsonl: one reader, one column rule', () => {
     const staged = await stage(file, { allowMissing: ['current_balance'] });
     expect(staged.text.split('\n')[1]).toBe('{"k":2,"mo":"2024-02","ts":null,"current_balance":null}');
     await expect(stage(file, { allowMissing: ['Current_Balance', 'nope'] })).rejects.toThrow(
-      '--allow-missing: "Current_Balance", "nope" are not source columns; expected some of k, mo, ts, current_balance (names are exact)',
+      '--allow-missing / ingest_optional_columns: "Current_Balance", "nope" are not source columns; expected some of k, mo, ts, current_balance (names are exact)',
     );
   });
 

@@ -32,7 +32,7 @@ export class IngestError extends Error {
 }
 
 export interface IngestOptions {
-  /** Source columns a line may leave out (stored NULL). Every other column must be a key of every line. */
+  /** Source columns a line may leave out (stored NULL): `--allow-missing` and the config's `ingest_optional_columns`. Every other column must be a key of every line. */
   allowMissing?: string[];
   /** Stop after this many problems (default 20). */
   maxProblems?: number;
@@ -73,7 +73,7 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
   const allowed = new Set(options.allowMissing ?? []);
   const unknownAllowed = [...allowed].filter((c) => !byName.has(c));
   if (unknownAllowed.length) {
-    throw new IngestError(file, [`--allow-missing: ${unknownAllowed.map((c) => `"${c}"`).join(', ')} ${unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column'}; expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`]);
+    throw new IngestError(file, [`--allow-missing / ingest_optional_columns: ${unknownAllowed.map((c) => `"${c}"`).join(', ')} ${unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column'}; expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`]);
   }
   const distinctAt = options.distinctOf ? byName.get(options.distinctOf) : undefined;
   const distinct = new Set<string | null>();
@@ -116,7 +116,7 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
     }
     const missing = schema.filter((c, i) => values[i] === undefined && !allowed.has(c.name)).map((c) => `"${c.name}"`);
     if (missing.length) {
-      found.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected every source column on every line (null for no value) unless allowed missing (--allow-missing)`);
+      found.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)`);
     }
     if (found.length) return { problems: found };
     if (distinctAt !== undefined) distinct.add(textOf(values[distinctAt]));

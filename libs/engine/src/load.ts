@@ -52,7 +52,8 @@ export async function runLoad(pipeline: SummaryPipeline, file: string, options: 
   const { config, runner } = pipeline;
   const columns = loadColumns(config, options);
   const schema = await pipeline.sourceSchema();
-  return withStagedJsonl(file, schema, { ...ingest, distinctOf: columns.month }, async (staged) => {
+  const allowMissing = [...config.ingestOptionalColumns, ...(ingest.allowMissing ?? [])];
+  return withStagedJsonl(file, schema, { ...ingest, allowMissing, distinctOf: columns.month }, async (staged) => {
     const parts = planLoadParts(options, columns, staged.distinct);
     const id = loadId(staged.sha256, options);
     const appended = appendedParts(await readSnapshots(runner, config.sourceTable), id);

@@ -90,7 +90,8 @@ export class SummaryPipeline {
   async ingest(file: string, options: IngestOptions = {}): Promise<{ rows: number; snapshotId: string | null }> {
     const schema = await this.sourceSchema();
     const tsSource = this.config.columns.find((c) => c.dest === this.config.tsColumn)?.source ?? this.config.tsColumn;
-    return withStagedJsonl(file, schema, options, (staged) => {
+    const allowMissing = [...this.config.ingestOptionalColumns, ...(options.allowMissing ?? [])];
+    return withStagedJsonl(file, schema, { ...options, allowMissing }, (staged) => {
       this.progress(`ingest: ${staged.rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
       return this.runner.appendJsonl(this.config.sourceTable.plain, staged.path, schema, staged.rows, {}, { watermark: { column: tsSource, property: WATERMARK_PROPERTY } });
     });
