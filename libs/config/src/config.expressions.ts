@@ -2,7 +2,7 @@ import { ConfigIssue } from './errors';
 import { NamedExpr, RollingColumn, SourceColumn } from './config.types';
 import { ValueType, typeOfSparkType } from './expression/ast';
 import { Scope, checkExpression } from './expression/check';
-import { ExpressionError } from './expression/lexer';
+import { ExpressionError, NO_SUBSTITUTION } from './expression/lexer';
 
 /**
  * `restricted` (default): every expression is checked against the allowed subset (docs/config-expressions.md).
@@ -90,4 +90,30 @@ export function checkConfigExpressions(input: ExpressionInputs, issues: ConfigIs
   });
   for (const m of mapped) types.set(m.column, { type: m.type, from: m.from });
   return types;
+}
+
+/**
+ * Every config string that ends up in SQL text as a name or a literal (columns, tables, grid placeholders
+ * and separators) is free of `${`, which Spark would replace by an environment, system or configuration value (lexer.ts
+ * NO_SUBSTITUTION). The Spark settings (`spark`, `spark_config`, `performance`) are session configuration,
+ * not SQL text, and are left alone.
+ * Example: {grid_columns: [{placeholder: '${env:HOME}'}]} → an issue on grid_columns[0].placeholder.
+ */
+export function checkNoSubstitution(raw: Record<string, unknown>, issues: ConfigIssue[]): void {
+  const visit = (value: unknown, path: string): void => {
+    if (typeof value === 'string') {
+      if (value.includes('${')) issues.push({ key: path, expected: NO_SUBSTITUTION, received: value });
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => visit(v, `${path}[${i}]`));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        const key = path ? `${path}.${k}` : k;
+        if (k.includes('${')) issues.push({ key, expected: NO_SUBSTITUTION, received: k });
+        const settings = path === '' && ['spark', 'spark_config', 'performance'].includes(k);
+        // Expressions are checked by the parser under "restricted", and are anything under "trusted".
+        if (!settings && k !== 'mapper_expr') visit(v, key);
+      }
+    }
+  };
+  visit(raw, '');
 }

@@ -281,3 +281,22 @@ describe('semantic checks name the key and what was expected', () => {
     expect(issues).toEqual(['columns: distinct source names (Spark compares them case-insensitively)', 'grid_columns: distinct names']);
   });
 });
+
+describe('${…} is refused wherever a config string becomes SQL text', () => {
+  // Spark substitutes ${env:NAME}, ${system:name} and ${spark.conf.key} into SQL text before parsing it,
+  // inside string literals and quoted names too (spark.sql.variable.substitute, on by default).
+  it('in an expression, a grid placeholder and a column name', () => {
+    const issues = issuesOf(
+      withChange((r) => {
+        (r.rolling_columns as Record<string, unknown>[])[3].mapper_expr = "concat(status_cd, '${env:AWS_SECRET_ACCESS_KEY}')";
+        r.grid_columns = [{ name: 'status_grid', mapper_rolling_column: 'status', placeholder: '${spark.hadoop.fs.s3a.secret.key}' }];
+        (r.columns as Record<string, string>).created_ts = '${system:user.name}';
+      }),
+    );
+    expect(issues).toEqual([
+      'columns.created_ts: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
+      'grid_columns[0].placeholder: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
+      'rolling_columns[3].mapper_expr: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
+    ]);
+  });
+});

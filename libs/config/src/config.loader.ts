@@ -3,7 +3,7 @@ import { ConfigError, ConfigIssue } from './errors';
 import { GridColumn, NamedExpr, PipelineConfig, RollingColumn, RollingType, SourceColumn } from './config.types';
 import { TableName } from './table-name';
 import { inferSourceSchema } from './source-schema';
-import { checkConfigExpressions, expressionPolicy } from './config.expressions';
+import { checkConfigExpressions, checkNoSubstitution, expressionPolicy } from './config.expressions';
 import { checkDuplicateNames, checkSemantics } from './config.semantics';
 
 /** Keys of the seed-v4 format (SPEC §2) and our extensions; anything else is reported as a typo. */
@@ -150,6 +150,7 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
   const sourceNames = new Set(sourceSchemaInferred ? [] : sourceSchema.map((s) => s.name));
   const ingestOptionalColumns = v.nameList('ingest_optional_columns', (n) => (sourceSchemaInferred ? n !== '' : sourceNames.has(n)), 'source_schema columns (exact names)');
 
+  checkNoSubstitution(raw, issues);
   const policy = expressionPolicy(raw['expression_policy'], env, issues);
   const explicitSchema = sourceSchemaInferred ? null : sourceSchema;
   const types = checkConfigExpressions({ columns, transformations, inferred, rolling, sourceSchema: explicitSchema, policy }, issues);

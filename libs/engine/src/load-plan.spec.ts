@@ -48,6 +48,7 @@ describe('parseLoadOptions', () => {
     ["reflect('java.lang.System', 'exit', 0) = 1", 'found the function reflect at character 0'],
     ['cons_acct_key > 0 -- ) OR (1=1', 'found a comment "--" at character 18'],
     ['cons_acct_key >>> 2', "found '>' at character 15"],
+    ["status_cd = '${env:HOME}'", 'found a variable reference "${" at character 13'],
     ["concat(status_cd, 'x')", '--where: expected a condition (a comparison, IS NULL, IN, BETWEEN, LIKE, AND, OR, NOT, ...); found a string value'],
     ['1 + 2', 'found a number value'],
   ])('refuses --where %s as one predicate of the expression subset', (where, message) => {

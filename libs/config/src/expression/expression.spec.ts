@@ -91,6 +91,8 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     ['bal[0]', 'an index [ ]', 3, /end of the expression/],
     ['bal é', "the character 'é'", 4, /ASCII/],
     ['1a', "'1a…'", 0, /starts with a letter/],
+    ["st = '${env:AWS_SECRET_ACCESS_KEY}'", 'a variable reference "${"', 6, /Spark substitutes environment/],
+    ['`${spark.hadoop.fs.s3a.secret.key}`', 'a variable reference "${"', 1, /Spark substitutes environment/],
   ])('%s', (text, found, offset, expected) => {
     const e = errorOf(text);
     expect([e.found, e.offset]).toEqual([found, offset]);

@@ -26,6 +26,12 @@ export interface Token {
 
 /** Operators and punctuation, longest first. Some only exist so the parser can refuse them by name. */
 const OPERATORS = ['<=>', '<=', '>=', '<>', '!=', '==', '||', '->', '=>', '::', '=', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', '.', ';', '[', ']', '{', '}', ':', '?', '!', '&', '|', '^', '~', '@', '#', '$'];
+/**
+ * Spark substitutes `${env:NAME}`, `${system:name}` and `${spark.conf.key}` into the SQL text before it
+ * parses it, inside string literals and quoted names too (SparkSqlParser, spark.sql.variable.substitute,
+ * on by default): `'${env:AWS_SECRET_ACCESS_KEY}'` would be a string holding the secret.
+ */
+export const NO_SUBSTITUTION = 'no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text';
 const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:BD|bd|Bd|bD|[LSYDFlsydf])?/;
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*/;
 const WORD_CHAR = /[A-Za-z0-9_]/;
@@ -34,13 +40,15 @@ const WORD_CHAR = /[A-Za-z0-9_]/;
  * Splits a Spark SQL expression into tokens the way Spark 3.5's lexer (SqlBaseLexer.g4) delimits them, so
  * that what this module accepts as one string literal or one quoted name is exactly what Spark reads:
  * 'a\'b' (backslash escapes any character), r'raw' (no escapes), `a``b` (doubled backquote). Comments
- * (-- and /*), double-quoted text and characters outside ASCII (except inside literals) are refused here,
+ * (-- and /*), ${…} substitutions, double-quoted text and characters outside ASCII (except inside literals) are refused here,
  * because Spark would read them differently or they could hide text from this check.
  *
  * Example: "CASE WHEN x = 'a' THEN 1 END" → word CASE, word WHEN, word x, op =, string 'a', word THEN,
  * number 1, word END, end.
  */
 export function tokenize(text: string): Token[] {
+  const substitution = text.indexOf('${');
+  if (substitution >= 0) throw new ExpressionError(substitution, 'a variable reference "${"', NO_SUBSTITUTION);
   const tokens: Token[] = [];
   let i = 0;
   const push = (kind: TokenKind, raw: string, value = raw) => {
