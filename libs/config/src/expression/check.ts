@@ -1,4 +1,4 @@
-import { Expr, ValueType } from './ast';
+import { Expr, ValueType, typeOfSparkType } from './ast';
 import { ALLOWED_FUNCTIONS } from './functions';
 import { ExpressionError } from './lexer';
 import { parseExpression } from './parser';
@@ -56,7 +56,7 @@ function typeOf(e: Expr, scope: Scope): ValueType {
     }
     case 'cast':
       sub(e.arg);
-      return castType(e.type);
+      return typeOfSparkType(e.type);
     case 'call': {
       const args = e.args.map(sub);
       const returns = ALLOWED_FUNCTIONS[e.name].returns;
@@ -89,16 +89,6 @@ function common(types: ValueType[]): ValueType {
   const known = [...new Set(types.filter((t) => t !== 'null'))];
   if (known.length === 0) return 'null';
   return known.length === 1 ? known[0] : 'unknown';
-}
-
-function castType(type: string): ValueType {
-  const t = type.replace(/\(.*$/, '');
-  if (/^(TINYINT|BYTE|SMALLINT|SHORT|INT|INTEGER|BIGINT|LONG|FLOAT|REAL|DOUBLE|DECIMAL|DEC|NUMERIC)$/.test(t)) return 'number';
-  if (/^(STRING|CHAR|VARCHAR)$/.test(t)) return 'string';
-  if (t === 'DATE') return 'date';
-  if (t.startsWith('TIMESTAMP')) return 'timestamp';
-  if (t === 'BOOLEAN') return 'boolean';
-  return 'unknown';
 }
 
 /**
