@@ -8,6 +8,8 @@ export function leaseTable(config: PipelineConfig): TableName {
   return config.tables.ledger.sibling(`${config.summaryTable.table}_lease`);
 }
 
+const CONCURRENT_CHANGE = /concurrently modified|conflicting|CommitFailed/i;
+
 const COLUMNS = ['pipeline', 'token', 'epoch', 'host', 'pid', 'command', 'acquired_at_ms', 'renewed_at_ms', 'expires_at_ms', 'released_at_ms'] as const;
 
 const num = (v: number | null) => (v === null ? 'CAST(NULL AS BIGINT)' : `CAST(${Math.trunc(v)} AS BIGINT)`);
@@ -106,8 +108,11 @@ WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline').map((c) =
     try {
       await this.runner.query(sql);
     } catch (err) {
-      // A concurrent commit won (Iceberg ValidationException / CommitFailedException): read back below.
-      if (!(err instanceof RunnerError) || !err.retriable) throw err;
+      // A concurrent commit won: read back below. Iceberg says so at commit (ValidationException "Found
+      // conflicting files", CommitFailedException) or, with the catalog's table cache off (session.py),
+      // when the row-level scan finds the table changed under it ("Runtime file filtering is not possible:
+      // the table has been concurrently modified").
+      if (!(err instanceof RunnerError) || !(err.retriable || CONCURRENT_CHANGE.test(err.message))) throw err;
     }
     const now = await this.read(next.pipeline);
     return now !== null && now.token === next.token && now.epoch === next.epoch && now.expiresAtMs === next.expiresAtMs && now.releasedAtMs === next.releasedAtMs;
