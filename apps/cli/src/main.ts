@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
-  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
+  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
+import { asCliWriter, exitCodeFor } from './writer';
 import { followEvents } from './events';
 import { sampleRows } from './sample';
 
@@ -19,7 +20,11 @@ interface GlobalOptions {
   catalogType?: CatalogType;
   catalogUri?: string;
   verbose?: boolean;
+  wait?: string;
 }
+
+/** The command being run, for withPipeline: writers take the pipeline's lease (writer.ts). */
+const active: { name: string; dryRun?: boolean } = { name: '' };
 
 const log = (message: string) => process.stderr.write(`[summary-pipeline] ${message}\n`);
 
@@ -55,7 +60,7 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
   await runner.start();
   log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
-    return await work(new SummaryPipeline(config, runner, log));
+    return await asCliWriter(new SummaryPipeline(config, runner, log), { ...active, wait: opts.wait }, log, work);
   } catch (err) {
     if (opts.verbose) process.stderr.write(runner.logTail() + '\n');
     throw err;
@@ -72,7 +77,12 @@ function program(): Command {
     .addOption(new Option('--catalog-type <type>', 'Iceberg catalog type; env SUMMARY_CATALOG_TYPE (default hadoop)').choices(['hadoop', 'rest', 'jdbc']))
     .option('--catalog-uri <uri>', 'REST/JDBC catalog URI; env SUMMARY_CATALOG_URI')
     .option('-v, --verbose', 'mirror Spark logs to stderr')
-    .showHelpAfterError();
+    .option('--wait <seconds>', 'run, load, optimize, repair: wait this long for another writer\'s lease of the pipeline (default 0: exit 75 at once, naming the holder)')
+    .showHelpAfterError()
+    .hook('preAction', (_cli, command) => {
+      active.name = command.name();
+      active.dryRun = Boolean(command.opts<{ dryRun?: boolean }>().dryRun);
+    });
   const g = () => cli.opts<GlobalOptions>();
 
   cli.command('init').description('create namespaces and tables from the config (idempotent)')
@@ -116,6 +126,25 @@ function program(): Command {
       const violations = await withPipeline(g(), (p) => validate(p));
       for (const v of violations) log(`validate: ${v.count === 0 ? 'ok  ' : 'FAIL'} ${v.check}${v.count ? `: ${v.count} (e.g. ${JSON.stringify(v.sample)})` : ''}`);
       if (violations.some((v) => v.count > 0)) process.exitCode = 1;
+    });
+
+  cli.command('repair').description('fix the ledger and staging an older version left when two writers ran at once (idempotent)')
+    .option('--dry-run', 'print what would be fixed and the statements; change nothing')
+    .addHelpText('after', `
+Per batch: a (batch, step) committed twice keeps its first commit, the later rows are marked superseded;
+staged rows with a duplicate (key, month) are rewritten distinct; rejects beyond what the batch's classify
+counted (a second classify's) are deleted. Overlapping source windows are reported, not changed
+(docs/runbook.md "Repairing a jammed pipeline"). Runs as the pipeline's one writer; run validate after.`)
+    .action(async (o: { dryRun?: boolean }) => {
+      const { notes, count } = await withPipeline(g(), async (p) => {
+        const plan = await planRepair(p);
+        if (o.dryRun) plan.actions.forEach((a) => process.stdout.write(`-- ${a.what}\n${a.sql.map((s) => `${s};\n`).join('')}`));
+        else await runRepair(p, plan.actions, (m) => log(`repair: ${m}`));
+        return { notes: plan.notes, count: plan.actions.length };
+      });
+      notes.forEach((n) => log(`repair: ${n}`));
+      log(`repair: ${count === 0 ? 'nothing to repair' : `${count} fix(es) ${o.dryRun ? 'planned (dry run)' : 'applied'}`}`);
+      if (notes.length) process.exitCode = 1;
     });
 
   cli.command('plan').description('classification counts and the compiled SQL of every job, writing nothing')
@@ -220,5 +249,5 @@ program()
   .parseAsync(process.argv)
   .catch((err: Error) => {
     process.stderr.write(`summary-pipeline: ${err.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeFor(err);
   });
