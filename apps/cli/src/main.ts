@@ -8,7 +8,7 @@ import {
   exportQuery, loadColumns, optimizeFacts, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
-import { asCliWriter, exitCodeFor } from './writer';
+import { asCliWriter, exitCodeFor, parseWait } from './writer';
 import { followEvents } from './events';
 import { sampleRows } from './sample';
 
@@ -79,7 +79,8 @@ function program(): Command {
     .option('-v, --verbose', 'mirror Spark logs to stderr')
     .option('--wait <seconds>', 'run, load, optimize, repair: wait this long for another writer\'s lease of the pipeline (default 0: exit 75 at once, naming the holder)')
     .showHelpAfterError()
-    .hook('preAction', (_cli, command) => {
+    .hook('preAction', (root, command) => {
+      parseWait(root.opts<GlobalOptions>().wait); // a bad --wait fails before Spark starts
       active.name = command.name();
       active.dryRun = Boolean(command.opts<{ dryRun?: boolean }>().dryRun);
     });
