@@ -162,6 +162,13 @@ describe('PipelineLease', () => {
     expect(store.keeping.size).toBe(0);
     expect(await withLease(writer('run', 200), { waitMs: 0 }, async () => 42)).toBe(42);
   });
+
+  it('withLease: a release that fails (the runner died) does not hide why the work failed', async () => {
+    const { store, writer } = setup();
+    store.stopKeepAlive = () => Promise.reject(new Error('the Spark runner exited'));
+    await expect(withLease(writer('run', 100), { waitMs: 0 }, async () => Promise.reject(new Error('job failed')))).rejects.toThrow('job failed');
+    await expect(withLease(writer('run', 200), { waitMs: 60_000 }, async () => 1)).rejects.toThrow('the Spark runner exited');
+  });
 });
 
 describe('leaseOptionsFromEnv', () => {

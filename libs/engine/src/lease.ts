@@ -233,12 +233,21 @@ export class PipelineLease {
   }
 }
 
-/** Takes the lease, runs `work`, always releases it. */
+/**
+ * Takes the lease, runs `work`, always releases it. A release that fails (the runner died) never hides
+ * why `work` failed; the lease then simply expires.
+ */
 export async function withLease<T>(lease: PipelineLease, acquire: AcquireOptions, work: () => Promise<T>): Promise<T> {
   await lease.acquire(acquire);
+  let failed = false;
   try {
     return await work();
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    await lease.release();
+    await lease.release().catch((err: unknown) => {
+      if (!failed) throw err;
+    });
   }
 }
