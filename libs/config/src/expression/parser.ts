@@ -8,7 +8,7 @@ const CAST_TYPES = /^(BOOLEAN|TINYINT|BYTE|SMALLINT|SHORT|INT|INTEGER|BIGINT|LON
 const TYPED_LITERALS: Record<string, ValueType> = { DATE: 'date', TIMESTAMP: 'timestamp', TIMESTAMP_NTZ: 'timestamp', TIMESTAMP_LTZ: 'timestamp' };
 const QUERY_WORDS = ['SELECT', 'FROM', 'WITH', 'VALUES', 'TABLE', 'EXISTS'];
 /** Words that cannot start a value; as bare words they are read as keywords, never as column names. */
-const KEYWORDS = ['AND', 'OR', 'WHEN', 'THEN', 'ELSE', 'END', 'IS', 'IN', 'BETWEEN', 'LIKE', 'ILIKE', 'RLIKE', 'REGEXP', 'AS', 'DIV', 'ESCAPE'];
+const KEYWORDS = ['AND', 'OR', 'NOT', 'WHEN', 'THEN', 'ELSE', 'END', 'IS', 'IN', 'BETWEEN', 'LIKE', 'ILIKE', 'RLIKE', 'REGEXP', 'AS', 'DIV', 'ESCAPE'];
 /** Why a token cannot appear, for the ones a hostile or careless expression typically uses. */
 const REFUSED: Record<string, string> = {
   ';': 'a semicolon (a second statement)',
