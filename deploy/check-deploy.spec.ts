@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 const repo = resolve(__dirname, '..');
 const script = join(repo, 'scripts', 'check-deploy.sh');
 // Copied (and so editable) per test; everything else of the repository is linked into the copy.
-const copied = new Set(['k8s', 'deploy', 'docker', 'docker-compose.yaml', 'config']);
+const copied = new Set(['k8s', 'deploy', 'docker', 'docker-compose.yaml', 'config', 'runner']);
 const skipped = new Set(['.git', 'node_modules', 'dist', '.toolchain', '.runtime', '.warehouse']);
 
 // The first run builds kustomize and tools/deploy-check with Go (a few minutes on 2 cores); later runs
@@ -21,9 +21,9 @@ interface Result {
   output: string;
 }
 
-function checkDeploy(root?: string): Result {
+function checkDeploy(root?: string, args: string[] = []): Result {
   const env = { ...process.env, ...(root ? { DEPLOY_CHECK_ROOT: root } : {}) };
-  const run = spawnSync('bash', [script], { env, encoding: 'utf8', timeout: FIRST_RUN_MS });
+  const run = spawnSync('bash', [script, ...args], { env, encoding: 'utf8', timeout: FIRST_RUN_MS });
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -139,6 +139,74 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('Deployment/ingest-watcher: container ingest-watcher: env KAFKA_SASL_PASSWORD has a literal value');
       expect(result.output).toContain('unknown key services.spark-dispatcher.stop_grace_periods');
+    },
+    RUN_MS,
+  );
+
+  // Least privilege and pinning (docs/security.md): each rule fails on a copy that breaks it.
+  const ZERO = '0'.repeat(64);
+
+  it(
+    'fails on a shared account, a role trusted by another account and a policy that can write the source',
+    () => {
+      const root = brokenCopy((r) => {
+        replaceIn(r, 'k8s/base/auditor.yaml', 'serviceAccountName: auditor', 'serviceAccountName: classifier');
+        replaceIn(r, 'deploy/iam/optimize-trust-policy.json', 'system:serviceaccount:summary-pipeline:summary-optimize', 'system:serviceaccount:summary-pipeline:summary-toolbox');
+        replaceIn(r, 'deploy/iam/classifier-policy.json', '"arn:aws:s3:::summary-warehouse-111122223333/warehouse/edf_gold/summary_runs/*"', '"arn:aws:s3:::summary-warehouse-111122223333/warehouse/*"');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod least privilege: roles, trust, source read-only, egress');
+      expect(result.output).toMatch(/Deployment\/(auditor|classifier): shares ServiceAccount classifier with Deployment\/(auditor|classifier): one account \(and role\) per component/);
+      expect(result.output).toContain('optimize-trust-policy.json: statement "IrsaForOptimize": StringEquals');
+      expect(result.output).toContain('expected StringEquals "system:serviceaccount:summary-pipeline:summary-optimize" (this account only)');
+      expect(result.output).toMatch(/classifier-policy\.json: statement 2 "WriteLedgerBatchesRejectsLease": allows s3:PutObject on arn:aws:s3:::summary-warehouse-111122223333\/warehouse\/\*, which covers the source spark_catalog\.edf_gold\.ivaps_consumer_accounts_all/);
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails on a prod egress rule to 0.0.0.0/0 and on one without to:',
+    () => {
+      const root = brokenCopy((r) => {
+        replaceIn(r, 'k8s/overlays/prod/patches/egress.yaml', 'cidr: 198.51.100.10/32', 'cidr: 0.0.0.0/0');
+        replaceIn(r, 'k8s/overlays/prod/egress-aws.yaml', '    - to:\n        - ipBlock: {cidr: 203.0.113.0/26}\n        - ipBlock: {cidr: 203.0.113.64/26}\n      ports:', '    - ports:');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('NetworkPolicy/egress-schema-registry: egress rule 1 allows 0.0.0.0/0 (any address)');
+      expect(result.output).toContain('NetworkPolicy/egress-aws-endpoints: egress rule 1 has no `to:`, so it allows any destination');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails on images without a digest or with :latest, an unpinned package and a requirement without hashes',
+    () => {
+      const root = brokenCopy((r) => {
+        replaceIn(r, 'k8s/overlays/prod/kustomization.yaml', `newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app\n    digest: sha256:${ZERO}`, 'newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app\n    newTag: 0.1.0');
+        replaceIn(r, 'docker/node-app.Dockerfile', 'ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:', 'ARG NODE_IMAGE=node:latest@sha256:');
+        replaceIn(r, 'docker/runner.Dockerfile', 'ARG PYTHON311_RPM=python3.11-3.11.14-1.amzn2023.0.6', 'ARG PYTHON311_RPM=python3.11');
+        replaceIn(r, 'runner/requirements.txt', 'pyspark==3.5.9 \\\n    --hash=sha256:ea27adc39ddac9413b8951e45aa748cbed6c785971b81386efc41938f6243d93', 'pyspark==3.5.9');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('Deployment/ingest-watcher: container ingest-watcher: image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app:0.1.0" is not pinned by digest');
+      expect(result.output).toMatch(/node-app\.Dockerfile:\d+: FROM: image "node:latest@sha256:[0-9a-f]{64}" names the tag latest/);
+      expect(result.output).toMatch(/runner\.Dockerfile:\d+: dnf install python3\.11: no version/);
+      expect(result.output).toMatch(/requirements\.txt:\d+: pyspark==3\.5\.9 has no --hash=sha256/);
+    },
+    RUN_MS,
+  );
+
+  it(
+    'passes the repository with warnings for the operator\'s placeholders, and fails on them with --release',
+    () => {
+      const result = checkDeploy(undefined, ['--release']);
+      expect(result.status).toBe(1);
+      expect(result.output).toMatch(/summary-pipeline\/spark-app@sha256:0{64}" has the placeholder digest/);
+      expect(result.output).toContain('NetworkPolicy/egress-kafka: egress rule 1: 192.0.2.0/27 is a placeholder');
+      expect(result.output).not.toMatch(/FAIL {2}(?!k8s\/overlays\/prod (least privilege|images)|Dockerfiles)/);
     },
     RUN_MS,
   );

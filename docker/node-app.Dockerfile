@@ -1,7 +1,7 @@
 # The services without Spark (ingest-watcher). Build from the repository root:
 #   docker build -f docker/node-app.Dockerfile -t summary-pipeline/node-app:0.1.0 .
 # Runs as uid 10001 on a read-only root filesystem (k8s/base): nothing is written outside /tmp.
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
 
 # Compile the TypeScript (tsconfig.build.json → dist/apps/<app>/src/main.js, dist/libs/...).
 FROM ${NODE_IMAGE} AS build

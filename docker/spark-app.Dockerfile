@@ -3,10 +3,10 @@
 # Iceberg 1.10.1 runtime, laid out as scripts/setup-toolchain.sh does (TOOLCHAIN_DIR=/opt/toolchain:
 # venv/ and jars/). Build from the repository root:
 #   docker build -f docker/spark-app.Dockerfile -t summary-pipeline/spark-app:0.1.0 .
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
-ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
-ARG JRE_IMAGE=eclipse-temurin:17.0.16_8-jre-jammy
-ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-17
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm@sha256:86adf8dbadc3d6e82ee5dd2c74bec2e1c2467cdad47886280501df722372d2e1
+ARG JRE_IMAGE=eclipse-temurin:17.0.16_8-jre-jammy@sha256:e90fd2b084488c0ffdd22610d44c1579e63b585c7fb83489fd815c0dc5b4e1f7
+ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-17@sha256:e4a7ace3dc0d645ed97f8d9ad0b0d3f0b14fa8d150138f27f116d7105a639b82
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -31,12 +31,12 @@ RUN mvn -B -q -f toolchain-pom.xml dependency:copy-dependencies -DincludeScope=r
  && mvn -B -q -f extra-pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=/opt/toolchain/jars \
  && test -f /opt/toolchain/jars/iceberg-spark-runtime-3.5_2.12-1.10.1.jar
 
-# pyspark and py4j at the pins of runner/requirements.txt (its test-only packages are left out).
+# pyspark and py4j as runner/requirements.txt pins them (its runtime only; the tests' packages are in
+# requirements-test.txt), each file checked against its sha256 (docs/security.md "Pinning").
 FROM ${PYTHON_IMAGE} AS venv
 COPY runner/requirements.txt /tmp/requirements.txt
-RUN grep -E '^(pyspark|py4j)==' /tmp/requirements.txt > /tmp/runtime-requirements.txt \
- && python -m venv /opt/toolchain/venv \
- && /opt/toolchain/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/runtime-requirements.txt
+RUN python -m venv /opt/toolchain/venv \
+ && /opt/toolchain/venv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes -r /tmp/requirements.txt
 
 FROM ${JRE_IMAGE} AS jre
 

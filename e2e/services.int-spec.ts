@@ -57,6 +57,9 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
         TOPIC_PREFIX: RUN,
         WATCHER_POLL_INTERVAL_MS: '1000',
         DISPATCHER_RETRY_BACKOFF_MS: '500',
+        // A service killed mid-job holds the pipeline lease until it expires: 30 s, not 120 s, before the
+        // restarted one takes it over.
+        SUMMARY_LEASE_TTL_SECONDS: '30',
       },
       join(dir, 'services'),
       20000 + (process.pid % 2000) * 4,

@@ -7,13 +7,20 @@
 #   dashboards  every Grafana panel query parses as PromQL (promtool, as recording rules) and names only
 #               defined metrics
 #   compose     docker-compose.yaml validates as `docker compose config` would; Prometheus' compose config
-#   images      Dockerfiles: pinned bases, non-root user, COPY sources present; IAM policies strict
+#   images      Dockerfiles: bases pinned by a digest of deploy/images.lock, packages by version, non-root
+#               user, COPY sources present; the prod overlay's and EMR job's images by digests of the lock
+#   least       least privilege (docs/security.md): one ServiceAccount and IAM role per component, each
+#   privilege   role trusted by its account only, the source read-only outside deploy/iam/ingest-policy.json,
+#               IAM policies strict; prod egress only to named destinations (no 0.0.0.0/0, no rule without
+#               `to:`); runner requirements pinned with sha256 hashes
 # Installs its tools once into $TOOLCHAIN_DIR/deploy (kustomize and deploy-check with Go from the module
 # proxy, pinned; promtool from Debian's prometheus package when missing). Reports every failure, naming
 # the file and object, and exits 1 if there was any.
 #
 #   bash scripts/check-deploy.sh               check
 #   bash scripts/check-deploy.sh --write-rule  regenerate k8s/base/prometheusrule.yaml from alerts.yaml, then check
+#   bash scripts/check-deploy.sh --release     also fail on the placeholders an operator must fill in (image
+#                                              digests, egress CIDRs), which otherwise print as warnings
 #
 # DEPLOY_CHECK_ROOT (default: the repository) is the tree whose files are checked; the tests point it at
 # broken copies. DEPLOY_CHECK_KEEP=1 keeps the rendered manifests and prints where they are.
@@ -33,11 +40,13 @@ log() { echo "[check-deploy] $*" >&2; }
 die() { echo "[check-deploy] ERROR: $*" >&2; exit 2; }
 
 WRITE_RULE=0
+RELEASE=()
 for arg in "$@"; do
   case "$arg" in
     --write-rule) WRITE_RULE=1 ;;
-    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$arg' (expected --write-rule or --help)" ;;
+    --release) RELEASE=(-release) ;;
+    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$arg' (expected --write-rule, --release or --help)" ;;
   esac
 done
 
@@ -85,7 +94,7 @@ check() { # check NAME COMMAND...
   local output
   if output="$("$@" 2>&1)"; then
     log "ok    $name"
-    grep '^skipped' <<< "$output" | sed 's/^/    /' >&2 || true
+    grep -E '^(skipped|warning)' <<< "$output" | sed 's/^/    /' >&2 || true
   else
     log "FAIL  $name"
     printf '%s\n' "$output" | sed 's/^/    /' >&2
@@ -125,8 +134,8 @@ emr_env_valid() {
   node -e 'require(process.argv[1]); const { emrConfigFromEnv } = require(process.argv[2]); const fs = require("fs");
     const env = {};
     for (const line of fs.readFileSync(process.argv[3], "utf8").split("\n")) { const i = line.indexOf("="); if (i > 0 && !line.startsWith("#")) env[line.slice(0, i)] = line.slice(i + 1); }
-    const region = /AWS_REGION=(\S+)/.exec(fs.readFileSync(process.argv[4], "utf8"));
-    if (region) env.AWS_REGION = region[1];
+    // Shared settings of the overlay the launcher reads too: the region and the catalog authentication.
+    for (const m of fs.readFileSync(process.argv[4], "utf8").matchAll(/^\s*- (AWS_REGION|SUMMARY_CATALOG_[A-Z0-9_]+)=(\S+)/gm)) env[m[1]] = m[2];
     try { emrConfigFromEnv(env); } catch (e) { console.log(`${process.argv[3]}: ${e.message}`); process.exitCode = 1; }' \
     "$REPO_DIR/bin/register-paths.js" "$loader" "$1" "$2"
 }
@@ -171,6 +180,12 @@ for overlay in "${OVERLAYS[@]}"; do
   if [[ -s "$out" ]]; then
     rendered+=("$out")
     check "$overlay decodes strictly" "$DEPLOY_CHECK" manifests "$overlay" "$out"
+    if [[ "$overlay" == k8s/overlays/prod ]]; then
+      check "$overlay least privilege: roles, trust, source read-only, egress" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" -egress "${RELEASE[@]}" "$overlay" "$out"
+      check "$overlay images pinned by digest (deploy/images.lock)" "$DEPLOY_CHECK" images -lock "$ROOT/deploy/images.lock" -env "$ROOT/k8s/overlays/prod/emr.env" "${RELEASE[@]}" "$overlay" "$out"
+    else
+      check "$overlay least privilege: one account per component" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" "$overlay" "$out"
+    fi
   fi
 done
 
@@ -184,8 +199,9 @@ if [[ -s "$OUT/panel-queries.rules.yaml" ]]; then
 fi
 check "promtool check config deploy/prometheus/prometheus.compose.yml" promtool_compose_config
 check "docker-compose.yaml validates" "$DEPLOY_CHECK" compose "$ROOT/docker-compose.yaml"
-check "Dockerfiles (docker/*.Dockerfile)" "$DEPLOY_CHECK" dockerfiles "$ROOT" "$ROOT"/docker/*.Dockerfile
+check "Dockerfiles (docker/*.Dockerfile)" "$DEPLOY_CHECK" dockerfiles -lock "$ROOT/deploy/images.lock" "${RELEASE[@]}" "$ROOT" "$ROOT"/docker/*.Dockerfile
 check "IAM policies (deploy/iam/*.json)" "$DEPLOY_CHECK" iam "$ROOT"/deploy/iam/*.json
+check "runner requirements pinned with hashes (runner/requirements*.txt)" "$DEPLOY_CHECK" requirements "$ROOT"/runner/requirements*.txt
 
 if (( ${#FAILED[@]} )); then
   log "check:deploy: ${#FAILED[@]} check(s) failed: $(IFS=';'; echo "${FAILED[*]}")"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Python runner needs, idempotently and cached:
-#   $TOOLCHAIN_DIR/venv  Python virtualenv with runner/requirements.txt and the runner (editable)
+#   $TOOLCHAIN_DIR/venv  Python virtualenv with runner/requirements-test.txt (the runtime of requirements.txt
+#                        plus pytest; every file hash-pinned) and the runner (editable)
 #   $TOOLCHAIN_DIR/jars  Iceberg Spark runtime (+ sqlite JDBC driver), resolved by Maven from scripts/toolchain/pom.xml
 # Safe to run many times: each part is skipped when its stamp/output already matches.
 set -euo pipefail
@@ -11,7 +12,8 @@ PYTHON="${PYTHON:-python3}"
 VENV_DIR="$TOOLCHAIN_DIR/venv"
 JARS_DIR="$TOOLCHAIN_DIR/jars"
 POM="$REPO_DIR/scripts/toolchain/pom.xml"
-REQUIREMENTS="$REPO_DIR/runner/requirements.txt"
+REQUIREMENTS="$REPO_DIR/runner/requirements-test.txt"
+RUNTIME_REQUIREMENTS="$REPO_DIR/runner/requirements.txt"
 ICEBERG_JAR="iceberg-spark-runtime-3.5_2.12-1.10.1.jar"
 
 log() { echo "[setup-toolchain] $*" >&2; }
@@ -35,7 +37,7 @@ setup_venv() {
   # The stamp covers everything that changes what pip installs: requirements, the runner's
   # pyproject (editable install) and the interpreter version.
   local stamp_file="$VENV_DIR/.toolchain-stamp" wanted
-  wanted="$(cat "$REQUIREMENTS" "$REPO_DIR/runner/pyproject.toml" <("$PYTHON" -VV) | sha256sum | cut -d' ' -f1)"
+  wanted="$(cat "$REQUIREMENTS" "$RUNTIME_REQUIREMENTS" "$REPO_DIR/runner/pyproject.toml" <("$PYTHON" -VV) | sha256sum | cut -d' ' -f1)"
   if [[ -x "$VENV_DIR/bin/python" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$wanted" ]]; then
     log "venv up to date ($VENV_DIR)"
     return
@@ -45,7 +47,8 @@ setup_venv() {
     "$PYTHON" -m venv "$VENV_DIR" || die "could not create a venv at $VENV_DIR with $PYTHON."
   fi
   log "installing $REQUIREMENTS (first time: pyspark is ~300 MB, a few minutes)"
-  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" \
+  # --require-hashes: a package whose file differs from the pinned hash is refused (docs/security.md "Pinning").
+  "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$REQUIREMENTS" \
     || die "pip install -r $REQUIREMENTS failed (see pip output above)."
   log "installing runner (editable)"
   "$VENV_DIR/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$REPO_DIR/runner" \

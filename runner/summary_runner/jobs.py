@@ -1,6 +1,7 @@
 """Executes a compiled job (docs/compiled-job-format.md): its steps, and with a ledger exactly-once in effect.
 
-With a ledger the algorithm is the documented one:
+With a `lease` the job first checks that its writer holds the pipeline's lease (lease.verify) and fails
+without touching anything otherwise. With a ledger the algorithm is the documented one:
   1. newest ledger row committed -> execute nothing, return the recorded result as already_committed;
   2. newest row started/failed   -> roll every target back to that row's pre_snapshots;
   3. append a `started` row with the targets' current snapshots;
@@ -15,7 +16,7 @@ import os
 import sys
 import time
 
-from . import iceberg
+from . import iceberg, lease
 from .errors import JobSpecError, describe_error
 from .ledger import COMMITTED, FAILED, STARTED, Ledger
 from .rows import collect_json
@@ -43,6 +44,11 @@ def validate_job(job: object) -> None:
     targets = job.get("targets", [])
     if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
         raise JobSpecError(f"job.targets must be a list of table names, got {targets!r}")
+    fence = job.get("lease")
+    if fence is not None:
+        for key in ("table", "pipeline", "token"):
+            if not isinstance(fence, dict) or not isinstance(fence.get(key), str) or not fence[key]:
+                raise JobSpecError(f"job.lease.{key} must be a non-empty string, got {fence!r}")
     ledger = job.get("ledger")
     if ledger is not None:
         for key in ("table", "batchId", "step"):
@@ -110,6 +116,12 @@ def _drop_temp_views(spark) -> None:
 
 
 def _run(spark, job: dict, started_at: float) -> dict:
+    if job.get("lease") is not None:
+        # The fence: a `started` ledger row is a dead attempt only if no one else can be running it.
+        try:
+            lease.verify(spark, job["lease"])
+        except Exception as exc:
+            return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
     ledger_spec = job.get("ledger")
     if ledger_spec is not None:
         ledger = Ledger(spark, ledger_spec["table"], ledger_spec["batchId"], ledger_spec["step"])

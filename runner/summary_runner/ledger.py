@@ -3,6 +3,7 @@
 Columns (created by the compiler's init job, docs/compiled-job-format.md):
     batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT,
     pre_snapshots STRING, post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP
+Rows with status `superseded` (set by the CLI's `repair`) are history only: never the newest row.
 The JSON columns hold: pre/post_snapshots {table: snapshot id string or null}, result the job result,
 error the error object {type, message, step, retriable}.
 """
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from .iceberg import quote_table_name
 
 STARTED, COMMITTED, FAILED = "started", "committed", "failed"
+# A duplicate committed row an older version left (two writers at once), set aside by `repair`.
+SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Ledger:
             f"""
             SELECT status, attempt, job_id, pre_snapshots, result
             FROM {quote_table_name(self.table)}
-            WHERE batch_id = :batch_id AND step = :step
+            WHERE batch_id = :batch_id AND step = :step AND status <> 'superseded'
             -- The started row and the final row of one attempt may share a recorded_at
             -- (microsecond clock): attempt and then 'started first' break the tie.
             ORDER BY recorded_at DESC, attempt DESC, CASE WHEN status = 'started' THEN 0 ELSE 1 END DESC

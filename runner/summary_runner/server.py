@@ -7,11 +7,14 @@ protocol. Requests are handled one at a time, in order.
     {"id": 2, "op": "run_job", "job": {...}}                  -> the job result (failed job: ok true)
     {"id": 3, "op": "query", "sql": "...", "maxRows": 1000}   -> {"rows": [...]}
     {"id": 4, "op": "export", "sql": "...", "path": "/abs"}   -> {"rows": n}
-    {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs", "schema": [...],
-     "snapshotProperties": {"k": "v"}, "where": "<predicate>",
+    {"id": 5, "op": "append_jsonl", "table": "...", "path": "/abs/staged.jsonl", "schema": [...],
+     "expectedRows": n, "snapshotProperties": {"k": "v"}, "where": "<predicate>",
      "watermark": {"column": "base_ts", "property": "p"}}  -> {"rows": n, "snapshotId": "..."}
-       (where and watermark optional; see iceberg.append_jsonl)
-    {"id": 6, "op": "shutdown"}                               -> {} then exit 0
+       (the ingest's staging file; where and watermark optional; see append.append_jsonl)
+    {"id": 6, "op": "lease_keep", "table": "cat.ns.t_lease", "pipeline": "...", "token": "...",
+     "ttlMs": 120000, "everyMs": 20000}                      -> {} (renews from a thread: lease.py)
+    {"id": 7, "op": "lease_stop", "token": "..."}             -> {"lost": bool}
+    {"id": 8, "op": "shutdown"}                               -> {} then exit 0
 Response: {"id", "ok": true, "result"} or {"id", "ok": false, "error": {"type", "message", "retriable"}}.
 """
 
@@ -23,9 +26,10 @@ import os
 import sys
 import time
 
-from . import iceberg
+from . import append
 from .errors import RequestError, describe_error
 from .jobs import run_job
+from .lease import LeaseKeeper
 from .rows import collect_json, export_jsonl
 from .session import versions
 from .watchdog import watch_parent
@@ -46,7 +50,10 @@ class Server:
             "query": self.query,
             "export": self.export,
             "append_jsonl": self.append_jsonl,
+            "lease_keep": self.lease_keep,
+            "lease_stop": self.lease_stop,
         }
+        self.keepers: dict[str, LeaseKeeper] = {}
 
     def serve(self, requests) -> None:
         """Handles request lines until `shutdown` or end of input."""
@@ -123,9 +130,33 @@ class Server:
             isinstance(watermark, dict) and isinstance(watermark.get("column"), str) and isinstance(watermark.get("property"), str)
         ):
             raise RequestError(f"op 'append_jsonl' needs 'watermark' as {{\"column\": string, \"property\": string}} or null, got {watermark!r}")
-        return iceberg.append_jsonl(
-            self.spark, _field(request, "table", str), path, _field(request, "schema", list), properties, where=where, watermark=watermark
+        return append.append_jsonl(
+            self.spark,
+            _field(request, "table", str),
+            path,
+            _field(request, "schema", list),
+            properties,
+            expected_rows=_field(request, "expectedRows", int),
+            where=where,
+            watermark=watermark,
         )
+
+    def lease_keep(self, request: dict) -> dict:
+        token = _field(request, "token", str)
+        self.lease_stop({"token": token})
+        ttl_ms, every_ms = _field(request, "ttlMs", int), _field(request, "everyMs", int)
+        if not 0 < every_ms < ttl_ms:
+            raise RequestError(f"op 'lease_keep' needs 0 < everyMs < ttlMs, got everyMs {every_ms}, ttlMs {ttl_ms}")
+        table, pipeline = _field(request, "table", str), _field(request, "pipeline", str)
+        self.keepers[token] = LeaseKeeper(self.spark, table, pipeline, token, ttl_ms, every_ms).start()
+        return {}
+
+    def lease_stop(self, request: dict) -> dict:
+        keeper = self.keepers.pop(_field(request, "token", str), None)
+        if keeper is None:
+            return {"lost": False}
+        keeper.stop()
+        return {"lost": keeper.lost}
 
 
 def _field(request: dict, name: str, expected: type):

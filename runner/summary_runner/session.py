@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 ENGINE_KEYS = {"appName", "master", "catalogs", "defaultCatalog", "sparkConf", "jarsDir"}
-CATALOG_KEYS = {"type", "uri", "warehouse", "properties"}
+CATALOG_KEYS = {"type", "uri", "warehouse", "properties", "propertiesFromEnv"}
 # Catalog type -> the keys it cannot work without.
 CATALOG_TYPES = {"hadoop": ("warehouse",), "rest": ("uri",), "jdbc": ("uri", "warehouse")}
 
@@ -114,6 +114,9 @@ def _validate_catalog(name: str, catalog: object) -> None:
             raise ConfigError(f"{where}.{key} is required for type {catalog_type!r}, got {catalog.get(key)!r}")
     if not isinstance(catalog.get("properties", {}), dict):
         raise ConfigError(f"{where}.properties must be an object of string -> string, got {catalog['properties']!r}")
+    from_env = catalog.get("propertiesFromEnv", {})
+    if not isinstance(from_env, dict) or not all(isinstance(v, str) and v for v in from_env.values()):
+        raise ConfigError(f"{where}.propertiesFromEnv must be an object of property -> environment variable name, got {from_env!r}")
 
 
 def spark_conf_for(config: dict) -> dict[str, str]:
@@ -140,6 +143,7 @@ def spark_conf_for(config: dict) -> dict[str, str]:
         # same tables; Iceberg's CachingCatalog would serve table metadata up to 30 s stale.
         conf[f"{prefix}.cache-enabled"] = "false"
         conf.update({f"{prefix}.{key}": _conf_value(value) for key, value in catalog.get("properties", {}).items()})
+        conf.update({f"{prefix}.{key}": _secret_from_env(name, key, var) for key, var in catalog.get("propertiesFromEnv", {}).items()})
     if "defaultCatalog" in config:
         conf["spark.sql.defaultCatalog"] = config["defaultCatalog"]
     if "jarsDir" in config:
@@ -147,6 +151,15 @@ def spark_conf_for(config: dict) -> dict[str, str]:
         extra = conf.get("spark.jars")
         conf["spark.jars"] = ",".join(jars + ([extra] if extra else []))
     return conf
+
+
+def _secret_from_env(catalog: str, key: str, var: str) -> str:
+    """A catalog secret (e.g. the REST catalog's OAuth2 credential) from this process' environment, so that
+    it never travels in the engine document (docs/security.md "Catalog credentials")."""
+    value = os.environ.get(var)
+    if not value:
+        raise ConfigError(f"engine config catalogs.{catalog}.propertiesFromEnv.{key}: environment variable {var} is not set")
+    return value
 
 
 def _jars_in(jars_dir: str) -> list[str]:

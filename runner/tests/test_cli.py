@@ -106,10 +106,10 @@ def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
                 "schemaVersion": 1, "jobId": "create", "kind": "init",
                 "steps": [{"name": "create", "kind": "sql",
                            "sql": f"CREATE TABLE {table} (k BIGINT, d DATE, ts TIMESTAMP, name STRING) USING iceberg"}]}})
-            appended = server.request({"id": 3, "op": "append_jsonl", "table": table, "path": str(input_file), "schema": schema})
+            appended = server.request({"id": 3, "op": "append_jsonl", "table": table, "path": str(input_file), "schema": schema, "expectedRows": 3})
             queried = server.request({"id": 4, "op": "query", "sql": f"SELECT * FROM {table} ORDER BY k", "maxRows": 10})
             exported = server.request({"id": 5, "op": "export", "sql": f"SELECT k, d FROM {table} ORDER BY k DESC", "path": str(export_file)})
-            bad_append = server.request({"id": 6, "op": "append_jsonl", "table": table, "path": str(bad_file), "schema": schema})
+            bad_append = server.request({"id": 6, "op": "append_jsonl", "table": table, "path": str(bad_file), "schema": schema, "expectedRows": 2})
             bad_sql = server.request({"id": 7, "op": "query", "sql": "SELEC 1"})
             unknown = server.request({"id": 8, "op": "explode"})
             count_after_bad = server.request({"id": 9, "op": "query", "sql": f"SELECT count(*) AS n FROM {table}"})

@@ -52,3 +52,24 @@ def test_invalid_engine_config_names_the_key(config, expected):
     with pytest.raises(ConfigError) as raised:
         validate_engine_config(config)
     assert expected in str(raised.value)
+
+
+def test_catalog_secrets_come_from_the_environment_not_the_document(monkeypatch):
+    monkeypatch.setenv("SUMMARY_CATALOG_CREDENTIAL", "client:s3cr3t")
+    config = {"catalogs": {"c": {
+        "type": "rest", "uri": "https://catalog", "properties": {"scope": "catalog"},
+        "propertiesFromEnv": {"credential": "SUMMARY_CATALOG_CREDENTIAL"},
+    }}}
+    validate_engine_config(config)
+    conf = spark_conf_for(config)
+
+    assert conf["spark.sql.catalog.c.credential"] == "client:s3cr3t"
+    assert conf["spark.sql.catalog.c.scope"] == "catalog"
+
+
+def test_a_missing_catalog_secret_names_the_variable(monkeypatch):
+    monkeypatch.delenv("SUMMARY_CATALOG_TOKEN", raising=False)
+    config = {"catalogs": {"c": {"type": "rest", "uri": "https://catalog", "propertiesFromEnv": {"token": "SUMMARY_CATALOG_TOKEN"}}}}
+    with pytest.raises(ConfigError) as raised:
+        spark_conf_for(config)
+    assert "catalogs.c.propertiesFromEnv.token: environment variable SUMMARY_CATALOG_TOKEN is not set" in str(raised.value)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -8,32 +9,27 @@ import (
 	"strings"
 )
 
-// allowLatest marks a FROM whose :latest tag is deliberate, on the line above its ARG or FROM, with a reason:
-//
-//	# deploy-check: allow-latest (AWS republishes an EMR release's image under :latest only)
-var allowLatest = regexp.MustCompile(`#\s*deploy-check:\s*allow-latest\s*\(.+\)`)
+// A package named with its version: dnf/yum/microdnf name-1.2.3-1.amzn2023 (NEVRA without arch), apt name=1.2-3.
+var dnfPinned = regexp.MustCompile(`^[A-Za-z0-9._+]+(-[A-Za-z0-9._+]+)*-\d[A-Za-z0-9._+:~-]*$`)
+var aptPinned = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]*=[A-Za-z0-9.+:~-]+$`)
+var packageInstall = regexp.MustCompile(`\b(dnf|yum|microdnf|apt-get|apt|apk)\s+(?:-\S+\s+)*install\b`)
 
 var argReference = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?`)
 
 type instruction struct {
-	line       int
-	keyword    string
-	args       string
-	allowedTag bool
+	line    int
+	keyword string
+	args    string
 }
 
-// parseDockerfile joins continuation lines and returns the instructions (comments dropped, except the
-// allow-latest marker, which applies to the next instruction).
+// parseDockerfile joins continuation lines and returns the instructions (comments dropped).
 func parseDockerfile(data string) []instruction {
 	var out []instruction
 	var cur strings.Builder
-	start, marked := 0, false
+	start := 0
 	for i, raw := range strings.Split(data, "\n") {
 		line := strings.TrimSpace(raw)
 		if strings.HasPrefix(line, "#") {
-			if allowLatest.MatchString(line) {
-				marked = true
-			}
 			continue
 		}
 		if line == "" && cur.Len() == 0 {
@@ -50,35 +46,46 @@ func parseDockerfile(data string) []instruction {
 		text := strings.TrimSpace(cur.String())
 		cur.Reset()
 		keyword, rest, _ := strings.Cut(text, " ")
-		out = append(out, instruction{line: start, keyword: strings.ToUpper(keyword), args: strings.TrimSpace(rest), allowedTag: marked})
-		marked = false
+		out = append(out, instruction{line: start, keyword: strings.ToUpper(keyword), args: strings.TrimSpace(rest)})
 	}
 	return out
 }
 
-// runDockerfiles: base images pinned (tag or digest, never an implicit or unmarked latest), the final
-// stage runs as a non-root USER, and every file COPY takes from the build context (the repository root,
-// CONTEXT) exists.
+// runDockerfiles: base images pinned by a digest listed in LOCK (deploy/images.lock), packages installed
+// with their versions, the final stage runs as a non-root USER, and every file COPY takes from the build
+// context (the repository root, CONTEXT) exists.
+//
+//	deploy-check dockerfiles -lock LOCK [-release] CONTEXT FILE...
 func runDockerfiles(args []string) {
-	if len(args) < 2 {
+	fs := flag.NewFlagSet("dockerfiles", flag.ExitOnError)
+	lockFile := fs.String("lock", "", "deploy/images.lock")
+	release := fs.Bool("release", false, "fail on placeholder digests instead of warning")
+	_ = fs.Parse(args)
+	if fs.NArg() < 2 || *lockFile == "" {
 		usage()
 	}
-	context, files := args[0], args[1:]
+	context, files := fs.Arg(0), fs.Args()[1:]
 	var p problems
+	lock := readImageLock(*lockFile, &p)
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			p.add(file, "%v", err)
 			continue
 		}
-		checkDockerfile(file, context, parseDockerfile(string(data)), &p)
+		checkDockerfile(file, context, parseDockerfile(string(data)), dockerPins{lock, *lockFile, *release}, &p)
 	}
-	p.exit(fmt.Sprintf("ok %d Dockerfile(s): pinned bases, non-root final user, COPY sources present", len(files)))
+	p.exit(fmt.Sprintf("ok %d Dockerfile(s): bases pinned by digest (%s), packages by version, non-root final user, COPY sources present", len(files), *lockFile))
 }
 
-func checkDockerfile(file, context string, instructions []instruction, p *problems) {
+type dockerPins struct {
+	lock     imageLock
+	lockFile string
+	release  bool
+}
+
+func checkDockerfile(file, context string, instructions []instruction, pins dockerPins, p *problems) {
 	argDefaults := map[string]string{}
-	argAllowed := map[string]bool{}
 	stages := map[string]bool{}
 	user, stageCount := "", 0
 	for _, in := range instructions {
@@ -88,7 +95,6 @@ func checkDockerfile(file, context string, instructions []instruction, p *proble
 			name, value, hasDefault := strings.Cut(in.args, "=")
 			if hasDefault {
 				argDefaults[name] = strings.Trim(value, `"`)
-				argAllowed[name] = in.allowedTag
 			}
 		case "FROM":
 			stageCount++
@@ -104,10 +110,8 @@ func checkDockerfile(file, context string, instructions []instruction, p *proble
 			if len(fields) >= 3 && strings.EqualFold(fields[len(fields)-2], "AS") {
 				stages[fields[len(fields)-1]] = true
 			}
-			allowed := in.allowedTag
 			resolved := argReference.ReplaceAllStringFunc(image, func(ref string) string {
 				name := argReference.FindStringSubmatch(ref)[1]
-				allowed = allowed || argAllowed[name]
 				if v, ok := argDefaults[name]; ok {
 					return v
 				}
@@ -117,11 +121,9 @@ func checkDockerfile(file, context string, instructions []instruction, p *proble
 			if stages[resolved] {
 				continue
 			}
-			if !strings.Contains(lastSegment(resolved), ":") && !strings.Contains(resolved, "@sha256:") {
-				p.add(where, "FROM %s: no tag, so latest: pin a version", resolved)
-			} else if strings.HasSuffix(resolved, ":latest") && !allowed {
-				p.add(where, "FROM %s: pin a version (or mark the ARG with \"# deploy-check: allow-latest (reason)\")", resolved)
-			}
+			checkImageRef(where+": FROM", resolved, pins.lock, pins.lockFile, pins.release, p)
+		case "RUN":
+			checkPackagePins(where, in.args, argDefaults, p)
 		case "USER":
 			user = in.args
 		case "COPY", "ADD":
@@ -154,5 +156,35 @@ func checkDockerfile(file, context string, instructions []instruction, p *proble
 		p.add(file, "the final stage sets no USER: it would run as root")
 	} else if name == "root" || name == "0" {
 		p.add(file, "the final stage runs as %s", user)
+	}
+}
+
+// checkPackagePins: the packages a RUN installs with dnf, yum, microdnf (name-version) or apt (name=version)
+// carry their versions, so that a rebuild installs what was reviewed. ARG references are resolved.
+func checkPackagePins(where, run string, argDefaults map[string]string, p *problems) {
+	for _, command := range regexp.MustCompile(`&&|;|\|\|`).Split(run, -1) {
+		loc := packageInstall.FindStringSubmatchIndex(command)
+		if loc == nil {
+			continue
+		}
+		manager := command[loc[2]:loc[3]]
+		for _, arg := range strings.Fields(command[loc[1]:]) {
+			if strings.HasPrefix(arg, "-") {
+				continue
+			}
+			pkg := argReference.ReplaceAllStringFunc(arg, func(ref string) string {
+				if v, ok := argDefaults[argReference.FindStringSubmatch(ref)[1]]; ok {
+					return v
+				}
+				return ref
+			})
+			pinned := dnfPinned.MatchString(pkg)
+			if manager == "apt-get" || manager == "apt" {
+				pinned = aptPinned.MatchString(pkg)
+			}
+			if !pinned {
+				p.add(where, "%s install %s: no version; pin it (%s)", manager, pkg, map[bool]string{true: "name=version", false: "name-version, e.g. python3.11-3.11.14-1.amzn2023.0.6"}[manager == "apt-get" || manager == "apt"])
+			}
+		}
 	}
 }

@@ -7,6 +7,12 @@
 //	deploy-check compose FILE                             loads and validates a compose file as `docker compose config` does; image tags pinned
 //	deploy-check dockerfiles CONTEXT FILE...              base images pinned, non-root final USER, COPY sources present in CONTEXT
 //	deploy-check iam FILE...                              IAM policy documents decode strictly; no wildcard actions or resources
+//	deploy-check least-privilege -iam DIR [-egress] [-release] NAME FILE
+//	                                                      one account and role per component, trust for that account only, the source
+//	                                                      read-only outside the ingest policy; with -egress no rule to any address
+//	deploy-check images -lock LOCK [-env F]... [-release] NAME FILE
+//	                                                      every image pinned by a digest listed in LOCK (deploy/images.lock)
+//	deploy-check requirements FILE...                     every Python requirement pinned with == and sha256 hashes
 //
 // Every problem is printed as one line "<file>: <object>: <problem>"; the exit code is 1 when there was any.
 package main
@@ -45,7 +51,10 @@ usage: deploy-check manifests NAME FILE
        deploy-check panels -metrics METRICS_TS -out RULES DASHBOARD...
        deploy-check compose FILE
        deploy-check dockerfiles CONTEXT DOCKERFILE...
-       deploy-check iam POLICY...`))
+       deploy-check iam POLICY...
+       deploy-check least-privilege -iam DIR [-egress] [-release] NAME FILE
+       deploy-check images -lock LOCK [-env FILE]... [-release] NAME FILE
+       deploy-check requirements FILE...`))
 	os.Exit(2)
 }
 
@@ -69,6 +78,12 @@ func main() {
 		runDockerfiles(args)
 	case "iam":
 		runIAM(args)
+	case "least-privilege":
+		runLeastPrivilege(args)
+	case "images":
+		runImages(args)
+	case "requirements":
+		runRequirements(args)
 	default:
 		usage()
 	}

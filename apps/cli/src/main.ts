@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
-  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
-  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
+  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
+  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
+import { asCliWriter, exitCodeFor, parseWait } from './writer';
 import { followEvents } from './events';
 import { sampleRows } from './sample';
 
@@ -19,9 +20,29 @@ interface GlobalOptions {
   catalogType?: CatalogType;
   catalogUri?: string;
   verbose?: boolean;
+  wait?: string;
 }
 
+/** The command being run, for withPipeline: writers take the pipeline's lease (writer.ts). */
+const active: { name: string; dryRun?: boolean } = { name: '' };
+
 const log = (message: string) => process.stderr.write(`[summary-pipeline] ${message}\n`);
+
+const ALLOW_MISSING = '--allow-missing <columns>';
+const ALLOW_MISSING_HELP = 'comma-separated source columns a line may leave out (stored NULL), besides the config\'s ingest_optional_columns; any other missing column refuses the file';
+const INGEST_RULES = `
+The file is read as bytes, line by line (any size, bounded memory), and refused whole, naming each line,
+unless every non-blank line is one UTF-8 JSON object whose keys are the source table's column names
+spelled exactly (case included), each once, every column present (null for no value) except those
+given to --allow-missing or in the config's ingest_optional_columns, and each value of its column's type: integers as integer literals in range
+(BIGINT up to 9223372036854775807, exact), DECIMAL(p,s) without rounding, finite doubles, strings of at
+most ${MAX_VALUE_BYTES} bytes, dates YYYY-MM-DD, timestamps YYYY-MM-DD HH:MM:SS (UTC); lines of at most
+${MAX_LINE_BYTES} bytes. Spark then appends exactly the rows checked, from a normalised copy in $TMPDIR.`;
+
+/** '--allow-missing a, b' → ['a', 'b']; repeated flags add up. */
+function columnList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((c) => c.trim()).filter(Boolean)];
+}
 
 /** Opens config + runner, runs `work`, always stops the runner. */
 async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) => Promise<T>): Promise<T> {
@@ -39,7 +60,7 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
   await runner.start();
   log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   try {
-    return await work(new SummaryPipeline(config, runner, log));
+    return await asCliWriter(new SummaryPipeline(config, runner, log), { ...active, wait: opts.wait }, log, work);
   } catch (err) {
     if (opts.verbose) process.stderr.write(runner.logTail() + '\n');
     throw err;
@@ -56,7 +77,13 @@ function program(): Command {
     .addOption(new Option('--catalog-type <type>', 'Iceberg catalog type; env SUMMARY_CATALOG_TYPE (default hadoop)').choices(['hadoop', 'rest', 'jdbc']))
     .option('--catalog-uri <uri>', 'REST/JDBC catalog URI; env SUMMARY_CATALOG_URI')
     .option('-v, --verbose', 'mirror Spark logs to stderr')
-    .showHelpAfterError();
+    .option('--wait <seconds>', 'run, load, optimize, repair: wait this long for another writer\'s lease of the pipeline (default 0: exit 75 at once, naming the holder)')
+    .showHelpAfterError()
+    .hook('preAction', (root, command) => {
+      parseWait(root.opts<GlobalOptions>().wait); // a bad --wait fails before Spark starts
+      active.name = command.name();
+      active.dryRun = Boolean(command.opts<{ dryRun?: boolean }>().dryRun);
+    });
   const g = () => cli.opts<GlobalOptions>();
 
   cli.command('init').description('create namespaces and tables from the config (idempotent)')
@@ -66,9 +93,11 @@ function program(): Command {
       log('init: tables ready');
     });
 
-  cli.command('ingest').argument('<file>', 'JSON lines, keys = source column names').description('append a JSON-lines file to the source table as one commit')
-    .action(async (file: string) => {
-      const r = await withPipeline(g(), (p) => p.ingest(resolve(file)));
+  cli.command('ingest').argument('<file>', 'JSON lines, keys = source column names (exact)').description('append a JSON-lines file to the source table as one commit')
+    .option(ALLOW_MISSING, ALLOW_MISSING_HELP, columnList)
+    .addHelpText('after', INGEST_RULES)
+    .action(async (file: string, o: { allowMissing?: string[] }) => {
+      const r = await withPipeline(g(), (p) => p.ingest(resolve(file), { allowMissing: o.allowMissing }));
       log(`ingest: appended ${r.rows} row(s) as snapshot ${r.snapshotId}`);
     });
 
@@ -98,6 +127,25 @@ function program(): Command {
       const violations = await withPipeline(g(), (p) => validate(p));
       for (const v of violations) log(`validate: ${v.count === 0 ? 'ok  ' : 'FAIL'} ${v.check}${v.count ? `: ${v.count} (e.g. ${JSON.stringify(v.sample)})` : ''}`);
       if (violations.some((v) => v.count > 0)) process.exitCode = 1;
+    });
+
+  cli.command('repair').description('fix the ledger and staging an older version left when two writers ran at once (idempotent)')
+    .option('--dry-run', 'print what would be fixed and the statements; change nothing')
+    .addHelpText('after', `
+Per batch: a (batch, step) committed twice keeps its first commit, the later rows are marked superseded;
+staged rows with a duplicate (key, month) are rewritten distinct; rejects beyond what the batch's classify
+counted (a second classify's) are deleted. Overlapping source windows are reported, not changed
+(docs/runbook.md "Repairing a jammed pipeline"). Runs as the pipeline's one writer; run validate after.`)
+    .action(async (o: { dryRun?: boolean }) => {
+      const { notes, count } = await withPipeline(g(), async (p) => {
+        const plan = await planRepair(p);
+        if (o.dryRun) plan.actions.forEach((a) => process.stdout.write(`-- ${a.what}\n${a.sql.map((s) => `${s};\n`).join('')}`));
+        else await runRepair(p, plan.actions, (m) => log(`repair: ${m}`));
+        return { notes: plan.notes, count: plan.actions.length };
+      });
+      notes.forEach((n) => log(`repair: ${n}`));
+      log(`repair: ${count === 0 ? 'nothing to repair' : `${count} fix(es) ${o.dryRun ? 'planned (dry run)' : 'applied'}`}`);
+      if (notes.length) process.exitCode = 1;
     });
 
   cli.command('plan').description('classification counts and the compiled SQL of every job, writing nothing')
@@ -150,16 +198,19 @@ commit conflict with a running batch) is reported, the others run, and the exit 
     .option('--months <from..to>', 'only rows whose month is in YYYY-MM..YYYY-MM')
     .option('--where <predicate>', 'only rows matching a Spark SQL predicate over source columns (a backfill filter)')
     .option('--no-run', 'append only; `run` or the services process the parts later')
-    .addHelpText('after', `
+    .option(ALLOW_MISSING, ALLOW_MISSING_HELP, columnList)
+    .addHelpText('after', `${INGEST_RULES}
+
 Options combine: months outer, chunks inner, all within --where. Each part is appended as one commit
 (an empty part commits nothing) followed by \`run\`, so each part is one batch; the result equals a plain
 ingest + run of the same rows. A rerun of the same file with the same options appends only the parts no
 source snapshot carries yet (property summary-pipeline.load-part) and runs what is pending.
 --chunks, --by-month and --months need the key/month as plain source columns (not computed by the config).`)
-    .action(async (file: string, raw: { chunks?: string; byMonth?: boolean; months?: string; where?: string; run?: boolean }) => {
-      const options = parseLoadOptions(raw);
+    .action(async (file: string, raw: { chunks?: string; byMonth?: boolean; months?: string; where?: string; run?: boolean; allowMissing?: string[] }) => {
+      const { allowMissing, ...loadRaw } = raw;
+      const options = parseLoadOptions(loadRaw);
       loadColumns(loadConfigFile(resolve(g().config)), options); // a config that cannot split fails before Spark starts
-      const report = await withPipeline(g(), (p) => runLoad(p, resolve(file), options, log));
+      const report = await withPipeline(g(), (p) => runLoad(p, resolve(file), options, log, { allowMissing }));
       const count = (status: string) => report.parts.filter((p) => p.status === status).length;
       const rows = report.parts.reduce((n, p) => n + p.rows, 0);
       const batches = report.pendingBefore.length + report.parts.reduce((n, p) => n + p.batches.length, 0);
@@ -199,5 +250,5 @@ program()
   .parseAsync(process.argv)
   .catch((err: Error) => {
     process.stderr.write(`summary-pipeline: ${err.message}\n`);
-    process.exitCode = 1;
+    process.exitCode = exitCodeFor(err);
   });

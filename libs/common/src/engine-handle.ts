@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
-import { CatalogType, EngineOptions, RunnerClient, RunnerError, SummaryPipeline, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
+import { CATALOG_AUTH_ENV, CatalogType, NO_CATALOG_AUTH, describeCatalogAuth, EngineOptions, RunnerClient, RunnerError, SummaryPipeline, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
+import { catalogAuthHeaders } from './catalog/catalog-auth-headers';
 import { HadoopSnapshotSource, RestSnapshotSource, SnapshotSource } from './catalog/table-snapshots';
 import { EnvReader } from './env';
 import { jsonLog } from './logger';
@@ -21,7 +22,10 @@ export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
   const driverMemory = env.string('SUMMARY_DRIVER_MEMORY', '2g', 'driver heap of the embedded runner');
   const partitions = env.int('SUMMARY_SHUFFLE_PARTITIONS', 4, 'spark.sql.shuffle.partitions', 1);
   const logDir = env.string('SUMMARY_LOG_DIR', '.runtime/logs', 'where the runner writes Spark logs');
+  // Read here so that they are listed with the settings; their values are never printed (catalog-auth.ts).
+  const catalogAuth = Object.fromEntries(CATALOG_AUTH_ENV.map(([name, doc]) => [name, env.optional(name, doc)]));
   const engine = engineOptionsFromEnv({
+    ...catalogAuth,
     SUMMARY_CATALOG_TYPE: catalogType,
     SUMMARY_CATALOG_URI: catalogUri,
     SUMMARY_WAREHOUSE: warehouse,
@@ -34,7 +38,7 @@ export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
 
 export function snapshotSourceFor(settings: EngineSettings, catalog: string): SnapshotSource {
   const type: CatalogType = settings.engine.catalogType;
-  if (type === 'rest') return new RestSnapshotSource(settings.engine.catalogUri!);
+  if (type === 'rest') return new RestSnapshotSource(settings.engine.catalogUri!, catalogAuthHeaders(settings.engine.catalogAuth, settings.engine.catalogUri!));
   if (type === 'hadoop') return new HadoopSnapshotSource(join(resolve(settings.engine.warehouse), catalog));
   throw new Error(`SUMMARY_CATALOG_TYPE=${type}: the watcher reads snapshots from rest or hadoop catalogs only`);
 }
@@ -67,7 +71,8 @@ export class EngineHandle {
     const engine = runnerEngineConfig(this.config, this.settings.engine);
     const runner = new RunnerClient(engine, { logFile: resolve(this.settings.logDir, `${this.service}-runner.log`) });
     const began = Date.now();
-    jsonLog('info', 'starting Spark runner', { master: engine.master, catalog: this.settings.engine.catalogType, log: runner.logFile });
+    const auth = describeCatalogAuth(this.settings.engine.catalogAuth ?? NO_CATALOG_AUTH);
+    jsonLog('info', 'starting Spark runner', { master: engine.master, catalog: this.settings.engine.catalogType, catalogAuth: auth, log: runner.logFile });
     await runner.start();
     jsonLog('info', 'Spark runner ready', { seconds: (Date.now() - began) / 1000, pid: runner.pid });
     this.runner = runner;

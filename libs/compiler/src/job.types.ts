@@ -21,6 +21,18 @@ export interface CompiledJob {
   ledger: { table: string; batchId: string; step: string } | null;
   targets: string[];
   steps: JobStep[];
+  /**
+   * Set by the engine when it runs the job, not by the compiler: the runner executes the job only if this
+   * writer holds the pipeline's lease (docs/compiled-job-format.md "Lease").
+   */
+  lease?: JobLease | null;
+}
+
+/** The lease a job's writer holds: its table, the pipeline it guards and the holder's token. */
+export interface JobLease {
+  table: string;
+  pipeline: string;
+  token: string;
 }
 
 /** What the classifier decided for one batch; the input of the case jobs. */

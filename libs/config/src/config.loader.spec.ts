@@ -3,12 +3,15 @@ import { ConfigError } from './errors';
 import { loadConfigFile, parseConfig } from './config.loader';
 import { columnModel } from './column-model';
 import seed000 from '../../../config/seed-000.json';
+import { ALT_CONFIG } from '../../testing/src/alt-config';
 
-const PRODUCTION = join(__dirname, '..', '..', '..', '..', 'shared', 'reference', 'summary_config.production-example.json');
+const REPO = join(__dirname, '..', '..', '..');
+const PRODUCTION = join(REPO, '..', 'shared', 'reference', 'summary_config.production-example.json');
+const NO_ENV = {};
 
-function issuesOf(raw: unknown): string[] {
+function issuesOf(raw: unknown, env: NodeJS.ProcessEnv = NO_ENV): string[] {
   try {
-    parseConfig(raw, 'test.json');
+    parseConfig(raw, 'test.json', env);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).issues.map((i) => `${i.key}: ${i.expected}`);
@@ -100,6 +103,15 @@ describe('parseConfig errors name the key and what was expected', () => {
     expect(issues).toEqual(['date_col_list[0]: one of the prepared columns', 'latest_history_addon_cols[0]: one of the prepared, history or grid columns']);
   });
 
+  it('ingest_optional_columns names source_schema columns exactly', () => {
+    expect(parseConfig(withChange((r) => (r.ingest_optional_columns = ['payment_am'])), 'x', NO_ENV).ingestOptionalColumns).toEqual(['payment_am']);
+    expect(parseConfig(seed000, 'x', NO_ENV).ingestOptionalColumns).toEqual([]);
+    expect(issuesOf(withChange((r) => (r.ingest_optional_columns = ['PAYMENT_AM', 7])))).toEqual([
+      'ingest_optional_columns[0]: one of the source_schema columns (exact names)',
+      'ingest_optional_columns[1]: one of the source_schema columns (exact names)',
+    ]);
+  });
+
   it('a source_schema must type every source column', () => {
     const issues = issuesOf(withChange((r) => delete (r.source_schema as Record<string, string>).payment_am));
     expect(issues).toEqual(['source_schema: a type for every source column in "columns" (missing "payment_am")']);
@@ -116,5 +128,175 @@ describe('parseConfig errors name the key and what was expected', () => {
     expect(c.historyLength).toBe(36);
     expect(c.sourceTable.sql).toBe('`local`.`raw`.`accounts_all`');
     expect(c.grids[0]).toEqual({ name: 'status_grid', rollingName: 'status', placeholder: '?', separator: '' });
+  });
+});
+
+describe('every shipped, reference and seed config loads with the expression boundary on', () => {
+  it.each([
+    ['the production example', PRODUCTION],
+    ['config/seed-000.json', join(REPO, 'config', 'seed-000.json')],
+    ['k8s base', join(REPO, 'k8s', 'base', 'pipeline-config.json')],
+    ['k8s prod overlay', join(REPO, 'k8s', 'overlays', 'prod', 'pipeline-config.json')],
+  ])('%s', (_name, path) => {
+    expect(loadConfigFile(path, NO_ENV).expressionPolicy).toBe('restricted');
+  });
+
+  it('the property-test config (ALT_CONFIG)', () => {
+    expect(parseConfig(ALT_CONFIG, 'alt', NO_ENV).expressionPolicy).toBe('restricted');
+  });
+
+  // The seeds' example expressions (seeds 002 and 003) and the ones the repo's tests use.
+  it.each([
+    ['column_transformations', 'current_balance', 'CASE WHEN current_balance = -1 THEN NULL ELSE current_balance END'],
+    ['column_transformations', 'status_cd', "CASE WHEN status_cd = '' THEN '999' ELSE status_cd END"],
+    ['column_transformations', 'cons_acct_key', 'abs(cons_acct_key)'],
+    ['column_transformations', 'rpt_as_of_mo', 'trim(rpt_as_of_mo)'],
+    ['inferred_columns', 'rpt_as_of_mo', 'substr(CAST(acct_dt AS STRING), 1, 7)'],
+    ['inferred_columns', 'orig', "CASE WHEN status_cd IN ('5', '214') THEN current_balance ELSE payment_am END"],
+    ['inferred_columns', 'bal0', 'COALESCE(current_balance, 0)'],
+  ])('%s %s: %s', (key, name, expr) => {
+    expect(() => parseConfig(withChange((r) => (r[key] = [{ name, mapper_expr: expr }])), 't', NO_ENV)).not.toThrow();
+  });
+});
+
+describe('config expressions stay inside the row (issue 10)', () => {
+  const attack = (path: 'column_transformations' | 'inferred_columns' | 'rolling_columns', expr: string) =>
+    withChange((r) => {
+      if (path === 'rolling_columns') (r.rolling_columns as Record<string, unknown>[])[2].mapper_expr = expr;
+      else r[path] = [{ name: 'status_cd', mapper_expr: expr }];
+    });
+  const issueOf = (raw: unknown) => {
+    try {
+      parseConfig(raw, 'test.json', NO_ENV);
+    } catch (err) {
+      return (err as ConfigError).issues;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it.each([
+    ['rolling_columns', "java_method('java.lang.System', 'getenv', 'HOME')", 'rolling_columns[2].mapper_expr', 'the function java_method at character 0', /^a function on the allow-list \(abs, /],
+    ['rolling_columns', "reflect('java.lang.System', 'getenv', 'HOME')", 'rolling_columns[2].mapper_expr', 'the function reflect at character 0', /allow-list/],
+    ['inferred_columns', '(SELECT max(status_cd) FROM local.demo.summary)', 'inferred_columns[0].mapper_expr', "'SELECT' at character 1", /subquery is not allowed/],
+    ['column_transformations', "(SELECT first(value) FROM text.`/etc/hostname`)", 'column_transformations[0].mapper_expr', "'SELECT' at character 1", /subquery is not allowed/],
+    ['column_transformations', 'text.`/etc/hostname`', 'column_transformations[0].mapper_expr', 'a dotted name (a table, file or struct reference) at character 4', /column name alone/],
+    ['inferred_columns', "status_cd) AS status_cd, (SELECT 'x'", 'inferred_columns[0].mapper_expr', "')' at character 9", /end of the expression/],
+    ['column_transformations', 'status_cd; SELECT 1', 'column_transformations[0].mapper_expr', 'a semicolon (a second statement) at character 9', /end of the expression/],
+    ['rolling_columns', 'my_udf(payment_am)', 'rolling_columns[2].mapper_expr', 'the function my_udf at character 0', /allow-list/],
+    ['rolling_columns', 'coalesce(payment_am, __source_row)', 'rolling_columns[2].mapper_expr', 'the column __source_row, which is not in the row there at character 21', /SPEC §3 step 4/],
+  ] as const)('%s: %s', (path, expr, key, received, expected) => {
+    const issues = issueOf(attack(path, expr));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ key, received });
+    expect(issues[0].expected).toMatch(expected);
+  });
+
+  it('a column is read only where SPEC §3 has it: an inferred column after its definition, never another mapper column', () => {
+    const before = withChange((r) => {
+      r.inferred_columns = [{ name: 'a', mapper_expr: 'b' }, { name: 'b', mapper_expr: 'current_balance' }];
+    });
+    expect(issueOf(before)).toEqual([expect.objectContaining({ key: 'inferred_columns[0].mapper_expr', received: 'the column b, which is not in the row there at character 0' })]);
+    const mapper = withChange((r) => {
+      (r.rolling_columns as Record<string, unknown>[]).push({ name: 'x', mapper_expr: 'current_balance + 1', mapper_column: 'x_val' });
+      (r.rolling_columns as Record<string, unknown>[]).push({ name: 'y', mapper_expr: 'x_val', mapper_column: 'y_val' });
+    });
+    expect(issueOf(mapper)).toEqual([expect.objectContaining({ key: 'rolling_columns[5].mapper_expr', received: 'the column x_val, which is not in the row there at character 0' })]);
+  });
+
+  it('"trusted" lifts the boundary only where the deployment allows it (env SUMMARY_ALLOW_TRUSTED_EXPRESSIONS=1)', () => {
+    const raw = withChange((r) => {
+      r.expression_policy = 'trusted';
+      (r.rolling_columns as Record<string, unknown>[])[2].mapper_expr = "java_method('java.lang.System', 'getenv', 'HOME')";
+    });
+    expect(issuesOf(raw)).toEqual([
+      'expression_policy: "restricted", or "trusted" where the deployment allows it (env SUMMARY_ALLOW_TRUSTED_EXPRESSIONS=1, unset here)',
+      expect.stringMatching(/^rolling_columns\[2\]\.mapper_expr: a function on the allow-list/),
+    ]);
+    expect(parseConfig(raw, 't', { SUMMARY_ALLOW_TRUSTED_EXPRESSIONS: '1' }).expressionPolicy).toBe('trusted');
+    expect(issuesOf(withChange((r) => (r.expression_policy = 'open')))).toEqual(['expression_policy: one of restricted, trusted']);
+  });
+});
+
+describe('semantic checks name the key and what was expected', () => {
+  it('key, month, base_ts and date are four different columns', () => {
+    expect(issuesOf(withChange((r) => (r.primary_column = 'rpt_as_of_mo')))).toEqual([
+      'partition_column: a column other than primary_column\'s "rpt_as_of_mo" (key, month, base_ts and date are four different columns)',
+    ]);
+    expect(issuesOf(withChange((r) => (r.primary_date_column = 'BASE_TS')))).toEqual([
+      'primary_date_column: a column other than max_identifier_column\'s "base_ts" (key, month, base_ts and date are four different columns)',
+    ]);
+  });
+
+  it('base_ts must be a TIMESTAMP or DATE and the month a STRING, where the type is known', () => {
+    const issues = issuesOf(
+      withChange((r) => {
+        (r.source_schema as Record<string, string>).base_ts = 'STRING';
+        (r.source_schema as Record<string, string>).rpt_as_of_mo = 'DATE';
+      }),
+    );
+    expect(issues).toEqual([
+      'max_identifier_column: a TIMESTAMP (or DATE) column: the newer base_ts wins (SPEC §4)',
+      'partition_column: a STRING column of YYYY-MM months (SPEC §3: any other value is rejected as INVALID_MONTH)',
+    ]);
+    // A transformation that makes a timestamp of the string is fine; so is a DATE.
+    expect(() => parseConfig(withChange((r) => {
+      (r.source_schema as Record<string, string>).base_ts = 'STRING';
+      r.column_transformations = [{ name: 'base_ts', mapper_expr: 'to_timestamp(base_ts)' }];
+    }), 't', NO_ENV)).not.toThrow();
+    expect(() => parseConfig(withChange((r) => ((r.source_schema as Record<string, string>).base_ts = 'DATE')), 't', NO_ENV)).not.toThrow();
+  });
+
+  it('an Integer or Long history must be fed numbers; a String history takes anything', () => {
+    const raw = withChange((r) => {
+      const rolling = r.rolling_columns as Record<string, unknown>[];
+      rolling[0].mapper_expr = 'status_cd';
+      rolling[0].mapper_column = 'bal_from_status';
+      rolling[1].type = 'Long';
+      rolling[1].mapper_expr = "CASE WHEN current_dpd > 0 THEN 'late' END";
+      rolling[1].mapper_column = 'dpd_label';
+    });
+    const issues = issuesOf(raw);
+    expect(issues).toEqual([
+      'rolling_columns[0].type: a mapper_expr giving numbers for an Integer history, or type "String"',
+      'rolling_columns[1].type: a mapper_expr giving numbers for a Long history, or type "String"',
+    ]);
+    expect(() => parseConfig(withChange((r) => ((r.rolling_columns as Record<string, unknown>[])[0].mapper_expr = 'CAST(current_balance AS STRING)')), 't', NO_ENV)).toThrow(
+      /rolling_columns\[0\]\.type: expected a mapper_expr giving numbers for an Integer history, or type "String"; received "\\"Integer\\" fed a string \(rolling_columns\[0\]\.mapper_expr\)"/,
+    );
+    // Without a source_schema a column's type is unknown: accepted.
+    expect(() => parseConfig(withChange((r) => {
+      delete r.source_schema;
+      (r.rolling_columns as Record<string, unknown>[])[0].mapper_expr = 'status_cd';
+    }), 't', NO_ENV)).not.toThrow();
+  });
+
+  it('duplicate names: source columns differing in case, grids', () => {
+    const issues = issuesOf(
+      withChange((r) => {
+        (r.columns as Record<string, string>).STATUS_CD = 'status_code';
+        (r.source_schema as Record<string, string>).STATUS_CD = 'STRING';
+        r.grid_columns = [{ name: 'g', mapper_rolling_column: 'status' }, { name: 'G', mapper_rolling_column: 'dpd' }];
+      }),
+    );
+    expect(issues).toEqual(['columns: distinct source names (Spark compares them case-insensitively)', 'grid_columns: distinct names']);
+  });
+});
+
+describe('${…} is refused wherever a config string becomes SQL text', () => {
+  // Spark substitutes ${env:NAME}, ${system:name} and ${spark.conf.key} into SQL text before parsing it,
+  // inside string literals and quoted names too (spark.sql.variable.substitute, on by default).
+  it('in an expression, a grid placeholder and a column name', () => {
+    const issues = issuesOf(
+      withChange((r) => {
+        (r.rolling_columns as Record<string, unknown>[])[3].mapper_expr = "concat(status_cd, '${env:AWS_SECRET_ACCESS_KEY}')";
+        r.grid_columns = [{ name: 'status_grid', mapper_rolling_column: 'status', placeholder: '${spark.hadoop.fs.s3a.secret.key}' }];
+        (r.columns as Record<string, string>).created_ts = '${system:user.name}';
+      }),
+    );
+    expect(issues).toEqual([
+      'columns.created_ts: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
+      'grid_columns[0].placeholder: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
+      'rolling_columns[3].mapper_expr: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
+    ]);
   });
 });

@@ -3,6 +3,8 @@ import { ConfigError, ConfigIssue } from './errors';
 import { GridColumn, NamedExpr, PipelineConfig, RollingColumn, RollingType, SourceColumn } from './config.types';
 import { TableName } from './table-name';
 import { inferSourceSchema } from './source-schema';
+import { checkConfigExpressions, checkNoSubstitution, expressionPolicy } from './config.expressions';
+import { checkDuplicateNames, checkSemantics } from './config.semantics';
 
 /** Keys of the seed-v4 format (SPEC §2) and our extensions; anything else is reported as a typo. */
 const KNOWN_KEYS = [
@@ -11,7 +13,7 @@ const KNOWN_KEYS = [
   'inferred_columns', 'coalesce_exclusion_cols', 'date_col_list', 'latest_history_addon_cols', 'rolling_columns',
   'grid_columns', 'performance', 'spark', 'spark_config', 'hist_rpt_dt_table', 'hist_rpt_dt_cols',
   // extensions
-  'source_schema', 'pipeline_tables', 'default_catalog',
+  'source_schema', 'pipeline_tables', 'default_catalog', 'expression_policy', 'ingest_optional_columns',
 ];
 const ROLLING_TYPES: RollingType[] = ['Integer', 'Long', 'String'];
 const SPARK_TYPE = /^(BIGINT|LONG|INT|INTEGER|SMALLINT|TINYINT|STRING|DATE|TIMESTAMP|TIMESTAMP_NTZ|DOUBLE|FLOAT|BOOLEAN|DECIMAL\(\s*\d+\s*,\s*\d+\s*\))$/i;
@@ -21,7 +23,7 @@ export const MAX_HISTORY_LENGTH = 600;
 type Json = Record<string, unknown>;
 
 /** Reads and validates a config file; throws ConfigError naming every bad key. */
-export function loadConfigFile(path: string): PipelineConfig {
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): PipelineConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -34,15 +36,16 @@ export function loadConfigFile(path: string): PipelineConfig {
   } catch (err) {
     throw new ConfigError(path, [{ key: '(file)', expected: 'valid JSON', received: (err as Error).message }]);
   }
-  return parseConfig(raw, path);
+  return parseConfig(raw, path, env);
 }
 
 /**
- * Validates a seed-v4 config object and normalises it.
+ * Validates a seed-v4 config object and normalises it. Expressions are checked against the allowed subset
+ * (docs/config-expressions.md) unless `expression_policy` is "trusted" and `env` allows it.
  * Example: `{..., "grid_columns": [{"name": "g", "mapper_rolling_column": "r", "seperator": ""}]}` →
  * `grids: [{name: 'g', rollingName: 'r', placeholder: '?', separator: ''}]`.
  */
-export function parseConfig(raw: unknown, source = '(inline config)'): PipelineConfig {
+export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJS.ProcessEnv = process.env): PipelineConfig {
   const issues: ConfigIssue[] = [];
   if (!isObject(raw)) throw new ConfigError(source, [{ key: '(root)', expected: 'a JSON object', received: raw }]);
   const v = new Validator(raw, issues);
@@ -142,6 +145,18 @@ export function parseConfig(raw: unknown, source = '(inline config)'): PipelineC
     }
   }
 
+  // Exact names (the ingest matches keys exactly). Without source_schema the table's columns are known
+  // only at ingest, which then checks the names against them.
+  const sourceNames = new Set(sourceSchemaInferred ? [] : sourceSchema.map((s) => s.name));
+  const ingestOptionalColumns = v.nameList('ingest_optional_columns', (n) => (sourceSchemaInferred ? n !== '' : sourceNames.has(n)), 'source_schema columns (exact names)');
+
+  checkNoSubstitution(raw, issues);
+  const policy = expressionPolicy(raw['expression_policy'], env, issues);
+  const explicitSchema = sourceSchemaInferred ? null : sourceSchema;
+  const types = checkConfigExpressions({ columns, transformations, inferred, rolling, sourceSchema: explicitSchema, policy }, issues);
+  checkSemantics({ keyColumn, monthColumn, tsColumn, dateColumn }, types, rolling, issues);
+  checkDuplicateNames(columns, grids, issues);
+
   const tables = v.pipelineTables(summaryTable, defaultCatalog);
   if (issues.length) throw new ConfigError(source, issues);
 
@@ -149,7 +164,7 @@ export function parseConfig(raw: unknown, source = '(inline config)'): PipelineC
     sourceTable: sourceTable!, summaryTable: summaryTable!, latestTable: latestTable!, tables: tables!,
     keyColumn, monthColumn, dateColumn, tsColumn, historyLength, columns, transformations, inferred,
     coalesceExclusionCols, dateColumns, latestAddonCols, rolling, grids, performance, spark: sparkStrings,
-    sourceSchema, sourceSchemaInferred, defaultCatalog,
+    sourceSchema, sourceSchemaInferred, defaultCatalog, expressionPolicy: policy, ingestOptionalColumns,
   };
   if (sourceSchemaInferred) config.sourceSchema = inferSourceSchema(config);
   return config;

@@ -67,6 +67,10 @@ export interface PipelineConfig {
   sourceSchema: SourceColumn[];
   sourceSchemaInferred: boolean;
   defaultCatalog: string;
+  /** `expression_policy` as honoured: "trusted" only where the deployment allows it (config.expressions.ts). */
+  expressionPolicy: 'restricted' | 'trusted';
+  /** Source columns a file to ingest may leave out (stored NULL); every other column must be on every line. */
+  ingestOptionalColumns: string[];
 }
 
 /** Column lists every compiled job shares, derived once from the config. */

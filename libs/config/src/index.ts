@@ -5,3 +5,8 @@ export * from './errors';
 export * from './identifiers';
 export * from './table-name';
 export * from './source-schema';
+export { ExpressionPolicy, TRUSTED_EXPRESSIONS_ENV } from './config.expressions';
+export { ExpressionError } from './expression/lexer';
+export { parseExpression } from './expression/parser';
+export { checkExpression, renderExpression } from './expression/check';
+export { ALLOWED_FUNCTIONS } from './expression/functions';

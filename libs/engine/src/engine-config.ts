@@ -1,5 +1,6 @@
 import { PipelineConfig, TableName } from '@app/config';
 import { resolve } from 'node:path';
+import { CatalogAuth, NO_CATALOG_AUTH, SPARK_REDACTION_REGEX, catalogAuthFromEnv } from './catalog-auth';
 import { cdsArchive } from './toolchain';
 
 export type CatalogType = 'hadoop' | 'rest' | 'jdbc';
@@ -11,6 +12,8 @@ export interface EngineOptions {
   catalogType: CatalogType;
   /** REST or JDBC catalog URI. */
   catalogUri?: string;
+  /** REST catalog authentication (catalog-auth.ts); none when absent. */
+  catalogAuth?: CatalogAuth;
   master: string;
   driverMemory: string;
   shufflePartitions: number;
@@ -41,17 +44,23 @@ export function parseSparkConfEnv(raw: string | undefined): Record<string, strin
   return out;
 }
 
-/** Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS, SUMMARY_SPARK_CONF. */
+/**
+ * Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY,
+ * SUMMARY_SHUFFLE_PARTITIONS, SUMMARY_SPARK_CONF and the catalog authentication (SUMMARY_CATALOG_AUTH and its settings, catalog-auth.ts).
+ */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base: EngineOptions = DEFAULT_ENGINE): EngineOptions {
   const type = env.SUMMARY_CATALOG_TYPE ?? base.catalogType;
   if (!['hadoop', 'rest', 'jdbc'].includes(type)) throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
   const partitions = env.SUMMARY_SHUFFLE_PARTITIONS ? Number(env.SUMMARY_SHUFFLE_PARTITIONS) : base.shufflePartitions;
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`SUMMARY_SHUFFLE_PARTITIONS: expected a positive integer; received "${env.SUMMARY_SHUFFLE_PARTITIONS}"`);
+  // Always read, so that a secret set without SUMMARY_CATALOG_AUTH fails at start instead of being ignored.
+  const auth = catalogAuthFromEnv(env);
   return {
     ...base,
     warehouse: env.SUMMARY_WAREHOUSE ?? base.warehouse,
     catalogType: type as CatalogType,
     catalogUri: env.SUMMARY_CATALOG_URI ?? base.catalogUri,
+    catalogAuth: auth.mode === 'none' ? base.catalogAuth : auth,
     master: env.SUMMARY_SPARK_MASTER ?? base.master,
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,
@@ -59,11 +68,39 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
   };
 }
 
+/** One catalog of the runner's engine document (runner/summary_runner/session.py CATALOG_KEYS). */
+export interface RunnerCatalog {
+  type: CatalogType;
+  warehouse?: string;
+  uri?: string;
+  /** Extra Iceberg catalog properties (spark.sql.catalog.<name>.<key>). */
+  properties?: Record<string, string>;
+  /** Iceberg catalog property → the environment variable the runner reads its (secret) value from. */
+  propertiesFromEnv?: Record<string, string>;
+}
+
+/**
+ * Adds the REST catalog authentication to every catalog: the non-secret properties as they are, the secret
+ * ones by variable name. Example: oauth2 with a credential → {…, properties: {scope: 'catalog'},
+ * propertiesFromEnv: {credential: 'SUMMARY_CATALOG_CREDENTIAL'}}. Only REST catalogs authenticate.
+ */
+export function withCatalogAuth<C extends { type?: unknown; properties?: Record<string, string> }>(name: string, catalog: C, auth: CatalogAuth): C {
+  if (auth.mode === 'none') return catalog;
+  if (catalog.type !== 'rest') throw new Error(`catalog ${name}: SUMMARY_CATALOG_AUTH=${auth.mode} applies to REST catalogs only; this one is ${JSON.stringify(catalog.type)}`);
+  const fromEnv = Object.keys(auth.propertiesFromEnv).length > 0 ? { propertiesFromEnv: { ...auth.propertiesFromEnv } } : {};
+  return { ...catalog, properties: { ...catalog.properties, ...auth.properties }, ...fromEnv };
+}
+
+/** Spark settings a catalog authentication needs: the redaction of its secret from the UI and event logs. */
+export function catalogAuthSparkConf(auth: CatalogAuth): Record<string, string> {
+  return Object.keys(auth.propertiesFromEnv).length > 0 ? { 'spark.redaction.regex': SPARK_REDACTION_REGEX } : {};
+}
+
 /** The runner's engine document (runner/README.md). */
 export interface RunnerEngineConfig {
   appName: string;
   master: string;
-  catalogs: Record<string, { type: CatalogType; warehouse?: string; uri?: string }>;
+  catalogs: Record<string, RunnerCatalog>;
   defaultCatalog: string;
   sparkConf: Record<string, string>;
   jarsDir?: string;
@@ -87,12 +124,14 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
   const tables: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
   const warehouse = resolve(options.warehouse);
   const catalogs: RunnerEngineConfig['catalogs'] = {};
+  const auth = options.catalogAuth ?? NO_CATALOG_AUTH;
   for (const name of new Set([config.defaultCatalog, ...tables.map((t) => t.catalog)])) {
     if (options.catalogType === 'hadoop') catalogs[name] = { type: 'hadoop', warehouse: `${warehouse}/${name}` };
     else {
       if (!options.catalogUri) throw new Error(`catalog type ${options.catalogType} needs a catalog URI (--catalog-uri or SUMMARY_CATALOG_URI)`);
       catalogs[name] = { type: options.catalogType, uri: options.catalogUri, warehouse: `${warehouse}/${name}` };
     }
+    catalogs[name] = withCatalogAuth(name, catalogs[name], auth);
   }
   const javaOptions = options.master.startsWith('local') ? localDriverJavaOptions(cdsArchive()) : '';
   return {
@@ -105,6 +144,7 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
       'spark.driver.memory': options.driverMemory,
       'spark.sql.shuffle.partitions': String(options.shufflePartitions),
       ...(javaOptions ? { 'spark.driver.extraJavaOptions': javaOptions } : {}),
+      ...catalogAuthSparkConf(auth),
       ...options.sparkConf,
     },
     jarsDir,

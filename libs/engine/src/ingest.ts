@@ -1,9 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonLineError, JsonMember, scanObjectLine } from './json-line';
+import { ColumnType, stagerFor } from './ingest-types';
 
-export interface ColumnType {
-  name: string;
-  type: string;
-}
+export { ColumnType } from './ingest-types';
+
+const BLANK = /^\s*$/;
+/** Staged lines are written in blocks of about this many characters (one write call per line is slow). */
+const WRITE_BLOCK = 1 << 18;
+
+/** The longest line read (bytes, newline excluded); a longer line is refused, so memory stays bounded. */
+export const MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** The longest string value (UTF-8 bytes). Far below Spark's JSON reader limit (Jackson: 20M characters). */
+export const MAX_VALUE_BYTES = 1024 * 1024;
 
 /** A JSON-lines file that does not fit the source table; nothing of it was appended. Not retriable. */
 export class IngestError extends Error {
@@ -17,81 +31,22 @@ export class IngestError extends Error {
   }
 }
 
-const INT_RANGES: Record<string, [number, number]> = {
-  TINYINT: [-128, 127],
-  SMALLINT: [-32768, 32767],
-  INT: [-2147483648, 2147483647],
-  INTEGER: [-2147483648, 2147483647],
-  BIGINT: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-  LONG: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-};
-
-function validDate(text: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const probe = new Date(Date.UTC(2000, mo - 1, d));
-  probe.setUTCFullYear(y);
-  return mo >= 1 && mo <= 12 && probe.getUTCMonth() === mo - 1 && probe.getUTCDate() === d;
+export interface IngestOptions {
+  /** Source columns a line may leave out (stored NULL): `--allow-missing` and the config's `ingest_optional_columns`. Every other column must be a key of every line. */
+  allowMissing?: string[];
+  /** Stop after this many problems (default 20). */
+  maxProblems?: number;
 }
 
-/** Why `value` does not fit `type`, or undefined when it does. NULL fits every type. */
-export function typeProblem(type: string, value: unknown): string | undefined {
-  if (value === null) return undefined;
-  const t = type.toUpperCase();
-  if (t in INT_RANGES) {
-    const [lo, hi] = INT_RANGES[t];
-    return typeof value === 'number' && Number.isInteger(value) && value >= lo && value <= hi ? undefined : `an integer from ${lo} to ${hi}`;
-  }
-  if (t === 'DOUBLE' || t === 'FLOAT' || t.startsWith('DECIMAL')) return typeof value === 'number' ? undefined : 'a number';
-  if (t === 'STRING' || t.startsWith('VARCHAR') || t.startsWith('CHAR')) return typeof value === 'string' ? undefined : 'a string';
-  if (t === 'BOOLEAN') return typeof value === 'boolean' ? undefined : 'true or false';
-  if (t === 'DATE') return typeof value === 'string' && validDate(value) ? undefined : 'a date "YYYY-MM-DD"';
-  if (t.startsWith('TIMESTAMP')) {
-    const ok = typeof value === 'string' && /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) && validDate(value.slice(0, 10)) && Number(value.slice(11, 13)) < 24 && Number(value.slice(14, 16)) < 60 && Number(value.slice(17, 19)) < 60;
-    return ok ? undefined : 'a timestamp "YYYY-MM-DD HH:MM:SS"';
-  }
-  return `a supported type (column type ${type} cannot be ingested from JSON lines)`;
-}
-
-/**
- * Checks every line of a JSON-lines file against the source schema: each line an object, each key a
- * source column, each value of the column's type. Returns the row count; throws IngestError listing the
- * first problems with their line numbers. Blank lines are skipped.
- */
-export function validateJsonl(file: string, schema: ColumnType[], maxProblems = 20): number {
-  const byName = new Map(schema.map((c) => [c.name.toLowerCase(), c]));
-  const problems: string[] = [];
-  let rows = 0;
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (const [i, line] of lines.entries()) {
-    if (problems.length >= maxProblems) break;
-    if (line.trim() === '') continue;
-    const where = `line ${i + 1}`;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (err) {
-      problems.push(`${where}: expected a JSON object; received invalid JSON (${(err as Error).message})`);
-      continue;
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      problems.push(`${where}: expected a JSON object; received ${JSON.stringify(row)}`);
-      continue;
-    }
-    rows++;
-    for (const [key, value] of Object.entries(row)) {
-      const column = byName.get(key.toLowerCase());
-      if (!column) {
-        problems.push(`${where}: unknown column "${key}"; expected one of ${schema.map((c) => c.name).join(', ')}`);
-        continue;
-      }
-      const expected = typeProblem(column.type, value);
-      if (expected) problems.push(`${where}: column "${key}" (${column.type}): expected ${expected}; received ${JSON.stringify(value)}`);
-    }
-  }
-  if (problems.length) throw new IngestError(file, problems);
-  return rows;
+export interface StagedFile {
+  /** The normalised copy Spark reads (runner append.py): a literal path, never hidden or a glob. */
+  path: string;
+  /** Rows checked and staged (blank lines are not rows). */
+  rows: number;
+  /** sha256 of the input file's bytes. */
+  sha256: string;
+  /** Distinct values of the `distinctOf` column, as text (null for NULL); empty without one. */
+  distinct: (string | null)[];
 }
 
 /**
@@ -100,18 +55,179 @@ export function validateJsonl(file: string, schema: ColumnType[], maxProblems = 
  */
 export const WATERMARK_PROPERTY = 'summary-pipeline.max-base-ts';
 
-/** Greatest non-null value of `column` in a JSON-lines file ('YYYY-MM-DD HH:MM:SS' strings sort as times). */
-export function maxOfColumn(file: string, column: string): string | null {
-  let max: string | null = null;
-  const wanted = column.toLowerCase();
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const row = JSON.parse(line) as Record<string, unknown>;
-    for (const [key, value] of Object.entries(row)) {
-      if (key.toLowerCase() !== wanted || value === null || value === undefined) continue;
-      const text = String(value);
-      if (max === null || text > max) max = text;
+/**
+ * The ingest's one reader of a JSON-lines file (issue 10: the check and Spark's reader disagreed).
+ * Streams `file` line by line in bounded memory and checks each line by one rule: a UTF-8 JSON object
+ * whose keys are source column names spelled exactly (case included), each at most once, every column
+ * present unless allowed missing, each value of its column's type (ingest-types.ts). Writes each valid
+ * line to `out` in a normal form that Spark reads with the schema and nothing to interpret: every
+ * column under its exact name in schema order, numbers as written (exact BIGINT), absent columns null.
+ * Throws IngestError naming each problem's line (the first `maxProblems`); `out` is then incomplete.
+ * Example: schema [k BIGINT, mo STRING], line '{"mo": "2024-01", "k": 9223372036854775807}' →
+ *   out '{"k":9223372036854775807,"mo":"2024-01"}'; line '{"K": 1, "mo": null}' → problem
+ *   'line 2: unknown column "K"; column names are exact: did you mean "k"?'.
+ */
+export async function checkJsonl(file: string, schema: ColumnType[], out: string, options: IngestOptions & { distinctOf?: string | null } = {}): Promise<StagedFile> {
+  const maxProblems = options.maxProblems ?? 20;
+  const byName = new Map(schema.map((c, i) => [c.name, i]));
+  const allowed = new Set(options.allowMissing ?? []);
+  const unknownAllowed = [...allowed].filter((c) => !byName.has(c));
+  if (unknownAllowed.length) {
+    throw new IngestError(file, [`--allow-missing / ingest_optional_columns: ${unknownAllowed.map((c) => `"${c}"`).join(', ')} ${unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column'}; expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`]);
+  }
+  const distinctAt = options.distinctOf ? byName.get(options.distinctOf) : undefined;
+  const distinct = new Set<string | null>();
+  const names = schema.map((c) => JSON.stringify(c.name));
+  const stagers = schema.map((c) => stagerFor(c.type, MAX_VALUE_BYTES));
+  const problems: string[] = [];
+  const sink = createWriteStream(out, { flags: 'wx' });
+  // Listens for a write error (ENOSPC …) from the start; awaited once the sink is ended.
+  const written = finished(sink);
+  written.catch(() => undefined);
+  const hash = createHash('sha256');
+  let rows = 0;
+
+  /** One line → its staged text, its problems, or null for a blank line. */
+  const checkLine = (n: number, bytes: Buffer | null): { staged: string } | { problems: string[] } | null => {
+    if (bytes === null) return { problems: [`longer than ${MAX_LINE_BYTES} bytes; expected lines of at most that (and values of at most ${MAX_VALUE_BYTES} bytes)`] };
+    if (!isUtf8(bytes)) return { problems: [`not valid UTF-8 (byte ${firstInvalidUtf8(bytes) + 1} of the line); expected UTF-8 text`] };
+    const text = bytes.toString('utf8');
+    if (BLANK.test(text)) return null;
+    let members: JsonMember[];
+    try {
+      members = scanObjectLine(text);
+    } catch (err) {
+      if (err instanceof JsonLineError) return { problems: [`expected a JSON object; ${err.message}`] };
+      throw err;
+    }
+    const values: (string | undefined)[] = new Array(schema.length);
+    const found: string[] = [];
+    for (const { key, value } of members) {
+      const at = byName.get(key);
+      if (at === undefined) {
+        found.push(`unknown column "${key}"; ${suggest(key, schema)}`);
+      } else if (values[at] !== undefined) {
+        found.push(`column "${key}" appears more than once; expected each column at most once`);
+      } else {
+        const staged = stagers[at](value);
+        if ('problem' in staged) found.push(`column "${key}" (${schema[at].type}): ${staged.problem}`);
+        values[at] = 'json' in staged ? staged.json : 'null';
+      }
+    }
+    const missing = schema.filter((c, i) => values[i] === undefined && !allowed.has(c.name)).map((c) => `"${c.name}"`);
+    if (missing.length) {
+      found.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)`);
+    }
+    if (found.length) return { problems: found };
+    if (distinctAt !== undefined) distinct.add(textOf(values[distinctAt]));
+    return { staged: `{${names.map((name, i) => `${name}:${values[i] ?? 'null'}`).join(',')}}\n` };
+  };
+
+  let block: string[] = [];
+  let blockSize = 0;
+  const flush = async () => {
+    const ready = sink.write(block.join(''));
+    block = [];
+    blockSize = 0;
+    if (!ready) await once(sink, 'drain');
+  };
+
+  try {
+    let n = 0;
+    for await (const bytes of lines(file, hash)) {
+      n++;
+      const checked = checkLine(n, bytes);
+      if (checked === null) continue;
+      if ('problems' in checked) {
+        problems.push(...checked.problems.map((p) => `line ${n}: ${p}`));
+        if (problems.length >= maxProblems) {
+          problems.splice(maxProblems);
+          problems.push(`stopped reading at line ${n} after ${maxProblems} problems`);
+          break;
+        }
+      } else {
+        rows++;
+        // Once a line is refused nothing will be appended: keep checking, stop writing.
+        if (problems.length) continue;
+        block.push(checked.staged);
+        blockSize += checked.staged.length;
+        if (blockSize >= WRITE_BLOCK) await flush();
+      }
+    }
+    if (!problems.length) await flush();
+  } finally {
+    sink.end();
+    await written;
+  }
+  if (problems.length) throw new IngestError(file, problems);
+  return { path: out, rows, sha256: hash.digest('hex'), distinct: [...distinct] };
+}
+
+/**
+ * Checks and stages `file` (checkJsonl) in a fresh directory under the OS temp dir ($TMPDIR: it needs
+ * room for a copy of the file), runs `work` on the staged file, and removes it whatever happens.
+ */
+export async function withStagedJsonl<T>(file: string, schema: ColumnType[], options: IngestOptions & { distinctOf?: string | null }, work: (staged: StagedFile) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'summary-ingest-'));
+  try {
+    if (/[{}[\]*?\\]/.test(dir)) {
+      throw new Error(`staging directory ${dir} contains a glob character ({}[]*?\\), which Spark would expand; set TMPDIR to a directory without them`);
+    }
+    return await work(await checkJsonl(file, schema, join(dir, 'rows.jsonl'), options));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The lines of a file as bytes without the newline, streamed; null for a line longer than
+ * MAX_LINE_BYTES (its bytes are dropped as they arrive). Every byte read also goes to `hash`.
+ */
+async function* lines(file: string, hash: ReturnType<typeof createHash>): AsyncGenerator<Buffer | null> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl === -1 ? chunk.length : nl;
+      if (!tooLong && size + end - start > MAX_LINE_BYTES) {
+        tooLong = true;
+        parts = [];
+      } else if (!tooLong && end > start) {
+        // A copy: a view would keep the whole 1 MiB chunk alive for a short tail.
+        parts.push(nl === -1 ? Buffer.from(chunk.subarray(start, end)) : chunk.subarray(start, end));
+      }
+      size += end - start;
+      if (nl === -1) break;
+      yield tooLong ? null : parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      parts = [];
+      size = 0;
+      tooLong = false;
+      start = nl + 1;
     }
   }
-  return max;
+  if (size > 0) yield tooLong ? null : Buffer.concat(parts);
+}
+
+/** 0-based offset of the first byte that breaks UTF-8: where decoding (bad bytes → U+FFFD) and re-encoding first differs. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const again = Buffer.from(bytes.toString('utf8'), 'utf8');
+  let i = 0;
+  while (i < bytes.length && bytes[i] === again[i]) i++;
+  return i;
+}
+
+function suggest(key: string, schema: ColumnType[]): string {
+  const same = schema.find((c) => c.name.toLowerCase() === key.toLowerCase());
+  if (same) return `column names are exact: did you mean "${same.name}"?`;
+  return `expected one of ${schema.map((c) => c.name).join(', ')}`;
+}
+
+/** A staged JSON value's text → the value as text: '"2024-01"' → '2024-01', '12' → '12', 'null' → null. */
+function textOf(json: string | undefined): string | null {
+  if (json === undefined || json === 'null') return null;
+  return json.startsWith('"') ? (JSON.parse(json) as string) : json;
 }

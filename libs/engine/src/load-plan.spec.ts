@@ -21,9 +21,9 @@ const SEED_COLUMNS = { key: 'cons_acct_key', month: 'rpt_as_of_mo', ts: 'base_ts
 
 describe('parseLoadOptions', () => {
   it('reads the flags; no flag is one part of every row, run after it', () => {
-    expect(options({})).toEqual({ chunks: null, byMonth: false, months: null, where: null, run: true });
+    expect(options({})).toEqual({ chunks: null, byMonth: false, months: null, where: null, whereSql: null, run: true });
     expect(options({ chunks: '3', byMonth: true, months: '2024-01..2024-06', where: 'x = 1', run: false })).toEqual({
-      chunks: 3, byMonth: true, months: { from: '2024-01', to: '2024-06' }, where: 'x = 1', run: false,
+      chunks: 3, byMonth: true, months: { from: '2024-01', to: '2024-06' }, where: 'x = 1', whereSql: '(`x` = 1)', run: false,
     });
   });
 
@@ -38,6 +38,28 @@ describe('parseLoadOptions', () => {
     [{ where: '  ' }, '--where: expected a Spark SQL predicate over source columns; received an empty string'],
   ])('refuses %j', (raw, message) => {
     expect(errorOf(() => options(raw))).toContain(message);
+  });
+
+  // Issue 10: the predicate was pasted into `(...) AND <chunk>`, so it could close the parenthesis.
+  it.each([
+    ['1=1) OR (1=1', "--where: expected an operator (+ - * / % DIV || = <> < <= > >= <=> AND OR IS IN BETWEEN LIKE RLIKE) or the end of the expression; found ')' at character 3 of \"1=1) OR (1=1\""],
+    ['cons_acct_key > 0; DROP TABLE x', "found a semicolon (a second statement) at character 17"],
+    ['cons_acct_key IN (SELECT cons_acct_key FROM local.demo.summary)', "found 'SELECT' at character 18"],
+    ["reflect('java.lang.System', 'exit', 0) = 1", 'found the function reflect at character 0'],
+    ['cons_acct_key > 0 -- ) OR (1=1', 'found a comment "--" at character 18'],
+    ['cons_acct_key >>> 2', "found '>' at character 15"],
+    ["status_cd = '${env:HOME}'", 'found a variable reference "${" at character 13'],
+    ["concat(status_cd, 'x')", '--where: expected a condition (a comparison, IS NULL, IN, BETWEEN, LIKE, AND, OR, NOT, ...); found a string value'],
+    ['1 + 2', 'found a number value'],
+  ])('refuses --where %s as one predicate of the expression subset', (where, message) => {
+    expect(errorOf(() => options({ where, chunks: '2' }))).toContain(message);
+  });
+
+  it('runs --where as re-rendered from its parse, whatever its spacing or parentheses', () => {
+    expect(options({ where: '((1=1)) OR (cons_acct_key = 2)' }).whereSql).toBe('((1 = 1) OR (`cons_acct_key` = 2))');
+    expect(options({ where: "base_ts >= TIMESTAMP '2025-01-15 00:00:00' OR base_ts IS NULL" }).whereSql).toBe(
+      "((`base_ts` >= TIMESTAMP '2025-01-15 00:00:00') OR (`base_ts` IS NULL))",
+    );
   });
 });
 
@@ -97,12 +119,12 @@ describe('planLoadParts', () => {
   it('combines months outer, chunks inner, all within --where', () => {
     const parts = planLoadParts(options({ byMonth: true, months: '2024-01..2024-02', chunks: '2', where: "status_cd = 'X' OR status_cd IS NULL" }), SEED_COLUMNS, months);
     expect(parts.map((p) => `${p.number}/${p.count} ${p.label}: ${p.where}`)).toEqual([
-      "1/4 month 2024-01, chunk 1/2: (status_cd = 'X' OR status_cd IS NULL) AND `rpt_as_of_mo` = '2024-01' AND pmod(xxhash64(`cons_acct_key`), 2) = 0",
-      "2/4 month 2024-01, chunk 2/2: (status_cd = 'X' OR status_cd IS NULL) AND `rpt_as_of_mo` = '2024-01' AND pmod(xxhash64(`cons_acct_key`), 2) = 1",
-      "3/4 month 2024-02, chunk 1/2: (status_cd = 'X' OR status_cd IS NULL) AND `rpt_as_of_mo` = '2024-02' AND pmod(xxhash64(`cons_acct_key`), 2) = 0",
-      "4/4 month 2024-02, chunk 2/2: (status_cd = 'X' OR status_cd IS NULL) AND `rpt_as_of_mo` = '2024-02' AND pmod(xxhash64(`cons_acct_key`), 2) = 1",
+      "1/4 month 2024-01, chunk 1/2: ((`status_cd` = 'X') OR (`status_cd` IS NULL)) AND `rpt_as_of_mo` = '2024-01' AND pmod(xxhash64(`cons_acct_key`), 2) = 0",
+      "2/4 month 2024-01, chunk 2/2: ((`status_cd` = 'X') OR (`status_cd` IS NULL)) AND `rpt_as_of_mo` = '2024-01' AND pmod(xxhash64(`cons_acct_key`), 2) = 1",
+      "3/4 month 2024-02, chunk 1/2: ((`status_cd` = 'X') OR (`status_cd` IS NULL)) AND `rpt_as_of_mo` = '2024-02' AND pmod(xxhash64(`cons_acct_key`), 2) = 0",
+      "4/4 month 2024-02, chunk 2/2: ((`status_cd` = 'X') OR (`status_cd` IS NULL)) AND `rpt_as_of_mo` = '2024-02' AND pmod(xxhash64(`cons_acct_key`), 2) = 1",
     ]);
-    expect(planLoadParts(options({ where: 'cons_acct_key < 10' }), SEED_COLUMNS, [])).toEqual([{ number: 1, count: 1, label: 'rows matching --where', where: '(cons_acct_key < 10)' }]);
+    expect(planLoadParts(options({ where: 'cons_acct_key < 10' }), SEED_COLUMNS, [])).toEqual([{ number: 1, count: 1, label: 'rows matching --where', where: '(`cons_acct_key` < 10)' }]);
   });
 
   it('a month range without rows in the file is an error naming the file\'s months', () => {
@@ -137,7 +159,7 @@ describe('loadId and scanLoadFile', () => {
     expect(chunked).toMatch(/^[0-9a-f]{16}$/);
     expect(loadId(b, options({ chunks: '3', run: false }))).toBe(chunked);
     // Recorded: a change of the id's recipe would make every interrupted load re-append its parts.
-    expect(loadId('0'.repeat(64), options({ chunks: '3' }))).toBe(loadId('0'.repeat(64), { chunks: 3, byMonth: false, months: null, where: null, run: true }));
+    expect(loadId('0'.repeat(64), options({ chunks: '3' }))).toBe(loadId('0'.repeat(64), { chunks: 3, byMonth: false, months: null, where: null, whereSql: null, run: true }));
     expect(new Set([
       chunked,
       loadId(c, options({ chunks: '3' })),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { PipelineConfig, quoteIdent as q, quoteString as lit } from '@app/config';
+import { ExpressionError, PipelineConfig, checkExpression, quoteIdent as q, quoteString as lit, renderExpression } from '@app/config';
 
 /** A bad `load` option, or one the config cannot support; nothing was appended. Not retriable. */
 export class LoadOptionError extends Error {
@@ -23,8 +23,10 @@ export interface LoadOptions {
   chunks: number | null;
   byMonth: boolean;
   months: { from: string; to: string } | null;
-  /** Spark SQL predicate over source columns; null = every row. */
+  /** The --where predicate as given (part of the load's identity); null = every row. */
   where: string | null;
+  /** The same predicate re-rendered from its parse (parseWhere): what the parts run. */
+  whereSql: string | null;
   /** Run the pending batches after each part. */
   run: boolean;
 }
@@ -48,7 +50,26 @@ export function parseLoadOptions(raw: { chunks?: string; byMonth?: boolean; mont
     months = { from, to };
   }
   if (raw.where !== undefined && raw.where.trim() === '') throw new LoadOptionError('--where: expected a Spark SQL predicate over source columns; received an empty string');
-  return { chunks, byMonth: Boolean(raw.byMonth), months, where: raw.where ?? null, run: raw.run ?? true };
+  const where = raw.where ?? null;
+  return { chunks, byMonth: Boolean(raw.byMonth), months, where, whereSql: where === null ? null : parseWhere(where), run: raw.run ?? true };
+}
+
+/**
+ * --where as ONE predicate of the config expression subset (docs/config-expressions.md), re-rendered from
+ * its parse so that it cannot close the part's parentheses and add terms of its own (issue 10:
+ * `1=1) OR (1=1` escaped the chunk filter and appended the source twice). Columns are resolved by Spark
+ * against the file's schema before anything is appended.
+ * Example: "status_cd = 'X' OR status_cd IS NULL" → "((`status_cd` = 'X') OR (`status_cd` IS NULL))".
+ */
+function parseWhere(where: string): string {
+  try {
+    const { expr, type } = checkExpression(where, { columns: null, describe: 'a source column' });
+    if (!['boolean', 'unknown', 'null'].includes(type)) throw new ExpressionError(0, `a ${type} value`, 'a condition (a comparison, IS NULL, IN, BETWEEN, LIKE, AND, OR, NOT, ...)');
+    return renderExpression(expr);
+  } catch (err) {
+    if (!(err instanceof ExpressionError)) throw err;
+    throw new LoadOptionError(`--where: expected ${err.expected}; found ${err.found} at character ${err.offset} of ${JSON.stringify(where)}`);
+  }
 }
 
 export interface LoadColumns {
@@ -160,14 +181,15 @@ export function planLoadParts(options: LoadOptions, columns: LoadColumns, fileMo
       groups.push({ label: `months ${range!.from}..${range!.to}`, predicate: `${m} IN (${selected.map((v) => lit(v!)).join(', ')})` });
     }
   } else {
-    groups.push({ label: options.where ? 'rows matching --where' : 'all rows', predicate: null });
+    groups.push({ label: options.whereSql ? 'rows matching --where' : 'all rows', predicate: null });
   }
   const chunks = options.chunks ?? 1;
   const parts: Omit<LoadPart, 'number' | 'count'>[] = [];
   for (const g of groups) {
     for (let i = 0; i < chunks; i++) {
       const chunk = chunks > 1 ? `pmod(xxhash64(${q(columns.key!)}), ${chunks}) = ${i}` : null;
-      const predicates = [options.where && `(${options.where})`, g.predicate, chunk].filter((p): p is string => Boolean(p));
+      // whereSql is parenthesised or a single term (renderExpression), so AND cannot split it.
+      const predicates = [options.whereSql, g.predicate, chunk].filter((p): p is string => Boolean(p));
       parts.push({ label: chunks > 1 ? `${g.label}, chunk ${i + 1}/${chunks}` : g.label, where: predicates.length ? predicates.join(' AND ') : null });
     }
   }

@@ -4,7 +4,8 @@ import {
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
-import { ColumnType, WATERMARK_PROPERTY, maxOfColumn, validateJsonl } from './ingest';
+import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
+import { PipelineLease } from './lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
 import { JobResult, JsonRow, RunnerClient } from './runner-client';
 
@@ -55,6 +56,9 @@ const nowTs = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
  * state lives in Iceberg (ledger, batches), so a restart resumes where the last run stopped.
  */
 export class SummaryPipeline {
+  /** The writer's lease (lease.ts); while held, every job carries it and the runner checks it first. */
+  lease: PipelineLease | null = null;
+
   constructor(
     readonly config: PipelineConfig,
     readonly runner: RunnerClient,
@@ -83,14 +87,18 @@ export class SummaryPipeline {
     }
   }
 
-  /** Appends a JSON-lines file to the source as one commit after checking every line. */
-  async ingest(file: string): Promise<{ rows: number; snapshotId: string | null }> {
+  /**
+   * Appends a JSON-lines file to the source as one commit: checked and normalised by the ingest's one
+   * reader (ingest.ts), then Spark appends exactly the rows checked (runner append.py).
+   */
+  async ingest(file: string, options: IngestOptions = {}): Promise<{ rows: number; snapshotId: string | null }> {
     const schema = await this.sourceSchema();
-    const rows = validateJsonl(file, schema);
-    this.progress(`ingest: ${rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
     const tsSource = this.config.columns.find((c) => c.dest === this.config.tsColumn)?.source ?? this.config.tsColumn;
-    const watermark = maxOfColumn(file, tsSource);
-    return this.runner.appendJsonl(this.config.sourceTable.plain, file, schema, watermark ? { [WATERMARK_PROPERTY]: watermark } : {});
+    const allowMissing = [...this.config.ingestOptionalColumns, ...(options.allowMissing ?? [])];
+    return withStagedJsonl(file, schema, { ...options, allowMissing }, (staged) => {
+      this.progress(`ingest: ${staged.rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
+      return this.runner.appendJsonl(this.config.sourceTable.plain, staged.path, schema, staged.rows, {}, { watermark: { column: tsSource, property: WATERMARK_PROPERTY } });
+    });
   }
 
   async currentSnapshot(table: TableName): Promise<string | null> {
@@ -104,7 +112,7 @@ export class SummaryPipeline {
     const rows = await this.runner.query(
       `SELECT batch_id, step, status, result, CAST(recorded_at AS STRING) AS recorded_at FROM (
          SELECT *, row_number() OVER (PARTITION BY batch_id, step ORDER BY recorded_at DESC, attempt DESC) AS rn
-         FROM ${this.config.tables.ledger.sql}) WHERE rn = 1`,
+         FROM ${this.config.tables.ledger.sql} WHERE status <> 'superseded') WHERE rn = 1`,
       1000000,
     );
     return rows.map((r) => ({
@@ -243,8 +251,14 @@ export class SummaryPipeline {
   }
 
   async mustCommit(job: CompiledJob): Promise<JobResult> {
-    const result = await this.runner.runJob(job);
+    const result = await this.runner.runJob(this.fenced(job));
     if (result.status === 'failed') throw new JobFailedError(job, result);
     return result;
+  }
+
+  /** The job with this writer's lease attached, if it holds one. */
+  fenced(job: CompiledJob): CompiledJob {
+    const token = this.lease?.record?.token;
+    return token ? { ...job, lease: { table: this.lease!.table, pipeline: this.lease!.pipeline, token } } : job;
   }
 }

@@ -141,12 +141,20 @@ export class RunnerClient {
   }
 
   /**
-   * Appends a JSON-lines file as one commit. `where` keeps the rows matching a Spark SQL predicate (no
-   * matching row: nothing committed, rows 0); `watermark` sets a snapshot property to a column's max over
-   * the appended rows (runner/README.md).
+   * Appends the ingest's staging file (ingest.ts withStagedJsonl) as one commit; the runner fails unless
+   * Spark reads exactly `expectedRows` rows and the commit adds every row selected. `where` keeps the rows
+   * matching a Spark SQL predicate (no matching row: nothing committed, rows 0); `watermark` sets a
+   * snapshot property to a column's max over the appended rows (runner/README.md).
    */
-  appendJsonl(table: string, path: string, schema: { name: string; type: string }[], snapshotProperties: Record<string, string> = {}, options: AppendOptions = {}): Promise<{ rows: number; snapshotId: string | null }> {
-    return this.request('append_jsonl', { table, path, schema, snapshotProperties, where: options.where ?? null, watermark: options.watermark ?? null });
+  appendJsonl(
+    table: string,
+    path: string,
+    schema: { name: string; type: string }[],
+    expectedRows: number,
+    snapshotProperties: Record<string, string> = {},
+    options: AppendOptions = {},
+  ): Promise<{ rows: number; snapshotId: string | null }> {
+    return this.request('append_jsonl', { table, path, schema, expectedRows, snapshotProperties, where: options.where ?? null, watermark: options.watermark ?? null });
   }
 
   /** The last lines of the runner's log, to show with a failure. */

@@ -1,6 +1,7 @@
 import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
 import { BatchCounts, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
+import { integrityViolations } from './integrity';
 import { SummaryPipeline } from './pipeline';
 
 export const EXPORTABLE = ['summary', 'latest_summary', 'rejects', 'audit'] as const;
@@ -50,6 +51,7 @@ export function validationQueries(config: PipelineConfig): Record<string, string
   };
 }
 
+/** The tables' invariants, then the ledger's and the staged batches' (integrity.ts): a jammed pipeline fails too. */
 export async function validate(pipeline: SummaryPipeline): Promise<Violation[]> {
   const out: Violation[] = [];
   for (const [check, sql] of Object.entries(validationQueries(pipeline.config))) {
@@ -57,7 +59,7 @@ export async function validate(pipeline: SummaryPipeline): Promise<Violation[]> 
     const sample = count ? await pipeline.runner.query(`${sql} LIMIT 5`) : [];
     out.push({ check, count, sample });
   }
-  return out;
+  return [...out, ...(await integrityViolations(pipeline))];
 }
 
 export interface DryRunPlan {

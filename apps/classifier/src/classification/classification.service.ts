@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EngineHandle, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
 import { CASE_ORDER, PLAN } from '@app/compiler';
-import { BatchCounts, SummaryPipeline, batchFinished, batchesFromLedger, batchSeq, classifiedUpTo, parseCounts } from '@app/engine';
+import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, batchSeq, classifiedUpTo, parseCounts } from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
 import { ENGINE } from './classification.constants';
 
@@ -13,6 +13,12 @@ export class WindowMismatchError extends Error {
     this.name = this.constructor.name;
   }
 }
+
+/**
+ * How long a watermark waits for another writer's lease (a CLI run, the dispatcher's job) before its
+ * handler fails with the retriable LeaseHeldError and the transport retries it with backoff.
+ */
+const LEASE_WAIT_MS = 60_000;
 
 /**
  * WatermarkAdvanced → the classify job → one CaseBatchPlanned per case in run order III, I, II.
@@ -30,7 +36,9 @@ export class ClassificationService implements OnApplicationShutdown {
 
   async onWatermark(event: WatermarkAdvanced): Promise<CaseBatchPlanned[]> {
     const pipeline = await this.engine.pipeline();
-    const counts = (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event));
+    // The ledger check and the classify under one lease (issue 10): no other writer can classify or run
+    // the batch between them.
+    const counts = await asWriter(pipeline, 'classifier', { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m, { batchId: event.batchId }) }, async () => (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event)));
     const planned = this.plan(event, counts);
     for (const p of planned) await this.publisher.publish('case-batch-planned', p);
     return planned;

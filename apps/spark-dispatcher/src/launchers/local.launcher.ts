@@ -1,6 +1,9 @@
 import { EngineHandle } from '@app/common';
-import { RunnerError } from '@app/engine';
+import { RunnerError, asWriter } from '@app/engine';
 import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
+
+/** How long a case waits for another writer's lease before the retriable LeaseHeldError is thrown. */
+const LEASE_WAIT_MS = 60_000;
 
 /**
  * The embedded default: the service's own long-lived Spark runner (local[*]). There is no run id; a
@@ -17,7 +20,11 @@ export class LocalLauncher implements JobLauncher {
       const pipeline = await this.handle.pipeline();
       onState?.('SUBMITTED', null);
       onState?.('RUNNING', null);
-      return { result: await pipeline.runner.runJob(request.job), jobRunId: null };
+      // One writer per pipeline (issue 10): the job runs under the lease and carries its token, so the
+      // runner rolls back a dead attempt only while no other writer (a CLI run, a second pod) can run.
+      // A LeaseHeldError is not a failed attempt: it passes up, retriable, and the message is retried.
+      const result = await asWriter(pipeline, 'spark-dispatcher', { waitMs: LEASE_WAIT_MS }, () => pipeline.runner.runJob(pipeline.fenced(request.job)));
+      return { result, jobRunId: null };
     } catch (error) {
       if (error instanceof RunnerError) throw new LaunchError(`local runner, ${request.batchId} ${request.step} attempt ${request.attempt}: ${error.message}`, error.retriable);
       throw error;

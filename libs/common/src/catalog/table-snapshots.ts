@@ -70,6 +70,8 @@ export function parseMetadata(text: string): TableSnapshots {
 export class RestSnapshotSource implements SnapshotSource {
   constructor(
     private readonly uri: string,
+    /** Authorization headers (catalog-auth-headers.ts), or none. */
+    private readonly authHeaders?: () => Promise<Record<string, string>>,
     private readonly timeoutMs = 10000,
   ) {}
 
@@ -79,7 +81,8 @@ export class RestSnapshotSource implements SnapshotSource {
 
   private async get(path: string): Promise<Response> {
     try {
-      return await fetch(`${this.uri.replace(/\/$/, '')}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const headers = this.authHeaders ? await this.authHeaders() : {};
+      return await fetch(`${this.uri.replace(/\/$/, '')}${path}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error) {
       throw new CatalogUnavailableError(`${this.describe()} unreachable (GET ${path}): ${(error as Error).message}`, { cause: error });
     }

@@ -71,6 +71,8 @@ SELECT
     END AS `__reject_reason`
 FROM p2;
 
+DELETE FROM `local`.`demo`.`summary_rejects` WHERE batch_id = 'b-000007';
+
 INSERT INTO `local`.`demo`.`summary_rejects`
 SELECT
   'b-000007' AS batch_id,
@@ -81,6 +83,8 @@ SELECT
   current_timestamp() AS rejected_at
 FROM `__prepared`
 WHERE `__reject_reason` IS NOT NULL;
+
+DELETE FROM `local`.`demo`.`summary_batches` WHERE batch_id = 'b-000007';
 
 INSERT INTO `local`.`demo`.`summary_batches`
 SELECT

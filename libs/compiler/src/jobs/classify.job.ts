@@ -72,6 +72,9 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
     },
     // Materialised once: rejects, dedupe and counts all read it; the source is read a single time.
     { name: 'prepare', kind: 'sql', sql: `CACHE TABLE \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+    // Idempotent by batch id (issue 10): rows of this batch that a second writer of an older version
+    // left (two runs classifying one batch at once) are replaced, never doubled.
+    { name: 'clear rejects', kind: 'sql', sql: `DELETE FROM ${config.tables.rejects.sql} WHERE batch_id = ${batch}` },
     {
       name: 'write rejects',
       kind: 'sql',
@@ -84,6 +87,7 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
         'current_timestamp() AS rejected_at',
       ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL`,
     },
+    { name: 'clear staged batch', kind: 'sql', sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}` },
     { name: 'stage batch', kind: 'sql', sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` },
     {
       name: COUNTS,

@@ -128,3 +128,45 @@ describe('parseS3Uri', () => {
     expect(parseS3Uri(uri)).toEqual(expected);
   });
 });
+
+describe('emrConfigFromEnv with catalog authentication', () => {
+  const oauth2 = { ...minimal, SUMMARY_CATALOG_AUTH: 'oauth2', SUMMARY_CATALOG_SCOPE: 'catalog', EMR_CATALOG_CREDENTIAL_SECRET: 'summary-catalog:credential' };
+
+  it('passes OAuth2 as catalog properties and the secret as a Kubernetes secret reference of the driver', () => {
+    const config = emrConfigFromEnv({ ...oauth2, EMR_SPARK_SUBMIT_PARAMETERS_CASE_III: '--conf spark.executor.instances=40' });
+
+    expect(config.engineConfig).toEqual({
+      catalogs: { lake: { type: 'rest', uri: 'https://catalog.example', properties: { scope: 'catalog' }, propertiesFromEnv: { credential: 'SUMMARY_CATALOG_CREDENTIAL' } } },
+      defaultCatalog: 'lake',
+      sparkConf: { 'spark.redaction.regex': '(?i)secret|password|token|access[.]key|credential' },
+    });
+    const ref = ' --conf spark.kubernetes.driver.secretKeyRef.SUMMARY_CATALOG_CREDENTIAL=summary-catalog:credential';
+    expect(config.sparkSubmitParameters.endsWith(ref)).toBe(true);
+    expect(sparkSubmitParametersFor(config, 'case_iii')).toBe(`--conf spark.executor.instances=40${ref}`);
+  });
+
+  it('never puts a secret the dispatcher happens to hold into the job run', () => {
+    const config = emrConfigFromEnv({ ...oauth2, SUMMARY_CATALOG_CREDENTIAL: 'id:do-not-send-me' });
+    expect(JSON.stringify(config)).not.toContain('do-not-send-me');
+  });
+
+  it('passes SigV4 as catalog properties, with no secret', () => {
+    const config = emrConfigFromEnv({ ...minimal, SUMMARY_CATALOG_AUTH: 'sigv4', SUMMARY_CATALOG_SIGNING_NAME: 'glue' });
+
+    expect((config.engineConfig.catalogs as Record<string, unknown>).lake).toEqual({
+      type: 'rest',
+      uri: 'https://catalog.example',
+      properties: { 'rest.sigv4-enabled': 'true', 'rest.signing-region': 'eu-west-1', 'rest.signing-name': 'glue' },
+    });
+    expect(config.sparkSubmitParameters).not.toContain('secretKeyRef');
+  });
+
+  it.each([
+    [{ ...minimal, SUMMARY_CATALOG_AUTH: 'oauth2' }, 'SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or EMR_CATALOG_TOKEN_SECRET'],
+    [{ ...oauth2, EMR_CATALOG_CREDENTIAL_SECRET: 'Summary Catalog' }, 'EMR_CATALOG_CREDENTIAL_SECRET: expected <secret name>:<key>'],
+    [{ ...minimal, EMR_CATALOG_TOKEN_SECRET: 'summary-catalog:token' }, 'EMR_CATALOG_TOKEN_SECRET is set but SUMMARY_CATALOG_AUTH is "none"'],
+    [{ ...oauth2, EMR_ENGINE_CONFIG: '{"catalogs":{"lake":{"type":"hadoop","warehouse":"s3://w"}}}' }, 'EMR_ENGINE_CONFIG: catalog lake: SUMMARY_CATALOG_AUTH=oauth2 applies to REST catalogs only'],
+  ])('refuses inconsistent settings (case %#), naming the variable', (env, expected) => {
+    expect(problemsOf(env).join('\n')).toContain(expected);
+  });
+});

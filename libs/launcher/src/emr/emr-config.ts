@@ -1,3 +1,5 @@
+import { CATALOG_SECRET_ENV, CatalogAuth, CatalogAuthError, CatalogSecretProperty, catalogAuthFromEnv, catalogAuthSparkConf, withCatalogAuth } from '@app/engine';
+
 /**
  * Settings of the EMR on EKS launcher, read from the environment once at boot and validated strictly
  * (STYLE.md §10): every problem names its variable, what was received and what was expected.
@@ -64,7 +66,11 @@ const KNOWN = new Set([
   'EMR_VIRTUAL_CLUSTER_ID', 'EMR_EXECUTION_ROLE_ARN', 'EMR_RELEASE_LABEL', 'EMR_ARTIFACTS_S3_URI', 'EMR_RUNNER_ENTRYPOINT',
   'EMR_RUNNER_PY_FILES', 'EMR_SPARK_SUBMIT_PARAMETERS', ...PER_STEP_PARAMETER_STEPS.map((s) => `EMR_SPARK_SUBMIT_PARAMETERS_${s}`),
   'EMR_ENGINE_CONFIG', 'EMR_POLL_INTERVAL_MS', 'EMR_API_MAX_ATTEMPTS', 'EMR_LOG_S3_URI', 'EMR_JOB_TIMEOUT_MS',
+  'EMR_CATALOG_CREDENTIAL_SECRET', 'EMR_CATALOG_TOKEN_SECRET',
 ]);
+
+// The Kubernetes Secret (in the virtual cluster's namespace) and key a catalog secret comes from.
+const EMR_SECRET_REF: Record<CatalogSecretProperty, string> = { credential: 'EMR_CATALOG_CREDENTIAL_SECRET', token: 'EMR_CATALOG_TOKEN_SECRET' };
 
 export class EmrConfigError extends Error {
   readonly retriable = false;
@@ -147,6 +153,14 @@ class Reader {
     return value;
   }
 
+  get(name: string): string | undefined {
+    return this.value(name);
+  }
+
+  get environment(): NodeJS.ProcessEnv {
+    return this.env;
+  }
+
   unknownEmrVariables(): void {
     for (const name of Object.keys(this.env)) {
       if (name.startsWith('EMR_') && !KNOWN.has(name)) {
@@ -202,14 +216,17 @@ export function emrConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EmrConfi
   }
   const logS3Uri = r.value('EMR_LOG_S3_URI');
   if (logS3Uri !== undefined && !parseS3Uri(logS3Uri)) r.problems.push(`EMR_LOG_S3_URI: expected s3://bucket[/prefix], received "${logS3Uri}"`);
+  const auth = readCatalogAuth(r);
+  const secretConf = catalogSecretSubmitParameters(r, auth);
+  for (const step of Object.keys(stepSparkSubmitParameters)) stepSparkSubmitParameters[step] = `${stepSparkSubmitParameters[step]}${secretConf}`;
   const config: EmrConfig = {
     ...artifacts,
     virtualClusterId,
     executionRoleArn,
     releaseLabel,
-    sparkSubmitParameters,
+    sparkSubmitParameters: `${sparkSubmitParameters}${secretConf}`,
     stepSparkSubmitParameters,
-    engineConfig: readEngineConfig(r),
+    engineConfig: engineWithCatalogAuth(r, readEngineConfig(r), auth),
     pollIntervalMs: r.int('EMR_POLL_INTERVAL_MS', EMR_DEFAULTS.pollIntervalMs, 100),
     apiMaxAttempts: r.int('EMR_API_MAX_ATTEMPTS', EMR_DEFAULTS.apiMaxAttempts, 1, 20),
     logS3Uri,
@@ -247,6 +264,54 @@ function readEngineConfig(r: Reader): Record<string, unknown> {
     r.problems.push(`${name}: at most ${ENTRY_POINT_ARGUMENT_MAX_CHARS} characters as compact JSON (EMR's limit for one entry point argument), received ${compact.length}`);
   }
   return engine;
+}
+
+/** SUMMARY_CATALOG_AUTH and its settings (libs/engine catalog-auth.ts); the secrets are references here. */
+function readCatalogAuth(r: Reader): CatalogAuth {
+  let auth: CatalogAuth = { mode: 'none', properties: {}, propertiesFromEnv: {} };
+  try {
+    auth = catalogAuthFromEnv(r.environment, { secretsInEnv: false });
+  } catch (error) {
+    if (!(error instanceof CatalogAuthError)) throw error;
+    r.problems.push(...error.problems);
+  }
+  const refs = (Object.keys(EMR_SECRET_REF) as CatalogSecretProperty[]).filter((p) => r.get(EMR_SECRET_REF[p]) !== undefined);
+  if (auth.mode === 'oauth2' && refs.length !== 1) {
+    r.problems.push(`SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or EMR_CATALOG_TOKEN_SECRET (<secret>:<key> of a Kubernetes Secret in the virtual cluster's namespace); ${refs.length === 0 ? 'neither is set' : 'both are set'}`);
+  }
+  if (auth.mode !== 'oauth2') for (const p of refs) r.problems.push(`${EMR_SECRET_REF[p]} is set but SUMMARY_CATALOG_AUTH is "${auth.mode}"; it applies to oauth2 only`);
+  for (const p of refs) {
+    r.matching(EMR_SECRET_REF[p], r.get(EMR_SECRET_REF[p]) as string, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[-._a-zA-Z0-9]+$/, '<secret name>:<key>, e.g. summary-catalog:credential');
+    if (auth.mode === 'oauth2') auth.propertiesFromEnv[p] = CATALOG_SECRET_ENV[p];
+  }
+  return auth;
+}
+
+/**
+ * The driver gets each catalog secret as an environment variable from a Kubernetes Secret (Spark on
+ * Kubernetes: spark.kubernetes.driver.secretKeyRef.<ENV>=<secret>:<key>), so the value never appears in
+ * the StartJobRun request. Example: EMR_CATALOG_CREDENTIAL_SECRET=summary-catalog:credential →
+ * " --conf spark.kubernetes.driver.secretKeyRef.SUMMARY_CATALOG_CREDENTIAL=summary-catalog:credential".
+ */
+function catalogSecretSubmitParameters(r: Reader, auth: CatalogAuth): string {
+  return Object.keys(auth.propertiesFromEnv)
+    .map((p) => ` --conf spark.kubernetes.driver.secretKeyRef.${CATALOG_SECRET_ENV[p as CatalogSecretProperty]}=${r.get(EMR_SECRET_REF[p as CatalogSecretProperty])}`)
+    .join('');
+}
+
+function engineWithCatalogAuth(r: Reader, engine: Record<string, unknown>, auth: CatalogAuth): Record<string, unknown> {
+  if (auth.mode === 'none' || typeof engine.catalogs !== 'object' || engine.catalogs === null) return engine;
+  const catalogs: Record<string, unknown> = {};
+  for (const [name, catalog] of Object.entries(engine.catalogs as Record<string, { type?: unknown; properties?: Record<string, string> }>)) {
+    try {
+      catalogs[name] = withCatalogAuth(name, catalog, auth);
+    } catch (error) {
+      r.problems.push(`EMR_ENGINE_CONFIG: ${(error as Error).message}`);
+      catalogs[name] = catalog;
+    }
+  }
+  const sparkConf = { ...((engine.sparkConf as Record<string, string> | undefined) ?? {}), ...catalogAuthSparkConf(auth) };
+  return { ...engine, catalogs, sparkConf };
 }
 
 /** The spark-submit parameters of a step: its own EMR_SPARK_SUBMIT_PARAMETERS_<STEP>, else the default. */

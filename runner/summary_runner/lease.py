@@ -1,0 +1,114 @@
+"""The pipeline lease, runner side (the lease itself: libs/engine/src/lease.ts).
+
+Two things only:
+- `LeaseKeeper`: the heartbeat. It renews the lease row from a thread of the process that writes, so a
+  job that runs for an hour keeps its lease, and a runner that dies (kill -9, OOM) stops renewing and its
+  lease expires. Requests are served one at a time (server.py), so the renewal cannot be a request.
+- `verify`: the fence a job with a `lease` passes before the ledger phase. Only a writer that holds the
+  lease may take a `started` ledger row for a dead attempt and roll its tables back; anyone else would
+  roll back the live holder's work.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from .errors import RunnerError
+from .iceberg import quote_table_name
+
+log = logging.getLogger("summary_runner.lease")
+
+# Every heartbeat is an Iceberg commit; expire the lease table's old snapshots now and then.
+EXPIRE_EVERY_RENEWALS = 100
+
+
+class LeaseNotHeldError(RunnerError):
+    """The job's lease token is not the lease's current holder (taken over, released or expired)."""
+
+    retriable = True
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def read(spark, table: str, pipeline: str):
+    rows = spark.sql(
+        f"SELECT token, epoch, host, pid, command, expires_at_ms, released_at_ms FROM {quote_table_name(table)} "
+        "WHERE pipeline = :pipeline ORDER BY epoch DESC LIMIT 1",
+        args={"pipeline": pipeline},
+    ).collect()
+    return rows[0] if rows else None
+
+
+def verify(spark, spec: dict) -> None:
+    """Raises LeaseNotHeldError naming the holder unless `spec["token"]` holds the lease now."""
+    row = read(spark, spec["table"], spec["pipeline"])
+    now = _now_ms()
+    if row is not None and row.token == spec["token"] and row.released_at_ms is None and row.expires_at_ms > now:
+        return
+    if row is None or row.token is None:
+        holder = "nobody"
+    else:
+        state = "released" if row.released_at_ms is not None else ("expired" if row.expires_at_ms <= now else "live")
+        holder = f"{row.command!r} on host {row.host} (pid {row.pid}, lease epoch {row.epoch}, {state})"
+    raise LeaseNotHeldError(
+        f"this job's writer does not hold the lease of {spec['pipeline']} (held by {holder}); nothing was "
+        "rolled back or executed: take the lease again and retry"
+    )
+
+
+def renew(spark, table: str, pipeline: str, token: str, ttl_ms: int) -> bool:
+    """Extends the lease if `token` still holds it; False when another writer took it."""
+    now = _now_ms()
+    spark.sql(
+        f"MERGE INTO {quote_table_name(table)} t USING (SELECT :pipeline AS pipeline) s "
+        "ON t.pipeline = s.pipeline AND t.token = :token AND t.released_at_ms IS NULL "
+        "WHEN MATCHED THEN UPDATE SET t.renewed_at_ms = :now, t.expires_at_ms = :expires",
+        args={"pipeline": pipeline, "token": token, "now": now, "expires": now + ttl_ms},
+    )
+    row = read(spark, table, pipeline)
+    return row is not None and row.token == token
+
+
+class LeaseKeeper:
+    """Renews one lease every `every_ms` until stopped or lost."""
+
+    def __init__(self, spark, table: str, pipeline: str, token: str, ttl_ms: int, every_ms: int):
+        self.spark, self.table, self.pipeline, self.token = spark, table, pipeline, token
+        self.ttl_ms, self.every_ms = ttl_ms, every_ms
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"lease-keeper-{token[:8]}", daemon=True)
+
+    def start(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=max(30.0, self.every_ms / 1000))
+
+    def _loop(self) -> None:
+        renewals = 0
+        while not self._stop.wait(self.every_ms / 1000):
+            try:
+                if not renew(self.spark, self.table, self.pipeline, self.token, self.ttl_ms):
+                    self.lost = True
+                    log.error("lease of %s lost: another writer holds it now; the next job fails its lease check", self.pipeline)
+                    return
+                renewals += 1
+                if renewals % EXPIRE_EVERY_RENEWALS == 0:
+                    self._expire_snapshots()
+            except Exception as exc:  # a commit conflict or a catalog hiccup: the next beat tries again
+                log.warning("lease of %s: renewal failed (%s); retrying in %d ms", self.pipeline, exc, self.every_ms)
+
+    def _expire_snapshots(self) -> None:
+        catalog = self.table.split(".")[0]
+        older = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 3600))
+        self.spark.sql(
+            f"CALL `{catalog}`.system.expire_snapshots(table => '{self.table.split('.', 1)[1]}', "
+            f"older_than => TIMESTAMP '{older}', retain_last => 10)"
+        )

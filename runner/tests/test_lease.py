@@ -1,0 +1,80 @@
+"""The runner's half of the pipeline lease (summary_runner/lease.py), on a stand-in for the session: no Spark.
+
+What is checked is what the runner decides from the lease row it reads: run the job, or refuse it naming
+the holder; keep renewing, or stop when another writer took the lease.
+"""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from summary_runner import lease
+from summary_runner.errors import describe_error
+
+SPEC = {"table": "local.ns.summary_lease", "pipeline": "local.ns.summary", "token": "mine"}
+
+
+class FakeSpark:
+    """Answers every SELECT with the lease row it holds; records every MERGE (a renewal) and applies it."""
+
+    def __init__(self, row):
+        self.row = row
+        self.merges = 0
+
+    def sql(self, text, args=None):
+        if text.startswith("MERGE"):
+            self.merges += 1
+            if self.row is not None and self.row.token == args["token"]:
+                self.row = SimpleNamespace(**{**vars(self.row), "expires_at_ms": args["expires"]})
+            return None
+        return SimpleNamespace(collect=lambda: [] if self.row is None else [self.row])
+
+
+def row(token="mine", expires_in_ms=60_000, released=False):
+    now = int(time.time() * 1000)
+    return SimpleNamespace(
+        token=token, epoch=4, host="node-a", pid=4242, command="run", expires_at_ms=now + expires_in_ms, released_at_ms=now if released else None
+    )
+
+
+def test_a_job_of_the_live_holder_passes():
+    lease.verify(FakeSpark(row()), SPEC)
+
+
+@pytest.mark.parametrize(
+    ("current", "named"),
+    [
+        (row(token="theirs"), "held by 'run' on host node-a (pid 4242, lease epoch 4, live)"),
+        (row(expires_in_ms=-1), "held by 'run' on host node-a (pid 4242, lease epoch 4, expired)"),
+        (row(released=True), "held by 'run' on host node-a (pid 4242, lease epoch 4, released)"),
+        (None, "held by nobody"),
+    ],
+)
+def test_a_job_without_the_lease_is_refused_naming_the_holder(current, named):
+    with pytest.raises(lease.LeaseNotHeldError) as caught:
+        lease.verify(FakeSpark(current), SPEC)
+    assert named in str(caught.value)
+    assert describe_error(caught.value) == {"type": "LeaseNotHeldError", "message": str(caught.value), "retriable": True}
+
+
+def test_the_keeper_renews_until_stopped():
+    spark = FakeSpark(row(expires_in_ms=1_000))
+    keeper = lease.LeaseKeeper(spark, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, every_ms=20).start()
+    deadline = time.monotonic() + 5
+    while spark.merges < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    keeper.stop()
+    assert spark.merges >= 3
+    assert spark.row.expires_at_ms > int(time.time() * 1000) + 50_000
+    assert keeper.lost is False
+
+
+def test_the_keeper_stops_when_another_writer_took_the_lease():
+    spark = FakeSpark(row(token="theirs"))
+    keeper = lease.LeaseKeeper(spark, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, every_ms=10).start()
+    keeper._thread.join(timeout=5)
+    assert keeper.lost is True
+    assert spark.merges == 1
