@@ -47,4 +47,10 @@ export interface JobLauncher {
   run(request: LaunchRequest, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<LaunchResult>;
   /** Stops what is in flight (local: the runner; EMR: nothing is cancelled unless asked) and frees resources. */
   close(): Promise<void>;
+  /**
+   * The table maintenance the pipeline schedules after each completed batch (libs/engine maintenance.ts),
+   * where this launcher can run it; absent where it cannot (EMR: the optimize CronJob does it).
+   * Returns one line per table that did something; never throws for a failed call.
+   */
+  maintain?(): Promise<string[]>;
 }

@@ -50,7 +50,10 @@ export class DispatchService implements OnApplicationShutdown {
     } else {
       await this.runCase(event);
     }
-    if (this.state.done(event)) await this.complete(event, 'COMPLETED');
+    if (this.state.done(event)) {
+      await this.complete(event, 'COMPLETED');
+      await this.maintain(event.batchId);
+    }
   }
 
   private async runCase(event: CaseBatchPlanned): Promise<void> {
@@ -132,6 +135,21 @@ export class DispatchService implements OnApplicationShutdown {
       occurredAt: Date.now(),
     });
     jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, cases: this.rowsWritten.get(event.batchId) ?? {} });
+  }
+
+  /**
+   * The maintenance the pipeline schedules after a batch (issue #9). Best effort and after BatchCompleted:
+   * a failure is logged and the next batch's maintenance tries again; the data is right either way.
+   */
+  private async maintain(batchId: string): Promise<void> {
+    if (!this.launcher.maintain) return;
+    const began = Date.now();
+    try {
+      const calls = await this.launcher.maintain();
+      jsonLog('info', 'maintenance after batch', { batchId, durationMs: Date.now() - began, calls });
+    } catch (error) {
+      jsonLog('warn', 'maintenance after batch failed; the next batch retries it', { batchId, error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -31,6 +31,13 @@ export class LocalLauncher implements JobLauncher {
     }
   }
 
+  /** Under the lease like a case job: a compaction is a write of summary and latest. */
+  async maintain(): Promise<string[]> {
+    const pipeline = await this.handle.pipeline();
+    const outcome = await asWriter(pipeline, 'spark-dispatcher', { waitMs: LEASE_WAIT_MS }, () => pipeline.maintain());
+    return outcome?.calls ?? [];
+  }
+
   async close(): Promise<void> {
     await this.handle.close();
   }
