@@ -200,6 +200,12 @@ describe('buildDocument', () => {
     expect(d.checks.find((c) => c.name === 'sustained batches as generated')).toMatchObject({ ok: false, detail: 'days 2 differ from the 5/85/10 split (see sustained.days)' });
   });
 
+  it('reports a phase that failed on its own as a failed check', () => {
+    const failed = buildDocument({ ...measurements(), coldRun: null, failures: [{ phase: 'cold', message: 'summary-pipeline ingest exited with 1' }] });
+    expect(failed.cold_run).toBeNull();
+    expect(failed.checks[failed.checks.length - 1]).toEqual({ name: 'phase cold ran', ok: false, detail: 'summary-pipeline ingest exited with 1' });
+  });
+
   it('keeps every scaling.batch point shaped {batch_rows, median_s, …}', () => {
     for (const b of d.scaling.batch) expect(Object.keys(b)).toEqual(expect.arrayContaining(['batch_rows', 'median_s', 'min_s', 'max_s', 'runs_s', 'summary_rows', 'cases']));
   });

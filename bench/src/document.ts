@@ -90,6 +90,8 @@ export interface Measurements {
   amplification: Partial<Record<WriteMode, Amplification>>;
   sustained: SustainedRaw | null;
   coldRun: ColdRunRaw | null;
+  /** Phases that failed on their own (sustained, cold): reported as failed checks. */
+  failures?: { phase: string; message: string }[];
   tableSeries: { factor: number; accounts: number; summaryRows: number; buildMs: number | null; samples: RunSample[] }[];
   batchSeries: { rows: number; samples: RunSample[] }[];
   noop: { durationMs: number[]; wallMs: number[] } | null;
@@ -178,7 +180,7 @@ export function buildDocument(m: Measurements): BenchDocument {
       coldRunS: coldRun?.small_batch_s ?? null,
       noopJobMs: m.noop ? summarize(m.noop.wallMs).median : null,
     }),
-    checks: [...resultChecks(m.checksums, m.defaultMode), ...sustainedCheck(sustained)],
+    checks: [...resultChecks(m.checksums, m.defaultMode), ...sustainedCheck(sustained), ...(m.failures ?? []).map((f) => ({ name: `phase ${f.phase} ran`, ok: false, detail: f.message }))],
   };
 }
 

@@ -91,9 +91,20 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
 
   const batchSeries = skip('batch') ? [] : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: inc.samples });
   const tableSeries = skip('table') ? [] : await measureTableSeries(ctx, BASE, { accounts: base.accounts, summaryRows: base.summaryRows, samples: inc.samples });
-  // Last: it leaves the base table 30 days on, compacted.
-  const sustained = skip('sustained') ? null : await phase(log, `sustained: ${o.sustainedBatches} daily batches of ${rows} on the base table`, () => measureSustained(ctx, set, empty, o.sustainedBatches));
-  const coldRun = skip('cold') ? null : await phase(log, `cold run: a fresh \`summary-pipeline run\` process × ${o.repeat}`, () => measureColdRun(log, o.config, join(resolve(o.warehouse), '..', 'cold'), o.repeat));
+  // The last two fail on their own: a failure is reported as a failed check, the rest is still written.
+  const failures: { phase: string; message: string }[] = [];
+  const ownFailure = async <T>(name: string, work: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await work();
+    } catch (err) {
+      log(`${name} failed: ${(err as Error).message}`);
+      failures.push({ phase: name, message: (err as Error).message });
+      return null;
+    }
+  };
+  // Last of the table phases: it leaves the base table 30 days on, compacted.
+  const sustained = skip('sustained') ? null : await ownFailure('sustained', () => phase(log, `sustained: ${o.sustainedBatches} daily batches of ${rows} on the base table`, () => measureSustained(ctx, set, empty, o.sustainedBatches)));
+  const coldRun = skip('cold') ? null : await ownFailure('cold', () => phase(log, `cold run: a fresh \`summary-pipeline run\` process × ${o.repeat}`, () => measureColdRun(log, o.config, join(resolve(o.warehouse), '..', 'cold'), o.repeat)));
   const configs = [set.config, variantConfig(ctx.raw, `${BASE}_rebuild`, BASE), ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`))];
   const roles = tableRoles(configs);
   const tableRole = (plain: string) => roles.get(plain) ?? plain;
@@ -125,6 +136,7 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     amplification: Object.fromEntries((['copy-on-write', 'merge-on-read'] as const).flatMap((mode) => (byMode(mode)?.amplification ? [[mode, byMode(mode)!.amplification!]] : []))),
     sustained,
     coldRun,
+    failures,
     tableSeries,
     batchSeries,
     noop,
