@@ -86,6 +86,27 @@ export function compactionCall(t: TableName, p: MaintenancePolicy): string {
   return call(t, 'rewrite_data_files', `options => map(${Object.entries(compactionOptions(p)).map(([k, v]) => `${lit(k)}, ${lit(v)}`).join(', ')})`);
 }
 
+/**
+ * One cheap metadata read per table (its `partitions` and `manifests` tables) that tells whether any
+ * threshold can have been reached; the rewrite_data_files call, which plans over every file, runs only
+ * then. A partition's delete-file count bounds the delete files of each of its data files, so "no
+ * partition has that many" means "no file is due".
+ */
+export function dueQuery(t: TableName): string {
+  return `SELECT max(file_count) AS max_files, max(position_delete_file_count) AS max_delete_files,
+  max(position_delete_record_count / greatest(record_count, 1)) AS max_delete_ratio,
+  (SELECT count(*) FROM ${t.sql}.${q('manifests')}) AS manifests
+FROM ${t.sql}.${q('partitions')}`;
+}
+
+/** Example: {max_files: 3, max_delete_files: 12, …} with the defaults → {compaction: true, manifests: false}. */
+export function isDue(facts: JsonRow | undefined, p: MaintenancePolicy): { compaction: boolean; manifests: boolean } {
+  return {
+    compaction: num(facts, 'max_files') >= p.filesPerPartition || num(facts, 'max_delete_files') >= p.deleteFilesPerDataFile || num(facts, 'max_delete_ratio') >= p.deleteRatio,
+    manifests: num(facts, 'manifests') >= p.manifestsPerTable,
+  };
+}
+
 export interface TableMaintenance {
   table: string;
   /** Data files rewritten and written by the compaction (0 / 0 when nothing was due). */
@@ -119,12 +140,15 @@ export async function maintainTables(runner: RunnerClient, config: PipelineConfi
     const started = Date.now();
     const m: TableMaintenance = { table: t.plain, rewrittenFiles: 0, addedFiles: 0, removedDeleteFiles: 0, manifestsRewritten: 0, durationMs: 0 };
     try {
-      const [r] = await runner.query(compactionCall(t, policy));
-      m.rewrittenFiles = num(r, 'rewritten_data_files_count');
-      m.addedFiles = num(r, 'added_data_files_count');
-      m.removedDeleteFiles = num(r, 'removed_delete_files_count');
-      const [manifests] = await runner.query(`SELECT count(*) AS n FROM ${t.sql}.${q('manifests')}`);
-      if (num(manifests, 'n') >= policy.manifestsPerTable) {
+      const [facts] = await runner.query(dueQuery(t));
+      const due = isDue(facts, policy);
+      if (due.compaction) {
+        const [r] = await runner.query(compactionCall(t, policy));
+        m.rewrittenFiles = num(r, 'rewritten_data_files_count');
+        m.addedFiles = num(r, 'added_data_files_count');
+        m.removedDeleteFiles = num(r, 'removed_delete_files_count');
+      }
+      if (due.manifests) {
         const [mr] = await runner.query(call(t, 'rewrite_manifests'));
         m.manifestsRewritten = num(mr, 'rewritten_manifests_count');
       }
