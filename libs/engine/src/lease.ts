@@ -187,7 +187,8 @@ export class PipelineLease {
         continue; // another writer changed it between our read and our write: read again
       }
       const waited = now() - began;
-      if (waited >= waitMs) throw new LeaseHeldError(this.pipeline, decision.holder, waited, now());
+      // The message says how long --wait was, not how long reading the lease took.
+      if (waited >= waitMs) throw new LeaseHeldError(this.pipeline, decision.holder, waitMs, now());
       if (!told) onWait?.(`waiting up to ${Math.round(waitMs / 1000)} s for the lease of ${this.pipeline}, held by ${describeHolder(decision.holder, now())}`);
       told = true;
       await sleep(Math.min(pollMs, waitMs - waited));
