@@ -33,7 +33,8 @@ class FakeSpark:
         return SimpleNamespace(collect=lambda: [] if self.row is None else [self.row])
 
 
-def row(token="mine", expires_in_ms=60_000, released=False):
+def row(token="mine", expires_in_ms=3_600_000, released=False):
+    # An hour: the parametrized rows are built when pytest collects, long before the last test runs.
     now = int(time.time() * 1000)
     return SimpleNamespace(
         token=token, epoch=4, host="node-a", pid=4242, command="run", expires_at_ms=now + expires_in_ms, released_at_ms=now if released else None

@@ -206,12 +206,12 @@ describe('withStagedJsonl', () => {
 });
 
 describe('checkJsonl memory', () => {
-  it('streams a 50 MB file with a small, bounded heap (the old check held the whole file as one string)', async () => {
+  it('streams a 200 MB file with a bounded heap (the old check held the whole file as one string: 400 MB of heap)', async () => {
     const file = join(dir, 'big.jsonl');
     const fd = openSync(file, 'w');
     const block = Array.from({ length: 5000 }, (_, i) => row({ k: i, mo: `2024-${String((i % 12) + 1).padStart(2, '0')}` })).join('\n') + '\n';
     let size = 0;
-    while (size < 50 * 1024 * 1024) size += writeSync(fd, block);
+    while (size < 200 * 1024 * 1024) size += writeSync(fd, block);
     closeSync(fd);
 
     const baseline = process.memoryUsage().heapUsed;
@@ -223,6 +223,8 @@ describe('checkJsonl memory', () => {
 
     expect(staged.rows).toBe((size / block.length) * 5000);
     expect(staged.distinct).toHaveLength(12);
-    expect((peak - baseline) / 2 ** 20).toBeLessThan(40);
-  }, 120_000);
+    // Garbage the collector has not reclaimed yet counts too, so the bound is loose; what it excludes is
+    // holding the file: 200 MB as bytes, twice that as a string.
+    expect((peak - baseline) / 2 ** 20).toBeLessThan(150);
+  }, 240_000);
 });
