@@ -1,4 +1,4 @@
-import { CostPoint, fitCostModel, project } from './cost-model';
+import { CostPoint, fitCostModel, project, unprojectable } from './cost-model';
 
 const at = (batch: number, rows: number, f: (b: number, r: number) => number): CostPoint => ({ batch_rows: batch, summary_rows: rows, median_s: f(batch, rows) });
 
@@ -39,5 +39,14 @@ describe('project', () => {
     const p = project(m, 2, { name: 'test cluster', executors: 50, coresPerExecutor: 16 });
     expect(p).toMatchObject({ projection: true, cores: 800, summary_rows: 500e9, batch_rows: 10e6, seconds: 18 }); // 3 + (1,000 + 5,000) / 400
     expect(p.assumption).toContain('linear scaling');
+  });
+});
+
+describe('unprojectable', () => {
+  it('refuses a fit with a negative term (a bigger table would be cheaper)', () => {
+    expect(unprojectable({ fixed_s: 18, per_batch_record_s: -0.0015, per_table_row_s: 1e-6, r2: 0.09, points: [] })).toBe(
+      'not projected: negative per_batch_record_s (R² 0.09): the scaling points are dominated by noise; measure with more repeats at a larger scale',
+    );
+    expect(unprojectable({ fixed_s: 3, per_batch_record_s: 1e-4, per_table_row_s: 1e-8, r2: 0.98, points: [] })).toBeNull();
   });
 });

@@ -101,3 +101,12 @@ export function project(model: CostModel, measuredOnCores: number, cluster: Clus
     assumption: `fixed term unchanged; per-record and per-row terms divided by ${cores} / ${measuredOnCores} cores (linear scaling of throughput with cores; no shuffle, skew, S3 or catalog effects)`,
   };
 }
+
+/**
+ * Why a fit is not projected, or null when it can be: a negative term would make a bigger table or batch
+ * cheaper (the points are dominated by noise, e.g. one repeat at a small scale), and so would the projection.
+ */
+export function unprojectable(model: CostModel): string | null {
+  const negative = (['fixed_s', 'per_batch_record_s', 'per_table_row_s'] as const).filter((k) => model[k] < 0);
+  return negative.length ? `not projected: negative ${negative.join(', ')} (R² ${model.r2}): the scaling points are dominated by noise; measure with more repeats at a larger scale` : null;
+}

@@ -196,7 +196,7 @@ describe('buildDocument', () => {
     expect(d.cold_run).toMatchObject({ small_batch_s: 29, runs_s: [30, 28], summary_rows: 9800, batch_records: 1050 });
     expect(d.cold_run!.breakdown).toEqual({ node_start_s: 0.4, spark_start_s: 11, orchestration_s: 17.6 });
     expect(d.cost_model!.points).toHaveLength(3); // (100, 47K) counted once, (100, 141K), (1000, 47K)
-    expect(d.cost_model!.projection.projection).toBe(true);
+    expect(d.cost_model!.projection).toMatchObject({ projection: true, cores: 800 });
     expect(d.checks.find((c) => c.name === 'sustained batches as generated')).toMatchObject({ ok: false, detail: 'days 2 differ from the 5/85/10 split (see sustained.days)' });
   });
 

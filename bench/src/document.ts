@@ -1,7 +1,7 @@
 import { Amplification } from './amplification';
 import { WriteMode } from './bench-jobs';
 import { ColdRunRaw, ColdRunResult, coldRunResult } from './cold-run';
-import { CostModel, Projection, fitCostModel, project } from './cost-model';
+import { CostModel, Projection, fitCostModel, project, unprojectable } from './cost-model';
 import { Environment } from './environment';
 import { BatchComposition } from './generator';
 import { RunSample } from './measure';
@@ -69,7 +69,7 @@ export interface BenchDocument {
   sustained: SustainedResult | null;
   cold_run: ColdRunResult | null;
   /** Fitted on scaling.table and scaling.batch; `projection` is a projection, not a measurement. */
-  cost_model: (CostModel & { projection: Projection }) | null;
+  cost_model: (CostModel & { projection: Projection | null; projection_note?: string }) | null;
   overhead: { noop_job_ms: Summary | null; noop_job_wall_ms: Summary | null; bookkeeping_ms: Record<string, number> };
   targets: Target[];
   checks: ResultCheck[];
@@ -162,7 +162,7 @@ export function buildDocument(m: Measurements): BenchDocument {
     scaling: { table, batch },
     sustained,
     cold_run: coldRun,
-    cost_model: model ? { ...model, projection: project(model, m.environment.cores) } : null,
+    cost_model: model ? costModel(model, m.environment.cores) : null,
     overhead: {
       noop_job_ms: m.noop ? summarize(m.noop.durationMs) : null,
       noop_job_wall_ms: m.noop ? summarize(m.noop.wallMs) : null,
@@ -182,6 +182,11 @@ export function buildDocument(m: Measurements): BenchDocument {
     }),
     checks: [...resultChecks(m.checksums, m.defaultMode), ...sustainedCheck(sustained), ...(m.failures ?? []).map((f) => ({ name: `phase ${f.phase} ran`, ok: false, detail: f.message }))],
   };
+}
+
+function costModel(model: CostModel, cores: number): NonNullable<BenchDocument['cost_model']> {
+  const note = unprojectable(model);
+  return note ? { ...model, projection: null, projection_note: note } : { ...model, projection: project(model, cores) };
 }
 
 function pick(t: Timing): Timing {

@@ -49,7 +49,9 @@ export function costModelLines(d: BenchDocument): string[] {
     '',
     `seconds ≈ ${sig(m.fixed_s)} + ${sig(m.per_batch_record_s)} × batch records + ${sig(m.per_table_row_s)} × summary rows (R² ${m.r2}, ${m.points.length} points).`,
     '',
-    `**Projection, not a measurement:** ${num(p.batch_rows)} records over ${num(p.summary_rows)} summary rows on ${p.cluster}: ~${num(p.seconds)} s. Assumes ${p.assumption}.`,
+    p
+      ? `**Projection, not a measurement:** ${num(p.batch_rows)} records over ${num(p.summary_rows)} summary rows on ${p.cluster}: ~${num(p.seconds)} s. Assumes ${p.assumption}.`
+      : `Projection: ${m.projection_note}.`,
     '',
   ];
 }
