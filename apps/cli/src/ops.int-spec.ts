@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { compileInit } from '@app/compiler';
 import { parseConfig } from '@app/config';
 import {
-  LOAD_PART_PROPERTY, LoadOptionError, LoadReport, PipelineStats, RunnerError, SummaryPipeline, WATERMARK_PROPERTY, collectStats, exportQuery, optimizeFacts,
+  DEFAULT_MAINTENANCE, LOAD_PART_PROPERTY, LoadOptionError, LoadReport, PipelineStats, RunnerError, SummaryPipeline, WATERMARK_PROPERTY, collectStats, exportQuery, optimizeFacts,
   parseLoadOptions, parseOptimizeOptions, planOptimize, readSnapshots, runLoad, runOptimize, validate,
 } from '@app/engine';
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
@@ -121,7 +121,8 @@ describe('stats, optimize and load', () => {
 
   let monthly: SummaryPipeline;
   it('load --by-month --months, then the corrections by --where, give the plain result (merge-on-read tables)', async () => {
-    monthly = pipelineIn('monthly');
+    // Without the scheduled maintenance, so that `optimize` below has deletes and small files to compact.
+    monthly = new SummaryPipeline(parseConfig(inNamespace('monthly'), 'monthly'), h.runner, progress, { ...DEFAULT_MAINTENANCE, enabled: false });
     await monthly.mustCommit(compileInit(monthly.config, { createSource: true, writeMode: 'merge-on-read' }));
     const history = `base_ts < ${CORRECTIONS_FROM}`;
     const first = await runLoad(monthly, file, parseLoadOptions({ byMonth: true, months: '2024-01..2024-03', where: history }), progress);
