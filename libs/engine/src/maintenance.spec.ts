@@ -4,7 +4,7 @@ import { DEFAULT_MAINTENANCE, MaintenancePolicyError, compactionCall, describeMa
 
 describe('maintenance policy', () => {
   it('defaults to auto with the documented thresholds', () => {
-    expect(maintenancePolicyFromEnv({})).toEqual({ enabled: true, filesPerPartition: 10, deleteFilesPerDataFile: 10, deleteRatio: 0.2, manifestsPerTable: 48 });
+    expect(maintenancePolicyFromEnv({})).toEqual({ enabled: true, filesPerPartition: 6, deleteFilesPerDataFile: 6, deleteRatio: 0.2, manifestsPerTable: 48 });
   });
 
   it('reads every setting from the environment', () => {
@@ -23,10 +23,10 @@ describe('maintenance policy', () => {
   });
 
   it('is due when any threshold is reached, and only then', () => {
-    const below = { max_files: 9, max_delete_files: 9, max_delete_ratio: 0.19, manifests: 47 };
+    const below = { max_files: 5, max_delete_files: 5, max_delete_ratio: 0.19, manifests: 47 };
     expect(isDue(below, DEFAULT_MAINTENANCE)).toEqual({ compaction: false, manifests: false });
-    expect(isDue({ ...below, max_files: 10 }, DEFAULT_MAINTENANCE).compaction).toBe(true);
-    expect(isDue({ ...below, max_delete_files: 10 }, DEFAULT_MAINTENANCE).compaction).toBe(true);
+    expect(isDue({ ...below, max_files: 6 }, DEFAULT_MAINTENANCE).compaction).toBe(true);
+    expect(isDue({ ...below, max_delete_files: 6 }, DEFAULT_MAINTENANCE).compaction).toBe(true);
     expect(isDue({ ...below, max_delete_ratio: 0.2 }, DEFAULT_MAINTENANCE).compaction).toBe(true);
     expect(isDue({ ...below, manifests: 48 }, DEFAULT_MAINTENANCE)).toEqual({ compaction: false, manifests: true });
     // An empty table has no partition row: nothing is due.
@@ -36,7 +36,7 @@ describe('maintenance policy', () => {
   it('compacts with the thresholds as rewrite_data_files options, the table quoted', () => {
     const config = parseConfig(ALT_CONFIG, 'alt');
     expect(compactionCall(config.summaryTable, DEFAULT_MAINTENANCE)).toBe(
-      "CALL `local`.system.rewrite_data_files(table => 'alt.acct_hist', options => map('min-input-files', '10', 'delete-file-threshold', '10', 'delete-ratio-threshold', '0.2', 'remove-dangling-deletes', 'true'))",
+      "CALL `local`.system.rewrite_data_files(table => 'alt.acct_hist', options => map('min-input-files', '6', 'delete-file-threshold', '6', 'delete-ratio-threshold', '0.2', 'remove-dangling-deletes', 'true'))",
     );
   });
 

@@ -23,8 +23,8 @@ export interface MaintenancePolicy {
 
 export const DEFAULT_MAINTENANCE: MaintenancePolicy = {
   enabled: true,
-  filesPerPartition: 10,
-  deleteFilesPerDataFile: 10,
+  filesPerPartition: 6,
+  deleteFilesPerDataFile: 6,
   deleteRatio: 0.2,
   manifestsPerTable: 48,
 };
