@@ -139,6 +139,11 @@ describe('seed 000 test cases TC-001 … TC-015', () => {
       ['history array of wrong length in summary', 0],
       ['duplicate key in latest', 0],
       ['latest differs from the newest summary row', 0],
+      // The pipeline's own state (issue 10): ledger, staged batches, rejects, source windows.
+      ['two committed ledger rows for one (batch, step)', 0],
+      ['duplicate staged (batch, key, month)', 0],
+      ['rejects of a batch beyond what its classify counted', 0],
+      ['batch source window does not continue the previous batch (overlap or gap)', 0],
     ]);
   });
 
@@ -152,6 +157,10 @@ describe('seed 000 test cases TC-001 … TC-015', () => {
       'history array of wrong length in summary': 4, // key 2's rows: 2025-04 … 2025-06 and 2025-09
       'duplicate key in latest': 0,
       'latest differs from the newest summary row': 1, // key 2 (key 1's two newest rows are identical copies)
+      'two committed ledger rows for one (batch, step)': 0,
+      'duplicate staged (batch, key, month)': 0,
+      'rejects of a batch beyond what its classify counted': 0,
+      'batch source window does not continue the previous batch (overlap or gap)': 0,
     });
   });
 });
