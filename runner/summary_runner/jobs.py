@@ -26,6 +26,12 @@ log = logging.getLogger("summary_runner.jobs")
 # Test hook (fault injection): the process dies with exit code 137, as if OOM-killed, right after
 # the step of this name completes, so tests can check recovery from a half-executed job.
 CRASH_AFTER_STEP_ENV = "SUMMARY_RUNNER_CRASH_AFTER_STEP"
+# Test hook (fault injection): with this directory set, a job whose step S completes while the file
+# `<dir>/arm-<S>` exists claims it (renamed to `paused-<S>`, holding the job id) and waits until a test
+# deletes `paused-<S>`. Between the two the test injects its fault (stops the catalog, kills a service,
+# starts a second writer) at a known point of a running job. Armed once per file: a retry runs through.
+PAUSE_DIR_ENV = "SUMMARY_RUNNER_PAUSE_DIR"
+PAUSE_LIMIT_SECONDS = 600
 
 STEP_FIELDS = {"sql": ("sql",), "collect": ("sql", "maxRows"), "incremental_view": ("view", "table", "endSnapshotId")}
 JOB_KINDS = ("init", "classify", "case", "append", "maintenance")
@@ -196,6 +202,7 @@ def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
         if rows is not None:
             collected[step["name"]] = rows
         log.info("job=%s step=%s kind=%s %dms", job["jobId"], step["name"], step["kind"], duration)
+        _pause_if_armed(job["jobId"], step["name"])
         if crash_after == step["name"]:
             log.error("%s=%s: exiting with 137 (test hook)", CRASH_AFTER_STEP_ENV, crash_after)
             sys.stderr.flush()
@@ -214,6 +221,24 @@ def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
         "collected": collected,
         "snapshots": snapshots,
     }
+
+
+def _pause_if_armed(job_id: str, step: str) -> None:
+    directory = os.environ.get(PAUSE_DIR_ENV)
+    if not directory:
+        return
+    armed, paused = os.path.join(directory, f"arm-{step}"), os.path.join(directory, f"paused-{step}")
+    try:
+        os.rename(armed, paused)  # atomic: of two jobs reaching the step, one claims the pause
+    except FileNotFoundError:
+        return
+    with open(paused, "w", encoding="utf-8") as f:
+        f.write(job_id)
+    log.warning("%s: job=%s paused after step %r until %s is deleted (test hook)", PAUSE_DIR_ENV, job_id, step, paused)
+    deadline = time.monotonic() + PAUSE_LIMIT_SECONDS
+    while os.path.exists(paused) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log.warning("%s: job=%s resumed after step %r", PAUSE_DIR_ENV, job_id, step)
 
 
 def _run_step(spark, step: dict) -> list | None:

@@ -1,11 +1,15 @@
 import * as fc from 'fast-check';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import { readLedger } from './integrity';
+import { validate } from './table-ops';
 
 // SPEC §6: a job that dies half-way leaves the tables as before it (rolled back on the next attempt)
 // and its retry completes it. The runner dies (exit 137, as with kill -9) right after a job's first
-// write, before its second: the worst moment for consistency between summary and latest.
+// write, before its second: the worst moment for consistency between summary and latest; after a job's
+// last step, before the ledger's `committed` row (every write of the job is in the tables, and the
+// ledger says it never finished); and in the middle of classify, after the batch was staged.
 
-const batches: Row[][] = fc.sample(scenarioArb({ accounts: 60, batches: 3 }), { seed: 7, numRuns: 1 })[0];
+const batches: Row[][] = fc.sample(scenarioArb({ accounts: 60, batches: 5 }), { seed: 7, numRuns: 1 })[0];
 
 describe('crash mid-merge and run again', () => {
   let h: SparkHarness;
@@ -17,10 +21,14 @@ describe('crash mid-merge and run again', () => {
   });
   afterAll(async () => h?.close());
 
-  // "patch latest" is CASE_III's first write; "append summary" the first write of CASE_I / CASE_II.
+  // "patch latest" is CASE_III's first write; "append summary" the first write of CASE_I / CASE_II;
+  // "release caches" the last step of every case job (after its commits, before the ledger row); "stage
+  // batch" classify's write of the staged rows (its rejects are written before, its plan collected after).
   it.each([
     ['patch latest', 1],
     ['append summary', 2],
+    ['release caches', 3],
+    ['stage batch', 4],
   ])('dying after step "%s", then running again, gives the oracle result', async (step, batch) => {
     await h.ingest(batches[batch]);
     await h.runner.close();
@@ -37,5 +45,9 @@ describe('crash mid-merge and run again', () => {
     const expected = oracle(ALT_ORACLE_SPEC, batches.slice(0, batch + 1));
     expect(diffRows(await h.summary(), expected.summary, (r) => `${r.acct_id}|${r.period}`)).toEqual([]);
     expect(diffRows(await h.latest(), expected.latest, (r) => `${r.acct_id}`)).toEqual([]);
+    // Nothing twice: one committed ledger row per (batch, step), no staged row or reject doubled.
+    const committed = (await readLedger(h.pipeline)).filter((r) => r.status === 'committed').map((r) => `${r.batchId} ${r.step}`);
+    expect(committed.length).toBe(new Set(committed).size);
+    expect((await validate(h.pipeline)).filter((v) => v.count > 0)).toEqual([]);
   });
 });

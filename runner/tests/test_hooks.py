@@ -1,0 +1,38 @@
+"""The fault-injection pause hook (jobs._pause_if_armed): the tests' way to act at a known point of a job."""
+
+import threading
+import time
+
+from summary_runner import jobs
+
+
+def test_an_armed_step_pauses_until_the_test_releases_it_and_only_once(tmp_path, monkeypatch):
+    monkeypatch.setenv(jobs.PAUSE_DIR_ENV, str(tmp_path))
+    (tmp_path / "arm-merge summary").write_text("")
+    paused = tmp_path / "paused-merge summary"
+    released_at = []
+
+    def release():
+        while not paused.exists():
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert paused.read_text() == "job-1"
+        released_at.append(time.monotonic())
+        paused.unlink()
+
+    threading.Thread(target=release, daemon=True).start()
+    jobs._pause_if_armed("job-1", "patch latest")  # another step: not armed, returns at once
+    assert not paused.exists() and (tmp_path / "arm-merge summary").exists()
+    jobs._pause_if_armed("job-1", "merge summary")
+    assert released_at and time.monotonic() >= released_at[0]
+    assert not (tmp_path / "arm-merge summary").exists()
+    started = time.monotonic()
+    jobs._pause_if_armed("job-2", "merge summary")  # the arm file was used: a retry runs through
+    assert time.monotonic() - started < 0.1
+
+
+def test_without_the_setting_nothing_pauses(tmp_path, monkeypatch):
+    monkeypatch.delenv(jobs.PAUSE_DIR_ENV, raising=False)
+    (tmp_path / "arm-x").write_text("")
+    jobs._pause_if_armed("job", "x")
+    assert (tmp_path / "arm-x").exists()
