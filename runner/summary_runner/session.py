@@ -28,6 +28,9 @@ FIXED_CONF = {
     "spark.sql.session.timeZone": "UTC",
     # Null columns must appear as null in JSON results, not disappear.
     "spark.sql.jsonGenerator.ignoreNullFields": "false",
+    # No ${...} substitution in SQL text: the config check refuses it in expressions, and this keeps a
+    # compiled job's text the text that runs (docs/config-expressions.md).
+    "spark.sql.variable.substitute": "false",
 }
 # Defaults for every master; sparkConf may override them.
 DEFAULT_CONF = {

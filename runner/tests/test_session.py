@@ -32,6 +32,7 @@ def test_catalogs_become_iceberg_spark_catalogs(tmp_path):
     assert conf["spark.sql.shuffle.partitions"] == "8"  # sparkConf overrides the local default
     assert conf["spark.ui.enabled"] == "false"
     assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.sql.variable.substitute"] == "false"  # no ${...} expansion in compiled SQL
     assert conf["spark.jars"] == str(tmp_path / "iceberg-spark-runtime-3.5_2.12-1.10.1.jar")
 
 

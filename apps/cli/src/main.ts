@@ -196,7 +196,7 @@ commit conflict with a running batch) is reported, the others run, and the exit 
     .option('--chunks <n>', 'initial bulk load: n parts by pmod(xxhash64(key), n), bounding each CASE_I job')
     .option('--by-month', 'one part per month of the file, in month order (forward month by month)')
     .option('--months <from..to>', 'only rows whose month is in YYYY-MM..YYYY-MM')
-    .option('--where <predicate>', 'only rows matching a Spark SQL predicate over source columns (a backfill filter)')
+    .option('--where <predicate>', 'only rows matching one predicate over source columns (a backfill filter), checked like a config expression: docs/config-expressions.md')
     .option('--no-run', 'append only; `run` or the services process the parts later')
     .option(ALLOW_MISSING, ALLOW_MISSING_HELP, columnList)
     .addHelpText('after', `${INGEST_RULES}

@@ -107,12 +107,14 @@ export interface RunnerEngineConfig {
 }
 
 /**
- * Settings of the config's `spark` section that make sense on a local Spark: SQL tuning only. Catalog
- * wiring (Glue, S3FileIO) and executor sizing belong to the cluster and are replaced by the engine's own.
+ * Settings of the config's `spark` section that a local Spark takes: query tuning only, by an allow-list
+ * (adaptive execution, file splits, joins, the optimizer, Parquet writing, bucketing). Catalog wiring (Glue,
+ * S3FileIO), executor sizing and anything else (e.g. spark.sql.variable.substitute, spark.sql.warehouse.dir)
+ * belong to the cluster or the runner and are not applied.
  */
-function localSparkSettings(spark: Record<string, string>): Record<string, string> {
-  const skip = /^spark\.sql\.(catalog\.|defaultCatalog|extensions)|^spark\.sql\.autoBroadcastJoinThreshold$/;
-  return Object.fromEntries(Object.entries(spark).filter(([k]) => k.startsWith('spark.sql.') && !skip.test(k)));
+export function localSparkSettings(spark: Record<string, string>): Record<string, string> {
+  const tuning = /^spark\.sql\.(adaptive|files|join|optimizer|parquet|sources\.bucketing)\.[A-Za-z0-9.]+$/;
+  return Object.fromEntries(Object.entries(spark).filter(([k]) => tuning.test(k)));
 }
 
 /**
