@@ -12,8 +12,11 @@ bootstrap(async () => {
   const ctx = serviceContext('spark-dispatcher', 3003, env);
   const settings = engineSettingsFromEnv(env);
   const kind = env.oneOf('DISPATCHER_LAUNCHER', ['local', 'emr'] as const, 'local', 'where case jobs run: the embedded Spark runner or EMR on EKS');
-  const maxAttempts = env.int('DISPATCHER_MAX_ATTEMPTS', 3, 'attempts per case for retriable failures before the batch stops', 1);
+  // Eight attempts 5, 10, 20, 40, 60, 60, 60 s apart ride out about four minutes of a catalog, object store
+  // or lease outage before the batch stops and BatchFailed fires.
+  const maxAttempts = env.int('DISPATCHER_MAX_ATTEMPTS', 8, 'attempts per case for retriable failures before the batch stops', 1);
   const retryBackoffMs = env.int('DISPATCHER_RETRY_BACKOFF_MS', 5000, 'first retry delay, doubled per attempt');
+  const retryMaxBackoffMs = env.int('DISPATCHER_RETRY_MAX_BACKOFF_MS', 60000, 'longest delay between two attempts', 1);
   env.done();
   const config = loadConfigFile(resolve(settings.configFile));
   let launcher: JobLauncher;
@@ -26,5 +29,5 @@ bootstrap(async () => {
   } else {
     launcher = EmrOnEksLauncher.fromEnv(); // EMR_* variables, docs/emr-on-eks.md
   }
-  await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs }, health), { groupId: ctx.groupId, events: ['case-batch-planned'] });
+  await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs, retryMaxBackoffMs }, health), { groupId: ctx.groupId, events: ['case-batch-planned'] });
 });

@@ -7,5 +7,7 @@ export interface DispatchOptions {
   config: PipelineConfig;
   /** Attempts per case before the batch stops (retriable failures only). */
   maxAttempts: number;
+  /** First retry delay, doubled per attempt up to retryMaxBackoffMs. */
   retryBackoffMs: number;
+  retryMaxBackoffMs?: number;
 }

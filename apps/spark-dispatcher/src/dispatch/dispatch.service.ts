@@ -96,7 +96,7 @@ export class DispatchService implements OnApplicationShutdown {
       }
       await this.publishState(event, 'FAILED', attempt, { jobRunId, durationMs: Date.now() - began, error });
       if (retriable && attempt < this.options.maxAttempts) {
-        const delay = this.options.retryBackoffMs * 2 ** (attempt - 1);
+        const delay = Math.min(this.options.retryBackoffMs * 2 ** (attempt - 1), this.options.retryMaxBackoffMs ?? Infinity);
         jsonLog('warn', 'case job failed: retrying', { batchId: event.batchId, case: event.case, attempt, delayMs: delay, error });
         await sleep(delay);
         continue;

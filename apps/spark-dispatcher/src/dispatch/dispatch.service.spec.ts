@@ -1,0 +1,72 @@
+import { EventPublisher, HoldPartitionError, Metrics } from '@app/common';
+import { parseConfig } from '@app/config';
+import { CaseBatchPlanned } from '@app/contracts';
+import { JobResult } from '@app/engine';
+import { JobLauncher, LaunchRequest, LaunchResult } from '@app/launcher';
+import { ALT_CONFIG } from '@app/testing';
+import { DispatchService } from './dispatch.service';
+
+// The dispatcher's retries: a retriable failure is retried with a doubling delay capped at
+// retryMaxBackoffMs, up to maxAttempts; then the batch stops (FAILED, and the partition is held).
+
+const config = parseConfig(ALT_CONFIG, 'ALT_CONFIG');
+
+/** Plays the given outcomes in order, one per attempt, and records when each attempt started. */
+class ScriptedLauncher implements JobLauncher {
+  readonly engine = 'local' as const;
+  readonly attempts: Array<{ request: LaunchRequest; at: number }> = [];
+  constructor(private readonly outcomes: Array<'ok' | 'retriable' | 'fatal'>) {}
+  async run(request: LaunchRequest): Promise<LaunchResult> {
+    this.attempts.push({ request, at: Date.now() });
+    const outcome = this.outcomes[this.attempts.length - 1] ?? 'ok';
+    const base = { jobId: request.job.jobId, attempt: request.attempt, steps: [], collected: {}, snapshots: {} };
+    if (outcome === 'ok') return { result: { ...base, status: 'committed' } as unknown as JobResult, jobRunId: null };
+    const error = { type: outcome === 'retriable' ? 'RuntimeIOException' : 'AnalysisException', message: 'catalog unreachable', retriable: outcome === 'retriable', step: 'merge summary' };
+    return { result: { ...base, status: 'failed', error } as unknown as JobResult, jobRunId: null };
+  }
+  async close(): Promise<void> {}
+}
+
+function dispatcher(launcher: JobLauncher, options: { maxAttempts: number; retryBackoffMs: number; retryMaxBackoffMs?: number }) {
+  const published: Array<{ event: string; value: Record<string, unknown> }> = [];
+  const publisher = { publish: async (event: string, value: Record<string, unknown>) => void published.push({ event, value }) } as unknown as EventPublisher;
+  return { service: new DispatchService(launcher, { config, ...options }, publisher, new Metrics('spark-dispatcher')), published };
+}
+
+const planned = (sequence: number, c: CaseBatchPlanned['case']): CaseBatchPlanned => ({
+  eventId: `src:b-000001:${c}:planned`, batchId: 'b-000001', sequence, case: c, rows: 5, minMonth: '2024-01', maxMonth: '2024-03',
+  skipped: false, inputRows: 5, rejects: {}, watermark: null, occurredAt: 0,
+});
+
+describe('DispatchService retries', () => {
+  it('retries a retriable failure with doubling delays capped at the maximum, then runs the case once', async () => {
+    const launcher = new ScriptedLauncher(['retriable', 'retriable', 'retriable', 'ok']);
+    const { service, published } = dispatcher(launcher, { maxAttempts: 8, retryBackoffMs: 40, retryMaxBackoffMs: 100 });
+    await service.onPlanned(planned(0, 'CASE_III'));
+    expect(launcher.attempts.map((a) => a.request.attempt)).toEqual([1, 2, 3, 4]);
+    const gaps = launcher.attempts.slice(1).map((a, i) => a.at - launcher.attempts[i].at);
+    expect(gaps[0]).toBeGreaterThanOrEqual(38);
+    expect(gaps[1]).toBeGreaterThanOrEqual(78);
+    expect(gaps[2]).toBeGreaterThanOrEqual(98); // 160 ms doubled, capped at 100
+    expect(gaps[2]).toBeLessThan(160);
+    expect(published.map((p) => `${p.value.state}:${p.value.attempt}`)).toEqual(['FAILED:1', 'FAILED:2', 'FAILED:3', 'SUCCEEDED:4']);
+  });
+
+  it('stops the batch after maxAttempts retriable failures: BatchCompleted FAILED and the partition held', async () => {
+    const launcher = new ScriptedLauncher(['retriable', 'retriable', 'retriable']);
+    const { service, published } = dispatcher(launcher, { maxAttempts: 3, retryBackoffMs: 1 });
+    await expect(service.onPlanned(planned(0, 'CASE_III'))).rejects.toThrow(HoldPartitionError);
+    expect(launcher.attempts).toHaveLength(3);
+    expect(published.filter((p) => p.event === 'batch-completed').map((p) => p.value.status)).toEqual(['FAILED']);
+    // Nothing later runs: the next case of the batch is held, not launched.
+    await expect(service.onPlanned(planned(1, 'CASE_I'))).rejects.toThrow(/stopped after a failed case/);
+    expect(launcher.attempts).toHaveLength(3);
+  });
+
+  it('does not retry a failure that is not retriable', async () => {
+    const launcher = new ScriptedLauncher(['fatal', 'ok']);
+    const { service } = dispatcher(launcher, { maxAttempts: 8, retryBackoffMs: 1 });
+    await expect(service.onPlanned(planned(0, 'CASE_III'))).rejects.toThrow(/not retriable/);
+    expect(launcher.attempts).toHaveLength(1);
+  });
+});
