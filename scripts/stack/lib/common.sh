@@ -100,12 +100,16 @@ http_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" 2>/dev/
 
 # Starts a command as its own session (so that Ctrl-C or the end of the calling shell does not stop
 # it), stdout+stderr appended to the component's log, and records its pid. `exec` keeps the pid
-# that of the server itself; fd 9 (the stack lock) is closed so the server does not hold the lock.
+# that of the server itself. Every descriptor above 2 is closed first: a server must not hold the stack's
+# lock (fd 9) nor any lock or pipe of whoever called `stack.sh up` (a `flock <file> npm test` that started
+# the stack would otherwise stay locked for as long as Kafka runs).
 launch() {
   local c="$1"; shift
   mkdir -p "$STACK_RUN" "$STACK_LOGS"
   printf '\n==== %s start %s ====\n' "$c" "$(date -Is)" >> "$(log_file "$c")"
-  setsid bash -c 'exec "$@"' "$c" "$@" >> "$(log_file "$c")" 2>&1 < /dev/null 9>&- &
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid bash -c 'for fd in /proc/$$/fd/*; do fd=${fd##*/}; if (( fd > 2 )); then eval "exec $fd>&-" 2> /dev/null; fi; done; exec "$@"' \
+    "$c" "$@" >> "$(log_file "$c")" 2>&1 < /dev/null 9>&- &
   echo "$!" > "$(pid_file "$c")"
 }
 
