@@ -1,7 +1,14 @@
 import { Consumer, Kafka } from 'kafkajs';
 import { DecodedEvent, EVENT_NAMES, EventCodec, EventName, EventPayloads } from '@app/contracts';
 
-export type Seen = DecodedEvent & { topic: string; offset: string };
+/** A message as it was on the topic: what a test re-sends to deliver it twice. */
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export type Seen = DecodedEvent & { topic: string; offset: string; raw: RawMessage };
 
 /** Reads every pipeline topic from the beginning into memory, in arrival order (the test's view). */
 export class EventLog {
@@ -23,14 +30,14 @@ export class EventLog {
     await this.consumer.subscribe({ topics: [...topics, ...topics.map((t) => `${t}.dlq`)], fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
         if (topic.endsWith('.dlq')) {
-          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
           this.dead.push({ topic, headers, value: message.value });
           return;
         }
         try {
           const decoded = await this.codec.decode(message.value!);
-          this.events.push({ ...decoded, topic, offset: message.offset });
+          this.events.push({ ...decoded, topic, offset: message.offset, raw: { key: message.key, value: message.value, headers } });
         } catch (error) {
           this.undecodable.push({ topic, offset: message.offset, error: (error as Error).message });
         }

@@ -17,6 +17,12 @@ export function stackUp(components = 'kafka registry catalog'): Record<string, s
   return vars;
 }
 
+/** Stops components of the local stack (a fault test's outage); `stackUp` starts them again on their data. */
+export function stackDown(components: string): void {
+  const down = spawnSync('bash', ['scripts/stack/stack.sh', 'down'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STACK_COMPONENTS: components } });
+  if (down.status !== 0) throw new Error(`stack.sh down (${components}) exited ${down.status}:\n${down.stderr}`);
+}
+
 /**
  * The four services as real processes (node bin/service.js <app>, from the build), so a test can kill one
  * with SIGKILL and start it again. Logs go to `<dir>/<service>.log` (appended across restarts).

@@ -1,109 +1,54 @@
-import * as fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel } from 'kafkajs';
-import { EventCodec } from '@app/contracts';
+import { Kafka } from 'kafkajs';
 import { batchId as batchIdOf } from '@app/engine';
-import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import { SparkHarness, diffRows, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
 import { PrometheusApi, alertQueries, checkQueries, dashboardQueries, declaredMetrics } from './prometheus-check';
-import { REPO, SERVICES, ServiceName, ServiceProcesses, stackUp, waitFor } from './service-processes';
+import { REPO, SERVICES, ServiceName, ServiceProcesses, waitFor } from './service-processes';
+import { MINUTES, ServicesRun, latestKey, summaryKey, withNamespace } from './services-run';
 
 // Issue #3's end-to-end checks on the real Kafka, registry, Iceberg REST catalog and Spark: the four
 // services as processes (kill -9 is real), the test ingesting through the engine and reading the tables
 // back. Every run has its own topic prefix, consumer groups and namespaces. The stack's Prometheus scrapes
 // the services for the whole run; issue #5's dashboards and alerts are checked against it at the end.
 
-const RUN = `e2e${Date.now().toString(36)}${process.pid}`;
-const ACCOUNTS = Number(process.env.E2E_ACCOUNTS ?? 60);
-const SEED = Number(process.env.E2E_SEED ?? 20261122);
-const BATCHES: Row[][] = fc.sample(scenarioArb({ accounts: ACCOUNTS, batches: 9 }), { seed: SEED, numRuns: 1 })[0].filter((b) => b.length > 0);
-const MINUTES = 60000;
+const r = new ServicesRun({
+  tag: 'e2e',
+  accounts: Number(process.env.E2E_ACCOUNTS ?? 60),
+  seed: Number(process.env.E2E_SEED ?? 20261122),
+  batches: 9,
+  components: 'kafka registry catalog prometheus',
+});
+const RUN = r.run;
+const BATCHES = r.batches;
 
-const withNamespace = (tag: string) => JSON.parse(JSON.stringify(ALT_CONFIG).replace(/local\.raw_alt\./g, `local.raw_${tag}.`).replace(/local\.alt\./g, `local.alt_${tag}.`));
-const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
-const latestKey = (r: Record<string, unknown>) => `${r.acct_id}`;
-
-describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.length} batches, seed ${SEED})`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'summary-e2e-'));
+describe(`the four services on the real stack (${r.options.accounts} accounts, ${BATCHES.length} batches, seed ${r.options.seed})`, () => {
   let stack: Record<string, string>;
   let h: SparkHarness;
   let services: ServiceProcesses;
   let log: EventLog;
   let kafka: Kafka;
-  let ingested = 0;
   let targetsFile: string | undefined;
 
   beforeAll(async () => {
-    stack = stackUp('kafka registry catalog prometheus');
-    const config = withNamespace(RUN);
-    const configFile = join(dir, 'config.json');
-    writeFileSync(configFile, JSON.stringify(config, null, 2));
-    h = await startHarness(config, {}, dir, { catalogType: 'rest', catalogUri: stack.ICEBERG_REST_URI });
-    await h.pipeline.init();
-    services = new ServiceProcesses(
-      {
-        SUMMARY_CONFIG: configFile,
-        SUMMARY_CATALOG_TYPE: 'rest',
-        SUMMARY_CATALOG_URI: stack.ICEBERG_REST_URI,
-        SUMMARY_WAREHOUSE: join(dir, 'warehouse'),
-        SUMMARY_LOG_DIR: join(dir, 'logs'),
-        SUMMARY_DRIVER_MEMORY: '1g',
-        SUMMARY_SHUFFLE_PARTITIONS: '2',
-        KAFKA_BROKERS: stack.KAFKA_BROKERS,
-        SCHEMA_REGISTRY_URL: stack.SCHEMA_REGISTRY_URL,
-        TOPIC_PREFIX: RUN,
-        WATCHER_POLL_INTERVAL_MS: '1000',
-        DISPATCHER_RETRY_BACKOFF_MS: '500',
-        // A service killed mid-job holds the pipeline lease until it expires: 30 s, not 120 s, before the
-        // restarted one takes it over.
-        SUMMARY_LEASE_TTL_SECONDS: '30',
-      },
-      join(dir, 'services'),
-      20000 + (process.pid % 2000) * 4,
-    );
-    services.startAll();
+    await r.start(20000 + (process.pid % 2000) * 4);
+    ({ stack, h, services, log, kafka } = r);
     // Prometheus discovers the services through a file_sd file, labelled as the Kubernetes ServiceMonitors label them.
     targetsFile = join(stack.PROMETHEUS_TARGETS_DIR, `${RUN}.json`);
     writeFileSync(targetsFile, JSON.stringify(SERVICES.map((s) => ({ targets: [`127.0.0.1:${services.port(s)}`], labels: { job: s, service: s, run: RUN } }))));
-    for (const s of SERVICES) await waitFor(`${s} to be ready`, async () => ((await services.ready(s)) ? true : undefined), 5 * MINUTES);
-    kafka = new Kafka({ clientId: `${RUN}-test`, brokers: stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-    log = new EventLog(kafka, new EventCodec(new SchemaRegistry({ host: stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${RUN}.` }));
-    await log.start(`${RUN}.test-reader`);
   }, 10 * MINUTES);
 
   afterAll(async () => {
-    // Each step bounded, so a stuck disconnect cannot hold the suite (the runner exits with its parent).
-    const bounded = (p: Promise<unknown> | undefined, ms: number) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
-    await bounded(services?.stopAll(60000), 90000);
-    await bounded(log?.stop(), 30000);
-    await bounded(h?.close(), 60000);
+    await r.close();
     if (targetsFile) rmSync(targetsFile, { force: true });
   }, 5 * MINUTES);
 
-  /** Ingests the next scenario batch and returns the batch id the watcher will give it. */
-  async function ingestNext(): Promise<string> {
-    await h.ingest(BATCHES[ingested++]);
-    return batchIdOf(ingested);
-  }
-
-  async function completed(id: string) {
-    return waitFor(`batch ${id} to complete`, () => log.completed(id), 6 * MINUTES);
-  }
-
-  async function expectOracle(): Promise<void> {
-    const expected = oracle(ALT_ORACLE_SPEC, BATCHES.slice(0, ingested));
-    expect(diffRows(await h.summary(), expected.summary, summaryKey)).toEqual([]);
-    expect(diffRows(await h.latest(), expected.latest, latestKey)).toEqual([]);
-  }
-
-  /** The ledger never holds two commits of one (batch, step): no job ran twice. */
-  async function expectNoJobTwice(): Promise<void> {
-    const twice = await h.runner.query(`SELECT batch_id, step, count(*) AS n FROM ${h.config.tables.ledger.sql} WHERE status = 'committed' GROUP BY batch_id, step HAVING count(*) > 1`);
-    expect(twice).toEqual([]);
-  }
+  const ingestNext = () => r.ingestNext();
+  const completed = (id: string) => r.completed(id);
+  const expectOracle = () => r.expectOracle();
+  const expectNoJobTwice = () => r.expectNoJobTwice();
 
   it('runs a history load and a mixed batch through all four services to exactly the oracle', async () => {
     for (let i = 0; i < 2; i++) {
@@ -173,8 +118,7 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
   ];
 
   it.each(KILLS)('survives kill -9 of %s %s: no loss, no job twice, same result', async (service) => {
-    if (ingested >= BATCHES.length) throw new Error(`scenario has only ${BATCHES.length} non-empty batches; raise the generator's batch count`);
-    const id = await ingestNext();
+        const id = await ingestNext();
     if (service === 'spark-dispatcher') await waitFor(`a running job of ${id}`, () => log.of('job-state-changed', id).find((s) => s.state === 'RUNNING'));
     if (service === 'classifier') await waitFor(`watermark of ${id}`, () => log.of('watermark-advanced', id)[0]);
     if (service === 'auditor') await waitFor(`the plan of ${id}`, () => log.of('case-batch-planned', id)[0]);
@@ -223,7 +167,7 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
     const cli = await startHarness(withNamespace(`${RUN}cli`), {}, mkdtempSync(join(tmpdir(), 'summary-e2e-cli-')), { catalogType: 'rest', catalogUri: stack.ICEBERG_REST_URI });
     try {
       await cli.pipeline.init();
-      for (let i = 0; i < ingested; i++) {
+      for (let i = 0; i < r.ingested; i++) {
         await cli.ingest(BATCHES[i]);
         await cli.pipeline.runPending();
       }

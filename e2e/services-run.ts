@@ -1,0 +1,130 @@
+import * as fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel } from 'kafkajs';
+import { EventCodec } from '@app/contracts';
+import { batchId as batchIdOf } from '@app/engine';
+import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import { EventLog } from './event-log';
+import { ServiceProcesses, stackUp, waitFor } from './service-processes';
+
+export const MINUTES = 60000;
+
+export interface ServicesRunOptions {
+  /** Names this run's topics, consumer groups and namespaces (with a time and pid suffix). */
+  tag: string;
+  accounts: number;
+  seed: number;
+  /** Batches the scenario generator makes; the empty ones are dropped. */
+  batches: number;
+  /** Stack components to start (stack.sh STACK_COMPONENTS). */
+  components: string;
+  /** Extra service settings (on top of the run's own). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** ALT_CONFIG with its source and tables in namespaces of their own (one run, one set of tables). */
+export function withNamespace(tag: string): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(ALT_CONFIG).replace(/local\.raw_alt\./g, `local.raw_${tag}.`).replace(/local\.alt\./g, `local.alt_${tag}.`));
+}
+
+export const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
+export const latestKey = (r: Record<string, unknown>) => `${r.acct_id}`;
+
+/**
+ * The four services as processes on the real stack, with the test's own Spark harness (ingest, reading the
+ * tables back) and an event log of every topic. Shared by the end-to-end suites (services, faults): each
+ * run has its own topic prefix, consumer groups and namespaces, so runs never see each other's data.
+ */
+export class ServicesRun {
+  readonly run: string;
+  readonly dir = mkdtempSync(join(tmpdir(), 'summary-e2e-'));
+  readonly batches: Row[][];
+  readonly configFile: string;
+  readonly serviceEnv: NodeJS.ProcessEnv;
+  stack!: Record<string, string>;
+  h!: SparkHarness;
+  services!: ServiceProcesses;
+  log!: EventLog;
+  kafka!: Kafka;
+  ingested = 0;
+
+  constructor(readonly options: ServicesRunOptions) {
+    this.run = `${options.tag}${Date.now().toString(36)}${process.pid}`;
+    this.batches = fc.sample(scenarioArb({ accounts: options.accounts, batches: options.batches }), { seed: options.seed, numRuns: 1 })[0].filter((b) => b.length > 0);
+    this.configFile = join(this.dir, 'config.json');
+    this.serviceEnv = {};
+  }
+
+  /** Starts the stack, creates the tables, starts the four services and waits until each is ready. */
+  async start(basePort: number): Promise<void> {
+    this.stack = stackUp(this.options.components);
+    writeFileSync(this.configFile, JSON.stringify(withNamespace(this.run), null, 2));
+    this.h = await startHarness(withNamespace(this.run), {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI });
+    await this.h.pipeline.init();
+    Object.assign(this.serviceEnv, {
+      SUMMARY_CONFIG: this.configFile,
+      SUMMARY_CATALOG_TYPE: 'rest',
+      SUMMARY_CATALOG_URI: this.stack.ICEBERG_REST_URI,
+      SUMMARY_WAREHOUSE: join(this.dir, 'warehouse'),
+      SUMMARY_LOG_DIR: join(this.dir, 'logs'),
+      SUMMARY_DRIVER_MEMORY: '1g',
+      SUMMARY_SHUFFLE_PARTITIONS: '2',
+      KAFKA_BROKERS: this.stack.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: this.stack.SCHEMA_REGISTRY_URL,
+      TOPIC_PREFIX: this.run,
+      WATCHER_POLL_INTERVAL_MS: '1000',
+      DISPATCHER_RETRY_BACKOFF_MS: '500',
+      // A service killed mid-job holds the pipeline lease until it expires: 30 s, not 120 s, before the
+      // restarted one takes it over.
+      SUMMARY_LEASE_TTL_SECONDS: '30',
+      ...this.options.env,
+    });
+    this.services = new ServiceProcesses(this.serviceEnv, join(this.dir, 'services'), basePort);
+    this.services.startAll();
+    await this.allReady();
+    this.kafka = new Kafka({ clientId: `${this.run}-test`, brokers: this.stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    this.log = new EventLog(this.kafka, new EventCodec(new SchemaRegistry({ host: this.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${this.run}.` }));
+    await this.log.start(`${this.run}.test-reader`);
+  }
+
+  async allReady(timeoutMs = 5 * MINUTES): Promise<void> {
+    for (const s of ['ingest-watcher', 'classifier', 'spark-dispatcher', 'auditor'] as const) {
+      await waitFor(`${s} to be ready`, async () => ((await this.services.ready(s)) ? true : undefined), timeoutMs);
+    }
+  }
+
+  /** Each step bounded, so a stuck disconnect cannot hold the suite (the runner exits with its parent). */
+  async close(): Promise<void> {
+    const bounded = (p: Promise<unknown> | undefined, ms: number) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+    await bounded(this.services?.stopAll(60000), 90000);
+    await bounded(this.log?.stop(), 30000);
+    await bounded(this.h?.close(), 60000);
+  }
+
+  /** Ingests the next scenario batch and returns the batch id the watcher will give it. */
+  async ingestNext(): Promise<string> {
+    if (this.ingested >= this.batches.length) throw new Error(`scenario has only ${this.batches.length} non-empty batches; raise the generator's batch count`);
+    await this.h.ingest(this.batches[this.ingested++]);
+    return batchIdOf(this.ingested);
+  }
+
+  completed(id: string, timeoutMs = 6 * MINUTES) {
+    return waitFor(`batch ${id} to complete`, () => this.log.completed(id), timeoutMs);
+  }
+
+  /** Summary and latest equal the oracle over every batch ingested so far. */
+  async expectOracle(): Promise<void> {
+    const expected = oracle(ALT_ORACLE_SPEC, this.batches.slice(0, this.ingested));
+    expect(diffRows(await this.h.summary(), expected.summary, summaryKey)).toEqual([]);
+    expect(diffRows(await this.h.latest(), expected.latest, latestKey)).toEqual([]);
+  }
+
+  /** The ledger never holds two commits of one (batch, step): no job ran twice. */
+  async expectNoJobTwice(): Promise<void> {
+    const twice = await this.h.runner.query(`SELECT batch_id, step, count(*) AS n FROM ${this.h.config.tables.ledger.sql} WHERE status = 'committed' GROUP BY batch_id, step HAVING count(*) > 1`);
+    expect(twice).toEqual([]);
+  }
+}
