@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVENT_NAMES } from '@app/contracts';
-import { batchId as batchIdOf } from '@app/engine';
+import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { REPO, stackDown, stackUp, waitFor } from './service-processes';
 import { MINUTES, ServicesRun } from './services-run';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { EventCodec } from '@app/contracts';
-import { batchId as batchIdOf } from '@app/engine';
+import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
 import { ServiceProcesses, stackUp, waitFor } from './service-processes';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
-import { batchId as batchIdOf } from '@app/engine';
+import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { SparkHarness, diffRows, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
 import { PrometheusApi, alertQueries, checkQueries, dashboardQueries, declaredMetrics } from './prometheus-check';

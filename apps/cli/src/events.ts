@@ -1,6 +1,7 @@
 import { Kafka } from 'kafkajs';
 import { EnvReader, createKafka, createRegistry, kafkaSettingsFromEnv } from '@app/common';
 import { CaseBatchPlanned, DecodedEvent, EVENT_NAMES, EventCodec } from '@app/contracts';
+import { isBatchId, parseBatchId } from '@app/lifecycle';
 
 const say = (message: string) => process.stderr.write(`[events] ${message}\n`);
 const secs = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
@@ -36,7 +37,8 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
         if (!e) return;
         // By batch sequence, not by arrival: the topics are read concurrently, so an old batch's watermark
         // may arrive after a later batch completed.
-        const quiet = options.quietBefore !== undefined && batchSeqOf(e.value.batchId) <= options.quietBefore;
+        // An id of another shape is never quiet: it is shown, as whatever else the topic holds.
+        const quiet = options.quietBefore !== undefined && isBatchId(e.value.batchId) && parseBatchId(e.value.batchId) <= options.quietBefore;
         const line = describe(e, batches);
         if (line && !quiet) say(line);
         if (e.event === 'batch-completed') {
@@ -58,11 +60,6 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
   return ok;
 }
 
-/** b-000012 → 12 (0 for an id of another shape, which is then never quiet). */
-function batchSeqOf(id: string): number {
-  const m = /^b-(\d+)$/.exec(id);
-  return m ? Number(m[1]) : 0;
-}
 
 function view(batches: Map<string, BatchView>, id: string): BatchView {
   let v = batches.get(id);

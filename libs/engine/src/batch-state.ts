@@ -1,4 +1,5 @@
 import { CASE_ORDER, COUNTS, CaseName, CaseRange, PLAN } from '@app/compiler';
+import { isBatchId, parseBatchId } from '@app/lifecycle';
 import { JsonRow } from './runner-client';
 
 /** Counts the classify job collected for one batch. */
@@ -47,22 +48,12 @@ export interface BatchState {
   steps: Map<string, LedgerEntry>;
 }
 
-export const BATCH_PREFIX = 'b-';
-
-export function batchId(seq: number): string {
-  return `${BATCH_PREFIX}${String(seq).padStart(6, '0')}`;
-}
-
-export function batchSeq(id: string): number {
-  return Number(id.slice(BATCH_PREFIX.length));
-}
-
 /** Groups the ledger into batches, oldest first. */
 export function batchesFromLedger(entries: LedgerEntry[]): BatchState[] {
   const byBatch = new Map<string, BatchState>();
   for (const e of entries) {
-    if (!e.batchId.startsWith(BATCH_PREFIX)) continue;
-    const state = byBatch.get(e.batchId) ?? { batchId: e.batchId, seq: batchSeq(e.batchId), classify: undefined as unknown as LedgerEntry, steps: new Map() };
+    if (!isBatchId(e.batchId)) continue; // ledger rows of loads and maintenance
+    const state = byBatch.get(e.batchId) ?? { batchId: e.batchId, seq: parseBatchId(e.batchId), classify: undefined as unknown as LedgerEntry, steps: new Map() };
     if (e.step === 'classify') state.classify = e;
     else state.steps.set(e.step, e);
     byBatch.set(e.batchId, state);

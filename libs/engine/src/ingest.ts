@@ -53,7 +53,7 @@ export interface StagedFile {
  * Snapshot summary property an ingest sets to the max raw base_ts of the rows it appended, so the ingest
  * watcher learns a batch's watermark from table metadata alone (no Spark).
  */
-export const WATERMARK_PROPERTY = 'summary-pipeline.max-base-ts';
+export { WATERMARK_PROPERTY } from '@app/lifecycle';
 
 /**
  * The ingest's one reader of a JSON-lines file (issue 10: the check and Spark's reader disagreed).

@@ -1,6 +1,7 @@
 import { CLASSIFY_STEP, COUNTS, MONTH_INT, PLAN } from '@app/compiler';
 import { PipelineConfig, columnModel, quoteIdent as q, quoteString as lit } from '@app/config';
-import { BATCH_PREFIX, batchSeq, parseCounts } from './batch-state';
+import { compareBatchIds, isBatchId } from '@app/lifecycle';
+import { parseCounts } from './batch-state';
 import { JsonRow } from './runner-client';
 import type { SummaryPipeline } from './pipeline';
 import type { Violation } from './table-ops';
@@ -58,12 +59,12 @@ export interface BatchWindow {
 export function batchWindows(rows: LedgerRow[]): BatchWindow[] {
   const first = new Map<string, LedgerRow>();
   for (const r of rows) {
-    if (r.step !== CLASSIFY_STEP || r.status !== 'committed' || !r.batchId.startsWith(BATCH_PREFIX)) continue;
+    if (r.step !== CLASSIFY_STEP || r.status !== 'committed' || !isBatchId(r.batchId)) continue;
     const seen = first.get(r.batchId);
     if (!seen || r.recordedAt < seen.recordedAt) first.set(r.batchId, r);
   }
   return [...first.values()]
-    .sort((a, b) => batchSeq(a.batchId) - batchSeq(b.batchId))
+    .sort((a, b) => compareBatchIds(a.batchId, b.batchId))
     .map((r) => {
       const plan = r.result?.collected?.[PLAN]?.[0] ?? {};
       const counts = parseCounts(r.result?.collected?.[COUNTS] ?? []);

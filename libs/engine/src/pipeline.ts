@@ -3,7 +3,8 @@ import {
   compileForward, compileInit, compileNewAccounts,
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
+import { formatBatchId } from '@app/lifecycle';
+import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
@@ -144,7 +145,7 @@ export class SummaryPipeline {
       }
       // An unfinished classify (crashed or failed) is retried under the same batch id.
       const seq = last && last.classify.status !== 'committed' ? last.seq : (last?.seq ?? 0) + 1;
-      outcomes.push(await this.runBatch(batchId(seq), start, end));
+      outcomes.push(await this.runBatch(formatBatchId(seq), start, end));
     }
   }
 

@@ -1,6 +1,7 @@
 import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
-import { BatchCounts, batchId, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
+import { formatBatchId } from '@app/lifecycle';
+import { BatchCounts, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { integrityViolations } from './integrity';
 import { SummaryPipeline } from './pipeline';
 
@@ -76,7 +77,7 @@ export async function planDryRun(pipeline: SummaryPipeline): Promise<DryRunPlan>
   const start = classifiedUpTo(batches);
   const end = await pipeline.currentSnapshot(pipeline.config.sourceTable);
   const last = batches[batches.length - 1];
-  const id = batchId(last && last.classify.status !== 'committed' ? last.seq : (last?.seq ?? 0) + 1);
+  const id = formatBatchId(last && last.classify.status !== 'committed' ? last.seq : (last?.seq ?? 0) + 1);
   if (end === null || end === start) return { batchId: null, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts: null, jobs: [] };
   const dry = compileClassifyDryRun(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end });
   const result = await pipeline.mustCommit(dry);

@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EngineHandle, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
 import { CASE_ORDER, PLAN } from '@app/compiler';
-import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, batchSeq, classifiedUpTo, parseCounts } from '@app/engine';
+import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
+import { parseBatchId } from '@app/lifecycle';
 import { ENGINE } from './classification.constants';
 
 /** The watermark's window does not continue the ledger: publishing a plan for it could lose or repeat rows. */
@@ -55,7 +56,7 @@ export class ClassificationService implements OnApplicationShutdown {
       jsonLog('info', 'batch already classified: re-publishing its plan', { batchId: event.batchId });
       return parseCounts(mine.classify.result!.collected!['counts'] ?? []);
     }
-    const earlier = batches.filter((b) => b.seq < batchSeq(event.batchId));
+    const earlier = batches.filter((b) => b.seq < parseBatchId(event.batchId));
     const pending = earlier.filter((b) => b.classify.status !== 'committed' || !batchFinished(b));
     if (pending.length) {
       this.metrics.get('classifierWaiting').set(1);

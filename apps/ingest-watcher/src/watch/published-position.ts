@@ -1,6 +1,7 @@
 import { Kafka } from 'kafkajs';
 import { EventCodec, WatermarkAdvanced } from '@app/contracts';
 import { jsonLog } from '@app/common';
+import { compareBatchIds } from '@app/lifecycle';
 
 /**
  * The watcher's position is the last WatermarkAdvanced it published for this source table: read back from
@@ -33,10 +34,10 @@ export async function lastPublished(kafka: Kafka, codec: EventCodec, sourceTable
               try {
                 const decoded = await codec.decode(message.value);
                 if (decoded.event === 'watermark-advanced' && decoded.value.sourceTable === sourceTable) {
-                  if (!last || batchSeq(decoded.value.batchId) > batchSeq(last.batchId)) last = decoded.value;
+                  if (!last || compareBatchIds(decoded.value.batchId, last.batchId) > 0) last = decoded.value;
                 }
               } catch (error) {
-                jsonLog('warn', 'skipping an undecodable message while reading the position back', { topic, offset: message.offset, error: (error as Error).message });
+                jsonLog('warn', 'skipping a message it cannot use (undecodable, or not a batch id) while reading the position back', { topic, offset: message.offset, error: (error as Error).message });
               }
             }
             if (BigInt(message.offset) >= (remaining.get(partition) ?? -1n)) remaining.delete(partition);
@@ -56,9 +57,4 @@ export async function lastPublished(kafka: Kafka, codec: EventCodec, sourceTable
     await cleanup.disconnect();
   }
   return last;
-}
-
-export function batchSeq(batchId: string): number {
-  const m = /^b-(\d+)$/.exec(batchId);
-  return m ? Number(m[1]) : 0;
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, SERVICE_CONTEXT, ServiceContext, SnapshotSource, TableNotFoundError, jsonLog } from '@app/common';
 import { TableName } from '@app/config';
-import { batchId } from '@app/engine';
+import { nextBatchId } from '@app/lifecycle';
 import { WatermarkAdvanced } from '@app/contracts';
 import { WATCH_OPTIONS, WatchOptions } from './watch.constants';
-import { batchSeq, lastPublished } from './published-position';
+import { lastPublished } from './published-position';
 import { nextWindow } from './window';
 
 /**
@@ -59,7 +59,7 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
       this.metrics.get('watcherLastPoll').set(Date.now() / 1000);
       const window = nextWindow(table, this.position?.sourceEndSnapshotId ?? null);
       if (!window) return null;
-      const id = batchId(this.position ? batchSeq(this.position.batchId) + 1 : 1);
+      const id = nextBatchId(this.position?.batchId);
       const event: WatermarkAdvanced = {
         eventId: `${this.source.plain}:${id}:watermark-advanced`,
         batchId: id,

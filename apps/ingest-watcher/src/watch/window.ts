@@ -1,5 +1,5 @@
 import { SnapshotInfo, TableSnapshots } from '@app/common';
-import { WATERMARK_PROPERTY } from '@app/engine';
+import { WATERMARK_PROPERTY } from '@app/lifecycle';
 
 /** What the watcher publishes next: source snapshots (start, end] not yet announced. */
 export interface SourceWindow {

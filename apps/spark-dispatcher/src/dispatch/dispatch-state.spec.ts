@@ -75,7 +75,14 @@ describe('DispatchState', () => {
     run(state, [planned('b-000001', 'CASE_I'), planned('b-000001', 'CASE_II')]);
     expect(state.decide(planned('b-000003', 'CASE_III'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('expected b-000002') });
     expect(state.decide(planned('b-000002', 'CASE_III')).action).toBe('run');
-    expect(state.decide(planned('b-000000', 'CASE_III')).action).toBe('duplicate');
+    // A batch older than the newest one seen, after a restart forgot it: a redelivery, not work.
+    const restarted = new DispatchState();
+    run(restarted, [planned('b-000005', 'CASE_III')]);
+    expect(restarted.decide(planned('b-000004', 'CASE_III')).action).toBe('duplicate');
+  });
+
+  it.each(['b-000000', 'b-12', 'batch-1', ''])('holds an event whose batch id %j is not a batch id', (id) => {
+    expect(new DispatchState().decide(planned(id, 'CASE_III'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('is not b-<number>') });
   });
 
   it('after a restart (empty state) continues mid-batch: earlier cases were committed', () => {

@@ -1,5 +1,6 @@
 import { CASE_ORDER } from '@app/compiler';
 import { CaseBatchPlanned } from '@app/contracts';
+import { isBatchId, nextBatchId, parseBatchId } from '@app/lifecycle';
 
 export type Decision =
   | { action: 'run' }
@@ -14,7 +15,6 @@ interface BatchProgress {
   failed: boolean;
 }
 
-const seqOf = (batchId: string) => Number(/^b-(\d+)$/.exec(batchId)?.[1] ?? NaN);
 
 /**
  * The dispatcher's ordering rules (SPEC §5) as a pure state machine over CaseBatchPlanned events:
@@ -30,8 +30,8 @@ export class DispatchState {
   private latest?: { batchId: string; seq: number };
 
   decide(event: CaseBatchPlanned): Decision {
-    const seq = seqOf(event.batchId);
-    if (!Number.isInteger(seq)) return { action: 'hold', reason: `batch id ${event.batchId} is not b-<number>` };
+    if (!isBatchId(event.batchId)) return { action: 'hold', reason: `batch id ${event.batchId} is not b-<number>` };
+    const seq = parseBatchId(event.batchId);
     if (CASE_ORDER[event.sequence] !== event.case) {
       return { action: 'hold', reason: `sequence ${event.sequence} is ${CASE_ORDER[event.sequence] ?? 'no case'}, the event says ${event.case}` };
     }
@@ -45,7 +45,7 @@ export class DispatchState {
       if (seq < this.latest.seq) return { action: 'duplicate', reason: `batch ${event.batchId} is older than ${this.latest.batchId}` };
       if (previous.failed) return { action: 'hold', reason: `batch ${this.latest.batchId} stopped after a failed case; ${event.batchId} must wait` };
       if (previous.next < CASE_ORDER.length) return { action: 'hold', reason: `batch ${event.batchId} arrived before batch ${this.latest.batchId} finished` };
-      if (seq !== this.latest.seq + 1) return { action: 'hold', reason: `batch ${event.batchId} follows ${this.latest.batchId}: expected b-${String(this.latest.seq + 1).padStart(6, '0')}` };
+      if (seq !== this.latest.seq + 1) return { action: 'hold', reason: `batch ${event.batchId} follows ${this.latest.batchId}: expected ${nextBatchId(this.latest.batchId)}` };
       if (event.sequence !== 0) return { action: 'hold', reason: `batch ${event.batchId} starts with ${event.case}, expected ${CASE_ORDER[0]}` };
     }
     // First event after a (re)start: earlier sequences of this batch were committed before.
@@ -66,7 +66,7 @@ export class DispatchState {
   private track(event: CaseBatchPlanned): BatchProgress {
     let progress = this.batches.get(event.batchId);
     if (!progress) {
-      progress = { seq: seqOf(event.batchId), next: event.sequence, failed: false };
+      progress = { seq: parseBatchId(event.batchId), next: event.sequence, failed: false };
       this.batches.set(event.batchId, progress);
       if (!this.latest || progress.seq > this.latest.seq) this.latest = { batchId: event.batchId, seq: progress.seq };
       for (const [id, p] of this.batches) if (p.seq < progress.seq - 10) this.batches.delete(id);

@@ -1,0 +1,2 @@
+export * from './batch-id';
+export * from './watermark';
