@@ -1,9 +1,9 @@
 import {
-  APPLIED, AuditEvent, CASE_ORDER, CaseName, COUNTS, CompiledJob, PLAN, compileAuditAppend, compileBackfill, compileClassify,
-  compileForward, compileInit, compileNewAccounts,
+  APPLIED, AuditEvent, CASE_ORDER, CaseName, COUNTS, CompiledJob, PLAN, compileAuditAppend, compileClassify,
+  compileInit,
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { formatBatchId } from '@app/lifecycle';
+import { compileCaseJob, formatBatchId } from '@app/lifecycle';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
@@ -173,9 +173,7 @@ export class SummaryPipeline {
   }
 
   compileCase(id: string, c: CaseName, counts: BatchCounts): CompiledJob {
-    if (c === 'CASE_III') return compileBackfill(this.config, id, counts.cases.CASE_III);
-    if (c === 'CASE_I') return compileNewAccounts(this.config, id);
-    return compileForward(this.config, id);
+    return compileCaseJob(this.config, id, c, counts.cases[c]);
   }
 
   private async runCases(id: string, start: string | null, end: string, counts: BatchCounts): Promise<BatchOutcome> {

@@ -1,2 +1,3 @@
 export * from './batch-id';
 export * from './watermark';
+export * from './case-jobs';

@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, HoldPartitionError, METRICS, Metrics, jsonLog } from '@app/common';
-import { APPLIED, CompiledJob, compileBackfill, compileForward, compileNewAccounts } from '@app/compiler';
+import { APPLIED, CompiledJob } from '@app/compiler';
 import { CaseBatchPlanned, JobState, JobStateChanged } from '@app/contracts';
 import { JobLauncher, LaunchError } from '@app/launcher';
+import { compileCaseJob } from '@app/lifecycle';
 import { DISPATCH_OPTIONS, DispatchOptions, LAUNCHER } from './dispatch.constants';
 import { DispatchState } from './dispatch-state';
 
@@ -29,9 +30,7 @@ export class DispatchService implements OnApplicationShutdown {
 
   compile(event: CaseBatchPlanned): CompiledJob {
     const { config } = this.options;
-    if (event.case === 'CASE_III') return compileBackfill(config, event.batchId, { rows: event.rows, minMonth: event.minMonth ?? '', maxMonth: event.maxMonth ?? '' });
-    if (event.case === 'CASE_I') return compileNewAccounts(config, event.batchId);
-    return compileForward(config, event.batchId);
+    return compileCaseJob(config, event.batchId, event.case, { rows: event.rows, minMonth: event.minMonth ?? '', maxMonth: event.maxMonth ?? '' });
   }
 
   async onPlanned(event: CaseBatchPlanned): Promise<void> {
