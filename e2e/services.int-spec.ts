@@ -162,7 +162,7 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
     expect(broken).toEqual([expect.stringMatching(/^misspelt: selects summary_batchez_total/), expect.stringMatching(/^unparsable: does not evaluate/)]);
   }, 5 * MINUTES);
 
-  it('gives exactly what `summary-pipeline run` gives on the same data', async () => {
+  it('gives exactly what `summary-pipeline run` gives on the same data, and audits the same facts with the same values', async () => {
     await services.stopAll();
     const cli = await startHarness(withNamespace(`${RUN}cli`), {}, mkdtempSync(join(tmpdir(), 'summary-e2e-cli-')), { catalogType: 'rest', catalogUri: stack.ICEBERG_REST_URI });
     try {
@@ -173,6 +173,17 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
       }
       expect(diffRows(await h.summary(), await cli.summary(), summaryKey)).toEqual([]);
       expect(diffRows(await h.latest(), await cli.latest(), latestKey)).toEqual([]);
+      // One audit vocabulary (issue 12): each fact the CLI states, the services state with the same event
+      // type, status, rows and watermark. The services also state submissions and the attempts their kills
+      // caused; the ids differ by the source table's namespace; times and attempts are per run.
+      const facts = async (x: SparkHarness) => {
+        const rows = await x.runner.query(`SELECT event_type, batch_id, \`case\`, status, rows, watermark FROM ${x.config.tables.audit.sql} WHERE status NOT IN ('SUBMITTED', 'RUNNING')`, 100_000);
+        return [...new Set(rows.map((row) => JSON.stringify([row.event_type, row.batch_id, row.case, row.status, row.rows, row.watermark])))].sort();
+      };
+      const [byServices, byCli] = [await facts(h), await facts(cli)];
+      expect(byCli.length).toBeGreaterThan(r.ingested * 6); // per batch: watermark, 3 plans, 3 job states, completion
+      expect(byCli.filter((f) => !byServices.includes(f))).toEqual([]);
+      expect(byServices.filter((f) => !byCli.includes(f))).toEqual([]);
     } finally {
       await cli.close();
     }

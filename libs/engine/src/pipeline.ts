@@ -3,7 +3,8 @@ import {
   compileInit,
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { compileCaseJob, formatBatchId } from '@app/lifecycle';
+import { DecodedEvent, JobStateChanged } from '@app/contracts';
+import { auditRow, compileCaseJob, completedEvent, formatBatchId, jobErrorText, jobStateEvent, planEvents, watermarkEvent } from '@app/lifecycle';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
@@ -49,7 +50,8 @@ export interface BatchOutcome {
   maintenance: MaintenanceOutcome | null;
 }
 
-const nowTs = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
+/** The engine a batch of the CLI's orchestrator runs on, as JobStateChanged names it (the local launcher's). */
+const ENGINE = 'local';
 
 /**
  * Runs the compiled jobs in the order the services do: classify a batch of every source snapshot not yet
@@ -179,29 +181,21 @@ export class SummaryPipeline {
   private async runCases(id: string, start: string | null, end: string, counts: BatchCounts): Promise<BatchOutcome> {
     const began = Date.now();
     const cases: CaseOutcome[] = [];
-    const events: AuditEvent[] = [];
-    const event = (type: string, c: CaseName | null, status: string, extra: Partial<AuditEvent> = {}): AuditEvent => ({
-      eventId: `${id}:${c ?? 'batch'}:${type}:${status}`,
-      eventType: type,
-      batchId: id,
-      case: c,
-      status,
-      attempt: null,
-      occurredAt: nowTs(),
-      durationMs: null,
-      rows: null,
-      watermark: counts.watermark,
-      details: {},
-      ...extra,
-    });
-    events.push(event('BatchPlanned', null, 'planned', { rows: counts.inputRows, details: { sourceStartSnapshotId: start, sourceEndSnapshotId: end, rejects: counts.rejects } }));
+    // The batch's facts as the services state them (lifecycle), audited through the same auditRow.
+    const source = this.config.sourceTable.plain;
+    const facts: Array<Pick<DecodedEvent, 'event' | 'value'>> = [{ event: 'watermark-advanced', value: watermarkEvent(source, id, { start, end, watermark: counts.watermark }) }];
+    const plans = planEvents(source, id, counts);
+    facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
+    const written: Partial<Record<CaseName, number>> = {};
+    const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
     try {
-      for (const c of CASE_ORDER) {
+      for (const plan of plans) {
+        const c = plan.case;
         const rows = counts.cases[c].rows;
         if (rows === 0) {
           this.progress(`batch ${id}: ${c} skipped (no rows)`);
           cases.push({ case: c, status: 'skipped', rows: 0, applied: 0, stale: 0, written: 0, durationMs: 0 });
-          events.push(event('JobStateChanged', c, 'skipped', { rows: 0 }));
+          stated(jobStateEvent(source, plan, 'SKIPPED', 1, ENGINE));
           continue;
         }
         const job = this.compileCase(id, c, counts);
@@ -210,7 +204,10 @@ export class SummaryPipeline {
         try {
           result = await this.mustCommit(job);
         } catch (err) {
-          if (err instanceof JobFailedError) events.push(event('JobStateChanged', c, 'failed', { attempt: err.result.attempt ?? null, durationMs: err.result.durationMs, details: { error: err.result.error } }));
+          if (err instanceof JobFailedError) {
+            stated(jobStateEvent(source, plan, 'FAILED', err.result.attempt ?? 1, ENGINE, { durationMs: err.result.durationMs, error: jobErrorText(err.result.error) }));
+            facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'FAILED', Date.now() - began, written) });
+          }
           throw err;
         }
         const applied = (result.collected[APPLIED]?.[0] ?? {}) as JsonRow;
@@ -224,12 +221,13 @@ export class SummaryPipeline {
           durationMs: result.durationMs,
         };
         cases.push(outcome);
-        events.push(event('JobStateChanged', c, 'succeeded', { attempt: result.attempt ?? null, durationMs: result.durationMs, rows: outcome.written, details: { applied: outcome.applied, stale: outcome.stale, snapshots: result.snapshots } }));
+        written[c] = outcome.written;
+        stated(jobStateEvent(source, plan, 'SUCCEEDED', result.attempt ?? 1, ENGINE, { durationMs: result.durationMs, rowsWritten: outcome.written }));
         this.progress(`batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written`);
       }
-      events.push(event('BatchCompleted', null, 'completed', { durationMs: Date.now() - began }));
+      facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'COMPLETED', Date.now() - began, written) });
     } finally {
-      await this.audit(events);
+      await this.audit(facts.map(auditRow));
     }
     const durationMs = Date.now() - began;
     const wrote = cases.some((c) => c.status === 'committed');

@@ -1,3 +1,4 @@
 export * from './batch-id';
 export * from './watermark';
 export * from './case-jobs';
+export * from './batch-events';

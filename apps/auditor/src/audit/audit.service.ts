@@ -1,7 +1,7 @@
 import { EngineHandle, Metrics, jsonLog } from '@app/common';
 import { AuditEvent } from '@app/compiler';
 import { DecodedEvent, EventName, EventPayloads } from '@app/contracts';
-import { auditRow } from './audit-rows';
+import { auditRow } from '@app/lifecycle';
 
 /**
  * Buffers the events of a fetched Kafka batch and merges them into the audit table in one job when the

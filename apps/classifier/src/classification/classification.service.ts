@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EngineHandle, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
-import { CASE_ORDER, PLAN } from '@app/compiler';
+import { PLAN } from '@app/compiler';
 import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
-import { parseBatchId } from '@app/lifecycle';
+import { parseBatchId, planEvents } from '@app/lifecycle';
 import { ENGINE } from './classification.constants';
 
 /** The watermark's window does not continue the ledger: publishing a plan for it could lose or repeat rows. */
@@ -78,23 +78,7 @@ export class ClassificationService implements OnApplicationShutdown {
   }
 
   plan(event: WatermarkAdvanced, counts: BatchCounts): CaseBatchPlanned[] {
-    return CASE_ORDER.map((c, sequence) => {
-      const range = counts.cases[c];
-      return {
-        eventId: `${event.sourceTable}:${event.batchId}:${c}:planned`,
-        batchId: event.batchId,
-        sequence,
-        case: c,
-        rows: range.rows,
-        minMonth: range.rows ? range.minMonth : null,
-        maxMonth: range.rows ? range.maxMonth : null,
-        skipped: range.rows === 0,
-        inputRows: counts.inputRows,
-        rejects: counts.rejects,
-        watermark: counts.watermark ?? event.watermark,
-        occurredAt: Date.now(),
-      };
-    });
+    return planEvents(event.sourceTable, event.batchId, counts, event.watermark);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, SERVICE_CONTEXT, ServiceContext, SnapshotSource, TableNotFoundError, jsonLog } from '@app/common';
 import { TableName } from '@app/config';
-import { nextBatchId } from '@app/lifecycle';
+import { nextBatchId, watermarkEvent } from '@app/lifecycle';
 import { WatermarkAdvanced } from '@app/contracts';
 import { WATCH_OPTIONS, WatchOptions } from './watch.constants';
 import { lastPublished } from './published-position';
@@ -60,15 +60,7 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
       const window = nextWindow(table, this.position?.sourceEndSnapshotId ?? null);
       if (!window) return null;
       const id = nextBatchId(this.position?.batchId);
-      const event: WatermarkAdvanced = {
-        eventId: `${this.source.plain}:${id}:watermark-advanced`,
-        batchId: id,
-        sourceTable: this.source.plain,
-        sourceStartSnapshotId: window.start,
-        sourceEndSnapshotId: window.end,
-        watermark: window.watermark,
-        occurredAt: Date.now(),
-      };
+      const event = watermarkEvent(this.source.plain, id, window);
       await this.publisher.publish('watermark-advanced', event);
       this.position = event;
       jsonLog('info', 'new source window', { batchId: id, start: window.start, end: window.end, snapshots: window.snapshots.length, watermark: window.watermark });

@@ -3,7 +3,7 @@ import { EVENT_PUBLISHER, EventPublisher, HoldPartitionError, METRICS, Metrics, 
 import { APPLIED, CompiledJob } from '@app/compiler';
 import { CaseBatchPlanned, JobState, JobStateChanged } from '@app/contracts';
 import { JobLauncher, LaunchError } from '@app/launcher';
-import { compileCaseJob } from '@app/lifecycle';
+import { compileCaseJob, completedEvent, jobErrorText, jobStateEvent } from '@app/lifecycle';
 import { DISPATCH_OPTIONS, DispatchOptions, LAUNCHER } from './dispatch.constants';
 import { DispatchState } from './dispatch-state';
 
@@ -82,7 +82,7 @@ export class DispatchService implements OnApplicationShutdown {
           this.metrics.get('dispatcherBlocked').set(0);
           return;
         }
-        error = `${result.error?.type ?? 'Error'} at step "${result.error?.step ?? '?'}": ${result.error?.message ?? 'unknown'}`;
+        error = jobErrorText(result.error);
         retriable = result.error?.retriable ?? false;
       } catch (e) {
         await states;
@@ -108,31 +108,12 @@ export class DispatchService implements OnApplicationShutdown {
   }
 
   private async publishState(event: CaseBatchPlanned, state: JobState, attempt: number, extra: Partial<JobStateChanged> = {}): Promise<void> {
-    await this.publisher.publish('job-state-changed', {
-      eventId: `${event.eventId.replace(/:planned$/, '')}:${state}:${attempt}`,
-      batchId: event.batchId,
-      case: event.case,
-      state,
-      attempt,
-      durationMs: null,
-      rowsWritten: null,
-      error: null,
-      engine: this.launcher.engine,
-      jobRunId: null,
-      occurredAt: Date.now(),
-      ...extra,
-    });
+    await this.publisher.publish('job-state-changed', jobStateEvent(this.options.config.sourceTable.plain, event, state, attempt, this.launcher.engine, extra));
   }
 
   private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
-    await this.publisher.publish('batch-completed', {
-      eventId: `${event.eventId.replace(/:[A-Z_]+:planned$/, '')}:batch-completed:${status}`,
-      batchId: event.batchId,
-      status,
-      durationMs: Date.now() - (this.started.get(event.batchId) ?? Date.now()),
-      cases: this.rowsWritten.get(event.batchId) ?? {},
-      occurredAt: Date.now(),
-    });
+    const durationMs = Date.now() - (this.started.get(event.batchId) ?? Date.now());
+    await this.publisher.publish('batch-completed', completedEvent(this.options.config.sourceTable.plain, event.batchId, status, durationMs, this.rowsWritten.get(event.batchId) ?? {}));
     jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, cases: this.rowsWritten.get(event.batchId) ?? {} });
   }
 

@@ -1,0 +1,128 @@
+import { AuditEvent, CASE_ORDER, CaseName, CaseRange } from '@app/compiler';
+import { BatchCompleted, BatchStatus, CaseBatchPlanned, DecodedEvent, JobState, JobStateChanged, WatermarkAdvanced } from '@app/contracts';
+
+/**
+ * The facts of a batch's life as events, built once for whoever states them: the watcher, the classifier
+ * and the dispatcher publish them; the CLI's orchestrator, which runs a batch without Kafka, builds the same
+ * events and audits them through the same `auditRow`. One fact has one event id whoever states it, so the
+ * auditor's MERGE by id keeps it once, and the CLI's audit rows read like the services'.
+ */
+
+/** What a plan needs of the classify job's counts (engine's BatchCounts has it). */
+export interface PlanCounts {
+  inputRows: number;
+  watermark: string | null;
+  rejects: Record<string, number>;
+  cases: Record<CaseName, CaseRange>;
+}
+
+/** One fact, one id: `<source table>:<batch id>:…`. */
+export const eventIds = {
+  watermark: (source: string, batchId: string) => `${source}:${batchId}:watermark-advanced`,
+  planned: (source: string, batchId: string, c: CaseName) => `${source}:${batchId}:${c}:planned`,
+  jobState: (source: string, batchId: string, c: CaseName, state: JobState, attempt: number) => `${source}:${batchId}:${c}:${state}:${attempt}`,
+  completed: (source: string, batchId: string, status: BatchStatus) => `${source}:${batchId}:batch-completed:${status}`,
+};
+
+export function watermarkEvent(source: string, batchId: string, window: { start: string | null; end: string; watermark: string | null }, now = Date.now()): WatermarkAdvanced {
+  return { eventId: eventIds.watermark(source, batchId), batchId, sourceTable: source, sourceStartSnapshotId: window.start, sourceEndSnapshotId: window.end, watermark: window.watermark, occurredAt: now };
+}
+
+/**
+ * One CaseBatchPlanned per case in run order III, I, II; a case without rows is planned as skipped. The
+ * watermark is the one classify computed from the rows it read; `fallbackWatermark` (the watcher's, from the
+ * snapshot property) only when classify had none.
+ */
+export function planEvents(source: string, batchId: string, counts: PlanCounts, fallbackWatermark: string | null = null, now = Date.now()): CaseBatchPlanned[] {
+  return CASE_ORDER.map((c, sequence) => {
+    const range = counts.cases[c];
+    return {
+      eventId: eventIds.planned(source, batchId, c),
+      batchId,
+      sequence,
+      case: c,
+      rows: range.rows,
+      minMonth: range.rows ? range.minMonth : null,
+      maxMonth: range.rows ? range.maxMonth : null,
+      skipped: range.rows === 0,
+      inputRows: counts.inputRows,
+      rejects: counts.rejects,
+      watermark: counts.watermark ?? fallbackWatermark,
+      occurredAt: now,
+    };
+  });
+}
+
+export function jobStateEvent(
+  source: string,
+  planned: Pick<CaseBatchPlanned, 'batchId' | 'case'>,
+  state: JobState,
+  attempt: number,
+  engine: string,
+  extra: Partial<Pick<JobStateChanged, 'durationMs' | 'rowsWritten' | 'error' | 'jobRunId'>> = {},
+  now = Date.now(),
+): JobStateChanged {
+  return {
+    eventId: eventIds.jobState(source, planned.batchId, planned.case, state, attempt),
+    batchId: planned.batchId,
+    case: planned.case,
+    state,
+    attempt,
+    durationMs: null,
+    rowsWritten: null,
+    error: null,
+    engine,
+    jobRunId: null,
+    occurredAt: now,
+    ...extra,
+  };
+}
+
+/** A failed job's error as JobStateChanged carries it: `Type at step "name": message`. */
+export function jobErrorText(error: { type?: string; step?: string | null; message?: string } | null | undefined): string {
+  return `${error?.type ?? 'Error'} at step "${error?.step ?? '?'}": ${error?.message ?? 'unknown'}`;
+}
+
+export function completedEvent(source: string, batchId: string, status: BatchStatus, durationMs: number, cases: BatchCompleted['cases'], now = Date.now()): BatchCompleted {
+  return { eventId: eventIds.completed(source, batchId, status), batchId, status, durationMs, cases, occurredAt: now };
+}
+
+const AUDIT_TYPES = {
+  'watermark-advanced': 'WatermarkAdvanced',
+  'case-batch-planned': 'CaseBatchPlanned',
+  'job-state-changed': 'JobStateChanged',
+  'batch-completed': 'BatchCompleted',
+} as const;
+
+/** The audit vocabulary: `event_type` values and the `status` each event type has. */
+export type AuditType = (typeof AUDIT_TYPES)[keyof typeof AUDIT_TYPES];
+
+const ts = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * One audit table row per event (columns of `<summary>_audit`, SPEC §1); fields without a column go to
+ * `details` as JSON. Statuses: WatermarkAdvanced ADVANCED; CaseBatchPlanned PLANNED or SKIPPED;
+ * JobStateChanged its state (SUBMITTED, RUNNING, SUCCEEDED, FAILED, SKIPPED); BatchCompleted COMPLETED or
+ * FAILED. Example: JobStateChanged{state SUCCEEDED, rowsWritten 42} → status SUCCEEDED, rows 42.
+ */
+export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>): AuditEvent {
+  const base = { eventId: value.eventId, eventType: AUDIT_TYPES[event], batchId: value.batchId, occurredAt: ts(value.occurredAt) };
+  switch (event) {
+    case 'watermark-advanced': {
+      const v = value as WatermarkAdvanced;
+      return { ...base, case: null, status: 'ADVANCED', attempt: null, durationMs: null, rows: null, watermark: v.watermark, details: { sourceTable: v.sourceTable, sourceStartSnapshotId: v.sourceStartSnapshotId, sourceEndSnapshotId: v.sourceEndSnapshotId } };
+    }
+    case 'case-batch-planned': {
+      const v = value as CaseBatchPlanned;
+      return { ...base, case: v.case, status: v.skipped ? 'SKIPPED' : 'PLANNED', attempt: null, durationMs: null, rows: v.rows, watermark: v.watermark, details: { sequence: v.sequence, minMonth: v.minMonth, maxMonth: v.maxMonth, inputRows: v.inputRows, rejects: v.rejects } };
+    }
+    case 'job-state-changed': {
+      const v = value as JobStateChanged;
+      return { ...base, case: v.case, status: v.state, attempt: v.attempt, durationMs: v.durationMs, rows: v.rowsWritten, watermark: null, details: { engine: v.engine, jobRunId: v.jobRunId, error: v.error } };
+    }
+    case 'batch-completed': {
+      const v = value as BatchCompleted;
+      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: null, details: { cases: v.cases } };
+    }
+  }
+}
