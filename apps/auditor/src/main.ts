@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { EngineHandle, EnvReader, bootstrap, jsonLog, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { EnvReader, bootstrap, jsonLog, runService, serviceContext } from '@app/common';
+import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { EVENT_NAMES } from '@app/contracts';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';

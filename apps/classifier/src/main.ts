@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { EnvReader, bootstrap, runService, serviceContext } from '@app/common';
+import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { ClassificationModule } from './classification/classification.module';
 
 /** classifier: WatermarkAdvanced → classify job → CaseBatchPlanned per case (README "Services"). */

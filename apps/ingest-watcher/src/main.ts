@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext, snapshotSourceFor } from '@app/common';
+import { EnvReader, bootstrap, runService, serviceContext } from '@app/common';
+import { engineSettingsFromEnv, snapshotSourceFor } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
 import { WatcherModule } from './watcher.module';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { EngineHandle, EnvReader, bootstrap, engineSettingsFromEnv, runService, serviceContext } from '@app/common';
+import { EnvReader, bootstrap, runService, serviceContext } from '@app/common';
+import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
 import { EmrOnEksLauncher, JobLauncher } from '@app/launcher';
 import { DispatchModule } from './dispatch/dispatch.module';

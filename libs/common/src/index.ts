@@ -1,4 +1,4 @@
-/** Shared by the services: env config, JSON logs, the Kafka transport and publisher, metrics, health, engine. */
+/** Shared by the services: env config, JSON logs, the Kafka transport and publisher, metrics, health (no engine: libs/service-kit). */
 export * from './env';
 export * from './logger';
 export * from './metrics/metrics';
@@ -9,5 +9,4 @@ export * from './kafka/kafka-event.server';
 export * from './kafka/processed-events';
 export * from './health/health';
 export * from './catalog/table-snapshots';
-export * from './engine-handle';
 export * from './service';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, OnApplicationShutdown, Inject } from '@nestjs/common';
-import { CoreModule, EngineHandle, ServiceContext } from '@app/common';
+import { CoreModule, ServiceContext } from '@app/common';
+import { EngineHandle } from '@app/service-kit';
 import { AUDIT } from './audit.constants';
 import { AuditConsumer } from './audit.consumer';
 import { AuditService } from './audit.service';

@@ -1,4 +1,5 @@
-import { EngineHandle, Metrics, jsonLog } from '@app/common';
+import { Metrics, jsonLog } from '@app/common';
+import { EngineHandle } from '@app/service-kit';
 import { AuditEvent } from '@app/compiler';
 import { DecodedEvent, EventName, EventPayloads } from '@app/contracts';
 import { auditRow } from '@app/lifecycle';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { CoreModule, EngineHandle, ServiceContext } from '@app/common';
+import { CoreModule, ServiceContext } from '@app/common';
+import { EngineHandle } from '@app/service-kit';
 import { ENGINE } from './classification.constants';
 import { ClassificationConsumer } from './classification.consumer';
 import { ClassificationService } from './classification.service';

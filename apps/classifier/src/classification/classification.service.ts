@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_PUBLISHER, EngineHandle, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
+import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
+import { EngineHandle } from '@app/service-kit';
 import { PLAN } from '@app/compiler';
 import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';

@@ -1,4 +1,4 @@
-import { EngineHandle } from '@app/common';
+import { EngineHandle } from '@app/service-kit';
 import { RunnerError, asWriter } from '@app/engine';
 import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
 

@@ -1,10 +1,8 @@
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import { CATALOG_AUTH_ENV, CatalogType, NO_CATALOG_AUTH, describeCatalogAuth, EngineOptions, RunnerClient, RunnerError, SummaryPipeline, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
-import { catalogAuthHeaders } from './catalog/catalog-auth-headers';
-import { HadoopSnapshotSource, RestSnapshotSource, SnapshotSource } from './catalog/table-snapshots';
-import { EnvReader } from './env';
-import { jsonLog } from './logger';
+import { EnvReader, HadoopSnapshotSource, RestSnapshotSource, SnapshotSource, jsonLog } from '@app/common';
+import { catalogAuthHeaders } from './catalog-auth-headers';
 
 export interface EngineSettings {
   configFile: string;

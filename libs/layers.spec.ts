@@ -1,0 +1,44 @@
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+// The libraries' layers (README "Layout"): a library imports only from the layers below it, so the
+// lifecycle, the engine and the services' kit build on each other one way. libs/testing is test support
+// and may import anything; specs may import test support.
+const LAYERS: string[][] = [
+  ['contracts', 'config'],
+  ['common'],
+  ['compiler'],
+  ['lifecycle'],
+  ['engine'],
+  ['launcher'],
+  ['service-kit'],
+];
+const layerOf = new Map(LAYERS.flatMap((libs, i) => libs.map((l) => [l, i] as const)));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return name.endsWith('.ts') && !name.endsWith('.spec.ts') && !name.endsWith('.int-spec.ts') ? [path] : [];
+  });
+}
+
+describe('library layers', () => {
+  it('every library is in a layer', () => {
+    const libs = readdirSync(__dirname).filter((d) => statSync(join(__dirname, d)).isDirectory() && d !== 'testing');
+    expect(libs.filter((l) => !layerOf.has(l))).toEqual([]);
+  });
+
+  it('no library imports from its own layer or a layer above', () => {
+    const upward: string[] = [];
+    for (const [lib, layer] of layerOf) {
+      for (const file of sources(join(__dirname, lib, 'src'))) {
+        for (const [, target] of readFileSync(file, 'utf8').matchAll(/from '@app\/([a-z-]+)'/g)) {
+          const to = layerOf.get(target);
+          if (to === undefined || to >= layer) upward.push(`${relative(__dirname, file)} imports @app/${target}`);
+        }
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+});
