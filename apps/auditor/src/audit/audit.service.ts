@@ -4,6 +4,8 @@ import { AuditEvent } from '@app/compiler';
 import { DecodedEvent, EventName, EventPayloads } from '@app/contracts';
 import { auditRow } from '@app/lifecycle';
 
+const OBSERVED_IDS = 10_000;
+
 /**
  * Buffers the events of a fetched Kafka batch and merges them into the audit table in one job when the
  * transport calls `flush` (before it commits the offsets): the write is idempotent by event id, so a batch
@@ -14,6 +16,8 @@ export class AuditService {
   private readonly watermarkSeen = new Map<string, number>();
   private readonly batchWatermark = new Map<string, string>();
   private lastWatermarkMs?: number;
+  /** Ids of the events already counted in the metrics (the newest OBSERVED_IDS): a redelivery counts once. */
+  private readonly observed = new Set<string>();
   private readonly ageTimer: NodeJS.Timeout;
 
   constructor(
@@ -66,9 +70,20 @@ export class AuditService {
     await pipeline.audit(rows);
     this.buffer = this.buffer.slice(events.length);
     this.metrics.get('auditRowsWritten').inc(rows.length);
-    for (const e of events) this.observe(e);
+    for (const e of events) this.observeOnce(e);
     jsonLog('info', 'audit rows merged', { rows: rows.length, types: [...new Set(rows.map((r) => r.eventType))] });
     return rows;
+  }
+
+  /**
+   * A batch of messages delivered again (the offsets did not commit after the flush: a crash, a rebalance)
+   * is merged again, which the MERGE by id makes a no-op, but must not count again in the metrics.
+   */
+  private observeOnce(e: Pick<DecodedEvent, 'event' | 'value'>): void {
+    if (this.observed.has(e.value.eventId)) return;
+    this.observed.add(e.value.eventId);
+    if (this.observed.size > OBSERVED_IDS) this.observed.delete(this.observed.values().next().value!);
+    this.observe(e);
   }
 
   private observe({ event, value }: Pick<DecodedEvent, 'event' | 'value'>): void {

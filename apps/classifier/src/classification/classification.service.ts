@@ -40,10 +40,15 @@ export class ClassificationService implements OnApplicationShutdown {
     const pipeline = await this.engine.pipeline();
     // The ledger check and the classify under one lease (issue 10): no other writer can classify or run
     // the batch between them.
-    const counts = await asWriter(pipeline, 'classifier', { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m, { batchId: event.batchId }) }, async () => (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event)));
+    const counts = await this.underLease(pipeline, event, async () => (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event)));
     const planned = this.plan(event, counts);
     for (const p of planned) await this.publisher.publish('case-batch-planned', p);
     return planned;
+  }
+
+  /** The pipeline's writer lease around `work` (libs/engine iceberg-lease-store). */
+  protected underLease<T>(pipeline: SummaryPipeline, event: WatermarkAdvanced, work: () => Promise<T>): Promise<T> {
+    return asWriter(pipeline, 'classifier', { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m, { batchId: event.batchId }) }, work);
   }
 
   private async alreadyClassified(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts | null> {

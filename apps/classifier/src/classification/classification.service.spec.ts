@@ -1,0 +1,81 @@
+import { EventPublisher, Metrics, NotYetError } from '@app/common';
+import { COUNTS, PLAN } from '@app/compiler';
+import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
+import { BatchCounts, JsonRow, LedgerEntry, SummaryPipeline } from '@app/engine';
+import { watermarkEvent } from '@app/lifecycle';
+import { EngineHandle } from '@app/service-kit';
+import { ClassificationService, WindowMismatchError } from './classification.service';
+
+// The classifier as a consumer, on a ledger kept in memory by a stand-in pipeline: a watermark delivered
+// twice classifies once and publishes the same plan (same event ids) again; a window that does not continue
+// the ledger is refused; batch n+1 waits for batch n. The lease and the classify job on real Spark are
+// proven by e2e/faults.int-spec.ts and libs/engine/src/pipeline.lease.int-spec.ts.
+
+const counts = (rows: Record<'CASE_III' | 'CASE_I' | 'CASE_II', number>) =>
+  Object.entries(rows).map(([name, n]) => ({ kind: 'case', name, month: '2025-01', n })).concat([{ kind: 'input', name: 'input', month: '', n: 10, watermark: '2025-01-31 00:00:00' } as never]);
+
+class InMemoryLedgerPipeline {
+  readonly entries: LedgerEntry[] = [];
+  classified: string[] = [];
+  async ledger(): Promise<LedgerEntry[]> {
+    return this.entries;
+  }
+  commit(batchId: string, step: string, end: string | null, rows = { CASE_III: 2, CASE_I: 3, CASE_II: 5 }): void {
+    const collected: Record<string, JsonRow[]> = step === 'classify' ? { [PLAN]: [{ source_end_snapshot_id: end }], [COUNTS]: counts(rows) } : {};
+    this.entries.push({ batchId, step, status: 'committed', result: { collected }, recordedAt: `2026-12-01 00:00:0${this.entries.length}` });
+  }
+  async classify(batchId: string, _start: string | null, end: string): Promise<BatchCounts> {
+    this.classified.push(batchId);
+    this.commit(batchId, 'classify', end);
+    return { inputRows: 10, watermark: '2025-01-31 00:00:00', rejects: {}, cases: { CASE_III: range(2), CASE_I: range(3), CASE_II: range(5) } };
+  }
+}
+const range = (rows: number) => ({ rows, minMonth: '2025-01', maxMonth: '2025-01', months: { '2025-01': rows } });
+
+/** The service without the lease (a stand-in pipeline has no lease table). */
+class Classifier extends ClassificationService {
+  protected override underLease<T>(_p: SummaryPipeline, _e: WatermarkAdvanced, work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+}
+
+function classifier() {
+  const pipeline = new InMemoryLedgerPipeline();
+  const published: CaseBatchPlanned[] = [];
+  const publisher = { publish: async (_e: string, value: CaseBatchPlanned) => void published.push(value) } as unknown as EventPublisher;
+  const service = new Classifier({ pipeline: async () => pipeline } as unknown as EngineHandle, publisher, new Metrics('classifier'));
+  return { service, pipeline, published };
+}
+
+const watermark = (batchId: string, start: string | null, end: string) => watermarkEvent('cat.raw.src', batchId, { start, end, watermark: '2025-01-31 00:00:00' });
+
+describe('ClassificationService', () => {
+  it('a watermark delivered twice classifies once and publishes the same plan again', async () => {
+    const { service, pipeline, published } = classifier();
+    const first = await service.onWatermark(watermark('b-000001', null, '100'));
+    const again = await service.onWatermark(watermark('b-000001', null, '100'));
+    expect(pipeline.classified).toEqual(['b-000001']);
+    expect(again.map((p) => p.eventId)).toEqual(first.map((p) => p.eventId));
+    expect(again.map((p) => [p.case, p.rows])).toEqual([['CASE_III', 2], ['CASE_I', 3], ['CASE_II', 5]]);
+    expect(published).toHaveLength(6);
+  });
+
+  it('refuses a window that does not continue the ledger, and a redelivered watermark whose window changed', async () => {
+    const { service, pipeline } = classifier();
+    pipeline.commit('b-000001', 'classify', '100');
+    for (const c of ['CASE_III', 'CASE_I', 'CASE_II']) pipeline.commit('b-000001', c, null);
+    await expect(service.onWatermark(watermark('b-000002', '99', '120'))).rejects.toThrow(WindowMismatchError);
+    await expect(service.onWatermark(watermark('b-000001', null, '101'))).rejects.toThrow(/classified for source snapshots up to 100, the event says 101/);
+    expect(pipeline.classified).toEqual([]);
+  });
+
+  it('batch n+1 waits until every case of batch n committed', async () => {
+    const { service, pipeline } = classifier();
+    pipeline.commit('b-000001', 'classify', '100');
+    pipeline.commit('b-000001', 'CASE_III', null);
+    await expect(service.onWatermark(watermark('b-000002', '100', '120'))).rejects.toThrow(NotYetError);
+    pipeline.commit('b-000001', 'CASE_I', null);
+    pipeline.commit('b-000001', 'CASE_II', null);
+    expect((await service.onWatermark(watermark('b-000002', '100', '120'))).map((p) => p.batchId)).toEqual(['b-000002', 'b-000002', 'b-000002']);
+  });
+});
