@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `npm run e2e`: the four services end to end on the real local stack (Kafka, registry, Iceberg REST
 # catalog) and Spark: a mixed batch equal to the oracle and to a CLI run, two batches in order, a poison
-# message to the dead-letter topic, kill -9 of each service mid-batch. Exit 0 only if all of it holds.
+# message to the dead-letter topic, kill -9 of each service mid-batch; and the faults (e2e/faults.int-spec.ts:
+# a CLI beside the services, Kafka/registry/catalog outages, kills between cases, duplicates, poison on every
+# topic). Exit 0 only if all of it holds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
