@@ -34,6 +34,9 @@ export interface CaseOutcome {
   applied: number;
   stale: number;
   written: number;
+  /** SPEC §4a: months this job deleted (delete rows that won) and restored (a deleted month's new winner). */
+  deleted: number;
+  restored: number;
   durationMs: number;
 }
 
@@ -158,9 +161,11 @@ export class SummaryPipeline {
     const result = await this.mustCommit(job);
     const counts = parseCounts(result.collected[COUNTS] ?? []);
     const rejected = Object.values(counts.rejects).reduce((a, b) => a + b, 0);
+    const deletes = CASE_ORDER.reduce((n, c) => n + counts.deletes[c], 0);
     this.progress(
       `batch ${id}: ${counts.inputRows} input row(s), ${rejected} rejected${rejected ? ` (${Object.entries(counts.rejects).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ` +
         CASE_ORDER.map((c) => `${c} ${counts.cases[c].rows}`).join(', ') +
+        (deletes ? `; ${deletes} delete(s)` : '') +
         `; watermark ${counts.watermark ?? '-'}`,
     );
     return counts;
@@ -195,13 +200,13 @@ export class SummaryPipeline {
       details: {},
       ...extra,
     });
-    events.push(event('BatchPlanned', null, 'planned', { rows: counts.inputRows, details: { sourceStartSnapshotId: start, sourceEndSnapshotId: end, rejects: counts.rejects } }));
+    events.push(event('BatchPlanned', null, 'planned', { rows: counts.inputRows, details: { sourceStartSnapshotId: start, sourceEndSnapshotId: end, rejects: counts.rejects, deletes: counts.deletes } }));
     try {
       for (const c of CASE_ORDER) {
         const rows = counts.cases[c].rows;
         if (rows === 0) {
           this.progress(`batch ${id}: ${c} skipped (no rows)`);
-          cases.push({ case: c, status: 'skipped', rows: 0, applied: 0, stale: 0, written: 0, durationMs: 0 });
+          cases.push({ case: c, status: 'skipped', rows: 0, applied: 0, stale: 0, written: 0, deleted: 0, restored: 0, durationMs: 0 });
           events.push(event('JobStateChanged', c, 'skipped', { rows: 0 }));
           continue;
         }
@@ -222,13 +227,19 @@ export class SummaryPipeline {
           applied: Number(applied.applied ?? 0),
           stale: Number(applied.stale ?? 0),
           written: Number(applied.written ?? 0),
+          deleted: Number(applied.deleted ?? 0),
+          restored: Number(applied.restored ?? 0),
           durationMs: result.durationMs,
         };
         cases.push(outcome);
-        events.push(event('JobStateChanged', c, 'succeeded', { attempt: result.attempt ?? null, durationMs: result.durationMs, rows: outcome.written, details: { applied: outcome.applied, stale: outcome.stale, snapshots: result.snapshots } }));
-        this.progress(`batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written`);
+        events.push(event('JobStateChanged', c, 'succeeded', { attempt: result.attempt ?? null, durationMs: result.durationMs, rows: outcome.written, details: { applied: outcome.applied, stale: outcome.stale, deleted: outcome.deleted, restored: outcome.restored, snapshots: result.snapshots } }));
+        this.progress(
+          `batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
+            (outcome.deleted || outcome.restored ? `, ${outcome.deleted} deleted, ${outcome.restored} restored` : ''),
+        );
       }
-      events.push(event('BatchCompleted', null, 'completed', { durationMs: Date.now() - began }));
+      const total = (k: 'deleted' | 'restored') => cases.reduce((n, c) => n + c[k], 0);
+      events.push(event('BatchCompleted', null, 'completed', { durationMs: Date.now() - began, details: { deleted: total('deleted'), restored: total('restored') } }));
     } finally {
       await this.audit(events);
     }

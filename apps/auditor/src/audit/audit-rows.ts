@@ -23,7 +23,7 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
     }
     case 'case-batch-planned': {
       const v = value as Extract<DecodedEvent, { event: 'case-batch-planned' }>['value'];
-      return { ...base, case: v.case, status: v.skipped ? 'SKIPPED' : 'PLANNED', attempt: null, durationMs: null, rows: v.rows, watermark: v.watermark, details: { sequence: v.sequence, minMonth: v.minMonth, maxMonth: v.maxMonth, inputRows: v.inputRows, rejects: v.rejects } };
+      return { ...base, case: v.case, status: v.skipped ? 'SKIPPED' : 'PLANNED', attempt: null, durationMs: null, rows: v.rows, watermark: v.watermark, details: { sequence: v.sequence, minMonth: v.minMonth, maxMonth: v.maxMonth, inputRows: v.inputRows, rejects: v.rejects, deletes: v.deletes } };
     }
     case 'job-state-changed': {
       const v = value as Extract<DecodedEvent, { event: 'job-state-changed' }>['value'];
@@ -31,7 +31,7 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
     }
     case 'batch-completed': {
       const v = value as Extract<DecodedEvent, { event: 'batch-completed' }>['value'];
-      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: null, details: { cases: v.cases } };
+      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored } };
     }
   }
 }

@@ -91,6 +91,7 @@ export class ClassificationService implements OnApplicationShutdown {
         inputRows: counts.inputRows,
         rejects: counts.rejects,
         watermark: counts.watermark ?? event.watermark,
+        deletes: counts.deletes[c],
         occurredAt: Date.now(),
       };
     });
