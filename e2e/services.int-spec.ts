@@ -6,7 +6,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
 import { EventCodec } from '@app/contracts';
 import { batchId as batchIdOf } from '@app/engine';
-import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, softDeleteCounts, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
 import { PrometheusApi, alertQueries, checkQueries, dashboardQueries, declaredMetrics } from './prometheus-check';
 import { REPO, SERVICES, ServiceName, ServiceProcesses, stackUp, waitFor } from './service-processes';
@@ -118,7 +118,15 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
         expect(mine).toEqual(p.skipped ? ['SKIPPED'] : ['SUBMITTED', 'RUNNING', 'SUCCEEDED']);
       }
       await expectOracle();
+      // SPEC §4a: the months the batch deleted and restored, as the oracle counts them.
+      const counted = softDeleteCounts(ALT_ORACLE_SPEC, BATCHES.slice(0, ingested))[ingested - 1];
+      expect({ id, deleted: done.deleted, restored: done.restored }).toEqual({ id, ...counted });
     }
+    // The mixed batch has deletes and restores (seed 20261122: 8 and 1), and the plan counted its delete rows.
+    const mixedDone = log.completed(batchIdOf(2))!;
+    expect(mixedDone.deleted).toBeGreaterThan(0);
+    expect(mixedDone.restored).toBeGreaterThan(0);
+    expect(log.of('case-batch-planned', batchIdOf(2)).reduce((n, p) => n + p.deletes, 0)).toBeGreaterThanOrEqual(mixedDone.deleted);
     // The mixed batch really is mixed: every case ran, and the invalid rows were counted.
     const mixed = log.of('case-batch-planned', batchIdOf(2));
     expect(mixed.filter((p) => !p.skipped).map((p) => p.case).sort()).toEqual(['CASE_I', 'CASE_II', 'CASE_III']);
@@ -131,6 +139,7 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
     }, 3 * MINUTES);
     expect(Number(row.n)).toBe(Number(row.d));
     expect(await services.metrics('auditor')).toMatch(/summary_case_records_total\{case="CASE_II",service="auditor"\} [1-9]/);
+    expect(await services.metrics('auditor')).toMatch(/summary_soft_deletes_total\{kind="deleted",service="auditor"\} [1-9]/);
     await expectNoJobTwice();
   }, 20 * MINUTES);
 
@@ -210,6 +219,7 @@ describe(`the four services on the real stack (${ACCOUNTS} accounts, ${BATCHES.l
     expect(await series(`max(max_over_time(summary_batches_total{status="COMPLETED",run="${RUN}"}[1h])) > 0`)).toBe(1);
     expect(await series(`max by (case) (max_over_time(summary_case_records_total{run="${RUN}"}[1h])) > 0`)).toBe(3);
     expect(await series(`max(max_over_time(summary_dead_letter_messages{run="${RUN}"}[1h])) > 0`)).toBe(1);
+    expect(await series(`max(max_over_time(summary_soft_deletes_total{kind="deleted",run="${RUN}"}[1h])) > 0`)).toBe(1);
     // The check can fail: a misspelt metric and an expression that does not parse are both reported.
     const broken = await checkQueries(prometheus, [
       { where: 'misspelt', kind: 'panel', expr: 'sum(increase(summary_batchez_total[1h]))' },

@@ -11,6 +11,7 @@ import {
   diffRows,
   oracle,
   scenarioArb,
+  softDeleteCounts,
   startHarness,
 } from '@app/testing';
 
@@ -52,6 +53,14 @@ function equalsTheOracleAfterEveryBatch(rawConfig: unknown, spec: OracleSpec, ba
       expect(summary.length).toBe(expected.summary.length);
       const rejected = Object.values(outcomes[0].counts.rejects).reduce((a, b) => a + b, 0);
       expect(rejected).toBe(expected.rejects.filter((r) => r.batch === i).length);
+      // SPEC §4a: the months each batch deleted and restored, as its cases counted them.
+      const reported = { deleted: 0, restored: 0 };
+      for (const c of outcomes[0].cases) {
+        reported.deleted += c.deleted;
+        reported.restored += c.restored;
+      }
+      const counted = spec.softDelete ? softDeleteCounts(spec, batches.slice(0, i + 1))[i] : { deleted: 0, restored: 0 };
+      expect({ batch: i + 1, ...reported }).toEqual({ batch: i + 1, ...counted });
     }
   });
 }

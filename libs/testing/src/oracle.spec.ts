@@ -1,7 +1,7 @@
 // Every expected value here is written out by hand from shared/SPEC.md §3–§4 (history length 6 in
 // ALT_CONFIG); none is computed by the oracle.
 import { ALT_ORACLE_SPEC, altPrepare } from './alt-config';
-import { oracle, type OracleSpec, type OutputRow, type Row } from './oracle';
+import { oracle, softDeleteCounts, type OracleSpec, type OutputRow, type Row } from './oracle';
 
 const N = null;
 const T0 = '2025-01-01 00:00:00';
@@ -367,6 +367,19 @@ describe('oracle: soft delete (SPEC §4a)', () => {
     const b1 = [src(1, '2024-01', T0, { bal: 10 })];
     expect(latestOf(run([b1, [src(1, '2024-01', T1, { del: 1 }), src(1, '2024-01', T2, { bal: 11 })]]).latest, 1)).toMatchObject([{ balance: 11 }]);
     expect(latestOf(run([b1, [src(1, '2024-01', T2, { del: 1 }), src(1, '2024-01', T1, { bal: 11 })]]).latest, 1)).toEqual([]);
+  });
+
+  it('counts per batch the months deleted (a delete became the winner) and restored', () => {
+    const batches = [
+      [src(1, '2024-01', T0), src(2, '2024-01', T0, { del: 4 })],
+      [src(1, '2024-01', T1, { del: 1 }), src(2, '2024-01', T1, { del: 1 }), src(2, '2024-02', T0, { del: 1 })],
+      [src(1, '2024-01', T2), src(2, '2024-01', T0), src(2, '2024-02', T1, { del: 0 })],
+    ];
+    expect(softDeleteCounts(ALT_ORACLE_SPEC, batches)).toEqual([
+      { deleted: 1, restored: 0 }, // a delete for an unknown key is a delete too
+      { deleted: 3, restored: 0 }, // a newer delete over a tombstone counts again
+      { deleted: 0, restored: 2 }, // 2@2024-01 with an older ts restores nothing
+    ]);
   });
 
   it('with soft delete off a delete code is an ordinary value', () => {

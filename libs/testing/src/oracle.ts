@@ -284,6 +284,31 @@ export function oracle(spec: OracleSpec, batches: Row[][]): OracleResult {
   return { summary, latest: latestRows(spec, summary), rejects };
 }
 
+/**
+ * SPEC §4a counts per batch: months whose winner became a delete row (`deleted`), and deleted months whose
+ * winner became a row without a delete code (`restored`). What the pipeline reports per batch.
+ *
+ * batches [[k1@2024-01], [k1@2024-01 delete, newer], [k1@2024-01 no code, newer]]
+ *   → [{deleted: 0, restored: 0}, {deleted: 1, restored: 0}, {deleted: 0, restored: 1}]
+ */
+export function softDeleteCounts(spec: OracleSpec, batches: Row[][]): { deleted: number; restored: number }[] {
+  let winners = new Map<string, Row>();
+  return batches.map((batch) => {
+    const valid = batch.map(spec.prepare).filter((row) => rejectReason(spec, row) === null);
+    const next = applyBatch(spec, winners, valid);
+    let deleted = 0;
+    let restored = 0;
+    for (const [id, winner] of next) {
+      const old = winners.get(id);
+      if (old === winner) continue;
+      if (isDeleteRow(spec, winner)) deleted += 1;
+      else if (old !== undefined && isDeleteRow(spec, old)) restored += 1;
+    }
+    winners = next;
+    return { deleted, restored };
+  });
+}
+
 function isNull(v: Scalar | undefined): boolean {
   return v === null || v === undefined;
 }
