@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
-import { SparkHarness, diffRows, startHarness } from '@app/testing';
+import { ALT_ORACLE_SPEC, SparkHarness, diffRows, softDeleteCounts, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
 import { PrometheusApi, alertQueries, checkQueries, dashboardQueries, declaredMetrics } from './prometheus-check';
 import { REPO, SERVICES, ServiceName, ServiceProcesses, waitFor } from './service-processes';
@@ -63,7 +63,15 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
         expect(mine).toEqual(p.skipped ? ['SKIPPED'] : ['SUBMITTED', 'RUNNING', 'SUCCEEDED']);
       }
       await expectOracle();
+      // SPEC §4a: the months the batch deleted and restored, as the oracle counts them.
+      const counted = softDeleteCounts(ALT_ORACLE_SPEC, BATCHES.slice(0, r.ingested))[r.ingested - 1];
+      expect({ id, deleted: done.deleted, restored: done.restored }).toEqual({ id, ...counted });
     }
+    // The mixed batch has deletes and restores (seed 20261122: 8 and 1), and the plan counted its delete rows.
+    const mixedDone = log.completed(batchIdOf(2))!;
+    expect(mixedDone.deleted).toBeGreaterThan(0);
+    expect(mixedDone.restored).toBeGreaterThan(0);
+    expect(log.of('case-batch-planned', batchIdOf(2)).reduce((n, p) => n + p.deletes, 0)).toBeGreaterThanOrEqual(mixedDone.deleted);
     // The mixed batch really is mixed: every case ran, and the invalid rows were counted.
     const mixed = log.of('case-batch-planned', batchIdOf(2));
     expect(mixed.filter((p) => !p.skipped).map((p) => p.case).sort()).toEqual(['CASE_I', 'CASE_II', 'CASE_III']);
@@ -76,6 +84,7 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
     }, 3 * MINUTES);
     expect(Number(row.n)).toBe(Number(row.d));
     expect(await services.metrics('auditor')).toMatch(/summary_case_records_total\{case="CASE_II",service="auditor"\} [1-9]/);
+    expect(await services.metrics('auditor')).toMatch(/summary_soft_deletes_total\{kind="deleted",service="auditor"\} [1-9]/);
     await expectNoJobTwice();
   }, 20 * MINUTES);
 
@@ -154,6 +163,7 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
     expect(await series(`max(max_over_time(summary_batches_total{status="COMPLETED",run="${RUN}"}[1h])) > 0`)).toBe(1);
     expect(await series(`max by (case) (max_over_time(summary_case_records_total{run="${RUN}"}[1h])) > 0`)).toBe(3);
     expect(await series(`max(max_over_time(summary_dead_letter_messages{run="${RUN}"}[1h])) > 0`)).toBe(1);
+    expect(await series(`max(max_over_time(summary_soft_deletes_total{kind="deleted",run="${RUN}"}[1h])) > 0`)).toBe(1);
     // The check can fail: a misspelt metric and an expression that does not parse are both reported.
     const broken = await checkQueries(prometheus, [
       { where: 'misspelt', kind: 'panel', expr: 'sum(increase(summary_batchez_total[1h]))' },

@@ -66,6 +66,8 @@ export interface BenchDocument {
   /** `summary`: the default mode's ratio (issue #9); per mode: the counts behind it. */
   write_amplification: { summary: number | null; mode: WriteMode } & Partial<Record<WriteMode, Amplification>>;
   scaling: { table: TablePoint[]; batch: BatchPoint[] };
+  /** SPEC §4a: the main batch with `deletes` of its backfills replaced by deletes of existing months (soft delete on). */
+  delete_batch?: (RunResult & { deletes: number; deleted: number; vs_incremental: number }) | null;
   sustained: SustainedResult | null;
   cold_run: ColdRunResult | null;
   /** Fitted on scaling.table and scaling.batch; `projection` is a projection, not a measurement. */
@@ -94,6 +96,8 @@ export interface Measurements {
   failures?: { phase: string; message: string }[];
   tableSeries: { factor: number; accounts: number; summaryRows: number; buildMs: number | null; samples: RunSample[] }[];
   batchSeries: { rows: number; samples: RunSample[] }[];
+  /** The delete batch's runs (measureDeleteBatch); absent or null when skipped. */
+  deleteBatch?: { samples: RunSample[]; deletes: number; deleted: number } | null;
   noop: { durationMs: number[]; wallMs: number[] } | null;
   /** Maps a table's plain name to its role (summary, latest, batches, …). */
   tableRole: (plain: string) => string;
@@ -148,6 +152,7 @@ export function buildDocument(m: Measurements): BenchDocument {
   const coldRun = m.coldRun ? coldRunResult(m.coldRun) : null;
   const model = fitCostModel([...table, ...batch].map((p) => ({ batch_rows: p.batch_rows, summary_rows: p.summary_rows, median_s: p.median_s })));
   const amplification = m.amplification[m.defaultMode]?.ratio ?? null;
+  const deletes = m.deleteBatch ? runResult(m.deleteBatch.samples, m.tableRole) : null;
   return {
     schema: RESULT_SCHEMA,
     environment: m.environment,
@@ -160,6 +165,9 @@ export function buildDocument(m: Measurements): BenchDocument {
     write_modes: { 'copy-on-write': cow, 'merge-on-read': mor },
     write_amplification: { summary: amplification, mode: m.defaultMode, ...m.amplification },
     scaling: { table, batch },
+    delete_batch: deletes && m.deleteBatch
+      ? { ...deletes, deletes: m.deleteBatch.deletes, deleted: m.deleteBatch.deleted, vs_incremental: Math.round((deletes.median_s / inc.median_s) * 100) / 100 }
+      : null,
     sustained,
     cold_run: coldRun,
     cost_model: model ? costModel(model, m.environment.cores) : null,

@@ -159,3 +159,26 @@ describe('dailyExistingRecords (what dailyBatchSql generates, replayed over 30 d
     expect(gaps / all.length).toBeLessThan(0.08);
   });
 });
+
+describe('batchSql with deletes (SPEC §4a)', () => {
+  const soft = parseConfig({ ...raw, soft_delete: { column: 'status_cd', codes: ['D'] } }, 'seed-000 with soft delete');
+
+  it('flags the first backfills of existing months and writes the delete code into the soft-delete column only there', () => {
+    const sql = batchSql(soft, shape, 10_000, 100_000, 100);
+    // Backfills are records 8,500 … 9,499; a candidate's month must not be a history gap (the 'gap' hash ≥ 20 ‰).
+    expect(sql).toContain("(id >= 8500 AND id < 9500 AND pmod(xxhash64(1, pmod(id * 1000003, 100000), 1 + CAST(pmod(xxhash64(1, id, 'backfill'), 11) AS INT), 'gap'), 1000) >= 20)");
+    expect(sql).toContain('OVER (ORDER BY id) <= 100, false) AS `__delete`');
+    expect(sql).toContain("CASE WHEN r.`__delete` THEN CAST('D' AS STRING) ELSE");
+    expect(sql.match(/r\.`__delete`/g)).toHaveLength(1);
+  });
+
+  it('is the plain batch without deletes', () => {
+    expect(batchSql(soft, shape, 10_000, 100_000, 0)).toBe(batchSql(soft, shape, 10_000, 100_000));
+    expect(batchSql(soft, shape, 10_000, 100_000)).not.toContain('__delete');
+  });
+
+  it('refuses more deletes than backfills, and deletes without soft_delete', () => {
+    expect(() => batchSql(soft, shape, 10_000, 100_000, 1_001)).toThrow("deletes: at most the batch's 1000 backfills; received 1001");
+    expect(() => batchSql(config, shape, 10_000, 100_000, 10)).toThrow('the config has no soft_delete');
+  });
+});

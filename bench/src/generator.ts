@@ -77,8 +77,12 @@ function tsAt(shape: DataShape, offset: string, h: string): string {
  * The value of one source column for the row: the key, month and base_ts by role; other columns by type
  * (integers 0..9999 with 3% −1 sentinels, small string codes, a date in the row's month, …).
  */
-export function columnExpr(config: PipelineConfig, column: SourceColumn, shape: DataShape): string {
+export function columnExpr(config: PipelineConfig, column: SourceColumn, shape: DataShape, withDeletes = false): string {
   const dest = (config.columns.find((c) => c.source.toLowerCase() === column.name.toLowerCase())?.dest ?? column.name).toLowerCase();
+  // SPEC §4a: a row flagged `__delete` carries the first delete code in the soft-delete column.
+  if (withDeletes && config.softDelete && dest === config.softDelete.column.toLowerCase()) {
+    return `CASE WHEN r.\`__delete\` THEN CAST(${lit(config.softDelete.codes[0])} AS ${column.type}) ELSE ${columnExpr(config, column, shape)} END`;
+  }
   const type = column.type.toUpperCase();
   const cast = (expr: string) => `CAST(${expr} AS ${column.type})`;
   const h = hash(shape, ROW.key, ROW.month, ROW.salt, lit(column.name));
@@ -93,8 +97,8 @@ export function columnExpr(config: PipelineConfig, column: SourceColumn, shape: 
   return cast(`pmod(${h}, 7)`);
 }
 
-function insert(config: PipelineConfig, shape: DataShape, rows: string): string {
-  const values = config.sourceSchema.map((c) => `${columnExpr(config, c, shape)} AS ${q(c.name)}`);
+function insert(config: PipelineConfig, shape: DataShape, rows: string, withDeletes = false): string {
+  const values = config.sourceSchema.map((c) => `${columnExpr(config, c, shape, withDeletes)} AS ${q(c.name)}`);
   return `INSERT INTO ${config.sourceTable.sql}\nSELECT\n  ${values.join(',\n  ')}\nFROM (\n${rows}\n) r`;
 }
 
@@ -131,10 +135,15 @@ export function historySql(config: PipelineConfig, shape: DataShape, slice: Hist
  * records 0 … forward − 1 move an account forward (endMonth + 1, or + 2 with forwardGapPerMille ‰),
  * the next `backfill` correct one of the backfillMonths months before endMonth, the rest open new
  * accounts at endMonth + 1. base_ts is two months after the forward month, newer than any history row.
+ * With `deletes` (SPEC §4a) the first that many backfills of a month the account has (not a history gap)
+ * are delete rows, their soft-delete column holding the config's first code: the same keys, months and
+ * base_ts, so the same batch with deletes of existing months instead of those corrections.
  */
-export function batchSql(config: PipelineConfig, shape: DataShape, rows: number, baseAccounts: number): string {
+export function batchSql(config: PipelineConfig, shape: DataShape, rows: number, baseAccounts: number, deletes = 0): string {
   const c = batchComposition(rows);
   const existing = c.forward + c.backfill;
+  if (deletes > c.backfill) throw new RangeError(`deletes: at most the batch's ${c.backfill} backfills; received ${deletes}`);
+  if (deletes > 0 && !config.softDelete) throw new RangeError('deletes: the config has no soft_delete (SPEC §4a)');
   const sql = `  SELECT
     CASE WHEN id < ${existing} THEN ${shape.keyBase} + pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts}) ELSE ${shape.newKeyBase} + id END AS \`__key\`,
     CASE
@@ -143,9 +152,21 @@ export function batchSql(config: PipelineConfig, shape: DataShape, rows: number,
       ELSE ${monthAt(shape, '1')}
     END AS \`__month\`,
     ${tsAt(shape, '3', hash(shape, 'id', "'ts'"))} AS \`__ts\`,
-    'b' AS \`__salt\`
+    'b' AS \`__salt\`${deletes > 0 ? `,\n    ${deleteFlag(shape, c.forward, existing, baseAccounts, deletes)} AS \`__delete\`` : ''}
   FROM range(0, ${rows})`;
-  return insert(config, shape, sql);
+  return insert(config, shape, sql, deletes > 0);
+}
+
+/**
+ * batchSql's `__delete`: record `id` is one of the first `deletes` backfills whose month exists in the
+ * account's history (historySql drops month `back` of account a when its 'gap' hash is < gapPerMille ‰).
+ */
+function deleteFlag(shape: DataShape, forward: number, existing: number, baseAccounts: number, deletes: number): string {
+  if (shape.backfillMonths >= shape.minMonths) throw new RangeError('backfillMonths must stay below minMonths: a backfill month is then inside every history');
+  const account = `pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts})`;
+  const back = `1 + CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`;
+  const candidate = `(id >= ${forward} AND id < ${existing} AND pmod(${hash(shape, account, back, "'gap'")}, 1000) >= ${shape.gapPerMille})`;
+  return `coalesce(${candidate} AND sum(CASE WHEN ${candidate} THEN 1 ELSE 0 END) OVER (ORDER BY id) <= ${deletes}, false)`;
 }
 
 /** SQL for "account position p has been moved forward n times before day d" (see dailyBatchSql). */

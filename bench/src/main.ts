@@ -8,10 +8,10 @@ import { BenchDocument, Measurements, buildDocument } from './document';
 import { environment } from './environment';
 import { batchComposition, dataShape } from './generator';
 import { renderMarkdown } from './markdown';
-import { BenchOptions, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
+import { BATCH_DELETES, BenchOptions, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
 import { WriteMode } from './bench-jobs';
 import { measureColdRun } from './cold-run';
-import { BenchContext, RepeatResult, appendBatch, buildTable, fullRebuild, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
+import { BenchContext, DeleteBatchResult, RepeatResult, appendBatch, buildTable, fullRebuild, measureDeleteBatch, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
 import { measureSustained } from './sustained';
 import { measureBatchSeries, measureTableSeries } from './series';
 import { RecordingRunner } from './recording-runner';
@@ -33,7 +33,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
     .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
     .option('--sustained-batches <n>', 'consecutive daily batches of the sustained phase', String(DEFAULT_OPTIONS.sustainedBatches))
-    .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead, sustained, cold', '')
+    .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead, sustained, cold, deletes', '')
     .option('--keep', 'keep the warehouse afterwards')
     .option('-v, --verbose', "print the pipeline's own progress lines")
     .parse(argv);
@@ -87,6 +87,11 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     });
   }
   const byMode = (mode: WriteMode) => (mode === defaultMode ? inc : cmp);
+  let deleteBatch: DeleteBatchResult | null = null;
+  if (!skip('deletes')) {
+    const deletes = Math.min(Math.max(1, Math.round(BATCH_DELETES * o.scale)), batchComposition(rows).backfill);
+    deleteBatch = await phase(log, `the batch of ${rows} with ${deletes} backfills replaced by deletes (soft delete on) × ${o.repeat}`, () => measureDeleteBatch(ctx, set, BASE, { empty, withBatch, rows, deletes }));
+  }
   const rebuild = skip('rebuild') ? null : await phase(log, `full rebuild × ${o.repeat}`, () => fullRebuild(ctx, BASE));
 
   const batchSeries = skip('batch') ? [] : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: inc.samples });
@@ -139,6 +144,7 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     failures,
     tableSeries,
     batchSeries,
+    deleteBatch: deleteBatch ? { samples: deleteBatch.samples, deletes: deleteBatch.deletes, deleted: deleteBatch.deleted } : null,
     noop,
     tableRole,
   };

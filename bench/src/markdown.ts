@@ -57,6 +57,12 @@ export function renderMarkdown(d: BenchDocument): string {
   out.push(`Outside the jobs (ledger and snapshot queries of the orchestration): ${range(d.incremental.orchestration_s)} s. Maintenance runPending ran after the batch (not included above): ${range(d.incremental.maintenance_s)} s.`, '');
   out.push(...amplificationLines(d));
 
+  if (d.delete_batch) {
+    const b = d.delete_batch;
+    out.push(`## The batch with ${num(b.deletes)} deletes (SPEC §4a): ${range(b)} s — ${b.vs_incremental}× the incremental batch`, '');
+    out.push(`The same ${num(b.batch_rows)} records with ${num(b.deletes)} of the backfills replaced by deletes of existing months (soft delete on): ${num(b.deleted)} month(s) deleted.`, '');
+    out.push(...table(CASE_HEAD, caseRows(b)), '');
+  }
   if (d.full_rebuild) {
     out.push(`## Full rebuild baseline: ${range(d.full_rebuild)} s — the incremental batch is ${d.full_rebuild.speedup}× faster`, '');
     out.push(`Fresh tables filled by classify + CASE_I from all ${num(d.full_rebuild.source_rows)} source rows.`, '');

@@ -10,8 +10,11 @@ export const SEED_SIMULATION = {
 /** Share of a batch's records per case (seed 000 §9: 5% new, 85% forward, 10% backfill). */
 export const BATCH_MIX = { newAccounts: 0.05, forward: 0.85, backfill: 0.1 } as const;
 
-export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead' | 'sustained' | 'cold';
-export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold'];
+export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead' | 'sustained' | 'cold' | 'deletes';
+export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold', 'deletes'];
+
+/** SPEC §4a row: the main batch with this many of its backfills replaced by deletes (at scale 1; at most its backfills). */
+export const BATCH_DELETES = 100;
 
 export interface BenchOptions {
   /** 1 = seed 000 §9 size; every account and record count below is multiplied by it. */

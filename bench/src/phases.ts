@@ -193,3 +193,47 @@ export async function fullRebuild(ctx: BenchContext, baseNamespace: string): Pro
   await set.drop(false);
   return { set, samples, checksums };
 }
+
+/**
+ * SPEC §4a's config for the delete batch: the config's own `soft_delete`, or else soft delete on the
+ * first STRING source column that is no key, with a code the generator never writes ('D'; generated
+ * strings are digits), so every other row stays an ordinary row.
+ */
+export function softDeleteRaw(raw: Record<string, unknown>): Record<string, unknown> {
+  if (raw.soft_delete && typeof raw.soft_delete === 'object') return raw;
+  const probe = variantConfig(raw, 'probe');
+  const roles = new Set([probe.keyColumn, probe.monthColumn, probe.tsColumn, probe.dateColumn].map((c) => c.toLowerCase()));
+  const mappers = new Set(probe.rolling.map((r) => r.mapperColumn.toLowerCase()));
+  const column = probe.sourceSchema
+    .filter((c) => c.type === 'STRING')
+    .map((c) => probe.columns.find((x) => x.source.toLowerCase() === c.name.toLowerCase())?.dest)
+    .find((dest): dest is string => dest !== undefined && !roles.has(dest.toLowerCase()) && !mappers.has(dest.toLowerCase()));
+  if (!column) throw new Error('the delete batch needs a STRING source column for soft_delete (SPEC §4a); the config has none');
+  return { ...raw, soft_delete: { column, codes: ['D'] } };
+}
+
+export interface DeleteBatchResult extends RepeatResult {
+  deletes: number;
+  deleted: number;
+}
+
+/**
+ * The main batch with `deletes` of its backfills replaced by deletes of existing months (SPEC §4a), on the
+ * base table with soft delete on: the source goes back to before any batch, this batch is appended and
+ * measured like the main one, and the set ends with the main batch pending again (`withBatch`).
+ */
+export async function measureDeleteBatch(ctx: BenchContext, set: TableSet, namespace: string, main: { empty: SavedState; withBatch: SavedState; rows: number; deletes: number }): Promise<DeleteBatchResult> {
+  const sd = new TableSet(namespace, variantConfig(softDeleteRaw(ctx.raw), namespace), ctx.runner, ctx.pipelineLog);
+  await set.restore(main.empty);
+  try {
+    const r = await sd.append(batchSql(sd.config, ctx.shape, main.rows, ctx.sizes.accounts, main.deletes), `generate a batch of ${main.rows} records with ${main.deletes} deletes`);
+    if (r.rows !== main.rows) throw new Error(`the batch generator appended ${r.rows} rows; expected ${main.rows}`);
+    const result = await repeatBatch(ctx, sd, await sd.save(), `batch with ${main.deletes} deletes`, { rows: main.rows });
+    const sample = result.samples[0];
+    const deleted = sample.cases.reduce((n, c) => n + (c.deleted ?? 0), 0);
+    if (deleted !== main.deletes) throw new Error(`the delete batch deleted ${deleted} month(s); the generator meant ${main.deletes} deletes of existing months`);
+    return { ...result, deletes: main.deletes, deleted };
+  } finally {
+    await set.restore(main.withBatch);
+  }
+}

@@ -4,7 +4,7 @@ import { BatchOutcome, DryRunPlan, PipelineStats } from '@app/engine';
 export function printOutcome(o: BatchOutcome, log: (m: string) => void): void {
   log(`batch ${o.batchId} done in ${(o.durationMs / 1000).toFixed(1)} s (source snapshots (${o.sourceStartSnapshotId ?? 'beginning'}, ${o.sourceEndSnapshotId}], watermark ${o.counts.watermark ?? '-'})`);
   for (const c of o.cases) {
-    log(`  ${c.case.padEnd(8)} ${c.status.padEnd(17)} rows ${String(c.rows).padStart(8)}  applied ${String(c.applied).padStart(8)}  stale ${String(c.stale).padStart(6)}  written ${String(c.written).padStart(8)}  ${(c.durationMs / 1000).toFixed(1)} s`);
+    log(`  ${c.case.padEnd(8)} ${c.status.padEnd(17)} rows ${String(c.rows).padStart(8)}  applied ${String(c.applied).padStart(8)}  stale ${String(c.stale).padStart(6)}  written ${String(c.written).padStart(8)}  deleted ${String(c.deleted).padStart(6)}  restored ${String(c.restored).padStart(6)}  ${(c.durationMs / 1000).toFixed(1)} s`);
   }
   if (o.maintenance) log(`  maintenance ${o.maintenance.calls.length ? o.maintenance.calls.join('; ') : 'nothing due'} (${(o.maintenance.durationMs / 1000).toFixed(1)} s)`);
 }
@@ -22,7 +22,12 @@ export function printPlan(plan: DryRunPlan, json: boolean): void {
     const c = plan.counts;
     out.push(`-- Batch ${plan.batchId}: source snapshots (${plan.sourceStartSnapshotId ?? 'beginning'}, ${plan.sourceEndSnapshotId}]`);
     out.push(`-- input rows ${c.inputRows}, watermark ${c.watermark ?? '-'}, rejects ${JSON.stringify(c.rejects)}`);
-    for (const k of CASE_ORDER) out.push(`-- ${k}: ${c.cases[k].rows} row(s)${c.cases[k].rows ? `, months ${c.cases[k].minMonth}..${c.cases[k].maxMonth}` : ''}`);
+    for (const k of CASE_ORDER) {
+      out.push(`-- ${k}: ${c.cases[k].rows} row(s)${c.cases[k].rows ? `, months ${c.cases[k].minMonth}..${c.cases[k].maxMonth}` : ''}${c.deletes[k] ? `, of them ${c.deletes[k]} delete(s)` : ''}`);
+    }
+    // SPEC §4a: the batch's delete rows (in-batch winners with a delete code); whether each withdraws a
+    // month is decided by base_ts when the case runs (an older delete changes nothing).
+    out.push(`-- deletes: ${CASE_ORDER.reduce((n, k) => n + c.deletes[k], 0)}`);
     for (const job of plan.jobs) {
       out.push('', `-- ===== job ${job.jobId}: ${job.description}`);
       for (const step of job.steps) {

@@ -106,4 +106,41 @@ describe('one setting changed', () => {
     });
     expect(b).toBe(a.replace(/`local`\.`demo`\.`summary`/g, '`local`.`other ns`.`summary`').replace(/`local`\.`demo`\.`summary_batches`/g, '`local`.`other ns`.`summary_batches`'));
   });
+
+  it('soft_delete (SPEC §4a) leaves init alone and changes each case only where a deleted month matters', () => {
+    const r = pair((raw) => {
+      raw.soft_delete = { column: 'status_cd', codes: ['D', 'X'] };
+    });
+    const del = (alias: string) => `coalesce(CAST(${alias}\`status_cd\` AS STRING) IN ('D', 'X'), false)`;
+    expect(r.init[1]).toBe(r.init[0]);
+    // classify: the batch keys' greatest tombstone joins the case rule, and deletes are counted per case.
+    const [ca, cb] = r.classify;
+    expect(cb).toContain(`WHEN l.\`cons_acct_key\` IS NULL AND d.\`cons_acct_key\` IS NULL THEN 'CASE_I'`);
+    expect(cb).toContain(`greatest(${'(CAST(substr(l.`rpt_as_of_mo`, 1, 4) AS INT) * 12 + CAST(substr(l.`rpt_as_of_mo`, 6, 2) AS INT) - 1)'}, d.\`__deleted_hi\`)`);
+    expect(cb).toContain(`WHERE ${del('s.')} GROUP BY s.\`cons_acct_key\``);
+    expect(cb).toContain(`SELECT 'delete' AS kind, \`case\` AS name`);
+    expect(ca).not.toContain('__deleted_hi');
+    // CASE_I: delete rows give no value to the map and never become latest.
+    const [ia, ib] = r.case_i;
+    expect(ib).toBe(
+      ia
+        .replace('map_from_entries(collect_list(struct(', `map_from_entries(collect_list(CASE WHEN NOT ${del('')} THEN struct(`)
+        .replace('))))) AS vals', '))) END)) AS vals')
+        .replace('0 AS stale FROM', `0 AS stale, count_if(${del('')}) AS deleted, 0 AS restored FROM`)
+        .replace('FROM `__new_rows` ) n', `FROM \`__new_rows\` WHERE NOT ${del('')} ) n`),
+    );
+    // CASE_II: latest joined outer (a key with only tombstones), delete rows out of the map and of latest.
+    const [fa, fb] = r.case_ii;
+    expect(fb).toContain('LEFT JOIN ( SELECT lt.*');
+    expect(fb).toContain('coalesce(l.`__latest_month_int`, -1)');
+    expect(fb).toContain(`FROM \`__forward_rows\` WHERE NOT ${del('')})`);
+    expect(fa).not.toContain('LEFT JOIN ( SELECT lt.*');
+    // CASE_III: the window carries the flag, the map skips deleted months, latest moves (not only patched).
+    const [ba, bb] = r.case_iii;
+    expect(bb).toContain(`${del('s.')} AS \`__deleted\``);
+    expect(bb).toContain('CASE WHEN NOT `__deleted` THEN struct(month_int, vals) END');
+    expect(bb).toContain('WHEN MATCHED AND s.`cons_acct_key` IS NULL THEN DELETE');
+    expect(bb).not.toContain('patch latest');
+    expect(ba).toContain('WHEN MATCHED THEN UPDATE SET *');
+  });
 });

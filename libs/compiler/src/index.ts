@@ -9,3 +9,4 @@ export { compileNewAccounts } from './jobs/new-accounts.job';
 export { compileForward } from './jobs/forward.job';
 export { APPLIED } from './jobs/case-common';
 export { compileAuditAppend, AuditEvent } from './jobs/audit.job';
+export { isDeleted, DELETED } from './soft-delete';

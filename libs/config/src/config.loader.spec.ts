@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './errors';
 import { loadConfigFile, parseConfig } from './config.loader';
@@ -298,5 +299,36 @@ describe('${…} is refused wherever a config string becomes SQL text', () => {
       'grid_columns[0].placeholder: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
       'rolling_columns[3].mapper_expr: no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text',
     ]);
+  });
+});
+
+describe('soft_delete (SPEC §4a)', () => {
+  it('is on by default in the production example, which has soft_del_cd: codes 1 and 4', () => {
+    expect(loadConfigFile(PRODUCTION).softDelete).toEqual({ column: 'soft_del_cd', codes: ['1', '4'] });
+  });
+
+  it('is off by default without a soft_del_cd column, and off with "soft_delete": false', () => {
+    expect(parseConfig(withChange(() => undefined), 't', NO_ENV).softDelete).toBeNull();
+    const prod = JSON.parse(readFileSync(PRODUCTION, 'utf8')) as Record<string, unknown>;
+    expect(parseConfig({ ...prod, soft_delete: false }, 't', NO_ENV).softDelete).toBeNull();
+  });
+
+  it('takes a column (any prepared column, named in any case) and codes', () => {
+    const raw = { ...ALT_CONFIG, soft_delete: { column: 'STATUS_CD', codes: ['D', 'X'] } };
+    expect(parseConfig(raw, 't', NO_ENV).softDelete).toEqual({ column: 'status_cd', codes: ['D', 'X'] });
+    expect(parseConfig({ ...ALT_CONFIG, soft_delete: { column: 'rating', codes: ['2'] } }, 't', NO_ENV).softDelete).toEqual({ column: 'rating', codes: ['2'] });
+  });
+
+  it.each([
+    [true, 'soft_delete: false, or an object {"column": <prepared column>, "codes": [<string>, …]}'],
+    ['soft_del_cd', 'soft_delete: false, or an object {"column": <prepared column>, "codes": [<string>, …]}'],
+    [{ column: 'nope', codes: ['1'] }, 'soft_delete.column: a prepared column (a destination name from "columns", an inferred or a mapper column)'],
+    [{ codes: ['1'] }, 'soft_delete.column: a non-empty string'],
+    [{ column: 'del_cd', codes: [] }, 'soft_delete.codes: a non-empty array of non-empty strings (the column is compared as a string)'],
+    [{ column: 'del_cd', codes: [1, 4] }, 'soft_delete.codes: a non-empty array of non-empty strings (the column is compared as a string)'],
+    [{ column: 'del_cd', codes: ['1', '1'] }, 'soft_delete.codes: distinct codes'],
+    [{ column: 'del_cd', codes: ['1'], code: '4' }, 'soft_delete.code: one of column, codes'],
+  ])('refuses %j, naming the key and what it expects', (value, issue) => {
+    expect(issuesOf({ ...ALT_CONFIG, soft_delete: value })).toEqual([issue]);
   });
 });

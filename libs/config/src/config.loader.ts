@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, ConfigIssue } from './errors';
-import { GridColumn, NamedExpr, PipelineConfig, RollingColumn, RollingType, SourceColumn } from './config.types';
+import { GridColumn, NamedExpr, PipelineConfig, RollingColumn, RollingType, SoftDelete, SourceColumn } from './config.types';
 import { TableName } from './table-name';
 import { inferSourceSchema } from './source-schema';
 import { checkConfigExpressions, checkNoSubstitution, expressionPolicy } from './config.expressions';
@@ -13,12 +13,14 @@ const KNOWN_KEYS = [
   'inferred_columns', 'coalesce_exclusion_cols', 'date_col_list', 'latest_history_addon_cols', 'rolling_columns',
   'grid_columns', 'performance', 'spark', 'spark_config', 'hist_rpt_dt_table', 'hist_rpt_dt_cols',
   // extensions
-  'source_schema', 'pipeline_tables', 'default_catalog', 'expression_policy', 'ingest_optional_columns',
+  'source_schema', 'pipeline_tables', 'default_catalog', 'expression_policy', 'ingest_optional_columns', 'soft_delete',
 ];
 const ROLLING_TYPES: RollingType[] = ['Integer', 'Long', 'String'];
 const SPARK_TYPE = /^(BIGINT|LONG|INT|INTEGER|SMALLINT|TINYINT|STRING|DATE|TIMESTAMP|TIMESTAMP_NTZ|DOUBLE|FLOAT|BOOLEAN|DECIMAL\(\s*\d+\s*,\s*\d+\s*\))$/i;
 export const DEFAULT_CATALOG = 'local';
 export const MAX_HISTORY_LENGTH = 600;
+/** SPEC §4a's default: what the production pipeline uses, on when the prepared row has this column. */
+export const DEFAULT_SOFT_DELETE: SoftDelete = { column: 'soft_del_cd', codes: ['1', '4'] };
 
 type Json = Record<string, unknown>;
 
@@ -118,6 +120,12 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
     'prepared, history or grid columns',
   );
 
+  const preparedNames = new Map<string, string>();
+  [...columns.map((c) => c.dest), ...inferred.map((c) => c.name), ...rolling.map((r) => r.mapperColumn)].forEach((n) => {
+    if (!preparedNames.has(n.toLowerCase())) preparedNames.set(n.toLowerCase(), n);
+  });
+  const softDelete = v.softDelete(preparedNames);
+
   const performance = v.record('performance', (x) => typeof x === 'number' && Number.isFinite(x), 'a number') as Record<string, number>;
   const spark = {
     ...(v.record('spark_config', (x) => ['string', 'number', 'boolean'].includes(typeof x), 'a string') as Record<string, unknown>),
@@ -164,7 +172,7 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
     sourceTable: sourceTable!, summaryTable: summaryTable!, latestTable: latestTable!, tables: tables!,
     keyColumn, monthColumn, dateColumn, tsColumn, historyLength, columns, transformations, inferred,
     coalesceExclusionCols, dateColumns, latestAddonCols, rolling, grids, performance, spark: sparkStrings,
-    sourceSchema, sourceSchemaInferred, defaultCatalog, expressionPolicy: policy, ingestOptionalColumns,
+    sourceSchema, sourceSchemaInferred, defaultCatalog, expressionPolicy: policy, ingestOptionalColumns, softDelete,
   };
   if (sourceSchemaInferred) config.sourceSchema = inferSourceSchema(config);
   return config;
@@ -304,6 +312,38 @@ class Validator {
     }
     for (const [k, val] of Object.entries(x)) if (!ok(val)) this.issues.push({ key: `${key}.${k}`, expected: what, received: val });
     return x;
+  }
+
+  /**
+   * `soft_delete` (SPEC §4a): absent → the default when the prepared row has `soft_del_cd`, else off;
+   * false → off; {column, codes} → on with that prepared column and those codes (compared as strings).
+   * Example: {"column": "del_cd", "codes": ["D"]} → {column: 'del_cd', codes: ['D']}.
+   */
+  softDelete(prepared: Map<string, string>): SoftDelete | null {
+    const x = this.raw['soft_delete'];
+    const expected = 'false, or an object {"column": <prepared column>, "codes": [<string>, …]}';
+    const canonical = (name: string) => prepared.get(name.toLowerCase()) ?? name;
+    if (x === undefined) {
+      return prepared.has(DEFAULT_SOFT_DELETE.column) ? { column: canonical(DEFAULT_SOFT_DELETE.column), codes: [...DEFAULT_SOFT_DELETE.codes] } : null;
+    }
+    if (x === false) return null;
+    if (!isObject(x)) {
+      this.issues.push({ key: 'soft_delete', expected, received: x });
+      return null;
+    }
+    for (const k of Object.keys(x)) {
+      if (k !== 'column' && k !== 'codes') this.issues.push({ key: `soft_delete.${k}`, expected: 'one of column, codes', received: 'an unknown key' });
+    }
+    const column = this.string('column', x, 'soft_delete.column');
+    if (column !== undefined && !prepared.has(column.toLowerCase())) {
+      this.issues.push({ key: 'soft_delete.column', expected: 'a prepared column (a destination name from "columns", an inferred or a mapper column)', received: column });
+    }
+    const codes = x['codes'];
+    const codesOk = Array.isArray(codes) && codes.length > 0 && codes.every((c) => typeof c === 'string' && c !== '');
+    if (!codesOk) this.issues.push({ key: 'soft_delete.codes', expected: 'a non-empty array of non-empty strings (the column is compared as a string)', received: codes });
+    else if (new Set(codes).size !== codes.length) this.issues.push({ key: 'soft_delete.codes', expected: 'distinct codes', received: codes });
+    if (column === undefined || !codesOk) return null;
+    return { column: canonical(column), codes: codes as string[] };
   }
 
   pipelineTables(summary: TableName | undefined, defaultCatalog: string) {

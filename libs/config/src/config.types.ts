@@ -40,6 +40,15 @@ export interface PipelineTables {
   batches: TableName;
 }
 
+/**
+ * SPEC §4a: a valid row whose `column` (a prepared column), cast to a string, is one of `codes` withdraws
+ * its (key, month). Config key `soft_delete`; null when off.
+ */
+export interface SoftDelete {
+  column: string;
+  codes: string[];
+}
+
 /** The validated, normalised seed-v4 config (SPEC §2) plus our documented extensions. */
 export interface PipelineConfig {
   sourceTable: TableName;
@@ -69,6 +78,8 @@ export interface PipelineConfig {
   defaultCatalog: string;
   /** `expression_policy` as honoured: "trusted" only where the deployment allows it (config.expressions.ts). */
   expressionPolicy: 'restricted' | 'trusted';
+  /** SPEC §4a, or null: `soft_delete` as given, by default soft_del_cd with codes 1 and 4 when that column exists. */
+  softDelete: SoftDelete | null;
   /** Source columns a file to ingest may leave out (stored NULL); every other column must be on every line. */
   ingestOptionalColumns: string[];
 }

@@ -30,6 +30,8 @@ export interface CaseBatchPlanned {
   inputRows: number;
   rejects: Record<string, number>;
   watermark: string | null;
+  /** v3: delete rows (SPEC §4a) among this case's rows. */
+  deletes: number;
   occurredAt: number;
 }
 
@@ -53,6 +55,9 @@ export interface BatchCompleted {
   status: BatchStatus;
   durationMs: number;
   cases: Partial<Record<Case, number>>;
+  /** v2: months the batch deleted and restored (SPEC §4a). */
+  deleted: number;
+  restored: number;
   occurredAt: number;
 }
 

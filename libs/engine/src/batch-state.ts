@@ -8,18 +8,21 @@ export interface BatchCounts {
   watermark: string | null;
   rejects: Record<string, number>;
   cases: Record<CaseName, CaseRange & { months: Record<string, number> }>;
+  /** SPEC §4a: the batch's delete rows (after the in-batch dedupe) per case; all 0 with soft delete off. */
+  deletes: Record<CaseName, number>;
 }
 
-/** Turns the classify job's `counts` rows into per-case ranges: {kind: 'case', name, month, n}. */
+/** Turns the classify job's `counts` rows into per-case ranges: {kind: 'case', name, month, n}, and {kind: 'delete', name, month, n}. */
 export function parseCounts(rows: JsonRow[]): BatchCounts {
   const empty = (): CaseRange & { months: Record<string, number> } => ({ minMonth: '', maxMonth: '', rows: 0, months: {} });
-  const counts: BatchCounts = { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() } };
+  const counts: BatchCounts = { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() }, deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 } };
   for (const r of rows) {
     const n = Number(r.n);
     if (r.kind === 'input') {
       counts.inputRows = n;
       counts.watermark = (r.watermark as string | null) ?? null;
     } else if (r.kind === 'reject') counts.rejects[String(r.name)] = n;
+    else if (r.kind === 'delete' && CASE_ORDER.includes(r.name as CaseName)) counts.deletes[r.name as CaseName] += n;
     else if (r.kind === 'case' && CASE_ORDER.includes(r.name as CaseName)) {
       const c = counts.cases[r.name as CaseName];
       const month = String(r.month);

@@ -76,7 +76,7 @@ describe('two writers on one pipeline', () => {
     await a.ingest(batches[2]);
     const before = await a.snapshot('summary');
     await asWriter(a.pipeline, 'run (writer A)', { waitMs: 0 }, async () => {
-      const job = b.pipeline.compileCase('b-000002', 'CASE_II', { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() } });
+      const job = b.pipeline.compileCase('b-000002', 'CASE_II', { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() }, deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 } });
       const result = await b.runner.runJob({ ...job, lease: { table: leaseTable(b.config).plain, pipeline: b.config.summaryTable.plain, token: 'not-the-holder' } });
       expect(result.status).toBe('failed');
       expect(result.error).toMatchObject({ type: 'LeaseNotHeldError', retriable: true });

@@ -36,6 +36,9 @@ export interface CaseOutcome {
   applied: number;
   stale: number;
   written: number;
+  /** SPEC §4a: months this job deleted (delete rows that won) and restored (a deleted month's new winner). */
+  deleted: number;
+  restored: number;
   durationMs: number;
 }
 
@@ -161,9 +164,11 @@ export class SummaryPipeline {
     const result = await this.mustCommit(job);
     const counts = parseCounts(result.collected[COUNTS] ?? []);
     const rejected = Object.values(counts.rejects).reduce((a, b) => a + b, 0);
+    const deletes = CASE_ORDER.reduce((n, c) => n + counts.deletes[c], 0);
     this.progress(
       `batch ${id}: ${counts.inputRows} input row(s), ${rejected} rejected${rejected ? ` (${Object.entries(counts.rejects).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ` +
         CASE_ORDER.map((c) => `${c} ${counts.cases[c].rows}`).join(', ') +
+        (deletes ? `; ${deletes} delete(s)` : '') +
         `; watermark ${counts.watermark ?? '-'}`,
     );
     return counts;
@@ -187,6 +192,7 @@ export class SummaryPipeline {
     const plans = planEvents(source, id, counts);
     facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
     const written: Partial<Record<CaseName, number>> = {};
+    const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0) });
     const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
     try {
       for (const plan of plans) {
@@ -194,7 +200,7 @@ export class SummaryPipeline {
         const rows = counts.cases[c].rows;
         if (rows === 0) {
           this.progress(`batch ${id}: ${c} skipped (no rows)`);
-          cases.push({ case: c, status: 'skipped', rows: 0, applied: 0, stale: 0, written: 0, durationMs: 0 });
+          cases.push({ case: c, status: 'skipped', rows: 0, applied: 0, stale: 0, written: 0, deleted: 0, restored: 0, durationMs: 0 });
           stated(jobStateEvent(source, plan, 'SKIPPED', 1, ENGINE));
           continue;
         }
@@ -206,7 +212,7 @@ export class SummaryPipeline {
         } catch (err) {
           if (err instanceof JobFailedError) {
             stated(jobStateEvent(source, plan, 'FAILED', err.result.attempt ?? 1, ENGINE, { durationMs: err.result.durationMs, error: jobErrorText(err.result.error) }));
-            facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'FAILED', Date.now() - began, written) });
+            facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'FAILED', Date.now() - began, totals()) });
           }
           throw err;
         }
@@ -218,14 +224,19 @@ export class SummaryPipeline {
           applied: Number(applied.applied ?? 0),
           stale: Number(applied.stale ?? 0),
           written: Number(applied.written ?? 0),
+          deleted: Number(applied.deleted ?? 0),
+          restored: Number(applied.restored ?? 0),
           durationMs: result.durationMs,
         };
         cases.push(outcome);
         written[c] = outcome.written;
         stated(jobStateEvent(source, plan, 'SUCCEEDED', result.attempt ?? 1, ENGINE, { durationMs: result.durationMs, rowsWritten: outcome.written }));
-        this.progress(`batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written`);
+        this.progress(
+          `batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
+            (outcome.deleted || outcome.restored ? `, ${outcome.deleted} deleted, ${outcome.restored} restored` : ''),
+        );
       }
-      facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'COMPLETED', Date.now() - began, written) });
+      facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'COMPLETED', Date.now() - began, totals()) });
     } finally {
       await this.audit(facts.map(auditRow));
     }

@@ -1,4 +1,4 @@
-import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun } from '@app/compiler';
+import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun, isDeleted } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
 import { formatBatchId } from '@app/lifecycle';
 import { BatchCounts, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
@@ -30,9 +30,11 @@ export interface Violation {
   sample: Record<string, unknown>[];
 }
 
+/** Per key, its summary row with the greatest month that is not deleted (SPEC §4a; every row with soft delete off). */
 function latestOfSummary(config: PipelineConfig, t: TableName): string {
   const key = q(config.keyColumn);
-  return `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${q(config.monthColumn)} DESC) AS __rank FROM ${t.sql}) WHERE __rank = 1`;
+  const deleted = isDeleted(config, '');
+  return `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${q(config.monthColumn)} DESC) AS __rank FROM ${t.sql}${deleted ? ` WHERE NOT ${deleted}` : ''}) WHERE __rank = 1`;
 }
 
 /** SPEC §6 invariants as queries: each returns the offending rows. */

@@ -14,6 +14,8 @@ export interface PlanCounts {
   watermark: string | null;
   rejects: Record<string, number>;
   cases: Record<CaseName, CaseRange>;
+  /** Delete rows (SPEC §4a) among each case's rows. */
+  deletes: Record<CaseName, number>;
 }
 
 /** One fact, one id: `<source table>:<batch id>:…`. */
@@ -48,6 +50,7 @@ export function planEvents(source: string, batchId: string, counts: PlanCounts, 
       inputRows: counts.inputRows,
       rejects: counts.rejects,
       watermark: counts.watermark ?? fallbackWatermark,
+      deletes: counts.deletes[c],
       occurredAt: now,
     };
   });
@@ -83,8 +86,15 @@ export function jobErrorText(error: { type?: string; step?: string | null; messa
   return `${error?.type ?? 'Error'} at step "${error?.step ?? '?'}": ${error?.message ?? 'unknown'}`;
 }
 
-export function completedEvent(source: string, batchId: string, status: BatchStatus, durationMs: number, cases: BatchCompleted['cases'], now = Date.now()): BatchCompleted {
-  return { eventId: eventIds.completed(source, batchId, status), batchId, status, durationMs, cases, occurredAt: now };
+/** What a batch did: rows written per case that ran, months deleted and restored (SPEC §4a). */
+export interface BatchTotals {
+  cases: BatchCompleted['cases'];
+  deleted: number;
+  restored: number;
+}
+
+export function completedEvent(source: string, batchId: string, status: BatchStatus, durationMs: number, totals: BatchTotals, now = Date.now()): BatchCompleted {
+  return { eventId: eventIds.completed(source, batchId, status), batchId, status, durationMs, ...totals, occurredAt: now };
 }
 
 const AUDIT_TYPES = {
@@ -114,7 +124,7 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
     }
     case 'case-batch-planned': {
       const v = value as CaseBatchPlanned;
-      return { ...base, case: v.case, status: v.skipped ? 'SKIPPED' : 'PLANNED', attempt: null, durationMs: null, rows: v.rows, watermark: v.watermark, details: { sequence: v.sequence, minMonth: v.minMonth, maxMonth: v.maxMonth, inputRows: v.inputRows, rejects: v.rejects } };
+      return { ...base, case: v.case, status: v.skipped ? 'SKIPPED' : 'PLANNED', attempt: null, durationMs: null, rows: v.rows, watermark: v.watermark, details: { sequence: v.sequence, minMonth: v.minMonth, maxMonth: v.maxMonth, inputRows: v.inputRows, rejects: v.rejects, deletes: v.deletes } };
     }
     case 'job-state-changed': {
       const v = value as JobStateChanged;
@@ -122,7 +132,7 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
     }
     case 'batch-completed': {
       const v = value as BatchCompleted;
-      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: null, details: { cases: v.cases } };
+      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored } };
     }
   }
 }

@@ -22,6 +22,7 @@ export const ALT_CONFIG = {
     dpd: 'days_late',
     st: 'status_cd',
     opn: 'opened_dt',
+    del: 'del_cd',
   },
   source_schema: {
     id: 'BIGINT',
@@ -32,7 +33,12 @@ export const ALT_CONFIG = {
     dpd: 'INT',
     st: 'STRING',
     opn: 'DATE',
+    del: 'INT',
   },
+  // SPEC §4a on an INT column: the codes are compared with the value as a string.
+  soft_delete: { column: 'del_cd', codes: ['1', '4'] } as { column: string; codes: string[] } | false,
+  // Rows written by hand elsewhere (seed-style tests) may leave the delete code out.
+  ingest_optional_columns: ['del'],
   column_transformations: [
     { name: 'balance', mapper_expr: 'CASE WHEN balance IN (-1, -999) THEN NULL ELSE balance END' },
   ],
@@ -81,7 +87,7 @@ export function clearAncientDate(date: Scalar): Scalar {
 
 /**
  * SPEC §3 for ALT_CONFIG, written by hand (not derived from the config, so it checks the compiler):
- * 1 rename, 2 balance sentinels → NULL, 3 rating from days_late, 4 rolling mapper_exprs (all identities
+ * 1 rename (del → del_cd: the soft-delete code), 2 balance sentinels → NULL, 3 rating from days_late, 4 rolling mapper_exprs (all identities
  * here), 5 opened_dt with year < 1000 → NULL.
  *
  * altPrepare({ id: 1, per: '2024-01', lts: '2025-01-01 00:00:00', aod: '2024-01-31', bal: -999, dpd: 45,
@@ -111,6 +117,11 @@ export const ALT_ORACLE_SPEC: OracleSpec = {
   grids: [{ name: 'rating_grid', rollingName: 'rating', placeholder: '-', separator: '|' }],
   latestColumns: ['balance', 'status_cd', 'rating_grid'],
   dateColumn: 'as_of_dt',
-  tieBreakColumns: ['as_of_dt', 'balance', 'days_late', 'status_cd', 'opened_dt', 'rating'],
+  tieBreakColumns: ['as_of_dt', 'balance', 'days_late', 'status_cd', 'opened_dt', 'del_cd', 'rating'],
   prepare: altPrepare,
+  softDelete: { column: 'del_cd', codes: ['1', '4'] },
 };
+
+/** ALT_CONFIG with soft delete switched off (`"soft_delete": false`): a delete code is an ordinary value. */
+export const ALT_CONFIG_NO_SOFT_DELETE = { ...ALT_CONFIG, soft_delete: false as const };
+export const ALT_ORACLE_SPEC_NO_SOFT_DELETE: OracleSpec = { ...ALT_ORACLE_SPEC, softDelete: null };

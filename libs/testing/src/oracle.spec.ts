@@ -1,7 +1,7 @@
 // Every expected value here is written out by hand from shared/SPEC.md §3–§4 (history length 6 in
 // ALT_CONFIG); none is computed by the oracle.
 import { ALT_ORACLE_SPEC, altPrepare } from './alt-config';
-import { oracle, type OracleSpec, type OutputRow, type Row } from './oracle';
+import { oracle, softDeleteCounts, type OracleSpec, type OutputRow, type Row } from './oracle';
 
 const N = null;
 const T0 = '2025-01-01 00:00:00';
@@ -14,6 +14,7 @@ interface Values {
   dpd?: number | null;
   st?: string | null;
   opn?: string | null;
+  del?: number | null;
 }
 
 /** A raw ALT source row. Defaults: as_of_dt the 15th of the month, dpd 0, status 'A', opened 2020-01-01. */
@@ -28,6 +29,7 @@ function src(id: number | null, per: string | number | null, lts: string | null,
     dpd: v.dpd === undefined ? 0 : v.dpd,
     st: v.st === undefined ? 'A' : v.st,
     opn: v.opn === undefined ? '2020-01-01' : v.opn,
+    del: v.del === undefined ? null : v.del,
   };
 }
 
@@ -49,7 +51,7 @@ describe('altPrepare (SPEC §3 for ALT_CONFIG)', () => {
   it('renames, nulls balance sentinels, infers rating and clears dates before year 1000', () => {
     expect(altPrepare(src(7, '2024-01', T0, { bal: -999, dpd: 45, opn: '0999-12-31' }))).toEqual({
       acct_id: 7, period: '2024-01', load_ts: T0, as_of_dt: '2024-01-15', balance: N, days_late: 45,
-      status_cd: 'A', opened_dt: N, rating: '1',
+      status_cd: 'A', opened_dt: N, del_cd: N, rating: '1',
     });
   });
 
@@ -79,7 +81,7 @@ describe('oracle: forward and new accounts', () => {
     expect(summary).toEqual([
       {
         acct_id: 1, period: '2024-01', load_ts: T0, as_of_dt: '2024-01-15', balance: 100, days_late: 35,
-        status_cd: 'O', opened_dt: '2020-01-01', rating: '1',
+        status_cd: 'O', opened_dt: '2020-01-01', del_cd: N, rating: '1',
         balance_history: [100, N, N, N, N, N],
         dpd_history: [35, N, N, N, N, N],
         rating_history: ['1', N, N, N, N, N],
@@ -307,5 +309,83 @@ describe('oracle: ordering and other specs', () => {
       ['b', '2024-03', ['12', N, '5'], '12,?,5'],
     ]);
     expect(latest[1]).toEqual({ k: 'b', m: '2024-03', d: '2024-03-31', ts: 1, amt_history: ['12', N, '5'], amt_grid: '12,?,5', amount: 12 });
+  });
+});
+
+// SPEC §4a on ALT_CONFIG: del_cd 1 or 4 withdraws a month (an INT column, compared as a string).
+describe('oracle: soft delete (SPEC §4a)', () => {
+  const latestOf = (latest: OutputRow[], id: number) => latest.filter((r) => r.acct_id === id);
+
+  it('a deleted past month is NULL in later histories and keeps a tombstone with index 0 NULL', () => {
+    const b1 = [src(1, '2024-01', T0, { bal: 10 }), src(1, '2024-02', T0, { bal: 20 }), src(1, '2024-03', T0, { bal: 30 })];
+    const { summary, latest } = run([b1, [src(1, '2024-02', T1, { bal: 99, del: 4 })]]);
+    expect(balances(summary, 1, '2024-03')).toEqual([30, N, 10, N, N, N]);
+    expect(at(summary, 1, '2024-02')).toMatchObject({ balance: 99, del_cd: 4, load_ts: T1, balance_history: [N, 10, N, N, N, N], rating_grid: '-|0|-|-|-|-' });
+    expect(latestOf(latest, 1)).toMatchObject([{ period: '2024-03', balance_history: [30, N, 10, N, N, N] }]);
+  });
+
+  it('a deleted latest month leaves latest at the newest month not deleted, however far back', () => {
+    const b1 = [src(1, '2023-01', T0, { bal: 5 }), src(1, '2024-06', T0, { bal: 60 })];
+    const { latest } = run([b1, [src(1, '2024-06', T1, { del: 1 })]]);
+    expect(latestOf(latest, 1)).toMatchObject([{ period: '2023-01', balance_history: [5, N, N, N, N, N] }]);
+  });
+
+  it('a key whose months are all deleted has no latest row, and its tombstones stay in summary', () => {
+    const { summary, latest } = run([[src(1, '2024-01', T0)], [src(1, '2024-01', T1, { del: 1 })]]);
+    expect(latestOf(latest, 1)).toEqual([]);
+    expect(summary).toHaveLength(1);
+  });
+
+  it('a delete beyond latest or for an unknown key is a tombstone only; a later month sees it as a gap', () => {
+    const { summary, latest } = run([
+      [src(1, '2024-01', T0, { bal: 10 })],
+      [src(1, '2024-02', T1, { bal: 20, del: 4 }), src(2, '2024-05', T1, { del: 1 })],
+      [src(1, '2024-03', T2, { bal: 30 })],
+    ]);
+    expect(balances(summary, 1, '2024-02')).toEqual([N, 10, N, N, N, N]);
+    expect(balances(summary, 1, '2024-03')).toEqual([30, N, 10, N, N, N]);
+    expect(latestOf(latest, 1)).toMatchObject([{ period: '2024-03' }]);
+    expect(latestOf(latest, 2)).toEqual([]);
+    expect(at(summary, 2, '2024-05').balance_history).toEqual([N, N, N, N, N, N]);
+  });
+
+  it('a newer row without a code restores the month, including the month that was latest', () => {
+    const b1 = [src(1, '2024-01', T0, { bal: 10 }), src(1, '2024-02', T0, { bal: 20 })];
+    const { summary, latest } = run([b1, [src(1, '2024-02', T1, { del: 1 })], [src(1, '2024-02', T2, { bal: 22, del: 2 })]]);
+    expect(balances(summary, 1, '2024-02')).toEqual([22, 10, N, N, N, N]);
+    expect(latestOf(latest, 1)).toMatchObject([{ period: '2024-02', balance: 22 }]);
+  });
+
+  it('an equal ts never replaces the applied row: neither a delete nor a restore', () => {
+    const b1 = [src(1, '2024-01', T0, { bal: 10 })];
+    expect(latestOf(run([b1, [src(1, '2024-01', T0, { del: 1 })]]).latest, 1)).toMatchObject([{ balance: 10 }]);
+    const deleted = [src(1, '2024-01', T0, { del: 1 })];
+    expect(latestOf(run([deleted, [src(1, '2024-01', T0, { bal: 5 })]]).latest, 1)).toEqual([]);
+  });
+
+  it('a delete and a restore of one (key, month) in one batch: the greater ts wins', () => {
+    const b1 = [src(1, '2024-01', T0, { bal: 10 })];
+    expect(latestOf(run([b1, [src(1, '2024-01', T1, { del: 1 }), src(1, '2024-01', T2, { bal: 11 })]]).latest, 1)).toMatchObject([{ balance: 11 }]);
+    expect(latestOf(run([b1, [src(1, '2024-01', T2, { del: 1 }), src(1, '2024-01', T1, { bal: 11 })]]).latest, 1)).toEqual([]);
+  });
+
+  it('counts per batch the months deleted (a delete became the winner) and restored', () => {
+    const batches = [
+      [src(1, '2024-01', T0), src(2, '2024-01', T0, { del: 4 })],
+      [src(1, '2024-01', T1, { del: 1 }), src(2, '2024-01', T1, { del: 1 }), src(2, '2024-02', T0, { del: 1 })],
+      [src(1, '2024-01', T2), src(2, '2024-01', T0), src(2, '2024-02', T1, { del: 0 })],
+    ];
+    expect(softDeleteCounts(ALT_ORACLE_SPEC, batches)).toEqual([
+      { deleted: 1, restored: 0 }, // a delete for an unknown key is a delete too
+      { deleted: 3, restored: 0 }, // a newer delete over a tombstone counts again
+      { deleted: 0, restored: 2 }, // 2@2024-01 with an older ts restores nothing
+    ]);
+  });
+
+  it('with soft delete off a delete code is an ordinary value', () => {
+    const off: OracleSpec = { ...ALT_ORACLE_SPEC, softDelete: null };
+    const { summary, latest } = oracle(off, [[src(1, '2024-01', T0, { bal: 10, del: 1 })]]);
+    expect(balances(summary, 1, '2024-01')).toEqual([10, N, N, N, N, N]);
+    expect(latestOf(latest, 1)).toHaveLength(1);
   });
 });

@@ -31,6 +31,8 @@ export interface OracleSpec {
   dateColumn: string;
   tieBreakColumns: string[];
   prepare: (sourceRow: Row) => Row;
+  /** SPEC §4a: a winner whose `column`, as a string, is one of `codes` withdraws its month; absent = off. */
+  softDelete?: { column: string; codes: string[] } | null;
 }
 
 export type RejectReason = 'NULL_KEY' | 'INVALID_MONTH' | 'NULL_TIMESTAMP';
@@ -137,6 +139,26 @@ export function applyBatch(spec: OracleSpec, winners: Map<string, Row>, batch: R
 }
 
 /**
+ * SPEC §4a: whether a prepared row is a delete row (its delete column, as a string, is one of the codes).
+ *
+ * With softDelete {column: 'del_cd', codes: ['1', '4']}: {del_cd: 4} → true; {del_cd: 2} → false; {del_cd: null} → false
+ */
+export function isDeleteRow(spec: OracleSpec, row: Row): boolean {
+  if (!spec.softDelete) return false;
+  const v = row[spec.softDelete.column];
+  return v !== null && v !== undefined && spec.softDelete.codes.includes(String(v));
+}
+
+/**
+ * The winners that hold a value for the histories: every winner that is not a delete row (SPEC §4a: a
+ * deleted month is NULL in every history, as if it had no row).
+ */
+export function reportedWinners(spec: OracleSpec, winners: Map<string, Row>): Map<string, Row> {
+  if (!spec.softDelete) return winners;
+  return new Map([...winners].filter(([, row]) => !isDeleteRow(spec, row)));
+}
+
+/**
  * A rolling value in the array's type: Integer → number (a numeric string is parsed, anything else is
  * NULL, as a non-ANSI Spark cast), String → string.
  *
@@ -221,12 +243,13 @@ export function latestColumnsOf(spec: OracleSpec): string[] {
 }
 
 /**
- * latest: per key, its summary row with the greatest month, projected to latestColumnsOf(spec).
+ * latest: per key, its summary row with the greatest month that is not deleted (SPEC §4a), projected to
+ * latestColumnsOf(spec); a key whose months are all deleted has none.
  * Expects `summary` sorted by key then month (as oracle() returns it).
  */
 export function latestRows(spec: OracleSpec, summary: OutputRow[]): OutputRow[] {
   const byKey = new Map<string, OutputRow>();
-  for (const row of summary) byKey.set(JSON.stringify(row[spec.keyColumn]), row);
+  for (const row of summary) if (!isDeleteRow(spec, row as Row)) byKey.set(JSON.stringify(row[spec.keyColumn]), row);
   const columns = latestColumnsOf(spec);
   return [...byKey.values()].map((row) => Object.fromEntries(columns.map((c) => [c, row[c] ?? null])));
 }
@@ -255,8 +278,35 @@ export function oracle(spec: OracleSpec, batches: Row[][]): OracleResult {
       compareScalars(value(a, spec.keyColumn), value(b, spec.keyColumn)) ||
       compareScalars(value(a, spec.monthColumn), value(b, spec.monthColumn)),
   );
-  const summary = ordered.map((winner) => summaryRow(spec, winners, winner));
+  // SPEC §4a: a deleted month keeps its summary row (a tombstone), but no history sees its value.
+  const reported = reportedWinners(spec, winners);
+  const summary = ordered.map((winner) => summaryRow(spec, reported, winner));
   return { summary, latest: latestRows(spec, summary), rejects };
+}
+
+/**
+ * SPEC §4a counts per batch: months whose winner became a delete row (`deleted`), and deleted months whose
+ * winner became a row without a delete code (`restored`). What the pipeline reports per batch.
+ *
+ * batches [[k1@2024-01], [k1@2024-01 delete, newer], [k1@2024-01 no code, newer]]
+ *   → [{deleted: 0, restored: 0}, {deleted: 1, restored: 0}, {deleted: 0, restored: 1}]
+ */
+export function softDeleteCounts(spec: OracleSpec, batches: Row[][]): { deleted: number; restored: number }[] {
+  let winners = new Map<string, Row>();
+  return batches.map((batch) => {
+    const valid = batch.map(spec.prepare).filter((row) => rejectReason(spec, row) === null);
+    const next = applyBatch(spec, winners, valid);
+    let deleted = 0;
+    let restored = 0;
+    for (const [id, winner] of next) {
+      const old = winners.get(id);
+      if (old === winner) continue;
+      if (isDeleteRow(spec, winner)) deleted += 1;
+      else if (old !== undefined && isDeleteRow(spec, old)) restored += 1;
+    }
+    winners = next;
+    return { deleted, restored };
+  });
 }
 
 function isNull(v: Scalar | undefined): boolean {

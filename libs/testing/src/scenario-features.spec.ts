@@ -4,9 +4,15 @@ import { describeScenario } from './scenario-features';
 
 const T = (day: number) => `2026-01-${String(day).padStart(2, '0')} 00:00:00`;
 
-function src(id: number | null, per: string | null, lts: string | null, bal: number | null = 0, opn = '2020-01-01'): Row {
-  return { id, per, lts, aod: null, bal, dpd: 0, st: 'O', opn };
+function src(id: number | null, per: string | null, lts: string | null, bal: number | null = 0, opn = '2020-01-01', del: number | null = null): Row {
+  return { id, per, lts, aod: null, bal, dpd: 0, st: 'O', opn, del };
 }
+const del = (id: number, per: string, lts: string, code = 1): Row => src(id, per, lts, 0, '2020-01-01', code);
+
+const NO_SOFT_DELETES = {
+  deletesOfPastMonths: 0, deletesOfLatest: 0, keysLeavingLatest: 0, deletesBeyondLatest: 0, deletesOfUnknownKeys: 0,
+  restores: 0, restoresBeyondLatest: 0, deleteAndRestoreInBatch: 0, forwardAfterDeletedMonth: 0,
+};
 
 describe('describeScenario', () => {
   it('counts each feature of a hand-made scenario', () => {
@@ -61,8 +67,43 @@ describe('describeScenario', () => {
       invalidMonthNull: 1,
       invalidNullTs: 1,
       ancientOpenDates: 1,
+      ...NO_SOFT_DELETES,
       rows: 20,
       validRows: 15,
+      accounts: 3,
+    });
+  });
+
+  it('counts each soft-delete situation (SPEC §4a) of a hand-made scenario', () => {
+    const batches: Row[][] = [
+      [src(1, '2024-01', T(10)), src(1, '2024-02', T(10)), src(1, '2024-03', T(10)), src(2, '2024-01', T(10)), src(3, '2024-01', T(10))],
+      [
+        del(1, '2024-01', T(20), 4), // a past month of key 1
+        del(1, '2024-03', T(20)), // key 1's latest month (latest falls back to 2024-02)
+        del(2, '2024-01', T(20)), // key 2's only month: latest of 2 is deleted and 2 leaves latest
+        del(3, '2024-05', T(20)), // beyond key 3's latest
+        del(9, '2024-01', T(20)), // a key never seen
+        src(3, '2024-01', T(20), 0, '2020-01-01', 2), // code 2 is not a delete code: a correction
+      ],
+      [
+        src(1, '2024-03', T(30)), // restores key 1's former latest month, beyond its latest 2024-02
+        src(1, '2024-01', T(30)), // restores a past month
+        del(3, '2024-01', T(29)), // a delete and …
+        src(3, '2024-01', T(30)), // … a restore of one (key, month) in one batch; the restore wins
+        src(3, '2024-06', T(30)), // after key 3's greatest month 2024-05, which is deleted
+      ],
+    ];
+    expect(describeScenario(batches)).toMatchObject({
+      deletesOfPastMonths: 1,
+      deletesOfLatest: 2,
+      keysLeavingLatest: 1,
+      deletesBeyondLatest: 1,
+      deletesOfUnknownKeys: 1,
+      restores: 2,
+      restoresBeyondLatest: 1,
+      deleteAndRestoreInBatch: 1,
+      forwardAfterDeletedMonth: 1,
+      corrections: 8, // every row of batches 2 and 3 at an existing month with a newer ts
       accounts: 3,
     });
   });

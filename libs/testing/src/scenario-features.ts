@@ -1,7 +1,7 @@
 // Counts, from the data alone, how often each situation the property tests must cover occurs in a
 // scenario of raw ALT rows. "Existing" always means: delivered as a valid row in an EARLIER batch.
 import { ALT_ORACLE_SPEC } from './alt-config';
-import { applyBatch, compareScalars, monthIndex, rejectReason, type Row, type Scalar } from './oracle';
+import { applyBatch, compareScalars, isDeleteRow, monthIndex, rejectReason, type Row, type Scalar } from './oracle';
 
 export const SCENARIO_FEATURES = [
   /** a forward or new-account month whose previous month of the key is ≥ 2 months earlier */
@@ -47,6 +47,25 @@ export const SCENARIO_FEATURES = [
   'invalidNullTs',
   /** rows with opn before year 1000 */
   'ancientOpenDates',
+  // SPEC §4a (soft delete on ALT_CONFIG: del_cd 1 or 4), each counted where the delete or restore wins:
+  /** a reported month below the key's latest becomes deleted */
+  'deletesOfPastMonths',
+  /** the key's latest month becomes deleted (latest falls back or the key leaves latest) */
+  'deletesOfLatest',
+  /** a key that had a latest row has none after the batch (all its months deleted) */
+  'keysLeavingLatest',
+  /** a delete for a month beyond the key's latest (no row there yet) */
+  'deletesBeyondLatest',
+  /** a delete for a key with no row at all */
+  'deletesOfUnknownKeys',
+  /** a deleted month gets a winner without a delete code */
+  'restores',
+  /** …for a month beyond the key's latest (e.g. the month that was latest before its delete) */
+  'restoresBeyondLatest',
+  /** one (key, month) with a delete row and a row without a code in one batch */
+  'deleteAndRestoreInBatch',
+  /** a month after the key's greatest month, which is deleted (it is a gap for the new month) */
+  'forwardAfterDeletedMonth',
 ] as const;
 
 export type ScenarioFeature = (typeof SCENARIO_FEATURES)[number];
@@ -71,6 +90,7 @@ export function describeScenario(batches: Row[][]): ScenarioDescription {
   let winners = new Map<string, Row>();
   const earlierRaw = new Set<string>();
   let watermark: Scalar = null;
+  const reportedKeys = new Set<string>();
   let rows = 0;
   let validRows = 0;
 
@@ -84,13 +104,21 @@ export function describeScenario(batches: Row[][]): ScenarioDescription {
     countKeys(valid, existing, counts);
     const next = applyBatch(ALT_ORACLE_SPEC, winners, valid.map((p) => p.row));
     countNullUpdates(winners, next, counts);
+    countSoftDeletes(valid, winners, next, counts);
     winners = next;
     for (const p of valid) {
+      if (!isDeleteRow(ALT_ORACLE_SPEC, p.row)) reportedKeys.add(p.key);
       earlierRaw.add(JSON.stringify(p.raw));
       if (compareScalars(p.row[TS], watermark) > 0) watermark = p.row[TS];
     }
   });
-  return { ...counts, rows, validRows, accounts: monthsByKey(winners).size };
+  // Accounts are keys with a row that is not a delete: a delete for an unknown key is not one.
+  const accounts = new Set([...winners.values()].filter((r) => !isDeleteRow(ALT_ORACLE_SPEC, r) || earlierHasReported(r)).map((r) => JSON.stringify(r[KEY])));
+  return { ...counts, rows, validRows, accounts: accounts.size };
+
+  function earlierHasReported(row: Row): boolean {
+    return reportedKeys.has(JSON.stringify(row[KEY]));
+  }
 }
 
 function countRaw(batch: Row[], counts: Record<ScenarioFeature, number>): void {
@@ -193,4 +221,50 @@ function countNullUpdates(before: Map<string, Row>, after: Map<string, Row>, cou
     const lost = (c: string): boolean => old[c] !== null && winner[c] === null;
     if (lost('balance') || lost('days_late')) counts.nullUpdates += 1;
   }
+}
+
+/** Per key: its greatest month that is not deleted (the latest row's month), if any. */
+function latestMonths(winners: Map<string, Row>): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const row of winners.values()) {
+    if (isDeleteRow(ALT_ORACLE_SPEC, row)) continue;
+    const key = JSON.stringify(row[KEY]);
+    const month = monthIndex(String(row[MONTH]));
+    if (!latest.has(key) || latest.get(key)! < month) latest.set(key, month);
+  }
+  return latest;
+}
+
+function countSoftDeletes(valid: Prepared[], before: Map<string, Row>, after: Map<string, Row>, counts: Record<ScenarioFeature, number>): void {
+  const isDelete = (row: Row) => isDeleteRow(ALT_ORACLE_SPEC, row);
+  const latestBefore = latestMonths(before);
+  const latestAfter = latestMonths(after);
+  const known = monthsByKey(before);
+  for (const [cell, winner] of after) {
+    const old = before.get(cell);
+    if (old === winner) continue;
+    const key = JSON.stringify(winner[KEY]);
+    const month = monthIndex(String(winner[MONTH]));
+    const latest = latestBefore.get(key);
+    if (isDelete(winner) && (old === undefined || !isDelete(old))) {
+      if (!known.has(key)) counts.deletesOfUnknownKeys += 1;
+      else if (latest === undefined || month > latest) counts.deletesBeyondLatest += 1;
+      else if (month === latest) counts.deletesOfLatest += 1;
+      else counts.deletesOfPastMonths += 1;
+    } else if (!isDelete(winner) && old !== undefined && isDelete(old)) {
+      counts.restores += 1;
+      if (latest === undefined || month > latest) counts.restoresBeyondLatest += 1;
+    }
+  }
+  for (const key of latestBefore.keys()) if (!latestAfter.has(key)) counts.keysLeavingLatest += 1;
+  const kinds = new Map<string, Set<boolean>>();
+  for (const p of valid) {
+    const cell = `${p.key}@${p.month}`;
+    kinds.set(cell, (kinds.get(cell) ?? new Set<boolean>()).add(isDelete(p.row)));
+    const months = known.get(p.key);
+    if (months === undefined || isDelete(p.row)) continue;
+    const greatest = Math.max(...months.keys());
+    if (p.month > greatest && isDelete(months.get(greatest)!)) counts.forwardAfterDeletedMonth += 1;
+  }
+  for (const seen of kinds.values()) if (seen.size === 2) counts.deleteAndRestoreInBatch += 1;
 }

@@ -17,6 +17,8 @@ const LATEST_COLUMNS = [
 ];
 
 const cell = (key: unknown, month: unknown): string => `${String(key)}@${String(month)}`;
+// ALT_CONFIG.soft_delete, written out: del_cd 1 or 4 withdraws the month (SPEC §4a).
+const deleted = (row: OutputRow | undefined): boolean => row !== undefined && (row.del_cd === 1 || row.del_cd === 4);
 
 function sample(accounts: number, batches: number, seed = SEED): Row[][] {
   return fc.sample(scenarioArb({ accounts, batches }), { seed, numRuns: 1 })[0];
@@ -43,7 +45,7 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
   it('emits raw rows with the source names only, well-formed dates and timestamps', () => {
     const malformed = batches.flat().filter(
       (row) =>
-        Object.keys(row).join() !== 'id,per,lts,aod,bal,dpd,st,opn' ||
+        Object.keys(row).join() !== 'id,per,lts,aod,bal,dpd,st,opn,del' ||
         (row.lts !== null && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(String(row.lts))) ||
         [row.aod, row.opn].some((date) => date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(String(date))),
     );
@@ -82,7 +84,7 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
     }
   });
 
-  it('oracle: every history has 6 elements, each the value of the row i months back or NULL (never older)', () => {
+  it('oracle: every history has 6 elements, each the value of the row i months back or NULL (never older, never deleted)', () => {
     // Collected and asserted once: ~30 000 single expect() calls take seconds.
     const mismatches: string[] = [];
     for (const row of result.summary) {
@@ -92,7 +94,7 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
         if (values.length !== HISTORY) mismatches.push(`${cell(row.acct_id, row.period)} ${history} has ${values.length} elements`);
         values.forEach((value, i) => {
           const earlier = byCell.get(cell(row.acct_id, monthLabel(month - i)));
-          const expected = earlier === undefined ? null : earlier[column];
+          const expected = earlier === undefined || deleted(earlier) ? null : earlier[column];
           if (value !== expected) mismatches.push(`${cell(row.acct_id, row.period)} ${history}[${i}] = ${String(value)}, expected ${String(expected)}`);
         });
       }
@@ -102,9 +104,10 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
     expect(result.summary.length).toBeGreaterThan(1000);
   });
 
-  it('oracle: latest holds, per key, its summary row with the greatest month', () => {
+  it('oracle: latest holds, per key, its summary row with the greatest month that is not deleted', () => {
     const greatest = new Map<string, OutputRow>();
     for (const row of result.summary) {
+      if (deleted(row)) continue;
       const key = String(row.acct_id);
       const current = greatest.get(key);
       if (current === undefined || String(row.period) > String(current.period)) greatest.set(key, row);

@@ -29,6 +29,8 @@ interface Values {
   dpd: number | null;
   st: string | null;
   opn: string | null;
+  /** Delete code column of an ordinary row: NULL or a value that is not a delete code (SPEC §4a). */
+  del: number | null;
   tsOffset: number;
 }
 
@@ -40,7 +42,12 @@ type Action =
   | { kind: 'redeliver'; pick: number; changed: boolean }
   | { kind: 'lateOld'; pick: number; ageDays: number }
   | { kind: 'duplicate'; pick: number; changed: boolean }
-  | { kind: 'invalid'; defect: Defect };
+  | { kind: 'invalid'; defect: Defect }
+  | { kind: 'delete'; pick: number; target: DeleteTarget; code: number }
+  | { kind: 'restore'; pick: number; inBatch: 'no' | 'restoreWins' | 'deleteWins' };
+
+/** SPEC §4a situations: a past month, the latest month, a month beyond latest, a key never seen, every month. */
+type DeleteTarget = 'past' | 'latest' | 'beyond' | 'unknown' | 'all';
 
 type Step = Action & { values: Values[] };
 
@@ -62,7 +69,13 @@ interface Draft {
   dpd: number | null;
   st: string | null;
   opn: string | null;
+  del: number | null;
 }
+
+/** Delete codes of ALT_CONFIG.soft_delete (as INT values of `del`). */
+const DELETE_CODES = [1, 4];
+/** A delete for an unknown key uses this account's id plus the offset: a key no other row has. */
+const UNKNOWN_KEY_OFFSET = 1_000_000_000;
 
 const DAY = 86_400;
 const BATCH_SPACING = 7 * DAY;
@@ -101,6 +114,7 @@ const valuesArb: fc.Arbitrary<Values> = fc.record({
     { weight: 1, arbitrary: dateArb(1, 999) },
     { weight: 1, arbitrary: fc.constantFrom('0999-12-31', '1000-01-01') },
   ),
+  del: fc.oneof({ weight: 10, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(0, 2) }),
   tsOffset: fc.integer({ min: 0, max: BATCH_WINDOW - 1 }),
 });
 
@@ -140,6 +154,27 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('invalid' as const),
       defect: fc.constantFrom<Defect>('nullId', 'month13', 'month00', 'twoDigitYear', 'nullMonth', 'nullTs'),
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      pick: pickArb,
+      target: fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom<DeleteTarget>('past', 'latest') },
+        { weight: 2, arbitrary: fc.constantFrom<DeleteTarget>('beyond', 'unknown') },
+        { weight: 1, arbitrary: fc.constant<DeleteTarget>('all') },
+      ),
+      code: fc.constantFrom(...DELETE_CODES),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('restore' as const),
+      pick: pickArb,
+      inBatch: fc.constantFrom('no' as const, 'no' as const, 'restoreWins' as const, 'deleteWins' as const),
     }),
   },
 );
@@ -240,7 +275,66 @@ class AccountInterpreter {
         return this.duplicate(step.pick, step.changed, step.values);
       case 'invalid':
         return this.invalid(step.defect, v0);
+      case 'delete':
+        return this.delete(step.target, step.pick, step.code, v0);
+      case 'restore':
+        return this.restore(step.pick, step.inBatch, step.values);
     }
+  }
+
+  /** SPEC §4a deletes; an existing month is deleted with a ts above its winner's, so the delete wins. */
+  private delete(target: DeleteTarget, pick: number, code: number, values: Values): void {
+    const reported = this.months().filter((m) => !this.isDeleted(m));
+    const all = this.months();
+    if (target === 'unknown' || (reported.length === 0 && target !== 'beyond')) {
+      const row = this.draft(all.length ? all[all.length - 1] : this.firstMonth, this.windowTs(values), values);
+      this.emitted.push({ ...row, id: this.id + UNKNOWN_KEY_OFFSET, del: code }); // not this account's state
+      return;
+    }
+    if (target === 'beyond') return this.deleteAt(all[all.length - 1] + 1 + (pick % 3), code, values);
+    if (target === 'latest') return this.deleteAt(reported[reported.length - 1], code, values);
+    if (target === 'all') return reported.forEach((m) => this.deleteAt(m, code, values));
+    const past = reported.slice(0, -1);
+    this.deleteAt(past.length ? past[pick % past.length] : reported[0], code, values);
+  }
+
+  /** A row without a delete code for a deleted month, above the delete's ts (optionally with a new delete first). */
+  private restore(pick: number, inBatch: 'no' | 'restoreWins' | 'deleteWins', values: Values[]): void {
+    const deleted = this.months().filter((m) => this.isDeleted(m));
+    const reported = this.months().filter((m) => !this.isDeleted(m));
+    if (inBatch === 'no' && deleted.length === 0) return this.delete('latest', pick, DELETE_CODES[pick % 2], values[0]);
+    if (inBatch === 'no') return this.restoreAt(deleted[pick % deleted.length], values[1]);
+    // A delete and a restore of one (key, month) in this batch; the greater ts wins.
+    const candidates = deleted.length ? deleted : reported;
+    if (candidates.length === 0) return this.forward([1], values);
+    const month = candidates[pick % candidates.length];
+    const base = Math.max(this.windowTs(values[0]), this.winnerTs(month) + 1);
+    const remove = { ...this.draft(month, inBatch === 'restoreWins' ? base : base + 1, values[0]), del: DELETE_CODES[pick % 2] };
+    const restore = { ...this.draft(month, inBatch === 'restoreWins' ? base + 1 : base, values[1]), del: null };
+    this.push(remove);
+    this.push(restore);
+  }
+
+  private deleteAt(month: number, code: number, values: Values): void {
+    const ts = Math.max(this.windowTs(values), this.winnerTs(month) + 1);
+    this.push({ ...this.draft(month, ts, values), del: code });
+  }
+
+  private restoreAt(month: number, values: Values): void {
+    const ts = Math.max(this.windowTs(values), this.winnerTs(month) + 1);
+    this.push({ ...this.draft(month, ts, values), del: values.del });
+  }
+
+  /** Whether the month's newest row so far carries a delete code (its winner, ties aside). */
+  private isDeleted(month: number): boolean {
+    const rows = this.rowsAt(month);
+    if (rows.length === 0) return false;
+    const newest = rows.reduce((a, b) => ((b.ts ?? 0) >= (a.ts ?? 0) ? b : a));
+    return newest.del !== null && DELETE_CODES.includes(newest.del);
+  }
+
+  private winnerTs(month: number): number {
+    return Math.max(0, ...this.rowsAt(month).map((r) => r.ts ?? 0));
   }
 
   private forward(steps: number[], values: Values[]): void {
@@ -325,7 +419,7 @@ class AccountInterpreter {
 
   private draft(month: number, ts: number | null, v: Values): Draft {
     const aod = v.aodDay === null ? null : `${monthLabel(month)}-${pad(v.aodDay)}`;
-    return { id: this.id, month, ts, aod, bal: v.bal, dpd: v.dpd, st: v.st, opn: v.opn };
+    return { id: this.id, month, ts, aod, bal: v.bal, dpd: v.dpd, st: v.st, opn: v.opn, del: v.del };
   }
 
   private windowTs(values: Values): number {
@@ -360,6 +454,7 @@ function format(d: Draft): Row {
     dpd: d.dpd,
     st: d.st,
     opn: d.opn,
+    del: d.del,
   };
 }
 

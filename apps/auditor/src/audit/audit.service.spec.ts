@@ -15,7 +15,7 @@ import { AuditService } from './audit.service';
 // the MERGE itself (idempotent by event id) is proven on the real catalog by e2e/faults.int-spec.ts.
 
 const config = parseConfig(ALT_CONFIG, 'ALT_CONFIG');
-const counts = { inputRows: 9, watermark: '2025-03-01 00:00:00', rejects: {}, cases: { CASE_III: { rows: 4, minMonth: '2025-01', maxMonth: '2025-01' }, CASE_I: { rows: 0, minMonth: '', maxMonth: '' }, CASE_II: { rows: 5, minMonth: '2025-02', maxMonth: '2025-02' } } };
+const counts = { inputRows: 9, watermark: '2025-03-01 00:00:00', rejects: {}, cases: { CASE_III: { rows: 4, minMonth: '2025-01', maxMonth: '2025-01' }, CASE_I: { rows: 0, minMonth: '', maxMonth: '' }, CASE_II: { rows: 5, minMonth: '2025-02', maxMonth: '2025-02' } }, deletes: { CASE_III: 1, CASE_I: 0, CASE_II: 0 } };
 
 function auditor(failFlushes = 0) {
   const merges: AuditEvent[][] = [];
@@ -55,7 +55,7 @@ describe('AuditService', () => {
 
   it('a failed flush keeps its events for the next flush and counts nothing until they are durable', async () => {
     const { service, merges, counter } = auditor(1);
-    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { CASE_III: 4 }));
+    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { cases: { CASE_III: 4 }, deleted: 1, restored: 0 }));
     await expect(service.flush()).rejects.toThrow('catalog unreachable');
     expect(service.pending).toBe(1);
     expect(await counter('summary_batches_total', 'status="COMPLETED"')).toBeUndefined();

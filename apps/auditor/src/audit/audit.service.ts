@@ -106,6 +106,8 @@ export class AuditService {
     } else if (event === 'batch-completed') {
       const v = value as EventPayloads['batch-completed'];
       m.get('batches').inc({ status: v.status });
+      m.get('softDeletes').inc({ kind: 'deleted' }, v.deleted);
+      m.get('softDeletes').inc({ kind: 'restored' }, v.restored);
       const from = this.watermarkSeen.get(v.batchId);
       if (from !== undefined) m.get('batchE2e').observe({ status: v.status }, (v.occurredAt - from) / 1000);
       if (v.status === 'COMPLETED') {

@@ -27,7 +27,7 @@ class InMemoryLedgerPipeline {
   async classify(batchId: string, _start: string | null, end: string): Promise<BatchCounts> {
     this.classified.push(batchId);
     this.commit(batchId, 'classify', end);
-    return { inputRows: 10, watermark: '2025-01-31 00:00:00', rejects: {}, cases: { CASE_III: range(2), CASE_I: range(3), CASE_II: range(5) } };
+    return { inputRows: 10, watermark: '2025-01-31 00:00:00', rejects: {}, cases: { CASE_III: range(2), CASE_I: range(3), CASE_II: range(5) }, deletes: { CASE_III: 1, CASE_I: 0, CASE_II: 0 } };
   }
 }
 const range = (rows: number) => ({ rows, minMonth: '2025-01', maxMonth: '2025-01', months: { '2025-01': rows } });

@@ -14,6 +14,7 @@ const planned = (batchId: string, c: CaseName, rows = 5): CaseBatchPlanned => ({
   inputRows: 10,
   rejects: {},
   watermark: null,
+  deletes: 0,
   occurredAt: 0,
 });
 

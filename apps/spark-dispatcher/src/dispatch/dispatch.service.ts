@@ -19,6 +19,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class DispatchService implements OnApplicationShutdown {
   private readonly state = new DispatchState();
   private readonly rowsWritten = new Map<string, Record<string, number>>();
+  /** SPEC §4a: months deleted and restored per batch and case (per case, so a re-run case counts once). */
+  private readonly softDeletes = new Map<string, Record<string, { deleted: number; restored: number }>>();
   private readonly started = new Map<string, number>();
 
   constructor(
@@ -75,8 +77,11 @@ export class DispatchService implements OnApplicationShutdown {
         await states;
         jobRunId = id;
         if (result.status !== 'failed') {
-          const written = Number((result.collected[APPLIED]?.[0] as { written?: unknown } | undefined)?.written ?? 0);
+          const applied = (result.collected[APPLIED]?.[0] ?? {}) as { written?: unknown; deleted?: unknown; restored?: unknown };
+          const written = Number(applied.written ?? 0);
           this.rowsWritten.set(event.batchId, { ...this.rowsWritten.get(event.batchId), [event.case]: written });
+          const softDeletes = { deleted: Number(applied.deleted ?? 0), restored: Number(applied.restored ?? 0) };
+          this.softDeletes.set(event.batchId, { ...this.softDeletes.get(event.batchId), [event.case]: softDeletes });
           await this.publishState(event, 'SUCCEEDED', attempt, { jobRunId, durationMs: Date.now() - began, rowsWritten: written });
           jsonLog('info', 'case job committed', { batchId: event.batchId, case: event.case, attempt, status: result.status, written, seconds: (Date.now() - began) / 1000 });
           this.metrics.get('dispatcherBlocked').set(0);
@@ -112,9 +117,12 @@ export class DispatchService implements OnApplicationShutdown {
   }
 
   private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
+    const perCase = Object.values(this.softDeletes.get(event.batchId) ?? {});
+    const total = (k: 'deleted' | 'restored') => perCase.reduce((n, c) => n + c[k], 0);
+    const totals = { cases: this.rowsWritten.get(event.batchId) ?? {}, deleted: total('deleted'), restored: total('restored') };
     const durationMs = Date.now() - (this.started.get(event.batchId) ?? Date.now());
-    await this.publisher.publish('batch-completed', completedEvent(this.options.config.sourceTable.plain, event.batchId, status, durationMs, this.rowsWritten.get(event.batchId) ?? {}));
-    jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, cases: this.rowsWritten.get(event.batchId) ?? {} });
+    await this.publisher.publish('batch-completed', completedEvent(this.options.config.sourceTable.plain, event.batchId, status, durationMs, totals));
+    jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, ...totals });
   }
 
   /**

@@ -15,6 +15,7 @@ export const METRIC_DEFINITIONS = {
   jobDuration: { kind: 'histogram', name: 'summary_job_duration_seconds', labels: ['case', 'engine', 'status'], help: 'Duration of a case job attempt, from job-state-changed SUCCEEDED/FAILED (auditor).', buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800] },
   caseRecords: { kind: 'counter', name: 'summary_case_records_total', labels: ['case'], help: 'Classified source rows per case, from case-batch-planned (auditor).' },
   rejects: { kind: 'counter', name: 'summary_rejects_total', labels: ['reason'], help: 'Source rows rejected by classify, by reason NULL_KEY / INVALID_MONTH / NULL_TIMESTAMP (auditor).' },
+  softDeletes: { kind: 'counter', name: 'summary_soft_deletes_total', labels: ['kind'], help: 'Months withdrawn (kind deleted) and deleted months reported again (kind restored) by the batches, from batch-completed (SPEC §4a, auditor).' },
   jobFailures: { kind: 'counter', name: 'summary_job_failures_total', labels: ['case'], help: 'Case job attempts that failed (auditor).' },
   jobRetries: { kind: 'counter', name: 'summary_job_retries_total', labels: ['case'], help: 'Case job attempts after the first (auditor).' },
   batches: { kind: 'counter', name: 'summary_batches_total', labels: ['status'], help: 'Batches finished, by status COMPLETED / FAILED (auditor).' },
@@ -42,7 +43,7 @@ export const SERVICE_METRICS: Record<string, MetricKey[]> = {
   'ingest-watcher': [...KAFKA_METRICS, 'watcherPollErrors'],
   classifier: [...KAFKA_METRICS, 'classifierWaiting'],
   'spark-dispatcher': [...KAFKA_METRICS, 'dispatcherBlocked', 'dispatcherInFlight'],
-  auditor: [...KAFKA_METRICS, 'batchE2e', 'jobDuration', 'caseRecords', 'rejects', 'jobFailures', 'jobRetries', 'batches', 'deadLetterMessages', 'auditRowsWritten'],
+  auditor: [...KAFKA_METRICS, 'batchE2e', 'jobDuration', 'caseRecords', 'rejects', 'softDeletes', 'jobFailures', 'jobRetries', 'batches', 'deadLetterMessages', 'auditRowsWritten'],
 };
 
 const CASES = ['CASE_III', 'CASE_I', 'CASE_II'].map((c) => ({ case: c }));
@@ -57,6 +58,7 @@ const KNOWN_LABEL_VALUES: Partial<Record<MetricKey, Array<Record<string, string>
   jobFailures: CASES,
   jobRetries: CASES,
   rejects: ['NULL_KEY', 'INVALID_MONTH', 'NULL_TIMESTAMP'].map((reason) => ({ reason })),
+  softDeletes: [{ kind: 'deleted' }, { kind: 'restored' }],
 };
 type Def = (typeof METRIC_DEFINITIONS)[MetricKey];
 type MetricOf<K extends MetricKey> = (typeof METRIC_DEFINITIONS)[K]['kind'] extends 'counter'

@@ -5,6 +5,8 @@ import { MONTH_INT } from '../prepare';
 import { addMonths, list, lit, monthIntSql, q } from '../sql';
 import { APPLIED, caseJob, keyEq, stagedRows } from './case-common';
 import { latestColumns, summaryRows } from './rows';
+import { DELETED, isDeleted } from '../soft-delete';
+import { moveLatest } from './backfill-latest';
 
 /**
  * CASE_III (backfill / correction), for keys whose month m ≤ their latest month.
@@ -14,6 +16,9 @@ import { latestColumns, summaryRows } from './rows';
  * or equal one changes nothing), and rebuilds in closed form every row whose window holds a changed
  * month: the changed rows themselves and the rows at m + 1 … m + H − 1. Values come from one map per key:
  * month → (the winning batch value, else the stored row's own value = history index 0).
+ * With soft delete (SPEC §4a) a deleted month gives no value to the map, its row is rebuilt as a tombstone,
+ * and latest moves to the greatest month not deleted (backfill-latest.ts), which a delete or a restore
+ * can change.
  * Writes latest first (its row at the latest month may be patched), then summary: both are computed
  * from the summary as it was before the job, whatever Spark re-evaluates.
  */
@@ -34,23 +39,28 @@ export function compileBackfill(config: PipelineConfig, batchId: string, range: 
   const historiesFor = (alias: string) =>
     config.rolling.map((r, i) => `${historyFromValues(r, i, 'v.vals', `${alias}.${mi}`)} AS ${q(`${r.name}_history`)}`);
 
-  const window = `SELECT /*+ BROADCAST(k) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, ${monthIntSql(`s.${month}`)} AS ${mi}
+  const deleted = isDeleted(config, 's');
+  const flag = q(DELETED);
+  const window = `SELECT /*+ BROADCAST(k) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, ${monthIntSql(`s.${month}`)} AS ${mi}${deleted ? `, ${deleted} AS ${flag}` : ''}
 FROM ${config.summaryTable.sql} s
 JOIN (SELECT ${key}, min(${mi}) AS lo, max(${mi}) AS hi FROM \`__case_rows\` GROUP BY ${key}) k ON ${keyEq(config, 'k', 's')}
 WHERE s.${month} BETWEEN ${lit(readFrom)} AND ${lit(readTo)}
   AND ${monthIntSql(`s.${month}`)} BETWEEN k.lo - ${H - 1} AND k.hi + ${H - 1}`;
 
-  const applied = `SELECT b.*
+  const applied = `SELECT b.*${deleted ? `, ${isDeleted(config, 'b')} AS ${flag}, coalesce(e.${flag}, false) AS \`__was_deleted\`` : ''}
 FROM \`__case_rows\` b
 LEFT JOIN \`__window\` e ON ${keyEq(config, 'e', 'b')} AND e.${mi} = b.${mi}
 WHERE e.${key} IS NULL OR b.${ts} > e.${ts}`;
 
-  const values = `SELECT ${key}, map_from_entries(collect_list(struct(month_int, vals))) AS vals, collect_list(CASE WHEN changed THEN month_int END) AS changed_months
+  // SPEC §4a: a deleted month (a stored tombstone or an applied delete row) is in no map, so every history
+  // has NULL there, but it is still a changed month: the rows after it are patched.
+  const entry = deleted ? `CASE WHEN NOT ${flag} THEN struct(month_int, vals) END` : 'struct(month_int, vals)';
+  const values = `SELECT ${key}, map_from_entries(collect_list(${entry})) AS vals, collect_list(CASE WHEN changed THEN month_int END) AS changed_months
 FROM (
-  SELECT e.${key}, e.${mi} AS month_int, ${ownValues} AS vals, false AS changed
+  SELECT e.${key}, e.${mi} AS month_int, ${ownValues} AS vals, false AS changed${deleted ? `, e.${flag}` : ''}
   FROM \`__window\` e LEFT ANTI JOIN \`__applied\` a ON ${keyEq(config, 'a', 'e')} AND a.${mi} = e.${mi}
   UNION ALL
-  SELECT a.${key}, a.${mi} AS month_int, ${batchValues} AS vals, true AS changed
+  SELECT a.${key}, a.${mi} AS month_int, ${batchValues} AS vals, true AS changed${deleted ? `, a.${flag}` : ''}
   FROM \`__applied\` a
 ) GROUP BY ${key}`;
 
@@ -68,13 +78,17 @@ FROM (
       name: APPLIED,
       kind: 'collect',
       maxRows: 10,
-      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale`,
+      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale${
+        deleted ? `, (SELECT count_if(${flag}) FROM \`__applied\`) AS deleted, (SELECT count_if(NOT ${flag} AND \`__was_deleted\`) FROM \`__applied\`) AS restored` : ''
+      }`,
     },
-    {
-      name: 'patch latest',
-      kind: 'sql',
-      sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (SELECT\n${latestColumns(model, 'r')}\nFROM \`__rebuilt\` r) s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}\nWHEN MATCHED THEN UPDATE SET *`,
-    },
+    deleted
+      ? { name: 'move latest', kind: 'sql', sql: moveLatest(config, model) }
+      : {
+          name: 'patch latest',
+          kind: 'sql',
+          sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (SELECT\n${latestColumns(model, 'r')}\nFROM \`__rebuilt\` r) s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}\nWHEN MATCHED THEN UPDATE SET *`,
+        },
     {
       name: 'merge summary',
       kind: 'sql',

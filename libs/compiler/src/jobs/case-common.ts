@@ -1,6 +1,7 @@
 import { PipelineConfig } from '@app/config';
 import { CaseName, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { lit, q } from '../sql';
+import { isDeleted } from '../soft-delete';
 
 export const APPLIED = 'applied';
 
@@ -26,4 +27,15 @@ export function caseJob(config: PipelineConfig, batchId: string, caseName: CaseN
 
 export function keyEq(config: PipelineConfig, a: string, b: string): string {
   return `${a}.${q(config.keyColumn)} = ${b}.${q(config.keyColumn)}`;
+}
+
+/**
+ * A collect_list entry for the per-key month → values map: NULL (skipped by collect_list) for a delete
+ * row, whose month is NULL in every history (SPEC §4a); the entry itself when soft delete is off.
+ *
+ * reportedEntry(config with soft_del_cd, 'struct(...)') → CASE WHEN NOT coalesce(CAST(`soft_del_cd` AS STRING) IN ('1', '4'), false) THEN struct(...) END
+ */
+export function reportedEntry(config: PipelineConfig, entry: string, alias = ''): string {
+  const deleted = isDeleted(config, alias);
+  return deleted ? `CASE WHEN NOT ${deleted} THEN ${entry} END` : entry;
 }

@@ -2,6 +2,7 @@ import { PipelineConfig, columnModel } from '@app/config';
 import { BatchPlan, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { MONTH_INT, RAW_ROW, REJECT_REASON, preparedQuery, winnerOrder } from '../prepare';
 import { lit, list, monthIntSql, q } from '../sql';
+import { isDeleted } from '../soft-delete';
 
 export const CLASSIFY_STEP = 'classify';
 export const COUNTS = 'counts';
@@ -20,20 +21,46 @@ export function classifiedRows(config: PipelineConfig, batchId: string, prepared
   const model = columnModel(config);
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
+  const tombstones = tombstoneMonths(config, preparedView);
+  // SPEC §4a: a key whose months are all deleted has no latest row, and a deleted latest month leaves
+  // latest at an earlier one; the key's tombstones still exist, so it is new only without either, and a
+  // month is forward only beyond both (CASE_I/CASE_II never write over a stored row).
+  const caseExpr = tombstones
+    ? `CASE\n    WHEN l.${key} IS NULL AND d.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > greatest(${monthIntSql(`l.${month}`)}, d.\`__deleted_hi\`) THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``
+    : `CASE\n    WHEN l.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > ${monthIntSql(`l.${month}`)} THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``;
   return `SELECT\n${list([
     `${lit(batchId)} AS batch_id`,
-    `CASE\n    WHEN l.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > ${monthIntSql(`l.${month}`)} THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``,
+    caseExpr,
     `w.${q(MONTH_INT)}`,
     ...model.prepared.map((c) => `w.${q(c)}`),
-  ])}\nFROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank\n  FROM ${q(preparedView)}\n  WHERE ${q(REJECT_REASON)} IS NULL\n) w\nLEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}\nWHERE w.__rank = 1`;
+  ])}\nFROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank\n  FROM ${q(preparedView)}\n  WHERE ${q(REJECT_REASON)} IS NULL\n) w\nLEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}${tombstones ? `\nLEFT JOIN (\n${tombstones}\n) d ON d.${key} = w.${key}` : ''}\nWHERE w.__rank = 1`;
 }
 
-/** The counts query of a batch: rows per case and month, rejects per reason, input rows, watermark. */
+/**
+ * Per key of the batch, its greatest deleted month in summary (`__deleted_hi`, SPEC §4a), or null when
+ * soft delete is off. Reads the summary's tombstones only: for a STRING delete column the code filter
+ * prunes by Iceberg file statistics.
+ */
+function tombstoneMonths(config: PipelineConfig, preparedView: string): string | null {
+  const deleted = isDeleted(config, 's');
+  if (deleted === null) return null;
+  const key = q(config.keyColumn);
+  return `  SELECT /*+ BROADCAST(k) */ s.${key}, max(${monthIntSql(`s.${q(config.monthColumn)}`)}) AS \`__deleted_hi\`
+  FROM ${config.summaryTable.sql} s
+  LEFT SEMI JOIN (SELECT DISTINCT ${key} FROM ${q(preparedView)} WHERE ${q(REJECT_REASON)} IS NULL) k ON k.${key} = s.${key}
+  WHERE ${deleted}
+  GROUP BY s.${key}`;
+}
+
+/** The counts query of a batch: rows per case and month, deletes per case and month (SPEC §4a), rejects per reason, input rows, watermark. */
 export function countsQuery(config: PipelineConfig, classified: string, preparedView: string): string {
   const month = q(config.monthColumn);
   return [
     `SELECT 'case' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${classified} GROUP BY \`case\`, ${month}`,
     `SELECT 'reject' AS kind, ${q(REJECT_REASON)} AS name, NULL AS month, count(*) AS n, NULL AS watermark\nFROM ${q(preparedView)} WHERE ${q(REJECT_REASON)} IS NOT NULL GROUP BY ${q(REJECT_REASON)}`,
+    ...(config.softDelete
+      ? [`SELECT 'delete' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, NULL AS watermark\nFROM ${classified} WHERE ${isDeleted(config, '')} GROUP BY \`case\`, ${month}`]
+      : []),
     `SELECT 'input' AS kind, 'rows' AS name, NULL AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${q(preparedView)}`,
   ].join('\nUNION ALL\n');
 }
