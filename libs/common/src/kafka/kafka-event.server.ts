@@ -97,6 +97,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.topicEvents.keys()], fromBeginning: true });
+    // Per consumed topic at 0 (docs/metrics.md): the dashboard's dead-letter and retry panels show 0 on a
+    // healthy pipeline instead of "no data", and increase() counts the first one.
+    for (const topic of this.topicEvents.keys()) {
+      this.metrics.get('deadLetters').inc({ topic }, 0);
+      this.metrics.get('handlerRetries').inc({ topic }, 0);
+    }
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
