@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
-  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
+  describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
@@ -21,6 +21,7 @@ interface GlobalOptions {
   catalogType?: CatalogType;
   catalogUri?: string;
   verbose?: boolean;
+  sparkUi?: boolean;
   wait?: string;
 }
 
@@ -51,15 +52,20 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
   const env = engineOptionsFromEnv();
   const engine = runnerEngineConfig(config, {
     ...env,
+    sparkConf: { ...env.sparkConf, ...(opts.sparkUi ? sparkUiConf('1') : {}) },
     warehouse: opts.warehouse ?? env.warehouse,
     catalogType: opts.catalogType ?? env.catalogType,
     catalogUri: opts.catalogUri ?? env.catalogUri,
   });
-  const runner = new RunnerClient(engine, { verbose: opts.verbose, logFile: join(resolve(opts.warehouse ?? env.warehouse), '..', '.runtime', 'logs', 'runner.log') });
+  const runner = new RunnerClient(engine, {
+    verbose: opts.verbose,
+    logFile: join(resolve(opts.warehouse ?? env.warehouse), '..', '.runtime', 'logs', 'runner.log'),
+    onProgress: (p) => log(`progress ${describeProgress(p)}`),
+  });
   const started = Date.now();
   log(`starting Spark (${engine.master}; ${describeCatalog(opts.catalogType ?? env.catalogType, resolve(opts.warehouse ?? env.warehouse), opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
   await runner.start();
-  log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s${runner.versions?.sparkUi ? `; Spark UI at ${runner.versions.sparkUi}` : ''}`);
   try {
     return await asCliWriter(new SummaryPipeline(config, runner, log), { ...active, wait: opts.wait }, log, work);
   } catch (err) {
@@ -78,6 +84,7 @@ function program(): Command {
     .addOption(new Option('--catalog-type <type>', 'Iceberg catalog type; env SUMMARY_CATALOG_TYPE (default hadoop)').choices(['hadoop', 'rest', 'jdbc']))
     .option('--catalog-uri <uri>', 'REST/JDBC catalog URI; env SUMMARY_CATALOG_URI')
     .option('-v, --verbose', 'mirror Spark logs to stderr')
+    .option('--spark-ui', 'turn the Spark UI on and print its URL; env SUMMARY_SPARK_UI=1')
     .option('--wait <seconds>', 'run, load, optimize, repair: wait this long for another writer\'s lease of the pipeline (default 0: exit 75 at once, naming the holder)')
     .showHelpAfterError("(summary-pipeline --help for the commands and options)")
     .hook('preAction', (root, command) => {
