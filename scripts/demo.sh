@@ -28,6 +28,7 @@ services=(ingest-watcher classifier spark-dispatcher auditor)
 mkdir -p "$dir"
 
 pids=()       # the services, each the leader of its own process group (with its Spark runner)
+follower=""   # prints the services' job progress lines, its own process group
 child=""      # the command in progress, leader of its own process group
 targets_file="" rules_file=""
 
@@ -71,6 +72,7 @@ cleanup() {
   trap - EXIT INT TERM
   trap '' INT TERM   # a second Ctrl-C must not cut the cleanup short
   if [ -n "$child" ]; then stop_groups "$child"; fi
+  if [ -n "$follower" ]; then stop_groups "$follower"; fi
   if [ ${#pids[@]} -gt 0 ]; then
     say "stopping the services (SIGTERM; each finishes the message in progress, up to ${stop_timeout}s)"
     stop_groups "${pids[@]}"
@@ -138,6 +140,11 @@ for s in "${services[@]}"; do
 done
 say "  dashboard       deploy/grafana/dashboards/pipeline-overview.json: in Grafana, Dashboards → New → Import,"
 say "                  upload it and pick a Prometheus data source at $PROMETHEUS_URL (README \"Run it in production\")"
+
+# The Spark jobs' progress, which the classifier and the dispatcher log every SUMMARY_PROGRESS_SECONDS.
+setsid bash -c 'tail -n 0 -F "$@" 2> /dev/null | grep --line-buffered -o "job progress: [^\"]*" | sed -u "s/^job progress: /[progress] /"' \
+  progress "$dir/classifier.log" "$dir/spark-dispatcher.log" >&2 < /dev/null &
+follower=$!
 
 cli sample --accounts "$accounts" --months "$months" --start 2023-01 --base-ts "2025-01-01 00:00:00" --out "$dir/history.jsonl"
 cli ingest "$dir/history.jsonl"
