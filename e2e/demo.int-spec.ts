@@ -140,6 +140,8 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
     // Two evaluation rounds after the last batch, so a rule that would fire has had its chance to go pending.
     await new Promise((r) => setTimeout(r, 12000));
     expect(await alertsOf(RUN)).toEqual([]);
+    // Nor did one fire at any time of the run (Prometheus records every firing alert in ALERTS).
+    expect((await prometheus.query(`max_over_time(ALERTS{run="${RUN}",alertstate="firing"}[1h])`)).result).toEqual([]);
   });
 
   it('raises ServiceDown for a killed service', async () => {
