@@ -164,6 +164,11 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
     const left = [...seen.values()].filter(alive);
     expect(left.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`)).toEqual([]);
     expect(output).toMatch(/\[demo\] stopped; logs and data under/);
+    // Each service it stopped logged one line saying so, and none logged an error, at start, at work or at
+    // stop (the classifier was killed, so it has no stop line).
+    const logs = Object.fromEntries(SERVICES.map((s) => [s, readFileSync(join(REPO, '.runtime/demo', RUN, `${s}.log`), 'utf8')]));
+    for (const s of SERVICES) expect({ service: s, errors: logs[s].split('\n').filter((l) => l.includes('"level":"error"')) }).toEqual({ service: s, errors: [] });
+    for (const s of SERVICES.filter((x) => x !== 'classifier')) expect({ service: s, stopped: logs[s].match(/"msg":"service stopped"/g)?.length }).toEqual({ service: s, stopped: 1 });
     // It took its scrape targets and rules away with it.
     expect(existsSync(join(stack.PROMETHEUS_TARGETS_DIR, `${RUN}.json`))).toBe(false);
     expect(existsSync(join(stack.STACK_HOME, 'prometheus', 'rules', `${RUN}.yaml`))).toBe(false);
