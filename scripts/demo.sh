@@ -71,12 +71,10 @@ stop_groups() {
 cleanup() {
   trap - EXIT INT TERM
   trap '' INT TERM   # a second Ctrl-C must not cut the cleanup short
-  if [ -n "$child" ]; then stop_groups "$child"; fi
-  if [ -n "$follower" ]; then stop_groups "$follower"; fi
-  if [ ${#pids[@]} -gt 0 ]; then
-    say "stopping the services (SIGTERM; each finishes the message in progress, up to ${stop_timeout}s)"
-    stop_groups "${pids[@]}"
-  fi
+  local groups=($child $follower "${pids[@]}")   # unquoted: an empty one drops out
+  if [ ${#pids[@]} -gt 0 ]; then say "stopping the services (SIGTERM; each finishes the message in progress, up to ${stop_timeout}s)"; fi
+  # All at once, so the whole stop is bounded by one DEMO_STOP_TIMEOUT.
+  if [ ${#groups[@]} -gt 0 ]; then stop_groups "${groups[@]}"; fi
   rm -f "$targets_file" "$rules_file"
   if [ -z "${DEMO_KEEP_STACK:-}" ]; then
     bash scripts/stack/stack.sh down || true
