@@ -157,7 +157,9 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
     remember();
     const began = Date.now();
     process.kill(demo.pid!, 'SIGTERM');
-    const result = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), (STOP_TIMEOUT_S + 20) * 1000))]);
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), (STOP_TIMEOUT_S + 20) * 1000)))]);
+    clearTimeout(timer);
     expect(result).not.toBe('timeout');
     expect(result).toEqual({ code: 143, signal: null });
     expect(Date.now() - began).toBeLessThan((STOP_TIMEOUT_S + 15) * 1000);
