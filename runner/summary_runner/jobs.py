@@ -16,7 +16,7 @@ import os
 import sys
 import time
 
-from . import iceberg, lease
+from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error
 from .ledger import COMMITTED, FAILED, STARTED, Ledger
 from .rows import collect_json
@@ -190,13 +190,16 @@ def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
     crash_after = os.environ.get(CRASH_AFTER_STEP_ENV)
     for step in job["steps"]:
         step_started = time.monotonic()
+        progress.step_started(job["jobId"], step["name"])
         try:
             rows = _run_step(spark, step)
         except Exception as exc:
+            progress.step_finished()
             log.warning("job=%s step=%s kind=%s failed after %dms: %s", job["jobId"], step["name"], step["kind"], _ms_since(step_started), exc)
             result = _failed_result(job, attempt, _error(exc, step=step["name"]), {})
             result["steps"] = steps_done
             return result
+        progress.step_finished()
         duration = _ms_since(step_started)
         steps_done.append({"name": step["name"], "durationMs": duration})
         if rows is not None:

@@ -16,6 +16,9 @@ protocol. Requests are handled one at a time, in order.
     {"id": 7, "op": "lease_stop", "token": "..."}             -> {"lost": bool}
     {"id": 8, "op": "shutdown"}                               -> {} then exit 0
 Response: {"id", "ok": true, "result"} or {"id", "ok": false, "error": {"type", "message", "retriable"}}.
+While a job step runs longer than SUMMARY_PROGRESS_SECONDS (default 5; 0: off), every that many seconds:
+{"id", "progress": {"jobId", "step", "elapsedMs", "stage", "stages", "tasksCompleted", "tasksTotal"}}
+(progress.py), before the request's response.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 
 from . import append
 from .errors import RequestError, describe_error
 from .jobs import run_job
 from .lease import LeaseKeeper
+from .progress import ProgressReporter, every_seconds
 from .rows import collect_json, export_jsonl
 from .session import versions
 from .watchdog import watch_parent
@@ -54,10 +59,20 @@ class Server:
             "lease_stop": self.lease_stop,
         }
         self.keepers: dict[str, LeaseKeeper] = {}
+        # Responses and progress reports (from the reporter's thread) share the response stream.
+        self._write_lock = threading.Lock()
+        self._request_id = None
 
     def serve(self, requests) -> None:
         """Handles request lines until `shutdown` or end of input."""
         watch_parent()
+        reporter = ProgressReporter(self.spark, self.report_progress, every_seconds()).start()
+        try:
+            self._serve(requests)
+        finally:
+            reporter.stop()
+
+    def _serve(self, requests) -> None:
         for line in requests:
             if not line.strip():
                 continue
@@ -73,6 +88,7 @@ class Server:
             if not isinstance(request, dict):
                 raise RequestError(f"a request must be a JSON object, got {type(request).__name__}")
             request_id, op = request.get("id"), request.get("op")
+            self._request_id = request_id
             if op == "shutdown":
                 self.respond(request_id, True, result={})
                 log.info("id=%s op=shutdown", request_id)
@@ -96,8 +112,17 @@ class Server:
 
     def respond(self, request_id, ok: bool, result=None, error=None) -> None:
         response = {"id": request_id, "ok": ok, **({"result": result} if ok else {"error": error})}
-        self.out.write(json.dumps(response, separators=(",", ":")) + "\n")
-        self.out.flush()
+        self._write(response)
+
+    def report_progress(self, report: dict) -> None:
+        """{"id": <request in progress>, "progress": {...}}: not a response; the request goes on."""
+        log.info("progress %s", json.dumps(report, separators=(",", ":")))
+        self._write({"id": self._request_id, "progress": report})
+
+    def _write(self, message: dict) -> None:
+        with self._write_lock:
+            self.out.write(json.dumps(message, separators=(",", ":")) + "\n")
+            self.out.flush()
 
     def ping(self, request: dict) -> dict:
         return versions(self.spark, self.engine_config)

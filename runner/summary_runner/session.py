@@ -218,4 +218,6 @@ def versions(spark, config: dict) -> dict:
         "iceberg": spark._jvm.org.apache.iceberg.IcebergBuild.version(),
         "icebergJar": iceberg_jar,
         "python": platform.python_version(),
+        # None unless spark.ui.enabled (off by default on local masters: LOCAL_DEFAULT_CONF).
+        "sparkUi": spark.sparkContext.uiWebUrl,
     }

@@ -63,25 +63,31 @@ def test_run_mode_recovers_from_a_crash_between_two_writes(spark, ns, ledger_tab
 class ServeProcess:
     """`python -m summary_runner serve` with requests on stdin and responses on a pipe fd."""
 
-    def __init__(self, engine_file, stderr_file):
+    def __init__(self, engine_file, stderr_file, env=None):
         read_fd, write_fd = os.pipe()
         self.proc = subprocess.Popen(
             RUNNER + ["serve", "--engine", str(engine_file), "--response-fd", str(write_fd)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr_file, pass_fds=(write_fd,), text=True,
+            env={**os.environ, **(env or {})},
         )
         os.close(write_fd)
         self.responses = os.fdopen(read_fd, "r", encoding="utf-8")
+        self.progress: list[dict] = []
 
     def request(self, request: dict) -> dict:
+        """The request's response; progress reports that come before it are kept in `self.progress`."""
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
-        ready, _, _ = select.select([self.responses], [], [], RESPONSE_TIMEOUT_S)
-        assert ready, f"no response to {request} within {RESPONSE_TIMEOUT_S}s"
-        line = self.responses.readline()
-        assert line, f"response fd closed before answering {request} (exit code {self.proc.poll()})"
-        response = json.loads(line)
-        assert response["id"] == request.get("id")
-        return response
+        while True:
+            ready, _, _ = select.select([self.responses], [], [], RESPONSE_TIMEOUT_S)
+            assert ready, f"no response to {request} within {RESPONSE_TIMEOUT_S}s"
+            line = self.responses.readline()
+            assert line, f"response fd closed before answering {request} (exit code {self.proc.poll()})"
+            response = json.loads(line)
+            assert response["id"] == request.get("id")
+            if "progress" not in response:
+                return response
+            self.progress.append(response)
 
 
 def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
@@ -147,3 +153,29 @@ def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
     assert shutdown == {"id": 10, "ok": True, "result": {}}
     assert exit_code == 0
     assert stdout == ""  # JVM and Python chatter all went to stderr
+
+
+def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
+    """Every SUMMARY_PROGRESS_SECONDS while a step runs: {"id", "progress"} lines before the job's response."""
+    slow = "SELECT count(s) AS n FROM (SELECT reflect('java.lang.Thread', 'sleep', CAST(1500 AS BIGINT)) AS s FROM range(0, 8, 1, 8))"
+    with open(tmp_path / "serve.stderr", "w") as stderr_file:
+        server = ServeProcess(engine_file, stderr_file, env={"SUMMARY_PROGRESS_SECONDS": "0.5"})
+        try:
+            ping = server.request({"id": 1, "op": "ping"})
+            done = server.request({"id": 2, "op": "run_job", "job": {
+                "schemaVersion": 1, "jobId": "slow-job", "kind": "init",
+                "steps": [{"name": "quick", "kind": "sql", "sql": "SELECT 1"}, {"name": "slow", "kind": "sql", "sql": slow}]}})
+            server.request({"id": 3, "op": "shutdown"})
+            server.proc.wait(timeout=120)
+        finally:
+            if server.proc.poll() is None:
+                server.proc.kill()
+                server.proc.wait()
+    assert ping["result"]["sparkUi"] is None  # off on local masters unless spark.ui.enabled
+    assert done["ok"] is True and done["result"]["status"] == "committed"
+    reports = [p["progress"] for p in server.progress]
+    assert reports and all(p["id"] == 2 for p in server.progress)
+    assert {r["jobId"] for r in reports} == {"slow-job"} and {r["step"] for r in reports} == {"slow"}
+    staged = [r for r in reports if "stage" in r]
+    assert staged and staged[-1]["tasksTotal"] == 8 and 0 <= staged[-1]["tasksCompleted"] <= 8
+    assert [r["elapsedMs"] for r in reports] == sorted(r["elapsedMs"] for r in reports)

@@ -6,6 +6,8 @@
 #   stack.sh down [--purge]          stop what this stack started; --purge also deletes data and logs
 #   stack.sh status                  one line per component; exit 0 only if all are healthy
 #   stack.sh logs [component] [-f]   last lines of the logs (STACK_LOG_LINES, default 100), or follow
+#   stack.sh prometheus-reload       rewrite Prometheus' config and reload it with the rule files under
+#                                    $STACK_HOME/prometheus/rules (no restart)
 #   stack.sh kafka <tool> [args]     Kafka's CLI tools on the installed jars: topics, console-producer,
 #                                    console-consumer, consumer-groups (e.g. `kafka topics --list
 #                                    --bootstrap-server 127.0.0.1:9092`)
@@ -22,7 +24,7 @@ source "$STACK_SCRIPT_DIR/lib/catalog.sh"
 source "$STACK_SCRIPT_DIR/lib/prometheus.sh"
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -144,6 +146,7 @@ main() {
     down) cmd_down "$@" ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
+    prometheus-reload) prometheus_healthy || die "Prometheus is not running on port $STACK_PROMETHEUS_PORT: run 'stack.sh up' first"; prometheus_reload ;;
     kafka) (( $# )) || usage; kafka_tool "$@" ;;
     *) usage ;;
   esac

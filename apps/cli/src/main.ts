@@ -5,11 +5,12 @@ import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
-  exportQuery, loadColumns, optimizeFacts, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
+  describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
 import { followEvents } from './events';
+import { describeCatalog, unknownCommandMessage, validationReport } from './messages';
 import { sampleRows } from './sample';
 
 const DEFAULT_CONFIG = 'config/seed-000.json';
@@ -20,6 +21,7 @@ interface GlobalOptions {
   catalogType?: CatalogType;
   catalogUri?: string;
   verbose?: boolean;
+  sparkUi?: boolean;
   wait?: string;
 }
 
@@ -50,15 +52,20 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
   const env = engineOptionsFromEnv();
   const engine = runnerEngineConfig(config, {
     ...env,
+    sparkConf: { ...env.sparkConf, ...(opts.sparkUi ? sparkUiConf('1') : {}) },
     warehouse: opts.warehouse ?? env.warehouse,
     catalogType: opts.catalogType ?? env.catalogType,
     catalogUri: opts.catalogUri ?? env.catalogUri,
   });
-  const runner = new RunnerClient(engine, { verbose: opts.verbose, logFile: join(resolve(opts.warehouse ?? env.warehouse), '..', '.runtime', 'logs', 'runner.log') });
+  const runner = new RunnerClient(engine, {
+    verbose: opts.verbose,
+    logFile: join(resolve(opts.warehouse ?? env.warehouse), '..', '.runtime', 'logs', 'runner.log'),
+    onProgress: (p) => log(`progress ${describeProgress(p)}`),
+  });
   const started = Date.now();
-  log(`starting Spark (${engine.master}; warehouse ${resolve(opts.warehouse ?? env.warehouse)}; log ${runner.logFile})`);
+  log(`starting Spark (${engine.master}; ${describeCatalog(opts.catalogType ?? env.catalogType, resolve(opts.warehouse ?? env.warehouse), opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
   await runner.start();
-  log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s${runner.versions?.sparkUi ? `; Spark UI at ${runner.versions.sparkUi}` : ''}`);
   try {
     return await asCliWriter(new SummaryPipeline(config, runner, log), { ...active, wait: opts.wait }, log, work);
   } catch (err) {
@@ -77,8 +84,9 @@ function program(): Command {
     .addOption(new Option('--catalog-type <type>', 'Iceberg catalog type; env SUMMARY_CATALOG_TYPE (default hadoop)').choices(['hadoop', 'rest', 'jdbc']))
     .option('--catalog-uri <uri>', 'REST/JDBC catalog URI; env SUMMARY_CATALOG_URI')
     .option('-v, --verbose', 'mirror Spark logs to stderr')
+    .option('--spark-ui', 'turn the Spark UI on and print its URL; env SUMMARY_SPARK_UI=1')
     .option('--wait <seconds>', 'run, load, optimize, repair: wait this long for another writer\'s lease of the pipeline (default 0: exit 75 at once, naming the holder)')
-    .showHelpAfterError()
+    .showHelpAfterError("(summary-pipeline --help for the commands and options)")
     .hook('preAction', (root, command) => {
       parseWait(root.opts<GlobalOptions>().wait); // a bad --wait fails before Spark starts
       active.name = command.name();
@@ -125,7 +133,7 @@ function program(): Command {
   cli.command('validate').description('no duplicate (key, month), arrays of configured length, latest consistent with summary')
     .action(async () => {
       const violations = await withPipeline(g(), (p) => validate(p));
-      for (const v of violations) log(`validate: ${v.count === 0 ? 'ok  ' : 'FAIL'} ${v.check}${v.count ? `: ${v.count} (e.g. ${JSON.stringify(v.sample)})` : ''}`);
+      for (const line of validationReport(violations)) log(line);
       if (violations.some((v) => v.count > 0)) process.exitCode = 1;
     });
 
@@ -243,6 +251,11 @@ source snapshot carries yet (property summary-pipeline.load-part) and runs what 
       }
       out.end(() => log(`sample: ${n} row(s) written to ${o.out}`));
     });
+  // Instead of commander's own error, which suggests only very close names: every command listed.
+  cli.on('command:*', (operands: string[]) => {
+    process.stderr.write(`summary-pipeline: ${unknownCommandMessage(operands[0], cli.commands.map((c) => c.name()))}\n`);
+    process.exit(2);
+  });
   return cli;
 }
 

@@ -4,7 +4,7 @@ import { BatchOutcome, DryRunPlan, PipelineStats } from '@app/engine';
 export function printOutcome(o: BatchOutcome, log: (m: string) => void): void {
   log(`batch ${o.batchId} done in ${(o.durationMs / 1000).toFixed(1)} s (source snapshots (${o.sourceStartSnapshotId ?? 'beginning'}, ${o.sourceEndSnapshotId}], watermark ${o.counts.watermark ?? '-'})`);
   for (const c of o.cases) {
-    log(`  ${c.case.padEnd(8)} ${c.status.padEnd(17)} rows ${String(c.rows).padStart(8)}  applied ${String(c.applied).padStart(8)}  stale ${String(c.stale).padStart(6)}  written ${String(c.written).padStart(8)}  deleted ${String(c.deleted).padStart(6)}  restored ${String(c.restored).padStart(6)}  ${(c.durationMs / 1000).toFixed(1)} s`);
+    log(`  ${c.case.padEnd(8)} ${c.status.padEnd(17)} source rows ${String(c.rows).padStart(8)}  applied ${String(c.applied).padStart(8)}  stale ${String(c.stale).padStart(6)}  written ${String(c.written).padStart(8)}  deleted ${String(c.deleted).padStart(6)}  restored ${String(c.restored).padStart(6)}  ${(c.durationMs / 1000).toFixed(1)} s`);
   }
   if (o.maintenance) log(`  maintenance ${o.maintenance.calls.length ? o.maintenance.calls.join('; ') : 'nothing due'} (${(o.maintenance.durationMs / 1000).toFixed(1)} s)`);
 }

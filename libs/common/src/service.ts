@@ -9,7 +9,7 @@ import { isRetriable } from './kafka/errors';
 import { HEALTH_DEPENDENCIES, HealthController, HealthDependencies } from './health/health';
 import { createKafka, createRegistry, KafkaSettings, kafkaSettingsFromEnv } from './kafka/kafka-settings';
 import { EVENT_PUBLISHER, EventPublisher, ensureTopics } from './kafka/event-publisher';
-import { KafkaEventServer, KafkaEventServerOptions, PassThroughRpcFilter } from './kafka/kafka-event.server';
+import { KafkaEventServer, KafkaEventServerOptions } from './kafka/kafka-event.server';
 import { configureLogging, jsonLog, JsonLogger, LogLevel } from './logger';
 import { METRICS, Metrics, MetricsController, SERVICE_METRICS } from './metrics/metrics';
 
@@ -87,17 +87,43 @@ export async function runService(ctx: ServiceContext, module: Type<unknown> | Dy
   await retryAtBoot('register schemas', () => ctx.codec.register());
   await ctx.publisher.connect();
   const app = await NestFactory.create(module, { logger: new JsonLogger() });
-  app.enableShutdownHooks();
+  stopOnSignals(app);
   let server: KafkaEventServer | undefined;
   if (consumer) {
     server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, consumer);
-    const ms = app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
-    ms.useGlobalFilters(new PassThroughRpcFilter());
+    // The consumers carry @UseFilters(PassThroughRpcFilter) themselves: a global filter on a connected
+    // microservice comes after its listeners are registered, and Nest ignores it with a warning.
+    app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
     await app.startAllMicroservices();
   }
   await app.listen(ctx.httpPort, ctx.httpHost);
   jsonLog('info', 'service started', { port: ctx.httpPort, topicPrefix: ctx.kafkaSettings.topicPrefix, groupId: consumer?.groupId });
   return { app, server };
+}
+
+/**
+ * SIGTERM/SIGINT: close the app (consumer, shutdown hooks, producer, as Nest's shutdown hooks would) and log
+ * one line when done. A repeated signal while closing is ignored: the message in progress finishes (a
+ * supervisor that cannot wait sends SIGKILL).
+ */
+function stopOnSignals(app: INestApplication): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const began = Date.now();
+    app.close().then(
+      () => {
+        jsonLog('info', 'service stopped', { signal, durationMs: Date.now() - began });
+        process.exit(0);
+      },
+      (error: unknown) => {
+        jsonLog('error', 'service did not stop cleanly', { signal, error: error instanceof Error ? error.message : String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
 }
 
 /** A dependency still starting (registry, broker) is waited for; a refusal (incompatible schema) is not. */

@@ -45,7 +45,9 @@ describe('loadConfigFile', () => {
   });
 
   it('reports an unreadable file and invalid JSON with the path', () => {
-    expect(() => loadConfigFile('/nonexistent/x.json')).toThrow(/x\.json[\s\S]*readable JSON file/);
+    expect(() => loadConfigFile('/nonexistent/x.json')).toThrow(/^Pipeline config file not found: \/nonexistent\/x\.json:\n {2}- \(file\): expected an existing JSON file: check --config or SUMMARY_CONFIG$/);
+    expect(() => loadConfigFile('/nonexistent/x.json')).toThrow(expect.objectContaining({ name: 'ConfigError', retriable: false }));
+    expect(() => loadConfigFile(__dirname)).toThrow(/^Cannot read pipeline config .*:\n {2}- \(file\): expected a readable JSON file; received "EISDIR/);
   });
 });
 

@@ -30,7 +30,11 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(path, [{ key: '(file)', expected: 'a readable JSON file', received: (err as Error).message }]);
+    // A wrong path is the common case: say so, not that a config we never read is invalid.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ConfigError(path, [{ key: '(file)', expected: 'an existing JSON file: check --config or SUMMARY_CONFIG' }], 'Pipeline config file not found:');
+    }
+    throw new ConfigError(path, [{ key: '(file)', expected: 'a readable JSON file', received: (err as Error).message }], 'Cannot read pipeline config');
   }
   let raw: unknown;
   try {

@@ -21,9 +21,10 @@ export class ConfigError extends Error {
   constructor(
     readonly source: string,
     readonly issues: ConfigIssue[],
+    headline = 'Invalid pipeline config',
   ) {
     super(
-      `Invalid pipeline config ${source}:\n` +
+      `${headline} ${source}:\n` +
         issues
           .map((i) => `  - ${i.key}: expected ${i.expected}${'received' in i ? `; received ${show(i.received)}` : ''}`)
           .join('\n'),

@@ -64,8 +64,18 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
     master: env.SUMMARY_SPARK_MASTER ?? base.master,
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,
-    sparkConf: { ...base.sparkConf, ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF) },
+    sparkConf: { ...base.sparkConf, ...sparkUiConf(env.SUMMARY_SPARK_UI), ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF) },
   };
+}
+
+/**
+ * SUMMARY_SPARK_UI=1 (or `--spark-ui`): the Spark UI on, which local runners switch off by default; its URL
+ * is printed at start (port 4040, or the next free one).
+ */
+export function sparkUiConf(raw: string | undefined): Record<string, string> {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return {};
+  if (raw === '1' || raw === 'true') return { 'spark.ui.enabled': 'true' };
+  throw new Error(`SUMMARY_SPARK_UI: expected 1/true or 0/false; received "${raw}"`);
 }
 
 /** One catalog of the runner's engine document (runner/summary_runner/session.py CATALOG_KEYS). */

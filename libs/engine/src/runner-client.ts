@@ -38,12 +38,43 @@ export interface AppendOptions {
   watermark?: { column: string; property: string };
 }
 
+/**
+ * Where a long job step is (runner/summary_runner/progress.py), every SUMMARY_PROGRESS_SECONDS while it
+ * runs: the running stage(s) and their tasks, when Spark is in a stage.
+ */
+export interface JobProgress {
+  jobId: string;
+  step: string;
+  elapsedMs: number;
+  stage?: number;
+  stages?: number;
+  tasksCompleted?: number;
+  tasksTotal?: number;
+}
+
+/** `batch b-000002 CASE_III: step merge_summary, stage 14 tasks 3/8, 21 s`. */
+export function describeProgress(p: JobProgress): string {
+  const stage = p.stage === undefined ? 'between stages' : `stage ${p.stage}${(p.stages ?? 1) > 1 ? ` (+${p.stages! - 1} more)` : ''} tasks ${p.tasksCompleted}/${p.tasksTotal}`;
+  return `${p.jobId}: step ${p.step}, ${stage}, ${Math.round(p.elapsedMs / 1000)} s`;
+}
+
 export interface RunnerClientOptions {
   /** File the runner's stderr (Spark logs) goes to; default a temp file. */
   logFile?: string;
   /** Mirror the runner's stderr to ours. */
   verbose?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Called with each progress report of a running job step. */
+  onProgress?: (progress: JobProgress) => void;
+}
+
+/** What the runner reports at start (`ping`, runner/summary_runner/session.py versions). */
+export interface RunnerVersions {
+  runner: string;
+  spark: string;
+  iceberg: string;
+  /** The Spark UI's URL when it is on (spark.ui.enabled), else null. */
+  sparkUi: string | null;
 }
 
 interface Pending {
@@ -63,6 +94,8 @@ export class RunnerClient {
   private exited?: string;
   private log?: WriteStream;
   readonly logFile: string;
+  /** Set once started. */
+  versions?: RunnerVersions;
 
   constructor(
     private readonly engine: RunnerEngineConfig,
@@ -98,15 +131,19 @@ export class RunnerClient {
       for (const p of this.pending.values()) p.reject(new RunnerError(this.exited, 'RunnerExited', true));
       this.pending.clear();
     });
-    await this.request('ping', {});
+    this.versions = await this.request<RunnerVersions>('ping', {});
   }
 
   private onResponse(line: string): void {
-    let msg: { id: number; ok: boolean; result?: unknown; error?: { type: string; message: string; retriable: boolean } };
+    let msg: { id: number; ok: boolean; result?: unknown; error?: { type: string; message: string; retriable: boolean }; progress?: JobProgress };
     try {
       msg = JSON.parse(line);
     } catch {
       this.log?.write(`[client] unparseable runner response: ${line}\n`);
+      return;
+    }
+    if (msg.progress) {
+      this.options.onProgress?.(msg.progress);
       return;
     }
     const p = this.pending.get(msg.id);

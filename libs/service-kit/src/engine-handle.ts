@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
-import { CATALOG_AUTH_ENV, CatalogType, NO_CATALOG_AUTH, describeCatalogAuth, EngineOptions, RunnerClient, RunnerError, SummaryPipeline, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
+import { CATALOG_AUTH_ENV, CatalogType, NO_CATALOG_AUTH, describeCatalogAuth, describeProgress, EngineOptions, RunnerClient, RunnerError, SummaryPipeline, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
 import { EnvReader, HadoopSnapshotSource, RestSnapshotSource, SnapshotSource, jsonLog } from '@app/common';
 import { catalogAuthHeaders } from './catalog-auth-headers';
 
@@ -67,12 +67,15 @@ export class EngineHandle {
 
   private async start(): Promise<SummaryPipeline> {
     const engine = runnerEngineConfig(this.config, this.settings.engine);
-    const runner = new RunnerClient(engine, { logFile: resolve(this.settings.logDir, `${this.service}-runner.log`) });
+    const runner = new RunnerClient(engine, {
+      logFile: resolve(this.settings.logDir, `${this.service}-runner.log`),
+      onProgress: (p) => jsonLog('info', `job progress: ${describeProgress(p)}`, { ...p }),
+    });
     const began = Date.now();
     const auth = describeCatalogAuth(this.settings.engine.catalogAuth ?? NO_CATALOG_AUTH);
     jsonLog('info', 'starting Spark runner', { master: engine.master, catalog: this.settings.engine.catalogType, catalogAuth: auth, log: runner.logFile });
     await runner.start();
-    jsonLog('info', 'Spark runner ready', { seconds: (Date.now() - began) / 1000, pid: runner.pid });
+    jsonLog('info', 'Spark runner ready', { seconds: (Date.now() - began) / 1000, pid: runner.pid, sparkUi: runner.versions?.sparkUi ?? null });
     this.runner = runner;
     this.current = new SummaryPipeline(this.config, runner, (message) => jsonLog('info', message));
     return this.current;

@@ -1,8 +1,8 @@
 import { Metrics, jsonLog } from '@app/common';
-import { EngineHandle } from '@app/service-kit';
 import { AuditEvent } from '@app/compiler';
 import { DecodedEvent, EventName, EventPayloads } from '@app/contracts';
 import { auditRow } from '@app/lifecycle';
+import { EngineHandle } from '@app/service-kit';
 
 const OBSERVED_IDS = 10_000;
 
@@ -14,8 +14,12 @@ const OBSERVED_IDS = 10_000;
 export class AuditService {
   private buffer: Array<Pick<DecodedEvent, 'event' | 'value'>> = [];
   private readonly watermarkSeen = new Map<string, number>();
-  private readonly batchWatermark = new Map<string, string>();
-  private lastWatermarkMs?: number;
+  /**
+   * When the watcher announced the newest source data the summary now holds: the watermark-advanced time of
+   * the last completed batch. The watermark age is measured from it, by the wall clock: the business
+   * `base_ts` of the data says nothing about whether the pipeline keeps up (history loads carry old ones).
+   */
+  private lastAdvanceMs?: number;
   /** Ids of the events already counted in the metrics (the newest OBSERVED_IDS): a redelivery counts once. */
   private readonly observed = new Set<string>();
   private readonly ageTimer: NodeJS.Timeout;
@@ -24,31 +28,33 @@ export class AuditService {
     private readonly engine: EngineHandle,
     private readonly metrics: Metrics,
     private readonly maxBuffered: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.ageTimer = setInterval(() => this.updateAge(), 5000);
     this.ageTimer.unref();
   }
 
   /**
-   * After a restart: the last completed batch and its watermark from the audit table, so the dashboard's
-   * "last batch completed" and "watermark age" (and the alerts on them) survive a pod restart instead of
-   * vanishing until the next batch. Rows written by the services (COMPLETED) and by the CLI (completed).
+   * After a restart: the last completed batch from the audit table, so the dashboard's "last batch
+   * completed" and "watermark age" (and the alerts on them) survive a pod restart instead of vanishing until
+   * the next batch. Rows written by the services (COMPLETED) and by the CLI (completed); both carry the
+   * batch's duration from its start, so the start is the completion minus the duration.
    */
   async restore(): Promise<void> {
     const pipeline = await this.engine.pipeline();
     const audit = pipeline.config.tables.audit.sql;
     const [last] = await pipeline.runner.query(
-      `SELECT CAST(unix_timestamp(c.occurred_at) AS BIGINT) AS completed_s, w.watermark
-       FROM ${audit} c
-       LEFT JOIN (SELECT batch_id, max(watermark) AS watermark FROM ${audit} WHERE watermark IS NOT NULL GROUP BY batch_id) w ON w.batch_id = c.batch_id
-       WHERE c.event_type = 'BatchCompleted' AND upper(c.status) = 'COMPLETED'
-       ORDER BY c.occurred_at DESC LIMIT 1`,
+      `SELECT CAST(unix_timestamp(occurred_at) AS BIGINT) AS completed_s, duration_ms
+       FROM ${audit}
+       WHERE event_type = 'BatchCompleted' AND upper(status) = 'COMPLETED'
+       ORDER BY occurred_at DESC LIMIT 1`,
     );
     if (!last) return;
-    this.metrics.get('lastBatchCompleted').set(Number(last.completed_s));
-    if (typeof last.watermark === 'string') this.lastWatermarkMs = Date.parse(`${last.watermark.replace(' ', 'T')}Z`);
+    const completedMs = Number(last.completed_s) * 1000;
+    this.metrics.get('lastBatchCompleted').set(completedMs / 1000);
+    this.lastAdvanceMs = completedMs - Number(last.duration_ms ?? 0);
     this.updateAge();
-    jsonLog('info', 'restored the last completed batch from the audit table', { completedAt: Number(last.completed_s), watermark: last.watermark ?? null });
+    jsonLog('info', 'restored the last completed batch from the audit table', { completedAt: completedMs / 1000, advancedAt: this.lastAdvanceMs / 1000 });
   }
 
   async record<E extends EventName>(event: E, value: EventPayloads[E]): Promise<void> {
@@ -95,7 +101,6 @@ export class AuditService {
       const v = value as EventPayloads['case-batch-planned'];
       m.get('caseRecords').inc({ case: v.case }, v.rows);
       if (v.sequence === 0) for (const [reason, n] of Object.entries(v.rejects)) m.get('rejects').inc({ reason }, n);
-      if (v.watermark) this.batchWatermark.set(v.batchId, v.watermark);
     } else if (event === 'job-state-changed') {
       const v = value as EventPayloads['job-state-changed'];
       if ((v.state === 'SUCCEEDED' || v.state === 'FAILED') && v.durationMs !== null) {
@@ -112,17 +117,17 @@ export class AuditService {
       if (from !== undefined) m.get('batchE2e').observe({ status: v.status }, (v.occurredAt - from) / 1000);
       if (v.status === 'COMPLETED') {
         m.get('lastBatchCompleted').set(v.occurredAt / 1000);
-        const w = this.batchWatermark.get(v.batchId);
-        if (w) this.lastWatermarkMs = Date.parse(`${w.replace(' ', 'T')}Z`);
+        // durationMs runs from the batch's watermark-advanced, also when this auditor did not see that event.
+        this.lastAdvanceMs = Math.max(this.lastAdvanceMs ?? 0, from ?? v.occurredAt - v.durationMs);
         this.updateAge();
       }
       this.watermarkSeen.delete(v.batchId);
-      this.batchWatermark.delete(v.batchId);
     }
   }
 
-  private updateAge(): void {
-    if (this.lastWatermarkMs !== undefined) this.metrics.get('watermarkAge').set((Date.now() - this.lastWatermarkMs) / 1000);
+  /** Public for the interval and for tests: sets the gauge from the clock. */
+  updateAge(): void {
+    if (this.lastAdvanceMs !== undefined) this.metrics.get('watermarkAge').set(Math.max(0, (this.now() - this.lastAdvanceMs) / 1000));
   }
 
   close(): void {

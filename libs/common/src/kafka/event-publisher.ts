@@ -1,4 +1,4 @@
-import { Kafka, Producer } from 'kafkajs';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { EVENT_NAMES, EventCodec, EventName, EventPayloads } from '@app/contracts';
 import { jsonLog } from '../logger';
 import { Metrics } from '../metrics/metrics';
@@ -43,7 +43,8 @@ export class EventPublisher {
   ) {}
 
   async connect(): Promise<void> {
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The partitioner named (kafkajs 2's default, Java-compatible murmur2): without it kafkajs warns at every start.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
   }
 

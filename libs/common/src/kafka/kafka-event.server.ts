@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, RpcExceptionFilter } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
 import { Observable, isObservable, lastValueFrom, throwError } from 'rxjs';
 import { EventCodec, EventName, PoisonMessageError } from '@app/contracts';
 import { jsonLog } from '../logger';
@@ -85,7 +85,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 
   private async start(): Promise<void> {
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // The dead-letter producer; the partitioner named as in event-publisher.ts (no start-up warning).
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await this.producer.connect();
     this.admin = this.kafka.admin();
     await this.admin.connect();
@@ -97,6 +98,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.topicEvents.keys()], fromBeginning: true });
+    // Per consumed topic at 0 (docs/metrics.md): the dashboard's dead-letter and retry panels show 0 on a
+    // healthy pipeline instead of "no data", and increase() counts the first one.
+    for (const topic of this.topicEvents.keys()) {
+      this.metrics.get('deadLetters').inc({ topic }, 0);
+      this.metrics.get('handlerRetries').inc({ topic }, 0);
+    }
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

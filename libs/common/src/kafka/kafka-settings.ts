@@ -45,6 +45,28 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/**
+ * Protocol errors kafkajs logs at ERROR (`Response FindCoordinator(...)`, field `error` = the message) on its
+ * way to retrying them itself: a consumer group's coordinator is still loading or not elected (every start
+ * on a fresh broker), a partition leader is being elected, a topic just created is not yet hosted. Normal at
+ * start; when retries run out, the operation fails and its caller logs that as an error. Messages as in
+ * kafkajs 2.2.4 src/protocol/error.js (the Kafka protocol's error codes 3, 5, 14, 15, 16, 27).
+ */
+const TRANSIENT_KAFKA_ERRORS = [
+  'This server does not host this topic-partition',
+  'There is no leader for this topic-partition as we are in the middle of a leadership election',
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+  'The group is rebalancing, so a rejoin is needed',
+];
+
+/** The level a kafkajs log entry is logged at: its own, except that a retried transient error is debug. */
+export function kafkaLogLevel(level: number, entry: Record<string, unknown>): 'error' | 'warn' | 'info' | 'debug' {
+  if (typeof entry.error === 'string' && TRANSIENT_KAFKA_ERRORS.includes(entry.error)) return 'debug';
+  return LEVELS[level] ?? 'info';
+}
+
 export function createKafka(settings: KafkaSettings): Kafka {
   const config: KafkaConfig = {
     clientId: settings.clientId,
@@ -53,7 +75,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...rest } = log;
-      jsonLog(LEVELS[level] ?? 'info', String(message), { component: `kafkajs.${namespace}`, ...rest });
+      jsonLog(kafkaLogLevel(level, rest), String(message), { component: `kafkajs.${namespace}`, ...rest });
     },
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10000 },
   };

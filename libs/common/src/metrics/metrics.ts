@@ -19,7 +19,7 @@ export const METRIC_DEFINITIONS = {
   jobFailures: { kind: 'counter', name: 'summary_job_failures_total', labels: ['case'], help: 'Case job attempts that failed (auditor).' },
   jobRetries: { kind: 'counter', name: 'summary_job_retries_total', labels: ['case'], help: 'Case job attempts after the first (auditor).' },
   batches: { kind: 'counter', name: 'summary_batches_total', labels: ['status'], help: 'Batches finished, by status COMPLETED / FAILED (auditor).' },
-  watermarkAge: { kind: 'gauge', name: 'summary_watermark_age_seconds', labels: [], help: 'Now minus the watermark (max base_ts) of the last completed batch (auditor).' },
+  watermarkAge: { kind: 'gauge', name: 'summary_watermark_age_seconds', labels: [], help: 'Seconds since the summary last advanced: now minus when the watcher announced (watermark-advanced) the last completed batch, by the wall clock, not the rows\' base_ts (auditor).' },
   lastBatchCompleted: { kind: 'gauge', name: 'summary_last_batch_completed_timestamp_seconds', labels: [], help: 'When the last batch completed, Unix seconds (auditor).' },
   deadLetterMessages: { kind: 'gauge', name: 'summary_dead_letter_messages', labels: ['topic'], help: 'Messages in a dead-letter topic <topic>.dlq (end minus start offset) (auditor).' },
   auditRowsWritten: { kind: 'counter', name: 'summary_audit_rows_written_total', labels: [], help: 'Events merged into the audit table (auditor).' },
