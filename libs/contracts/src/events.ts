@@ -32,6 +32,8 @@ export interface CaseBatchPlanned {
   watermark: string | null;
   /** v3: delete rows (SPEC §4a) among this case's rows. */
   deletes: number;
+  /** v3: the pipeline's source table, as WatermarkAdvanced names it ('' when written by v1/v2). */
+  sourceTable: string;
   occurredAt: number;
 }
 
@@ -58,6 +60,9 @@ export interface BatchCompleted {
   /** v2: months the batch deleted and restored (SPEC §4a). */
   deleted: number;
   restored: number;
+  /** v2: the pipeline's source table ('' when written by v1) and the batch's watermark (classify's). */
+  sourceTable: string;
+  watermark: string | null;
   occurredAt: number;
 }
 

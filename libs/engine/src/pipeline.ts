@@ -192,7 +192,7 @@ export class SummaryPipeline {
     const plans = planEvents(source, id, counts);
     facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
     const written: Partial<Record<CaseName, number>> = {};
-    const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0) });
+    const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0), watermark: counts.watermark });
     const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
     try {
       for (const plan of plans) {

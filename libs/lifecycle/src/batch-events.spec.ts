@@ -21,6 +21,7 @@ describe('batch events', () => {
       [2, 'CASE_II', 6, false, '2025-02', '2025-02'],
     ]);
     expect(plans.map((p) => p.deletes)).toEqual([1, 0, 0]);
+    expect(new Set(plans.map((p) => p.sourceTable))).toEqual(new Set(['cat.raw.src']));
     expect(plans.map((p) => p.eventId)).toEqual(['cat.raw.src:b-000003:CASE_III:planned', 'cat.raw.src:b-000003:CASE_I:planned', 'cat.raw.src:b-000003:CASE_II:planned']);
     // classify's watermark (from the rows it read) wins over the watcher's; the watcher's only fills a gap
     expect(new Set(plans.map((p) => p.watermark))).toEqual(new Set(['2025-03-01 10:00:00']));
@@ -30,7 +31,7 @@ describe('batch events', () => {
   it('gives one fact one id, whoever states it', () => {
     expect(watermarkEvent('s', 'b-000001', { start: null, end: '42', watermark: null }).eventId).toBe(eventIds.watermark('s', 'b-000001'));
     expect(jobStateEvent('s', { batchId: 'b-000001', case: 'CASE_I' }, 'SUCCEEDED', 2, 'local').eventId).toBe('s:b-000001:CASE_I:SUCCEEDED:2');
-    expect(completedEvent('s', 'b-000001', 'FAILED', 10, { cases: {}, deleted: 0, restored: 0 }).eventId).toBe('s:b-000001:batch-completed:FAILED');
+    expect(completedEvent('s', 'b-000001', 'FAILED', 10, { cases: {}, deleted: 0, restored: 0, watermark: null }).eventId).toBe('s:b-000001:batch-completed:FAILED');
   });
 
   it('maps each event to its audit row: the audit vocabulary', () => {
@@ -38,7 +39,7 @@ describe('batch events', () => {
     expect(auditRow({ event: 'case-batch-planned', value: plan })).toMatchObject({ eventType: 'CaseBatchPlanned', case: 'CASE_I', status: 'SKIPPED', rows: 0, watermark: counts.watermark, occurredAt: '2026-12-01 10:00:00' });
     const failed = jobStateEvent('s', plan, 'FAILED', 3, 'emr-on-eks', { error: jobErrorText({ type: 'AnalysisException', step: 'merge summary', message: 'boom' }) });
     expect(auditRow({ event: 'job-state-changed', value: failed })).toMatchObject({ eventType: 'JobStateChanged', status: 'FAILED', attempt: 3, details: { engine: 'emr-on-eks', error: 'AnalysisException at step "merge summary": boom' } });
-    expect(auditRow({ event: 'batch-completed', value: completedEvent('s', 'b-000003', 'COMPLETED', 5, { cases: { CASE_III: 7, CASE_II: 6 }, deleted: 1, restored: 0 }) })).toMatchObject({ eventType: 'BatchCompleted', status: 'COMPLETED', rows: 13 });
+    expect(auditRow({ event: 'batch-completed', value: completedEvent('s', 'b-000003', 'COMPLETED', 5, { cases: { CASE_III: 7, CASE_II: 6 }, deleted: 1, restored: 0, watermark: 'w7' }) })).toMatchObject({ eventType: 'BatchCompleted', status: 'COMPLETED', rows: 13, watermark: 'w7' });
     expect(auditRow({ event: 'watermark-advanced', value: watermarkEvent('s', 'b-000003', { start: '1', end: '2', watermark: 'w' }) })).toMatchObject({ eventType: 'WatermarkAdvanced', status: 'ADVANCED', watermark: 'w', details: { sourceStartSnapshotId: '1', sourceEndSnapshotId: '2' } });
   });
 });

@@ -51,6 +51,7 @@ export function planEvents(source: string, batchId: string, counts: PlanCounts, 
       rejects: counts.rejects,
       watermark: counts.watermark ?? fallbackWatermark,
       deletes: counts.deletes[c],
+      sourceTable: source,
       occurredAt: now,
     };
   });
@@ -86,15 +87,16 @@ export function jobErrorText(error: { type?: string; step?: string | null; messa
   return `${error?.type ?? 'Error'} at step "${error?.step ?? '?'}": ${error?.message ?? 'unknown'}`;
 }
 
-/** What a batch did: rows written per case that ran, months deleted and restored (SPEC §4a). */
+/** What a batch did: rows written per case that ran, months deleted and restored (SPEC §4a), its watermark. */
 export interface BatchTotals {
   cases: BatchCompleted['cases'];
   deleted: number;
   restored: number;
+  watermark: string | null;
 }
 
 export function completedEvent(source: string, batchId: string, status: BatchStatus, durationMs: number, totals: BatchTotals, now = Date.now()): BatchCompleted {
-  return { eventId: eventIds.completed(source, batchId, status), batchId, status, durationMs, ...totals, occurredAt: now };
+  return { eventId: eventIds.completed(source, batchId, status), batchId, status, durationMs, ...totals, sourceTable: source, occurredAt: now };
 }
 
 const AUDIT_TYPES = {
@@ -132,7 +134,7 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
     }
     case 'batch-completed': {
       const v = value as BatchCompleted;
-      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored } };
+      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: v.watermark ?? null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored } };
     }
   }
 }

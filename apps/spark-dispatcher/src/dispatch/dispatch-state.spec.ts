@@ -15,6 +15,7 @@ const planned = (batchId: string, c: CaseName, rows = 5): CaseBatchPlanned => ({
   rejects: {},
   watermark: null,
   deletes: 0,
+  sourceTable: 'local.raw.src',
   occurredAt: 0,
 });
 

@@ -35,7 +35,7 @@ function dispatcher(launcher: JobLauncher, options: { maxAttempts: number; retry
 
 const planned = (sequence: number, c: CaseBatchPlanned['case']): CaseBatchPlanned => ({
   eventId: `src:b-000001:${c}:planned`, batchId: 'b-000001', sequence, case: c, rows: 5, minMonth: '2024-01', maxMonth: '2024-03',
-  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, occurredAt: 0,
+  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, sourceTable: '', occurredAt: 0,
 });
 
 describe('DispatchService retries', () => {
@@ -61,6 +61,15 @@ describe('DispatchService retries', () => {
     // Nothing later runs: the next case of the batch is held, not launched.
     await expect(service.onPlanned(planned(1, 'CASE_I'))).rejects.toThrow(/stopped after a failed case/);
     expect(launcher.attempts).toHaveLength(3);
+  });
+
+  it('holds a plan of another pipeline (its source table) without running it, and builds ids from the plan\'s source table', async () => {
+    const launcher = new ScriptedLauncher(['ok']);
+    const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
+    await expect(service.onPlanned({ ...planned(0, 'CASE_III'), sourceTable: 'other.raw.src' })).rejects.toThrow(/planned for source table other\.raw\.src, this dispatcher runs local\.raw_alt\./);
+    expect(launcher.attempts).toHaveLength(0);
+    await service.onPlanned({ ...planned(0, 'CASE_III'), sourceTable: config.sourceTable.plain });
+    expect(published.map((p) => p.value.eventId)).toEqual([`${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`]);
   });
 
   it('does not retry a failure that is not retriable', async () => {

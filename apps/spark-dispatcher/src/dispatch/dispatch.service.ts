@@ -35,7 +35,19 @@ export class DispatchService implements OnApplicationShutdown {
     return compileCaseJob(config, event.batchId, event.case, { rows: event.rows, minMonth: event.minMonth ?? '', maxMonth: event.maxMonth ?? '' });
   }
 
+  /** The pipeline's source table: the plan names it (v3), a plan of v1/v2 is this dispatcher's own. */
+  private source(event: CaseBatchPlanned): string {
+    return event.sourceTable || this.options.config.sourceTable.plain;
+  }
+
   async onPlanned(event: CaseBatchPlanned): Promise<void> {
+    const own = this.options.config.sourceTable.plain;
+    if (event.sourceTable && event.sourceTable !== own) {
+      // Topics shared by two pipelines: running another pipeline's plan on this config would write the
+      // wrong tables. Held, like any plan this dispatcher cannot run, until an operator fixes the routing.
+      this.metrics.get('dispatcherBlocked').set(1);
+      throw new HoldPartitionError(`${event.batchId} ${event.case}: planned for source table ${event.sourceTable}, this dispatcher runs ${own}; check TOPIC_PREFIX and SUMMARY_CONFIG`);
+    }
     const decision = this.state.decide(event);
     if (decision.action === 'duplicate') {
       jsonLog('info', 'case already handled', { batchId: event.batchId, case: event.case, reason: decision.reason });
@@ -113,15 +125,15 @@ export class DispatchService implements OnApplicationShutdown {
   }
 
   private async publishState(event: CaseBatchPlanned, state: JobState, attempt: number, extra: Partial<JobStateChanged> = {}): Promise<void> {
-    await this.publisher.publish('job-state-changed', jobStateEvent(this.options.config.sourceTable.plain, event, state, attempt, this.launcher.engine, extra));
+    await this.publisher.publish('job-state-changed', jobStateEvent(this.source(event), event, state, attempt, this.launcher.engine, extra));
   }
 
   private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
     const perCase = Object.values(this.softDeletes.get(event.batchId) ?? {});
     const total = (k: 'deleted' | 'restored') => perCase.reduce((n, c) => n + c[k], 0);
-    const totals = { cases: this.rowsWritten.get(event.batchId) ?? {}, deleted: total('deleted'), restored: total('restored') };
+    const totals = { cases: this.rowsWritten.get(event.batchId) ?? {}, deleted: total('deleted'), restored: total('restored'), watermark: event.watermark };
     const durationMs = Date.now() - (this.started.get(event.batchId) ?? Date.now());
-    await this.publisher.publish('batch-completed', completedEvent(this.options.config.sourceTable.plain, event.batchId, status, durationMs, totals));
+    await this.publisher.publish('batch-completed', completedEvent(this.source(event), event.batchId, status, durationMs, totals));
     jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, ...totals });
   }
 
