@@ -72,6 +72,16 @@ describe('DispatchService retries', () => {
     expect(published.map((p) => p.value.eventId)).toEqual([`${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`]);
   });
 
+  it('a plan delivered twice runs its case once; a plan of the previous schema version (no source table) runs as its own pipeline\'s', async () => {
+    const launcher = new ScriptedLauncher(['ok', 'ok']);
+    const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
+    const old = { ...planned(0, 'CASE_III'), sourceTable: '' }; // v2 decoded with the v3 schema: the default
+    await service.onPlanned(old);
+    await service.onPlanned(old);
+    expect(launcher.attempts).toHaveLength(1);
+    expect(published.map((p) => p.value.eventId)).toEqual([`${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`]);
+  });
+
   it('does not retry a failure that is not retriable', async () => {
     const launcher = new ScriptedLauncher(['fatal', 'ok']);
     const { service } = dispatcher(launcher, { maxAttempts: 8, retryBackoffMs: 1 });
