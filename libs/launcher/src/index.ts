@@ -14,3 +14,11 @@ export {
 export { RunIdentity, clientTokenFor, jobRunNameFor, runIdentity } from './emr/client-token';
 export { Clock, systemClock } from './emr/aws-call';
 export { RunnerUpload, uploadRunnerArtifacts } from './emr/runner-artifacts';
+export {
+  DriverState,
+  DriverStatus,
+  FINAL_DRIVER_STATES,
+  PythonDriverSubmission,
+  StandaloneRestClient,
+  StandaloneRestError,
+} from './spark-submit/standalone-rest';
