@@ -22,3 +22,5 @@ export {
   StandaloneRestClient,
   StandaloneRestError,
 } from './spark-submit/standalone-rest';
+export { SparkSubmitLauncher, SparkSubmitLauncherDeps } from './spark-submit/spark-submit-launcher';
+export { SparkSubmitConfig, SparkSubmitConfigError, sparkSubmitConfigFromEnv } from './spark-submit/spark-submit-config';
