@@ -1,4 +1,4 @@
-import { StandaloneRestClient, StandaloneRestError } from './standalone-rest';
+import { JAVA_17_MODULE_OPTIONS, StandaloneRestClient, StandaloneRestError } from './standalone-rest';
 
 interface Seen {
   url: string;
@@ -24,7 +24,7 @@ const submission = {
   entryPoint: '/opt/runner/summary_runner_main.py',
   pyFiles: ['/opt/runner'],
   args: ['run', '--job', 's3a://b/job.json'],
-  sparkProperties: { 'spark.executor.memory': '1g' },
+  sparkProperties: { 'spark.executor.memory': '1g', 'spark.driver.extraJavaOptions': '-Dx=1' },
   environment: { AWS_REGION: 'us-east-1' },
 };
 
@@ -43,6 +43,8 @@ describe('StandaloneRestClient', () => {
       environmentVariables: { AWS_REGION: 'us-east-1' },
       sparkProperties: {
         'spark.executor.memory': '1g',
+        // Java 17's module flags that spark-submit would add, before the submission's own options.
+        'spark.driver.extraJavaOptions': `${JAVA_17_MODULE_OPTIONS} -Dx=1`,
         'spark.app.name': 'summary-b-000001-CASE_I-a1',
         'spark.master': 'spark://127.0.0.1:7077',
         'spark.submit.deployMode': 'cluster',

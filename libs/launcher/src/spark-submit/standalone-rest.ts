@@ -49,6 +49,21 @@ export class StandaloneRestError extends Error {
   }
 }
 
+/**
+ * The JVM flags spark-submit gives every JVM it starts on Java 17 (Spark 3.5's
+ * org.apache.spark.launcher.JavaModuleOptions). A driver started by a worker from a REST submission gets
+ * none of them, and its SparkContext then fails with "IllegalAccessError: class
+ * org.apache.spark.storage.StorageUtils$ cannot access class sun.nio.ch.DirectBuffer". Executors get them
+ * from the SparkContext itself.
+ */
+export const JAVA_17_MODULE_OPTIONS = [
+  '-XX:+IgnoreUnrecognizedVMOptions',
+  ...['java.lang', 'java.lang.invoke', 'java.lang.reflect', 'java.io', 'java.net', 'java.nio', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic', 'jdk.internal.ref', 'sun.nio.ch', 'sun.nio.cs', 'sun.security.action', 'sun.util.calendar'].map(
+    (pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`,
+  ),
+  '-Djdk.reflect.useDirectMethodHandle=false',
+].join(' ');
+
 /** The Spark version the request claims; the master only logs a mismatch. */
 const CLIENT_SPARK_VERSION = '3.5.9';
 
@@ -74,6 +89,7 @@ export class StandaloneRestClient {
       environmentVariables: s.environment,
       sparkProperties: {
         ...s.sparkProperties,
+        'spark.driver.extraJavaOptions': [JAVA_17_MODULE_OPTIONS, s.sparkProperties['spark.driver.extraJavaOptions'] ?? ''].join(' ').trim(),
         'spark.app.name': s.appName,
         'spark.master': s.master,
         'spark.submit.deployMode': 'cluster',
