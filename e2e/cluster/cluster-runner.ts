@@ -120,8 +120,8 @@ export class ClusterJobRunner extends RunnerClient {
   }
 
   override async runJob(job: CompiledJob): Promise<JobResult> {
-    // The dispatcher's identity of a case job; init and classify are named by their kind.
-    const batchId = job.ledger?.batchId ?? 'init';
+    // The dispatcher's identity of a case job; a job outside the ledger (init, the audit's append) by its kind.
+    const batchId = job.ledger?.batchId ?? job.kind;
     const step = job.ledger?.step ?? job.kind;
     const attempt = (this.attempts.get(`${batchId}/${step}`) ?? 0) + 1;
     this.attempts.set(`${batchId}/${step}`, attempt);
