@@ -9,6 +9,8 @@ const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, 
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts', '<rootDir>/e2e/**/*.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,e2e}/**/*.int-spec.ts'], setupFilesAfterEnv: ['<rootDir>/jest.int-setup.js'], slowTestThreshold: 60 },
+    // e2e/cluster/ needs the cluster topology (stack.sh up --cluster): its own project, run by npm run e2e:cluster.
+    { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,e2e}/**/*.int-spec.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/cluster/'], setupFilesAfterEnv: ['<rootDir>/jest.int-setup.js'], slowTestThreshold: 60 },
+    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/e2e/cluster/**/*.int-spec.ts'], setupFilesAfterEnv: ['<rootDir>/jest.int-setup.js'], slowTestThreshold: 60 },
   ],
 };

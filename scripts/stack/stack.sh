@@ -2,9 +2,13 @@
 # The local event-driven stack without Docker: Kafka (KRaft), Apicurio Registry (Confluent-compatible
 # API), the Iceberg REST catalog and Prometheus, each a background process under $STACK_HOME.
 #
-#   stack.sh up                      install what is missing (cached), start what is not running, wait for health
-#   stack.sh down [--purge]          stop what this stack started; --purge also deletes data and logs
-#   stack.sh status                  one line per component; exit 0 only if all are healthy
+#   stack.sh up [--cluster]          install what is missing (cached), start what is not running, wait for health;
+#                                    --cluster adds the cluster topology: SeaweedFS S3, a REST catalog on it,
+#                                    a Spark standalone master and two workers
+#   stack.sh down [--purge]          stop what this stack started (cluster components included); --purge also
+#                                    deletes data and logs
+#   stack.sh status [--cluster]      one line per component (and per running cluster component); exit 0 only
+#                                    if all are healthy
 #   stack.sh logs [component] [-f]   last lines of the logs (STACK_LOG_LINES, default 100), or follow
 #   stack.sh prometheus-reload       rewrite Prometheus' config and reload it with the rule files under
 #                                    $STACK_HOME/prometheus/rules (no restart)
@@ -22,9 +26,11 @@ source "$STACK_SCRIPT_DIR/lib/kafka.sh"
 source "$STACK_SCRIPT_DIR/lib/registry.sh"
 source "$STACK_SCRIPT_DIR/lib/catalog.sh"
 source "$STACK_SCRIPT_DIR/lib/prometheus.sh"
+source "$STACK_SCRIPT_DIR/lib/s3.sh"
+source "$STACK_SCRIPT_DIR/lib/spark.sh"
 
 usage() {
-  sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -78,6 +84,16 @@ cmd_up() {
   say "up in $((SECONDS - started))s: ${components[*]}"
 }
 
+# Adds the cluster components that run now (a pid file we vouch for) to STACK_COMPONENTS, so `down` never
+# leaves the cluster running and `status` shows it.
+add_running_cluster() {
+  local c
+  for c in "${STACK_CLUSTER_COMPONENTS[@]}"; do
+    live_pid "$c" > /dev/null && STACK_COMPONENTS+=" $c"
+  done
+  return 0
+}
+
 cmd_down() {
   local purge=0 c
   local -a components
@@ -87,6 +103,8 @@ cmd_down() {
     *) die "down: unknown argument '$1'; expected nothing or --purge" ;;
   esac
   take_lock
+  # A plain `down` stops the cluster components too; `STACK_COMPONENTS=kafka stack.sh down` stops Kafka only.
+  (( STACK_COMPONENTS_NAMED )) || add_running_cluster
   # Reverse start order: Prometheus first, so it does not record the others going away as failures.
   mapfile -t components < <(selected_components | tac)
   for c in "${components[@]}"; do stop_component "$c"; done
@@ -97,6 +115,10 @@ cmd_down() {
         registry) rm -rf "$REGISTRY_DIR" ;;
         catalog) rm -rf "$CATALOG_DIR" "$CATALOG_WAREHOUSE_DIR" ;;
         prometheus) rm -rf "$PROMETHEUS_DIR" ;;
+        s3) rm -rf "$S3_DIR" ;;
+        catalog-s3) rm -rf "$CATALOG_S3_DIR" ;;
+        spark-master) rm -rf "$SPARK_STACK_DIR/conf" ;;
+        spark-worker-*) rm -rf "$SPARK_STACK_DIR/worker-${c##*-}" ;;
       esac
       rm -f "$(log_file "$c")"
     done
@@ -106,11 +128,12 @@ cmd_down() {
 
 cmd_status() {
   local c pid state health all_ok=0
+  add_running_cluster
   for c in $(selected_components); do
     if pid="$(live_pid "$c")"; then state=running; else state=stopped; pid=-; fi
     if "${c}_healthy"; then health=healthy; else health=unhealthy; all_ok=1; fi
     [[ "$state" == stopped && "$health" == healthy ]] && state=external
-    printf '%-10s %-8s pid=%-8s port=%-5s %-9s %s\n' \
+    printf '%-14s %-8s pid=%-8s port=%-5s %-9s %s\n' \
       "$c" "$state" "$pid" "$(component_port "$c")" "$health" "$("${c}_url")"
   done
   return "$all_ok"
@@ -122,11 +145,11 @@ cmd_logs() {
   for arg in "$@"; do
     case "$arg" in
       -f) follow=1 ;;
-      kafka|registry|catalog|prometheus) components+=("$arg") ;;
+      kafka|registry|catalog|prometheus|s3|catalog-s3|spark-master|spark-worker-[12]) components+=("$arg") ;;
       *) die "logs: unknown argument '$arg'; expected a component (${STACK_ALL_COMPONENTS[*]}) or -f" ;;
     esac
   done
-  (( ${#components[@]} )) || mapfile -t components < <(selected_components)
+  (( ${#components[@]} )) || { add_running_cluster; mapfile -t components < <(selected_components); }
   for arg in "${components[@]}"; do
     [[ -f "$(log_file "$arg")" ]] && files+=("$(log_file "$arg")")
   done
@@ -138,8 +161,17 @@ cmd_logs() {
 }
 
 main() {
-  local cmd="${1:-}"
+  local cmd="${1:-}" arg
+  local -a rest=()
   (( $# )) && shift
+  for arg in "$@"; do
+    if [[ "$arg" == --cluster && "$cmd" != kafka ]]; then
+      STACK_COMPONENTS+=" ${STACK_CLUSTER_COMPONENTS[*]}"
+    else
+      rest+=("$arg")
+    fi
+  done
+  set -- "${rest[@]}"
   validate_components
   case "$cmd" in
     up) cmd_up ;;

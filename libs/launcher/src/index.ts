@@ -14,3 +14,13 @@ export {
 export { RunIdentity, clientTokenFor, jobRunNameFor, runIdentity } from './emr/client-token';
 export { Clock, systemClock } from './emr/aws-call';
 export { RunnerUpload, uploadRunnerArtifacts } from './emr/runner-artifacts';
+export {
+  DriverState,
+  DriverStatus,
+  FINAL_DRIVER_STATES,
+  PythonDriverSubmission,
+  StandaloneRestClient,
+  StandaloneRestError,
+} from './spark-submit/standalone-rest';
+export { SparkSubmitLauncher, SparkSubmitLauncherDeps } from './spark-submit/spark-submit-launcher';
+export { SparkSubmitConfig, SparkSubmitConfigError, sparkSubmitConfigFromEnv } from './spark-submit/spark-submit-config';

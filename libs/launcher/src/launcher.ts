@@ -1,8 +1,8 @@
 import { CompiledJob } from '@app/compiler';
 import { JobResult } from '@app/engine';
 
-/** Where a compiled job runs (SPEC §8): the embedded local Spark, or EMR on EKS at scale. */
-export type EngineKind = 'local' | 'emr-on-eks';
+/** Where a compiled job runs (SPEC §8): the embedded local Spark, EMR on EKS, or a Spark master through spark-submit's REST protocol. */
+export type EngineKind = 'local' | 'emr-on-eks' | 'spark-submit';
 
 /** States a launcher reports before the run ends (the end is the returned result). */
 export type JobRunState = 'SUBMITTED' | 'RUNNING';

@@ -34,3 +34,40 @@ catalog_healthy() {
 }
 
 catalog_url() { echo "http://127.0.0.1:$STACK_CATALOG_PORT"; }
+
+# The cluster topology's catalog: a second instance of the same server whose warehouse is on the object
+# store (S3FileIO; the fat jar bundles iceberg-aws and the AWS SDK v2), with its own sqlite database.
+# Its port differs from the catalog above, so both can run at once.
+CATALOG_S3_DIR="$STACK_HOME/catalog-s3"
+
+install_catalog-s3() { install_catalog; }
+
+catalog-s3_start() {
+  local jar
+  jar="$(ls "$STACK_DIST"/catalog/iceberg-open-api-*.jar)"
+  mkdir -p "$CATALOG_S3_DIR"
+  s3_write_config   # the keys (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)
+  local -a clean_env=()
+  local var
+  for var in $(compgen -e | grep '^CATALOG_' || true); do clean_env+=(-u "$var"); done
+  # Same env-to-property rule as above: CATALOG_IO__IMPL is io-impl, CATALOG_S3_PATH__STYLE__ACCESS is
+  # s3.path-style-access. SeaweedFS serves buckets by path, not by virtual host.
+  launch catalog-s3 env "${clean_env[@]}" \
+    CATALOG_URI="jdbc:sqlite:$CATALOG_S3_DIR/catalog.db?journal_mode=DELETE&busy_timeout=60000" \
+    CATALOG_CLIENTS=1 \
+    CATALOG_WAREHOUSE="s3://$S3_BUCKET/warehouse" \
+    CATALOG_IO__IMPL=org.apache.iceberg.aws.s3.S3FileIO \
+    CATALOG_S3_ENDPOINT="http://127.0.0.1:$STACK_S3_PORT" \
+    CATALOG_S3_PATH__STYLE__ACCESS=true \
+    CATALOG_S3_ACCESS__KEY__ID="$S3_ACCESS_KEY_ID" \
+    CATALOG_S3_SECRET__ACCESS__KEY="$S3_SECRET_ACCESS_KEY" \
+    CATALOG_CLIENT_REGION="$S3_REGION" \
+    CATALOG_REST_PORT="$STACK_CATALOG_S3_PORT" \
+    java "-Xmx$CATALOG_HEAP" -XX:+ExitOnOutOfMemoryError -jar "$jar"
+}
+
+catalog-s3_healthy() {
+  [[ "$(http_status "http://127.0.0.1:$STACK_CATALOG_S3_PORT/v1/config")" == 200 ]]
+}
+
+catalog-s3_url() { echo "http://127.0.0.1:$STACK_CATALOG_S3_PORT (warehouse s3://$S3_BUCKET/warehouse)"; }

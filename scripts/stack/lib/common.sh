@@ -15,12 +15,29 @@ STACK_REGISTRY_PORT="${STACK_REGISTRY_PORT:-8081}"
 STACK_REGISTRY_MANAGEMENT_PORT="${STACK_REGISTRY_MANAGEMENT_PORT:-8091}"
 STACK_CATALOG_PORT="${STACK_CATALOG_PORT:-8181}"
 STACK_PROMETHEUS_PORT="${STACK_PROMETHEUS_PORT:-9090}"
+# The cluster topology (`up --cluster`). SeaweedFS also binds each HTTP port + 10000 (its gRPC).
+STACK_S3_PORT="${STACK_S3_PORT:-8333}"
+STACK_S3_MASTER_PORT="${STACK_S3_MASTER_PORT:-9333}"
+STACK_S3_VOLUME_PORT="${STACK_S3_VOLUME_PORT:-9340}"
+STACK_S3_FILER_PORT="${STACK_S3_FILER_PORT:-8888}"
+STACK_CATALOG_S3_PORT="${STACK_CATALOG_S3_PORT:-8182}"
+STACK_SPARK_MASTER_PORT="${STACK_SPARK_MASTER_PORT:-7077}"
+STACK_SPARK_REST_PORT="${STACK_SPARK_REST_PORT:-6066}"
+STACK_SPARK_MASTER_UI_PORT="${STACK_SPARK_MASTER_UI_PORT:-8180}"
+STACK_SPARK_WORKER_1_UI_PORT="${STACK_SPARK_WORKER_1_UI_PORT:-8191}"
+STACK_SPARK_WORKER_2_UI_PORT="${STACK_SPARK_WORKER_2_UI_PORT:-8192}"
+STACK_TOOLCHAIN_DIR="${STACK_TOOLCHAIN_DIR:-${TOOLCHAIN_DIR:-$STACK_REPO_DIR/.toolchain}}"
+# Whether the caller named the components: a `down` of named components stops those only.
+if [[ -n "${STACK_COMPONENTS:-}" ]]; then STACK_COMPONENTS_NAMED=1; else STACK_COMPONENTS_NAMED=0; fi
 STACK_COMPONENTS="${STACK_COMPONENTS:-kafka registry catalog prometheus}"
 # Generous: a Spark test run may share the two cores, and Quarkus/Kafka start slowly then.
 STACK_START_TIMEOUT="${STACK_START_TIMEOUT:-240}"
 STACK_STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-30}"
 
-STACK_ALL_COMPONENTS=(kafka registry catalog prometheus)
+STACK_BASE_COMPONENTS=(kafka registry catalog prometheus)
+# Opt-in (`--cluster`, or named in STACK_COMPONENTS): object store, its catalog, Spark standalone.
+STACK_CLUSTER_COMPONENTS=(s3 catalog-s3 spark-master spark-worker-1 spark-worker-2)
+STACK_ALL_COMPONENTS=("${STACK_BASE_COMPONENTS[@]}" "${STACK_CLUSTER_COMPONENTS[@]}")
 STACK_DIST="$STACK_HOME/dist"     # installed binaries (cached; survives `down --purge`)
 STACK_RUN="$STACK_HOME/run"       # pid files
 STACK_LOGS="$STACK_HOME/logs"     # one log file per component
@@ -56,6 +73,11 @@ component_port() {
     registry) echo "$STACK_REGISTRY_PORT" ;;
     catalog) echo "$STACK_CATALOG_PORT" ;;
     prometheus) echo "$STACK_PROMETHEUS_PORT" ;;
+    s3) echo "$STACK_S3_PORT" ;;
+    catalog-s3) echo "$STACK_CATALOG_S3_PORT" ;;
+    spark-master) echo "$STACK_SPARK_MASTER_PORT" ;;
+    spark-worker-1) echo "$STACK_SPARK_WORKER_1_UI_PORT" ;;
+    spark-worker-2) echo "$STACK_SPARK_WORKER_2_UI_PORT" ;;
   esac
 }
 
@@ -64,6 +86,11 @@ component_extra_ports() {
   case "$1" in
     kafka) echo "$STACK_KAFKA_CONTROLLER_PORT" ;;
     registry) echo "$STACK_REGISTRY_MANAGEMENT_PORT" ;;
+    s3)
+      local p
+      for p in "$STACK_S3_MASTER_PORT" "$STACK_S3_VOLUME_PORT" "$STACK_S3_FILER_PORT"; do echo "$p"; done
+      for p in "$STACK_S3_PORT" "$STACK_S3_MASTER_PORT" "$STACK_S3_VOLUME_PORT" "$STACK_S3_FILER_PORT"; do echo $((p + 10000)); done ;;
+    spark-master) echo "$STACK_SPARK_REST_PORT" "$STACK_SPARK_MASTER_UI_PORT" ;;
   esac
 }
 

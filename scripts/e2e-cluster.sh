@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `npm run e2e:cluster`: the compiled jobs on a Spark standalone cluster (master + two workers) in cluster
+# deploy mode, tables on SeaweedFS S3 through the REST catalog, equal to the oracle (e2e/cluster/cluster.int-spec.ts).
+# Starts the cluster topology only (not Kafka/registry), and stops it again unless CLUSTER_KEEP=1.
+# Spark starts are serialised with other Spark work on the machine through /tmp/spark-heavy.lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+lock=(flock -o "${SPARK_HEAVY_LOCK:-/tmp/spark-heavy.lock}")
+command -v flock > /dev/null || lock=()
+export STACK_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2"
+"${lock[@]}" bash scripts/stack/stack.sh up
+rc=0
+"${lock[@]}" npx jest --selectProjects cluster --runInBand || rc=$?
+if [[ "${CLUSTER_KEEP:-0}" != 1 ]]; then bash scripts/stack/stack.sh down; fi
+exit "$rc"
