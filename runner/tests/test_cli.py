@@ -157,6 +157,7 @@ def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
 
 def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
     """Every SUMMARY_PROGRESS_SECONDS while a step runs: {"id", "progress"} lines before the job's response."""
+    # A collect step, so the query runs (a plain SELECT in a sql step is lazy); case jobs' MERGEs run eagerly.
     slow = "SELECT count(s) AS n FROM (SELECT reflect('java.lang.Thread', 'sleep', CAST(1500 AS BIGINT)) AS s FROM range(0, 8, 1, 8))"
     with open(tmp_path / "serve.stderr", "w") as stderr_file:
         server = ServeProcess(engine_file, stderr_file, env={"SUMMARY_PROGRESS_SECONDS": "0.5"})
@@ -164,7 +165,7 @@ def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
             ping = server.request({"id": 1, "op": "ping"})
             done = server.request({"id": 2, "op": "run_job", "job": {
                 "schemaVersion": 1, "jobId": "slow-job", "kind": "init",
-                "steps": [{"name": "quick", "kind": "sql", "sql": "SELECT 1"}, {"name": "slow", "kind": "sql", "sql": slow}]}})
+                "steps": [{"name": "quick", "kind": "sql", "sql": "SELECT 1"}, {"name": "slow", "kind": "collect", "sql": slow, "maxRows": 1}]}})
             server.request({"id": 3, "op": "shutdown"})
             server.proc.wait(timeout=120)
         finally:
@@ -173,6 +174,7 @@ def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
                 server.proc.wait()
     assert ping["result"]["sparkUi"] is None  # off on local masters unless spark.ui.enabled
     assert done["ok"] is True and done["result"]["status"] == "committed"
+    assert done["result"]["collected"]["slow"] == [{"n": 8}]
     reports = [p["progress"] for p in server.progress]
     assert reports and all(p["id"] == 2 for p in server.progress)
     assert {r["jobId"] for r in reports} == {"slow-job"} and {r["step"] for r in reports} == {"slow"}
