@@ -21,11 +21,12 @@ describe('crash mid-merge and run again', () => {
   });
   afterAll(async () => h?.close());
 
-  // "patch latest" is CASE_III's first write; "append summary" the first write of CASE_I / CASE_II;
+  // "move latest" is CASE_III's first write with soft delete on, as the ALT config has it ("patch latest"
+  // without); "append summary" the first write of CASE_I / CASE_II;
   // "release caches" the last step of every case job (after its commits, before the ledger row); "stage
   // batch" classify's write of the staged rows (its rejects are written before, its plan collected after).
   it.each([
-    ['patch latest', 1],
+    ['move latest', 1],
     ['append summary', 2],
     ['release caches', 3],
     ['stage batch', 4],
