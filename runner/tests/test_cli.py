@@ -177,7 +177,12 @@ def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
     assert done["result"]["collected"]["slow"] == [{"n": 8}]
     reports = [p["progress"] for p in server.progress]
     assert reports and all(p["id"] == 2 for p in server.progress)
-    assert {r["jobId"] for r in reports} == {"slow-job"} and {r["step"] for r in reports} == {"slow"}
-    staged = [r for r in reports if "stage" in r]
-    assert staged and staged[-1]["tasksTotal"] == 8 and 0 <= staged[-1]["tasksCompleted"] <= 8
-    assert [r["elapsedMs"] for r in reports] == sorted(r["elapsedMs"] for r in reports)
+    # The slow step is reported; the quick one only when a loaded machine makes it outlast the interval.
+    steps = {r["step"] for r in reports}
+    assert {r["jobId"] for r in reports} == {"slow-job"} and "slow" in steps and steps <= {"quick", "slow"}
+    slow_reports = [r for r in reports if r["step"] == "slow"]
+    staged = [r for r in slow_reports if "stage" in r]
+    # The 8-partition scan's stage (the count's final stage after it has 1 task), and sane counts in every report.
+    assert any(r["tasksTotal"] == 8 for r in staged)
+    assert all(0 <= r["tasksCompleted"] <= r["tasksTotal"] for r in staged)
+    assert [r["elapsedMs"] for r in slow_reports] == sorted(r["elapsedMs"] for r in slow_reports)
