@@ -51,7 +51,14 @@ maven_copy() {
 }
 
 # Each installer builds into <dest>.tmp and renames it at the end, so an interrupted run leaves no
-# half install that a later run would take for a good one.
+# half install that a later run would take for a good one. maven_install <name> <dest>: the jars of
+# maven/<name>/pom.xml into <dest>, stamped with the pom's hash.
+maven_install() {
+  maven_copy "$1" "$2.tmp"
+  pom_hash "$1" > "$2.tmp/.stamp"
+  rm -rf "$2" && mv "$2.tmp" "$2"
+}
+
 install_kafka() {
   local dest="$STACK_DIST/kafka/libs"
   if install_current kafka "$dest"; then
@@ -59,9 +66,7 @@ install_kafka() {
     return
   fi
   say "install kafka: resolving jars with Maven (first time ~1 min)"
-  maven_copy kafka "$dest.tmp"
-  pom_hash kafka > "$dest.tmp/.stamp"
-  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+  maven_install kafka "$dest"
   say "install kafka: $(ls "$dest" | grep -c '\.jar$') jars in $dest"
 }
 
@@ -112,9 +117,7 @@ install_catalog() {
     return
   fi
   say "install catalog: resolving the REST catalog fat jar with Maven (first time, ~210 MB)"
-  maven_copy catalog "$dest.tmp"
-  pom_hash catalog > "$dest.tmp/.stamp"
-  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+  maven_install catalog "$dest"
   say "install catalog: $(ls "$dest" | grep '\.jar$') in $dest"
 }
 

@@ -25,9 +25,7 @@ install_spark_jars() {
     return
   fi
   say "install spark: resolving the Iceberg/S3 jars with Maven (first time, ~330 MB)"
-  maven_copy spark "$dest.tmp"
-  pom_hash spark > "$dest.tmp/.stamp"
-  rm -rf "$dest" && mv "$dest.tmp" "$dest"
+  maven_install spark "$dest"
   say "install spark: $(ls "$dest" | grep '\.jar$' | xargs) in $dest"
 }
 

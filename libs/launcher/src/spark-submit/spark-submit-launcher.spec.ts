@@ -4,23 +4,25 @@ import { CompiledJob } from '@app/compiler';
 import { JobResult } from '@app/engine';
 import { JobRunState, LaunchError, LaunchRequest } from '../launcher';
 import { Clock } from '../emr/aws-call';
-import { SparkSubmitConfig } from './spark-submit-config';
+import { SparkSubmitConfig, sparkSubmitConfigFromEnv } from './spark-submit-config';
 import { SparkSubmitLauncher } from './spark-submit-launcher';
 import { DriverState, DriverStatus, PythonDriverSubmission, StandaloneRestError } from './standalone-rest';
 
 const s3 = mockClient(S3Client);
 
+// The launcher's configuration as the dispatcher reads it from its environment (the parse is specified in
+// spark-submit-config.spec.ts); a short job timeout for the kill-on-timeout test.
 const config: SparkSubmitConfig = {
-  master: 'spark://10.0.0.5:7077',
-  restUrl: 'http://10.0.0.5:6066',
-  artifacts: { bucket: 'artifacts', prefix: 'summary' },
-  s3Endpoint: null,
-  region: 'eu-west-1',
-  runnerDir: '/opt/runner',
-  engineConfig: { catalogs: { lake: { type: 'rest', uri: 'https://catalog.example' } }, defaultCatalog: 'lake' },
-  sparkProperties: { 'spark.executor.memory': '4g' },
-  passEnv: ['AWS_REGION'],
-  pollIntervalMs: 5000,
+  ...sparkSubmitConfigFromEnv({
+    SPARK_SUBMIT_MASTER: 'spark://10.0.0.5:7077',
+    SPARK_SUBMIT_REST_URL: 'http://10.0.0.5:6066',
+    SPARK_SUBMIT_ARTIFACTS_S3_URI: 's3://artifacts/summary',
+    SPARK_SUBMIT_RUNNER_DIR: '/opt/runner',
+    SPARK_SUBMIT_ENGINE_CONFIG: JSON.stringify({ catalogs: { lake: { type: 'rest', uri: 'https://catalog.example' } }, defaultCatalog: 'lake' }),
+    SPARK_SUBMIT_PROPERTIES: 'spark.executor.memory=4g',
+    SPARK_SUBMIT_PASS_ENV: 'AWS_REGION',
+    AWS_REGION: 'eu-west-1',
+  }),
   jobTimeoutMs: 60_000,
 };
 
