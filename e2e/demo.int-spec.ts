@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { scopeExpr } from '../deploy/prometheus/scope-rules';
 import { PrometheusApi, dashboardQueries } from './prometheus-check';
-import { REPO, SERVICES, stackUp, waitFor } from './service-processes';
+import { REPO, SERVICES, freePortBlock, stackUp, waitFor } from './service-processes';
 
 // Issue #13: `scripts/demo.sh` as an operator meets it, on the real stack with real Spark. Prometheus
 // scrapes the demo's four services and evaluates the shipped alert rules (scoped to this run: other runs
@@ -81,7 +81,7 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
         DEMO_MONTHS: '4',
         DEMO_SKIP_SETUP: '1',
         DEMO_KEEP_STACK: '1',
-        DEMO_HTTP_PORT: String(24000 + (process.pid % 1000) * 4),
+        DEMO_HTTP_PORT: String(await freePortBlock(SERVICES.length)),
         DEMO_STOP_TIMEOUT: String(STOP_TIMEOUT_S),
         SUMMARY_DRIVER_MEMORY: '1g',
         SUMMARY_SHUFFLE_PARTITIONS: '2',

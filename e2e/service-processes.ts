@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { Server, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 export const SERVICES = ['ingest-watcher', 'classifier', 'spark-dispatcher', 'auditor'] as const;
@@ -24,11 +25,37 @@ export function stackDown(components: string): void {
 }
 
 /**
+ * A base port with `size` free ports from it on 127.0.0.1, found by binding them (and letting them go).
+ * Ports derived from the pid collided across suites of one jest process and with whatever another run left
+ * listening: a stale service answering /health/ready passed for this run's service that could not bind.
+ */
+export async function freePortBlock(size: number): Promise<number> {
+  const bind = (port: number) =>
+    new Promise<Server | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20000 + size * Math.floor(Math.random() * Math.floor(10000 / size));
+    const servers = await Promise.all(Array.from({ length: size }, (_, i) => bind(base + i)));
+    await Promise.all(servers.map((server) => server && new Promise((r) => server.close(r))));
+    if (servers.every((server) => server !== null)) return base;
+  }
+  throw new Error(`no ${size} free consecutive ports between 20000 and 30000 on 127.0.0.1 after 100 tries`);
+}
+
+/** Thrown by a probe when waiting longer cannot help (a service exited): `waitFor` gives up at once. */
+export class WaitAbandoned extends Error {}
+
+/**
  * The four services as real processes (node bin/service.js <app>, from the build), so a test can kill one
  * with SIGKILL and start it again. Logs go to `<dir>/<service>.log` (appended across restarts).
  */
 export class ServiceProcesses {
   private readonly children = new Map<ServiceName, ChildProcess>();
+  /** Stopped or killed by the test; any other exit is a crash (`assertAlive`). */
+  private readonly stopping = new Set<ServiceName>();
   /** A test run that dies or times out must not leave services behind holding the stack. */
   private readonly reap = () => {
     for (const child of this.children.values()) if (running(child)) child.kill('SIGKILL');
@@ -52,6 +79,7 @@ export class ServiceProcesses {
   }
 
   start(name: ServiceName): ChildProcess {
+    this.stopping.delete(name);
     const log = createWriteStream(this.logFile(name), { flags: 'a' });
     const child = spawn(process.execPath, ['bin/service.js', name], {
       cwd: REPO,
@@ -72,6 +100,7 @@ export class ServiceProcesses {
   async kill(name: ServiceName): Promise<void> {
     const child = this.children.get(name);
     if (!child || !running(child)) return;
+    this.stopping.add(name);
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await gone;
@@ -81,6 +110,7 @@ export class ServiceProcesses {
   async stop(name: ServiceName, timeoutMs = 120000): Promise<number | null> {
     const child = this.children.get(name);
     if (!child || !running(child)) return child?.exitCode ?? null;
+    this.stopping.add(name);
     const gone = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -93,7 +123,26 @@ export class ServiceProcesses {
     await Promise.all(SERVICES.map((s) => this.stop(s, timeoutMs)));
   }
 
+  /** WaitAbandoned, with the end of its log, when a service the test did not stop has exited. */
+  assertAlive(): void {
+    for (const [name, child] of this.children) {
+      if (running(child) || this.stopping.has(name)) continue;
+      throw new WaitAbandoned(`${name} exited by itself (code ${child.exitCode}, signal ${child.signalCode}); the end of ${this.logFile(name)}:\n${this.logTail(name, 15)}`);
+    }
+  }
+
+  /** The last `lines` lines of a service's log that are not info (or the last lines when all are). */
+  logTail(name: ServiceName, lines = 8): string {
+    const file = this.logFile(name);
+    if (!existsSync(file)) return '(no log)';
+    const all = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const notable = all.filter((l) => !l.includes('"level":"info"'));
+    return (notable.length ? notable : all).slice(-lines).map((l) => l.slice(0, 400)).join('\n');
+  }
+
+  /** The service answers ready, and it is the process this run started (it has not exited). */
   async ready(name: ServiceName): Promise<boolean> {
+    this.assertAlive();
     try {
       const res = await fetch(`http://127.0.0.1:${this.port(name)}/health/ready`);
       return res.ok;
@@ -121,6 +170,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
+      if (error instanceof WaitAbandoned) throw new Error(`gave up waiting for ${what}: ${error.message}`, { cause: error });
       last = error;
     }
     await new Promise((r) => setTimeout(r, everyMs));

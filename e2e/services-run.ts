@@ -8,7 +8,7 @@ import { EventCodec } from '@app/contracts';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
-import { ServiceProcesses, stackUp, waitFor } from './service-processes';
+import { SERVICES, ServiceProcesses, freePortBlock, stackUp, waitFor } from './service-processes';
 
 export const MINUTES = 60000;
 
@@ -58,8 +58,8 @@ export class ServicesRun {
     this.serviceEnv = {};
   }
 
-  /** Starts the stack, creates the tables, starts the four services and waits until each is ready. */
-  async start(basePort: number): Promise<void> {
+  /** Starts the stack, creates the tables, starts the four services (on free ports) and waits until each is ready. */
+  async start(): Promise<void> {
     this.stack = stackUp(this.options.components);
     writeFileSync(this.configFile, JSON.stringify(withNamespace(this.run), null, 2));
     this.h = await startHarness(withNamespace(this.run), {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI });
@@ -82,7 +82,7 @@ export class ServicesRun {
       SUMMARY_LEASE_TTL_SECONDS: '30',
       ...this.options.env,
     });
-    this.services = new ServiceProcesses(this.serviceEnv, join(this.dir, 'services'), basePort);
+    this.services = new ServiceProcesses(this.serviceEnv, join(this.dir, 'services'), await freePortBlock(SERVICES.length));
     this.services.startAll();
     await this.allReady();
     this.kafka = new Kafka({ clientId: `${this.run}-test`, brokers: this.stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
@@ -111,8 +111,17 @@ export class ServicesRun {
     return batchIdOf(this.ingested);
   }
 
-  completed(id: string, timeoutMs = 6 * MINUTES) {
-    return waitFor(`batch ${id} to complete`, () => this.log.completed(id), timeoutMs);
+  /** The batch's BatchCompleted; fails at once when a service crashed, and says what the services logged on a timeout. */
+  async completed(id: string, timeoutMs = 6 * MINUTES) {
+    try {
+      return await waitFor(`batch ${id} to complete`, () => {
+        this.services.assertAlive();
+        return this.log.completed(id);
+      }, timeoutMs);
+    } catch (error) {
+      const tails = SERVICES.map((s) => `--- ${s} (${this.services.logFile(s)}):\n${this.services.logTail(s)}`).join('\n');
+      throw new Error(`${(error as Error).message}\nthe services' last warnings and errors:\n${tails}`, { cause: error });
+    }
   }
 
   /** Summary and latest equal the oracle over every batch ingested so far. */

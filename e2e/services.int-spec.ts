@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
-import { ALT_ORACLE_SPEC, SparkHarness, diffRows, softDeleteCounts, startHarness } from '@app/testing';
+import { ALT_ORACLE_SPEC, SparkHarness, diffRows, oracle, softDeleteCounts, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
 import { PrometheusApi, alertQueries, checkQueries, dashboardQueries, declaredMetrics } from './prometheus-check';
 import { REPO, SERVICES, ServiceName, ServiceProcesses, waitFor } from './service-processes';
@@ -33,7 +33,7 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
   let targetsFile: string | undefined;
 
   beforeAll(async () => {
-    await r.start(20000 + (process.pid % 2000) * 4);
+    await r.start();
     ({ stack, h, services, log, kafka } = r);
     // Prometheus discovers the services through a file_sd file, labelled as the Kubernetes ServiceMonitors label them.
     targetsFile = join(stack.PROMETHEUS_TARGETS_DIR, `${RUN}.json`);
@@ -172,7 +172,7 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
     expect(broken).toEqual([expect.stringMatching(/^misspelt: selects summary_batchez_total/), expect.stringMatching(/^unparsable: does not evaluate/)]);
   }, 5 * MINUTES);
 
-  it('gives exactly what `summary-pipeline run` gives on the same data, and audits the same facts with the same values', async () => {
+  it('`summary-pipeline run` on the first two batches gives the oracle result and audits the same facts with the same values', async () => {
     // The auditor restarted by the kill test re-reads what it had not committed: let it catch up with every
     // event the run published before the services stop, or the comparison below sees its lag, not a loss.
     const published = new Set(log.events.map((e) => e.value.eventId)).size;
@@ -181,24 +181,31 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
       return Number(row.d) >= published ? true : undefined;
     }, 5 * MINUTES);
     await services.stopAll();
+    // The history load and the mixed batch (every case, invalid rows, deletes and restores) state every kind
+    // of fact; the CLI runs those two, not all the run's batches (a quarter of the time).
+    const compared = [batchIdOf(1), batchIdOf(2)];
     const cli = await startHarness(withNamespace(`${RUN}cli`), {}, mkdtempSync(join(tmpdir(), 'summary-e2e-cli-')), { catalogType: 'rest', catalogUri: stack.ICEBERG_REST_URI });
     try {
       await cli.pipeline.init();
-      for (let i = 0; i < r.ingested; i++) {
+      for (let i = 0; i < compared.length; i++) {
         await cli.ingest(BATCHES[i]);
         await cli.pipeline.runPending();
       }
-      expect(diffRows(await h.summary(), await cli.summary(), summaryKey)).toEqual([]);
-      expect(diffRows(await h.latest(), await cli.latest(), latestKey)).toEqual([]);
+      const expected = oracle(ALT_ORACLE_SPEC, BATCHES.slice(0, compared.length));
+      expect(diffRows(await cli.summary(), expected.summary, summaryKey)).toEqual([]);
+      expect(diffRows(await cli.latest(), expected.latest, latestKey)).toEqual([]);
       // One audit vocabulary (issue 12): each fact the CLI states, the services state with the same event
       // type, status, rows and watermark. The services also state submissions and the attempts their kills
       // caused; the ids differ by the source table's namespace; times and attempts are per run.
       const facts = async (x: SparkHarness) => {
-        const rows = await x.runner.query(`SELECT event_type, batch_id, \`case\`, status, rows, watermark FROM ${x.config.tables.audit.sql} WHERE status NOT IN ('SUBMITTED', 'RUNNING')`, 100_000);
+        const rows = await x.runner.query(
+          `SELECT event_type, batch_id, \`case\`, status, rows, watermark FROM ${x.config.tables.audit.sql} WHERE status NOT IN ('SUBMITTED', 'RUNNING') AND batch_id IN (${compared.map((id) => `'${id}'`).join(', ')})`,
+          100_000,
+        );
         return [...new Set(rows.map((row) => JSON.stringify([row.event_type, row.batch_id, row.case, row.status, row.rows, row.watermark])))].sort();
       };
       const [byServices, byCli] = [await facts(h), await facts(cli)];
-      expect(byCli.length).toBeGreaterThan(r.ingested * 6); // per batch: watermark, 3 plans, 3 job states, completion
+      expect(byCli.length).toBeGreaterThan(compared.length * 6); // per batch: watermark, 3 plans, 3 job states, completion
       expect(byCli.filter((f) => !byServices.includes(f))).toEqual([]);
       expect(byServices.filter((f) => !byCli.includes(f))).toEqual([]);
     } finally {
