@@ -56,18 +56,15 @@ export class ServiceProcesses {
   private readonly children = new Map<ServiceName, ChildProcess>();
   /** Stopped or killed by the test; any other exit is a crash (`assertAlive`). */
   private readonly stopping = new Set<ServiceName>();
-  /** A test run that dies or times out must not leave services behind holding the stack. */
-  private readonly reap = () => {
-    for (const child of this.children.values()) if (running(child)) child.kill('SIGKILL');
-  };
-
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly dir: string,
     private readonly basePort: number,
   ) {
+    // A test run that dies, times out or is stopped must not leave services behind holding the stack: no
+    // handler of the test's own runs then (jest's sandboxed `process` sees neither signals nor 'exit'), so
+    // each service watches its parent (SERVICE_EXIT_WITH_PARENT below).
     mkdirSync(dir, { recursive: true });
-    process.once('exit', this.reap);
   }
 
   port(name: ServiceName): number {
@@ -83,7 +80,9 @@ export class ServiceProcesses {
     const log = createWriteStream(this.logFile(name), { flags: 'a' });
     const child = spawn(process.execPath, ['bin/service.js', name], {
       cwd: REPO,
-      env: { ...process.env, ...this.env, HTTP_PORT: String(this.port(name)), HTTP_HOST: '127.0.0.1' },
+      // A test run stopped by a signal ends without running any handler of its own (jest's sandboxed
+      // `process` gets no signals): the services see their parent gone and exit (libs/common service.ts).
+      env: { ...process.env, ...this.env, HTTP_PORT: String(this.port(name)), HTTP_HOST: '127.0.0.1', SERVICE_EXIT_WITH_PARENT: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);

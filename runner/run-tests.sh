@@ -12,9 +12,12 @@ if [[ ! -x "$PYTHON" ]]; then
   exit 2
 fi
 
+# shellcheck source=../scripts/lib-signals.sh
+. "$RUNNER_DIR/../scripts/lib-signals.sh"   # SIGTERM to this pid stops pytest (and its Spark) too
 cd "$RUNNER_DIR"
-TOOLCHAIN_DIR="$TOOLCHAIN_DIR" "$PYTHON" -m pytest "$@"
-status=$?
+status=0
+export TOOLCHAIN_DIR
+run_step "$PYTHON" -m pytest "$@" || status=$?
 if [[ $status -eq 5 ]]; then
   # pytest's "no tests collected" must not pass as green.
   echo "run-tests: pytest collected no tests (exit 5); treating as failure" >&2

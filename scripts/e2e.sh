@@ -8,4 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 STACK_COMPONENTS="kafka registry catalog" bash scripts/stack/stack.sh up
-exec npx jest --selectProjects int --runInBand e2e/
+# jest itself gets SIGTERM/SIGINT to this pid (not npx, which does not pass it on) and stops the services
+# it started (e2e/service-processes.ts). Extra arguments go to jest, e.g. a -t name filter.
+exec node_modules/.bin/jest --selectProjects int --runInBand e2e/ "$@"

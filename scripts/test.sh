@@ -3,11 +3,15 @@
 # integration tests on real Spark + Iceberg. Ends with one "N passed, N failed" line over all suites.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+# shellcheck source=scripts/lib-signals.sh
+. scripts/lib-signals.sh
+bin="$PWD/node_modules/.bin"
+run_step bash scripts/setup.sh || exit 1
 
 # The integration suites start the local stack (Kafka, registry, catalog) themselves; stop it afterwards
 # unless it was already running before the tests.
 if bash scripts/stack/stack.sh status > /dev/null 2>&1; then stack_was_up=1; else stack_was_up=0; fi
+if [ "$stack_was_up" = 0 ]; then on_stop bash scripts/stack/stack.sh down; fi
 
 out="$PWD/.runtime/test-results"
 rm -rf "$out" && mkdir -p "$out"
@@ -15,18 +19,18 @@ status=0
 step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
 
 step "lint + type check"
-npx eslint . || status=1
-npx tsc -p tsconfig.json --noEmit || status=1
+run_step "$bin/eslint" . || status=1
+run_step "$bin/tsc" -p tsconfig.json --noEmit || status=1
 
 step "unit tests (jest, *.spec.ts)"
-npx jest --selectProjects unit --json --outputFile "$out/unit.json" || status=1
+run_step "$bin/jest" --selectProjects unit --json --outputFile "$out/unit.json" || status=1
 
 step "runner tests (pytest)"
-PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
+run_step env PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
 
 step "integration tests on real Spark + Iceberg, Kafka, the registry and the REST catalog (jest, *.int-spec.ts)"
 # --forceExit: a suite that fails mid-way must not keep the run alive through a handle it left open.
-npx jest --selectProjects int --runInBand --forceExit --json --outputFile "$out/int.json" || status=1
+run_step "$bin/jest" --selectProjects int --runInBand --forceExit --json --outputFile "$out/int.json" || status=1
 step "integration tests done"
 
 if [ "$stack_was_up" = 0 ]; then bash scripts/stack/stack.sh down > /dev/null 2>&1 || true; fi

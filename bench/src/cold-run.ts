@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '@app/engine';
@@ -80,11 +80,21 @@ export function medianBreakdown(runs: Breakdown[]): Breakdown {
   return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k] ?? 0))]));
 }
 
+/** The CLI processes running now: a bench stopped by a signal stops them too (`stopCliRuns`). */
+const running = new Set<ChildProcess>();
+
+/** Sends `signal` to every CLI process a cold run started and that still runs; their runners follow them. */
+export function stopCliRuns(signal: NodeJS.Signals = 'SIGTERM'): number {
+  for (const child of running) child.kill(signal);
+  return running.size;
+}
+
 /** `node bin/summary-pipeline.js --config … --warehouse … <args>`, timed from spawn to exit, stderr lines timestamped. */
 export function runCli(config: string, warehouse: string, args: string[]): Promise<CliRun> {
   return new Promise((done, fail) => {
     const began = Date.now();
     const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'summary-pipeline.js'), '--config', config, '--warehouse', warehouse, ...args], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'pipe'] });
+    running.add(child);
     const lines: TimedLine[] = [];
     let partial = '';
     child.stderr.setEncoding('utf8');
@@ -96,6 +106,7 @@ export function runCli(config: string, warehouse: string, args: string[]): Promi
     });
     child.on('error', fail);
     child.on('close', (code) => {
+      running.delete(child);
       const wallMs = Date.now() - began;
       if (partial) lines.push({ atMs: wallMs, text: partial });
       done({ wallMs, code, lines });

@@ -10,7 +10,7 @@ import { batchComposition, dataShape } from './generator';
 import { renderMarkdown } from './markdown';
 import { BATCH_DELETES, BenchOptions, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
 import { WriteMode } from './bench-jobs';
-import { measureColdRun } from './cold-run';
+import { measureColdRun, stopCliRuns } from './cold-run';
 import { BenchContext, DeleteBatchResult, RepeatResult, appendBatch, buildTable, fullRebuild, measureDeleteBatch, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
 import { measureSustained } from './sustained';
 import { measureBatchSeries, measureTableSeries } from './series';
@@ -203,6 +203,16 @@ async function main(): Promise<void> {
   const failed = doc.checks.filter((c) => !c.ok);
   for (const c of doc.checks) log(`check ${c.name}: ${c.ok ? 'ok' : 'FAILED'}`);
   if (failed.length) process.exitCode = 1;
+}
+
+// SIGTERM or SIGINT to the bench's pid (or Ctrl-C) ends it within seconds and leaves no process behind:
+// the CLI runs of the cold phase are stopped here, and each Spark runner exits when its parent is gone.
+for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  process.once(signal, () => {
+    const stopped = stopCliRuns();
+    log(`stopped by ${signal}${stopped ? ` (and ${stopped} CLI run(s) of the cold phase)` : ''}; no figures written`);
+    process.exit(code);
+  });
 }
 
 main().catch((err: Error) => {

@@ -83,6 +83,7 @@ export type AppModuleMetadata = ModuleMetadata;
  * finishes), then the providers' shutdown hooks (Spark runner), then the producer.
  */
 export async function runService(ctx: ServiceContext, module: Type<unknown> | DynamicModule, consumer?: KafkaEventServerOptions): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
+  exitWithParent();
   await retryAtBoot('create topics', () => ensureTopics(ctx.kafka, ctx.codec));
   await retryAtBoot('register schemas', () => ctx.codec.register());
   await ctx.publisher.connect();
@@ -124,6 +125,25 @@ function stopOnSignals(app: INestApplication): void {
     );
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, stop);
+}
+
+/**
+ * SERVICE_EXIT_WITH_PARENT=1 (the e2e fixtures set it): exit at once, as kill -9 would, when the process
+ * that started the service is gone. A test run stopped by a signal cannot stop its services itself (its
+ * handlers never run), and the services would hold their ports and the stack. Checked every second; the
+ * service's Spark runner follows it the same way. What was in progress is redelivered and rolled back, as
+ * after any crash.
+ */
+export function exitWithParent(env: NodeJS.ProcessEnv = process.env, everyMs = 1000): NodeJS.Timeout | undefined {
+  if (env.SERVICE_EXIT_WITH_PARENT !== '1') return undefined;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    jsonLog('warn', 'the process that started this service is gone: exiting (SERVICE_EXIT_WITH_PARENT=1)', { parent });
+    process.exit(3);
+  }, everyMs);
+  timer.unref();
+  return timer;
 }
 
 /** A dependency still starting (registry, broker) is waited for; a refusal (incompatible schema) is not. */
