@@ -18,7 +18,7 @@ import time
 
 from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error
-from .ledger import COMMITTED, FAILED, STARTED, Ledger
+from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table
 from .rows import collect_json
 
 log = logging.getLogger("summary_runner.jobs")
@@ -33,7 +33,7 @@ CRASH_AFTER_STEP_ENV = "SUMMARY_RUNNER_CRASH_AFTER_STEP"
 PAUSE_DIR_ENV = "SUMMARY_RUNNER_PAUSE_DIR"
 PAUSE_LIMIT_SECONDS = 600
 
-STEP_FIELDS = {"sql": ("sql",), "collect": ("sql", "maxRows"), "incremental_view": ("view", "table", "endSnapshotId")}
+STEP_FIELDS = {"sql": ("sql",), "collect": ("sql", "maxRows"), "incremental_view": ("view", "table", "endSnapshotId"), "ledger_table": ("table",)}
 JOB_KINDS = ("init", "classify", "case", "append", "maintenance")
 
 
@@ -267,6 +267,9 @@ def _run_step(spark, step: dict) -> list | None:
                 .table(_quote_table(step["table"]))
             )
         frame.createOrReplaceTempView(step["view"])
+        return None
+    if kind == "ledger_table":
+        create_ledger_table(spark, step["table"])
         return None
     raise JobSpecError(f"step kind {kind!r} is not executable; expected one of {sorted(STEP_FIELDS)}")
 

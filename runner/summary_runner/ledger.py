@@ -1,9 +1,7 @@
 """The ledger table: one row per attempt state (started / committed / failed) of a (batch_id, step).
 
-Columns (created by the compiler's init job, docs/compiled-job-format.md):
-    batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT,
-    pre_snapshots STRING, post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP
-Rows with status `superseded` (set by the CLI's `repair`) are history only: never the newest row.
+The runner owns the table: its columns are COLUMNS below, and the init job's `ledger_table` step creates
+it (`create_table`; docs/compiled-job-format.md). Rows with status `superseded` (set by the CLI's `repair`) are history only: never the newest row.
 The JSON columns hold: pre/post_snapshots {table: snapshot id string or null}, result the job result,
 error the error object {type, message, step, retriable}.
 """
@@ -16,6 +14,10 @@ from dataclasses import dataclass
 from .iceberg import quote_table_name
 
 STARTED, COMMITTED, FAILED = "started", "committed", "failed"
+COLUMNS = (
+    "batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT, "
+    "pre_snapshots STRING, post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP"
+)
 # A duplicate committed row an older version left (two writers at once), set aside by `repair`.
 SUPERSEDED = "superseded"
 
@@ -27,6 +29,11 @@ class LedgerRow:
     job_id: str | None
     pre_snapshots: dict
     result: dict | None
+
+
+def create_table(spark, table: str) -> None:
+    """Creates the ledger table if it does not exist (idempotent; an existing table is left as it is)."""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {quote_table_name(table)} ({COLUMNS}) USING iceberg TBLPROPERTIES ('format-version' = '2')")
 
 
 class Ledger:

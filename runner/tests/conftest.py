@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from summary_runner.ledger import create_table as create_ledger_table
 from summary_runner.session import create_session
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 JARS_DIR = Path(os.environ.get("TOOLCHAIN_DIR", REPO_DIR / ".toolchain")) / "jars"
-
-LEDGER_COLUMNS = (
-    "batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT, pre_snapshots STRING, "
-    "post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP"
-)
 
 _namespace_numbers = itertools.count(1)
 
@@ -64,9 +60,9 @@ def ns(spark) -> str:
 
 @pytest.fixture
 def ledger_table(spark, ns) -> str:
-    """The ledger table as the compiler's init job creates it."""
+    """The ledger table as the init job's `ledger_table` step creates it."""
     table = f"{ns}.summary_runs"
-    spark.sql(f"CREATE TABLE {table} ({LEDGER_COLUMNS}) USING iceberg")
+    create_ledger_table(spark, table)
     return table
 
 

@@ -112,3 +112,23 @@ def test_temp_views_do_not_outlive_their_job(spark, ns):
     assert (first["status"], second["status"]) == ("committed", "committed")
     assert second["collected"]["rows"] == [{"v": 2}]
     assert not spark.catalog.tableExists("prepared")
+
+
+def test_ledger_table_step_creates_the_runners_ledger_once(spark, ns):
+    from summary_runner.ledger import COLUMNS, Ledger
+
+    table = f"{ns}.summary_runs"
+    create = {"name": "create ledger", "kind": "ledger_table", "table": table}
+    assert run_job(spark, job("init-1", [create], kind="init"))["status"] == "committed"
+    described = [(r.col_name, r.data_type) for r in spark.sql(f"DESCRIBE TABLE {table}").collect() if r.col_name and not r.col_name.startswith("#")]
+    assert described == [tuple(c.strip().split(" ")) for c in COLUMNS.lower().split(",")]
+
+    # The runner's own ledger code writes and reads it; a second init leaves the row where it was.
+    Ledger(spark, table, "b-000001", "CASE_I").append("started", "b-000001-CASE_I", 1, {})
+    assert run_job(spark, job("init-2", [create], kind="init"))["status"] == "committed"
+    assert Ledger(spark, table, "b-000001", "CASE_I").newest().status == "started"
+
+
+def test_ledger_table_step_without_a_table_is_refused_before_anything_runs(spark):
+    with pytest.raises(JobSpecError, match=r"job.steps\[0\] \(ledger_table\) is missing 'table'"):
+        run_job(spark, job("bad", [{"name": "create ledger", "kind": "ledger_table"}]))

@@ -33,6 +33,7 @@ export function printPlan(plan: DryRunPlan, json: boolean): void {
       for (const step of job.steps) {
         out.push(`-- step: ${step.name}`);
         if (step.kind === 'incremental_view') out.push(`-- temp view ${step.view} = rows appended to ${step.table} in snapshots (${step.startSnapshotId ?? 'beginning'}, ${step.endSnapshotId}]`);
+        else if (step.kind === 'ledger_table') out.push(`-- ledger table ${step.table} (created by the runner if missing)`);
         else out.push(`${step.sql};`);
       }
     }

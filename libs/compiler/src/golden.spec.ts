@@ -10,7 +10,10 @@ import seed000 from '../../../config/seed-000.json';
 
 const GOLDEN = join(__dirname, '__golden__');
 const normalise = (sql: string) => sql.replace(/\s+/g, ' ').trim();
-const render = (job: CompiledJob) => job.steps.map((s) => (s.kind === 'incremental_view' ? `-- incremental_view ${s.view} ${s.table} (${s.startSnapshotId}, ${s.endSnapshotId}]` : `${s.sql};`)).join('\n\n');
+const render = (job: CompiledJob) =>
+  job.steps
+    .map((s) => (s.kind === 'incremental_view' ? `-- incremental_view ${s.view} ${s.table} (${s.startSnapshotId}, ${s.endSnapshotId}]` : s.kind === 'ledger_table' ? `-- ledger_table ${s.table}` : `${s.sql};`))
+    .join('\n\n');
 
 type Raw = Record<string, unknown>;
 const base = (): Raw => JSON.parse(JSON.stringify(seed000));

@@ -184,8 +184,4 @@ CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_audit` (
 PARTITIONED BY (days(occurred_at))
 TBLPROPERTIES ('format-version' = '2');
 
-CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_runs` (
-  batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT,
-  pre_snapshots STRING, post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP
-) USING iceberg
-TBLPROPERTIES ('format-version' = '2');
+-- ledger_table local.demo.summary_runs

@@ -3,7 +3,7 @@ import { CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { elementType } from '../history';
 import { MONTH_INT, preparedQuery } from '../prepare';
 import { list, lit, q } from '../sql';
-import { LEDGER_COLUMNS, summaryRows } from './rows';
+import { summaryRows } from './rows';
 
 export interface InitOptions {
   /** Create the source table from source_schema when it is missing (local runs, tests). */
@@ -103,7 +103,8 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     kind: 'sql',
     sql: `CREATE TABLE IF NOT EXISTS ${config.tables.audit.sql} (\n  event_id STRING, event_type STRING, batch_id STRING, \`case\` STRING, status STRING, attempt INT,\n  occurred_at TIMESTAMP, duration_ms BIGINT, \`rows\` BIGINT, watermark STRING, details STRING\n) USING iceberg\nPARTITIONED BY (days(occurred_at))\n${props()}`,
   });
-  steps.push({ name: 'create ledger', kind: 'sql', sql: `CREATE TABLE IF NOT EXISTS ${config.tables.ledger.sql} (\n  ${LEDGER_COLUMNS}\n) USING iceberg\n${props()}` });
+  // The ledger is the runner's bookkeeping (exactly-once, rollback): it owns the table's columns.
+  steps.push({ name: 'create ledger', kind: 'ledger_table', table: config.tables.ledger.plain });
 
   return {
     schemaVersion: JOB_SCHEMA_VERSION,

@@ -15,7 +15,3 @@ export function summaryRows(config: PipelineConfig, model: ColumnModel, inner: s
 export function latestColumns(model: ColumnModel, alias: string): string {
   return list(model.latest.map((c) => `${alias}.${q(c)}`));
 }
-
-/** The ledger row columns the runner writes (docs/compiled-job-format.md). */
-export const LEDGER_COLUMNS = `batch_id STRING, step STRING, status STRING, job_id STRING, attempt INT,
-  pre_snapshots STRING, post_snapshots STRING, result STRING, error STRING, recorded_at TIMESTAMP`;
