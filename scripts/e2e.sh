@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 STACK_COMPONENTS="kafka registry catalog" bash scripts/stack/stack.sh up
-# jest itself gets SIGTERM/SIGINT to this pid (not npx, which does not pass it on) and stops the services
-# it started (e2e/service-processes.ts). Extra arguments go to jest, e.g. a -t name filter.
+# exec jest itself, not npx (npm exec does not pass SIGTERM on): a signal to this pid ends jest, and the
+# services it started exit with it (SERVICE_EXIT_WITH_PARENT, e2e/service-processes.ts), their Spark runners
+# after them. Extra arguments go to jest, e.g. a -t name filter.
 exec node_modules/.bin/jest --selectProjects int --runInBand e2e/ "$@"

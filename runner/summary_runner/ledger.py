@@ -1,7 +1,8 @@
 """The ledger table: one row per attempt state (started / committed / failed) of a (batch_id, step).
 
 The runner owns the table: its columns are COLUMNS below, and the init job's `ledger_table` step creates
-it (`create_table`; docs/compiled-job-format.md). Rows with status `superseded` (set by the CLI's `repair`) are history only: never the newest row.
+it (`create_table`; docs/compiled-job-format.md). Rows with status `superseded` (set by the CLI's `repair`)
+are history only: never the newest row.
 The JSON columns hold: pre/post_snapshots {table: snapshot id string or null}, result the job result,
 error the error object {type, message, step, retriable}.
 """
