@@ -41,11 +41,20 @@ export class EventCodec {
   async register(): Promise<ReadonlyMap<EventName, number>> {
     for (const event of EVENT_NAMES) {
       const { subject, schema } = this.contracts[event];
+      const attempt = () =>
+        this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
       try {
-        const { id } = await this.registry.register(
-          { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-          { subject, compatibility: COMPATIBILITY.BACKWARD },
-        );
+        let id: number;
+        try {
+          ({ id } = await attempt());
+        } catch (error) {
+          // Services starting together race to create a new subject's compatibility rule, and the
+          // registry refuses all but the first (Apicurio: 409 "A rule named 'COMPATIBILITY' already
+          // exists"). Once: the rule now exists, so the client only checks it; a schema the registry
+          // really refuses is refused again.
+          if (statusOf(error) !== 409) throw error;
+          ({ id } = await attempt());
+        }
         this.ids.set(event, id);
       } catch (error) {
         throw registryFailure(`register ${subject}`, error, subject);

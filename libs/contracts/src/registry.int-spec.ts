@@ -94,6 +94,25 @@ describe('EventCodec against the real schema registry', () => {
     expect(new Map(await codec.register())).toEqual(ids);
   });
 
+  it('four services registering a new subject at once all succeed with the same ids (no "rule already exists")', async () => {
+    // Each service registers every schema at start; a first deployment starts them together. Apicurio
+    // refuses the second compatibility rule of a subject with 409 while another registrant sets it.
+    for (let round = 0; round < 3; round++) {
+      const prefix = `${PREFIX}race${round}.`;
+      try {
+        const codecs = Array.from({ length: 4 }, () => new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: prefix }));
+        const results = await Promise.allSettled(codecs.map((c) => c.register()));
+        expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
+        const ids = results.map((r) => JSON.stringify([...(r as PromiseFulfilledResult<ReadonlyMap<EventName, number>>).value].sort()));
+        expect(new Set(ids).size).toBe(1);
+      } finally {
+        for (const event of EVENT_NAMES) {
+          await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(`${prefix}${event}-value`)}`, { method: 'DELETE' }).catch(() => undefined);
+        }
+      }
+    }
+  });
+
   it.each(EVENT_NAMES)('round-trips %s through the registry (decoder fetches the schema by id)', async (event) => {
     const value = fixtureOf(event);
     const bytes = await codec.encode(event, value);
