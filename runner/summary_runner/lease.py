@@ -22,6 +22,8 @@ log = logging.getLogger("summary_runner.lease")
 
 # Every heartbeat is an Iceberg commit; expire the lease table's old snapshots now and then.
 EXPIRE_EVERY_RENEWALS = 100
+# The Spark scheduler pool of the heartbeat's thread.
+SCHEDULER_POOL = "lease"
 
 
 class LeaseNotHeldError(RunnerError):
@@ -80,6 +82,7 @@ class LeaseKeeper:
         self.spark, self.table, self.pipeline, self.token = spark, table, pipeline, token
         self.ttl_ms, self.every_ms = ttl_ms, every_ms
         self.lost = False
+        self.renewals = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"lease-keeper-{token[:8]}", daemon=True)
 
@@ -92,15 +95,16 @@ class LeaseKeeper:
         self._thread.join(timeout=max(30.0, self.every_ms / 1000))
 
     def _loop(self) -> None:
-        renewals = 0
+        # Its own scheduler pool (session.py sets FAIR mode): renewals are not queued behind the job.
+        self.spark.sparkContext.setLocalProperty("spark.scheduler.pool", SCHEDULER_POOL)
         while not self._stop.wait(self.every_ms / 1000):
             try:
                 if not renew(self.spark, self.table, self.pipeline, self.token, self.ttl_ms):
                     self.lost = True
                     log.error("lease of %s lost: another writer holds it now; the next job fails its lease check", self.pipeline)
                     return
-                renewals += 1
-                if renewals % EXPIRE_EVERY_RENEWALS == 0:
+                self.renewals += 1
+                if self.renewals % EXPIRE_EVERY_RENEWALS == 0:
                     self._expire_snapshots()
             except Exception as exc:  # a commit conflict or a catalog hiccup: the next beat tries again
                 log.warning("lease of %s: renewal failed (%s); retrying in %d ms", self.pipeline, exc, self.every_ms)

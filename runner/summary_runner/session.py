@@ -36,6 +36,10 @@ FIXED_CONF = {
 DEFAULT_CONF = {
     # The progress bar redraws on stderr many times a second, drowning the runner's own log lines.
     "spark.ui.showConsoleProgress": "false",
+    # The lease's heartbeat (lease.py) runs its small Spark jobs in a pool of its own, beside the job it
+    # keeps alive. Under the default FIFO mode they would wait until every task of that job's running
+    # stage had started, and on a busy cluster outlive the lease's TTL. Jobs within a pool stay FIFO.
+    "spark.scheduler.mode": "FAIR",
 }
 # Defaults for local masters only; sparkConf may override them.
 LOCAL_DEFAULT_CONF = {

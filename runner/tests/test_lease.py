@@ -23,6 +23,7 @@ class FakeSpark:
     def __init__(self, row):
         self.row = row
         self.merges = 0
+        self.sparkContext = SimpleNamespace(setLocalProperty=lambda key, value: None)
 
     def sql(self, text, args=None):
         if text.startswith("MERGE"):

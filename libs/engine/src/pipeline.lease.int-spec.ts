@@ -52,6 +52,8 @@ describe('two writers on one pipeline', () => {
     ]);
     const done = results.filter((r): r is PromiseFulfilledResult<BatchOutcome[]> => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The reasons, not just a count, so a failure says why both writers were refused.
+    expect(refused.map((r) => String(r.reason).split('\n')[0])).toEqual([expect.stringMatching(/is locked by another writer/)]);
     expect(done).toHaveLength(1);
     expect(done[0].value.map((o) => o.batchId)).toEqual(['b-000001']);
     expect(refused).toHaveLength(1);
