@@ -1,5 +1,5 @@
 import { CASE_ORDER, COUNTS, CaseName, CaseRange, PLAN } from '@app/compiler';
-import { isBatchId, parseBatchId } from '@app/lifecycle';
+import { BatchPosition, isBatchId, parseBatchId } from '@app/lifecycle';
 import { JsonRow } from './runner-client';
 
 /** Counts the classify job collected for one batch. */
@@ -71,13 +71,18 @@ export function batchFinished(batch: BatchState): boolean {
 }
 
 /**
- * The source snapshot the last committed classify ended at: the next batch reads the snapshots after it
- * (an Iceberg incremental append scan from it), so it must outlive any snapshot expiry. Null before the
- * first batch.
+ * Where the ledger's batches stand: the last batch whose classify committed, and the source snapshot its
+ * window ended at. The next batch (lifecycle nextBatch) reads the snapshots after it (an Iceberg
+ * incremental append scan from it), so that snapshot must outlive any expiry. Null before the first batch.
  */
-export function classifiedUpTo(batches: BatchState[]): string | null {
+export function ledgerPosition(batches: BatchState[]): BatchPosition | null {
   const committed = batches.filter((b) => b.classify.status === 'committed');
   const last = committed[committed.length - 1];
   const plan = last?.classify.result?.collected?.[PLAN]?.[0];
-  return plan ? String(plan.source_end_snapshot_id) : null;
+  return plan ? { batchId: last.batchId, sourceEndSnapshotId: String(plan.source_end_snapshot_id) } : null;
+}
+
+/** The source snapshot the ledger's last committed classify ended at (ledgerPosition); null before the first. */
+export function classifiedUpTo(batches: BatchState[]): string | null {
+  return ledgerPosition(batches)?.sourceEndSnapshotId ?? null;
 }

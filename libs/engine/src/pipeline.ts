@@ -4,8 +4,8 @@ import {
 } from '@app/compiler';
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
 import { DecodedEvent, JobStateChanged } from '@app/contracts';
-import { auditRow, compileCaseJob, completedEvent, formatBatchId, jobErrorText, jobStateEvent, planEvents, watermarkEvent } from '@app/lifecycle';
-import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
+import { auditRow, compileCaseJob, completedEvent, jobErrorText, jobStateEvent, nextBatch, planEvents, watermarkEvent } from '@app/lifecycle';
+import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
@@ -142,15 +142,13 @@ export class SummaryPipeline {
         outcomes.push(await this.runCases(last.batchId, plan.source_start_snapshot_id as string | null, String(plan.source_end_snapshot_id), parseCounts(last.classify.result!.collected![COUNTS])));
         continue;
       }
-      const start = classifiedUpTo(batches);
-      const end = await this.currentSnapshot(this.config.sourceTable);
-      if (end === null || end === start) {
+      // An unfinished classify (crashed or failed) has no position: its batch is handed out again.
+      const next = nextBatch(ledgerPosition(batches), await this.currentSnapshot(this.config.sourceTable));
+      if (!next) {
         this.progress('nothing pending: every source snapshot is processed');
         return outcomes;
       }
-      // An unfinished classify (crashed or failed) is retried under the same batch id.
-      const seq = last && last.classify.status !== 'committed' ? last.seq : (last?.seq ?? 0) + 1;
-      outcomes.push(await this.runBatch(formatBatchId(seq), start, end));
+      outcomes.push(await this.runBatch(next.batchId, next.sourceStartSnapshotId, next.sourceEndSnapshotId));
     }
   }
 

@@ -1,7 +1,7 @@
 import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun, isDeleted } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
-import { formatBatchId } from '@app/lifecycle';
-import { BatchCounts, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
+import { nextBatch } from '@app/lifecycle';
+import { BatchCounts, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';
 import { integrityViolations } from './integrity';
 import { SummaryPipeline } from './pipeline';
 
@@ -75,16 +75,16 @@ export interface DryRunPlan {
 
 /** What `run` would do next, without writing: the pending range, its counts, and every compiled job. */
 export async function planDryRun(pipeline: SummaryPipeline): Promise<DryRunPlan> {
-  const batches = batchesFromLedger(await pipeline.ledger());
-  const start = classifiedUpTo(batches);
+  const position = ledgerPosition(batchesFromLedger(await pipeline.ledger()));
   const end = await pipeline.currentSnapshot(pipeline.config.sourceTable);
-  const last = batches[batches.length - 1];
-  const id = formatBatchId(last && last.classify.status !== 'committed' ? last.seq : (last?.seq ?? 0) + 1);
-  if (end === null || end === start) return { batchId: null, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts: null, jobs: [] };
-  const dry = compileClassifyDryRun(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end });
+  const next = nextBatch(position, end);
+  const start = position?.sourceEndSnapshotId ?? null;
+  if (!next) return { batchId: null, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts: null, jobs: [] };
+  const { batchId: id, sourceEndSnapshotId } = next;
+  const dry = compileClassifyDryRun(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId });
   const result = await pipeline.mustCommit(dry);
   const counts = parseCounts(result.collected[COUNTS] ?? []);
-  const jobs = [compileClassify(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end })];
+  const jobs = [compileClassify(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId })];
   for (const c of CASE_ORDER) if (counts.cases[c].rows > 0) jobs.push(pipeline.compileCase(id, c, counts));
-  return { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts, jobs };
+  return { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId, counts, jobs };
 }

@@ -2,3 +2,4 @@ export * from './batch-id';
 export * from './watermark';
 export * from './case-jobs';
 export * from './batch-events';
+export * from './next-batch';

@@ -65,6 +65,11 @@ describe('ClassificationService', () => {
     pipeline.commit('b-000001', 'classify', '100');
     for (const c of ['CASE_III', 'CASE_I', 'CASE_II']) pipeline.commit('b-000001', c, null);
     await expect(service.onWatermark(watermark('b-000002', '99', '120'))).rejects.toThrow(WindowMismatchError);
+    await expect(service.onWatermark(watermark('b-000002', '99', '120'))).rejects.toThrow(
+      "the event's batch is b-000002 reading source snapshots (99, 120], but the ledger's last batch b-000001 ended at source snapshot 100, so the next batch is b-000002 reading source snapshots (100, 120]",
+    );
+    // The right window under a number the ledger's rule does not give (a batch skipped): refused too.
+    await expect(service.onWatermark(watermark('b-000003', '100', '120'))).rejects.toThrow(/the event's batch is b-000003 .*so the next batch is b-000002 reading source snapshots \(100, 120\]/);
     await expect(service.onWatermark(watermark('b-000001', null, '101'))).rejects.toThrow(/classified for source snapshots up to 100, the event says 101/);
     expect(pipeline.classified).toEqual([]);
   });

@@ -2,9 +2,9 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
 import { EngineHandle } from '@app/service-kit';
 import { PLAN } from '@app/compiler';
-import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from '@app/engine';
+import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, ledgerPosition, parseCounts } from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
-import { parseBatchId, planEvents } from '@app/lifecycle';
+import { describeBatch, nextBatch, parseBatchId, planEvents } from '@app/lifecycle';
 import { ENGINE } from './classification.constants';
 
 /** The watermark's window does not continue the ledger: publishing a plan for it could lose or repeat rows. */
@@ -69,11 +69,14 @@ export class ClassificationService implements OnApplicationShutdown {
       throw new NotYetError(`batch ${event.batchId} waits: batch ${pending[0].batchId} has not committed every case yet`);
     }
     this.metrics.get('classifierWaiting').set(0);
-    const last = earlier[earlier.length - 1];
-    const lastEnd = classifiedUpTo(earlier); // every earlier batch is committed (checked above)
-    if (lastEnd !== event.sourceStartSnapshotId) {
+    // The watcher numbered the event by the rule the ledger numbers by (lifecycle nextBatch), from the
+    // last window it published; every earlier batch is committed (checked above), so both must agree.
+    const position = ledgerPosition(earlier);
+    const expected = nextBatch(position, event.sourceEndSnapshotId);
+    if (!expected || expected.batchId !== event.batchId || expected.sourceStartSnapshotId !== event.sourceStartSnapshotId) {
       throw new WindowMismatchError(
-        `batch ${event.batchId} starts after source snapshot ${event.sourceStartSnapshotId ?? '(beginning)'}, but the ledger's last batch ${last?.batchId ?? '(none)'} ended at ${lastEnd ?? '(beginning)'}; expected the window to continue the ledger`,
+        `the event's batch is ${describeBatch(event)}, but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}, ` +
+          `so the next batch is ${expected ? describeBatch(expected) : `one after snapshot ${event.sourceEndSnapshotId}`}; expected the event to continue the ledger`,
       );
     }
     return null;

@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, SERVICE_CONTEXT, ServiceContext, SnapshotSource, TableNotFoundError, jsonLog } from '@app/common';
 import { TableName } from '@app/config';
-import { nextBatchId, watermarkEvent } from '@app/lifecycle';
+import { nextBatch, watermarkEvent } from '@app/lifecycle';
 import { WatermarkAdvanced } from '@app/contracts';
 import { WATCH_OPTIONS, WatchOptions } from './watch.constants';
 import { lastPublished } from './published-position';
-import { nextWindow } from './window';
+import { windowOf } from './window';
 
 /**
  * Polls the source table's metadata in the catalog (cheap: no Spark, no data read) and publishes one
@@ -57,9 +57,10 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       const table = await this.snapshots.load([this.source.namespace], this.source.table);
       this.metrics.get('watcherLastPoll').set(Date.now() / 1000);
-      const window = nextWindow(table, this.position?.sourceEndSnapshotId ?? null);
-      if (!window) return null;
-      const id = nextBatchId(this.position?.batchId);
+      const batch = nextBatch(this.position, table.currentId);
+      if (!batch) return null;
+      const window = windowOf(table, batch);
+      const id = batch.batchId;
       const event = watermarkEvent(this.source.plain, id, window);
       await this.publisher.publish('watermark-advanced', event);
       this.position = event;

@@ -1,5 +1,6 @@
 import { SnapshotInfo, TableSnapshots, parseMetadata } from '@app/common';
-import { WindowError, nextWindow } from './window';
+import { BatchPosition, nextBatch } from '@app/lifecycle';
+import { WindowError, windowOf } from './window';
 
 const snap = (id: string, parentId: string | null, maxTs?: string): SnapshotInfo => ({
   snapshotId: id,
@@ -10,7 +11,14 @@ const snap = (id: string, parentId: string | null, maxTs?: string): SnapshotInfo
 });
 const table = (current: string | null, ...snapshots: SnapshotInfo[]): TableSnapshots => ({ currentId: current, snapshots: new Map(snapshots.map((s) => [s.snapshotId, s])) });
 
-describe('nextWindow', () => {
+/** The watcher's step: the next batch after the last announced end (lifecycle's rule), then its snapshots. */
+const nextWindow = (t: TableSnapshots, position: string | null) => {
+  const last: BatchPosition | null = position === null ? null : { batchId: 'b-000001', sourceEndSnapshotId: position };
+  const batch = nextBatch(last, t.currentId);
+  return batch && windowOf(t, batch);
+};
+
+describe('windowOf the next batch', () => {
   const t = table('3', snap('1', null, '2025-01-01 00:00:00'), snap('2', '1', '2025-01-03 00:00:00'), snap('3', '2', '2025-01-02 12:00:00'));
 
   it('starts from the beginning when nothing was announced', () => {

@@ -1,5 +1,5 @@
 import { SnapshotInfo, TableSnapshots } from '@app/common';
-import { WATERMARK_PROPERTY } from '@app/lifecycle';
+import { PendingBatch, WATERMARK_PROPERTY } from '@app/lifecycle';
 
 /** What the watcher publishes next: source snapshots (start, end] not yet announced. */
 export interface SourceWindow {
@@ -20,15 +20,14 @@ export class WindowError extends Error {
 }
 
 /**
- * The window after `position` (the last announced end, null = nothing announced) up to the current
- * snapshot of main, or null when nothing is new. Walks the current snapshot's ancestry back to the
- * position, so the window is exactly what an incremental append scan (position, current] reads.
+ * The snapshots of `batch`'s window (lifecycle nextBatch: after the last announced end, up to the
+ * current snapshot of main) and their watermark. Walks the end snapshot's ancestry back to the start, so
+ * the window is exactly what an incremental append scan (start, end] reads.
  *
- * Example: snapshots 1 ← 2 ← 3 (3 current), position "1" → {start "1", end "3", snapshots [2, 3]}.
+ * Example: snapshots 1 ← 2 ← 3, batch reading (1, 3] → {start "1", end "3", snapshots [2, 3]}.
  */
-export function nextWindow(table: TableSnapshots, position: string | null): SourceWindow | null {
-  const end = table.currentId;
-  if (end === null || end === position) return null;
+export function windowOf(table: TableSnapshots, batch: PendingBatch): SourceWindow {
+  const { sourceStartSnapshotId: position, sourceEndSnapshotId: end } = batch;
   const chain: SnapshotInfo[] = [];
   let id: string | null = end;
   while (id !== null && id !== position) {
