@@ -37,8 +37,9 @@ export class AuditService {
   /**
    * After a restart: the last completed batch from the audit table, so the dashboard's "last batch
    * completed" and "watermark age" (and the alerts on them) survive a pod restart instead of vanishing until
-   * the next batch. Rows written by the services (COMPLETED) and by the CLI (completed); both carry the
-   * batch's duration from its start, so the start is the completion minus the duration.
+   * the next batch. The services and the CLI both write COMPLETED (lifecycle auditRow); upper() also reads
+   * the lowercase rows CLIs before that wrote. Both carry the batch's duration from its start, so the start
+   * is the completion minus the duration.
    */
   async restore(): Promise<void> {
     const pipeline = await this.engine.pipeline();
