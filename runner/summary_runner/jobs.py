@@ -30,6 +30,8 @@ CRASH_AFTER_STEP_ENV = "SUMMARY_RUNNER_CRASH_AFTER_STEP"
 # `<dir>/arm-<S>` exists claims it (renamed to `paused-<S>`, holding the job id) and waits until a test
 # deletes `paused-<S>`. Between the two the test injects its fault (stops the catalog, kills a service,
 # starts a second writer) at a known point of a running job. Armed once per file: a retry runs through.
+# A file `<dir>/crash-<S>` instead makes the process die there as CRASH_AFTER_STEP does (renamed to
+# `crashed-<S>` first, so the restarted runner's retry runs through): one runner, many crash points.
 PAUSE_DIR_ENV = "SUMMARY_RUNNER_PAUSE_DIR"
 PAUSE_LIMIT_SECONDS = 600
 
@@ -206,8 +208,8 @@ def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
             collected[step["name"]] = rows
         log.info("job=%s step=%s kind=%s %dms", job["jobId"], step["name"], step["kind"], duration)
         _pause_if_armed(job["jobId"], step["name"])
-        if crash_after == step["name"]:
-            log.error("%s=%s: exiting with 137 (test hook)", CRASH_AFTER_STEP_ENV, crash_after)
+        if crash_after == step["name"] or _crash_armed(step["name"]):
+            log.error("job=%s: exiting with 137 after step %r (test hook)", job["jobId"], step["name"])
             sys.stderr.flush()
             os._exit(137)
     try:
@@ -224,6 +226,18 @@ def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
         "collected": collected,
         "snapshots": snapshots,
     }
+
+
+def _crash_armed(step: str) -> bool:
+    """Whether `<pause dir>/crash-<step>` exists; claims it (renamed to `crashed-<step>`) when it does."""
+    directory = os.environ.get(PAUSE_DIR_ENV)
+    if not directory:
+        return False
+    try:
+        os.rename(os.path.join(directory, f"crash-{step}"), os.path.join(directory, f"crashed-{step}"))
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _pause_if_armed(job_id: str, step: str) -> None:

@@ -36,3 +36,15 @@ def test_without_the_setting_nothing_pauses(tmp_path, monkeypatch):
     (tmp_path / "arm-x").write_text("")
     jobs._pause_if_armed("job", "x")
     assert (tmp_path / "arm-x").exists()
+
+
+def test_a_crash_file_is_claimed_once(tmp_path, monkeypatch):
+    monkeypatch.setenv(jobs.PAUSE_DIR_ENV, str(tmp_path))
+    (tmp_path / "crash-stage batch").write_text("")
+    assert jobs._crash_armed("append summary") is False  # another step
+    assert jobs._crash_armed("stage batch") is True
+    assert (tmp_path / "crashed-stage batch").exists() and not (tmp_path / "crash-stage batch").exists()
+    assert jobs._crash_armed("stage batch") is False  # claimed: the restarted runner's retry runs through
+    monkeypatch.delenv(jobs.PAUSE_DIR_ENV)
+    (tmp_path / "crash-x").write_text("")
+    assert jobs._crash_armed("x") is False

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
 import { readLedger } from './integrity';
@@ -13,13 +16,19 @@ const batches: Row[][] = fc.sample(scenarioArb({ accounts: 60, batches: 5 }), { 
 
 describe('crash mid-merge and run again', () => {
   let h: SparkHarness;
+  // The runner's crash hook: a file crash-<step> here makes it exit 137 after that step, once.
+  const hooks = mkdtempSync(join(tmpdir(), 'summary-crash-'));
+  const env = { SUMMARY_RUNNER_PAUSE_DIR: hooks };
   beforeAll(async () => {
-    h = await startHarness(ALT_CONFIG);
+    h = await startHarness(ALT_CONFIG, env);
     await h.pipeline.init();
     await h.ingest(batches[0]);
     await h.pipeline.runPending();
   });
-  afterAll(async () => h?.close());
+  afterAll(async () => {
+    await h?.close();
+    rmSync(hooks, { recursive: true, force: true });
+  });
 
   // "move latest" is CASE_III's first write with soft delete on, as the ALT config has it ("patch latest"
   // without); "append summary" the first write of CASE_I / CASE_II;
@@ -32,12 +41,12 @@ describe('crash mid-merge and run again', () => {
     ['stage batch', 4],
   ])('dying after step "%s", then running again, gives the oracle result', async (step, batch) => {
     await h.ingest(batches[batch]);
-    await h.runner.close();
-    await h.restart({ SUMMARY_RUNNER_CRASH_AFTER_STEP: step });
+    writeFileSync(join(hooks, `crash-${step}`), '');
     const before = await h.snapshot('summary');
     await expect(h.pipeline.runPending()).rejects.toThrow(/exited/);
+    expect(existsSync(join(hooks, `crashed-${step}`))).toBe(true); // it died where the test said
 
-    await h.restart();
+    await h.restart(env);
     const ledger = await h.pipeline.ledger();
     expect(ledger.filter((e) => e.status === 'started').length).toBe(1); // the job that died
     const outcomes = await h.pipeline.runPending();
