@@ -18,7 +18,7 @@ const r = new ServicesRun({
   tag: 'e2e',
   accounts: Number(process.env.E2E_ACCOUNTS ?? 60),
   seed: Number(process.env.E2E_SEED ?? 20261122),
-  batches: 9,
+  batches: 9, // the kill tests use 7 of them; the scenario (and its deletes and restores) is that of 9
   components: 'kafka registry catalog prometheus',
 });
 const RUN = r.run;
@@ -119,26 +119,35 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
     await expectOracle();
   }, 15 * MINUTES);
 
-  const KILLS: Array<[ServiceName, string]> = [
-    ['spark-dispatcher', 'while a case job runs'],
-    ['classifier', 'right after the watermark arrives'],
-    ['ingest-watcher', 'right after the ingest'],
-    ['auditor', 'while it audits the batch'],
+  // Two kills a batch, each at its own point of the batch's path: the watcher right after the ingest and
+  // then the classifier once the (restarted) watcher's watermark arrives; the dispatcher while a case job
+  // runs and then the auditor, which is auditing the batch's plan and job states meanwhile.
+  type Kill = [ServiceName, string];
+  const KILL_ROUNDS: Array<[Kill, Kill]> = [
+    [['ingest-watcher', 'right after the ingest'], ['classifier', 'right after the watermark arrives']],
+    [['spark-dispatcher', 'while a case job runs'], ['auditor', 'while it audits the batch']],
   ];
+  const killName = ([service, when]: Kill) => `${service} ${when}`;
 
-  it.each(KILLS)('survives kill -9 of %s %s: no loss, no job twice, same result', async (service) => {
-        const id = await ingestNext();
-    if (service === 'spark-dispatcher') await waitFor(`a running job of ${id}`, () => log.of('job-state-changed', id).find((s) => s.state === 'RUNNING'));
-    if (service === 'classifier') await waitFor(`watermark of ${id}`, () => log.of('watermark-advanced', id)[0]);
-    if (service === 'auditor') await waitFor(`the plan of ${id}`, () => log.of('case-batch-planned', id)[0]);
-    await services.kill(service);
-    services.start(service);
-    await waitFor(`${service} to be ready again`, async () => ((await services.ready(service)) ? true : undefined), 5 * MINUTES);
-    expect((await completed(id)).status).toBe('COMPLETED');
-    expect(log.of('watermark-advanced', id)).toHaveLength(1); // the watcher neither skipped nor repeated a window
-    await expectOracle();
-    await expectNoJobTwice();
-  }, 20 * MINUTES);
+  it.each(KILL_ROUNDS.map((round) => [round.map(killName).join(', then of '), round] as const))(
+    'survives kill -9 of %s: no loss, no job twice, same result',
+    async (_name, round) => {
+      const id = await ingestNext();
+      for (const [service] of round) {
+        if (service === 'spark-dispatcher') await waitFor(`a running job of ${id}`, () => log.of('job-state-changed', id).find((s) => s.state === 'RUNNING'));
+        if (service === 'classifier') await waitFor(`watermark of ${id}`, () => log.of('watermark-advanced', id)[0]);
+        if (service === 'auditor') await waitFor(`the plan of ${id}`, () => log.of('case-batch-planned', id)[0]);
+        await services.kill(service);
+        services.start(service);
+        await waitFor(`${service} to be ready again`, async () => ((await services.ready(service)) ? true : undefined), 5 * MINUTES);
+      }
+      expect((await completed(id)).status).toBe('COMPLETED');
+      expect(log.of('watermark-advanced', id)).toHaveLength(1); // the watcher neither skipped nor repeated a window
+      await expectOracle();
+      await expectNoJobTwice();
+    },
+    20 * MINUTES,
+  );
 
   it('has every dashboard panel query and alert expression valid on a real Prometheus scraping the services, with data where data exists', async () => {
     const prometheus = new PrometheusApi(stack.PROMETHEUS_URL);
