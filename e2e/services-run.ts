@@ -2,9 +2,8 @@ import * as fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
-import { EventCodec } from '@app/contracts';
+import { EventCodec, schemaRegistry } from '@app/contracts';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
@@ -86,7 +85,7 @@ export class ServicesRun {
     this.services.startAll();
     await this.allReady();
     this.kafka = new Kafka({ clientId: `${this.run}-test`, brokers: this.stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-    this.log = new EventLog(this.kafka, new EventCodec(new SchemaRegistry({ host: this.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${this.run}.` }));
+    this.log = new EventLog(this.kafka, new EventCodec(schemaRegistry({ host: this.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${this.run}.` }));
     await this.log.start(`${this.run}.test-reader`);
   }
 

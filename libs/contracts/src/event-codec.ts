@@ -11,6 +11,9 @@ const MAGIC_BYTE = 0;
 
 // mappersmith turns a failed connection into a "400" response carrying the socket error's message, so
 // a 400 is only retriable when that message is a network error.
+/** Tries of one subject's registration while the registry times out or is unreachable, 0.5, 1, 2 s apart. */
+const REGISTER_ATTEMPTS = 4;
+const REGISTER_BACKOFF_MS = 500;
 const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out/i;
 
 export interface EventCodecOptions {
@@ -43,22 +46,23 @@ export class EventCodec {
       const { subject, schema } = this.contracts[event];
       const attempt = () =>
         this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
-      try {
-        let id: number;
+      let id: number | undefined;
+      let conflictRetried = false;
+      for (let n = 1; id === undefined; n++) {
         try {
           ({ id } = await attempt());
         } catch (error) {
           // Services starting together race to create a new subject's compatibility rule, and the
           // registry refuses all but the first (Apicurio: 409 "A rule named 'COMPATIBILITY' already
           // exists"). Once: the rule now exists, so the client only checks it; a schema the registry
-          // really refuses is refused again.
-          if (statusOf(error) !== 409) throw error;
-          ({ id } = await attempt());
+          // really refuses is refused again. A timeout or an unreachable registry: a few more tries.
+          const conflict: boolean = statusOf(error) === 409 && !conflictRetried;
+          if (!conflict && !(isTransient(error) && n < REGISTER_ATTEMPTS)) throw registryFailure(`register ${subject}`, error, subject);
+          conflictRetried ||= conflict;
+          if (!conflict) await new Promise((resolve) => setTimeout(resolve, REGISTER_BACKOFF_MS * 2 ** (n - 1)));
         }
-        this.ids.set(event, id);
-      } catch (error) {
-        throw registryFailure(`register ${subject}`, error, subject);
       }
+      this.ids.set(event, id);
     }
     return this.ids;
   }

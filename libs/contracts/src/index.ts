@@ -18,3 +18,4 @@ export {
 } from './contracts';
 export { validateEvent } from './validation';
 export { EventCodec, EventCodecOptions, isTransient } from './event-codec';
+export { REGISTRY_REQUEST_TIMEOUT_MS, requestTimeout, schemaRegistry } from './registry-client';

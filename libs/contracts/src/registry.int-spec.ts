@@ -16,6 +16,7 @@ import {
   SchemaRegistrationError,
   contractsDir,
   loadSchema,
+  schemaRegistry,
 } from '.';
 
 const REPO = path.resolve(__dirname, '../../..');
@@ -100,7 +101,7 @@ describe('EventCodec against the real schema registry', () => {
     for (let round = 0; round < 3; round++) {
       const prefix = `${PREFIX}race${round}.`;
       try {
-        const codecs = Array.from({ length: 4 }, () => new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: prefix }));
+        const codecs = Array.from({ length: 4 }, () => new EventCodec(schemaRegistry({ host: REGISTRY_URL }), { topicPrefix: prefix }));
         const results = await Promise.allSettled(codecs.map((c) => c.register()));
         expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
         const ids = results.map((r) => JSON.stringify([...(r as PromiseFulfilledResult<ReadonlyMap<EventName, number>>).value].sort()));

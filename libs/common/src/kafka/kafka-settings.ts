@@ -1,6 +1,6 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
-import { DEFAULT_TOPIC_PREFIX } from '@app/contracts';
+import { DEFAULT_TOPIC_PREFIX, schemaRegistry } from '@app/contracts';
 import { EnvReader } from '../env';
 import { jsonLog } from '../logger';
 
@@ -84,5 +84,5 @@ export function createKafka(settings: KafkaSettings): Kafka {
 }
 
 export function createRegistry(settings: KafkaSettings): SchemaRegistry {
-  return new SchemaRegistry({ host: settings.registryUrl, auth: settings.registryAuth, clientId: settings.clientId });
+  return schemaRegistry({ host: settings.registryUrl, auth: settings.registryAuth, clientId: settings.clientId });
 }
