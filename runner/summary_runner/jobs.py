@@ -228,26 +228,28 @@ def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
     }
 
 
-def _crash_armed(step: str) -> bool:
-    """Whether `<pause dir>/crash-<step>` exists; claims it (renamed to `crashed-<step>`) when it does."""
+def _claim_hook(armed_name: str, claimed_name: str) -> str | None:
+    """Renames `<pause dir>/<armed_name>` to `<claimed_name>` and returns that path, if the file exists.
+    The rename is atomic: of two jobs reaching the step, one claims the hook."""
     directory = os.environ.get(PAUSE_DIR_ENV)
     if not directory:
-        return False
+        return None
+    claimed = os.path.join(directory, claimed_name)
     try:
-        os.rename(os.path.join(directory, f"crash-{step}"), os.path.join(directory, f"crashed-{step}"))
+        os.rename(os.path.join(directory, armed_name), claimed)
     except FileNotFoundError:
-        return False
-    return True
+        return None
+    return claimed
+
+
+def _crash_armed(step: str) -> bool:
+    """Whether `<pause dir>/crash-<step>` exists; claims it (renamed to `crashed-<step>`) when it does."""
+    return _claim_hook(f"crash-{step}", f"crashed-{step}") is not None
 
 
 def _pause_if_armed(job_id: str, step: str) -> None:
-    directory = os.environ.get(PAUSE_DIR_ENV)
-    if not directory:
-        return
-    armed, paused = os.path.join(directory, f"arm-{step}"), os.path.join(directory, f"paused-{step}")
-    try:
-        os.rename(armed, paused)  # atomic: of two jobs reaching the step, one claims the pause
-    except FileNotFoundError:
+    paused = _claim_hook(f"arm-{step}", f"paused-{step}")
+    if paused is None:
         return
     with open(paused, "w", encoding="utf-8") as f:
         f.write(job_id)

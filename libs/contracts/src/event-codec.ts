@@ -11,10 +11,10 @@ const MAGIC_BYTE = 0;
 
 // mappersmith turns a failed connection into a "400" response carrying the socket error's message, so
 // a 400 is only retriable when that message is a network error.
+const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out/i;
 /** Tries of one subject's registration while the registry times out or is unreachable, 0.5, 1, 2 s apart. */
 const REGISTER_ATTEMPTS = 4;
 const REGISTER_BACKOFF_MS = 500;
-const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out/i;
 
 export interface EventCodecOptions {
   /** Topics are `<topicPrefix><event>`, subjects `<topic>-value`; default 'summary.'. */
