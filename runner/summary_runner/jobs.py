@@ -1,7 +1,8 @@
 """Executes a compiled job (docs/compiled-job-format.md): its steps, and with a ledger exactly-once in effect.
 
 With a `lease` the job first checks that its writer holds the pipeline's lease (lease.verify) and fails
-without touching anything otherwise. With a ledger the algorithm is the documented one:
+without touching anything otherwise; with `lease.keepAlive` it also renews that lease while it runs (a job
+on a cluster, whose submitter may die before it ends). With a ledger the algorithm is the documented one:
   1. newest ledger row committed -> execute nothing, return the recorded result as already_committed;
   2. newest row started/failed   -> roll every target back to that row's pre_snapshots;
   3. append a `started` row with the targets' current snapshots;
@@ -57,6 +58,11 @@ def validate_job(job: object) -> None:
         for key in ("table", "pipeline", "token"):
             if not isinstance(fence, dict) or not isinstance(fence.get(key), str) or not fence[key]:
                 raise JobSpecError(f"job.lease.{key} must be a non-empty string, got {fence!r}")
+        keep = fence.get("keepAlive")
+        if keep is not None:
+            ttl, every = (keep.get(k) if isinstance(keep, dict) else None for k in ("ttlMs", "everyMs"))
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (ttl, every)) or not 0 < every < ttl:
+                raise JobSpecError(f"job.lease.keepAlive must be {{ttlMs, everyMs}} integers with 0 < everyMs < ttlMs, got {keep!r}")
     ledger = job.get("ledger")
     if ledger is not None:
         for key in ("table", "batchId", "step"):
@@ -124,12 +130,39 @@ def _drop_temp_views(spark) -> None:
 
 
 def _run(spark, job: dict, started_at: float) -> dict:
-    if job.get("lease") is not None:
-        # The fence: a `started` ledger row is a dead attempt only if no one else can be running it.
-        try:
-            lease.verify(spark, job["lease"])
-        except Exception as exc:
-            return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
+    fence = job.get("lease")
+    if fence is None:
+        return _run_steps(spark, job, started_at)
+    # The fence: a `started` ledger row is a dead attempt only if no one else can be running it.
+    try:
+        lease.verify(spark, fence)
+    except Exception as exc:
+        return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
+    keep = fence.get("keepAlive")
+    if keep is None:
+        return _run_steps(spark, job, started_at)
+    # A job submitted to a cluster keeps its writer's lease alive itself, from its own driver, while it
+    # runs: a dispatcher that dies mid-job must not let another writer in beside the job (README "One
+    # writer per pipeline"). The keeper stops with the job; the lease then expires unless its holder renews.
+    # The first renewal is made here, before anything runs: its submitter may take a suspended lease over
+    # once nobody renewed it for a while (SuspendedLease in libs/engine/src/lease.ts), and of that takeover
+    # and this renewal exactly one commits.
+    try:
+        if not lease.renew_first(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"]):
+            lease.verify(spark, fence)  # raises, naming the holder that took it
+            raise lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} could not be renewed by this job; nothing was executed")
+    except Exception as exc:
+        return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
+    keeper = lease.LeaseKeeper(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"], keep["everyMs"]).start()
+    try:
+        return _run_steps(spark, job, started_at)
+    finally:
+        keeper.stop()
+        log.info("job=%s lease of %s kept alive by this job: %d renewal(s)%s", job["jobId"], fence["pipeline"], keeper.renewals, ", then lost" if keeper.lost else "")
+
+
+def _run_steps(spark, job: dict, started_at: float) -> dict:
+    """Past the lease check: the ledger phase (if any) and the steps."""
     ledger_spec = job.get("ledger")
     if ledger_spec is not None:
         ledger = Ledger(spark, ledger_spec["table"], ledger_spec["batchId"], ledger_spec["step"])

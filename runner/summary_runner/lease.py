@@ -75,6 +75,27 @@ def renew(spark, table: str, pipeline: str, token: str, ttl_ms: int) -> bool:
     return row is not None and row.token == token
 
 
+# A renewal that lost a commit race (another commit of the lease row in between): Iceberg's
+# ValidationException "Found conflicting files", a CommitFailedException, or a scan of a changed table.
+_CONFLICT = ("conflicting files", "CommitFailed", "concurrently modified")
+
+
+def renew_first(spark, table: str, pipeline: str, token: str, ttl_ms: int, attempts: int = 6) -> bool:
+    """`renew`, retried while it loses commit races: the submitter's own heartbeat commits the same row.
+
+    A race lost to a writer that took the lease over ends in False on the next try (the token is gone).
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return renew(spark, table, pipeline, token, ttl_ms)
+        except Exception as exc:  # noqa: BLE001 - only commit races are retried
+            if attempt == attempts or not any(m in str(exc) for m in _CONFLICT):
+                raise
+            log.info("lease of %s: first renewal lost a commit race (%d/%d); retrying", pipeline, attempt, attempts)
+            time.sleep(0.2 * attempt)
+    return False
+
+
 class LeaseKeeper:
     """Renews one lease every `every_ms` until stopped or lost."""
 

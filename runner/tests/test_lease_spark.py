@@ -40,3 +40,39 @@ def test_the_heartbeat_renews_while_a_job_of_many_tasks_runs(spark, ns):
     assert busy_s > 8, f"the job ran only {busy_s:.1f} s: too short to show anything"
     # FIFO scheduling let at most the renewal already under way finish while the stage ran.
     assert during >= 4, f"{during} renewal(s) in the {busy_s:.1f} s the job kept every core busy"
+
+
+def _lease_row(spark, table: str):
+    return spark.sql(f"SELECT renewed_at_ms, expires_at_ms FROM {table}").collect()[0]
+
+
+def test_a_job_with_keep_alive_renews_its_lease_while_it_runs_and_stops_after(spark, ns):
+    # A job submitted to a cluster keeps its writer's lease itself (job.lease.keepAlive): the dispatcher
+    # that submitted it may die, and nobody else may write while the job runs.
+    from summary_runner.jobs import run_job
+
+    table = _lease_table(spark, ns)
+    before = _lease_row(spark, table)
+    fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
+    # The step holds the job for ~4 s (a SQL sleep on the driver), the time of a few heartbeats.
+    job = {"schemaVersion": 1, "jobId": "keep-alive", "lease": fence, "steps": [{"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT reflect('java.lang.Thread', 'sleep', CAST(4000 AS BIGINT)) AS slept"}]}
+    result = run_job(spark, job)
+    assert result["status"] == "committed", result
+    during = _lease_row(spark, table)
+    assert during.renewed_at_ms > before.renewed_at_ms, "the job's driver never renewed its lease"
+    assert during.expires_at_ms >= during.renewed_at_ms + 60_000
+    time.sleep(1.5)  # five heartbeats' worth: a keeper left running would renew again
+    assert _lease_row(spark, table).renewed_at_ms == during.renewed_at_ms, "the keeper went on after the job ended"
+
+
+def test_a_job_of_another_writer_starts_no_keeper_and_runs_nothing(spark, ns):
+    from summary_runner.jobs import run_job
+
+    table = _lease_table(spark, ns)
+    before = _lease_row(spark, table)
+    fence = {"table": table, "pipeline": "p", "token": "theirs", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
+    job = {"schemaVersion": 1, "jobId": "not-mine", "lease": fence, "steps": [{"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT 1 AS one"}]}
+    result = run_job(spark, job)
+    assert result["status"] == "failed" and result["error"]["type"] == "LeaseNotHeldError", result
+    time.sleep(1)
+    assert _lease_row(spark, table).renewed_at_ms == before.renewed_at_ms

@@ -92,6 +92,10 @@ def test_analysis_error_is_reported_as_not_retriable(spark, ns):
     ({"schemaVersion": 1, "jobId": "j", "steps": [{"name": "v", "kind": "incremental_view", "view": "v", "table": "a.b",
                                                     "startSnapshotId": 1, "endSnapshotId": "2"}]}, "startSnapshotId must be"),
     ({"schemaVersion": 1, "jobId": "j", "ledger": {"table": "l"}, "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.ledger.batchId"),
+    ({"schemaVersion": 1, "jobId": "j", "lease": {"table": "t", "pipeline": "p", "token": "k", "keepAlive": {"ttlMs": 1000, "everyMs": 1000}},
+      "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.lease.keepAlive must be {ttlMs, everyMs} integers with 0 < everyMs < ttlMs"),
+    ({"schemaVersion": 1, "jobId": "j", "lease": {"table": "t", "pipeline": "p", "token": "k", "keepAlive": {"ttlMs": "120000"}},
+      "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.lease.keepAlive must be"),
 ])
 def test_invalid_job_is_rejected_before_anything_runs(spark, bad_job, expected):
     with pytest.raises(JobSpecError, match=expected.replace("[", r"\[").replace("]", r"\]")):

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { EnvReader, bootstrap, runService, serviceContext } from '@app/common';
+import { EnvReader, bootstrap, jsonLog, runService, serviceContext } from '@app/common';
+import { leaseFor, leaseOptionsFromEnv } from '@app/engine';
 import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
 import { EmrOnEksLauncher, JobLauncher, SparkSubmitLauncher } from '@app/launcher';
 import { DispatchModule } from './dispatch/dispatch.module';
-import { LocalLauncher } from './launchers/local.launcher';
+import { LEASE_WAIT_MS, LocalLauncher } from './launchers/local.launcher';
+import { LeasedLauncher } from './launchers/leased.launcher';
 
 /** spark-dispatcher: runs each planned case's job in order III → I → II on the launcher (README "Services"). */
 bootstrap(async () => {
@@ -20,17 +22,20 @@ bootstrap(async () => {
   const retryMaxBackoffMs = env.int('DISPATCHER_RETRY_MAX_BACKOFF_MS', 60000, 'longest delay between two attempts', 1);
   env.done();
   const config = loadConfigFile(resolve(settings.configFile));
+  // Every launcher has a Spark runner in the dispatcher: the local one runs the jobs on it; with EMR_*
+  // (docs/emr-on-eks.md) or SPARK_SUBMIT_* (docs/spark-cluster.md) the jobs run on the cluster and the
+  // runner only holds the pipeline's lease (LeasedLauncher).
+  const remote = kind === 'emr' ? EmrOnEksLauncher.fromEnv() : kind === 'spark-submit' ? SparkSubmitLauncher.fromEnv() : null; // settings checked before Spark starts
+  const engine = new EngineHandle(settings, ctx.name);
+  await engine.pipeline();
   let launcher: JobLauncher;
-  let health = {};
-  if (kind === 'local') {
-    const engine = new EngineHandle(settings, ctx.name);
-    await engine.pipeline();
+  if (remote === null) {
     launcher = new LocalLauncher(engine);
-    health = { extra: [{ key: 'spark-runner', check: () => engine.ping() }] };
-  } else if (kind === 'emr') {
-    launcher = EmrOnEksLauncher.fromEnv(); // EMR_* variables, docs/emr-on-eks.md
   } else {
-    launcher = SparkSubmitLauncher.fromEnv(); // SPARK_SUBMIT_* variables, docs/spark-cluster.md
+    const lease = leaseOptionsFromEnv();
+    const newLease = async () => leaseFor(await engine.pipeline(), ctx.name, lease);
+    launcher = new LeasedLauncher(remote, newLease, lease, { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m) }, () => engine.close());
   }
+  const health = { extra: [{ key: 'spark-runner', check: () => engine.ping() }] };
   await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs, retryMaxBackoffMs }, health), { groupId: ctx.groupId, events: ['case-batch-planned'] });
 });

@@ -35,6 +35,11 @@ export interface JobLease {
   table: string;
   pipeline: string;
   token: string;
+  /**
+   * Set for a job that runs on a cluster: its driver renews the lease itself while the job runs, so a
+   * submitter that dies mid-job does not let another writer in beside it (docs/compiled-job-format.md "Lease").
+   */
+  keepAlive?: { ttlMs: number; everyMs: number };
 }
 
 /** What the classifier decided for one batch; the input of the case jobs. */

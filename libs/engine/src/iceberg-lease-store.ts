@@ -127,9 +127,14 @@ WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline').map((c) =
   }
 }
 
+/** A lease of the pipeline for this process (`command` names it to other writers), in its Iceberg lease table; not yet taken. */
+export function leaseFor(pipeline: SummaryPipeline, command: string, options: Partial<LeaseOptions> = leaseOptionsFromEnv()): PipelineLease {
+  return new PipelineLease(new IcebergLeaseStore(pipeline.runner, pipeline.config), pipeline.config.summaryTable.plain, currentHolder(command), options);
+}
+
 /** The pipeline's lease for this process, held in its Iceberg lease table; jobs run through `pipeline` carry it. */
 export function openLease(pipeline: SummaryPipeline, command: string, options: Partial<LeaseOptions> = leaseOptionsFromEnv()): PipelineLease {
-  const lease = new PipelineLease(new IcebergLeaseStore(pipeline.runner, pipeline.config), pipeline.config.summaryTable.plain, currentHolder(command), options);
+  const lease = leaseFor(pipeline, command, options);
   pipeline.lease = lease;
   return lease;
 }

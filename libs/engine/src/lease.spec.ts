@@ -1,40 +1,10 @@
-import {
-  LEASE_HELD_EXIT_CODE, LeaseHeldError, LeaseLostError, LeaseRecord, LeaseStore, PipelineLease, decideLease, describeHolder, leaseOptionsFromEnv, withLease,
-} from './lease';
-
-/** A store with the same compare-and-set contract as the Iceberg one, and a clock the test moves. */
-class MemoryStore implements LeaseStore {
-  readonly location = 'mem.ns.summary_lease';
-  row: LeaseRecord | null = null;
-  keeping = new Set<string>();
-  /** Runs before a compare-and-set reads the row: lets a test slip in a competing writer. */
-  beforeWrite?: () => void;
-
-  async read(): Promise<LeaseRecord | null> {
-    return this.row && { ...this.row };
-  }
-
-  async compareAndSet(expected: LeaseRecord | null, next: LeaseRecord): Promise<boolean> {
-    this.beforeWrite?.();
-    const same = expected === null ? this.row === null : this.row !== null && this.row.token === expected.token && this.row.epoch === expected.epoch;
-    if (!same) return false;
-    this.row = { ...next };
-    return true;
-  }
-
-  async keepAlive(record: LeaseRecord): Promise<void> {
-    this.keeping.add(record.token!);
-  }
-
-  async stopKeepAlive(record: LeaseRecord): Promise<void> {
-    this.keeping.delete(record.token!);
-  }
-}
+import { MemoryLeaseStore } from '@app/testing';
+import { LEASE_HELD_EXIT_CODE, LeaseHeldError, LeaseLostError, LeaseRecord, PipelineLease, decideLease, describeHolder, leaseOptionsFromEnv, withLease } from './lease';
 
 const T0 = Date.parse('2026-12-01T15:30:00Z');
 
 function setup() {
-  const store = new MemoryStore();
+  const store = new MemoryLeaseStore();
   const clock = { now: T0, onSleep: async (): Promise<void> => undefined };
   const sleep = async (ms: number) => {
     clock.now += ms;
@@ -152,6 +122,47 @@ describe('PipelineLease', () => {
     };
     await expect(a.acquire({ waitMs: 0 })).rejects.toBeInstanceOf(LeaseHeldError);
     expect(store.row!.token).toBe(b.token);
+  });
+
+  it('suspend stops the heartbeat and keeps the lease; while a job renews it, the next lease waits', async () => {
+    const { store, clock, writer } = setup();
+    const attempt1 = writer('spark-dispatcher', 100);
+    await attempt1.acquire({ waitMs: 0 });
+    const suspended = (await attempt1.suspend(15_000))!;
+    expect(suspended).toEqual({ token: attempt1.token, renewedAtMs: T0, suspendedAtMs: T0, quietMs: 15_000 });
+    expect(store.keeping.size).toBe(0);
+    expect(store.row).toMatchObject({ token: attempt1.token, releasedAtMs: null });
+    expect(attempt1.record).toBeNull();
+    // The job's driver renews it every 10 s (job.lease.keepAlive): the row changes under the dispatcher.
+    clock.onSleep = async () => {
+      if (clock.now % 10_000 === 0) store.row = { ...store.row!, renewedAtMs: clock.now, expiresAtMs: clock.now + 60_000 };
+    };
+    const attempt2 = writer('spark-dispatcher', 100);
+    await expect(attempt2.acquire({ waitMs: 40_000, reclaim: suspended })).rejects.toBeInstanceOf(LeaseHeldError);
+    expect(store.row!.token).toBe(attempt1.token);
+  });
+
+  it('a suspended lease nobody renews is reclaimed with a new token after quietMs, before it expires; not by another writer', async () => {
+    const { store, clock, writer } = setup();
+    const attempt1 = writer('spark-dispatcher', 100);
+    await attempt1.acquire({ waitMs: 0 });
+    const suspended = (await attempt1.suspend(15_000))!;
+    await expect(writer('run', 200).acquire({ waitMs: 0 })).rejects.toBeInstanceOf(LeaseHeldError);
+    const attempt2 = writer('spark-dispatcher', 100);
+    await attempt2.acquire({ waitMs: 40_000, reclaim: suspended });
+    expect(clock.now - T0).toBe(15_000); // quietMs, well before the TTL (60 s)
+    expect(attempt2.previous).toBe('reclaimed');
+    expect(store.row).toMatchObject({ token: attempt2.token, epoch: 2 });
+    expect(attempt2.token).not.toBe(attempt1.token); // a late driver of attempt 1 fails its lease check
+  });
+
+  it('suspend of a lease another writer took meanwhile gives nothing to reclaim', async () => {
+    const { clock, writer } = setup();
+    const attempt1 = writer('spark-dispatcher', 100);
+    await attempt1.acquire({ waitMs: 0 });
+    clock.now += 60_000;
+    await writer('run', 200).acquire({ waitMs: 0 });
+    expect(await attempt1.suspend(15_000)).toBeNull();
   });
 
   it('withLease releases after the work, also when it fails', async () => {

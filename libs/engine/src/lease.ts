@@ -44,9 +44,26 @@ export interface LeaseStore {
   stopKeepAlive(record: LeaseRecord): Promise<void>;
 }
 
+/** How a writer found the lease it took ('expired': its holder died; 'reclaimed': its own suspended lease, idle). */
+export type LeasePrevious = 'never-held' | 'released' | 'expired' | 'reclaimed';
+
 export type LeaseDecision =
-  | { action: 'take'; previous: 'never-held' | 'released' | 'expired' }
+  | { action: 'take'; previous: LeasePrevious }
   | { action: 'wait'; holder: LeaseRecord };
+
+/**
+ * A lease this process suspended (PipelineLease.suspend) because a job it started may still run on a
+ * cluster and renew it. It may be taken over before it expires once nobody renewed it for `quietMs`
+ * (longer than the job's heartbeat) after it was suspended: then no job of it runs. A job that starts
+ * later fails its lease check, as the token has changed.
+ */
+export interface SuspendedLease {
+  token: string;
+  /** renewed_at_ms as it was right after this process stopped renewing. */
+  renewedAtMs: number;
+  suspendedAtMs: number;
+  quietMs: number;
+}
 
 /**
  * Whether a writer may take the lease now. A lease that was released, or whose holder stopped renewing
@@ -54,10 +71,13 @@ export type LeaseDecision =
  *   decideLease(null, now) → take (never-held)
  *   decideLease({…, expiresAtMs: now - 1, releasedAtMs: null}, now) → take (expired: the holder died)
  */
-export function decideLease(current: LeaseRecord | null, nowMs: number): LeaseDecision {
+export function decideLease(current: LeaseRecord | null, nowMs: number, reclaim?: SuspendedLease): LeaseDecision {
   if (!current || current.token === null) return { action: 'take', previous: 'never-held' };
   if (current.releasedAtMs !== null) return { action: 'take', previous: 'released' };
   if (current.expiresAtMs <= nowMs) return { action: 'take', previous: 'expired' };
+  if (reclaim && current.token === reclaim.token && current.renewedAtMs === reclaim.renewedAtMs && nowMs - reclaim.suspendedAtMs >= reclaim.quietMs) {
+    return { action: 'take', previous: 'reclaimed' };
+  }
   return { action: 'wait', holder: current };
 }
 
@@ -141,6 +161,8 @@ export interface AcquireOptions {
   waitMs: number;
   /** Told once when the writer starts waiting, with the holder's description. */
   onWait?: (message: string) => void;
+  /** A lease this process suspended earlier: taken over once no job renews it (SuspendedLease). */
+  reclaim?: SuspendedLease;
 }
 
 /** The lease of one pipeline as one writer sees it: acquire, keep alive, check, release. */
@@ -148,7 +170,7 @@ export class PipelineLease {
   private readonly options: LeaseOptions;
   private held: LeaseRecord | null = null;
   /** How the lease was found when this writer took it ('expired': the previous holder died holding it). */
-  previous: 'never-held' | 'released' | 'expired' | null = null;
+  previous: LeasePrevious | null = null;
   readonly token = randomUUID();
 
   constructor(
@@ -169,13 +191,13 @@ export class PipelineLease {
   }
 
   /** Takes the lease, waiting up to `waitMs` for a live holder to release it or die. */
-  async acquire({ waitMs, onWait }: AcquireOptions): Promise<LeaseRecord> {
+  async acquire({ waitMs, onWait, reclaim }: AcquireOptions): Promise<LeaseRecord> {
     const { now, sleep, ttlMs, renewEveryMs, pollMs } = this.options;
     const began = now();
     let told = false;
     for (;;) {
       const current = await this.store.read(this.pipeline);
-      const decision = decideLease(current, now());
+      const decision = decideLease(current, now(), reclaim);
       if (decision.action === 'take') {
         const next = acquiredRecord(this.pipeline, current, this.holder, this.token, now(), ttlMs);
         if (await this.store.compareAndSet(current, next)) {
@@ -208,6 +230,21 @@ export class PipelineLease {
   async check(): Promise<void> {
     const current = await this.store.read(this.pipeline);
     if (!current || current.token !== this.token || current.releasedAtMs !== null || current.expiresAtMs <= this.options.now()) throw await this.lost(current);
+  }
+
+  /**
+   * Stops this process's heartbeat but keeps the lease (no release): for a job that may go on elsewhere
+   * (a cluster driver that renews the lease itself, job.lease.keepAlive) after this process lost track of
+   * it. Returns what a later `acquire({ reclaim })` needs to take the lease over once no job renews it.
+   */
+  async suspend(quietMs: number): Promise<SuspendedLease | null> {
+    const held = this.held;
+    if (!held) return null;
+    this.held = null;
+    await this.store.stopKeepAlive(held);
+    const current = await this.store.read(this.pipeline);
+    if (!current || current.token !== held.token || current.releasedAtMs !== null) return null;
+    return { token: held.token!, renewedAtMs: current.renewedAtMs, suspendedAtMs: this.options.now(), quietMs };
   }
 
   /** Gives the lease back (idempotent); a lease another writer took meanwhile is left alone. */

@@ -4,3 +4,4 @@ export * from './scenarios';
 export * from './scenario-features';
 export * from './spark-harness';
 export * from './seed-config';
+export * from './memory-lease-store';

@@ -3,7 +3,7 @@ import { RunnerError, asWriter } from '@app/engine';
 import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
 
 /** How long a case waits for another writer's lease before the retriable LeaseHeldError is thrown. */
-const LEASE_WAIT_MS = 60_000;
+export const LEASE_WAIT_MS = 60_000;
 
 /**
  * The embedded default: the service's own long-lived Spark runner (local[*]). There is no run id; a
