@@ -1,10 +1,13 @@
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CompiledJob } from '@app/compiler';
-import { JobResult, RunnerClient, RunnerClientOptions, RunnerEngineConfig, repoRoot } from '@app/engine';
-import { DriverStatus, SparkSubmitConfig, SparkSubmitLauncher, StandaloneRestClient } from '@app/launcher';
+import { PipelineConfig, parseConfig } from '@app/config';
+import { DEFAULT_ENGINE, JobResult, RunnerClient, RunnerClientOptions, RunnerEngineConfig, SummaryPipeline, repoRoot, runnerEngineConfig } from '@app/engine';
+import { withNamespace } from '../services-run';
+import { DriverStatus, JobLauncher, LaunchRequest, SparkSubmitConfig, SparkSubmitLauncher, StandaloneRestClient } from '@app/launcher';
 
 /** What `scripts/stack/env.sh` says about the cluster topology (`stack.sh up --cluster`). */
 export interface ClusterStack {
@@ -56,6 +59,42 @@ export function awsEnv(stack: ClusterStack): Record<string, string> {
   return { AWS_ACCESS_KEY_ID: stack.STACK_S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: stack.STACK_S3_SECRET_ACCESS_KEY, AWS_REGION: stack.STACK_S3_REGION };
 }
 
+/** The engine config with the catalogs on the stack's object store (S3FileIO) and s3a for job documents. */
+export function withS3(engine: RunnerEngineConfig, stack: ClusterStack): RunnerEngineConfig {
+  const catalogs = Object.fromEntries(
+    Object.entries(engine.catalogs).map(([name, c]) => [name, { ...c, properties: { ...(c.properties ?? {}), ...s3CatalogProperties(stack) } }]),
+  );
+  return { ...engine, catalogs, sparkConf: { ...engine.sparkConf, ...s3aSparkConf(stack) } };
+}
+
+export interface ClusterPipeline {
+  stack: ClusterStack;
+  config: PipelineConfig;
+  runner: ClusterJobRunner;
+  pipeline: SummaryPipeline;
+  dir: string;
+  /** The local engine (queries, ingest) on the same catalog and store, for another runner beside it. */
+  localEngine: RunnerEngineConfig;
+}
+
+/**
+ * A pipeline of its own namespace (`run`) on the cluster topology: jobs through the spark-submit launcher,
+ * queries and ingest on a local runner. Needs `stack.sh up --cluster` (npm run e2e:cluster).
+ */
+export async function startClusterPipeline(run: string, progress: (line: string) => void, driverEnv: Record<string, string> = {}): Promise<ClusterPipeline> {
+  const stack = clusterStackEnv();
+  const dir = mkdtempSync(join(tmpdir(), 'summary-cluster-'));
+  const config = parseConfig(withNamespace(run), 'cluster e2e config');
+  const base = { ...DEFAULT_ENGINE, catalogType: 'rest' as const, catalogUri: stack.ICEBERG_S3_REST_URI, warehouse: join(dir, 'warehouse'), shufflePartitions: 2 };
+  // Queries and ingest: a local serve-mode runner on the same catalog and store.
+  const localEngine = withS3(runnerEngineConfig(config, { ...base, master: 'local[2]', driverMemory: '1g' }, stack.SPARK_CLUSTER_JARS_DIR), stack);
+  // The jobs: master and jars come from the submission (spark.*.extraClassPath), as on a real cluster.
+  const cluster = withS3(runnerEngineConfig(config, { ...base, master: stack.SPARK_MASTER_URL, driverMemory: '1g' }), stack);
+  const runner = new ClusterJobRunner(localEngine, cluster, stack, `e2e-cluster/${run}`, { env: awsEnv(stack), logFile: join(dir, 'runner.log') }, progress, driverEnv);
+  await runner.start();
+  return { stack, config, runner, pipeline: new SummaryPipeline(config, runner, progress), dir, localEngine };
+}
+
 export interface ClusterSubmission {
   jobId: string;
   /** The driver's submission id on the master. */
@@ -72,8 +111,12 @@ export interface ClusterSubmission {
 export class ClusterJobRunner extends RunnerClient {
   readonly submissions: ClusterSubmission[] = [];
   readonly launcher: SparkSubmitLauncher;
+  /** The driver of the job running now (set once the master accepted it), for the fault tests. */
+  active: string | null = null;
   private readonly rest: StandaloneRestClient;
   private readonly attempts = new Map<string, number>();
+  private readonly submitConfig: SparkSubmitConfig;
+  private readonly launcherEnv: NodeJS.ProcessEnv;
 
   constructor(
     localEngine: RunnerEngineConfig,
@@ -82,6 +125,8 @@ export class ClusterJobRunner extends RunnerClient {
     prefix: string,
     options: RunnerClientOptions = {},
     private readonly progress: (line: string) => void = () => undefined,
+    /** Passed to every driver (e.g. the runner's test hooks, SUMMARY_RUNNER_PAUSE_DIR). */
+    driverEnv: Record<string, string> = {},
   ) {
     super(localEngine, options);
     const jars = `${stack.SPARK_CLUSTER_JARS_DIR}/*`;
@@ -104,10 +149,19 @@ export class ClusterJobRunner extends RunnerClient {
         'spark.executor.extraClassPath': jars,
         'spark.pyspark.python': stack.SPARK_CLUSTER_PYTHON,
       },
-      passEnv: Object.keys(awsEnv(stack)),
+      passEnv: [...Object.keys(awsEnv(stack)), ...Object.keys(driverEnv)],
       pollIntervalMs: 1000,
       jobTimeoutMs: 600_000,
     };
+    this.submitConfig = config;
+    this.launcherEnv = { ...process.env, ...awsEnv(stack), ...driverEnv };
+    this.rest = new StandaloneRestClient(stack.SPARK_MASTER_REST_URL);
+    this.launcher = this.newLauncher();
+  }
+
+  /** Another launcher with this one's settings, as a restarted dispatcher would have. */
+  newLauncher(): SparkSubmitLauncher {
+    const { stack } = this;
     const s3 = new S3Client({
       endpoint: stack.STACK_S3_ENDPOINT,
       forcePathStyle: true,
@@ -115,28 +169,40 @@ export class ClusterJobRunner extends RunnerClient {
       maxAttempts: 1,
       credentials: { accessKeyId: stack.STACK_S3_ACCESS_KEY_ID, secretAccessKey: stack.STACK_S3_SECRET_ACCESS_KEY },
     });
-    this.rest = new StandaloneRestClient(stack.SPARK_MASTER_REST_URL);
-    this.launcher = new SparkSubmitLauncher(config, { rest: this.rest, s3, ownsClients: true }, { ...process.env, ...awsEnv(stack) });
+    return new SparkSubmitLauncher(this.submitConfig, { rest: new StandaloneRestClient(stack.SPARK_MASTER_REST_URL), s3, ownsClients: true }, this.launcherEnv);
   }
 
-  override async runJob(job: CompiledJob): Promise<JobResult> {
+  /** The launch identity the runner gives a job (its attempt counted per batch and step). */
+  launchRequest(job: CompiledJob): LaunchRequest {
     // The dispatcher's identity of a case job; a job outside the ledger (init, the audit's append) by its kind.
     const batchId = job.ledger?.batchId ?? job.kind;
     const step = job.ledger?.step ?? job.kind;
     const attempt = (this.attempts.get(`${batchId}/${step}`) ?? 0) + 1;
     this.attempts.set(`${batchId}/${step}`, attempt);
+    return { pipeline: this.stackPipeline(job), batchId, step, attempt, job };
+  }
+
+  override async runJob(job: CompiledJob): Promise<JobResult> {
+    return this.launch(this.launcher, this.launchRequest(job));
+  }
+
+  /** Runs one attempt through `launcher`, recording its driver and final state. */
+  async launch(launcher: JobLauncher, request: LaunchRequest): Promise<JobResult> {
+    const { job } = request;
     const started = Date.now();
     let submissionId = '';
     try {
-      const out = await this.launcher.run({ pipeline: this.stackPipeline(job), batchId, step, attempt, job }, (state, id) => {
+      const out = await launcher.run(request, (state, id) => {
         submissionId = id ?? '';
-        this.progress(`cluster: ${job.jobId} ${state} (${id})`);
+        this.active = submissionId || null;
+        this.progress(`cluster: ${job.jobId} attempt ${request.attempt} ${state} (${id})`);
       });
       return out.result;
     } catch (error) {
       const log = submissionId ? driverLog(this.stack, submissionId) : null;
       throw new Error(`cluster: ${job.jobId} (${submissionId || 'not submitted'}): ${(error as Error).message}; driver log: ${log ?? 'none found'}`, { cause: error });
     } finally {
+      this.active = null;
       if (submissionId) {
         const status = await this.rest.status(submissionId);
         this.submissions.push({ jobId: job.jobId, submissionId, finalState: status.state });
@@ -153,6 +219,13 @@ export class ClusterJobRunner extends RunnerClient {
   private stackPipeline(job: CompiledJob): string {
     return (job.ledger?.table ?? job.targets[0] ?? 'pipeline').replace(/[^A-Za-z0-9._=-]/g, '-');
   }
+}
+
+/** The worker (1 or 2) whose work dir holds this driver, or null. */
+export function driverWorker(stack: ClusterStack, submissionId: string): number | null {
+  const log = driverLog(stack, submissionId);
+  const m = log?.match(/worker-(\d+)/);
+  return m ? Number(m[1]) : null;
 }
 
 /** `$STACK_HOME/spark/worker-<n>/<driver id>/stderr`, where the worker ran the driver. */

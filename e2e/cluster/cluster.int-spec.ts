@@ -1,12 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
-import { parseConfig, PipelineConfig } from '@app/config';
-import { DEFAULT_ENGINE, RunnerEngineConfig, SummaryPipeline, exportQuery, runnerEngineConfig } from '@app/engine';
+import { PipelineConfig } from '@app/config';
+import { SummaryPipeline, exportQuery } from '@app/engine';
 import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testing';
-import { ClusterJobRunner, ClusterStack, awsEnv, clusterStackEnv, s3CatalogProperties, s3aSparkConf } from './cluster-runner';
-import { latestKey, summaryKey, withNamespace } from '../services-run';
+import { ClusterJobRunner, ClusterStack, startClusterPipeline } from './cluster-runner';
+import { latestKey, summaryKey } from '../services-run';
 
 // Issue 14's first proof: the compiled jobs (init, classify, the cases) run on a Spark standalone cluster in
 // cluster deploy mode — the driver on one worker, executors in other JVMs — with the tables on SeaweedFS
@@ -18,33 +17,17 @@ const BATCHES = Number(process.env.CLUSTER_BATCHES ?? 1);
 const SEED = Number(process.env.CLUSTER_SEED ?? 20261201);
 const RUN = `cl${Date.now().toString(36)}`;
 
-function withS3(engine: RunnerEngineConfig, stack: ClusterStack): RunnerEngineConfig {
-  const catalogs = Object.fromEntries(
-    Object.entries(engine.catalogs).map(([name, c]) => [name, { ...c, properties: { ...(c.properties ?? {}), ...s3CatalogProperties(stack) } }]),
-  );
-  return { ...engine, catalogs, sparkConf: { ...engine.sparkConf, ...s3aSparkConf(stack) } };
-}
-
 describe(`compiled jobs on the Spark standalone cluster, tables on S3: ${ACCOUNTS} accounts × ${BATCHES} batches (seed ${SEED})`, () => {
   const batches: Row[][] = fc.sample(scenarioArb({ accounts: ACCOUNTS, batches: BATCHES }), { seed: SEED, numRuns: 1 })[0];
-  const dir = mkdtempSync(join(tmpdir(), 'summary-cluster-'));
   const progress = (line: string) => process.stderr.write(`[e2e:cluster] ${line}\n`);
   let stack: ClusterStack;
   let config: PipelineConfig;
   let runner: ClusterJobRunner;
   let pipeline: SummaryPipeline;
+  let dir: string;
 
   beforeAll(async () => {
-    stack = clusterStackEnv();
-    config = parseConfig(withNamespace(RUN), 'cluster e2e config');
-    const base = { ...DEFAULT_ENGINE, catalogType: 'rest' as const, catalogUri: stack.ICEBERG_S3_REST_URI, warehouse: join(dir, 'warehouse'), shufflePartitions: 2 };
-    // Queries and ingest: a local serve-mode runner on the same catalog and store.
-    const local = withS3(runnerEngineConfig(config, { ...base, master: 'local[2]', driverMemory: '1g' }, stack.SPARK_CLUSTER_JARS_DIR), stack);
-    // The jobs: master and jars come from the submission (spark.*.extraClassPath), as on a real cluster.
-    const cluster = withS3(runnerEngineConfig(config, { ...base, master: stack.SPARK_MASTER_URL, driverMemory: '1g' }), stack);
-    runner = new ClusterJobRunner(local, cluster, stack, `e2e-cluster/${RUN}`, { env: awsEnv(stack), logFile: join(dir, 'runner.log') }, progress);
-    await runner.start();
-    pipeline = new SummaryPipeline(config, runner, progress);
+    ({ stack, config, runner, pipeline, dir } = await startClusterPipeline(RUN, progress));
   });
   afterAll(async () => runner?.close());
 
