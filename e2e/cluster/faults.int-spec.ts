@@ -9,6 +9,7 @@ import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testin
 import { LeasedLauncher } from '../../apps/spark-dispatcher/src/launchers/leased.launcher';
 import { ClusterJobRunner, ClusterStack, awsEnv, driverLog, driverWorker, startClusterPipeline } from './cluster-runner';
 import { latestKey, summaryKey } from '../services-run';
+import { waitFor } from '../service-processes';
 
 // Issue 14, the faults of a real cluster, each ending equal to the oracle with no job submitted twice:
 // the driver killed mid-job, a worker (and its executor) killed mid-job, the object store restarted
@@ -90,7 +91,7 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
     await ingest(2);
     writeFileSync(join(hooks, 'arm-stage batch'), '');
     const running = pipeline.runPending();
-    await until(() => existsSync(join(hooks, 'paused-stage batch')) && runner.active !== null, 240_000, 'classify to hold after "stage batch"');
+    await waitFor('classify to hold after "stage batch"', () => (existsSync(join(hooks, 'paused-stage batch')) && runner.active !== null) || undefined, 240_000, 250);
     const driver = runner.active!;
     const hosting = driverWorker(stack, driver);
     expect(hosting).not.toBeNull();
@@ -126,14 +127,14 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
     writeFileSync(join(hooks, 'arm-adopt held'), '');
     const first = runner.newLauncher();
     const died = runner.launch(first, request).catch((e: unknown) => e);
-    await until(() => existsSync(join(hooks, 'paused-adopt held')) && runner.active !== null, 180_000, 'the job to hold on the cluster');
+    await waitFor('the job to hold on the cluster', () => (existsSync(join(hooks, 'paused-adopt held')) && runner.active !== null) || undefined, 180_000, 250);
     const submitted = runner.active!;
     await first.close(); // the dispatcher is gone; its driver runs on
     expect(String(await died)).toMatch(/the launcher was closed while the driver was RUNNING; it goes on, and run\(\) for the same attempt adopts it/);
 
     const second = runner.newLauncher();
     const adopted = runner.launch(second, request);
-    await until(() => runner.active === submitted, 30_000, 'the restarted launcher to adopt the driver');
+    await waitFor('the restarted launcher to adopt the driver', () => (runner.active === submitted) || undefined, 30_000, 250);
     rmSync(join(hooks, 'paused-adopt held'));
     const result = await adopted;
     await second.close();
@@ -150,7 +151,7 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
     writeFileSync(join(hooks, 'arm-lease held'), '');
     const running = runner.launch(launcher, runner.launchRequest(job));
     try {
-      await until(() => existsSync(join(hooks, 'paused-lease held')), 180_000, 'the job to hold on the cluster');
+      await waitFor('the job to hold on the cluster', () => (existsSync(join(hooks, 'paused-lease held'))) || undefined, 180_000, 250);
       leaseRunner.kill(); // the dispatcher's runner, and with it its heartbeat
       await sleep(LEASE.ttlMs + 4_000);
       const refused = await leaseFor(pipeline, 'run', LEASE).acquire({ waitMs: 0 }).catch((e: unknown) => e);
@@ -197,12 +198,4 @@ function stack(command: 'up' | 'down', component: string): void {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(250);
-  }
 }
