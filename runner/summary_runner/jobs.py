@@ -134,25 +134,26 @@ def _run(spark, job: dict, started_at: float) -> dict:
     if fence is None:
         return _run_steps(spark, job, started_at)
     # The fence: a `started` ledger row is a dead attempt only if no one else can be running it.
+    keep = fence.get("keepAlive")
     try:
+        if keep is not None:
+            # A job submitted to a cluster keeps its writer's lease alive itself, from its own driver, while
+            # it runs: a dispatcher that dies mid-job must not let another writer in beside the job (README
+            # "One writer per pipeline"). The keeper stops with the job; the lease then expires unless its
+            # holder renews. The first renewal is made here, before the check and before anything runs: the
+            # token is the fence, not the clock. A lease whose submitter's heartbeat ran late (a busy
+            # machine, a long GC) is still this token's until another writer's takeover commits, and of
+            # that takeover and this renewal exactly one commits; the same holds for a submitter that takes
+            # a suspended lease over once nobody renewed it for a while (SuspendedLease in
+            # libs/engine/src/lease.ts).
+            if not lease.renew_first(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"]):
+                lease.verify(spark, fence)  # raises, naming the holder that took it
+                raise lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} could not be renewed by this job; nothing was executed")
         lease.verify(spark, fence)
     except Exception as exc:
         return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
-    keep = fence.get("keepAlive")
     if keep is None:
         return _run_steps(spark, job, started_at)
-    # A job submitted to a cluster keeps its writer's lease alive itself, from its own driver, while it
-    # runs: a dispatcher that dies mid-job must not let another writer in beside the job (README "One
-    # writer per pipeline"). The keeper stops with the job; the lease then expires unless its holder renews.
-    # The first renewal is made here, before anything runs: its submitter may take a suspended lease over
-    # once nobody renewed it for a while (SuspendedLease in libs/engine/src/lease.ts), and of that takeover
-    # and this renewal exactly one commits.
-    try:
-        if not lease.renew_first(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"]):
-            lease.verify(spark, fence)  # raises, naming the holder that took it
-            raise lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} could not be renewed by this job; nothing was executed")
-    except Exception as exc:
-        return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
     keeper = lease.LeaseKeeper(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"], keep["everyMs"]).start()
     try:
         return _run_steps(spark, job, started_at)

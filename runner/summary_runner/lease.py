@@ -38,7 +38,7 @@ def _now_ms() -> int:
 
 def read(spark, table: str, pipeline: str):
     rows = spark.sql(
-        f"SELECT token, epoch, host, pid, command, expires_at_ms, released_at_ms FROM {quote_table_name(table)} "
+        f"SELECT token, epoch, host, pid, command, renewed_at_ms, expires_at_ms, released_at_ms FROM {quote_table_name(table)} "
         "WHERE pipeline = :pipeline ORDER BY epoch DESC LIMIT 1",
         args={"pipeline": pipeline},
     ).collect()
@@ -80,20 +80,35 @@ def renew(spark, table: str, pipeline: str, token: str, ttl_ms: int) -> bool:
 _CONFLICT = ("conflicting files", "CommitFailed", "concurrently modified")
 
 
-def renew_first(spark, table: str, pipeline: str, token: str, ttl_ms: int, attempts: int = 6) -> bool:
-    """`renew`, retried while it loses commit races: the submitter's own heartbeat commits the same row.
+def renew_first(spark, table: str, pipeline: str, token: str, ttl_ms: int, deadline_s: float = 60.0) -> bool:
+    """`renew`, made once before a kept-alive job runs anything; True when `token` holds a live lease after it.
 
-    A race lost to a writer that took the lease over ends in False on the next try (the token is gone).
+    The submitter's own heartbeat commits the same row. A renewal that takes longer than one of its beats
+    (a cold driver on a busy machine) would lose every commit race to it, so a lost race whose winner kept
+    this token and moved `renewed_at_ms` on counts as renewed: the submitter holds the lease for this job and
+    renews it, and the job's keeper takes over should it stop. A race lost to a writer that took the lease
+    over ends in False (the token is gone). Other races are retried until `deadline_s`.
     """
-    for attempt in range(1, attempts + 1):
+    before = read(spark, table, pipeline)
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             return renew(spark, table, pipeline, token, ttl_ms)
         except Exception as exc:  # noqa: BLE001 - only commit races are retried
-            if attempt == attempts or not any(m in str(exc) for m in _CONFLICT):
+            if not any(m in str(exc) for m in _CONFLICT):
                 raise
-            log.info("lease of %s: first renewal lost a commit race (%d/%d); retrying", pipeline, attempt, attempts)
-            time.sleep(0.2 * attempt)
-    return False
+            row = read(spark, table, pipeline)
+            if row is None or row.token != token or row.released_at_ms is not None:
+                return False
+            if before is not None and row.renewed_at_ms > before.renewed_at_ms and row.expires_at_ms > _now_ms():
+                log.info("lease of %s: renewed by its submitter while this job's first renewal ran; the lease is this job's", pipeline)
+                return True
+            if time.monotonic() - started > deadline_s:
+                raise
+            log.info("lease of %s: first renewal lost a commit race (attempt %d); retrying", pipeline, attempt)
+            time.sleep(min(2.0, 0.2 * attempt))
 
 
 class LeaseKeeper:

@@ -38,7 +38,8 @@ def row(token="mine", expires_in_ms=3_600_000, released=False):
     # An hour: the parametrized rows are built when pytest collects, long before the last test runs.
     now = int(time.time() * 1000)
     return SimpleNamespace(
-        token=token, epoch=4, host="node-a", pid=4242, command="run", expires_at_ms=now + expires_in_ms, released_at_ms=now if released else None
+        token=token, epoch=4, host="node-a", pid=4242, command="run", renewed_at_ms=now - 1_000, expires_at_ms=now + expires_in_ms,
+        released_at_ms=now if released else None,
     )
 
 
@@ -80,3 +81,46 @@ def test_the_keeper_stops_when_another_writer_took_the_lease():
     keeper._thread.join(timeout=5)
     assert keeper.lost is True
     assert spark.merges == 1
+
+
+class RacingSpark(FakeSpark):
+    """Each MERGE loses its commit race to another commit of the lease row, `races` times: `winner` (row -> row)."""
+
+    def __init__(self, current, winner, races):
+        super().__init__(current)
+        self.winner, self.races = winner, races
+
+    def sql(self, text, args=None):
+        if text.startswith("MERGE") and self.races > 0:
+            self.races -= 1
+            self.merges += 1
+            self.row = self.winner(self.row)
+            raise RuntimeError("ValidationException: Found conflicting files that can contain records matching ...")
+        return super().sql(text, args)
+
+
+def _renewed(r):
+    now = int(time.time() * 1000)
+    return SimpleNamespace(**{**vars(r), "renewed_at_ms": now, "expires_at_ms": now + 60_000})
+
+
+def test_a_first_renewal_that_lost_its_race_to_its_submitters_heartbeat_holds_the_lease():
+    # A cold driver's MERGE took longer than the submitter's beat: it can never win, and need not.
+    spark = RacingSpark(row(), _renewed, races=1_000)
+    assert lease.renew_first(spark, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, deadline_s=5) is True
+    assert spark.merges == 1
+
+
+def test_a_first_renewal_that_lost_its_race_to_a_takeover_fails():
+    spark = RacingSpark(row(), lambda r: SimpleNamespace(**{**vars(_renewed(r)), "token": "theirs", "epoch": 5}), races=1)
+    assert lease.renew_first(spark, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, deadline_s=5) is False
+
+
+def test_a_first_renewal_retries_a_race_that_left_the_lease_as_it_was_and_gives_up_at_its_deadline():
+    spark = RacingSpark(row(), lambda r: r, races=2)
+    assert lease.renew_first(spark, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, deadline_s=5) is True
+    assert spark.merges == 3  # two lost races, then the renewal itself
+
+    stuck = RacingSpark(row(), lambda r: r, races=1_000)
+    with pytest.raises(RuntimeError, match="conflicting files"):
+        lease.renew_first(stuck, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, deadline_s=0.5)

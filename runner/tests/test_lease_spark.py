@@ -12,12 +12,12 @@ import time
 from summary_runner import lease
 
 
-def _lease_table(spark, ns: str) -> str:
+def _lease_table(spark, ns: str, expires_in_ms: int = 60_000) -> str:
     table = f"{ns}.summary_lease"
     now = int(time.time() * 1000)
     spark.sql(
         f"CREATE TABLE {table} USING iceberg AS SELECT 'p' AS pipeline, 'mine' AS token, 1L AS epoch, 'h' AS host, "
-        f"1 AS pid, 'run' AS command, {now}L AS acquired_at_ms, {now}L AS renewed_at_ms, {now + 60_000}L AS expires_at_ms, "
+        f"1 AS pid, 'run' AS command, {now}L AS acquired_at_ms, {now}L AS renewed_at_ms, {now + expires_in_ms}L AS expires_at_ms, "
         "CAST(NULL AS BIGINT) AS released_at_ms"
     )
     return table
@@ -76,3 +76,23 @@ def test_a_job_of_another_writer_starts_no_keeper_and_runs_nothing(spark, ns):
     assert result["status"] == "failed" and result["error"]["type"] == "LeaseNotHeldError", result
     time.sleep(1)
     assert _lease_row(spark, table).renewed_at_ms == before.renewed_at_ms
+
+
+def test_a_job_with_keep_alive_renews_a_lease_its_submitter_let_lapse_while_nobody_took_it(spark, ns):
+    # The submitter's heartbeat ran late on a busy machine (seen in CI: a 6 s TTL while a driver JVM
+    # started): the lease row still carries the job's token, so the token, not the clock, decides.
+    from summary_runner.jobs import run_job
+
+    table = _lease_table(spark, ns, expires_in_ms=-1_000)
+    fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
+    job = {"schemaVersion": 1, "jobId": "late-heartbeat", "lease": fence, "steps": [{"name": "one", "kind": "collect", "maxRows": 1, "sql": "SELECT 1 AS one"}]}
+    result = run_job(spark, job)
+    assert result["status"] == "committed", result
+    assert _lease_row(spark, table).expires_at_ms > int(time.time() * 1000) + 50_000
+
+    # Without keepAlive (a job of a writer that renews for itself) a lapsed lease is not the job's.
+    spark.sql(f"UPDATE {table} SET expires_at_ms = 0")
+    plain = {**job, "jobId": "lapsed", "lease": {k: v for k, v in fence.items() if k != "keepAlive"}}
+    refused = run_job(spark, plain)
+    assert refused["status"] == "failed" and refused["error"]["type"] == "LeaseNotHeldError", refused
+    assert "expired" in refused["error"]["message"]

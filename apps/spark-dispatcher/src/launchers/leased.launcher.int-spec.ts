@@ -11,7 +11,9 @@ import { LeasedLauncher } from './leased.launcher';
 // job it submitted keeps that lease alive from its own driver. Here the "cluster" is the runner's one-shot
 // `run` mode in a process of its own (what spark-submit and EMR on EKS start), on the same warehouse.
 
-const FAST = { ttlMs: 6_000, renewEveryMs: 1_000, pollMs: 500 };
+// Short enough to keep the test short, long enough that a heartbeat late by a few seconds on a loaded 2-core
+// machine (a driver JVM starting beside it) does not lapse the lease.
+const FAST = { ttlMs: 12_000, renewEveryMs: 1_000, pollMs: 500 };
 
 /** Runs a job as a cluster would: `python -m summary_runner run` in its own process, with its own Spark driver. */
 class ProcessLauncher implements JobLauncher {
