@@ -1,6 +1,6 @@
 CREATE OR REPLACE TEMPORARY VIEW `__case_rows` AS SELECT * FROM `local`.`demo`.`summary_batches` WHERE batch_id = 'b-000007' AND `case` = 'CASE_II';
 
-CACHE TABLE `__forward_rows` AS
+CACHE TABLE `__forward_rows` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS
 SELECT
   h.`cons_acct_key`,
   h.`acct_dt`,

@@ -1,19 +1,19 @@
 CREATE OR REPLACE TEMPORARY VIEW `__case_rows` AS SELECT * FROM `local`.`demo`.`summary_batches` WHERE batch_id = 'b-000007' AND `case` = 'CASE_III';
 
-CACHE TABLE `__window` AS
+CACHE TABLE `__window` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS
 SELECT /*+ BROADCAST(k) */ s.`cons_acct_key`, s.`acct_dt`, s.`rpt_as_of_mo`, s.`current_balance`, s.`current_dpd`, s.`payment_am`, s.`status_cd`, s.`account_status`, s.`created_ts`, s.`updated_ts`, s.`base_ts`, (CAST(substr(s.`rpt_as_of_mo`, 1, 4) AS INT) * 12 + CAST(substr(s.`rpt_as_of_mo`, 6, 2) AS INT) - 1) AS `__month_int`
 FROM `local`.`demo`.`summary` s
 JOIN (SELECT `cons_acct_key`, min(`__month_int`) AS lo, max(`__month_int`) AS hi FROM `__case_rows` GROUP BY `cons_acct_key`) k ON k.`cons_acct_key` = s.`cons_acct_key`
 WHERE s.`rpt_as_of_mo` BETWEEN '2021-04' AND '2027-04'
   AND (CAST(substr(s.`rpt_as_of_mo`, 1, 4) AS INT) * 12 + CAST(substr(s.`rpt_as_of_mo`, 6, 2) AS INT) - 1) BETWEEN k.lo - 35 AND k.hi + 35;
 
-CACHE TABLE `__applied` AS
+CACHE TABLE `__applied` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS
 SELECT b.*
 FROM `__case_rows` b
 LEFT JOIN `__window` e ON e.`cons_acct_key` = b.`cons_acct_key` AND e.`__month_int` = b.`__month_int`
 WHERE e.`cons_acct_key` IS NULL OR b.`base_ts` > e.`base_ts`;
 
-CACHE TABLE `__values` AS
+CACHE TABLE `__values` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS
 SELECT `cons_acct_key`, map_from_entries(collect_list(struct(month_int, vals))) AS vals, collect_list(CASE WHEN changed THEN month_int END) AS changed_months
 FROM (
   SELECT e.`cons_acct_key`, e.`__month_int` AS month_int, named_struct('v0', CAST(e.`current_balance` AS INT), 'v1', CAST(e.`current_dpd` AS INT), 'v2', CAST(e.`payment_am` AS INT), 'v3', CAST(e.`status_cd` AS STRING)) AS vals, false AS changed
@@ -23,7 +23,7 @@ FROM (
   FROM `__applied` a
 ) GROUP BY `cons_acct_key`;
 
-CACHE TABLE `__rebuilt` AS
+CACHE TABLE `__rebuilt` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS
 SELECT
   h.`cons_acct_key`,
   h.`acct_dt`,

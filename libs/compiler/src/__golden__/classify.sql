@@ -1,6 +1,6 @@
 -- incremental_view __batch_src local.demo.accounts_all (11, 22]
 
-CACHE TABLE `__prepared` AS
+CACHE TABLE `__prepared` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS
 WITH
 p0 AS (
   SELECT

@@ -3,7 +3,7 @@ import { CaseRange, CompiledJob } from '../job.types';
 import { historyFromValues, maxLength, valueStruct } from '../history';
 import { MONTH_INT } from '../prepare';
 import { addMonths, list, lit, monthIntSql, q } from '../sql';
-import { APPLIED, caseJob, keyEq, stagedRows } from './case-common';
+import { APPLIED, cacheTable, caseJob, keyEq, stagedRows } from './case-common';
 import { latestColumns, summaryRows } from './rows';
 import { DELETED, isDeleted } from '../soft-delete';
 import { moveLatest } from './backfill-latest';
@@ -69,10 +69,10 @@ FROM (
 
   return caseJob(config, batchId, 'CASE_III', `backfills and corrections of batch ${batchId}`, { readFrom, readTo, historyWindow: H, ...range }, [
     { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_III')}` },
-    { name: 'read window', kind: 'sql', sql: `CACHE TABLE \`__window\` AS\n${window}` },
-    { name: 'winning rows', kind: 'sql', sql: `CACHE TABLE \`__applied\` AS\n${applied}` },
-    { name: 'month values', kind: 'sql', sql: `CACHE TABLE \`__values\` AS\n${values}` },
-    { name: 'rebuild rows', kind: 'sql', sql: `CACHE TABLE \`__rebuilt\` AS\n${summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)}` },
+    { name: 'read window', kind: 'sql', sql: cacheTable('__window', window) },
+    { name: 'winning rows', kind: 'sql', sql: cacheTable('__applied', applied) },
+    { name: 'month values', kind: 'sql', sql: cacheTable('__values', values) },
+    { name: 'rebuild rows', kind: 'sql', sql: cacheTable('__rebuilt', summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)) },
     // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
     {
       name: APPLIED,

@@ -25,6 +25,19 @@ export function caseJob(config: PipelineConfig, batchId: string, caseName: CaseN
   };
 }
 
+/**
+ * A job-scoped cache of a query's rows, kept serialized in memory and spilled to disk when it does not fit.
+ * The default level (deserialized MEMORY_AND_DISK) unrolls a spilled partition back into the heap when a
+ * later step reads it: building the benchmark's 10x table, a 2.35M-row CASE_I batch in 4 partitions read
+ * ~440 MB partitions back from disk two at a time and ran a 4 GiB driver out of heap. A serialized level
+ * only takes a spilled block back into memory when the storage pool can hold it, and streams it otherwise.
+ *
+ * cacheTable('__rows', 'SELECT 1') → CACHE TABLE `__rows` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS\nSELECT 1
+ */
+export function cacheTable(name: string, query: string): string {
+  return `CACHE TABLE ${q(name)} OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS\n${query}`;
+}
+
 export function keyEq(config: PipelineConfig, a: string, b: string): string {
   return `${a}.${q(config.keyColumn)} = ${b}.${q(config.keyColumn)}`;
 }

@@ -3,6 +3,7 @@ import { BatchPlan, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.type
 import { MONTH_INT, RAW_ROW, REJECT_REASON, preparedQuery, winnerOrder } from '../prepare';
 import { lit, list, monthIntSql, q } from '../sql';
 import { isDeleted } from '../soft-delete';
+import { cacheTable } from './case-common';
 
 export const CLASSIFY_STEP = 'classify';
 export const COUNTS = 'counts';
@@ -98,7 +99,7 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
       endSnapshotId: plan.sourceEndSnapshotId,
     },
     // Materialised once: rejects, dedupe and counts all read it; the source is read a single time.
-    { name: 'prepare', kind: 'sql', sql: `CACHE TABLE \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+    { name: 'prepare', kind: 'sql', sql: cacheTable('__prepared', preparedQuery(config, '__batch_src')) },
     // Idempotent by batch id (issue 10): rows of this batch that a second writer of an older version
     // left (two runs classifying one batch at once) are replaced, never doubled.
     { name: 'clear rejects', kind: 'sql', sql: `DELETE FROM ${config.tables.rejects.sql} WHERE batch_id = ${batch}` },

@@ -3,7 +3,7 @@ import { CompiledJob } from '../job.types';
 import { forwardHistory, valueStruct } from '../history';
 import { MONTH_INT } from '../prepare';
 import { list, monthIntSql, q } from '../sql';
-import { APPLIED, caseJob, keyEq, reportedEntry, stagedRows } from './case-common';
+import { APPLIED, cacheTable, caseJob, keyEq, reportedEntry, stagedRows } from './case-common';
 import { isDeleted } from '../soft-delete';
 import { latestColumns, summaryRows } from './rows';
 
@@ -29,7 +29,7 @@ export function compileForward(config: PipelineConfig, batchId: string): Compile
   return caseJob(config, batchId, 'CASE_II', `forward months of batch ${batchId}`, {}, [
     { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_II')}` },
     // Built from the latest table as it is before this job; both writes below use these same rows.
-    { name: 'build rows', kind: 'sql', sql: `CACHE TABLE \`__forward_rows\` AS\n${summaryRows(config, model, inner)}` },
+    { name: 'build rows', kind: 'sql', sql: cacheTable('__forward_rows', summaryRows(config, model, inner)) },
     // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
     { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale${deleted ? `, count_if(${deleted}) AS deleted, 0 AS restored` : ''} FROM \`__forward_rows\`` },
     { name: 'append summary', kind: 'sql', sql: `INSERT INTO ${config.summaryTable.sql}\nSELECT * FROM \`__forward_rows\`` },

@@ -3,7 +3,7 @@ import { CompiledJob } from '../job.types';
 import { historyFromValues, valueStruct } from '../history';
 import { MONTH_INT } from '../prepare';
 import { list, q } from '../sql';
-import { APPLIED, caseJob, keyEq, stagedRows } from './case-common';
+import { APPLIED, cacheTable, caseJob, keyEq, stagedRows } from './case-common';
 import { latestColumns, summaryRows } from './rows';
 import { isDeleted } from '../soft-delete';
 import { reportedEntry } from './case-common';
@@ -23,7 +23,7 @@ export function compileNewAccounts(config: PipelineConfig, batchId: string): Com
   const inner = `  SELECT\n${list([...model.prepared.map((c) => `b.${q(c)}`), ...histories], '    ')}\n  FROM \`__case_rows\` b\n  JOIN (SELECT ${key}, ${vals} AS vals FROM \`__case_rows\` GROUP BY ${key}) v ON ${keyEq(config, 'v', 'b')}`;
   return caseJob(config, batchId, 'CASE_I', `new accounts of batch ${batchId}`, {}, [
     { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_I')}` },
-    { name: 'build rows', kind: 'sql', sql: `CACHE TABLE \`__new_rows\` AS\n${summaryRows(config, model, inner)}` },
+    { name: 'build rows', kind: 'sql', sql: cacheTable('__new_rows', summaryRows(config, model, inner)) },
     // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
     { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale${deleted ? `, count_if(${deleted}) AS deleted, 0 AS restored` : ''} FROM \`__new_rows\`` },
     { name: 'append summary', kind: 'sql', sql: `INSERT INTO ${config.summaryTable.sql}\nSELECT * FROM \`__new_rows\`` },
