@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { EventCodec, schemaRegistry } from '@app/contracts';
+import { EngineOptions } from '@app/engine';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
 import { EventLog } from './event-log';
@@ -22,6 +23,19 @@ export interface ServicesRunOptions {
   components: string;
   /** Extra service settings (on top of the run's own). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the tables live, from the started stack and the run's name: the harness's engine settings, its
+   * runner's environment and the services' settings. Default: the stack's REST catalog on local disk.
+   */
+  catalog?: (stack: Record<string, string>, run: string) => RunCatalog;
+}
+
+/** The catalog of a run, as the harness and the services reach it. */
+export interface RunCatalog {
+  harness: Partial<EngineOptions>;
+  /** The harness runner's environment (e.g. the object store's AWS_* credentials). */
+  harnessEnv: NodeJS.ProcessEnv;
+  services: NodeJS.ProcessEnv;
 }
 
 /** ALT_CONFIG with its source and tables in namespaces of their own (one run, one set of tables). */
@@ -61,7 +75,8 @@ export class ServicesRun {
   async start(): Promise<void> {
     this.stack = stackUp(this.options.components);
     writeFileSync(this.configFile, JSON.stringify(withNamespace(this.run), null, 2));
-    this.h = await startHarness(withNamespace(this.run), {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI });
+    const catalog = this.options.catalog?.(this.stack, this.run);
+    this.h = await startHarness(withNamespace(this.run), catalog?.harnessEnv ?? {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI, ...catalog?.harness });
     await this.h.pipeline.init();
     Object.assign(this.serviceEnv, {
       SUMMARY_CONFIG: this.configFile,
@@ -79,6 +94,7 @@ export class ServicesRun {
       // A service killed mid-job holds the pipeline lease until it expires: 30 s, not 120 s, before the
       // restarted one takes it over.
       SUMMARY_LEASE_TTL_SECONDS: '30',
+      ...catalog?.services,
       ...this.options.env,
     });
     this.services = new ServiceProcesses(this.serviceEnv, join(this.dir, 'services'), await freePortBlock(SERVICES.length));

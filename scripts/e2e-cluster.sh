@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # `npm run e2e:cluster`: the compiled jobs on a Spark standalone cluster (master + two workers) in cluster
-# deploy mode, tables on SeaweedFS S3 through the REST catalog, equal to the oracle (e2e/cluster/cluster.int-spec.ts).
-# Starts the cluster topology only (not Kafka/registry), and stops it again unless CLUSTER_KEEP=1.
+# deploy mode, tables on SeaweedFS S3 through the REST catalog, equal to the oracle (e2e/cluster/cluster.int-spec.ts),
+# under the cluster's faults (faults.int-spec.ts), and the four services with the spark-submit launcher on it
+# (services.int-spec.ts). Starts the cluster topology with Kafka and the registry, and stops them again unless
+# CLUSTER_KEEP=1. Extra arguments go to jest (e.g. --testPathPatterns services).
 # Spark starts are serialised with other Spark work on the machine through /tmp/spark-heavy.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 lock=(flock -o "${SPARK_HEAVY_LOCK:-/tmp/spark-heavy.lock}")
 command -v flock > /dev/null || lock=()
-export STACK_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2"
+export STACK_COMPONENTS="kafka registry s3 catalog-s3 spark-master spark-worker-1 spark-worker-2"
 "${lock[@]}" bash scripts/stack/stack.sh up
 rc=0
-"${lock[@]}" npx jest --selectProjects cluster --runInBand || rc=$?
+"${lock[@]}" npx jest --selectProjects cluster --runInBand "$@" || rc=$?
 if [[ "${CLUSTER_KEEP:-0}" != 1 ]]; then bash scripts/stack/stack.sh down; fi
 exit "$rc"

@@ -67,6 +67,22 @@ export function withS3(engine: RunnerEngineConfig, stack: ClusterStack): RunnerE
   return { ...engine, catalogs, sparkConf: { ...engine.sparkConf, ...s3aSparkConf(stack) } };
 }
 
+/** Spark properties of every submission to the stack's cluster: sizing for two 1-core workers, the image's jars and Python. */
+export function clusterSparkProperties(stack: ClusterStack): Record<string, string> {
+  const jars = `${stack.SPARK_CLUSTER_JARS_DIR}/*`;
+  return {
+    'spark.driver.memory': '1g',
+    'spark.driver.cores': '1',
+    'spark.executor.memory': '1g',
+    'spark.executor.cores': '1',
+    // One executor per worker: the driver shares a worker with one of them.
+    'spark.cores.max': '2',
+    'spark.driver.extraClassPath': jars,
+    'spark.executor.extraClassPath': jars,
+    'spark.pyspark.python': stack.SPARK_CLUSTER_PYTHON,
+  };
+}
+
 export interface ClusterPipeline {
   stack: ClusterStack;
   config: PipelineConfig;
@@ -129,7 +145,6 @@ export class ClusterJobRunner extends RunnerClient {
     driverEnv: Record<string, string> = {},
   ) {
     super(localEngine, options);
-    const jars = `${stack.SPARK_CLUSTER_JARS_DIR}/*`;
     const config: SparkSubmitConfig = {
       master: stack.SPARK_MASTER_URL,
       restUrl: stack.SPARK_MASTER_REST_URL,
@@ -138,17 +153,7 @@ export class ClusterJobRunner extends RunnerClient {
       region: stack.STACK_S3_REGION,
       runnerDir: join(repoRoot(), 'runner'),
       engineConfig: { ...clusterEngine } as unknown as Record<string, unknown>,
-      sparkProperties: {
-        'spark.driver.memory': '1g',
-        'spark.driver.cores': '1',
-        'spark.executor.memory': '1g',
-        'spark.executor.cores': '1',
-        // One executor per worker: the driver shares a worker with one of them.
-        'spark.cores.max': '2',
-        'spark.driver.extraClassPath': jars,
-        'spark.executor.extraClassPath': jars,
-        'spark.pyspark.python': stack.SPARK_CLUSTER_PYTHON,
-      },
+      sparkProperties: clusterSparkProperties(stack),
       passEnv: [...Object.keys(awsEnv(stack)), ...Object.keys(driverEnv)],
       pollIntervalMs: 1000,
       jobTimeoutMs: 600_000,

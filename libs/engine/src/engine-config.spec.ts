@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { localSparkSettings } from './engine-config';
+import { loadConfigFile } from '@app/config';
+import { engineOptionsFromEnv, localSparkSettings, parseCatalogPropertiesEnv, runnerEngineConfig } from './engine-config';
 
 describe('localSparkSettings', () => {
   it('takes the query tuning of the production config and leaves catalog wiring, cluster sizing and the rest out', () => {
@@ -23,5 +24,37 @@ describe('localSparkSettings', () => {
       'spark.sql.adaptive.skewJoin.enabled': 'true',
     };
     expect(localSparkSettings(hostile)).toEqual({ 'spark.sql.adaptive.skewJoin.enabled': 'true' });
+  });
+});
+
+describe('catalog properties and the jars of an object store (SUMMARY_CATALOG_PROPERTIES, SUMMARY_JARS_DIR)', () => {
+  const config = loadConfigFile(join(__dirname, '..', '..', '..', 'config', 'seed-000.json'));
+  const S3 = 'io-impl=org.apache.iceberg.aws.s3.S3FileIO; s3.endpoint=http://127.0.0.1:8333\ns3.path-style-access=true;client.region=us-east-1';
+
+  it('puts the properties on every catalog of the config, beside the REST URI, and names the jars', () => {
+    const options = engineOptionsFromEnv({ SUMMARY_CATALOG_TYPE: 'rest', SUMMARY_CATALOG_URI: 'http://127.0.0.1:8182', SUMMARY_CATALOG_PROPERTIES: S3, SUMMARY_JARS_DIR: '/opt/jars' });
+    const engine = runnerEngineConfig(config, options);
+    expect(Object.keys(engine.catalogs).length).toBeGreaterThan(0);
+    for (const catalog of Object.values(engine.catalogs)) {
+      expect(catalog).toMatchObject({
+        type: 'rest',
+        uri: 'http://127.0.0.1:8182',
+        properties: { 'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint': 'http://127.0.0.1:8333', 's3.path-style-access': 'true', 'client.region': 'us-east-1' },
+      });
+    }
+    expect(engine.jarsDir).toBe('/opt/jars');
+    // Without them: no properties, and the runner takes the toolchain's jars.
+    const plain = runnerEngineConfig(config, engineOptionsFromEnv({ SUMMARY_CATALOG_TYPE: 'rest', SUMMARY_CATALOG_URI: 'http://127.0.0.1:8182' }));
+    expect(Object.values(plain.catalogs).map((c) => c.properties)).toEqual(Object.values(plain.catalogs).map(() => undefined));
+    expect(plain.jarsDir).toBeUndefined();
+  });
+
+  it('refuses a pair that is not a property, and any secret, naming the variable and the way credentials go', () => {
+    expect(() => parseCatalogPropertiesEnv('s3.endpoint')).toThrow('SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "s3.endpoint"');
+    expect(() => parseCatalogPropertiesEnv('Io-Impl=x')).toThrow(/received "Io-Impl=x"/);
+    for (const key of ['s3.secret-access-key', 's3.session-token', 'credential', 'token', 'jdbc.password']) {
+      expect(() => parseCatalogPropertiesEnv(`${key}=abc`)).toThrow(new RegExp(`"${key}" is a secret .* default AWS chain .* SUMMARY_CATALOG_AUTH`));
+    }
+    expect(parseCatalogPropertiesEnv(' ; s3.access-key-id = AKIA ;')).toEqual({ 's3.access-key-id': 'AKIA' });
   });
 });

@@ -19,6 +19,14 @@ export interface EngineOptions {
   shufflePartitions: number;
   /** Extra Spark settings; win over everything else. */
   sparkConf: Record<string, string>;
+  /**
+   * Iceberg catalog properties of every catalog (spark.sql.catalog.<name>.<key>), e.g. S3FileIO on an
+   * object store: io-impl, s3.endpoint, s3.path-style-access, client.region. No secrets: credentials come
+   * from the default AWS chain (the pod's role, AWS_* variables) or SUMMARY_CATALOG_AUTH.
+   */
+  catalogProperties?: Record<string, string>;
+  /** The jars of the runner's Spark (Iceberg runtime and, for S3FileIO, the AWS bundle); the toolchain's when absent. */
+  jarsDir?: string;
 }
 
 export const DEFAULT_ENGINE: EngineOptions = {
@@ -44,9 +52,37 @@ export function parseSparkConfEnv(raw: string | undefined): Record<string, strin
   return out;
 }
 
+/** Property names that hold secrets: never in SUMMARY_CATALOG_PROPERTIES (a plain variable, printed with the settings). */
+const SECRET_PROPERTY = /secret|password|credential|token|session/i;
+
 /**
- * Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY,
- * SUMMARY_SHUFFLE_PARTITIONS, SUMMARY_SPARK_CONF and the catalog authentication (SUMMARY_CATALOG_AUTH and its settings, catalog-auth.ts).
+ * SUMMARY_CATALOG_PROPERTIES: Iceberg catalog properties of every catalog, `key=value` pairs separated by
+ * newlines or `;`. Keys are Iceberg property names (lower case, digits, `.`, `-`, `_`); secrets are refused.
+ * Example: 'io-impl=org.apache.iceberg.aws.s3.S3FileIO; s3.endpoint=http://127.0.0.1:8333' →
+ * {'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint': 'http://127.0.0.1:8333'}.
+ */
+export function parseCatalogPropertiesEnv(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (raw ?? '').split(/[;\n]/).map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const key = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (!/^[a-z0-9][a-z0-9._-]*$/.test(key)) {
+      throw new Error(`SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "${part}"`);
+    }
+    if (SECRET_PROPERTY.test(key)) {
+      throw new Error(
+        `SUMMARY_CATALOG_PROPERTIES: "${key}" is a secret and this variable is printed with the settings; give S3 credentials through the default AWS chain (the pod's role, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
+      );
+    }
+    out[key] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/**
+ * Reads SUMMARY_WAREHOUSE, SUMMARY_CATALOG_TYPE, SUMMARY_CATALOG_URI, SUMMARY_CATALOG_PROPERTIES, SUMMARY_JARS_DIR,
+ * SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS, SUMMARY_SPARK_CONF and the catalog
+ * authentication (SUMMARY_CATALOG_AUTH and its settings, catalog-auth.ts).
  */
 export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base: EngineOptions = DEFAULT_ENGINE): EngineOptions {
   const type = env.SUMMARY_CATALOG_TYPE ?? base.catalogType;
@@ -65,6 +101,8 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,
     sparkConf: { ...base.sparkConf, ...sparkUiConf(env.SUMMARY_SPARK_UI), ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF) },
+    catalogProperties: { ...base.catalogProperties, ...parseCatalogPropertiesEnv(env.SUMMARY_CATALOG_PROPERTIES) },
+    jarsDir: env.SUMMARY_JARS_DIR ? resolve(env.SUMMARY_JARS_DIR) : base.jarsDir,
   };
 }
 
@@ -132,7 +170,7 @@ export function localSparkSettings(spark: Record<string, string>): Record<string
  * hadoop each gets `<warehouse>/<catalog>`. Example: tables in spark_catalog and primary_catalog →
  * catalogs {spark_catalog: {hadoop, /w/spark_catalog}, primary_catalog: {hadoop, /w/primary_catalog}}.
  */
-export function runnerEngineConfig(config: PipelineConfig, options: EngineOptions, jarsDir?: string): RunnerEngineConfig {
+export function runnerEngineConfig(config: PipelineConfig, options: EngineOptions, jarsDir = options.jarsDir): RunnerEngineConfig {
   const tables: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
   const warehouse = resolve(options.warehouse);
   const catalogs: RunnerEngineConfig['catalogs'] = {};
@@ -142,6 +180,9 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
     else {
       if (!options.catalogUri) throw new Error(`catalog type ${options.catalogType} needs a catalog URI (--catalog-uri or SUMMARY_CATALOG_URI)`);
       catalogs[name] = { type: options.catalogType, uri: options.catalogUri, warehouse: `${warehouse}/${name}` };
+    }
+    if (options.catalogProperties && Object.keys(options.catalogProperties).length > 0) {
+      catalogs[name] = { ...catalogs[name], properties: { ...catalogs[name].properties, ...options.catalogProperties } };
     }
     catalogs[name] = withCatalogAuth(name, catalogs[name], auth);
   }

@@ -20,6 +20,10 @@ export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
   const driverMemory = env.string('SUMMARY_DRIVER_MEMORY', '2g', 'driver heap of the embedded runner');
   const partitions = env.int('SUMMARY_SHUFFLE_PARTITIONS', 4, 'spark.sql.shuffle.partitions', 1);
   const logDir = env.string('SUMMARY_LOG_DIR', '.runtime/logs', 'where the runner writes Spark logs');
+  const catalogProperties = env.optional('SUMMARY_CATALOG_PROPERTIES', 'Iceberg catalog properties of every catalog, "key=value; …" (e.g. S3FileIO: io-impl, s3.endpoint, s3.path-style-access, client.region); no secrets');
+  const jarsDir = env.optional('SUMMARY_JARS_DIR', "the runner's jars (Iceberg runtime; the AWS bundle for S3FileIO); default: the toolchain's");
+  const sparkConf = env.optional('SUMMARY_SPARK_CONF', 'extra Spark settings of the embedded runner, "spark.key=value; …"');
+  const sparkUi = env.optional('SUMMARY_SPARK_UI', 'the Spark UI of the embedded runner on (1/true); off by default');
   // Read here so that they are listed with the settings; their values are never printed (catalog-auth.ts).
   const catalogAuth = Object.fromEntries(CATALOG_AUTH_ENV.map(([name, doc]) => [name, env.optional(name, doc)]));
   const engine = engineOptionsFromEnv({
@@ -30,6 +34,10 @@ export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
     SUMMARY_SPARK_MASTER: master,
     SUMMARY_DRIVER_MEMORY: driverMemory,
     SUMMARY_SHUFFLE_PARTITIONS: String(partitions),
+    SUMMARY_CATALOG_PROPERTIES: catalogProperties,
+    SUMMARY_JARS_DIR: jarsDir,
+    SUMMARY_SPARK_CONF: sparkConf,
+    SUMMARY_SPARK_UI: sparkUi,
   });
   return { configFile, engine, logDir };
 }
