@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '@app/config';
-import { engineOptionsFromEnv, localSparkSettings, parseCatalogPropertiesEnv, runnerEngineConfig } from './engine-config';
+import { engineOptionsFromEnv, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, runnerEngineConfig } from './engine-config';
 
 describe('localSparkSettings', () => {
   it('takes the query tuning of the production config and leaves catalog wiring, cluster sizing and the rest out', () => {
@@ -56,5 +56,13 @@ describe('catalog properties and the jars of an object store (SUMMARY_CATALOG_PR
       expect(() => parseCatalogPropertiesEnv(`${key}=abc`)).toThrow(new RegExp(`"${key}" is a secret .* default AWS chain .* SUMMARY_CATALOG_AUTH`));
     }
     expect(parseCatalogPropertiesEnv(' ; s3.access-key-id = AKIA ;')).toEqual({ 's3.access-key-id': 'AKIA' });
+  });
+});
+
+describe('parseSparkConfEnv (SUMMARY_SPARK_CONF)', () => {
+  it('reads spark.* pairs and refuses anything else, naming the variable', () => {
+    expect(parseSparkConfEnv('spark.sql.adaptive.enabled=false;\n spark.sql.codegen.wholeStage = false ;')).toEqual({ 'spark.sql.adaptive.enabled': 'false', 'spark.sql.codegen.wholeStage': 'false' });
+    expect(() => parseSparkConfEnv('sql.adaptive.enabled=false')).toThrow('SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "sql.adaptive.enabled=false"');
+    expect(() => parseSparkConfEnv('spark.x')).toThrow(/received "spark.x"/);
   });
 });

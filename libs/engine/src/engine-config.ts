@@ -39,21 +39,30 @@ export const DEFAULT_ENGINE: EngineOptions = {
 };
 
 /**
- * SUMMARY_SPARK_CONF: extra Spark settings as `key=value` pairs separated by newlines or `;`.
- * Example: 'spark.sql.adaptive.enabled=false; spark.sql.codegen.wholeStage=false' → {…: 'false', …: 'false'}.
+ * `key=value` pairs separated by newlines or `;` (blank parts skipped), each key checked by `keyOk`.
+ * Example: pairs('a=1; b = 2', …) → {a: '1', b: '2'}.
  */
-export function parseSparkConfEnv(raw: string | undefined): Record<string, string> {
+function pairs(raw: string | undefined, keyOk: (key: string) => boolean, refused: (part: string) => string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (raw ?? '').split(/[;\n]/).map((p) => p.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
-    if (eq <= 0 || !part.slice(0, eq).trim().startsWith('spark.')) throw new Error(`SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "${part}"`);
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    const key = eq > 0 ? part.slice(0, eq).trim() : '';
+    if (!keyOk(key)) throw new Error(refused(part));
+    out[key] = part.slice(eq + 1).trim();
   }
   return out;
 }
 
+/**
+ * SUMMARY_SPARK_CONF: extra Spark settings as `key=value` pairs separated by newlines or `;`.
+ * Example: 'spark.sql.adaptive.enabled=false; spark.sql.codegen.wholeStage=false' → {…: 'false', …: 'false'}.
+ */
+export function parseSparkConfEnv(raw: string | undefined): Record<string, string> {
+  return pairs(raw, (key) => key.startsWith('spark.'), (part) => `SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "${part}"`);
+}
+
 /** Property names that hold secrets: never in SUMMARY_CATALOG_PROPERTIES (a plain variable, printed with the settings). */
-const SECRET_PROPERTY = /secret|password|credential|token|session/i;
+const SECRET_PROPERTY = /secret|password|credential|token/i;
 
 /**
  * SUMMARY_CATALOG_PROPERTIES: Iceberg catalog properties of every catalog, `key=value` pairs separated by
@@ -62,19 +71,16 @@ const SECRET_PROPERTY = /secret|password|credential|token|session/i;
  * {'io-impl': 'org.apache.iceberg.aws.s3.S3FileIO', 's3.endpoint': 'http://127.0.0.1:8333'}.
  */
 export function parseCatalogPropertiesEnv(raw: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (raw ?? '').split(/[;\n]/).map((p) => p.trim()).filter(Boolean)) {
-    const eq = part.indexOf('=');
-    const key = eq > 0 ? part.slice(0, eq).trim() : '';
-    if (!/^[a-z0-9][a-z0-9._-]*$/.test(key)) {
-      throw new Error(`SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "${part}"`);
-    }
-    if (SECRET_PROPERTY.test(key)) {
-      throw new Error(
-        `SUMMARY_CATALOG_PROPERTIES: "${key}" is a secret and this variable is printed with the settings; give S3 credentials through the default AWS chain (the pod's role, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
-      );
-    }
-    out[key] = part.slice(eq + 1).trim();
+  const out = pairs(
+    raw,
+    (key) => /^[a-z0-9][a-z0-9._-]*$/.test(key),
+    (part) => `SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "${part}"`,
+  );
+  const secret = Object.keys(out).find((key) => SECRET_PROPERTY.test(key));
+  if (secret) {
+    throw new Error(
+      `SUMMARY_CATALOG_PROPERTIES: "${secret}" is a secret and this variable is printed with the settings; give S3 credentials through the default AWS chain (the pod's role, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
+    );
   }
   return out;
 }
