@@ -1,7 +1,7 @@
 // Two tiers (STYLE.md §9): *.spec.ts are pure unit tests, *.int-spec.ts run against real Spark + Iceberg
 // (and later Kafka, the registry and the catalog) and run in band: one Spark runner per test file.
 const moduleNameMapper = {
-  '^@app/(common|config|compiler|engine|testing|contracts|launcher|lifecycle|service-kit)$': '<rootDir>/libs/$1/src',
+  '^@app/(common|config|compiler|engine|testing|contracts|launcher|lifecycle|service-kit|stack)$': '<rootDir>/libs/$1/src',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };

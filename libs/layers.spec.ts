@@ -12,6 +12,7 @@ const LAYERS: string[][] = [
   ['engine'],
   ['launcher'],
   ['service-kit'],
+  ['stack'],
 ];
 const layerOf = new Map(LAYERS.flatMap((libs, i) => libs.map((l) => [l, i] as const)));
 
