@@ -2,6 +2,9 @@
 # `npm run bench [-- --scale X --repeat N ...]`: the benchmark of issues #4 and #9 (see README "Performance").
 # Sets everything up (scripts/setup.sh; a small venv with pinned matplotlib for the chart), then runs
 # bench/src/main.ts from dist/: writes bench/results/latest.{json,md,png}. Flags: --help.
+# --cluster: starts the cluster topology (stack.sh: SeaweedFS S3, the REST catalog on it, a Spark master and
+# two workers), runs the small workload there beside local mode (cluster.{json,md}), and stops the topology
+# again unless CLUSTER_KEEP=1 or it was already up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,4 +24,15 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.bench-stamp" 2>/dev/null)" !=
 fi
 export BENCH_PYTHON="$venv/bin/python"
 
-exec node -r ./bin/register-paths.js dist/bench/src/main.js "$@"
+cluster=0
+for arg in "$@"; do [[ "$arg" == --cluster ]] && cluster=1; done
+if [[ $cluster == 0 ]]; then exec node -r ./bin/register-paths.js dist/bench/src/main.js "$@"; fi
+
+export STACK_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2"
+if bash scripts/stack/stack.sh status > /dev/null 2>&1; then was_up=1; else was_up=0; fi
+say "starting the cluster topology ($STACK_COMPONENTS)"
+bash scripts/stack/stack.sh up
+rc=0
+node -r ./bin/register-paths.js dist/bench/src/main.js "$@" || rc=$?
+if [[ $was_up == 0 && "${CLUSTER_KEEP:-0}" != 1 ]]; then bash scripts/stack/stack.sh down; fi
+exit "$rc"

@@ -8,13 +8,14 @@ import { BenchDocument, Measurements, buildDocument } from './document';
 import { environment } from './environment';
 import { batchComposition, dataShape } from './generator';
 import { renderMarkdown } from './markdown';
-import { BATCH_DELETES, BenchOptions, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
+import { BATCH_DELETES, BenchOptions, CLUSTER_SCALE, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
 import { WriteMode } from './bench-jobs';
 import { measureColdRun, stopCliRuns } from './cold-run';
 import { BenchContext, DeleteBatchResult, RepeatResult, appendBatch, buildTable, fullRebuild, measureDeleteBatch, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
 import { measureSustained } from './sustained';
 import { measureBatchSeries, measureTableSeries } from './series';
 import { RecordingRunner } from './recording-runner';
+import { renderClusterMarkdown, runClusterBench } from './cluster';
 import { readRawConfig, tableRoles, variantConfig } from './table-set';
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -36,6 +37,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead, sustained, cold, deletes', '')
     .option('--keep', 'keep the warehouse afterwards')
     .option('-v, --verbose', "print the pipeline's own progress lines")
+    .option('--cluster', `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); writes cluster.{json,md}; scripts/bench.sh starts the topology`)
     .parse(argv);
   const o = cli.opts<Record<string, string | boolean | undefined>>();
   const positiveInt = (flag: string, v: string) => {
@@ -43,8 +45,10 @@ function parseOptions(argv: string[]): BenchOptions {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer; received "${v}"`);
     return n;
   };
+  const cluster = Boolean(o.cluster);
+  const scaleGiven = cli.getOptionValueSource('scale') === 'cli';
   return {
-    scale: Number(o.scale),
+    scale: cluster && !scaleGiven ? CLUSTER_SCALE : Number(o.scale),
     repeat: positiveInt('--repeat', String(o.repeat)),
     seed: positiveInt('--seed', String(o.seed)),
     config: String(o.config),
@@ -57,6 +61,7 @@ function parseOptions(argv: string[]): BenchOptions {
     skip: o.skip ? phaseList(String(o.skip)) : [],
     keep: Boolean(o.keep),
     verbose: Boolean(o.verbose),
+    cluster,
   };
 }
 
@@ -162,8 +167,27 @@ function renderChart(json: string, png: string): boolean {
   return r.status === 0;
 }
 
+/** `--cluster`: cluster.{json,md} in --out (latest.* stay the full benchmark's). */
+async function mainCluster(o: BenchOptions): Promise<void> {
+  const started = Date.now();
+  log(`cluster topology: scale ${o.scale}, ${o.repeat} repeat(s)`);
+  const doc = await runClusterBench(o, log);
+  const out = resolve(o.out);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'cluster.json'), JSON.stringify(doc, null, 2) + '\n');
+  const md = renderClusterMarkdown(doc);
+  writeFileSync(join(out, 'cluster.md'), md);
+  process.stderr.write(`\n${md}\n`);
+  log(`wrote ${join(out, 'cluster.json')} and cluster.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (!doc.same_result) {
+    log('check same summary and latest in every topology: FAILED');
+    process.exitCode = 1;
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv);
+  if (o.cluster) return mainCluster(o);
   const sizes = benchSizes(o);
   const raw = readRawConfig(resolve(o.config));
   parseConfig(raw, o.config);

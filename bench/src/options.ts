@@ -36,7 +36,12 @@ export interface BenchOptions {
   skip: Phase[];
   keep: boolean;
   verbose: boolean;
+  /** `--cluster`: the small workload on the cluster topology beside local mode (bench/src/cluster.ts). */
+  cluster: boolean;
 }
+
+/** `--cluster` runs at this scale unless --scale is given: 1,000 accounts, a 100-record batch. */
+export const CLUSTER_SCALE = 0.01;
 
 export const DEFAULT_OPTIONS: BenchOptions = {
   scale: 1,
@@ -52,6 +57,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   skip: [],
   keep: false,
   verbose: false,
+  cluster: false,
 };
 
 /** The absolute sizes a run works with, derived from the options. */

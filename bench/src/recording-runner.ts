@@ -21,6 +21,11 @@ export interface Recording {
  */
 export class RecordingRunner extends RunnerClient {
   private current?: Recording;
+  /**
+   * Where classify and case jobs run instead of this runner when set (`bench --cluster`: submitted to the
+   * cluster); every other job (set-up, snapshots, roll-backs, maintenance) and every query stays here.
+   */
+  remoteJobs?: (job: CompiledJob) => Promise<JobResult>;
 
   record(): void {
     this.current = { jobs: [], queries: 0, queryMs: 0 };
@@ -34,7 +39,8 @@ export class RecordingRunner extends RunnerClient {
 
   override async runJob(job: CompiledJob): Promise<JobResult> {
     const began = Date.now();
-    const result = await super.runJob(job);
+    const remote = this.remoteJobs && (job.kind === 'classify' || job.kind === 'case') ? this.remoteJobs : undefined;
+    const result = remote ? await remote(job) : await super.runJob(job);
     this.current?.jobs.push({ job, result, wallMs: Date.now() - began });
     return result;
   }
