@@ -156,14 +156,12 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
   const sizes = clusterSizes(o);
   const [first] = results;
   const same = results.every((r) => JSON.stringify(r.checksums) === JSON.stringify(first.checksums));
+  const { scale, repeat, seed, config } = o;
   return {
     kind: 'cluster',
     generated_at: new Date().toISOString(),
     parameters: {
-      scale: o.scale,
-      repeat: o.repeat,
-      seed: o.seed,
-      config: o.config,
+      scale, repeat, seed, config,
       accounts: sizes.accounts,
       summary_rows: summaryRows,
       batch_rows: sizes.batchRows,
