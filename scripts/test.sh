@@ -33,6 +33,14 @@ step "integration tests on real Spark + Iceberg, Kafka, the registry and the RES
 run_step "$bin/jest" --selectProjects int --runInBand --forceExit --json --outputFile "$out/int.json" || status=1
 step "integration tests done"
 
+# Issue 14 at a small scale: the cluster topology (SeaweedFS S3, the REST catalog on it, a Spark master and two
+# workers) and the compiled jobs of init and one batch on it, equal to the oracle. The whole cluster suite
+# (faults, the services on the cluster: ~35 min) is `npm run e2e:cluster`.
+step "the compiled jobs on a Spark standalone cluster with tables on S3, small scale (npm run e2e:cluster -- cluster.int-spec)"
+run_step env SUMMARY_SETUP_DONE=1 E2E_CLUSTER_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2" CLUSTER_ACCOUNTS=8 \
+  bash scripts/e2e-cluster.sh --forceExit --testPathPatterns 'e2e/cluster/cluster.int-spec' --json --outputFile "$out/cluster.json" || status=1
+step "cluster tests done"
+
 if [ "$stack_was_up" = 0 ]; then bash scripts/stack/stack.sh down > /dev/null 2>&1 || true; fi
 
 node scripts/test-summary.js "$out" || status=1
