@@ -156,27 +156,36 @@ def _run(spark, job: dict, started_at: float) -> dict:
         return _run_steps(spark, job, started_at)
     keeper = lease.LeaseKeeper(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"], keep["everyMs"]).start()
     try:
-        return _run_steps(spark, job, started_at)
+        # Another writer took the lease over while the job ran (its submitter silent for a TTL, then a
+        # takeover): the job stops before its next step and before its ledger commit, and rolls back.
+        return _run_steps(spark, job, started_at, lost=lambda: _lease_lost(fence, keeper))
     finally:
         keeper.stop()
         log.info("job=%s lease of %s kept alive by this job: %d renewal(s)%s", job["jobId"], fence["pipeline"], keeper.renewals, ", then lost" if keeper.lost else "")
 
 
-def _run_steps(spark, job: dict, started_at: float) -> dict:
-    """Past the lease check: the ledger phase (if any) and the steps."""
+def _lease_lost(fence: dict, keeper) -> Exception | None:
+    if not keeper.lost:
+        return None
+    return lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} was taken over by another writer while this job ran; it stopped and rolled back")
+
+
+def _run_steps(spark, job: dict, started_at: float, lost=lambda: None) -> dict:
+    """Past the lease check: the ledger phase (if any) and the steps. `lost()` returns an error once the
+    job may no longer write (its kept-alive lease was taken over), None while it may."""
     ledger_spec = job.get("ledger")
     if ledger_spec is not None:
         ledger = Ledger(spark, ledger_spec["table"], ledger_spec["batchId"], ledger_spec["step"])
-        return _run_with_ledger(spark, job, ledger, started_at)
+        return _run_with_ledger(spark, job, ledger, started_at, lost)
     # No ledger, no rollback: a failed job's partial writes stay (e.g. maintenance jobs).
     try:
         pre = {table: iceberg.current_snapshot_id(spark, table) for table in job.get("targets", [])}
     except Exception as exc:
         return _failed_result(job, 1, _error(exc, step=None), snapshots={})
-    return _execute(spark, job, 1, pre)
+    return _execute(spark, job, 1, pre, lost)
 
 
-def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float) -> dict:
+def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=lambda: None) -> dict:
     targets = job.get("targets", [])
     try:
         newest = ledger.newest()
@@ -193,7 +202,10 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float) -> dic
     except Exception as exc:  # the ledger/rollback phase itself failed: nothing was executed
         return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
 
-    result = _execute(spark, job, attempt, pre)
+    result = _execute(spark, job, attempt, pre, lost)
+    taken = lost() if result["status"] == COMMITTED else None
+    if taken is not None:
+        result = {**_failed_result(job, attempt, _error(taken, step=None), result["snapshots"]), "steps": result["steps"]}
     if result["status"] == COMMITTED:
         # Recorded with the result; run_job overwrites it with the whole call's duration.
         result["durationMs"] = _ms_since(started_at)
@@ -218,13 +230,20 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float) -> dic
     return result
 
 
-def _execute(spark, job: dict, attempt: int, pre: dict) -> dict:
-    """Runs the steps in order; stops at the first failing step. `snapshots` is filled on success only."""
+def _execute(spark, job: dict, attempt: int, pre: dict, lost=lambda: None) -> dict:
+    """Runs the steps in order; stops at the first failing step, or before a step once `lost()` returns an
+    error. `snapshots` is filled on success only."""
     targets = job.get("targets", [])
     steps_done: list[dict] = []
     collected: dict[str, list] = {}
     crash_after = os.environ.get(CRASH_AFTER_STEP_ENV)
     for step in job["steps"]:
+        taken = lost()
+        if taken is not None:
+            log.error("job=%s stopped before step=%s: %s", job["jobId"], step["name"], taken)
+            result = _failed_result(job, attempt, _error(taken, step=step["name"]), {})
+            result["steps"] = steps_done
+            return result
         step_started = time.monotonic()
         progress.step_started(job["jobId"], step["name"])
         try:

@@ -96,3 +96,25 @@ def test_a_job_with_keep_alive_renews_a_lease_its_submitter_let_lapse_while_nobo
     refused = run_job(spark, plain)
     assert refused["status"] == "failed" and refused["error"]["type"] == "LeaseNotHeldError", refused
     assert "expired" in refused["error"]["message"]
+
+
+def test_a_job_with_keep_alive_stops_before_its_next_step_once_another_writer_took_its_lease(spark, ns):
+    # Its submitter silent for a TTL, another writer took the lease over while the job ran: the job's keeper
+    # finds another token at its next beat, and the job writes nothing after that.
+    from summary_runner.jobs import run_job
+
+    table = _lease_table(spark, ns)
+    target = f"{ns}.kept_target"
+    spark.sql(f"CREATE TABLE {target} (n INT) USING iceberg")
+    fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 200}}
+    steps = [
+        {"name": "taken over", "kind": "sql", "sql": f"UPDATE {table} SET token = 'theirs', epoch = 2"},
+        {"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT reflect('java.lang.Thread', 'sleep', CAST(2000 AS BIGINT)) AS slept"},
+        {"name": "write", "kind": "sql", "sql": f"INSERT INTO {target} VALUES (1)"},
+    ]
+    result = run_job(spark, {"schemaVersion": 1, "jobId": "taken-over", "lease": fence, "targets": [target], "steps": steps})
+    assert result["status"] == "failed" and result["error"]["type"] == "LeaseNotHeldError", result
+    assert result["error"]["step"] == "write"
+    assert [s["name"] for s in result["steps"]] == ["taken over", "wait"]
+    assert spark.sql(f"SELECT count(*) AS n FROM {target}").collect()[0].n == 0
+    assert spark.sql(f"SELECT token FROM {table}").collect()[0].token == "theirs"
