@@ -37,7 +37,7 @@ step "integration tests done"
 # workers) and the compiled jobs of init and one batch on it, equal to the oracle. The whole cluster suite
 # (faults, the services on the cluster: ~35 min) is `npm run e2e:cluster`.
 step "the compiled jobs on a Spark standalone cluster with tables on S3, small scale (npm run e2e:cluster -- cluster.int-spec)"
-run_step env SUMMARY_SETUP_DONE=1 E2E_CLUSTER_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2" CLUSTER_ACCOUNTS=8 \
+run_step env SUMMARY_SETUP_DONE=1 SPARK_HEAVY_LOCK=none E2E_CLUSTER_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2" CLUSTER_ACCOUNTS=8 \
   bash scripts/e2e-cluster.sh --forceExit --testPathPatterns 'e2e/cluster/cluster.int-spec' --json --outputFile "$out/cluster.json" || status=1
 step "cluster tests done"
 
