@@ -91,7 +91,7 @@ export async function runService(ctx: ServiceContext, module: Type<unknown> | Dy
   stopOnSignals(app);
   let server: KafkaEventServer | undefined;
   if (consumer) {
-    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, consumer);
+    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, { sessionTimeoutMs: ctx.kafkaSettings.sessionTimeoutMs, ...consumer });
     // The consumers carry @UseFilters(PassThroughRpcFilter) themselves: a global filter on a connected
     // microservice comes after its listeners are registered, and Nest ignores it with a warning.
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });

@@ -6,7 +6,10 @@ import { EventCodec, EventName, PoisonMessageError } from '@app/contracts';
 import { jsonLog } from '../logger';
 import { Metrics } from '../metrics/metrics';
 import { HoldPartitionError, isRetriable } from './errors';
+import { heartbeatIntervalMs } from './kafka-settings';
 import { ProcessedEvents } from './processed-events';
+
+const DEFAULT_SESSION_TIMEOUT_MS = 45000;
 
 /** What a handler receives besides the decoded value. */
 export interface KafkaEventContext {
@@ -30,6 +33,7 @@ export interface KafkaEventServerOptions {
   /** Backoff of retriable handler errors: first delay and cap, ms. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** The consumer group session timeout (KafkaSettings.sessionTimeoutMs); heartbeats every third of it, at most 3 s. */
   sessionTimeoutMs?: number;
 }
 
@@ -75,6 +79,10 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     for (const event of options.events) this.topicEvents.set(codec.contracts[event].topic, event);
   }
 
+  private get sessionTimeoutMs(): number {
+    return this.options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+  }
+
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       await this.start();
@@ -92,8 +100,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     await this.admin.connect();
     this.consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: this.options.sessionTimeoutMs ?? 45000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: heartbeatIntervalMs(this.sessionTimeoutMs),
       allowAutoTopicCreation: false,
     });
     await this.consumer.connect();
@@ -116,7 +124,7 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 
   private async onBatch({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 3000);
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs(this.sessionTimeoutMs));
     const commit = async (offset: string) => {
       resolveOffset(offset);
       await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }] }] });

@@ -2,7 +2,8 @@ import { logLevel } from 'kafkajs';
 // kafkajs' own table of protocol errors: the messages it logs are these, so a renamed one fails here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: Array<{ type: string; message: string }> };
-import { kafkaLogLevel } from './kafka-settings';
+import { EnvConfigError, EnvReader } from '../env';
+import { heartbeatIntervalMs, kafkaLogLevel, kafkaSettingsFromEnv } from './kafka-settings';
 
 const message = (type: string) => errorCodes.find((e) => e.type === type)!.message;
 
@@ -16,5 +17,29 @@ describe('kafkaLogLevel', () => {
     expect(kafkaLogLevel(logLevel.ERROR, { error: message('TOPIC_AUTHORIZATION_FAILED') })).toBe('error');
     expect(kafkaLogLevel(logLevel.ERROR, { error: 'Connection timeout' })).toBe('error');
     expect(kafkaLogLevel(logLevel.WARN, {})).toBe('warn');
+  });
+});
+
+describe('KAFKA_SESSION_TIMEOUT_MS', () => {
+  const read = (env: NodeJS.ProcessEnv) => {
+    const reader = new EnvReader(env);
+    const settings = kafkaSettingsFromEnv(reader, 'classifier');
+    reader.done();
+    return settings.sessionTimeoutMs;
+  };
+
+  it('is 45 s by default and what the variable says otherwise', () => {
+    expect(read({})).toBe(45000);
+    expect(read({ KAFKA_SESSION_TIMEOUT_MS: '10000' })).toBe(10000);
+  });
+
+  it('refuses a session shorter than the broker allows, naming the variable', () => {
+    expect(() => read({ KAFKA_SESSION_TIMEOUT_MS: '5000' })).toThrow(EnvConfigError);
+    expect(() => read({ KAFKA_SESSION_TIMEOUT_MS: '5000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS: expected an integer ≥ 6000, received "5000"/);
+  });
+
+  it('heartbeats every 3 s, or a third of a shorter session', () => {
+    expect(heartbeatIntervalMs(45000)).toBe(3000);
+    expect(heartbeatIntervalMs(6000)).toBe(2000);
   });
 });

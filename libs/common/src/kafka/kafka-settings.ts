@@ -14,6 +14,20 @@ export interface KafkaSettings {
   registryAuth?: { username: string; password: string };
   /** Topics are `<topicPrefix><event>`, e.g. `summary.watermark-advanced`. */
   topicPrefix: string;
+  /**
+   * The consumer group session timeout: how long the broker waits for a consumer's heartbeat before it takes
+   * the member for dead. A service restarted after a crash rejoins its group only once its dead member's
+   * session ended, so this is also how long a restarted consumer waits (KAFKA_SESSION_TIMEOUT_MS).
+   */
+  sessionTimeoutMs: number;
+}
+
+/** The broker's default group.min.session.timeout.ms: a shorter session is refused when the consumer joins. */
+export const MIN_SESSION_TIMEOUT_MS = 6000;
+
+/** Heartbeats every 3 s, or a third of a shorter session (Kafka's rule of thumb: at most a third). */
+export function heartbeatIntervalMs(sessionTimeoutMs: number): number {
+  return Math.min(3000, Math.floor(sessionTimeoutMs / 3));
 }
 
 export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSettings {
@@ -26,6 +40,12 @@ export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSett
   const registryUrl = env.string('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', 'Confluent-compatible schema registry base URL');
   const registryUser = env.optional('SCHEMA_REGISTRY_USERNAME', 'registry basic-auth user (from a Secret)');
   const registryPassword = env.optional('SCHEMA_REGISTRY_PASSWORD', 'registry basic-auth password (from a Secret)');
+  const sessionTimeoutMs = env.int(
+    'KAFKA_SESSION_TIMEOUT_MS',
+    45000,
+    'consumer group session timeout, ms: a crashed consumer is taken for dead after it, and its restarted service waits that long to rejoin (the broker allows 6000 to 300000 by default)',
+    MIN_SESSION_TIMEOUT_MS,
+  );
   const prefix = env.string('TOPIC_PREFIX', DEFAULT_TOPIC_PREFIX.replace(/\.$/, ''), 'topics are <prefix>.<event>; dead letters <topic>.dlq');
   return {
     brokers,
@@ -35,6 +55,7 @@ export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSett
     registryUrl,
     registryAuth: registryUser ? { username: registryUser, password: registryPassword ?? '' } : undefined,
     topicPrefix: prefix.endsWith('.') ? prefix : `${prefix}.`,
+    sessionTimeoutMs,
   };
 }
 
