@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '@app/config';
-import { engineOptionsFromEnv, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, runnerEngineConfig } from './engine-config';
+import { engineOptionsFromEnv, localDriverJavaOptions, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, runnerEngineConfig } from './engine-config';
 
 describe('localSparkSettings', () => {
   it('takes the query tuning of the production config and leaves catalog wiring, cluster sizing and the rest out', () => {
@@ -64,5 +64,14 @@ describe('parseSparkConfEnv (SUMMARY_SPARK_CONF)', () => {
     expect(parseSparkConfEnv('spark.sql.adaptive.enabled=false;\n spark.sql.codegen.wholeStage = false ;')).toEqual({ 'spark.sql.adaptive.enabled': 'false', 'spark.sql.codegen.wholeStage': 'false' });
     expect(() => parseSparkConfEnv('sql.adaptive.enabled=false')).toThrow('SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "sql.adaptive.enabled=false"');
     expect(() => parseSparkConfEnv('spark.x')).toThrow(/received "spark.x"/);
+  });
+});
+
+describe('localDriverJavaOptions (SUMMARY_DRIVER_JAVA_OPTIONS)', () => {
+  it('adds the extra options after the class-data-sharing archive, and either alone', () => {
+    expect(localDriverJavaOptions('/t/spark-cds.jsa', ' -XX:TieredStopAtLevel=1 ')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto -XX:TieredStopAtLevel=1');
+    expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=1')).toBe('-XX:TieredStopAtLevel=1');
+    expect(localDriverJavaOptions('/t/spark-cds.jsa', '')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto');
+    expect(localDriverJavaOptions(null, undefined)).toBe('');
   });
 });
