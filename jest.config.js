@@ -3,7 +3,9 @@
 const moduleNameMapper = {
   '^@app/(common|config|compiler|engine|testing|contracts|launcher|lifecycle|service-kit|stack)$': '<rootDir>/libs/$1/src',
 };
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
+// Transpile only (tsconfig.jest.json: isolatedModules): the test command type-checks the whole tree once with
+// `tsc --noEmit`, so ts-jest checking every test file's import graph again only cost minutes.
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
 const common = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {
