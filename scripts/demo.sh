@@ -87,7 +87,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ -z "${DEMO_SKIP_SETUP:-}" ]; then run bash scripts/setup.sh; fi
+if [ -z "${DEMO_SKIP_SETUP:-}" ] && [ "${SUMMARY_SETUP_DONE:-0}" != 1 ]; then run bash scripts/setup.sh; fi
 run bash scripts/stack/stack.sh up
 eval "$(bash scripts/stack/env.sh)"
 # Each run gets its own namespace and topics on the shared local stack.

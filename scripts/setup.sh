@@ -29,5 +29,4 @@ npx tsc -p tsconfig.build.json
 
 bash scripts/setup-toolchain.sh
 bash scripts/setup-cds.sh
-bash scripts/stack/lib/s3.sh install || say "SeaweedFS (the cluster topology's S3 store) not installed, see above; stack.sh up --cluster tries again"
 say "ready"

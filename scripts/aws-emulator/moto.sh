@@ -2,6 +2,7 @@
 # moto's standalone server (S3, emr-containers, ...) on 127.0.0.1 without Docker, for the EMR launcher's
 # integration test. Its runs stay RUNNING forever: it checks request shapes, not job lifecycles.
 #
+#   moto.sh install  install the venv if missing (cached); start nothing
 #   moto.sh up       install the venv if missing (cached), start the server unless ours runs, wait for it
 #   moto.sh down     stop the server this script started (by its pid file)
 #   moto.sh status   exit 0 if ours runs and answers
@@ -101,6 +102,7 @@ cmd_status() {
 }
 
 case "${1:-}" in
+  install) install_venv ;;
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;

@@ -5,6 +5,8 @@
 #   stack.sh up [--cluster]          install what is missing (cached), start what is not running, wait for health;
 #                                    --cluster adds the cluster topology: SeaweedFS S3, a REST catalog on it,
 #                                    a Spark standalone master and two workers
+#   stack.sh install [--cluster]     install what is missing (cached) and start nothing: the test command's
+#                                    set-up, so no test step downloads or builds
 #   stack.sh down [--purge]          stop what this stack started (cluster components included); --purge also
 #                                    deletes data and logs
 #   stack.sh status [--cluster]      one line per component (and per running cluster component); exit 0 only
@@ -82,6 +84,16 @@ cmd_up() {
   done
   for c in "${to_wait[@]}"; do wait_healthy "$c"; done
   say "up in $((SECONDS - started))s: ${components[*]}"
+}
+
+cmd_install() {
+  local c started=$SECONDS
+  local -a components
+  mapfile -t components < <(selected_components)
+  take_lock
+  ensure_tools
+  for c in "${components[@]}"; do "install_$c"; done
+  say "installed in $((SECONDS - started))s: ${components[*]}"
 }
 
 # Adds the cluster components that run now (a pid file we vouch for) to STACK_COMPONENTS, so `down` never
@@ -175,6 +187,7 @@ main() {
   validate_components
   case "$cmd" in
     up) cmd_up ;;
+    install) cmd_install ;;
     down) cmd_down "$@" ;;
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
