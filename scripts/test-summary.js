@@ -8,7 +8,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const name of ['unit.json', 'int.json', 'cluster.json']) {
+for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'cluster.json']) {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) { missing.push(name); continue; }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));

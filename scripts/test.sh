@@ -1,45 +1,101 @@
 #!/usr/bin/env bash
-# The test command (README): set-up, lint and type check, unit tests, the runner's pytest suite, then the
-# integration tests on real Spark + Iceberg. Ends with one "N passed, N failed" line over all suites.
+# The test command (README): set-up once, then two lanes side by side, each a sequence of steps:
+#   stack lane: lint + type check, unit tests, then the integration suites on the local stack (Kafka, the
+#               registry, the REST catalog, Prometheus, moto): the services, faults, demo, signals, registry
+#               and launcher suites;
+#   spark lane: the runner's pytest suite, then the integration suites that need only a local Spark (oracle,
+#               seed cases, crash, layout, ingest, lease, CLI, ops), then the compiled jobs on the cluster
+#               topology (Spark standalone + S3) at a small scale.
+# The machine's two cores are mostly idle while a suite waits (a JVM starting, a service restarting, a poll),
+# so two lanes finish in about the time of the longer one. Every suite still runs, once; the lanes never share
+# tables, topics or ports (each suite has its own namespaces; the cluster topology has its own components).
+# Ends with one "N passed, N failed" line over every suite.
+#
+#   scripts/test.sh               everything (CI: .ci/run)
+#   scripts/test.sh --lane NAME   one lane (stack | spark) after set-up, its reports in .runtime/test-results
+#
+# Test settings: local Spark drivers run with C1 only (SUMMARY_DRIVER_JAVA_OPTIONS, README "Engine settings":
+# the suites' small jobs are JIT-bound, ~30% faster), and the services' consumer groups time a crashed member
+# out after 10 s (KAFKA_SESSION_TIMEOUT_MS; production default 45 s), so a restarted service rejoins at once.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib-signals.sh
 . scripts/lib-signals.sh
 bin="$PWD/node_modules/.bin"
+out="$PWD/.runtime/test-results"
+
+export SUMMARY_DRIVER_JAVA_OPTIONS="${SUMMARY_DRIVER_JAVA_OPTIONS--XX:TieredStopAtLevel=1}"
+export KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-10000}"
+
+# The suites of the stack lane (jest path patterns); every other *.int-spec.ts runs in the spark lane, so a
+# new suite is never left out.
+STACK_SUITES='e2e/[^/]+\.int-spec\.ts$|libs/contracts/src/registry\.int-spec\.ts$|apps/spark-dispatcher/src/launchers/leased\.launcher\.int-spec\.ts$|libs/launcher/src/emr/emr-launcher\.int-spec\.ts$'
+
+step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
+
+lane_stack() {
+  local status=0
+  step "lint + type check"
+  run_step "$bin/eslint" . || status=1
+  run_step "$bin/tsc" -p tsconfig.json --noEmit || status=1
+  step "unit tests (jest, *.spec.ts)"
+  run_step "$bin/jest" --selectProjects unit --json --outputFile "$out/unit.json" || status=1
+  step "integration tests on the local stack: Kafka, the registry, the REST catalog, Prometheus, moto (jest)"
+  # --forceExit: a suite that fails mid-way must not keep the run alive through a handle it left open.
+  run_step "$bin/jest" --selectProjects int --runInBand --forceExit --testPathPatterns "$STACK_SUITES" --json --outputFile "$out/int-stack.json" || status=1
+  step "stack lane done"
+  return $status
+}
+
+lane_spark() {
+  local status=0
+  step "runner tests (pytest)"
+  run_step env PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
+  step "integration tests on a local Spark + Iceberg (jest)"
+  run_step "$bin/jest" --selectProjects int --runInBand --forceExit --testPathIgnorePatterns '/node_modules/' "$STACK_SUITES" '<rootDir>/e2e/cluster/' --json --outputFile "$out/int-spark.json" || status=1
+  # Issue 14 at a small scale: the cluster topology (SeaweedFS S3, the REST catalog on it, a Spark master and
+  # two workers) and the compiled jobs of init and one batch on it, equal to the oracle. The whole cluster
+  # suite (faults, the services on the cluster: ~35 min) is `npm run e2e:cluster`.
+  step "the compiled jobs on a Spark standalone cluster with tables on S3, small scale (npm run e2e:cluster -- cluster.int-spec)"
+  # It stops the components it started (only those: E2E_CLUSTER_COMPONENTS) when done.
+  run_step env SUMMARY_SETUP_DONE=1 SPARK_HEAVY_LOCK=none E2E_CLUSTER_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2" CLUSTER_ACCOUNTS=8 \
+    bash scripts/e2e-cluster.sh --forceExit --testPathPatterns 'e2e/cluster/cluster.int-spec' --json --outputFile "$out/cluster.json" || status=1
+  step "spark lane done"
+  return $status
+}
+
+if [[ "${1:-}" == --lane ]]; then
+  mkdir -p "$out"
+  case "${2:-}" in
+    stack) lane_stack ;;
+    spark) lane_spark ;;
+    *) echo "test.sh --lane: expected stack or spark; received '${2:-}'" >&2; exit 2 ;;
+  esac
+  exit $?
+fi
+
+step "set-up"
 run_step bash scripts/setup.sh || exit 1
+# What the suites start, installed before any of them runs (cached): no test step downloads or builds.
+run_step env STACK_COMPONENTS="kafka registry catalog prometheus" bash scripts/stack/stack.sh install --cluster || exit 1
+run_step bash scripts/aws-emulator/moto.sh install || exit 1
+# Scripts the suites run (e2e.sh, bench.sh, e2e-cluster.sh) skip their own set-up: one set-up per test
+# command, and no build rewriting dist/ while the other lane's CLI runs read it.
+export SUMMARY_SETUP_DONE=1
 
 # The integration suites start the local stack (Kafka, registry, catalog) themselves; stop it afterwards
 # unless it was already running before the tests.
 if bash scripts/stack/stack.sh status > /dev/null 2>&1; then stack_was_up=1; else stack_was_up=0; fi
 if [ "$stack_was_up" = 0 ]; then on_stop bash scripts/stack/stack.sh down; fi
 
-out="$PWD/.runtime/test-results"
 rm -rf "$out" && mkdir -p "$out"
 status=0
-step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
-
-step "lint + type check"
-run_step "$bin/eslint" . || status=1
-run_step "$bin/tsc" -p tsconfig.json --noEmit || status=1
-
-step "unit tests (jest, *.spec.ts)"
-run_step "$bin/jest" --selectProjects unit --json --outputFile "$out/unit.json" || status=1
-
-step "runner tests (pytest)"
-run_step env PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
-
-step "integration tests on real Spark + Iceberg, Kafka, the registry and the REST catalog (jest, *.int-spec.ts)"
-# --forceExit: a suite that fails mid-way must not keep the run alive through a handle it left open.
-run_step "$bin/jest" --selectProjects int --runInBand --forceExit --json --outputFile "$out/int.json" || status=1
-step "integration tests done"
-
-# Issue 14 at a small scale: the cluster topology (SeaweedFS S3, the REST catalog on it, a Spark master and two
-# workers) and the compiled jobs of init and one batch on it, equal to the oracle. The whole cluster suite
-# (faults, the services on the cluster: ~35 min) is `npm run e2e:cluster`.
-step "the compiled jobs on a Spark standalone cluster with tables on S3, small scale (npm run e2e:cluster -- cluster.int-spec)"
-run_step env SUMMARY_SETUP_DONE=1 SPARK_HEAVY_LOCK=none E2E_CLUSTER_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2" CLUSTER_ACCOUNTS=8 \
-  bash scripts/e2e-cluster.sh --forceExit --testPathPatterns 'e2e/cluster/cluster.int-spec' --json --outputFile "$out/cluster.json" || status=1
-step "cluster tests done"
+step "two lanes side by side: [stack] lint, unit, the stack's integration suites; [spark] pytest, the local Spark suites, the cluster step"
+# Each lane's lines carry its name; a signal to this script stops both lanes (each stops its running step).
+run_steps \
+  "bash scripts/test.sh --lane stack > >(sed -u 's/^/[stack] /' >&2) 2>&1" \
+  "bash scripts/test.sh --lane spark > >(sed -u 's/^/[spark] /' >&2) 2>&1" || status=1
+step "lanes done"
 
 if [ "$stack_was_up" = 0 ]; then bash scripts/stack/stack.sh down > /dev/null 2>&1 || true; fi
 
