@@ -43,16 +43,14 @@ const paused = (step: string) =>
     const file = join(PAUSE, `paused-${step}`);
     return existsSync(file) ? readFileSync(file, 'utf8') || undefined : undefined;
   }, 5 * MINUTES);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** `summary-pipeline <args>` as an operator runs it beside the services: its own process and Spark. */
-function cli(...args: string[]): Promise<CliResult> {
+/** `summary-pipeline <args>` as an operator runs it beside the services: its own process and Spark; `stderr()` so far while it runs. */
+function cli(...args: string[]): Promise<CliResult> & { stderr: () => string } {
   const child = spawn(
     process.execPath,
     [join(REPO, 'bin', 'summary-pipeline.js'), '--config', r.configFile, '--catalog-type', 'rest', '--catalog-uri', r.stack.ICEBERG_REST_URI, '--warehouse', join(r.dir, 'cli', 'warehouse'), ...args],
@@ -62,7 +60,8 @@ function cli(...args: string[]): Promise<CliResult> {
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return Object.assign(done, { stderr: () => stderr });
 }
 
 describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.length} batches, seed ${r.options.seed})`, () => {
@@ -99,7 +98,8 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
       expect(c.stderr).toMatch(/is locked by another writer: "spark-dispatcher[^"]*" on host \S+ \(pid \d+\) since /);
     }
     const waiting = cli('run', '--wait', '600');
-    await sleep(5000); // the waiting run is up and polling the lease
+    // The waiting run is up and polling the lease (it says so once), while the job still holds it.
+    await waitFor('the waiting run to poll the lease', () => (/waiting up to 600 s for the lease of .* held by "spark-dispatcher/.test(waiting.stderr()) ? true : undefined), 5 * MINUTES);
     release('release caches');
     expect(job).toMatch(new RegExp(id));
     const run = await waiting;
@@ -113,10 +113,12 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
   it('a Kafka broker restart while a job runs: the batch completes once', async () => {
     arm('release caches');
     const id = await r.ingestNext();
-    await paused('release caches');
+    const job = await paused('release caches');
     stackDown('kafka');
     release('release caches'); // the job ends while the broker is down: its events wait in the producers
-    await sleep(10000);
+    const [, step] = /^(b-\d+)-(\w+)$/.exec(job)!.slice(1);
+    await waitFor(`${job} to commit while the broker is down`, async () => ((await r.h.pipeline.ledger()).some((e) => e.batchId === id && e.step === step && e.status === 'committed') ? true : undefined), 5 * MINUTES, 1000);
+    expect(r.log.of('job-state-changed', id).filter((s) => s.state === 'SUCCEEDED')).toEqual([]); // not heard of yet
     stackUp('kafka');
     await expectDone(id);
   }, 20 * MINUTES);
@@ -126,8 +128,9 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
     const id = await r.ingestNext();
     await waitFor(`the watermark of ${id}`, () => r.log.of('watermark-advanced', id)[0], 3 * MINUTES); // encoded with the cached schema id
     await r.services.kill('classifier');
+    const logged = readFileSync(r.services.logFile('classifier'), 'utf8').length;
     r.services.start('classifier'); // boots while the registry is down: retries until it is back
-    await sleep(15000);
+    await waitFor('the restarted classifier to retry the registry', () => (/register schemas: dependency not ready, retrying/.test(readFileSync(r.services.logFile('classifier'), 'utf8').slice(logged)) ? true : undefined), 3 * MINUTES);
     expect(await r.services.ready('classifier')).toBe(false);
     stackUp('registry');
     await r.allReady();
@@ -148,18 +151,26 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
     expect(ledger.filter((e) => e.batchId === id && e.step === failed.case && e.status === 'committed')).toHaveLength(1);
   }, 20 * MINUTES);
 
-  it('the dispatcher killed between two cases: the next case runs after its restart, none twice', async () => {
+  it('the dispatcher killed between two cases, its first case committed and not yet announced: that case is not run again, the next runs after its restart, none twice', async () => {
+    // The exact point: the first case job's ledger commit is durable and the dispatcher has not heard of it
+    // (no SUCCEEDED published, the next case not started). The paused job's runner dies with its dispatcher.
+    arm('case committed');
     const id = await r.ingestNext();
-    const planned = await waitFor(`the plan of ${id}`, () => {
-      const p = r.log.of('case-batch-planned', id);
-      return p.length === 3 ? p : undefined;
-    });
-    expect(planned.filter((p) => !p.skipped).length).toBeGreaterThanOrEqual(2); // two cases to kill between
-    const first = await waitFor(`the first case of ${id} to succeed`, () => r.log.of('job-state-changed', id).find((s) => s.state === 'SUCCEEDED'));
+    const job = await paused('case committed');
+    const [, first] = /^(b-\d+)-(\w+)$/.exec(job)!.slice(1);
+    expect(job.startsWith(`${id}-`)).toBe(true);
     await r.services.kill('spark-dispatcher');
-    expect(r.log.of('job-state-changed', id).filter((s) => s.state === 'SUCCEEDED').map((s) => s.case)).toEqual([first.case]);
+    const committed = (await r.h.pipeline.ledger()).filter((e) => e.batchId === id && e.step !== 'classify' && e.status === 'committed');
+    expect(committed.map((e) => e.step)).toEqual([first]); // the kill landed after the first case's commit, before any other case
+    expect(r.log.of('job-state-changed', id).filter((s) => s.state === 'SUCCEEDED')).toEqual([]);
+    release('case committed');
     r.services.start('spark-dispatcher');
     await expectDone(id);
+    expect(r.log.of('case-batch-planned', id).filter((p) => !p.skipped).length).toBeGreaterThanOrEqual(2); // there was a case after the kill
+    // The restarted dispatcher found the first case committed (the ledger's answer) and ran every later one.
+    const succeeded = r.log.of('job-state-changed', id).filter((s) => s.state === 'SUCCEEDED').map((s) => s.case);
+    expect(succeeded[0]).toBe(first);
+    expect(new Set(succeeded).size).toBe(succeeded.length);
   }, 20 * MINUTES);
 
   // Two faults of the consumers, one batch: every event of the previous batch delivered again, and a poison

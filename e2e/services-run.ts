@@ -91,9 +91,9 @@ export class ServicesRun {
       TOPIC_PREFIX: this.run,
       WATCHER_POLL_INTERVAL_MS: '1000',
       DISPATCHER_RETRY_BACKOFF_MS: '500',
-      // A service killed mid-job holds the pipeline lease until it expires: 30 s, not 120 s, before the
-      // restarted one takes it over.
-      SUMMARY_LEASE_TTL_SECONDS: '30',
+      // A service killed mid-job holds the pipeline lease until it expires: 20 s, not 120 s, before the
+      // restarted one takes it over (renewed every 3 s meanwhile).
+      SUMMARY_LEASE_TTL_SECONDS: '20',
       ...catalog?.services,
       ...this.options.env,
     });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
@@ -14,12 +14,15 @@ import { MINUTES, ServicesRun, latestKey, summaryKey, withNamespace } from './se
 // back. Every run has its own topic prefix, consumer groups and namespaces. The stack's Prometheus scrapes
 // the services for the whole run; issue #5's dashboards and alerts are checked against it at the end.
 
+// The runner's pause hook (SUMMARY_RUNNER_PAUSE_DIR): a kill "while a case job runs" lands in a job for sure.
+const PAUSE = mkdtempSync(join(tmpdir(), 'summary-pause-'));
 const r = new ServicesRun({
   tag: 'e2e',
   accounts: Number(process.env.E2E_ACCOUNTS ?? 60),
   seed: Number(process.env.E2E_SEED ?? 20261122),
   batches: 9, // the kill tests use 7 of them; the scenario (and its deletes and restores) is that of 9
   components: 'kafka registry catalog prometheus',
+  env: { SUMMARY_RUNNER_PAUSE_DIR: PAUSE },
 });
 const RUN = r.run;
 const BATCHES = r.batches;
@@ -43,6 +46,7 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
   afterAll(async () => {
     await r.close();
     if (targetsFile) rmSync(targetsFile, { force: true });
+    rmSync(PAUSE, { recursive: true, force: true });
   }, 5 * MINUTES);
 
   const ingestNext = () => r.ingestNext();
@@ -129,12 +133,22 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
   it.each(KILL_ROUNDS.map((round) => [round.map(killName).join(', then of '), round] as const))(
     'survives kill -9 of %s: no loss, no job twice, same result',
     async (_name, round) => {
+      // The dispatcher dies in its first case job, after the job's writes and before its ledger commit.
+      const inJob = round.some(([service]) => service === 'spark-dispatcher');
+      if (inJob) writeFileSync(join(PAUSE, 'arm-release caches'), '');
       const id = await ingestNext();
       for (const [service] of round) {
-        if (service === 'spark-dispatcher') await waitFor(`a running job of ${id}`, () => log.of('job-state-changed', id).find((s) => s.state === 'RUNNING'));
+        if (service === 'spark-dispatcher') {
+          const job = await waitFor(`a case job of ${id} to pause after its writes`, () => {
+            const file = join(PAUSE, 'paused-release caches');
+            return existsSync(file) ? readFileSync(file, 'utf8') || undefined : undefined;
+          });
+          expect(job.startsWith(`${id}-CASE_`)).toBe(true);
+        }
         if (service === 'classifier') await waitFor(`watermark of ${id}`, () => log.of('watermark-advanced', id)[0]);
         if (service === 'auditor') await waitFor(`the plan of ${id}`, () => log.of('case-batch-planned', id)[0]);
         await services.kill(service);
+        rmSync(join(PAUSE, 'paused-release caches'), { force: true }); // its runner died with it
         services.start(service);
         await waitFor(`${service} to be ready again`, async () => ((await services.ready(service)) ? true : undefined), 5 * MINUTES);
       }

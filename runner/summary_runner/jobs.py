@@ -31,6 +31,8 @@ CRASH_AFTER_STEP_ENV = "SUMMARY_RUNNER_CRASH_AFTER_STEP"
 # `<dir>/arm-<S>` exists claims it (renamed to `paused-<S>`, holding the job id) and waits until a test
 # deletes `paused-<S>`. Between the two the test injects its fault (stops the catalog, kills a service,
 # starts a second writer) at a known point of a running job. Armed once per file: a retry runs through.
+# One more point besides the steps: `<kind> committed` (e.g. `case committed`), right after the job's ledger
+# commit and before its result goes back to the caller.
 # A file `<dir>/crash-<S>` instead makes the process die there as CRASH_AFTER_STEP does (renamed to
 # `crashed-<S>` first, so the restarted runner's retry runs through): one runner, many crash points.
 PAUSE_DIR_ENV = "SUMMARY_RUNNER_PAUSE_DIR"
@@ -211,6 +213,8 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=l
         result["durationMs"] = _ms_since(started_at)
         try:
             ledger.append(COMMITTED, job["jobId"], attempt, pre, post_snapshots=_after(result), result=result)
+            # The point between a job's durable commit and its caller hearing of it (arm `<kind> committed`).
+            _pause_if_armed(job["jobId"], f"{job.get('kind', 'job')} committed")
             return result
         except Exception as exc:
             # Not recorded as committed -> not committed: undo the steps' writes like any failure.

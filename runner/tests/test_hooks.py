@@ -48,3 +48,39 @@ def test_a_crash_file_is_claimed_once(tmp_path, monkeypatch):
     monkeypatch.delenv(jobs.PAUSE_DIR_ENV)
     (tmp_path / "crash-x").write_text("")
     assert jobs._crash_armed("x") is False
+
+
+def test_a_job_pauses_after_its_ledger_commit_before_it_returns(tmp_path, monkeypatch):
+    """`<kind> committed`: the job's commit is durable while its caller has not heard of it yet."""
+    monkeypatch.setenv(jobs.PAUSE_DIR_ENV, str(tmp_path))
+    (tmp_path / "arm-case committed").write_text("")
+    paused = tmp_path / "paused-case committed"
+    appended = []
+
+    class Ledger:
+        table = "ledger"
+
+        def newest(self):
+            return None
+
+        def append(self, status, job_id, attempt, pre, **kwargs):
+            appended.append(status)
+
+    monkeypatch.setattr(jobs.iceberg, "current_snapshot_id", lambda spark, table: "1")
+    monkeypatch.setattr(jobs, "_execute", lambda spark, job, attempt, pre, lost: {"jobId": job["jobId"], "status": jobs.COMMITTED, "attempt": attempt, "steps": [], "collected": {}, "snapshots": {}})
+    seen_while_paused = []
+
+    def release():
+        while not paused.exists():
+            time.sleep(0.05)
+        seen_while_paused.append((paused.read_text(), list(appended)))
+        paused.unlink()
+
+    threading.Thread(target=release, daemon=True).start()
+    result = jobs._run_with_ledger(None, {"jobId": "b-000001-CASE_II", "kind": "case", "targets": ["t"]}, Ledger(), time.monotonic())
+    assert result["status"] == jobs.COMMITTED
+    assert seen_while_paused == [("b-000001-CASE_II", [jobs.STARTED, jobs.COMMITTED])]
+    # Another kind of job is not paused by it.
+    (tmp_path / "arm-case committed").write_text("")
+    jobs._run_with_ledger(None, {"jobId": "b-000002-classify", "kind": "classify", "targets": ["t"]}, Ledger(), time.monotonic())
+    assert (tmp_path / "arm-case committed").exists()
