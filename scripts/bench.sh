@@ -5,6 +5,7 @@
 # --cluster: starts the cluster topology (stack.sh: SeaweedFS S3, the REST catalog on it, a Spark master and
 # two workers), runs the small workload there beside local mode (cluster.{json,md}), and stops the topology
 # again unless CLUSTER_KEEP=1 or it was already up.
+# --quick: the initial load, the main batch and the cold run only (quick.{json,md}; no chart, so no venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,21 +13,29 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 
 bash scripts/setup.sh
 
-venv="${TOOLCHAIN_DIR:-$PWD/.toolchain}/bench-venv"
-requirements=bench/requirements.txt
-want=$(cat "$requirements" <(python3 -VV) | sha256sum | cut -c1-16)
-if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.bench-stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing the chart's Python packages ($requirements) into $venv"
-  python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" \
-    || { say "pip install -r $requirements failed (see above)"; exit 1; }
-  echo "$want" > "$venv/.bench-stamp"
-fi
-export BENCH_PYTHON="$venv/bin/python"
-
 cluster=0
-for arg in "$@"; do [[ "$arg" == --cluster ]] && cluster=1; done
-if [[ $cluster == 0 ]]; then exec node -r ./bin/register-paths.js dist/bench/src/main.js "$@"; fi
+quick=0
+for arg in "$@"; do
+  [[ "$arg" == --cluster ]] && cluster=1
+  [[ "$arg" == --quick ]] && quick=1
+done
+
+if [[ $quick == 0 ]]; then
+  venv="${TOOLCHAIN_DIR:-$PWD/.toolchain}/bench-venv"
+  requirements=bench/requirements.txt
+  want=$(cat "$requirements" <(python3 -VV) | sha256sum | cut -c1-16)
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/.bench-stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing the chart's Python packages ($requirements) into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements" \
+      || { say "pip install -r $requirements failed (see above)"; exit 1; }
+    echo "$want" > "$venv/.bench-stamp"
+  fi
+  export BENCH_PYTHON="$venv/bin/python"
+fi
+
+# --quick --cluster: main.js refuses it before any topology is started.
+if [[ $cluster == 0 || $quick == 1 ]]; then exec node -r ./bin/register-paths.js dist/bench/src/main.js "$@"; fi
 
 export STACK_COMPONENTS="s3 catalog-s3 spark-master spark-worker-1 spark-worker-2"
 if bash scripts/stack/stack.sh status > /dev/null 2>&1; then was_up=1; else was_up=0; fi

@@ -1,14 +1,14 @@
-import { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '@app/config';
 import { engineOptionsFromEnv, repoRoot, runnerEngineConfig } from '@app/engine';
-import { BenchDocument, Measurements, buildDocument } from './document';
+import { BenchDocument, ChecksumPair, Measurements, buildDocument } from './document';
 import { environment } from './environment';
 import { batchComposition, dataShape } from './generator';
 import { renderMarkdown } from './markdown';
-import { BATCH_DELETES, BenchOptions, CLUSTER_SCALE, DEFAULT_OPTIONS, SEED_SIMULATION, benchSizes, numberList, phaseList } from './options';
+import { BATCH_DELETES, BenchOptions, SEED_SIMULATION, benchSizes, parseOptions, resultFiles } from './options';
+import { QuickReference, quickDocument, quickReference, quickTable, renderQuickMarkdown } from './quick';
 import { WriteMode } from './bench-jobs';
 import { measureColdRun, stopCliRuns } from './cold-run';
 import { BenchContext, DeleteBatchResult, RepeatResult, appendBatch, buildTable, fullRebuild, measureDeleteBatch, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
@@ -20,50 +20,6 @@ import { readRawConfig, tableRoles, variantConfig } from './table-set';
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const BASE = 'bench';
-
-function parseOptions(argv: string[]): BenchOptions {
-  const cli = new Command('bench')
-    .description('Benchmark of the summary pipeline on the seed 000 §9 workload (see README "Performance").')
-    .option('--scale <x>', '1 = seed 000 §9: 100K accounts, ~2.35M summary rows, a 10K batch', String(DEFAULT_OPTIONS.scale))
-    .option('--repeat <n>', 'runs per measurement (median and min–max)', String(DEFAULT_OPTIONS.repeat))
-    .option('--seed <n>', 'data seed', String(DEFAULT_OPTIONS.seed))
-    .option('--config <file>', 'pipeline config', DEFAULT_OPTIONS.config)
-    .option('--warehouse <dir>', 'scratch warehouse (emptied first)', DEFAULT_OPTIONS.warehouse)
-    .option('--out <dir>', 'where latest.json, latest.md and latest.png go', DEFAULT_OPTIONS.out)
-    .option('--table-factors <list>', 'summary sizes, multiples of the base table', DEFAULT_OPTIONS.tableFactors.join(','))
-    .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
-    .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
-    .option('--sustained-batches <n>', 'consecutive daily batches of the sustained phase', String(DEFAULT_OPTIONS.sustainedBatches))
-    .option('--skip <list>', 'phases to leave out: modes, rebuild, batch, table, overhead, sustained, cold, deletes', '')
-    .option('--keep', 'keep the warehouse afterwards')
-    .option('-v, --verbose', "print the pipeline's own progress lines")
-    .option('--cluster', `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); writes cluster.{json,md}; scripts/bench.sh starts the topology`)
-    .parse(argv);
-  const o = cli.opts<Record<string, string | boolean | undefined>>();
-  const positiveInt = (flag: string, v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer; received "${v}"`);
-    return n;
-  };
-  const cluster = Boolean(o.cluster);
-  const scaleGiven = cli.getOptionValueSource('scale') === 'cli';
-  return {
-    scale: cluster && !scaleGiven ? CLUSTER_SCALE : Number(o.scale),
-    repeat: positiveInt('--repeat', String(o.repeat)),
-    seed: positiveInt('--seed', String(o.seed)),
-    config: String(o.config),
-    warehouse: String(o.warehouse),
-    out: String(o.out),
-    tableFactors: numberList('--table-factors', String(o.tableFactors)),
-    batchSizes: numberList('--batch-sizes', String(o.batchSizes)),
-    loadChunk: positiveInt('--load-chunk', String(o.loadChunk)),
-    sustainedBatches: positiveInt('--sustained-batches', String(o.sustainedBatches)),
-    skip: o.skip ? phaseList(String(o.skip)) : [],
-    keep: Boolean(o.keep),
-    verbose: Boolean(o.verbose),
-    cluster,
-  };
-}
 
 async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['environment']): Promise<Measurements> {
   const { sizes } = ctx;
@@ -195,7 +151,11 @@ async function main(): Promise<void> {
   rmSync(warehouse, { recursive: true, force: true });
   mkdirSync(warehouse, { recursive: true });
   const shape = dataShape(o.seed);
-  log(`scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`);
+  if (o.quick) {
+    log(`quick profile, scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows} in the default write mode, ${o.repeat} repeat(s); left out: ${o.skip.join(', ')}; warehouse ${warehouse}`);
+  } else {
+    log(`scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`);
+  }
 
   const engine = runnerEngineConfig(parseConfig(raw, o.config), { ...engineOptionsFromEnv(), warehouse });
   const runner = new RecordingRunner(engine, { logFile: join(warehouse, '..', 'runner.log') });
@@ -205,9 +165,11 @@ async function main(): Promise<void> {
   log(`Spark ${versions.spark} + Iceberg ${versions.iceberg} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (log ${runner.logFile})`);
   const ctx: BenchContext = { runner, raw, shape, sizes, repeat: o.repeat, log, pipelineLog: o.verbose ? (m) => log(`  ${m}`) : () => undefined };
   let doc: BenchDocument;
+  let result: ChecksumPair | null;
   try {
     const m = await measure(o, ctx, environment(versions, engine));
     doc = buildDocument(m);
+    result = (m.defaultMode === 'merge-on-read' ? m.checksums.mergeOnRead : m.checksums.copyOnWrite) ?? null;
   } catch (err) {
     log(`failed; the runner's log ends with:\n${runner.logTail(20)}`);
     throw err;
@@ -218,15 +180,46 @@ async function main(): Promise<void> {
 
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
-  const json = join(out, 'latest.json');
+  const files = resultFiles(o);
+  const json = join(out, files.json);
+  if (o.quick) return writeQuick(out, doc, result, Date.now() - started);
   writeFileSync(json, JSON.stringify(doc, null, 2) + '\n');
-  writeFileSync(join(out, 'latest.md'), renderMarkdown(doc));
-  renderChart(json, join(out, 'latest.png'));
-  log(`wrote ${json}, latest.md, latest.png in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  writeFileSync(join(out, files.md), renderMarkdown(doc));
+  if (files.png) renderChart(json, join(out, files.png));
+  log(`wrote ${json}, ${files.md}${files.png ? `, ${files.png}` : ''} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   for (const t of doc.targets) log(`target ${t.description}: ${t.target}; measured ${t.measured}${t.met === null ? '' : t.met ? ' (met)' : ' (MISSED)'}`);
   const failed = doc.checks.filter((c) => !c.ok);
   for (const c of doc.checks) log(`check ${c.name}: ${c.ok ? 'ok' : 'FAILED'}`);
   if (failed.length) process.exitCode = 1;
+}
+
+/**
+ * `--quick`: quick.json and quick.md in --out (latest.* stay the full benchmark's), beside the figures of
+ * the quick.json it replaces and of latest.json when they measured the same workload; prints the figures.
+ */
+function writeQuick(out: string, doc: BenchDocument, result: ChecksumPair | null, durationMs: number): void {
+  const files = resultFiles({ quick: true });
+  const references: QuickReference[] = [];
+  for (const name of [files.json, resultFiles({ quick: false }).json]) {
+    const file = join(out, name);
+    if (!existsSync(file)) continue;
+    try {
+      const ref = quickReference(JSON.parse(readFileSync(file, 'utf8')), doc.parameters);
+      if (ref) references.push(ref);
+      else log(`${name}: not the same workload (scale ${doc.parameters.scale}, seed ${doc.parameters.seed}, ${doc.parameters.config}) or not a result file; not compared`);
+    } catch (err) {
+      log(`${name}: not readable (${(err as Error).message}); not compared`);
+    }
+  }
+  const q = quickDocument(doc, result, references, durationMs);
+  const json = join(out, files.json);
+  writeFileSync(json, JSON.stringify(q, null, 2) + '\n');
+  writeFileSync(join(out, files.md), renderQuickMarkdown(q));
+  log(`wrote ${json} and ${files.md} in ${q.duration_s} s`);
+  process.stderr.write(`\n${quickTable(q).join('\n')}\n\n`);
+  for (const t of q.targets) log(`target ${t.description}: ${t.target}; measured ${t.measured}${t.met ? ' (met)' : ' (MISSED)'}${t.note ? ` — ${t.note}` : ''}`);
+  for (const c of q.checks) log(`check ${c.name}: ${c.ok ? 'ok' : 'FAILED'}${c.ok ? '' : ` (${c.detail})`}`);
+  if (q.checks.some((c) => !c.ok)) process.exitCode = 1;
 }
 
 // SIGTERM or SIGINT to the bench's pid (or Ctrl-C) ends it within seconds and leaves no process behind:

@@ -1,3 +1,5 @@
+import { Command } from 'commander';
+
 /** The seed 000 §9 simulation ("1/100 scale"): what `--scale 1` reproduces. */
 export const SEED_SIMULATION = {
   accounts: 100_000,
@@ -38,6 +40,8 @@ export interface BenchOptions {
   verbose: boolean;
   /** `--cluster`: the small workload on the cluster topology beside local mode (bench/src/cluster.ts). */
   cluster: boolean;
+  /** `--quick`: the headline batch, its write amplification and the cold run only (QUICK_PROFILE); writes quick.{json,md}. */
+  quick: boolean;
 }
 
 /** `--cluster` runs at this scale unless --scale is given: 1,000 accounts, a 100-record batch. */
@@ -58,7 +62,33 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   keep: false,
   verbose: false,
   cluster: false,
+  quick: false,
 };
+
+/**
+ * `--quick`: re-measures what an engine change moves, within a working session (~6–7 min at scale 1 on the
+ * 2-core machine): the base table built by the pipeline's own initial load (nothing else is built), the
+ * headline batch in the tables' default write mode with its write amplification and classify's split
+ * checked on every run, and the cold `summary-pipeline run`. Every other phase is left out; only 1× and
+ * the main batch size remain. `--scale`, `--repeat`, `--seed`, `--config` and `--skip cold` still apply;
+ * flags of the left-out phases are refused.
+ */
+export const QUICK_PROFILE = {
+  scale: 1,
+  repeat: 3,
+  skip: ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'deletes'] as Phase[],
+  tableFactors: [1],
+  batchSizes: [SEED_SIMULATION.batchRows],
+} as const;
+
+/** Flags of the phases `--quick` leaves out: given with it, they are refused rather than ignored. */
+const QUICK_REFUSES = ['tableFactors', 'batchSizes', 'sustainedBatches', 'cluster'] as const;
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The files a run writes into --out: the full benchmark's latest.*, the quick profile's quick.* (no chart). */
+export function resultFiles(o: Pick<BenchOptions, 'quick'>): { json: string; md: string; png: string | null } {
+  return o.quick ? { json: 'quick.json', md: 'quick.md', png: null } : { json: 'latest.json', md: 'latest.md', png: 'latest.png' };
+}
 
 /** The absolute sizes a run works with, derived from the options. */
 export interface BenchSizes {
@@ -114,4 +144,66 @@ export function phaseList(text: string): Phase[] {
   const bad = values.filter((v) => !PHASES.includes(v as Phase));
   if (bad.length) throw new BenchOptionError(`--skip: expected some of ${PHASES.join(', ')}; received "${bad.join(', ')}"`);
   return values as Phase[];
+}
+
+/** `npm run bench -- <flags>` (process.argv: node, script, flags…) → the run's options. */
+export function parseOptions(argv: string[]): BenchOptions {
+  const cli = new Command('bench')
+    .description('Benchmark of the summary pipeline on the seed 000 §9 workload (see README "Performance").')
+    .option('--scale <x>', '1 = seed 000 §9: 100K accounts, ~2.35M summary rows, a 10K batch', String(DEFAULT_OPTIONS.scale))
+    .option('--repeat <n>', 'runs per measurement (median and min–max)', String(DEFAULT_OPTIONS.repeat))
+    .option('--seed <n>', 'data seed', String(DEFAULT_OPTIONS.seed))
+    .option('--config <file>', 'pipeline config', DEFAULT_OPTIONS.config)
+    .option('--warehouse <dir>', 'scratch warehouse (emptied first)', DEFAULT_OPTIONS.warehouse)
+    .option('--out <dir>', 'where the results go (latest.json, latest.md, latest.png; quick.json, quick.md with --quick)', DEFAULT_OPTIONS.out)
+    .option('--table-factors <list>', 'summary sizes, multiples of the base table', DEFAULT_OPTIONS.tableFactors.join(','))
+    .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
+    .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
+    .option('--sustained-batches <n>', 'consecutive daily batches of the sustained phase', String(DEFAULT_OPTIONS.sustainedBatches))
+    .option('--skip <list>', `phases to leave out: ${PHASES.join(', ')}`, '')
+    .option('--keep', 'keep the warehouse afterwards')
+    .option('-v, --verbose', "print the pipeline's own progress lines")
+    .option('--cluster', `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); writes cluster.{json,md}; scripts/bench.sh starts the topology`)
+    .option('--quick', `scale ${QUICK_PROFILE.scale} unless --scale: the initial load, the main batch in the default write mode (${QUICK_PROFILE.repeat} repeats unless --repeat) with its write amplification, and the cold run; nothing else (~6–7 min alone at scale 1); writes quick.{json,md}`)
+    .parse(argv);
+  const o = cli.opts<Record<string, string | boolean | undefined>>();
+  const given = (key: string) => cli.getOptionValueSource(key) === 'cli';
+  const positiveInt = (flag: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new BenchOptionError(`${flag}: expected a positive integer; received "${v}"`);
+    return n;
+  };
+  const cluster = Boolean(o.cluster);
+  const quick = Boolean(o.quick);
+  if (quick) {
+    const refused = QUICK_REFUSES.filter(given);
+    if (refused.length) throw new BenchOptionError(`--quick takes no ${refused.map(flagName).join(', ')}: the quick profile leaves that out; run without --quick for it`);
+  }
+  const skip = o.skip ? phaseList(String(o.skip)) : [];
+  const options: BenchOptions = {
+    scale: cluster && !given('scale') ? CLUSTER_SCALE : Number(o.scale),
+    repeat: positiveInt('--repeat', String(o.repeat)),
+    seed: positiveInt('--seed', String(o.seed)),
+    config: String(o.config),
+    warehouse: String(o.warehouse),
+    out: String(o.out),
+    tableFactors: numberList('--table-factors', String(o.tableFactors)),
+    batchSizes: numberList('--batch-sizes', String(o.batchSizes)),
+    loadChunk: positiveInt('--load-chunk', String(o.loadChunk)),
+    sustainedBatches: positiveInt('--sustained-batches', String(o.sustainedBatches)),
+    skip,
+    keep: Boolean(o.keep),
+    verbose: Boolean(o.verbose),
+    cluster,
+    quick,
+  };
+  if (!quick) return options;
+  return {
+    ...options,
+    scale: given('scale') ? options.scale : QUICK_PROFILE.scale,
+    repeat: given('repeat') ? options.repeat : QUICK_PROFILE.repeat,
+    skip: PHASES.filter((p) => QUICK_PROFILE.skip.includes(p) || skip.includes(p)),
+    tableFactors: [...QUICK_PROFILE.tableFactors],
+    batchSizes: [...QUICK_PROFILE.batchSizes],
+  };
 }
