@@ -6,18 +6,21 @@
 # two workers), runs the small workload there beside local mode (cluster.{json,md}), and stops the topology
 # again unless CLUSTER_KEEP=1 or it was already up.
 # --quick: the initial load, the main batch and the cold run only (quick.{json,md}; no chart, so no venv).
+# --install: only install the chart's venv (the test command's set-up, before a suite runs bench.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 
-bash scripts/setup.sh
+[[ "${SUMMARY_SETUP_DONE:-0}" == 1 ]] || bash scripts/setup.sh   # the test command has run it
 
 cluster=0
 quick=0
+install=0
 for arg in "$@"; do
   [[ "$arg" == --cluster ]] && cluster=1
   [[ "$arg" == --quick ]] && quick=1
+  [[ "$arg" == --install ]] && install=1
 done
 
 if [[ $quick == 0 ]]; then
@@ -33,6 +36,7 @@ if [[ $quick == 0 ]]; then
   fi
   export BENCH_PYTHON="$venv/bin/python"
 fi
+if [[ $install == 1 ]]; then say "chart venv ready: $venv"; exit 0; fi
 
 # --quick --cluster: main.js refuses it before any topology is started.
 if [[ $cluster == 0 || $quick == 1 ]]; then exec node -r ./bin/register-paths.js dist/bench/src/main.js "$@"; fi

@@ -79,6 +79,7 @@ run_step bash scripts/setup.sh || exit 1
 # What the suites start, installed before any of them runs (cached): no test step downloads or builds.
 run_step env STACK_COMPONENTS="kafka registry catalog prometheus" bash scripts/stack/stack.sh install --cluster || exit 1
 run_step bash scripts/aws-emulator/moto.sh install || exit 1
+run_step env SUMMARY_SETUP_DONE=1 bash scripts/bench.sh --install || exit 1
 # Scripts the suites run (e2e.sh, bench.sh, e2e-cluster.sh) skip their own set-up: one set-up per test
 # command, and no build rewriting dist/ while the other lane's CLI runs read it.
 export SUMMARY_SETUP_DONE=1
