@@ -72,6 +72,6 @@ describe('localDriverJavaOptions (SUMMARY_DRIVER_JAVA_OPTIONS)', () => {
     expect(localDriverJavaOptions('/t/spark-cds.jsa', ' -XX:TieredStopAtLevel=1 ')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto -XX:TieredStopAtLevel=1');
     expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=1')).toBe('-XX:TieredStopAtLevel=1');
     expect(localDriverJavaOptions('/t/spark-cds.jsa', '')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto');
-    expect(localDriverJavaOptions(null, undefined)).toBe('');
+    expect(localDriverJavaOptions(null, '')).toBe('');
   });
 });
