@@ -2,9 +2,9 @@
 # The test command (README): set-up once, then two lanes side by side, each a sequence of steps:
 #   stack lane: lint + type check, unit tests, then the integration suites on the local stack (Kafka, the
 #               registry, the REST catalog, Prometheus, moto): the services, faults, demo, signals, registry
-#               and launcher suites;
+#               and launcher suites, and the crash suite (local Spark only: it evens out the lanes);
 #   spark lane: the runner's pytest suite, then the integration suites that need only a local Spark (oracle,
-#               seed cases, crash, layout, ingest, lease, CLI, ops), then the compiled jobs on the cluster
+#               seed cases, layout, ingest, lease, CLI, ops), then the compiled jobs on the cluster
 #               topology (Spark standalone + S3) at a small scale.
 # The machine's two cores are mostly idle while a suite waits (a JVM starting, a service restarting, a poll),
 # so two lanes finish in about the time of the longer one. Every suite still runs, once; the lanes never share
@@ -29,7 +29,8 @@ export KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-10000}"
 
 # The suites of the stack lane (jest path patterns); every other *.int-spec.ts runs in the spark lane, so a
 # new suite is never left out.
-STACK_SUITES='e2e/[^/]+\.int-spec\.ts$|libs/contracts/src/registry\.int-spec\.ts$|apps/spark-dispatcher/src/launchers/leased\.launcher\.int-spec\.ts$|libs/launcher/src/emr/emr-launcher\.int-spec\.ts$'
+# The crash suite needs only a local Spark; it runs here so that the two lanes take about as long.
+STACK_SUITES='e2e/[^/]+\.int-spec\.ts$|libs/contracts/src/registry\.int-spec\.ts$|apps/spark-dispatcher/src/launchers/leased\.launcher\.int-spec\.ts$|libs/launcher/src/emr/emr-launcher\.int-spec\.ts$|libs/engine/src/pipeline\.crash\.int-spec\.ts$'
 
 step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
 
@@ -74,12 +75,11 @@ if [[ "${1:-}" == --lane ]]; then
   exit $?
 fi
 
-step "set-up"
+step "set-up: scripts/setup.sh, then scripts/setup-tests.sh (what the suites start, installed before any runs)"
+# One after the other: both resolve artifacts with Maven, whose local repository is not safe for two at once,
+# and the Spark daemons of the cluster topology run from the pyspark that setup.sh installs.
 run_step bash scripts/setup.sh || exit 1
-# What the suites start, installed before any of them runs (cached): no test step downloads or builds.
-run_step env STACK_COMPONENTS="kafka registry catalog prometheus" bash scripts/stack/stack.sh install --cluster || exit 1
-run_step bash scripts/aws-emulator/moto.sh install || exit 1
-run_step env SUMMARY_SETUP_DONE=1 bash scripts/bench.sh --install || exit 1
+run_step bash scripts/setup-tests.sh || exit 1
 # Scripts the suites run (e2e.sh, bench.sh, e2e-cluster.sh) skip their own set-up: one set-up per test
 # command, and no build rewriting dist/ while the other lane's CLI runs read it.
 export SUMMARY_SETUP_DONE=1
@@ -94,8 +94,8 @@ status=0
 step "two lanes side by side: [stack] lint, unit, the stack's integration suites; [spark] pytest, the local Spark suites, the cluster step"
 # Each lane's lines carry its name; a signal to this script stops both lanes (each stops its running step).
 run_steps \
-  "bash scripts/test.sh --lane stack > >(sed -u 's/^/[stack] /' >&2) 2>&1" \
-  "bash scripts/test.sh --lane spark > >(sed -u 's/^/[spark] /' >&2) 2>&1" || status=1
+  "bash scripts/test.sh --lane stack > >(sed -u 's/^/[lane-stack] /' >&2) 2>&1" \
+  "bash scripts/test.sh --lane spark > >(sed -u 's/^/[lane-spark] /' >&2) 2>&1" || status=1
 step "lanes done"
 
 if [ "$stack_was_up" = 0 ]; then bash scripts/stack/stack.sh down > /dev/null 2>&1 || true; fi
