@@ -95,8 +95,10 @@ export function checkConfigExpressions(input: ExpressionInputs, issues: ConfigIs
 /**
  * Every config string that ends up in SQL text as a name or a literal (columns, tables, grid placeholders
  * and separators) is free of `${`, which Spark would replace by an environment, system or configuration value (lexer.ts
- * NO_SUBSTITUTION). The Spark settings (`spark`, `spark_config`, `performance`) are session configuration,
- * not SQL text, and are left alone.
+ * NO_SUBSTITUTION). The Spark settings (`spark`, `spark_config`, `performance`) are not SQL text, but Spark
+ * expands `${env:…}` in a setting's value when it reads it, and a value it then refuses (a class that does not
+ * load) puts the expansion, a secret, into its error text, which reaches logs, dead letters and the ledger:
+ * they are refused too (SETTING_NO_SUBSTITUTION).
  * Example: {grid_columns: [{placeholder: '${env:HOME}'}]} → an issue on grid_columns[0].placeholder.
  */
 export function checkNoSubstitution(raw: Record<string, unknown>, issues: ConfigIssue[]): void {
@@ -111,9 +113,16 @@ export function checkNoSubstitution(raw: Record<string, unknown>, issues: Config
         if (k.includes('${')) issues.push({ key, expected: NO_SUBSTITUTION, received: k });
         const settings = path === '' && ['spark', 'spark_config', 'performance'].includes(k);
         // Expressions are checked by the parser under "restricted", and are anything under "trusted".
-        if (!settings && k !== 'mapper_expr') visit(v, key);
+        if (settings) visitSetting(v, key);
+        else if (k !== 'mapper_expr') visit(v, key);
       }
     }
   };
+  const visitSetting = (value: unknown, path: string): void => {
+    if (typeof value === 'string' && value.includes('${')) issues.push({ key: path, expected: SETTING_NO_SUBSTITUTION, received: value });
+    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) visitSetting(v, `${path}.${k}`);
+  };
   visit(raw, '');
 }
+
+export const SETTING_NO_SUBSTITUTION = 'no "${": Spark expands ${env:…} and ${system:…} in a setting\'s value when it reads it, and its errors would carry the value';

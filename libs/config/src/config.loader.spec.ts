@@ -304,6 +304,22 @@ describe('${…} is refused wherever a config string becomes SQL text', () => {
   });
 });
 
+describe('${…} is refused in the Spark settings too', () => {
+  // Spark expands ${env:NAME} in a setting's value when it reads it; a class name that does not load then
+  // put the secret into the error text (logs, the DLQ header, the ledger).
+  it('in a value of spark and spark_config; the production example has none', () => {
+    const issues = issuesOf(
+      withChange((r) => {
+        r.spark = { 'spark.sql.adaptive.customCostEvaluatorClass': '${env:KAFKA_SASL_PASSWORD}', 'spark.sql.adaptive.enabled': 'true' };
+        r.spark_config = { 'spark.sql.files.maxPartitionBytes': 'x${system:user.name}' };
+      }),
+    );
+    const expected = 'no "${": Spark expands ${env:…} and ${system:…} in a setting\'s value when it reads it, and its errors would carry the value';
+    expect(issues).toEqual([`spark.spark.sql.adaptive.customCostEvaluatorClass: ${expected}`, `spark_config.spark.sql.files.maxPartitionBytes: ${expected}`]);
+    expect(() => loadConfigFile(PRODUCTION)).not.toThrow();
+  });
+});
+
 describe('soft_delete (SPEC §4a)', () => {
   it('is on by default in the production example, which has soft_del_cd: codes 1 and 4', () => {
     expect(loadConfigFile(PRODUCTION).softDelete).toEqual({ column: 'soft_del_cd', codes: ['1', '4'] });

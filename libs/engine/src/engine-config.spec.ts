@@ -21,6 +21,9 @@ describe('localSparkSettings', () => {
       'spark.sql.defaultCatalog': 'other',
       'spark.sql.adaptive.enabled ; x': 'true',
       'spark.jars': '/tmp/evil.jar',
+      // Tuning prefixes, but each names a class to load: any class on the class path.
+      'spark.sql.adaptive.customCostEvaluatorClass': 'com.example.Evil',
+      'spark.sql.parquet.output.committer.class': 'com.example.Evil',
       'spark.sql.adaptive.skewJoin.enabled': 'true',
     };
     expect(localSparkSettings(hostile)).toEqual({ 'spark.sql.adaptive.skewJoin.enabled': 'true' });

@@ -168,7 +168,10 @@ export interface RunnerEngineConfig {
  */
 export function localSparkSettings(spark: Record<string, string>): Record<string, string> {
   const tuning = /^spark\.sql\.(adaptive|files|join|optimizer|parquet|sources\.bucketing)\.[A-Za-z0-9.]+$/;
-  return Object.fromEntries(Object.entries(spark).filter(([k]) => tuning.test(k)));
+  // A setting that names a class (spark.sql.adaptive.customCostEvaluatorClass, spark.sql.parquet.output.committer.class)
+  // would load any class on the class path: not tuning, never applied.
+  const namesAClass = /class/i;
+  return Object.fromEntries(Object.entries(spark).filter(([k]) => tuning.test(k) && !namesAClass.test(k)));
 }
 
 /**
