@@ -96,13 +96,22 @@ describe('summary-pipeline CLI on the seed 000 layout', () => {
   const wh = join(dir, 'warehouse');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('ingest + run + export give the oracle result', () => {
+  it('ingest + run + export give the oracle result; a file name with shell pattern characters is read as given, never a file it matches', () => {
     ok(cli(SEED, wh, 'init'));
-    ok(cli(SEED, wh, 'sample', '--accounts', '60', '--months', '14', '--out', join(dir, 'h.jsonl')));
-    ok(cli(SEED, wh, 'ingest', join(dir, 'h.jsonl')));
+    // h[1].jsonl beside h1.jsonl, which the pattern h[1].jsonl matches: a shell that expands it again (npx)
+    // hands the CLI h1.jsonl. The decoy's rows differ, so the oracle below tells which file was read.
+    const file = join(dir, 'h[1].jsonl');
+    ok(cli(SEED, wh, 'sample', '--accounts', '60', '--months', '14', '--out', file));
+    ok(cli(SEED, wh, 'sample', '--accounts', '7', '--months', '3', '--seed', '9', '--out', join(dir, 'h1.jsonl')));
+    const rows = jsonl(file);
+    expect(ok(cli(SEED, wh, 'ingest', file)).stderr).toContain(`ingest: appended ${rows.length} row(s) of ${file} as snapshot`);
+    // Through npx the same command is refused before anything runs: npx's shell would have read h1.jsonl.
+    // (The run after it proves nothing was appended: the oracle is that of h[1].jsonl alone.)
+    const viaNpx = spawnSync('npx', ['summary-pipeline', 'ingest', file], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, SUMMARY_CONFIG: SEED, SUMMARY_WAREHOUSE: wh } });
+    expect({ code: viaNpx.status, stderr: viaNpx.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/run through npx, .* the path given to ingest may not be the one you typed; nothing was done/) });
     ok(cli(SEED, wh, 'run'));
     ok(cli(SEED, wh, 'export', 'summary', '--out', join(dir, 'summary.jsonl')));
-    const expected = oracle(SEED_ORACLE_SPEC, [jsonl(join(dir, 'h.jsonl'))]);
+    const expected = oracle(SEED_ORACLE_SPEC, [rows]);
     expect(diffRows(jsonl(join(dir, 'summary.jsonl')), expected.summary, (r) => `${r.cons_acct_key}|${r.rpt_as_of_mo}`)).toEqual([]);
     const latest = JSON.parse(ok(cli(SEED, wh, 'export', 'latest_summary')).stdout.split('\n')[0]);
     expect(latest).toEqual(expected.latest[0]);

@@ -10,7 +10,7 @@ import {
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
 import { followEvents } from './events';
-import { describeCatalog, unknownCommandMessage, validationReport } from './messages';
+import { describeCatalog, npxPathRefusal, unknownCommandMessage, validationReport } from './messages';
 import { sampleRows } from './sample';
 
 const DEFAULT_CONFIG = 'config/seed-000.json';
@@ -106,7 +106,7 @@ function program(): Command {
     .addHelpText('after', INGEST_RULES)
     .action(async (file: string, o: { allowMissing?: string[] }) => {
       const r = await withPipeline(g(), (p) => p.ingest(resolve(file), { allowMissing: o.allowMissing }));
-      log(`ingest: appended ${r.rows} row(s) as snapshot ${r.snapshotId}`);
+      log(`ingest: appended ${r.rows} row(s) of ${resolve(file)} as snapshot ${r.snapshotId}`);
     });
 
   cli.command('run').description('process everything pending: classify, then CASE_III, CASE_I, CASE_II')
@@ -257,6 +257,12 @@ source snapshot carries yet (property summary-pipeline.load-part) and runs what 
     process.exit(2);
   });
   return cli;
+}
+
+const refusal = npxPathRefusal(process.argv.slice(2), process.env);
+if (refusal) {
+  process.stderr.write(`summary-pipeline: ${refusal}\n`);
+  process.exit(2);
 }
 
 program()

@@ -1,4 +1,4 @@
-import { describeCatalog, unknownCommandMessage, validationReport } from './messages';
+import { describeCatalog, npxPathRefusal, unknownCommandMessage, validationReport } from './messages';
 
 const COMMANDS = ['init', 'ingest', 'run', 'export', 'validate', 'repair', 'plan', 'events', 'sample', 'stats', 'optimize', 'load'];
 
@@ -36,5 +36,26 @@ describe('describeCatalog', () => {
   it('names the warehouse only for the hadoop catalog', () => {
     expect(describeCatalog('hadoop', '/data/wh', undefined)).toBe('hadoop catalog, warehouse /data/wh');
     expect(describeCatalog('rest', '/data/wh', 'http://127.0.0.1:8181')).toBe('rest catalog at http://127.0.0.1:8181');
+  });
+});
+
+describe('npxPathRefusal', () => {
+  const npx = { npm_command: 'exec', npm_lifecycle_script: "'summary-pipeline'" };
+
+  it.each([
+    [['ingest', 'g1.jsonl'], 'ingest'],
+    [['--config', 'c.json', 'load', 'f.jsonl', '--chunks', '2'], '--config'],
+    [['export', 'summary', '--out=s.jsonl'], '--out'],
+    [['--wait', '60', '--warehouse', 'w', 'run'], '--warehouse'],
+  ])('refuses %j through npx, naming %s', (args, what) => {
+    expect(npxPathRefusal(args, npx)).toMatch(new RegExp(`^run through npx, .* the path given to ${what} may not be the one you typed; nothing was done\\. Run node bin/summary-pipeline\\.js`));
+  });
+
+  it('lets a run through npx without paths go on, and anything not started by npx itself', () => {
+    expect(npxPathRefusal(['run'], npx)).toBeNull();
+    expect(npxPathRefusal(['--wait', '60', 'plan', '--dry-run'], npx)).toBeNull();
+    expect(npxPathRefusal(['export', 'summary'], npx)).toBeNull();
+    expect(npxPathRefusal(['ingest', 'g1.jsonl'], {})).toBeNull(); // node bin/summary-pipeline.js
+    expect(npxPathRefusal(['ingest', 'g1.jsonl'], { npm_command: 'exec', npm_lifecycle_script: "'jest'" })).toBeNull(); // a child of npx jest
   });
 });

@@ -43,3 +43,29 @@ export function unknownCommandMessage(typed: string, commands: string[]): string
   const hint = close.length ? `; did you mean ${close.join(' or ')}?` : '';
   return `unknown command '${typed}'${hint}\nexpected one of: ${commands.join(', ')} (summary-pipeline --help describes them)`;
 }
+
+/** The commands and options that take a path the user typed. */
+const PATH_COMMANDS = ['ingest', 'load'];
+const PATH_OPTIONS = ['--config', '--warehouse', '--out'];
+
+/**
+ * Why this run must not go on, or null. `npx summary-pipeline …` (npm exec) runs the bin through a shell with
+ * arguments that npm quotes incompletely, so a shell pattern in them is expanded again: a quoted `g[1].jsonl`
+ * arrives as `g1.jsonl` when that file exists, and `ingest` would append another file's rows. What the user
+ * typed cannot be recovered here, so a run through npx that takes a path is refused before it does anything.
+ * Only a run npx started itself counts (npm_lifecycle_script names this bin): a CLI started by a test runner
+ * that npx started inherits npm's variables, not its re-expansion.
+ * Example: (['ingest', 'g1.jsonl'], {npm_command: 'exec', npm_lifecycle_script: "'summary-pipeline'"}) → a message.
+ */
+export function npxPathRefusal(args: string[], env: NodeJS.ProcessEnv): string | null {
+  if (env.npm_command !== 'exec' || !/summary-pipeline/.test(env.npm_lifecycle_script ?? '')) return null;
+  // The command is the first operand that is not a global option's value.
+  const valued = [...PATH_OPTIONS, '--catalog-type', '--catalog-uri', '--wait'];
+  const command = args.find((a, i) => !a.startsWith('-') && !valued.includes(args[i - 1] ?? ''));
+  const option = args.map((a) => a.split('=')[0]).find((a) => PATH_OPTIONS.includes(a));
+  if (!option && !(command && PATH_COMMANDS.includes(command))) return null;
+  return (
+    `run through npx, whose shell expands patterns in arguments again (a quoted 'g[1].jsonl' arrives as g1.jsonl when that file exists), ` +
+    `so the path given to ${option ?? command} may not be the one you typed; nothing was done. Run node bin/summary-pipeline.js (or node_modules/.bin/summary-pipeline) with the same arguments instead`
+  );
+}
