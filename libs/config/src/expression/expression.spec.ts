@@ -124,6 +124,17 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     expect(checkExpression('anything + 1', { columns: null, describe: 'any' }).type).toBe('unknown');
   });
 
+  it.each([`DATE 'today'`, `CAST('now' AS TIMESTAMP)`, `dt > 'Yesterday'`, `TIMESTAMP ' tomorrow UTC'`, `CAST('to' 'day' AS DATE)`, `CAST('to\\day' AS DATE)`])(
+    'refuses a clock value in %s: the result must depend on the rows alone (SPEC §4)',
+    (text) => {
+      expect(() => parseExpression(text)).toThrow(/which read the clock when cast to a date or timestamp/);
+    },
+  );
+
+  it('keeps strings that only start like a clock value, and epoch (a constant)', () => {
+    for (const text of [`'nowhere'`, `'todays'`, `DATE 'epoch'`, `concat('no', 'where')`]) expect(() => parseExpression(text)).not.toThrow();
+  });
+
   it('refuses nesting deeper than 100', () => {
     expect(errorOf(`${'('.repeat(150)}bal${')'.repeat(150)}`).expected).toBe('an expression nested at most 100 deep');
   });

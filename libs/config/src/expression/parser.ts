@@ -2,6 +2,9 @@ import { Expr, ValueType } from './ast';
 import { allowedFunctionList, functionRule } from './functions';
 import { ExpressionError, Token, tokenize } from './lexer';
 
+/** Spark's special date/time strings that read the clock (datetime 'epoch' is a constant and allowed). */
+const CLOCK_STRINGS = /^\s*(now|today|yesterday|tomorrow)(\s|$)/i;
+
 const MAX_DEPTH = 100;
 const COMPARISONS = ['=', '==', '<>', '!=', '<', '<=', '>', '>=', '<=>'];
 const CAST_TYPES = /^(BOOLEAN|TINYINT|BYTE|SMALLINT|SHORT|INT|INTEGER|BIGINT|LONG|FLOAT|REAL|DOUBLE|DATE|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|STRING|BINARY|CHAR|VARCHAR|DECIMAL|DEC|NUMERIC)$/i;
@@ -257,8 +260,20 @@ class Parser {
 
   /** One or more adjacent string literals: Spark concatenates 'a' 'b' into 'ab'. */
   private strings(): string {
+    const offset = this.peek().offset;
     const parts: string[] = [];
-    while (this.peek().kind === 'string') parts.push(this.next().text);
+    const values: string[] = [];
+    while (this.peek().kind === 'string') {
+      const t = this.next();
+      parts.push(t.text);
+      // The string's characters as Spark reads them (quotes off; a backslash escape is its character).
+      values.push(t.text.replace(/^[rR]?'|'$/g, '').replace(/\\(.)/g, '$1'));
+    }
+    // Spark reads these as the clock when the string becomes a DATE or TIMESTAMP (DATE 'today',
+    // CAST('now' AS TIMESTAMP), a date column compared with 'yesterday'): a result that depends on when a
+    // batch ran, not on its rows (SPEC §4).
+    const value = values.join('');
+    if (CLOCK_STRINGS.test(value)) throw new ExpressionError(offset, `the string '${value.trim()}'`, `a string that is not one of Spark's clock values (now, today, yesterday, tomorrow), which read the clock when cast to a date or timestamp: the result must depend on the rows alone`);
     return parts.join(' ');
   }
 
