@@ -135,6 +135,20 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     for (const text of [`'nowhere'`, `'todays'`, `DATE 'epoch'`, `concat('no', 'where')`]) expect(() => parseExpression(text)).not.toThrow();
   });
 
+  it.each([
+    ['+', Array(10000).fill('a').join(' + ')],
+    ['OR', Array(10000).fill('a = 1').join(' OR ')],
+    ['||', Array(10000).fill("'x'").join(' || ')],
+  ])('refuses a chain of 10,000 %s terms with a config error, not a stack overflow', (_op, text) => {
+    expect(() => checkExpression(text, { columns: null, describe: 'a source column' })).toThrow(ExpressionError);
+    expect(() => checkExpression(text, { columns: null, describe: 'a source column' })).toThrow(/expected at most 1000 operations deep .*; found an expression 1000[01] operations deep/);
+  });
+
+  it('keeps a chain of 500 terms', () => {
+    const { expr } = checkExpression(Array(500).fill('a = 1').join(' OR '), { columns: null, describe: 'a source column' });
+    expect(renderExpression(expr).length).toBeGreaterThan(500 * 5);
+  });
+
   it('refuses nesting deeper than 100', () => {
     expect(errorOf(`${'('.repeat(150)}bal${')'.repeat(150)}`).expected).toBe('an expression nested at most 100 deep');
   });

@@ -39,7 +39,50 @@ export function parseExpression(text: string): Expr {
   const parser = new Parser(tokenize(text));
   const expr = parser.expression();
   parser.expectEnd();
+  // A chain of operators parses in a loop but makes a tree as deep as it is long, which every later walk
+  // (the type check, the rendering) recurses through: 10,000 terms overflowed the stack (a RangeError, not a
+  // config error).
+  const depth = treeDepth(expr);
+  if (depth > MAX_TREE_DEPTH) throw new ExpressionError(0, `an expression ${depth} operations deep`, `at most ${MAX_TREE_DEPTH} operations deep (for many values, one IN list)`);
   return expr;
+}
+
+const MAX_TREE_DEPTH = 1000;
+
+/** How deep the tree is, walked without recursion. */
+function treeDepth(root: Expr): number {
+  let deepest = 0;
+  const todo: Array<[Expr, number]> = [[root, 1]];
+  while (todo.length > 0) {
+    const [e, d] = todo.pop()!;
+    deepest = Math.max(deepest, d);
+    for (const child of childrenOf(e)) todo.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+function childrenOf(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return [];
+    case 'unary':
+    case 'isNull':
+    case 'cast':
+      return [e.arg];
+    case 'binary':
+      return [e.left, e.right];
+    case 'in':
+      return [e.arg, ...e.list];
+    case 'between':
+      return [e.arg, e.low, e.high];
+    case 'like':
+      return [e.arg, e.pattern];
+    case 'case':
+      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.otherwise ? [e.otherwise] : [])];
+    case 'call':
+      return e.args;
+  }
 }
 
 class Parser {
