@@ -24,6 +24,15 @@ def quote_table_name(name: str) -> str:
     return ".".join(f"`{part.replace('`', '``')}`" for part in name.split("."))
 
 
+def procedure_call(catalog: str, procedure: str, table: str, args: str = "") -> str:
+    """`CALL <catalog>.system.<procedure>('<table>'<args>)` with the catalog quoted and the table a string
+    literal escaped as Iceberg's extension parser reads it (literals, not parameter markers: CALL is parsed by
+    it). Example: ('cat', 'expire_snapshots', "ns.t'x") -> "CALL `cat`.system.expire_snapshots(table => 'ns.t\\'x')"."""
+    literal = table.replace("\\", "\\\\").replace("'", "\\'")
+    quoted_catalog = "`" + catalog.replace("`", "``") + "`"
+    return f"CALL {quoted_catalog}.system.{procedure}(table => '{literal}'{args})"
+
+
 def table_exists(spark, name: str) -> bool:
     return spark.catalog.tableExists(name)
 
@@ -57,9 +66,7 @@ def restore_snapshot(spark, name: str, snapshot_id: str | None) -> str:
         spark.sql(f"DELETE FROM {quote_table_name(name)}")
         return "emptied"
     catalog, table_in_catalog = split_table_name(spark, name)
-    # Literals, not parameter markers: CALL is parsed by Iceberg's extension parser.
-    table_literal = table_in_catalog.replace("\\", "\\\\").replace("'", "\\'")
-    spark.sql(f"CALL `{catalog}`.system.rollback_to_snapshot('{table_literal}', {int(snapshot_id)})")
+    spark.sql(procedure_call(catalog, "rollback_to_snapshot", table_in_catalog, f", snapshot_id => {int(snapshot_id)}"))
     return "rolled_back"
 
 

@@ -16,6 +16,7 @@ import threading
 import time
 
 from .errors import RunnerError
+from . import iceberg
 from .iceberg import quote_table_name
 
 log = logging.getLogger("summary_runner.lease")
@@ -148,7 +149,4 @@ class LeaseKeeper:
     def _expire_snapshots(self) -> None:
         catalog = self.table.split(".")[0]
         older = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 3600))
-        self.spark.sql(
-            f"CALL `{catalog}`.system.expire_snapshots(table => '{self.table.split('.', 1)[1]}', "
-            f"older_than => TIMESTAMP '{older}', retain_last => 10)"
-        )
+        self.spark.sql(iceberg.procedure_call(catalog, "expire_snapshots", self.table.split(".", 1)[1], f", older_than => TIMESTAMP '{older}', retain_last => 10"))

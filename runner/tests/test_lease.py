@@ -124,3 +124,14 @@ def test_a_first_renewal_retries_a_race_that_left_the_lease_as_it_was_and_gives_
     stuck = RacingSpark(row(), lambda r: r, races=1_000)
     with pytest.raises(RuntimeError, match="conflicting files"):
         lease.renew_first(stuck, SPEC["table"], SPEC["pipeline"], "mine", ttl_ms=60_000, deadline_s=0.5)
+
+
+def test_the_keepers_snapshot_expiry_quotes_the_table_it_names():
+    """The lease table's name goes into a CALL as a string literal: a quote in it stays inside the literal."""
+    sql = []
+    keeper = lease.LeaseKeeper.__new__(lease.LeaseKeeper)
+    keeper.spark = SimpleNamespace(sql=sql.append)
+    keeper.table = "cat.ns.lease', retain_last => 1) --"
+    keeper._expire_snapshots()
+    assert sql[0].startswith("CALL `cat`.system.expire_snapshots(table => 'ns.lease\\', retain_last => 1) --', older_than => TIMESTAMP '")
+    assert sql[0].endswith("', retain_last => 10)")
