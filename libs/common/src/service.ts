@@ -57,8 +57,8 @@ class PublisherLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot(ctx: ServiceContext, health: Omit<HealthDependencies, 'kafka' | 'registryUrl'> = {}): DynamicModule {
-    const deps: HealthDependencies = { kafka: ctx.kafka, registryUrl: ctx.kafkaSettings.registryUrl, ...health };
+  static forRoot(ctx: ServiceContext, health: Omit<HealthDependencies, 'kafka' | 'registryUrl' | 'registryAuth'> = {}): DynamicModule {
+    const deps: HealthDependencies = { kafka: ctx.kafka, registryUrl: ctx.kafkaSettings.registryUrl, registryAuth: ctx.kafkaSettings.registryAuth, ...health };
     return {
       module: CoreModule,
       imports: [TerminusModule.forRoot({ logger: false })],
