@@ -2,6 +2,7 @@ import { readFileSync } from 'fs';
 import * as avsc from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { fixturePaths } from '../scripts/record-fixtures';
+import { checkAvroBounds } from './avro-bounds';
 import {
   CONTRACTS,
   CURRENT_VERSIONS,
@@ -126,5 +127,35 @@ describe('decode framing (no registry call needed)', () => {
     const error: unknown = await codec.decode(bytes).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PoisonMessageError);
     expect(error).toMatchObject({ name: 'PoisonMessageError', retriable: false, reason });
+  });
+});
+
+describe('decode of a body that promises more than it holds (checkAvroBounds)', () => {
+  // The registry client stubbed to serve BatchCompleted v2 as schema id 7: no HTTP.
+  const registry = new SchemaRegistry({ host: 'http://127.0.0.1:9', retry: { retries: 0 } });
+  const writer = avsc.Type.forSchema(loadSchema('batch-completed', 2) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+  jest.spyOn(registry, 'getSchema').mockImplementation(async () => writer as never);
+  const codec = new EventCodec(registry);
+  const framed = (body: number[]) => Buffer.from([0, 0, 0, 0, 7, ...body]);
+
+  it('dead-letters a 21-byte message whose map count says 2^55 at once, where avsc looped', async () => {
+    // eventId "", batchId "", status 0, durationMs 0, then the cases map's count: zig-zag 2^56 in a varint.
+    const bytes = framed([0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0]);
+    expect(bytes.length).toBe(21);
+    const started = Date.now();
+    const error: unknown = await codec.decode(bytes).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error).toBeInstanceOf(PoisonMessageError);
+    expect((error as Error).message).toMatch(/does not decode as batch-completed \(schema id 7\): a block of \d+ item\(s\), more than the bytes left can hold at offset 13/);
+  });
+
+  it('refuses a string longer than the body and bytes left over, and passes every recorded fixture', () => {
+    expect(() => checkAvroBounds(writer, Buffer.from([0x7e]))).toThrow(/a string of 63 byte\(s\) past the end at offset 1/);
+    for (const [event, version] of versions) {
+      const type = avsc.Type.forSchema(loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+      const { bytes } = fixture(event, version);
+      expect(() => checkAvroBounds(type, bytes)).not.toThrow();
+      expect(() => checkAvroBounds(type, Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/1 byte\(s\) left after the value/);
+    }
   });
 });

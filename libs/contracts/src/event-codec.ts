@@ -1,5 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import * as avsc from 'avsc';
+import { checkAvroBounds } from './avro-bounds';
 import { Contracts, contractsFor } from './contracts';
 import { PoisonMessageError, RegistryUnavailableError, SchemaRegistrationError, messageOf } from './errors';
 import { DecodedEvent, EVENT_NAMES, EventName, EventPayloads } from './events';
@@ -107,6 +108,8 @@ export class EventCodec {
     }
     const reader = this.contracts[event].type;
     try {
+      // Before avsc: it checks the end only after decoding, and a huge block count kept it looping.
+      checkAvroBounds(writer, buffer.subarray(HEADER_BYTES));
       const resolver = reader.equals(writer) ? undefined : reader.createResolver(writer);
       const value: unknown = reader.fromBuffer(buffer.subarray(HEADER_BYTES), resolver);
       return { event, value, schemaId } as DecodedEvent;
