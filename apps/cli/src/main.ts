@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
-  describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate,
+  describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate, warehouseLocation,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
@@ -57,13 +57,16 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
     catalogType: opts.catalogType ?? env.catalogType,
     catalogUri: opts.catalogUri ?? env.catalogUri,
   });
+  const warehouse = warehouseLocation(opts.warehouse ?? env.warehouse);
+  // Beside a local warehouse; under the working directory when the warehouse is on an object store.
+  const logDir = warehouse.includes('://') ? resolve('.runtime', 'logs') : join(warehouse, '..', '.runtime', 'logs');
   const runner = new RunnerClient(engine, {
     verbose: opts.verbose,
-    logFile: join(resolve(opts.warehouse ?? env.warehouse), '..', '.runtime', 'logs', 'runner.log'),
+    logFile: join(logDir, 'runner.log'),
     onProgress: (p) => log(`progress ${describeProgress(p)}`),
   });
   const started = Date.now();
-  log(`starting Spark (${engine.master}; ${describeCatalog(opts.catalogType ?? env.catalogType, resolve(opts.warehouse ?? env.warehouse), opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
+  log(`starting Spark (${engine.master}; ${describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
   await runner.start();
   log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s${runner.versions?.sparkUi ? `; Spark UI at ${runner.versions.sparkUi}` : ''}`);
   try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '@app/config';
-import { engineOptionsFromEnv, localDriverJavaOptions, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, runnerEngineConfig } from './engine-config';
+import { engineOptionsFromEnv, localDriverJavaOptions, warehouseLocation, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, runnerEngineConfig } from './engine-config';
 
 describe('localSparkSettings', () => {
   it('takes the query tuning of the production config and leaves catalog wiring, cluster sizing and the rest out', () => {
@@ -76,5 +76,20 @@ describe('localDriverJavaOptions (SUMMARY_DRIVER_JAVA_OPTIONS)', () => {
     expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=1')).toBe('-XX:TieredStopAtLevel=1');
     expect(localDriverJavaOptions('/t/spark-cds.jsa', '')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto');
     expect(localDriverJavaOptions(null, '')).toBe('');
+  });
+});
+
+describe('warehouseLocation (SUMMARY_WAREHOUSE)', () => {
+  it('keeps a URI as it is and makes a local path absolute', () => {
+    expect(warehouseLocation('s3://bucket/warehouse/')).toBe('s3://bucket/warehouse');
+    expect(warehouseLocation('s3a://bucket/w')).toBe('s3a://bucket/w');
+    expect(warehouseLocation('file:///data/w')).toBe('file:///data/w');
+    expect(warehouseLocation('w')).toBe(join(process.cwd(), 'w'));
+  });
+
+  it('gives every catalog a warehouse under the URI, not a local directory named s3:', () => {
+    const config = loadConfigFile(join(__dirname, '..', '..', '..', 'config', 'seed-000.json'));
+    const engine = runnerEngineConfig(config, { ...engineOptionsFromEnv({}), catalogType: 'rest', catalogUri: 'http://catalog:8181', warehouse: 's3://bucket/warehouse' });
+    expect(Object.values(engine.catalogs).map((c) => c.warehouse)).toEqual(Object.keys(engine.catalogs).map((name) => `s3://bucket/warehouse/${name}`));
   });
 });

@@ -175,13 +175,22 @@ export function localSparkSettings(spark: Record<string, string>): Record<string
 }
 
 /**
+ * A warehouse as the catalogs take it: a URI (`s3://bucket/warehouse`, `file:///w`) as given, a local path
+ * made absolute. path.resolve alone turned `s3://bucket/w` into `<cwd>/s3:/bucket/w`, a local directory.
+ * Example: 's3://b/w' → 's3://b/w'; '.warehouse' → '/repo/.warehouse'.
+ */
+export function warehouseLocation(warehouse: string): string {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(warehouse) ? warehouse.replace(/\/+$/, '') : resolve(warehouse);
+}
+
+/**
  * Every catalog a table of the config lives in becomes an Iceberg catalog of the chosen type; with
  * hadoop each gets `<warehouse>/<catalog>`. Example: tables in spark_catalog and primary_catalog →
  * catalogs {spark_catalog: {hadoop, /w/spark_catalog}, primary_catalog: {hadoop, /w/primary_catalog}}.
  */
 export function runnerEngineConfig(config: PipelineConfig, options: EngineOptions, jarsDir = options.jarsDir): RunnerEngineConfig {
   const tables: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
-  const warehouse = resolve(options.warehouse);
+  const warehouse = warehouseLocation(options.warehouse);
   const catalogs: RunnerEngineConfig['catalogs'] = {};
   const auth = options.catalogAuth ?? NO_CATALOG_AUTH;
   for (const name of new Set([config.defaultCatalog, ...tables.map((t) => t.catalog)])) {
