@@ -39,9 +39,16 @@ const KNOWN = [
   'SPARK_SUBMIT_ENGINE_CONFIG',
   'SPARK_SUBMIT_PROPERTIES',
   'SPARK_SUBMIT_PASS_ENV',
+  'SPARK_SUBMIT_PASS_ENV_OVER_HTTP',
   'SPARK_SUBMIT_POLL_INTERVAL_MS',
   'SPARK_SUBMIT_JOB_TIMEOUT_MS',
 ];
+
+/** An http:// URL whose host is not this machine. Example: 'http://master:6066' → true; 'http://127.0.0.1:6066' → false. */
+function plainHttpOffHost(url: string): boolean {
+  const match = /^http:\/\/(\[[^\]]+\]|[^/:]+)/.exec(url);
+  return match !== null && !['127.0.0.1', 'localhost', '[::1]'].includes(match[1].toLowerCase());
+}
 
 /**
  * Reads SPARK_SUBMIT_* once at boot; every problem at once, each naming the variable, what it received
@@ -99,6 +106,13 @@ export function sparkSubmitConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
   }
   const passEnv = (env.SPARK_SUBMIT_PASS_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const name of passEnv) if (env[name] === undefined) problems.push(`SPARK_SUBMIT_PASS_ENV names ${name}, which is not set in the dispatcher's environment`);
+  // The values go in the submission's JSON body: in clear text over http to a master on another host.
+  if (passEnv.length > 0 && restUrl && plainHttpOffHost(restUrl) && env.SPARK_SUBMIT_PASS_ENV_OVER_HTTP !== '1') {
+    problems.push(
+      `SPARK_SUBMIT_PASS_ENV would send ${passEnv.join(', ')} in clear text to ${restUrl}; expected an https:// or loopback SPARK_SUBMIT_REST_URL, ` +
+        `workers with credentials of their own (instance roles) and no SPARK_SUBMIT_PASS_ENV, or SPARK_SUBMIT_PASS_ENV_OVER_HTTP=1 on a network you trust`,
+    );
+  }
   const int = (name: string, fallback: number, min: number): number => {
     const raw = env[name]?.trim();
     if (!raw) return fallback;
