@@ -32,3 +32,28 @@ export function typeOfSparkType(sparkType: string): ValueType {
   if (t === 'BOOLEAN') return 'boolean';
   return 'unknown';
 }
+
+/** The expressions directly under one, in the order they are written. */
+export function childrenOf(e: Expr): Expr[] {
+  switch (e.kind) {
+    case 'column':
+    case 'literal':
+      return [];
+    case 'unary':
+    case 'isNull':
+    case 'cast':
+      return [e.arg];
+    case 'binary':
+      return [e.left, e.right];
+    case 'in':
+      return [e.arg, ...e.list];
+    case 'between':
+      return [e.arg, e.low, e.high];
+    case 'like':
+      return [e.arg, e.pattern];
+    case 'case':
+      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.otherwise ? [e.otherwise] : [])];
+    case 'call':
+      return e.args;
+  }
+}

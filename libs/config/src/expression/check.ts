@@ -1,4 +1,4 @@
-import { Expr, ValueType, typeOfSparkType } from './ast';
+import { Expr, ValueType, childrenOf, typeOfSparkType } from './ast';
 import { ALLOWED_FUNCTIONS } from './functions';
 import { ExpressionError } from './lexer';
 import { parseExpression } from './parser';
@@ -48,10 +48,11 @@ function typeOf(e: Expr, scope: Scope): ValueType {
     case 'in':
     case 'between':
     case 'like':
-      children(e).forEach(sub);
+      childrenOf(e).forEach(sub);
       return 'boolean';
     case 'case': {
-      children(e).forEach(sub);
+      if (e.operand) sub(e.operand);
+      e.whens.forEach((w) => sub(w.when));
       return common([...e.whens.map((w) => sub(w.then)), e.otherwise ? sub(e.otherwise) : 'null']);
     }
     case 'cast':
@@ -64,23 +65,6 @@ function typeOf(e: Expr, scope: Scope): ValueType {
       if (returns === 'rest') return common(args.slice(1));
       return returns;
     }
-  }
-}
-
-function children(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'isNull':
-      return [e.arg];
-    case 'in':
-      return [e.arg, ...e.list];
-    case 'between':
-      return [e.arg, e.low, e.high];
-    case 'like':
-      return [e.arg, e.pattern];
-    case 'case':
-      return [...(e.operand ? [e.operand] : []), ...e.whens.map((w) => w.when)];
-    default:
-      return [];
   }
 }
 

@@ -1,4 +1,4 @@
-import { Expr, ValueType } from './ast';
+import { Expr, ValueType, childrenOf } from './ast';
 import { allowedFunctionList, functionRule } from './functions';
 import { ExpressionError, Token, tokenize } from './lexer';
 
@@ -61,29 +61,6 @@ function treeDepth(root: Expr): number {
   return deepest;
 }
 
-function childrenOf(e: Expr): Expr[] {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-      return [];
-    case 'unary':
-    case 'isNull':
-    case 'cast':
-      return [e.arg];
-    case 'binary':
-      return [e.left, e.right];
-    case 'in':
-      return [e.arg, ...e.list];
-    case 'between':
-      return [e.arg, e.low, e.high];
-    case 'like':
-      return [e.arg, e.pattern];
-    case 'case':
-      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.otherwise ? [e.otherwise] : [])];
-    case 'call':
-      return e.args;
-  }
-}
 
 class Parser {
   private pos = 0;
