@@ -58,13 +58,19 @@ start_decision() {
   echo start
 }
 
+# Takes the lock and installs what is missing of the selected components (cached): `install`, and `up` first.
+install_selected() {
+  local c
+  take_lock
+  ensure_tools
+  for c in $(selected_components); do "install_$c"; done
+}
+
 cmd_up() {
   local c decision started=$SECONDS
   local -a components to_wait=()
   mapfile -t components < <(selected_components)
-  take_lock
-  ensure_tools
-  for c in "${components[@]}"; do "install_$c"; done
+  install_selected
 
   # Start everything first, then wait: the JVMs boot in parallel.
   for c in "${components[@]}"; do
@@ -87,13 +93,9 @@ cmd_up() {
 }
 
 cmd_install() {
-  local c started=$SECONDS
-  local -a components
-  mapfile -t components < <(selected_components)
-  take_lock
-  ensure_tools
-  for c in "${components[@]}"; do "install_$c"; done
-  say "installed in $((SECONDS - started))s: ${components[*]}"
+  local started=$SECONDS
+  install_selected
+  say "installed in $((SECONDS - started))s: $(selected_components | xargs)"
 }
 
 # Adds the cluster components that run now (a pid file we vouch for) to STACK_COMPONENTS, so `down` never

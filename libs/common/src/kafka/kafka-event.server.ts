@@ -6,10 +6,8 @@ import { EventCodec, EventName, PoisonMessageError } from '@app/contracts';
 import { jsonLog } from '../logger';
 import { Metrics } from '../metrics/metrics';
 import { HoldPartitionError, isRetriable } from './errors';
-import { heartbeatIntervalMs } from './kafka-settings';
+import { DEFAULT_SESSION_TIMEOUT_MS, heartbeatIntervalMs } from './kafka-settings';
 import { ProcessedEvents } from './processed-events';
-
-const DEFAULT_SESSION_TIMEOUT_MS = 45000;
 
 /** What a handler receives besides the decoded value. */
 export interface KafkaEventContext {

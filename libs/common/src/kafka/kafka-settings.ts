@@ -22,6 +22,9 @@ export interface KafkaSettings {
   sessionTimeoutMs: number;
 }
 
+/** KAFKA_SESSION_TIMEOUT_MS unset. */
+export const DEFAULT_SESSION_TIMEOUT_MS = 45000;
+
 /** The broker's default group.min.session.timeout.ms: a shorter session is refused when the consumer joins. */
 export const MIN_SESSION_TIMEOUT_MS = 6000;
 
@@ -42,7 +45,7 @@ export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSett
   const registryPassword = env.optional('SCHEMA_REGISTRY_PASSWORD', 'registry basic-auth password (from a Secret)');
   const sessionTimeoutMs = env.int(
     'KAFKA_SESSION_TIMEOUT_MS',
-    45000,
+    DEFAULT_SESSION_TIMEOUT_MS,
     'consumer group session timeout, ms: a crashed consumer is taken for dead after it, and its restarted service waits that long to rejoin (the broker allows 6000 to 300000 by default)',
     MIN_SESSION_TIMEOUT_MS,
   );
