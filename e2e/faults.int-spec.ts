@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_NAMES } from '@app/contracts';
+import { EVENT_NAMES, EventCodec, schemaRegistry } from '@app/contracts';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import { REPO, stackDown, stackUp, waitFor } from './service-processes';
 import { MINUTES, ServicesRun } from './services-run';
@@ -185,6 +185,11 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
     for (const e of sent) await producer.send({ topic: e.topic, messages: [{ key: e.raw.key, value: e.raw.value, headers: e.raw.headers }] });
     const topics = ['case-batch-planned', 'job-state-changed', 'batch-completed'];
     for (const t of topics) await producer.send({ topic: `${r.run}.${t}`, messages: [{ key: 'poison', value: Buffer.from(`not avro at all (${t})`) }] });
+    // 21 bytes framed with the registry's real BatchCompleted id whose map count says 2^55: avsc alone looped on it.
+    const schemaIds = await new EventCodec(schemaRegistry({ host: r.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${r.run}.` }).register();
+    const huge = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0]);
+    huge.writeInt32BE(schemaIds.get('batch-completed')!, 1);
+    await producer.send({ topic: `${r.run}.batch-completed`, messages: [{ key: 'huge-count', value: huge }] });
     await producer.disconnect();
     const consumers: Array<[string, string]> = [['case-batch-planned', 'spark-dispatcher'], ['case-batch-planned', 'auditor'], ['job-state-changed', 'auditor'], ['batch-completed', 'auditor']];
     for (const [t, service] of consumers) {
@@ -194,6 +199,10 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
       expect(dead.headers['dlq-reason']).toMatch(/PoisonMessageError/);
       expect(dead.value?.toString()).toBe(`not avro at all (${t})`);
     }
+    const deadHuge = await waitFor('the auditor to dead-letter the 21-byte message with the huge count', () =>
+      r.log.dead.find((d) => d.topic === `${r.run}.batch-completed.dlq` && d.value?.equals(huge)),
+    );
+    expect(deadHuge.headers['dlq-reason']).toMatch(/^PoisonMessageError: .*a block of \d+ item\(s\), more than the bytes left can hold/);
     const id = await r.ingestNext();
     await expectDone(id);
     // The duplicates arrived (the log saw each twice or more: the classifier re-publishes a known plan with
