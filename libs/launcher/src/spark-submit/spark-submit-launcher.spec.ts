@@ -21,6 +21,7 @@ const config: SparkSubmitConfig = {
     SPARK_SUBMIT_ENGINE_CONFIG: JSON.stringify({ catalogs: { lake: { type: 'rest', uri: 'https://catalog.example' } }, defaultCatalog: 'lake' }),
     SPARK_SUBMIT_PROPERTIES: 'spark.executor.memory=4g',
     SPARK_SUBMIT_PASS_ENV: 'AWS_REGION',
+    SPARK_SUBMIT_PASS_ENV_OVER_HTTP: '1', // a master on another host over http: values in clear text, told it is fine here
     AWS_REGION: 'eu-west-1',
   }),
   jobTimeoutMs: 60_000,
