@@ -72,10 +72,19 @@ describe('parseSparkConfEnv (SUMMARY_SPARK_CONF)', () => {
 
 describe('localDriverJavaOptions (SUMMARY_DRIVER_JAVA_OPTIONS)', () => {
   it('adds the extra options after the class-data-sharing archive, and either alone', () => {
-    expect(localDriverJavaOptions('/t/spark-cds.jsa', ' -XX:TieredStopAtLevel=1 ')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto -XX:TieredStopAtLevel=1');
-    expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=1')).toBe('-XX:TieredStopAtLevel=1');
+    expect(localDriverJavaOptions('/t/spark-cds.jsa', ' -Xss4m ')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto -Xss4m');
+    expect(localDriverJavaOptions(null, '-Xss4m')).toBe('-Xss4m');
     expect(localDriverJavaOptions('/t/spark-cds.jsa', '')).toBe('-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto');
     expect(localDriverJavaOptions(null, '')).toBe('');
+  });
+
+  it('gives a driver that stops below C2 the server code cache, unless the options size it (a 48 MiB one ran out in CI)', () => {
+    expect(localDriverJavaOptions('/t/spark-cds.jsa', ' -XX:TieredStopAtLevel=1 ')).toBe(
+      '-XX:SharedArchiveFile=/t/spark-cds.jsa -Xshare:auto -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m',
+    );
+    expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=3')).toBe('-XX:TieredStopAtLevel=3 -XX:ReservedCodeCacheSize=240m');
+    expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=96m')).toBe('-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=96m');
+    expect(localDriverJavaOptions(null, '-XX:TieredStopAtLevel=4')).toBe('-XX:TieredStopAtLevel=4');
   });
 });
 

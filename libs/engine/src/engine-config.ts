@@ -230,8 +230,20 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
  * JVM options of a local driver (the CLI's and the services' embedded Spark): the CDS archive when
  * setup made one, which takes seconds off every start (issue #9, cold run), then SUMMARY_DRIVER_JAVA_OPTIONS
  * (e.g. `-XX:TieredStopAtLevel=1`, which the test command sets: C1 only, ~30% less time for small jobs).
+ * A JVM that stops below C2 (TieredStopAtLevel 1–3) sizes its code cache for a client, 48 MiB, which a driver
+ * that lives through many jobs fills: its next job fails with "Out of space in CodeCache for adapters" (seen in
+ * CI). Unless the options size the cache themselves, such a driver gets the server's 240 MiB (reserved, not used).
  * Example: '/t/.toolchain/spark-cds.jsa' → '-XX:SharedArchiveFile=/t/.toolchain/spark-cds.jsa -Xshare:auto'.
  */
 export function localDriverJavaOptions(archive: string | null, extra = process.env.SUMMARY_DRIVER_JAVA_OPTIONS): string {
-  return [archive ? `-XX:SharedArchiveFile=${archive} -Xshare:auto` : '', extra?.trim() ?? ''].filter(Boolean).join(' ');
+  const options = extra?.trim() ?? '';
+  const clientCodeCache = /-XX:TieredStopAtLevel=[123]\b/.test(options) && !/-XX:ReservedCodeCacheSize=/.test(options);
+  return [
+    archive ? `-XX:SharedArchiveFile=${archive} -Xshare:auto` : '',
+    options,
+    clientCodeCache ? `-XX:ReservedCodeCacheSize=${SERVER_CODE_CACHE}` : '',
+  ].filter(Boolean).join(' ');
 }
+
+/** The code cache a tiered (C1 + C2) JVM reserves by default. */
+const SERVER_CODE_CACHE = '240m';
