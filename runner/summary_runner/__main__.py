@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
+import re
 import sys
 
 from .errors import ConfigError, JobSpecError
 from .jobs import run_job
 from .server import Server, open_response_stream
 from .session import create_session, load_engine_config, parse_engine_config
-from .uris import is_uri, read_text, write_text
+from .uris import is_uri, read_bytes, write_text
 
 log = logging.getLogger("summary_runner")
 
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = load_engine_config(args.engine) if args.engine is not None else parse_engine_config(args.engine_json)
         if args.mode == "serve":
             return _serve(engine, args.response_fd, real_stdout)
-        return _run(engine, args.job, args.result, real_stdout)
+        return _run(engine, args.job, args.result, real_stdout, args.job_sha256)
     except (ConfigError, JobSpecError) as exc:
         log.error("%s: %s", type(exc).__name__, exc)
         return EXIT_BAD_INPUT
@@ -46,8 +48,20 @@ def _parser() -> argparse.ArgumentParser:
     run = modes.add_parser("run", help="one-shot: run one compiled job; exit 0 committed, 1 failed, 2 bad input")
     _engine_arguments(run)
     run.add_argument("--job", required=True, help="compiled job JSON: a file, or a URI (s3://, s3a://, file:) read through Hadoop")
+    run.add_argument("--job-sha256", type=_sha256_argument, metavar="HEX",
+                     help="sha256 of the job document's bytes as its submitter wrote them (the launchers pass it): "
+                          "a document that differs is refused, not run")
     run.add_argument("--result", help="also write the result JSON here: a file, or a URI written through Hadoop")
     return parser
+
+
+_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _sha256_argument(value: str) -> str:
+    if not _SHA256_HEX.match(value):
+        raise argparse.ArgumentTypeError(f"expected a sha256 as 64 hexadecimal characters, got {value[:80]!r}")
+    return value.lower()
 
 
 def _engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,14 +83,18 @@ def _serve(engine: dict, response_fd: int, real_stdout) -> int:
     return EXIT_OK
 
 
-def _run(engine: dict, job_ref: str, result_ref: str | None, out) -> int:
-    # A local job file is read before the JVM starts (a bad one costs no Spark start-up); a URI needs
-    # the session's Hadoop FileSystem.
-    job = None if is_uri(job_ref) else _read_job_file(job_ref)
+def _run(engine: dict, job_ref: str, result_ref: str | None, out, job_sha256: str | None = None) -> int:
+    # A local job file is read (and checked against its hash) before the JVM starts: a bad one costs no
+    # Spark start-up; a URI needs the session's Hadoop FileSystem.
+    data = None if is_uri(job_ref) else _read_job_file(job_ref)
+    if data is not None:
+        _check_job_document(job_ref, data, job_sha256, None, result_ref)
     spark = create_session(engine)
     try:
-        if job is None:
-            job = _read_job_uri(spark, job_ref)
+        if data is None:
+            data = _read_job_uri(spark, job_ref)
+            _check_job_document(job_ref, data, job_sha256, spark, result_ref)
+        job = _parse_job(job_ref, data)
         result = run_job(spark, job)
         text = json.dumps(result)
         if result_ref:
@@ -88,24 +106,64 @@ def _run(engine: dict, job_ref: str, result_ref: str | None, out) -> int:
     return EXIT_OK if result["status"] in ("committed", "already_committed") else EXIT_JOB_FAILED
 
 
-def _read_job_file(path: str) -> dict:
+def _check_job_document(ref: str, data: bytes, expected: str | None, spark, result_ref: str | None) -> None:
+    """Refuses a job document whose bytes are not the ones its submitter hashed (issue 25).
+
+    The document lies where every job run may write (the artifacts prefix); the hash comes in this run's own
+    arguments, which only the submitter sets. A mismatch is not retriable: the same document is refused
+    again. When there is a result location this process can write, a failed result says so, so the
+    dispatcher reports why and does not retry.
+    """
+    if expected is None:
+        if is_uri(ref):
+            log.warning("job document %s came without --job-sha256: its integrity is not checked", ref)
+        return
+    actual = hashlib.sha256(data).hexdigest()
+    if actual == expected.lower():
+        return
+    message = (f"job document {ref} has sha256 {actual}, but its submitter computed {expected.lower()}: it was "
+               "changed after it was submitted (by another job or writer of its location); not run, not retriable")
+    if result_ref and (spark is not None or not is_uri(result_ref)):
+        refused = {"jobId": _claimed_job_id(data), "status": "failed", "durationMs": 0, "steps": [], "collected": {},
+                   "snapshots": {}, "error": {"type": "JobDocumentMismatch", "message": message, "retriable": False}}
+        _write_result(spark, result_ref, json.dumps(refused) + "\n")
+    raise JobSpecError(message, retriable=False)
+
+
+def _claimed_job_id(data: bytes) -> str:
+    """The jobId the (changed) document claims, for the refusal's result; "" when it has none."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, json.JSONDecodeError) as exc:
+        job_id = json.loads(data).get("jobId")
+    except (ValueError, AttributeError):
+        return ""
+    return job_id if isinstance(job_id, str) else ""
+
+
+def _read_job_file(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
         raise JobSpecError(f"cannot read job file {path}: {exc}") from None
 
 
-def _read_job_uri(spark, uri: str) -> dict:
+def _read_job_uri(spark, uri: str) -> bytes:
     from py4j.protocol import Py4JJavaError
 
     try:
-        return json.loads(read_text(spark, uri))
+        return read_bytes(spark, uri)
     except Py4JJavaError as exc:
         first_line = str(exc.java_exception).splitlines()[0]
         raise JobSpecError(f"cannot read job {uri}: {first_line}") from None
+
+
+def _parse_job(ref: str, data: bytes) -> dict:
+    try:
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise JobSpecError(f"job {uri} is not JSON: {exc}") from None
+        if is_uri(ref):
+            raise JobSpecError(f"job {ref} is not JSON: {exc}") from None
+        raise JobSpecError(f"cannot read job file {ref}: {exc}") from None
 
 
 def _write_result(spark, ref: str, text: str) -> None:

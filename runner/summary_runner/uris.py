@@ -21,7 +21,8 @@ def _file_system(spark, uri: str):
     return path.getFileSystem(spark._jsc.hadoopConfiguration()), path
 
 
-def read_text(spark, uri: str) -> str:
+def read_bytes(spark, uri: str) -> bytes:
+    """The object's bytes as stored (a job document's sha256 is taken over them)."""
     fs, path = _file_system(spark, uri)
     stream = fs.open(path)
     try:
@@ -29,7 +30,11 @@ def read_text(spark, uri: str) -> str:
         data = spark._jvm.org.apache.hadoop.io.IOUtils.readFullyToByteArray(stream)
     finally:
         stream.close()
-    return bytes(data).decode("utf-8")
+    return bytes(data)
+
+
+def read_text(spark, uri: str) -> str:
+    return read_bytes(spark, uri).decode("utf-8")
 
 
 def write_text(spark, uri: str, text: str) -> None:

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CompiledJob } from '@app/compiler';
 import { JobResult } from '@app/engine';
 
@@ -23,6 +24,22 @@ export interface LaunchResult {
   result: JobResult;
   /** The engine's run id (EMR job run id), or null for the local runner. */
   jobRunId: string | null;
+}
+
+/**
+ * A compiled job as a remote runner reads it (job.json): its text and the sha256 (hex) of its UTF-8 bytes.
+ * The launchers put the text where the job run can read it and pass the hash in the run's own arguments
+ * (`--job-sha256`), which nothing but the submitter sets: the runner refuses a document that differs, so a
+ * job run or anyone else able to write the artifacts prefix cannot change what another job runs (issue 25).
+ */
+export interface JobDocument {
+  text: string;
+  sha256: string;
+}
+
+export function jobDocument(job: CompiledJob): JobDocument {
+  const text = JSON.stringify(job);
+  return { text, sha256: createHash('sha256').update(text, 'utf8').digest('hex') };
 }
 
 /** An infrastructure failure (not a failed job: that is a result with status failed). */

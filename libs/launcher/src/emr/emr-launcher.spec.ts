@@ -141,6 +141,8 @@ describe('EmrOnEksLauncher requests', () => {
               '{"catalogs":{"lake":{"type":"rest","uri":"https://catalog.example"}},"defaultCatalog":"lake"}',
               '--job',
               `s3://artifacts/${attemptDir}/job.json`,
+              '--job-sha256',
+              createHash('sha256').update(JSON.stringify(job)).digest('hex'),
               '--result',
               `s3://artifacts/${attemptDir}/result.json`,
             ],
@@ -150,6 +152,15 @@ describe('EmrOnEksLauncher requests', () => {
         tags: { pipeline: 'local.demo.summary', batchId: 'b-000003', step: 'CASE_III', attempt: '1' },
       },
     ]);
+  });
+
+  it('passes the sha256 of the job.json it uploaded, so that the runner refuses a document changed after submission (issue 25)', async () => {
+    await launcher.run(request, onState);
+
+    const uploaded = s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string;
+    const args = emr.commandCalls(StartJobRunCommand)[0].args[0].input.jobDriver?.sparkSubmitJobDriver?.entryPointArguments ?? [];
+    expect(args).toContain('--job-sha256');
+    expect(args[args.indexOf('--job-sha256') + 1]).toBe(createHash('sha256').update(Buffer.from(uploaded, 'utf8')).digest('hex'));
   });
 
   it('uses the default parameters for a step without its own, and sends the S3 log location', async () => {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-emr-containers';
 import { S3Client } from '@aws-sdk/client-s3';
 import { JobResult } from '@app/engine';
-import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '../launcher';
+import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult, jobDocument } from '../launcher';
 import { Clock, RetryPolicy, callAws, systemClock } from './aws-call';
 import { RunIdentity, jobRunNameFor, runIdentity } from './client-token';
 import { EmrConfig, emrConfigFromEnv, s3Uri, sparkSubmitParametersFor } from './emr-config';
@@ -38,6 +38,8 @@ const RETRIABLE_FAILURES = new Set(['CLUSTER_UNAVAILABLE', 'INTERNAL_ERROR']);
  * per (pipeline, batchId, step, attempt):
  *   upload job.json → adopt a run of this attempt (ListJobRuns) or StartJobRun with a deterministic
  *   clientToken → poll DescribeJobRun → read result.json.
+ * The run's arguments carry job.json's sha256 (`--job-sha256`): the runner refuses a document that another
+ * writer of the artifacts prefix changed after the upload.
  * A dispatcher that crashes and calls run() again for the same attempt gets the same run back.
  */
 export class EmrOnEksLauncher implements JobLauncher {
@@ -77,8 +79,9 @@ export class EmrOnEksLauncher implements JobLauncher {
       // A crash after StartJobRun: the run of this attempt is already there (the job.json it reads too).
       jobRunId = existing[0].id as string;
     } else {
-      await putObject(this.deps.s3, this.config.artifacts.bucket, run.jobKey, JSON.stringify(request.job), 'application/json', this.policy());
-      jobRunId = await this.start(run);
+      const document = jobDocument(request.job);
+      await putObject(this.deps.s3, this.config.artifacts.bucket, run.jobKey, document.text, 'application/json', this.policy());
+      jobRunId = await this.start(run, document.sha256);
     }
     this.inFlight.set(jobRunId, run);
     try {
@@ -126,8 +129,8 @@ export class EmrOnEksLauncher implements JobLauncher {
     }
   }
 
-  /** The StartJobRun request of one attempt (exported shape for tests and `plan`-style printing). */
-  startJobRunRequest(run: RunIdentity): StartJobRunRequest {
+  /** The StartJobRun request of one attempt (exported shape for tests and `plan`-style printing); `jobSha256` is job.json's (jobDocument). */
+  startJobRunRequest(run: RunIdentity, jobSha256: string): StartJobRunRequest {
     const { config } = this;
     const bucket = config.artifacts.bucket;
     return {
@@ -139,7 +142,7 @@ export class EmrOnEksLauncher implements JobLauncher {
       jobDriver: {
         sparkSubmitJobDriver: {
           entryPoint: config.runnerEntryPoint,
-          entryPointArguments: ['run', '--engine-json', JSON.stringify(config.engineConfig), '--job', s3Uri(bucket, run.jobKey), '--result', s3Uri(bucket, run.resultKey)],
+          entryPointArguments: ['run', '--engine-json', JSON.stringify(config.engineConfig), '--job', s3Uri(bucket, run.jobKey), '--job-sha256', jobSha256, '--result', s3Uri(bucket, run.resultKey)],
           sparkSubmitParameters: `--py-files ${config.runnerPyFiles} ${sparkSubmitParametersFor(config, run.step)}`.trim(),
         },
       },
@@ -148,8 +151,8 @@ export class EmrOnEksLauncher implements JobLauncher {
     };
   }
 
-  private async start(run: RunIdentity): Promise<string> {
-    const input = this.startJobRunRequest(run);
+  private async start(run: RunIdentity, jobSha256: string): Promise<string> {
+    const input = this.startJobRunRequest(run, jobSha256);
     const sent = `virtualClusterId=${input.virtualClusterId} name=${input.name} clientToken=${input.clientToken} releaseLabel=${input.releaseLabel} executionRoleArn=${input.executionRoleArn} entryPoint=${this.config.runnerEntryPoint}`;
     const out = await callAws('EMR StartJobRun', sent, () => this.deps.emr.send(new StartJobRunCommand(input)), this.policy());
     if (!out.id) throw new LaunchError(`EMR StartJobRun returned no job run id (sent ${sent}); retriable`, true);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetObjectCommand, GetObjectCommandOutput, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CompiledJob } from '@app/compiler';
@@ -132,11 +133,23 @@ describe('SparkSubmitLauncher', () => {
       JSON.stringify({ ...config.engineConfig, master: null }),
       '--job',
       `s3a://artifacts/${dir}/job.json`,
+      '--job-sha256',
+      createHash('sha256').update(JSON.stringify(job)).digest('hex'),
       '--result',
       `s3a://artifacts/${dir}/result.json`,
     ]);
     expect(seen).toEqual([['SUBMITTED', 'driver-1'], ['RUNNING', 'driver-1']]);
     expect(clock.sleeps).toEqual([5000, 5000]);
+  });
+
+  it('passes the sha256 of the job.json it put, so that the runner refuses a document changed after submission (issue 25)', async () => {
+    runnerWritesResultAt(3);
+    await launcher().run(request, onState);
+
+    const uploaded = store.get(`${dir}/job.json`)!;
+    const { args } = master.created[0];
+    expect(args).toContain('--job-sha256');
+    expect(args[args.indexOf('--job-sha256') + 1]).toBe(createHash('sha256').update(Buffer.from(uploaded, 'utf8')).digest('hex'));
   });
 
   it('adopts the recorded driver of the attempt after a dispatcher restart instead of submitting again', async () => {

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { JobResult } from '@app/engine';
-import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '../launcher';
+import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult, jobDocument } from '../launcher';
 import { Clock, RetryPolicy, systemClock } from '../emr/aws-call';
 import { RunIdentity, runIdentity } from '../emr/client-token';
 import { s3Uri } from '../emr/emr-config';
@@ -67,8 +67,9 @@ export class SparkSubmitLauncher implements JobLauncher {
       // A dispatcher restarted after the submission: the driver of this attempt is already there.
       submissionId = (JSON.parse(recorded) as SubmissionRecord).submissionId;
     } else {
-      await putObject(this.deps.s3, bucket, run.jobKey, JSON.stringify(request.job), 'application/json', this.policy());
-      submissionId = await this.rest('create', () => this.deps.rest.createPythonDriver(this.submission(run)));
+      const document = jobDocument(request.job);
+      await putObject(this.deps.s3, bucket, run.jobKey, document.text, 'application/json', this.policy());
+      submissionId = await this.rest('create', () => this.deps.rest.createPythonDriver(this.submission(run, document.sha256)));
       const record: SubmissionRecord = { submissionId, master: this.config.master };
       await putObject(this.deps.s3, bucket, recordKey, JSON.stringify(record), 'application/json', this.policy());
     }
@@ -80,8 +81,11 @@ export class SparkSubmitLauncher implements JobLauncher {
     }
   }
 
-  /** The REST submission of one attempt; its arguments are those of the EMR launcher's StartJobRun. */
-  submission(run: RunIdentity) {
+  /**
+   * The REST submission of one attempt; its arguments are those of the EMR launcher's StartJobRun, job.json's
+   * sha256 (jobDocument) included: the runner refuses a document changed after the put.
+   */
+  submission(run: RunIdentity, jobSha256: string) {
     const { config } = this;
     const uri = (key: string) => `s3a://${config.artifacts.bucket}/${key}`;
     const env = Object.fromEntries(config.passEnv.map((name) => [name, this.env[name] ?? '']));
@@ -90,7 +94,7 @@ export class SparkSubmitLauncher implements JobLauncher {
       master: config.master,
       entryPoint: `${config.runnerDir}/summary_runner_main.py`,
       pyFiles: [config.runnerDir],
-      args: ['run', '--engine-json', JSON.stringify({ ...config.engineConfig, master: null }), '--job', uri(run.jobKey), '--result', uri(run.resultKey)],
+      args: ['run', '--engine-json', JSON.stringify({ ...config.engineConfig, master: null }), '--job', uri(run.jobKey), '--job-sha256', jobSha256, '--result', uri(run.resultKey)],
       environment: env,
       sparkProperties: {
         ...config.sparkProperties,
