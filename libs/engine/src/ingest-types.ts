@@ -15,6 +15,15 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
   LONG: [-(2n ** 63n), 2n ** 63n - 1n],
 };
 const FLOAT_MAX = 3.4028234663852886e38;
+/** The smallest nonzero FLOAT (a subnormal); a nonzero number below half of it is stored as 0. */
+const FLOAT_MIN = 1.401298464324817e-45;
+/**
+ * The longest number text a DOUBLE or FLOAT column takes: Spark's JSON reader (Jackson's
+ * StreamReadConstraints, Spark 3.5 option maxNumLen) fails on a longer one, and the append would then
+ * fail without naming the line. Integers (at most 20 characters) and decimals (staged in plain form,
+ * at most 40) never reach it.
+ */
+export const MAX_NUMBER_CHARS = 1000;
 const INTEGER_TEXT = /^-?(0|[1-9]\d*)$/;
 // With the u flag a surrogate pair is one code point; only a lone surrogate is \p{Cs}.
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -29,7 +38,8 @@ export type Stager = (value: JsonValue) => Staged;
  * The stager of a column of `type`: a JSON value → the JSON text the staging file holds for it, or why
  * it does not fit ("expected …; received …"). The type is resolved once per column, not per value.
  * NULL fits every type. Integers must be integer literals in range (`100.0` and `1e3` are refused, not
- * truncated); decimals must fit (p, s) without rounding; doubles must be finite; strings at most
+ * truncated); decimals must fit (p, s) without rounding; doubles and floats must be finite in their type,
+ * not a nonzero number the type would store as 0 (1e-400), and at most MAX_NUMBER_CHARS long; strings at most
  * `maxBytes` UTF-8 bytes of well-formed Unicode; dates `YYYY-MM-DD` and timestamps `YYYY-MM-DD HH:MM:SS`
  * real calendar values from year 0001.
  * Example: stagerFor('BIGINT', …)({kind: 'number', text: '9223372036854775807'}) → {json: '9223372036854775807'};
@@ -51,8 +61,20 @@ export function stagerFor(type: string, maxBytes: number): Stager {
     });
   }
   if (t === 'DOUBLE' || t === 'FLOAT' || t === 'REAL') {
-    const max = t === 'DOUBLE' ? Number.MAX_VALUE : FLOAT_MAX;
-    return typed(`a finite number (at most ${max} in magnitude)`, (v) => (v.kind === 'number' && Math.abs(Number(v.text)) <= max ? v.text : undefined));
+    const [max, min] = t === 'DOUBLE' ? [Number.MAX_VALUE, Number.MIN_VALUE] : [FLOAT_MAX, FLOAT_MIN];
+    // Number() rounds to the nearest double, Math.fround that to the nearest float, as Spark stores it
+    // (3.4028235e38, Java's own text of Float.MAX_VALUE, is a float; 3.5e38 is not).
+    const stored = t === 'DOUBLE' ? Number : (text: string) => Math.fround(Number(text));
+    const finite = typed(`a finite number (at most ${max} in magnitude)`, (v) => (v.kind === 'number' && Number.isFinite(stored(v.text)) ? v.text : undefined));
+    return (value) => {
+      if (value.kind !== 'number') return finite(value);
+      if (value.text.length > MAX_NUMBER_CHARS) return { problem: `expected a number of at most ${MAX_NUMBER_CHARS} characters (Spark's JSON reader refuses longer ones); received ${describe(value)}` };
+      const staged = finite(value);
+      if ('json' in staged && stored(value.text) === 0 && /[1-9]/.test(value.text.split(/[eE]/)[0])) {
+        return { problem: `expected 0 or a number of at least ${min} in magnitude; received ${describe(value)}, which a ${t} column would store as 0` };
+      }
+      return staged;
+    };
   }
   const decimal = /^DECIMAL(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
   if (decimal) {

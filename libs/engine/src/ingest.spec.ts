@@ -133,6 +133,55 @@ describe('checkJsonl: one reader, one column rule', () => {
     expect(await problems(bad)).toEqual(['line 2: not valid UTF-8 (byte 19 of the line); expected UTF-8 text']);
   });
 
+  it('skips a UTF-8 byte order mark at the start of the file only; refuses one elsewhere, UTF-16, UTF-32 and NUL bytes (issue 25)', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const staged = await stage(Buffer.concat([bom, Buffer.from(`${row()}\r\n${row({ k: 2 })}\r\n`)]));
+    expect([staged.rows, staged.text.split('\n')[1]]).toEqual([2, '{"k":2,"mo":"2024-01","ts":"2024-02-01 10:00:00","current_balance":5}']);
+    expect(await problems(Buffer.concat([Buffer.from(`${row()}\n`), bom, Buffer.from(`${row()}\n`)]))).toEqual([
+      'line 2: a byte order mark (U+FEFF, bytes EF BB BF) at the start of the line; expected one at most, at the start of the file (were files joined?)',
+    ]);
+    expect(await problems(Buffer.from(`\ufeff${row()}\n`, 'utf16le'))).toEqual([
+      'line 1: the file starts with a UTF-16 LE byte order mark; expected UTF-8 text (convert it first, e.g. iconv -f UTF-16LE -t UTF-8)',
+      expect.stringMatching(/^line 2: a NUL byte \(byte 1 of the line\)/),
+    ]);
+    expect(await problems(Buffer.from(`${row()}\n`, 'utf16le'))).toEqual([
+      'line 1: a NUL byte (byte 2 of the line); expected UTF-8 text, which has none (UTF-16 and UTF-32 text has them; in a string write \\u0000)',
+      expect.stringMatching(/^line 2: a NUL byte/),
+    ]);
+  });
+
+  it('reads a CR alone as no line end and a line of U+00A0 as no blank line, naming each (issue 25)', async () => {
+    expect(await problems(`${row()}\r${row()}\r`)).toEqual([
+      `line 1: expected a JSON object; invalid JSON at character 71: expected the end of the line after the object; received '{"k":1,"mo":'; a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n`,
+    ]);
+    expect(await problems(`${row()}\n\u00a0\n\u000b\n`)).toEqual([
+      "line 2: expected a JSON object; invalid JSON at character 1: expected a JSON object; received '\\u00a0'",
+      "line 3: expected a JSON object; invalid JSON at character 1: expected a JSON object; received '\\u000b'",
+    ]);
+    expect(await problems(`{"k": 1, "mo": null, "ts": null, "current_balance": 1, "\ufeffk": 1}\n`)).toEqual([
+      'line 1: unknown column "\\ufeffk"; expected one of k, mo, ts, current_balance',
+    ]);
+  });
+
+  it('names a file with a newline or U+202E in its name escaped, so the message cannot be forged or reordered (issue 25)', async () => {
+    const err = await stage('{"K": 1}\n', {}, SCHEMA, 'a\n  - line 9: fine\u202e.jsonl').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IngestError);
+    expect((err as IngestError).file).toBe(join(dir, 'a\n  - line 9: fine\u202e.jsonl'));
+    expect((err as IngestError).message.split('\n')[0]).toBe(`Refused ${join(dir, 'a\\u000a  - line 9: fine\\u202e.jsonl')}: nothing was appended.`);
+  });
+
+  it.each([
+    ['1e-400', 'double', 'expected 0 or a number of at least 5e-324 in magnitude; received 1e-400, which a DOUBLE column would store as 0'],
+    ['1e-46', 'float', 'expected 0 or a number of at least 1.401298464324817e-45 in magnitude; received 1e-46, which a FLOAT column would store as 0'],
+    [`1.${'0'.repeat(1000)}`, 'double', `expected a number of at most 1000 characters (Spark's JSON reader refuses longer ones); received 1.00000000000000000000000000000000000000… (1002 characters)`],
+  ])('refuses %s for a %s column, which Spark would store as 0 or fail on (issue 25)', async (value, type, message) => {
+    expect(await problems(`{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([`line 1: column "v" (${type}): ${message}`]);
+  });
+
+  it('takes 3.4028235e38, Java\'s own text of Float.MAX_VALUE, for a FLOAT column, and 0 written any way', async () => {
+    expect((await stage('{"v": 3.4028235e38}\n{"v": -0.0e-400}\n', {}, [{ name: 'v', type: 'float' }])).text).toBe('{"v":3.4028235e38}\n{"v":-0.0e-400}\n');
+  });
+
   it(`refuses a value over ${MAX_VALUE_BYTES} bytes and a line over ${MAX_LINE_BYTES} bytes with the line number`, async () => {
     const big = 'é'.repeat(MAX_VALUE_BYTES / 2 + 1);
     expect(await problems(`${row()}\n${row({ mo: big })}\n`)).toEqual([

@@ -5,12 +5,21 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:f
 import { isUtf8 } from 'node:buffer';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JsonLineError, JsonMember, scanObjectLine } from './json-line';
+import { JsonLineError, JsonMember, scanObjectLine, visible } from './json-line';
 import { ColumnType, stagerFor } from './ingest-types';
 
 export { ColumnType } from './ingest-types';
 
-const BLANK = /^\s*$/;
+/** A blank line: JSON's whitespace only (a line holds no \n). Not \s, which also takes U+FEFF, U+00A0, U+2028, \v, \f…: Spark's reader fails on those. */
+const BLANK = /^[ \t\r]*$/;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+/** Byte order marks of the encodings a file must not be in, longest first (UTF-32 LE starts like UTF-16 LE). */
+const WIDE_BOMS: [string, Buffer][] = [
+  ['UTF-32 LE', Buffer.from([0xff, 0xfe, 0x00, 0x00])],
+  ['UTF-32 BE', Buffer.from([0x00, 0x00, 0xfe, 0xff])],
+  ['UTF-16 LE', Buffer.from([0xff, 0xfe])],
+  ['UTF-16 BE', Buffer.from([0xfe, 0xff])],
+];
 /** Staged lines are written in blocks of about this many characters (one write call per line is slow). */
 const WRITE_BLOCK = 1 << 18;
 
@@ -26,7 +35,8 @@ export class IngestError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`Refused ${file}: nothing was appended.\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // The name as typed, but a newline, a tab or U+202E in it escaped: it cannot break or reorder the message.
+    super(`Refused ${visible(file)}: nothing was appended.\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = this.constructor.name;
   }
 }
@@ -59,9 +69,13 @@ export { WATERMARK_PROPERTY } from '@app/lifecycle';
  * The ingest's one reader of a JSON-lines file (issue 10: the check and Spark's reader disagreed).
  * Streams `file` line by line in bounded memory and checks each line by one rule: a UTF-8 JSON object
  * whose keys are source column names spelled exactly (case included), each at most once, every column
- * present unless allowed missing, each value of its column's type (ingest-types.ts). Writes each valid
- * line to `out` in a normal form that Spark reads with the schema and nothing to interpret: every
- * column under its exact name in schema order, numbers as written (exact BIGINT), absent columns null.
+ * present unless allowed missing, each value of its column's type (ingest-types.ts). Lines end at \n
+ * (a CR alone does not end one); a blank line (spaces, tabs, CR) is not a row. A UTF-8 byte order mark is
+ * skipped at the start of the file only (RFC 8259 §8.1): one elsewhere, UTF-16 or UTF-32 (their byte
+ * order marks, or NUL bytes) is refused (issue 25's hostile-input corpus, ingest.corpus.spec.ts).
+ * Writes each valid line to `out` in a normal form that Spark reads with the schema and nothing to
+ * interpret: every column under its exact name in schema order, numbers as written (exact BIGINT),
+ * absent columns null.
  * Throws IngestError naming each problem's line (the first `maxProblems`); `out` is then incomplete.
  * Example: schema [k BIGINT, mo STRING], line '{"mo": "2024-01", "k": 9223372036854775807}' →
  *   out '{"k":9223372036854775807,"mo":"2024-01"}'; line '{"K": 1, "mo": null}' → problem
@@ -88,24 +102,39 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
   let rows = 0;
 
   /** One line → its staged text, its problems, or null for a blank line. */
-  const checkLine = (n: number, bytes: Buffer | null): { staged: string } | { problems: string[] } | null => {
-    if (bytes === null) return { problems: [`longer than ${MAX_LINE_BYTES} bytes; expected lines of at most that (and values of at most ${MAX_VALUE_BYTES} bytes)`] };
-    if (!isUtf8(bytes)) return { problems: [`not valid UTF-8 (byte ${firstInvalidUtf8(bytes) + 1} of the line); expected UTF-8 text`] };
+  const checkLine = (n: number, line: Buffer | null): { staged: string } | { problems: string[] } | null => {
+    if (line === null) return { problems: [`longer than ${MAX_LINE_BYTES} bytes; expected lines of at most that (and values of at most ${MAX_VALUE_BYTES} bytes)`] };
+    let bytes = line;
+    if (n === 1) {
+      const wide = WIDE_BOMS.find(([, bom]) => bytes.subarray(0, bom.length).equals(bom));
+      if (wide) return { problems: [`the file starts with a ${wide[0]} byte order mark; expected UTF-8 text (convert it first, e.g. iconv -f ${wide[0].replace(' ', '')} -t UTF-8)`] };
+      if (bytes.subarray(0, 3).equals(UTF8_BOM)) bytes = bytes.subarray(3);
+    }
+    // Byte positions in messages count from the start of the line as in the file, a skipped mark included.
+    const skipped = line.length - bytes.length;
+    if (bytes.subarray(0, 3).equals(UTF8_BOM)) {
+      return { problems: [`a byte order mark (U+FEFF, bytes EF BB BF) at the start of the line; expected one at most, at the start of the file (were files joined?)`] };
+    }
+    const nul = bytes.indexOf(0);
+    if (nul !== -1) return { problems: [`a NUL byte (byte ${skipped + nul + 1} of the line); expected UTF-8 text, which has none (UTF-16 and UTF-32 text has them; in a string write \\u0000)`] };
+    if (!isUtf8(bytes)) return { problems: [`not valid UTF-8 (byte ${skipped + firstInvalidUtf8(bytes) + 1} of the line); expected UTF-8 text`] };
     const text = bytes.toString('utf8');
     if (BLANK.test(text)) return null;
     let members: JsonMember[];
     try {
       members = scanObjectLine(text);
     } catch (err) {
-      if (err instanceof JsonLineError) return { problems: [`expected a JSON object; ${err.message}`] };
-      throw err;
+      if (!(err instanceof JsonLineError)) throw err;
+      // '{…}\r{…}': a CR alone was meant to end the line (classic Mac line ends, or one stray CR).
+      const cr = /\r[ \t\r]*$/.test(text.slice(0, err.position - 1)) ? '; a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n' : '';
+      return { problems: [`expected a JSON object; ${err.message}${cr}`] };
     }
     const values: (string | undefined)[] = new Array(schema.length);
     const found: string[] = [];
     for (const { key, value } of members) {
       const at = byName.get(key);
       if (at === undefined) {
-        found.push(`unknown column "${key}"; ${suggest(key, schema)}`);
+        found.push(`unknown column ${visible(JSON.stringify(key))}; ${suggest(key, schema)}`);
       } else if (values[at] !== undefined) {
         found.push(`column "${key}" appears more than once; expected each column at most once`);
       } else {

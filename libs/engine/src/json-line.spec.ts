@@ -1,4 +1,4 @@
-import { JsonLineError, scanObjectLine } from './json-line';
+import { JsonLineError, scanObjectLine, visible } from './json-line';
 
 const errorOf = (line: string): string => {
   try {
@@ -70,5 +70,11 @@ describe('scanObjectLine', () => {
   ])('refuses %j, as JSON.parse does: %s', (line, message) => {
     expect(errorOf(line)).toContain(message);
     expect(() => JSON.parse(line)).toThrow(SyntaxError);
+  });
+
+  it('shows what it refused with invisible characters escaped (issue 25: a U+FEFF or U+202E printed raw)', () => {
+    expect(errorOf('\ufeff{"a": 1}')).toBe(`invalid JSON at character 1: expected a JSON object; received '\\ufeff{"a": 1}'`);
+    expect(errorOf('{"a": 1,\u00a0"b": 2}')).toBe(`invalid JSON at character 9: expected a member name in double quotes; received '\\u00a0"b": 2}'`);
+    expect(visible('x\u202egpj.exe \u200b\ud800 é 😀\u{e0001}')).toBe('x\\u202egpj.exe \\u200b\\ud800 é 😀\\u{e0001}');
   });
 });

@@ -43,6 +43,24 @@ const KEYWORDS: [string, JsonValue][] = [
   ['false', { kind: 'boolean', value: false }],
 ];
 
+/**
+ * Characters a message shows as escapes, since printed raw they are invisible, look like a space, or
+ * move the text around them: control and format characters (U+FEFF, zero-width spaces, U+202E), line and
+ * paragraph separators, spaces other than U+0020, and lone surrogates.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+
+/**
+ * `text` with each invisible or text-moving character written as an escape, for messages.
+ * Example: visible('\ufeffmo') → '\\ufeffmo'; visible('a\tb') → 'a\\u0009b'; visible('été') → 'été'.
+ */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (c) => {
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** True for the four characters JSON allows between tokens. */
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
@@ -106,8 +124,8 @@ class Scanner {
   }
 
   fail(expected: string): never {
-    // Control characters shown escaped, as JSON would write them (a raw tab is what was refused).
-    const shown = [...this.s.slice(this.i, this.i + 12)].map((c) => (c.charCodeAt(0) < 0x20 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+    // Control and invisible characters shown escaped (a raw tab or a U+FEFF is what was refused).
+    const shown = visible(this.s.slice(this.i, this.i + 12));
     const received = this.atEnd() ? 'the end of the line' : `'${shown}'`;
     throw new JsonLineError(`invalid JSON at character ${this.i + 1}: expected ${expected}; received ${received}`, this.i + 1);
   }
