@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { EnvReader, bootstrap, jsonLog, runService, serviceContext } from '@app/common';
 import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
-import { EVENT_NAMES } from '@app/contracts';
 import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { watchDeadLetters } from './audit/dead-letters';
@@ -19,6 +18,6 @@ bootstrap(async () => {
   const audit = new AuditService(engine, ctx.metrics, maxBuffered);
   // Only metrics depend on it: a failure (e.g. no audit table yet) is logged, not fatal.
   await audit.restore().catch((err: Error) => jsonLog('warn', 'could not restore the last completed batch from the audit table', { error: err.message }));
-  await runService(ctx, AuditModule.register(ctx, engine, audit), { groupId: ctx.groupId, events: [...EVENT_NAMES], afterBatch: () => audit.flush().then(() => undefined) });
+  await runService(ctx, AuditModule.register(ctx, engine, audit), { groupId: ctx.groupId, afterBatch: () => audit.flush().then(() => undefined) });
   watchDeadLetters(ctx, dlqIntervalMs);
 });

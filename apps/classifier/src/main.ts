@@ -11,5 +11,5 @@ bootstrap(async () => {
   env.done();
   const engine = new EngineHandle(settings, ctx.name);
   await engine.pipeline(); // Spark starts before the first event, not inside its handler
-  await runService(ctx, ClassificationModule.register(ctx, engine), { groupId: ctx.groupId, events: ['watermark-advanced'] });
+  await runService(ctx, ClassificationModule.register(ctx, engine), { groupId: ctx.groupId });
 });

@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { EnvReader, createKafka, createRegistry, kafkaSettingsFromEnv } from '@app/common';
-import { CaseBatchPlanned, DecodedEvent, EVENT_NAMES, EventCodec } from '@app/contracts';
+import { CaseBatchPlanned, DecodedEvent, EventCodec, readerGroupId, topicAccess } from '@app/contracts';
 import { isBatchId, parseBatchId } from '@app/lifecycle';
 
 const say = (message: string) => process.stderr.write(`[events] ${message}\n`);
@@ -24,12 +24,14 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
   env.done();
   const kafka: Kafka = createKafka(settings);
   const codec = new EventCodec(createRegistry(settings), { topicPrefix: settings.topicPrefix });
-  const consumer = kafka.consumer({ groupId: `${settings.topicPrefix}cli-events.${process.pid}.${Date.now()}` });
+  // What the CLI (the toolbox's principal) may read, and in which groups: contracts/topic-access.json.
+  const access = topicAccess('cli');
+  const consumer = kafka.consumer({ groupId: readerGroupId(access, settings.topicPrefix) });
   const batches = new Map<string, BatchView>();
   let completed = 0;
   let ok = true;
   await consumer.connect();
-  await consumer.subscribe({ topics: EVENT_NAMES.map((e) => codec.contracts[e].topic), fromBeginning: true });
+  await consumer.subscribe({ topics: access.reads.map((e) => codec.contracts[e].topic), fromBeginning: true });
   const done = new Promise<void>((resolve) => {
     void consumer.run({
       eachMessage: async ({ message }) => {

@@ -37,5 +37,5 @@ bootstrap(async () => {
     launcher = new LeasedLauncher(remote, newLease, lease, { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m) }, () => engine.close());
   }
   const health = { extra: [{ key: 'spark-runner', check: () => engine.ping() }] };
-  await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs, retryMaxBackoffMs }, health), { groupId: ctx.groupId, events: ['case-batch-planned'] });
+  await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs, retryMaxBackoffMs }, health), { groupId: ctx.groupId });
 });

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka } from 'kafkajs';
-import { EventCodec } from '@app/contracts';
+import { EventCodec, TopicAccess, topicAccess, topicsOfComponent } from '@app/contracts';
 import { EnvReader } from './env';
 import { isRetriable } from './kafka/errors';
 import { HEALTH_DEPENDENCIES, HealthController, HealthDependencies } from './health/health';
@@ -28,6 +28,8 @@ export interface ServiceContext {
   codec: EventCodec;
   metrics: Metrics;
   publisher: EventPublisher;
+  /** What this service does with the event topics (contracts/topic-access.json). */
+  access: TopicAccess;
 }
 
 /** Reads the common variables (the caller reads its own from the same reader, then calls env.done()). */
@@ -43,7 +45,8 @@ export function serviceContext(name: string, defaultPort: number, env: EnvReader
   const codec = new EventCodec(registry, { topicPrefix: kafkaSettings.topicPrefix });
   const metrics = new Metrics(name);
   metrics.declare(SERVICE_METRICS[name] ?? []);
-  return { name, httpPort, httpHost, groupId, kafkaSettings, kafka, registry, codec, metrics, publisher: new EventPublisher(kafka, codec, metrics) };
+  const access = topicAccess(name);
+  return { name, httpPort, httpHost, groupId, kafkaSettings, kafka, registry, codec, metrics, access, publisher: new EventPublisher(kafka, codec, metrics, access.produces) };
 }
 
 class PublisherLifecycle implements OnApplicationShutdown {
@@ -78,20 +81,21 @@ export class CoreModule {
 export type AppModuleMetadata = ModuleMetadata;
 
 /**
- * Boots one service: topics and schemas, the producer, the Nest app with /health and /metrics, and (if
- * `consumer`) the Kafka transport. SIGTERM/SIGINT close it in order: stop consuming (the message in progress
+ * Boots one service: its own topics and the schemas it produces (contracts/topic-access.json), the
+ * producer, the Nest app with /health and /metrics, and (if `consumer`) the Kafka transport, subscribed to
+ * the events it consumes. SIGTERM/SIGINT close it in order: stop consuming (the message in progress
  * finishes), then the providers' shutdown hooks (Spark runner), then the producer.
  */
-export async function runService(ctx: ServiceContext, module: Type<unknown> | DynamicModule, consumer?: KafkaEventServerOptions): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
+export async function runService(ctx: ServiceContext, module: Type<unknown> | DynamicModule, consumer?: Omit<KafkaEventServerOptions, 'events'>): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
   exitWithParent();
-  await retryAtBoot('create topics', () => ensureTopics(ctx.kafka, ctx.codec));
-  await retryAtBoot('register schemas', () => ctx.codec.register());
+  await retryAtBoot('create topics', () => ensureTopics(ctx.kafka, ctx.codec, topicsOfComponent(ctx.access, ctx.codec.contracts)));
+  await retryAtBoot('register schemas', () => ctx.codec.register(ctx.access.produces));
   await ctx.publisher.connect();
   const app = await NestFactory.create(module, { logger: new JsonLogger() });
   stopOnSignals(app);
   let server: KafkaEventServer | undefined;
   if (consumer) {
-    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, { sessionTimeoutMs: ctx.kafkaSettings.sessionTimeoutMs, ...consumer });
+    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, { sessionTimeoutMs: ctx.kafkaSettings.sessionTimeoutMs, ...consumer, events: [...ctx.access.consumes] });
     // The consumers carry @UseFilters(PassThroughRpcFilter) themselves: a global filter on a connected
     // microservice comes after its listeners are registered, and Nest ignores it with a warning.
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });

@@ -41,9 +41,13 @@ export class EventCodec {
     this.eventsByFullName = new Map(EVENT_NAMES.map((event) => [this.contracts[event].fullName, event]));
   }
 
-  /** Registers every current schema under its subject with BACKWARD compatibility; idempotent. */
-  async register(): Promise<ReadonlyMap<EventName, number>> {
-    for (const event of EVENT_NAMES) {
+  /**
+   * Registers the current schema of each of `events` (default: every event) under its subject with BACKWARD
+   * compatibility; idempotent. A service registers what it produces only (contracts/topic-access.json): its
+   * registry user may write those subjects and no others.
+   */
+  async register(events: readonly EventName[] = EVENT_NAMES): Promise<ReadonlyMap<EventName, number>> {
+    for (const event of events) {
       const { subject, schema } = this.contracts[event];
       const attempt = () =>
         this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
@@ -72,7 +76,7 @@ export class EventCodec {
     return this.ids.get(event);
   }
 
-  /** Confluent-framed Avro of a valid value; registers the schemas on first use. */
+  /** Confluent-framed Avro of a valid value; the first event not registered yet registers every schema (a service registers its own at start). */
   async encode<E extends EventName>(event: E, value: EventPayloads[E]): Promise<Buffer> {
     validateEvent(this.contracts[event], value);
     if (!this.ids.has(event)) await this.registerOnce();

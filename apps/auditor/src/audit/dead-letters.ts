@@ -1,7 +1,6 @@
 import { ServiceContext, jsonLog } from '@app/common';
-import { EVENT_NAMES } from '@app/contracts';
 
-/** Messages currently in each `<topic>.dlq` (end − start offsets): the "dead-letter topic not empty" alert. */
+/** Messages currently in each `<topic>.dlq` (end − start offsets) of contracts/topic-access.json's `deadLetterSizes`: the "dead-letter topic not empty" alert. */
 export function watchDeadLetters(ctx: ServiceContext, intervalMs: number): NodeJS.Timeout {
   const gauge = ctx.metrics.get('deadLetterMessages');
   const admin = ctx.kafka.admin();
@@ -12,7 +11,7 @@ export function watchDeadLetters(ctx: ServiceContext, intervalMs: number): NodeJ
         await admin.connect();
         connected = true;
       }
-      for (const event of EVENT_NAMES) {
+      for (const event of ctx.access.deadLetterSizes) {
         const topic = `${ctx.codec.contracts[event].topic}.dlq`;
         const offsets = await admin.fetchTopicOffsets(topic);
         gauge.set({ topic }, offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0));

@@ -1,5 +1,5 @@
 import { Kafka } from 'kafkajs';
-import { EventCodec, WatermarkAdvanced } from '@app/contracts';
+import { EventCodec, TopicAccess, WatermarkAdvanced, readerGroupId } from '@app/contracts';
 import { jsonLog } from '@app/common';
 import { compareBatchIds } from '@app/lifecycle';
 
@@ -7,7 +7,7 @@ import { compareBatchIds } from '@app/lifecycle';
  * The watcher's position is the last WatermarkAdvanced it published for this source table: read back from
  * the topic at start, so a restart neither skips nor repeats a window, and no other state store is needed.
  */
-export async function lastPublished(kafka: Kafka, codec: EventCodec, sourceTable: string, timeoutMs = 60000): Promise<WatermarkAdvanced | null> {
+export async function lastPublished(kafka: Kafka, codec: EventCodec, access: TopicAccess, topicPrefix: string, sourceTable: string, timeoutMs = 60000): Promise<WatermarkAdvanced | null> {
   const topic = codec.contracts['watermark-advanced'].topic;
   const admin = kafka.admin();
   await admin.connect();
@@ -19,7 +19,8 @@ export async function lastPublished(kafka: Kafka, codec: EventCodec, sourceTable
   }
   const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high) - 1n]));
   if (remaining.size === 0) return null;
-  const groupId = `${codec.contracts['watermark-advanced'].topic}.position-reader.${process.pid}.${Date.now()}`;
+  // <prefix>watermark-advanced.position-reader.<pid>.<time> (contracts/topic-access.json): the group the principal may read in.
+  const groupId = readerGroupId(access, topicPrefix);
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   let last: WatermarkAdvanced | null = null;
   await consumer.connect();

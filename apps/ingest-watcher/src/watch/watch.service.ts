@@ -34,7 +34,7 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.position = await lastPublished(this.ctx.kafka, this.ctx.codec, this.source.plain);
+    this.position = await lastPublished(this.ctx.kafka, this.ctx.codec, this.ctx.access, this.ctx.kafkaSettings.topicPrefix, this.source.plain);
     jsonLog('info', 'watching', {
       sourceTable: this.source.plain,
       catalog: this.snapshots.describe(),

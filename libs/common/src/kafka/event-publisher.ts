@@ -11,15 +11,17 @@ export function topicsOf(codec: EventCodec): string[] {
 }
 
 /**
- * Creates the event topics with one partition each when missing: batches must reach the dispatcher in
- * order (SPEC §5), which Kafka guarantees only within a partition.
+ * Creates `topics` (default: every event's and dead-letter topic) with one partition each when missing:
+ * batches must reach the dispatcher in order (SPEC §5), which Kafka guarantees only within a partition.
+ * A service passes its own topics (contracts/topic-access.json): under per-component ACLs it sees no
+ * other topic, and may create none (the operator creates them first: docs/security.md "Principals").
  */
-export async function ensureTopics(kafka: Kafka, codec: EventCodec): Promise<void> {
+export async function ensureTopics(kafka: Kafka, codec: EventCodec, topics: readonly string[] = topicsOf(codec)): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topicsOf(codec).filter((t) => !existing.has(t));
+    const missing = topics.filter((t) => !existing.has(t));
     if (missing.length) {
       await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: -1 })) });
       jsonLog('info', 'created topics', { topics: missing });
@@ -36,10 +38,12 @@ export async function ensureTopics(kafka: Kafka, codec: EventCodec): Promise<voi
 export class EventPublisher {
   private producer?: Producer;
 
+  /** `produces`: the only events it may publish (a service's, from contracts/topic-access.json); default any. */
   constructor(
     private readonly kafka: Kafka,
     readonly codec: EventCodec,
     private readonly metrics: Metrics,
+    private readonly produces?: readonly EventName[],
   ) {}
 
   async connect(): Promise<void> {
@@ -50,6 +54,10 @@ export class EventPublisher {
 
   async publish<E extends EventName>(event: E, value: EventPayloads[E] & { eventId: string; batchId: string }): Promise<void> {
     if (!this.producer) throw new Error('EventPublisher.publish before connect()');
+    if (this.produces && !this.produces.includes(event)) {
+      // A programming error, never retriable: the component's principal may not write that topic either.
+      throw new Error(`this service does not produce ${event} (contracts/topic-access.json lists ${this.produces.join(', ') || 'nothing'}); add it there, and to deploy/principals.yaml, if it should`);
+    }
     const bytes = await this.codec.encode(event, value);
     await this.producer.send({
       topic: this.codec.contracts[event].topic,
