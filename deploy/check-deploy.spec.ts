@@ -50,6 +50,15 @@ function replaceIn(root: string, file: string, from: string, to: string): void {
   writeFileSync(path, text.replace(from, to));
 }
 
+/** Adds a patch file to an overlay, applied after its own patches (its kustomization ends with `patches:`). */
+function addPatch(root: string, overlay: string, file: string, lines: string[]): void {
+  writeFileSync(join(root, overlay, file), `${lines.join('\n')}\n`);
+  const kustomization = join(root, overlay, 'kustomization.yaml');
+  const text = readFileSync(kustomization, 'utf8');
+  if (!/\npatches:\n( .*\n)*$/.test(text)) throw new Error(`${overlay}/kustomization.yaml does not end with its patches: update the test`);
+  writeFileSync(kustomization, `${text}  - path: ${file}\n`);
+}
+
 afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
@@ -176,6 +185,25 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('NetworkPolicy/egress-schema-registry: egress rule 1 allows 0.0.0.0/0 (any address)');
       expect(result.output).toContain('NetworkPolicy/egress-aws-endpoints: egress rule 1 has no `to:`, so it allows any destination');
+    },
+    RUN_MS,
+  );
+
+  // Issue 25: a namespace-wide default deny.
+  it(
+    'fails on an overlay without the namespace-wide default deny, and on one whose namespace-wide policy allows more than DNS',
+    () => {
+      const root = brokenCopy((r) => {
+        addPatch(r, 'k8s/overlays/prod', 'patches/no-default-deny.yaml', ['$patch: delete', 'apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {name: default-deny}']);
+        addPatch(r, 'k8s/overlays/dev', 'open-default-deny.yaml', ['apiVersion: networking.k8s.io/v1', 'kind: NetworkPolicy', 'metadata: {name: default-deny}', 'spec:', '  egress:', '    - {}']);
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod decodes strictly');
+      expect(result.output).toContain('k8s/overlays/prod: no namespace-wide default deny: expected a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] that allows only DNS');
+      expect(result.output).toContain('FAIL  k8s/overlays/dev decodes strictly');
+      expect(result.output).toContain('k8s/overlays/dev: NetworkPolicy/default-deny: selects every pod of the namespace (podSelector: {}) and allows egress beyond DNS (rule 1)');
+      expect(result.output).toContain('ok    k8s/base decodes strictly');
     },
     RUN_MS,
   );

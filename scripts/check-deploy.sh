@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run check:deploy — static checks of everything that deploys the pipeline (docs/deploy.md):
 #   k8s/        every overlay renders with kustomize and each object decodes strictly into its Kubernetes
-#               type (unknown fields fail), plus policy and cross-reference checks (tools/deploy-check)
+#               type (unknown fields fail), plus policy and cross-reference checks (tools/deploy-check),
+#               a namespace-wide default deny (ingress, and egress but DNS) among them
 #   alerts      promtool check rules on deploy/prometheus/alerts.yaml; only defined metrics; the
 #               PrometheusRule of every overlay holds exactly its groups
 #   dashboards  every Grafana panel query parses as PromQL (promtool, as recording rules) and names only

@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -54,6 +55,7 @@ func runManifests(args []string) {
 		p.add(name, "the rendered overlay is empty")
 	}
 	checkPolicies(name, objects, &p)
+	checkDefaultDeny(name, objects, &p)
 	checkReferences(name, objects, &p)
 	p.exit(fmt.Sprintf("ok %s: %d objects decode strictly (%s)", name, len(objects), summarize(objects)))
 }
@@ -150,6 +152,55 @@ func checkPod(where string, pod *corev1.PodSpec, probes bool, p *problems) {
 			checkProbe(cw, "readinessProbe", c.ReadinessProbe, "/health/ready", p)
 		}
 	}
+}
+
+// checkDefaultDeny: the namespace has a default deny (docs/security.md "Network"): a NetworkPolicy that
+// selects every pod (podSelector: {}) for Ingress and Egress and allows nothing but DNS. Egress policies
+// by label alone leave a pod without those labels (a debug pod, someone else's job) free to reach any
+// address. A policy for every pod that allows more than DNS is refused as well: it would open the namespace.
+func checkDefaultDeny(name string, objects []object, p *problems) {
+	found := false
+	for _, o := range objects {
+		np, ok := o.value.(*networkingv1.NetworkPolicy)
+		if !ok || len(np.Spec.PodSelector.MatchLabels) > 0 || len(np.Spec.PodSelector.MatchExpressions) > 0 {
+			continue
+		}
+		where := name + ": " + o.String()
+		types := map[networkingv1.PolicyType]bool{}
+		for _, t := range np.Spec.PolicyTypes {
+			types[t] = true
+		}
+		opens := false
+		for i := range np.Spec.Ingress {
+			p.add(where, "selects every pod of the namespace (podSelector: {}) and allows ingress (rule %d): a namespace-wide policy may only deny", i+1)
+			opens = true
+		}
+		for i, rule := range np.Spec.Egress {
+			if !dnsOnly(rule) {
+				p.add(where, "selects every pod of the namespace (podSelector: {}) and allows egress beyond DNS (rule %d): a namespace-wide policy may allow only port 53 to named peers", i+1)
+				opens = true
+			}
+		}
+		if types[networkingv1.PolicyTypeIngress] && types[networkingv1.PolicyTypeEgress] && !opens {
+			found = true
+		}
+	}
+	if !found {
+		p.add(name, "no namespace-wide default deny: expected a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] that allows only DNS (k8s/base/networkpolicies.yaml default-deny); without it a pod without the pipeline's labels has unrestricted egress")
+	}
+}
+
+// dnsOnly: an egress rule to named peers on port 53 only.
+func dnsOnly(rule networkingv1.NetworkPolicyEgressRule) bool {
+	if len(rule.To) == 0 || len(rule.Ports) == 0 {
+		return false
+	}
+	for _, port := range rule.Ports {
+		if port.Port == nil || port.Port.IntValue() != 53 || port.EndPort != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func lastSegment(image string) string { return image[strings.LastIndex(image, "/")+1:] }
