@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 const repo = resolve(__dirname, '..');
 const script = join(repo, 'scripts', 'check-deploy.sh');
 // Copied (and so editable) per test; everything else of the repository is linked into the copy.
-const copied = new Set(['k8s', 'deploy', 'docker', 'docker-compose.yaml', 'config', 'runner']);
+const copied = new Set(['k8s', 'deploy', 'docker', 'docker-compose.yaml', 'config', 'runner', 'contracts']);
 const skipped = new Set(['.git', 'node_modules', 'dist', '.toolchain', '.runtime', '.warehouse']);
 
 // The first run builds kustomize and tools/deploy-check with Go (a few minutes on 2 cores); later runs
@@ -141,7 +141,7 @@ describe('npm run check:deploy', () => {
     'fails on a credential written into a manifest and on an unknown compose key',
     () => {
       const root = brokenCopy((r) => {
-        replaceIn(r, 'k8s/base/ingest-watcher.yaml', '            - name: KAFKA_SASL_PASSWORD\n              valueFrom:\n                secretKeyRef: {name: summary-pipeline-kafka, key: password, optional: true}\n', '            - name: KAFKA_SASL_PASSWORD\n              value: hunter2\n');
+        replaceIn(r, 'k8s/overlays/prod/patches/credentials.yaml', '            - name: KAFKA_SASL_PASSWORD\n              valueFrom:\n                secretKeyRef: {name: summary-pipeline-kafka-ingest-watcher, key: password}\n', '            - name: KAFKA_SASL_PASSWORD\n              value: hunter2\n');
         replaceIn(r, 'docker-compose.yaml', '    stop_grace_period: 600s', '    stop_grace_periods: 600s');
       });
       const result = checkDeploy(root);
@@ -189,7 +189,34 @@ describe('npm run check:deploy', () => {
     RUN_MS,
   );
 
-  // Issue 25: a namespace-wide default deny.
+  // Issue 25: required secrets, a namespace-wide default deny, one principal per component.
+  it(
+    'fails on an overlay that makes a needed secret optional',
+    () => {
+      const root = brokenCopy((r) =>
+        addPatch(r, 'k8s/overlays/prod', 'patches/optional-secret.yaml', [
+          'apiVersion: apps/v1',
+          'kind: Deployment',
+          'metadata: {name: classifier}',
+          'spec:',
+          '  template:',
+          '    spec:',
+          '      containers:',
+          '        - name: classifier',
+          '          env:',
+          '            - name: KAFKA_SASL_PASSWORD',
+          '              valueFrom:',
+          '                secretKeyRef: {name: summary-pipeline-kafka-classifier, key: password, optional: true}',
+        ]),
+      );
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod decodes strictly');
+      expect(result.output).toContain('k8s/overlays/prod: Deployment/classifier: container classifier: env KAFKA_SASL_PASSWORD: secretKeyRef summary-pipeline-kafka-classifier/password is optional: a component needs the credentials it references');
+    },
+    RUN_MS,
+  );
+
   it(
     'fails on an overlay without the namespace-wide default deny, and on one whose namespace-wide policy allows more than DNS',
     () => {
@@ -204,6 +231,72 @@ describe('npm run check:deploy', () => {
       expect(result.output).toContain('FAIL  k8s/overlays/dev decodes strictly');
       expect(result.output).toContain('k8s/overlays/dev: NetworkPolicy/default-deny: selects every pod of the namespace (podSelector: {}) and allows egress beyond DNS (rule 1)');
       expect(result.output).toContain('ok    k8s/base decodes strictly');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails when two components read one credential',
+    () => {
+      const toAuditor = (key: string) => [`                - name: KAFKA_SASL_${key.toUpperCase()}`, '                  valueFrom:', `                    secretKeyRef: {name: summary-pipeline-kafka-auditor, key: ${key}}`];
+      const root = brokenCopy((r) =>
+        addPatch(r, 'k8s/overlays/prod', 'patches/shared-kafka-user.yaml', [
+          'apiVersion: batch/v1',
+          'kind: CronJob',
+          'metadata: {name: summary-toolbox}',
+          'spec:',
+          '  jobTemplate:',
+          '    spec:',
+          '      template:',
+          '        spec:',
+          '          containers:',
+          '            - name: toolbox',
+          '              env:',
+          ...toAuditor('username'),
+          ...toAuditor('password'),
+        ]),
+      );
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod principals');
+      expect(result.output).toMatch(/(CronJob\/summary-toolbox|Deployment\/auditor): env KAFKA_SASL_USERNAME reads Secret key summary-pipeline-kafka-auditor\/username, as component (auditor|toolbox) does: one credential per component/);
+      expect(result.output).toContain('CronJob/summary-toolbox: env KAFKA_SASL_PASSWORD reads Secret key summary-pipeline-kafka-auditor/password; expected summary-pipeline-kafka-toolbox/password (component toolbox');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails when a component does without a credential it needs',
+    () => {
+      const root = brokenCopy((r) =>
+        replaceIn(r, 'k8s/overlays/prod/patches/credentials.yaml', '            - name: SUMMARY_CATALOG_CREDENTIAL\n              valueFrom:\n                secretKeyRef: {name: summary-pipeline-catalog-classifier, key: credential}\n', ''),
+      );
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('Deployment/classifier: env SUMMARY_CATALOG_CREDENTIAL is not read from Secret summary-pipeline-catalog-classifier (key credential): component classifier needs it');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails on a Kafka ACL the code does not need, one the code needs and the file lacks, and a catalog grant its IAM policy does not have',
+    () => {
+      const root = brokenCopy((r) => {
+        // The watcher may write a topic it never produces...
+        replaceIn(r, 'deploy/principals.yaml', '        - {topic: watermark-advanced, operations: [Read, Write]}\n', '        - {topic: watermark-advanced, operations: [Read, Write]}\n        - {topic: case-batch-planned, operations: [Write]}\n');
+        // ...the classifier's code now consumes an event its ACLs do not cover...
+        replaceIn(r, 'contracts/topic-access.json', '"consumes": ["watermark-advanced"]', '"consumes": ["watermark-advanced", "batch-completed"]');
+        // ...and the auditor's catalog client may write a table its IAM role may not.
+        replaceIn(r, 'deploy/principals.yaml', '      write: [summary_audit]', '      write: [summary_audit, summary]');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod principals');
+      expect(result.output).toContain('component ingest-watcher: kafka: grants Write on topic summary.case-batch-planned, which its code does not need');
+      expect(result.output).toContain('component classifier: kafka: no Read on topic summary.batch-completed, which its code needs (it consumes batch-completed');
+      expect(result.output).toContain('component classifier: kafka: no Write on topic summary.batch-completed.dlq');
+      expect(result.output).toContain('component classifier: registry read (subjects whose schemas it decodes: the events it consumes or reads): missing batch-completed');
+      expect(result.output).toContain('component auditor: catalog write (as auditor-policy.json grants glue:UpdateTable): summary is not needed');
     },
     RUN_MS,
   );

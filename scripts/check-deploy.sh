@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # npm run check:deploy — static checks of everything that deploys the pipeline (docs/deploy.md):
 #   k8s/        every overlay renders with kustomize and each object decodes strictly into its Kubernetes
-#               type (unknown fields fail), plus policy and cross-reference checks (tools/deploy-check),
-#               a namespace-wide default deny (ingress, and egress but DNS) among them
+#               type (unknown fields fail), plus policy and cross-reference checks (tools/deploy-check):
+#               no optional Secret reference, a namespace-wide default deny (ingress and egress but DNS)
 #   alerts      promtool check rules on deploy/prometheus/alerts.yaml; only defined metrics; the
 #               PrometheusRule of every overlay holds exactly its groups
 #   dashboards  every Grafana panel query parses as PromQL (promtool, as recording rules) and names only
@@ -14,6 +14,10 @@
 #   privilege   role trusted by its account only, the source read-only outside deploy/iam/ingest-policy.json,
 #               IAM policies strict; prod egress only to named destinations (no 0.0.0.0/0, no rule without
 #               `to:`); runner requirements pinned with sha256 hashes
+#   principals  prod: each component its own Kafka principal, registry user and catalog client
+#               (deploy/principals.yaml), read from required Secret references no other component reads;
+#               its Kafka ACLs and registry grants exactly what its code does (contracts/topic-access.json),
+#               its catalog grants those of its IAM policy
 # Installs its tools once into $TOOLCHAIN_DIR/deploy (kustomize and deploy-check with Go from the module
 # proxy, pinned; promtool from Debian's prometheus package when missing). Reports every failure, naming
 # the file and object, and exits 1 if there was any.
@@ -46,7 +50,7 @@ for arg in "$@"; do
   case "$arg" in
     --write-rule) WRITE_RULE=1 ;;
     --release) RELEASE=(-release) ;;
-    -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$arg' (expected --write-rule, --release or --help)" ;;
   esac
 done
@@ -183,6 +187,7 @@ for overlay in "${OVERLAYS[@]}"; do
     check "$overlay decodes strictly" "$DEPLOY_CHECK" manifests "$overlay" "$out"
     if [[ "$overlay" == k8s/overlays/prod ]]; then
       check "$overlay least privilege: roles, trust, source read-only, egress" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" -egress "${RELEASE[@]}" "$overlay" "$out"
+      check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
       check "$overlay images pinned by digest (deploy/images.lock)" "$DEPLOY_CHECK" images -lock "$ROOT/deploy/images.lock" -env "$ROOT/k8s/overlays/prod/emr.env" "${RELEASE[@]}" "$overlay" "$out"
     else
       check "$overlay least privilege: one account per component" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" "$overlay" "$out"

@@ -13,6 +13,12 @@
 //	deploy-check images -lock LOCK [-env F]... [-release] NAME FILE
 //	                                                      every image pinned by a digest listed in LOCK (deploy/images.lock)
 //	deploy-check requirements FILE...                     every Python requirement pinned with == and sha256 hashes
+//	deploy-check principals -file F -access F -iam DIR [-env F] NAME FILE
+//	                                                      deploy/principals.yaml: Kafka ACLs and registry grants as the code's
+//	                                                      contracts/topic-access.json, catalog grants as the IAM policies, each
+//	                                                      workload's credentials its component's own (required, none shared)
+//	deploy-check kafka-acls -file F [-bootstrap-server B] [-command-config F]
+//	                                                      prints the kafka-acls.sh commands of deploy/principals.yaml
 //
 // Every problem is printed as one line "<file>: <object>: <problem>"; the exit code is 1 when there was any.
 package main
@@ -54,7 +60,9 @@ usage: deploy-check manifests NAME FILE
        deploy-check iam POLICY...
        deploy-check least-privilege -iam DIR [-egress] [-release] NAME FILE
        deploy-check images -lock LOCK [-env FILE]... [-release] NAME FILE
-       deploy-check requirements FILE...`))
+       deploy-check requirements FILE...
+       deploy-check principals -file PRINCIPALS -access TOPIC_ACCESS -iam DIR [-env FILE] NAME FILE
+       deploy-check kafka-acls -file PRINCIPALS [-bootstrap-server B] [-command-config F]`))
 	os.Exit(2)
 }
 
@@ -84,6 +92,10 @@ func main() {
 		runImages(args)
 	case "requirements":
 		runRequirements(args)
+	case "principals":
+		runPrincipals(args)
+	case "kafka-acls":
+		runKafkaACLs(args)
 	default:
 		usage()
 	}

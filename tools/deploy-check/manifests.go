@@ -80,6 +80,7 @@ func checkPolicies(name string, objects []object, p *problems) {
 		switch v := o.value.(type) {
 		case *appsv1.Deployment:
 			checkPod(where, &v.Spec.Template.Spec, true, p)
+			checkOptionalSecretVolumes(where, &v.Spec.Template.Spec, p)
 			if singletons[o.name] {
 				if v.Spec.Replicas == nil || *v.Spec.Replicas != 1 {
 					p.add(where, "spec.replicas must be 1 (it serializes batches)")
@@ -93,6 +94,7 @@ func checkPolicies(name string, objects []object, p *problems) {
 			}
 		case *batchv1.CronJob:
 			checkPod(where, &v.Spec.JobTemplate.Spec.Template.Spec, false, p)
+			checkOptionalSecretVolumes(where, &v.Spec.JobTemplate.Spec.Template.Spec, p)
 			if v.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
 				p.add(where, "spec.concurrencyPolicy must be Forbid")
 			}
@@ -146,10 +148,44 @@ func checkPod(where string, pod *corev1.PodSpec, probes bool, p *problems) {
 			if credentialEnv.MatchString(e.Name) && e.Value != "" {
 				p.add(cw, "env %s has a literal value: credentials come from a Secret (valueFrom.secretKeyRef)", e.Name)
 			}
+			if ref := secretKeyRef(e); ref != nil && ref.Optional != nil && *ref.Optional {
+				p.add(cw, "env %s: secretKeyRef %s/%s is optional: %s", e.Name, ref.Name, ref.Key, optionalSecretWhy)
+			}
+		}
+		for _, ef := range c.EnvFrom {
+			if ef.SecretRef != nil && ef.SecretRef.Optional != nil && *ef.SecretRef.Optional {
+				p.add(cw, "envFrom secretRef %s is optional: %s", ef.SecretRef.Name, optionalSecretWhy)
+			}
 		}
 		if probes {
 			checkProbe(cw, "livenessProbe", c.LivenessProbe, "/health/live", p)
 			checkProbe(cw, "readinessProbe", c.ReadinessProbe, "/health/ready", p)
+		}
+	}
+}
+
+// optionalSecretWhy: a reference a component has is one it needs (docs/security.md "Principals").
+const optionalSecretWhy = "a component needs the credentials it references, so a missing Secret must keep the pod from starting (CreateContainerConfigError naming it), not start it without them; drop `optional: true`, or the reference if the component does not need it"
+
+func secretKeyRef(e corev1.EnvVar) *corev1.SecretKeySelector {
+	if e.ValueFrom == nil {
+		return nil
+	}
+	return e.ValueFrom.SecretKeyRef
+}
+
+// checkOptionalSecretVolumes: a Secret mounted as a volume is required too.
+func checkOptionalSecretVolumes(where string, pod *corev1.PodSpec, p *problems) {
+	for _, vol := range pod.Volumes {
+		if vol.Secret != nil && vol.Secret.Optional != nil && *vol.Secret.Optional {
+			p.add(where, "volume %s: Secret %s is optional: %s", vol.Name, vol.Secret.SecretName, optionalSecretWhy)
+		}
+		if vol.Projected != nil {
+			for _, src := range vol.Projected.Sources {
+				if src.Secret != nil && src.Secret.Optional != nil && *src.Secret.Optional {
+					p.add(where, "volume %s: projected Secret %s is optional: %s", vol.Name, src.Secret.Name, optionalSecretWhy)
+				}
+			}
 		}
 	}
 }
