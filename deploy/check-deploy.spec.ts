@@ -308,14 +308,14 @@ describe('npm run check:deploy', () => {
         replaceIn(r, 'k8s/overlays/prod/kustomization.yaml', `newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app\n    digest: sha256:${ZERO}`, 'newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app\n    newTag: 0.1.0');
         replaceIn(r, 'docker/node-app.Dockerfile', 'ARG NODE_IMAGE=node:20.20.2-bookworm-slim@sha256:', 'ARG NODE_IMAGE=node:latest@sha256:');
         replaceIn(r, 'docker/runner.Dockerfile', 'ARG PYTHON311_RPM=python3.11-3.11.14-1.amzn2023.0.6', 'ARG PYTHON311_RPM=python3.11');
-        replaceIn(r, 'runner/requirements.txt', 'pyspark==3.5.9 \\\n    --hash=sha256:ea27adc39ddac9413b8951e45aa748cbed6c785971b81386efc41938f6243d93', 'pyspark==3.5.9');
+        replaceIn(r, 'runner/requirements.txt', 'pyspark==3.5.7 \\\n    --hash=sha256:80e36514e0c5c126d35a26adf4f405cd4a69de96a8ea8a3c1e9a65fce2fb4eaa', 'pyspark==3.5.7');
       });
       const result = checkDeploy(root);
       expect(result.status).toBe(1);
       expect(result.output).toContain('Deployment/ingest-watcher: container ingest-watcher: image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app:0.1.0" is not pinned by digest');
       expect(result.output).toMatch(/node-app\.Dockerfile:\d+: FROM: image "node:latest@sha256:[0-9a-f]{64}" names the tag latest/);
       expect(result.output).toMatch(/runner\.Dockerfile:\d+: dnf install python3\.11: no version/);
-      expect(result.output).toMatch(/requirements\.txt:\d+: pyspark==3\.5\.9 has no --hash=sha256/);
+      expect(result.output).toMatch(/requirements\.txt:\d+: pyspark==3\.5\.7 has no --hash=sha256/);
     },
     RUN_MS,
   );

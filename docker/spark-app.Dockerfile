@@ -1,5 +1,5 @@
 # The services that run a local Spark driver in-process (classifier, spark-dispatcher, auditor) and the
-# maintenance CronJob (summary-pipeline optimize): Node 20 + Python 3.11 (pyspark 3.5.9) + Java 17 + the
+# maintenance CronJob (summary-pipeline optimize): Node 20 + Python 3.11 (pyspark 3.5.7) + Java 17 + the
 # Iceberg 1.10.1 runtime, laid out as scripts/setup-toolchain.sh does (TOOLCHAIN_DIR=/opt/toolchain:
 # venv/ and jars/). Build from the repository root:
 #   docker build -f docker/spark-app.Dockerfile -t summary-pipeline/spark-app:0.1.0 .

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the Python runner needs, idempotently and cached:
-#   $TOOLCHAIN_DIR/venv  Python virtualenv with runner/requirements-test.txt (the runtime of requirements.txt
-#                        plus pytest; every file hash-pinned) and the runner (editable)
+#   $TOOLCHAIN_DIR/venv  Python virtualenv with runner/requirements-test.txt (the runtime of requirements.txt,
+#                        the Spark Connect client of requirements-connect.txt, pytest; every file hash-pinned)
+#                        and the runner (editable)
 #   $TOOLCHAIN_DIR/jars  Iceberg Spark runtime (+ sqlite JDBC driver), resolved by Maven from scripts/toolchain/pom.xml
 # Safe to run many times: each part is skipped when its stamp/output already matches.
 set -euo pipefail
@@ -37,7 +38,7 @@ setup_venv() {
   # The stamp covers everything that changes what pip installs: requirements, the runner's
   # pyproject (editable install) and the interpreter version.
   local stamp_file="$VENV_DIR/.toolchain-stamp" wanted
-  wanted="$(cat "$REQUIREMENTS" "$RUNTIME_REQUIREMENTS" "$REPO_DIR/runner/pyproject.toml" <("$PYTHON" -VV) | sha256sum | cut -d' ' -f1)"
+  wanted="$(cat "$REQUIREMENTS" "$RUNTIME_REQUIREMENTS" "$REPO_DIR/runner/requirements-connect.txt" "$REPO_DIR/runner/pyproject.toml" <("$PYTHON" -VV) | sha256sum | cut -d' ' -f1)"
   if [[ -x "$VENV_DIR/bin/python" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$wanted" ]]; then
     log "venv up to date ($VENV_DIR)"
     return

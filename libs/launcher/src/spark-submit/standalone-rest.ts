@@ -65,7 +65,7 @@ export const JAVA_17_MODULE_OPTIONS = [
 ].join(' ');
 
 /** The Spark version the request claims; the master only logs a mismatch. */
-const CLIENT_SPARK_VERSION = '3.5.9';
+const CLIENT_SPARK_VERSION = '3.5.7';
 
 type Fetch = typeof fetch;
 
