@@ -86,6 +86,11 @@ def _serve(engine: dict, response_fd: int, real_stdout) -> int:
 def _run(engine: dict, job_ref: str, result_ref: str | None, out, job_sha256: str | None = None) -> int:
     # A local job file is read (and checked against its hash) before the JVM starts: a bad one costs no
     # Spark start-up; a URI needs the session's Hadoop FileSystem.
+    if engine.get("remote") and (is_uri(job_ref) or (result_ref and is_uri(result_ref))):
+        raise ConfigError(
+            f"job {job_ref} / result {result_ref}: documents named by URI are read and written through an in-process "
+            f"Spark's Hadoop file systems; with a Spark Connect server (engine 'remote' {engine['remote']}) give local files"
+        )
     data = None if is_uri(job_ref) else _read_job_file(job_ref)
     if data is not None:
         _check_job_document(job_ref, data, job_sha256, None, result_ref)

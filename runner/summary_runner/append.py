@@ -19,7 +19,7 @@ from pyspark.errors import AnalysisException, ParseException
 from pyspark.sql import functions as F
 
 from .errors import RequestError, RunnerError
-from .iceberg import current_snapshot_id, ddl_for, restore_snapshot
+from .iceberg import current_snapshot_id, ddl_for, restore_snapshot, snapshot_summary
 
 # Hadoop's glob syntax (org.apache.hadoop.fs.GlobPattern); Spark globs a path that holds any of them.
 GLOB_CHARACTERS = frozenset("{}[]*?\\")
@@ -118,7 +118,11 @@ def filter_rows(df, where: str):
     if not isinstance(where, str) or not where.strip():
         raise RequestError(f"'where' must be a non-empty Spark SQL predicate, got {where!r}")
     try:
-        return df.filter(F.expr(where))
+        selected = df.filter(F.expr(where))
+        # A Spark Connect session analyses a plan only when asked: the schema asks, so a bad predicate fails here
+        # in both modes, before anything is written.
+        selected.schema
+        return selected
     except ParseException as exc:
         raise RequestError(f"where predicate {where!r} does not parse: {_first_line(exc)}") from None
     except AnalysisException as exc:
@@ -144,9 +148,7 @@ def count_rows(df, where: str | None, column: str | None) -> tuple[int, int, str
 
 
 def added_records(spark, table: str, snapshot_id: str) -> int:
-    jtable = spark._jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, table)
-    summary = jtable.snapshot(int(snapshot_id)).summary()
-    return int(summary.get("added-records") or 0)
+    return int(snapshot_summary(spark, table, snapshot_id).get("added-records") or 0)
 
 
 def _first_line(exc: Exception) -> str:

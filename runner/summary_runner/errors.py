@@ -7,6 +7,8 @@ that will fail the same way every time (bad SQL, a missing table, an invalid job
 
 from __future__ import annotations
 
+import re
+
 from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 from pyspark.errors.exceptions.captured import CapturedException
 
@@ -67,6 +69,8 @@ def describe_error(exc: BaseException) -> dict:
 
     e.g. AnalysisException("[TABLE_OR_VIEW_NOT_FOUND] ...") -> {"type": "AnalysisException", ..., "retriable": False}
     """
+    if _from_spark_connect(exc):
+        return _describe_connect_error(exc)
     java_exc = _java_throwable(exc)
     if java_exc is not None:
         chain = _java_cause_chain(java_exc)
@@ -91,6 +95,41 @@ def describe_error(exc: BaseException) -> dict:
     if isinstance(exc, OSError):
         return {"type": type(exc).__name__, "message": str(exc), "retriable": True}
     return {"type": type(exc).__name__, "message": str(exc), "retriable": False}
+
+
+def _from_spark_connect(exc: BaseException) -> bool:
+    return type(exc).__module__ == "pyspark.errors.exceptions.connect"
+
+
+# "org.apache.iceberg.exceptions.CommitFailedException: ..." at the start of a line of a JVM stack trace, or after
+# "Caused by: ".
+_JAVA_CLASS_LINE = re.compile(r"^(?:Caused by: )?((?:[a-z_$][\w$]*\.)+[A-Z][\w$]*)(?::|$)", re.MULTILINE)
+
+
+def _describe_connect_error(exc: BaseException) -> dict:
+    """A Spark Connect error: its message, then the server's JVM stack trace when the session asked for it
+    (spark.sql.pyspark.jvmStacktrace.enabled, set by session.py). The trace names the outer exception and every
+    cause by class, not their superclasses: a class of RETRIABLE_JAVA_CLASSES or any *IOException but
+    FileNotFoundException makes it retriable, e.g. "Caused by: org.apache.iceberg.exceptions.CommitFailedException".
+    """
+    text = getattr(exc, "message", None) or str(exc)
+    message, _, trace = text.partition("\n\nJVM stacktrace:\n")
+    classes = _JAVA_CLASS_LINE.findall(trace)
+    retriable = any(
+        name in RETRIABLE_JAVA_CLASSES or (name.endswith("IOException") and name != NON_RETRIABLE_JAVA_CLASS) for name in classes
+    ) and NON_RETRIABLE_JAVA_CLASS not in classes
+    name = type(exc).__name__
+    if name == "SparkConnectGrpcException" and classes:
+        name = _simple_name(classes[0])
+    summary = message.strip().split("\n", 1)[0] if message.strip() else "<no message>"
+    if len(classes) > 1:
+        root_line = next((line for line in trace.splitlines() if line.startswith(f"Caused by: {classes[-1]}")), "")
+        root_message = root_line.split(": ", 2)[-1] if root_line.count(": ") >= 2 else ""
+        if root_message and root_message not in summary:
+            summary += f" (caused by {_simple_name(classes[-1])}: {root_message})"
+    if name in ("AnalysisException", "ParseException"):
+        summary = message.strip()  # as pyspark words them in-process: the error class and where
+    return {"type": name, "message": _truncate(summary), "retriable": retriable}
 
 
 def _java_throwable(exc: BaseException):

@@ -40,17 +40,23 @@ def table_exists(spark, name: str) -> bool:
 def current_snapshot_id(spark, name: str) -> str | None:
     """The table's current snapshot id (None for a table without snapshots or a missing table).
 
-    Read from the table metadata through the JVM API rather than from the `snapshots` metadata
-    table: after a rollback the newest row of `<table>.snapshots` is the rolled-back snapshot, not
-    the current one. `history` (latest made_current_at) would be right too, but costs a query.
+    Read from the `refs` metadata table: the current snapshot is the one its `main` branch points at. Not the
+    newest row of `<table>.snapshots`: after a rollback that is the rolled-back snapshot, not the current one.
+    SQL rather than Iceberg's Java API, so a Spark Connect session reads it the same way (session.py); the
+    catalogs do not cache (session.spark_conf_for), so a commit by another process is seen.
     """
     if not table_exists(spark, name):
         return None
-    jvm = spark._jvm
-    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, name)
-    table.refresh()  # another process may have committed since this JVM last loaded it
-    snapshot = table.currentSnapshot()
-    return None if snapshot is None else str(snapshot.snapshotId())
+    rows = spark.sql(f"SELECT snapshot_id FROM {quote_table_name(name)}.`refs` WHERE name = 'main' AND type = 'BRANCH'").collect()
+    return None if not rows else str(rows[0]["snapshot_id"])
+
+
+def snapshot_summary(spark, name: str, snapshot_id: str) -> dict[str, str]:
+    """The summary map of one snapshot of `name`, e.g. {"added-records": "12", "operation": "append", ...}."""
+    rows = spark.sql(f"SELECT summary FROM {quote_table_name(name)}.`snapshots` WHERE snapshot_id = {int(snapshot_id)}").collect()
+    if not rows:
+        raise RequestError(f"table {name} has no snapshot {snapshot_id}")
+    return dict(rows[0]["summary"] or {})
 
 
 def restore_snapshot(spark, name: str, snapshot_id: str | None) -> str:

@@ -21,6 +21,7 @@ from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error
 from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table
 from .rows import collect_json
+from .session import is_connect, sibling_session
 
 log = logging.getLogger("summary_runner.jobs")
 
@@ -109,11 +110,19 @@ def run_job(spark, job: dict) -> dict:
     """
     validate_job(job)
     started_at = time.monotonic()
-    _drop_temp_views(spark)
-    try:
-        result = _run(spark, job, started_at)
-    finally:
+    if is_connect(spark):
+        # A Spark Connect job runs in a session of its own, closed after it: nothing it leaves reaches the next.
+        job_spark = sibling_session(spark)
+        try:
+            result = _run(job_spark, job, started_at)
+        finally:
+            job_spark.stop()
+    else:
         _drop_temp_views(spark)
+        try:
+            result = _run(spark, job, started_at)
+        finally:
+            _drop_temp_views(spark)
     result["durationMs"] = _ms_since(started_at)
     log.info("job=%s status=%s attempt=%s %dms", job["jobId"], result["status"], result["attempt"], result["durationMs"])
     return result
@@ -124,7 +133,7 @@ def _drop_temp_views(spark) -> None:
 
     In serve mode every job shares one session; a view left by one job would leak into the next (or
     make its CREATE TEMPORARY VIEW fail), which cannot happen in one-shot mode. Global temp views and
-    cached tables are left alone.
+    cached tables are left alone. (A classic session only: a Spark Connect job has a session of its own.)
     """
     names = spark._jsparkSession.sessionState().catalog().getTempViewNames()
     for index in range(names.size()):
@@ -255,7 +264,10 @@ def _execute(spark, job: dict, attempt: int, pre: dict, lost=lambda: None) -> di
         except Exception as exc:
             progress.step_finished()
             log.warning("job=%s step=%s kind=%s failed after %dms: %s", job["jobId"], step["name"], step["kind"], _ms_since(step_started), exc)
-            result = _failed_result(job, attempt, _error(exc, step=step["name"]), {})
+            # A lost lease interrupts the step's statements on Spark Connect (lease.LeaseKeeper): the cause to
+            # report is the lease, not the cancellation it caused.
+            taken = lost()
+            result = _failed_result(job, attempt, _error(taken if taken is not None else exc, step=step["name"]), {})
             result["steps"] = steps_done
             return result
         progress.step_finished()

@@ -18,6 +18,7 @@ import time
 from .errors import RunnerError
 from . import iceberg
 from .iceberg import quote_table_name
+from .session import is_connect, sibling_session
 
 log = logging.getLogger("summary_runner.lease")
 
@@ -132,13 +133,31 @@ class LeaseKeeper:
         self._thread.join(timeout=max(30.0, self.every_ms / 1000))
 
     def _loop(self) -> None:
-        # Its own scheduler pool (session.py sets FAIR mode): renewals are not queued behind the job.
-        self.spark.sparkContext.setLocalProperty("spark.scheduler.pool", SCHEDULER_POOL)
+        # Its own scheduler pool (session.py sets FAIR mode): renewals are not queued behind the job. A classic
+        # session takes the pool as this thread's local property; on Spark Connect the heartbeat has a session
+        # of its own whose settings name the pool (Spark hands a session's spark.* settings to its jobs).
+        watched = self.spark
+        if is_connect(self.spark):
+            self.spark = sibling_session(self.spark, pool=SCHEDULER_POOL)
+        else:
+            self.spark.sparkContext.setLocalProperty("spark.scheduler.pool", SCHEDULER_POOL)
+        try:
+            self._beat(watched)
+        finally:
+            if self.spark is not watched:
+                self.spark.stop()
+
+    def _beat(self, watched) -> None:
         while not self._stop.wait(self.every_ms / 1000):
             try:
                 if not renew(self.spark, self.table, self.pipeline, self.token, self.ttl_ms):
                     self.lost = True
                     log.error("lease of %s lost: another writer holds it now; the next job fails its lease check", self.pipeline)
+                    if watched is not self.spark:
+                        # On Spark Connect the job's statements run in the server, not in this process: stop them
+                        # now rather than let them commit under another writer's lease.
+                        interrupted = watched.interruptAll()
+                        log.error("lease of %s lost: interrupted %d statement(s) of the job", self.pipeline, len(interrupted))
                     return
                 self.renewals += 1
                 if self.renewals % EXPIRE_EVERY_RENEWALS == 0:

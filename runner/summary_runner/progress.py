@@ -66,9 +66,11 @@ def snapshot(tracker, current: dict | None, now: float) -> dict | None:
 
 class ProgressReporter:
     def __init__(self, spark, emit, every_s: float):
-        self.tracker = spark.sparkContext.statusTracker()
+        # A Spark Connect client has no status tracker (the jobs run in the server): no reports yet (issue 21).
+        connect = type(spark).__module__.startswith("pyspark.sql.connect")
+        self.tracker = None if connect else spark.sparkContext.statusTracker()
         self.emit = emit
-        self.every_s = every_s
+        self.every_s = every_s if self.tracker is not None else 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)
 

@@ -5,6 +5,9 @@ Engine config, e.g.:
      "catalogs": {"local": {"type": "hadoop", "warehouse": "/abs/dir"}},
      "defaultCatalog": "local", "sparkConf": {"spark.driver.memory": "4g"},
      "jarsDir": "/abs/.toolchain/jars"}
+With "remote": "sc://127.0.0.1:15002" the session is a Spark Connect client of that server (no JVM in this
+process): the server brings the jars, the Iceberg extensions and the scheduler; this process sets the
+session's SQL settings (catalogs, time zone, tuning) on each session it opens.
 Every key is documented in runner/README.md.
 """
 
@@ -12,12 +15,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from .errors import ConfigError
 
-ENGINE_KEYS = {"appName", "master", "catalogs", "defaultCatalog", "sparkConf", "jarsDir"}
+ENGINE_KEYS = {"appName", "master", "catalogs", "defaultCatalog", "sparkConf", "jarsDir", "remote"}
 CATALOG_KEYS = {"type", "uri", "warehouse", "properties", "propertiesFromEnv"}
+# A Spark Connect server: sc://host:port, optionally followed by /;key=value parameters.
+REMOTE_URL = re.compile(r"^sc://[A-Za-z0-9.\-\[\]:]+:[0-9]{1,5}(/;.*)?$")
 # Catalog type -> the keys it cannot work without.
 CATALOG_TYPES = {"hadoop": ("warehouse",), "rest": ("uri",), "jdbc": ("uri", "warehouse")}
 
@@ -85,6 +91,9 @@ def validate_engine_config(config: object) -> None:
             raise ConfigError(f"engine config '{key}' must be a string, got {config[key]!r}")
     if config.get("master") is not None and not (isinstance(config["master"], str) and config["master"]):
         raise ConfigError(f"engine config 'master' must be a non-empty string or null (spark-submit decides), got {config['master']!r}")
+    remote = config.get("remote")
+    if remote is not None and not (isinstance(remote, str) and REMOTE_URL.match(remote)):
+        raise ConfigError(f"engine config 'remote' must be a Spark Connect URL like 'sc://127.0.0.1:15002', got {remote!r}")
     catalogs = config.get("catalogs", {})
     if not isinstance(catalogs, dict):
         raise ConfigError(f"engine config 'catalogs' must be an object of name -> catalog, got {catalogs!r}")
@@ -186,8 +195,35 @@ def _conf_value(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def is_connect(spark) -> bool:
+    """Whether `spark` is a Spark Connect client session (no JVM in this process)."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+# SQL settings that only a server's start fixes (a session cannot change them).
+STATIC_SQL_CONF = {"spark.sql.extensions", "spark.sql.warehouse.dir", "spark.sql.catalogImplementation"}
+# What a Spark Connect server must have been started with for this runner's jobs, and why.
+SERVER_CONF = {
+    "spark.sql.extensions": ("org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions", "MERGE, CALL and Iceberg's SQL"),
+    "spark.scheduler.mode": ("FAIR", "the lease heartbeat's pool beside a running job (lease.py)"),
+}
+
+
+def session_conf_for(config: dict) -> dict[str, str]:
+    """The part of spark_conf_for(config) a Spark Connect session sets itself: its SQL settings (catalogs,
+    default catalog, time zone, JSON output, tuning). Jars, driver and scheduler settings are the server's.
+
+    e.g. {"catalogs": {"local": {"type": "hadoop", "warehouse": "/w"}}, "sparkConf": {"spark.driver.memory": "4g"}}
+      -> {"spark.sql.catalog.local": "org.apache.iceberg.spark.SparkCatalog", ..., "spark.sql.session.timeZone": "UTC", ...}
+    """
+    return {k: v for k, v in spark_conf_for(config).items() if k.startswith("spark.sql.") and k not in STATIC_SQL_CONF}
+
+
 def create_session(config: dict):
-    """Starts (or reuses) the SparkSession for a validated engine config."""
+    """Starts (or reuses) the SparkSession for a validated engine config; with `remote` a new session on that
+    Spark Connect server."""
+    if config.get("remote"):
+        return _remote_session(config["remote"], session_conf_for(config))
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(config.get("appName", "summary-pipeline"))
@@ -202,6 +238,53 @@ def create_session(config: dict):
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def _remote_session(url: str, conf: dict[str, str], pool: str | None = None):
+    """A new session on the Spark Connect server at `url` with the SQL settings `conf` (and a scheduler pool).
+    Refuses a server that lacks what the jobs need (SERVER_CONF), naming the setting and the server."""
+    from pyspark.sql.connect.client import ChannelBuilder
+    from pyspark.sql.connect.session import SparkSession as RemoteSparkSession
+
+    # An error's stack trace travels in the response's trailing metadata (below); gRPC's 8 KiB default limit
+    # turned a long one into "RESOURCE_EXHAUSTED" instead of the error.
+    spark = RemoteSparkSession(connection=ChannelBuilder(url, [("grpc.max_metadata_size", REMOTE_MAX_METADATA_BYTES)]))
+    # What SparkSession.builder.remote(...) sets: pyspark.sql.functions and DataFrame helpers then build Spark
+    # Connect expressions (without it they look for a JVM). One runner process talks to one kind of session.
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    for key, (expected, why) in SERVER_CONF.items():
+        value = spark.conf.get(key, None)
+        if expected not in (value or ""):
+            spark.stop()
+            raise ConfigError(
+                f"the Spark Connect server at {url} runs with {key}={value!r}; expected {expected!r} ({why}): "
+                "start it with scripts/stack/stack.sh up (component spark-connect) or set it in the server's spark-defaults"
+            )
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    # Errors carry the server's JVM stack trace, whose "Caused by" lines say whether a failure is retriable
+    # (errors.py: a commit conflict inside a write's error).
+    spark.conf.set("spark.sql.pyspark.jvmStacktrace.enabled", "true")
+    if pool is not None:
+        spark.conf.set("spark.scheduler.pool", pool)
+    # The session's own settings, so that a job or the lease heartbeat can open a sibling (sibling_session).
+    spark._summary_remote = (url, dict(conf))
+    return spark
+
+
+# What a Spark Connect error may carry: the server's spark.connect.jvmStacktrace.maxSize (the stack's: 64 KiB) and
+# its message, with room to spare.
+REMOTE_MAX_METADATA_BYTES = 1 << 20
+
+
+def sibling_session(spark, pool: str | None = None):
+    """A new session with `spark`'s settings on the same Spark Connect server (a job's own session: nothing
+    one job leaves in its session, e.g. a temp view, reaches the next; or the lease heartbeat's, in its own
+    scheduler pool). A classic session is returned as it is (its callers handle views and pools themselves)."""
+    if not is_connect(spark):
+        return spark
+    url, conf = spark._summary_remote
+    return _remote_session(url, conf, pool)
 
 
 def versions(spark, config: dict) -> dict:
@@ -219,9 +302,11 @@ def versions(spark, config: dict) -> dict:
     return {
         "runner": __version__,
         "spark": spark.version,
-        "iceberg": spark._jvm.org.apache.iceberg.IcebergBuild.version(),
+        # reflect(): a static Java call through SQL, which a Spark Connect session can make too.
+        "iceberg": spark.sql("SELECT reflect('org.apache.iceberg.IcebergBuild', 'version') AS v").first()["v"],
         "icebergJar": iceberg_jar,
         "python": platform.python_version(),
         # None unless spark.ui.enabled (off by default on local masters: LOCAL_DEFAULT_CONF).
-        "sparkUi": spark.sparkContext.uiWebUrl,
+        "sparkUi": None if is_connect(spark) else spark.sparkContext.uiWebUrl,
+        "remote": config.get("remote"),
     }

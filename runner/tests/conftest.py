@@ -1,6 +1,8 @@
 """One SparkSession for the whole test run (a JVM start costs seconds), warehouse in a tmp dir.
 
 Each test works in its own namespace (fixture `ns`), so tests never see each other's tables.
+With SUMMARY_SPARK_REMOTE=sc://host:port the session is a Spark Connect client of that server (issue 21):
+the same tests then prove the connect mode; those that need an in-process Spark are marked `in_process`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,20 @@ REPO_DIR = Path(__file__).resolve().parents[2]
 JARS_DIR = Path(os.environ.get("TOOLCHAIN_DIR", REPO_DIR / ".toolchain")) / "jars"
 
 _namespace_numbers = itertools.count(1)
+REMOTE = os.environ.get("SUMMARY_SPARK_REMOTE") or None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "in_process: needs an in-process Spark (py4j, the status tracker); skipped on Spark Connect")
+
+
+def pytest_collection_modifyitems(config, items):
+    if REMOTE is None:
+        return
+    skip = pytest.mark.skip(reason=f"needs an in-process Spark; this run uses the Spark Connect server {REMOTE}")
+    for item in items:
+        if "in_process" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +49,7 @@ def engine_config(tmp_path_factory) -> dict:
         "defaultCatalog": "local",
         "sparkConf": {"spark.driver.memory": "1g", "spark.sql.shuffle.partitions": "2"},
         "jarsDir": str(JARS_DIR),
+        **({"remote": REMOTE} if REMOTE else {}),
     }
 
 

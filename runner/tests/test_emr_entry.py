@@ -31,6 +31,7 @@ def emr_like_engine(engine_config: dict) -> dict:
     return engine
 
 
+@pytest.mark.in_process
 def test_run_with_engine_json_reads_the_job_and_writes_the_result_through_file_uris(spark, ns, engine_config, tmp_path):
     table = f"{ns}.accounts"
     job_file = tmp_path / "jobs" / "job.json"
@@ -56,6 +57,7 @@ def test_run_with_engine_json_reads_the_job_and_writes_the_result_through_file_u
     assert sorted(spark.table(table).collect()) == [(1, "a"), (2, "b")]
 
 
+@pytest.mark.in_process
 def test_a_job_uri_that_does_not_exist_is_bad_input(engine_config, tmp_path):
     missing = tmp_path / "nowhere" / "job.json"
 

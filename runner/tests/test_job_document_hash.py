@@ -112,6 +112,7 @@ def test_a_malformed_hash_argument_is_bad_input(value, tmp_path):
     assert "--job-sha256" in completed.stderr and "64 hexadecimal" in completed.stderr
 
 
+@pytest.mark.in_process
 def test_a_job_uri_with_its_submitted_hash_runs(engine_config, tmp_path):
     job_file = tmp_path / "jobs" / "job.json"
     submitted = sha256(write_job(job_file, JOB))

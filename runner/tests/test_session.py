@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from summary_runner.errors import ConfigError
-from summary_runner.session import spark_conf_for, validate_engine_config
+from summary_runner.session import session_conf_for, spark_conf_for, validate_engine_config
 
 
 def test_catalogs_become_iceberg_spark_catalogs(tmp_path):
@@ -74,3 +74,30 @@ def test_a_missing_catalog_secret_names_the_variable(monkeypatch):
     with pytest.raises(ConfigError) as raised:
         spark_conf_for(config)
     assert "catalogs.c.propertiesFromEnv.token: environment variable SUMMARY_CATALOG_TOKEN is not set" in str(raised.value)
+
+
+def test_a_spark_connect_session_sets_only_its_sql_settings(tmp_path):
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    (jars / "iceberg-spark-runtime-3.5_2.12-1.10.1.jar").write_bytes(b"")
+    config = {
+        "master": "local[2]", "remote": "sc://127.0.0.1:15002", "jarsDir": str(jars), "defaultCatalog": "local",
+        "catalogs": {"local": {"type": "hadoop", "warehouse": "/w"}},
+        "sparkConf": {"spark.driver.memory": "2g", "spark.sql.shuffle.partitions": "3", "spark.sql.adaptive.enabled": "false"},
+    }
+    validate_engine_config(config)
+    conf = session_conf_for(config)
+    assert conf["spark.sql.catalog.local"] == "org.apache.iceberg.spark.SparkCatalog"
+    assert conf["spark.sql.catalog.local.warehouse"] == "/w"
+    assert conf["spark.sql.defaultCatalog"] == "local"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.sql.shuffle.partitions"] == "3" and conf["spark.sql.adaptive.enabled"] == "false"
+    # The server's: its jars, memory, scheduler and the static extensions setting (checked, not set: SERVER_CONF).
+    for key in ("spark.jars", "spark.driver.memory", "spark.scheduler.mode", "spark.sql.extensions", "spark.ui.enabled"):
+        assert key not in conf, key
+
+
+@pytest.mark.parametrize("remote", ["http://127.0.0.1:15002", "sc://127.0.0.1", "sc://host:15002 ; rm", 15002])
+def test_a_remote_that_is_not_a_spark_connect_url_is_refused(remote):
+    with pytest.raises(ConfigError, match="engine config 'remote' must be a Spark Connect URL like 'sc://127.0.0.1:15002'"):
+        validate_engine_config({"remote": remote})
