@@ -45,6 +45,11 @@ describe('coldBreakdown', () => {
     expect(Object.values(b).reduce((a, x) => a + x, 0)).toBeCloseTo(24.5, 6);
   });
 
+  it('counts connecting to a Spark Connect server as the Spark start', () => {
+    const lines = [line(300, 'connecting to Spark Connect at sc://127.0.0.1:15002; warehouse /tmp/w'), line(900, 'Spark ready in 0.6 s')];
+    expect(coldBreakdown(lines, 1_000)).toEqual({ node_start_s: 0.3, spark_start_s: 0.6, orchestration_s: 0.1 });
+  });
+
   it('ignores lines that are not progress lines (Spark noise, JSON)', () => {
     expect(coldBreakdown([line(100, 'starting Spark (x)'), { atMs: 200, text: 'WARN NativeCodeLoader: …' }, line(1_100, 'Spark ready in 1.0 s')], 1_500)).toEqual({ node_start_s: 0.1, spark_start_s: 1, orchestration_s: 0.4 });
   });

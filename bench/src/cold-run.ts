@@ -25,7 +25,8 @@ function stateAfter(text: string): string | null {
   const m = /^\[summary-pipeline\] (.*)$/.exec(text.trim());
   if (!m) return null;
   const line = m[1];
-  if (line.startsWith('starting Spark')) return 'spark_start';
+  // In-process: "starting Spark (local[*]; …)"; on a Spark Connect server (issue 21): "connecting to Spark Connect at …".
+  if (line.startsWith('starting Spark') || line.startsWith('connecting to Spark Connect')) return 'spark_start';
   if (line.startsWith('Spark ready')) return 'orchestration';
   if (/: classifying source snapshots/.test(line)) return 'classify';
   const job = /: (CASE_[IV]+) (running|committed|already_committed|skipped)/.exec(line);

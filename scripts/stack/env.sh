@@ -17,6 +17,8 @@ emit ICEBERG_WAREHOUSE "file://$STACK_HOME/warehouse"
 emit PROMETHEUS_URL "http://127.0.0.1:$STACK_PROMETHEUS_PORT"
 # Drop a file_sd JSON file here to have Prometheus scrape a service.
 emit PROMETHEUS_TARGETS_DIR "$STACK_HOME/prometheus/targets"
+# The Spark Connect server of `stack.sh up --connect`; a runner uses it with SUMMARY_SPARK_REMOTE set to this.
+emit SPARK_CONNECT_URL "sc://127.0.0.1:$STACK_SPARK_CONNECT_PORT"
 
 # The cluster topology (`stack.sh up --cluster`), once it has run: the object store, its catalog and the
 # Spark standalone master. The S3 keys are the ones generated for this STACK_HOME (local only).

@@ -5,6 +5,8 @@
 #   stack.sh up [--cluster]          install what is missing (cached), start what is not running, wait for health;
 #                                    --cluster adds the cluster topology: SeaweedFS S3, a REST catalog on it,
 #                                    a Spark standalone master and two workers
+#                                    --connect adds a Spark Connect server (sc://127.0.0.1:15002) that runners
+#                                    use as thin clients with SUMMARY_SPARK_REMOTE (docs/local-stack.md)
 #   stack.sh install [--cluster]     install what is missing (cached) and start nothing: the test command's
 #                                    set-up, so no test step downloads or builds
 #   stack.sh down [--purge]          stop what this stack started (cluster components included); --purge also
@@ -30,6 +32,7 @@ source "$STACK_SCRIPT_DIR/lib/catalog.sh"
 source "$STACK_SCRIPT_DIR/lib/prometheus.sh"
 source "$STACK_SCRIPT_DIR/lib/s3.sh"
 source "$STACK_SCRIPT_DIR/lib/spark.sh"
+source "$STACK_SCRIPT_DIR/lib/spark-connect.sh"
 
 usage() {
   sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -102,7 +105,7 @@ cmd_install() {
 # leaves the cluster running and `status` shows it.
 add_running_cluster() {
   local c
-  for c in "${STACK_CLUSTER_COMPONENTS[@]}"; do
+  for c in "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}"; do
     live_pid "$c" > /dev/null && STACK_COMPONENTS+=" $c"
   done
   return 0
@@ -133,6 +136,7 @@ cmd_down() {
         catalog-s3) rm -rf "$CATALOG_S3_DIR" ;;
         spark-master) rm -rf "$SPARK_STACK_DIR/conf" ;;
         spark-worker-*) rm -rf "$SPARK_STACK_DIR/worker-${c##*-}" ;;
+        spark-connect) rm -rf "$SPARK_CONNECT_DIR" ;;
       esac
       rm -f "$(log_file "$c")"
     done
@@ -159,7 +163,7 @@ cmd_logs() {
   for arg in "$@"; do
     case "$arg" in
       -f) follow=1 ;;
-      kafka|registry|catalog|prometheus|s3|catalog-s3|spark-master|spark-worker-[12]) components+=("$arg") ;;
+      kafka|registry|catalog|prometheus|s3|catalog-s3|spark-master|spark-worker-[12]|spark-connect) components+=("$arg") ;;
       *) die "logs: unknown argument '$arg'; expected a component (${STACK_ALL_COMPONENTS[*]}) or -f" ;;
     esac
   done
@@ -181,6 +185,8 @@ main() {
   for arg in "$@"; do
     if [[ "$arg" == --cluster && "$cmd" != kafka ]]; then
       STACK_COMPONENTS+=" ${STACK_CLUSTER_COMPONENTS[*]}"
+    elif [[ "$arg" == --connect && "$cmd" != kafka ]]; then
+      STACK_COMPONENTS+=" ${STACK_CONNECT_COMPONENTS[*]}"
     else
       rest+=("$arg")
     fi

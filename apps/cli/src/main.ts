@@ -66,7 +66,7 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
     onProgress: (p) => log(`progress ${describeProgress(p)}`),
   });
   const started = Date.now();
-  log(`starting Spark (${engine.master}; ${describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
+  log(`${engine.remote ? `connecting to Spark Connect at ${engine.remote}` : `starting Spark (${engine.master}`}; ${describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
   await runner.start();
   log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s${runner.versions?.sparkUi ? `; Spark UI at ${runner.versions.sparkUi}` : ''}`);
   try {

@@ -27,6 +27,11 @@ export interface EngineOptions {
   catalogProperties?: Record<string, string>;
   /** The jars of the runner's Spark (Iceberg runtime and, for S3FileIO, the AWS bundle); the toolchain's when absent. */
   jarsDir?: string;
+  /**
+   * A Spark Connect server (`sc://host:port`, SUMMARY_SPARK_REMOTE): the runner is its thin client and starts no
+   * JVM; `master`, the driver's memory and JVM options are the server's then (`stack.sh up --connect`).
+   */
+  remote?: string;
 }
 
 export const DEFAULT_ENGINE: EngineOptions = {
@@ -109,7 +114,21 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
     sparkConf: { ...base.sparkConf, ...sparkUiConf(env.SUMMARY_SPARK_UI), ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF) },
     catalogProperties: { ...base.catalogProperties, ...parseCatalogPropertiesEnv(env.SUMMARY_CATALOG_PROPERTIES) },
     jarsDir: env.SUMMARY_JARS_DIR ? resolve(env.SUMMARY_JARS_DIR) : base.jarsDir,
+    remote: sparkRemote(env.SUMMARY_SPARK_REMOTE) ?? base.remote,
   };
+}
+
+/**
+ * SUMMARY_SPARK_REMOTE: a Spark Connect server as `sc://host:port` (optionally `/;key=value` parameters), or
+ * unset/empty for an in-process Spark. Example: 'sc://127.0.0.1:15002' → 'sc://127.0.0.1:15002'.
+ */
+export function sparkRemote(raw: string | undefined): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (!/^sc:\/\/[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}(\/;.*)?$/.test(value)) {
+    throw new Error(`SUMMARY_SPARK_REMOTE: expected a Spark Connect URL like "sc://127.0.0.1:15002" (stack.sh up --connect); received "${value}"`);
+  }
+  return value;
 }
 
 /**
@@ -158,6 +177,7 @@ export interface RunnerEngineConfig {
   defaultCatalog: string;
   sparkConf: Record<string, string>;
   jarsDir?: string;
+  remote?: string;
 }
 
 /**
@@ -223,6 +243,7 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
       ...options.sparkConf,
     },
     jarsDir,
+    ...(options.remote ? { remote: options.remote } : {}),
   };
 }
 

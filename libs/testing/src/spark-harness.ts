@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineConfig, parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, EngineOptions, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig } from '@app/engine';
+import { DEFAULT_ENGINE, EngineOptions, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig, sparkRemote } from '@app/engine';
 import type { OutputRow, Row } from './oracle';
 
 /** One Spark runner per test module (STYLE.md §9), on a warehouse in a fresh temp dir. */
@@ -30,7 +30,11 @@ export async function startHarness(
   engineOverrides: Partial<EngineOptions> = {},
 ): Promise<SparkHarness> {
   const config = parseConfig(rawConfig, 'test config');
-  const engine = runnerEngineConfig(config, { ...DEFAULT_ENGINE, warehouse: join(dir, 'warehouse'), shufflePartitions: 2, driverMemory: '2g', ...engineOverrides });
+  // SUMMARY_SPARK_REMOTE runs the suites' jobs on a Spark Connect server (issue 21) instead of an in-process Spark.
+  const remote = sparkRemote(process.env.SUMMARY_SPARK_REMOTE);
+  const engine = runnerEngineConfig(config, {
+    ...DEFAULT_ENGINE, warehouse: join(dir, 'warehouse'), shufflePartitions: 2, driverMemory: '2g', remote, ...engineOverrides,
+  });
   let files = 0;
   const progress = process.env.TEST_PROGRESS ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
   const h: SparkHarness = {

@@ -26,6 +26,8 @@ STACK_SPARK_REST_PORT="${STACK_SPARK_REST_PORT:-6066}"
 STACK_SPARK_MASTER_UI_PORT="${STACK_SPARK_MASTER_UI_PORT:-8180}"
 STACK_SPARK_WORKER_1_UI_PORT="${STACK_SPARK_WORKER_1_UI_PORT:-8191}"
 STACK_SPARK_WORKER_2_UI_PORT="${STACK_SPARK_WORKER_2_UI_PORT:-8192}"
+STACK_SPARK_CONNECT_PORT="${STACK_SPARK_CONNECT_PORT:-15002}"
+STACK_SPARK_CONNECT_UI_PORT="${STACK_SPARK_CONNECT_UI_PORT:-4050}"
 STACK_TOOLCHAIN_DIR="${STACK_TOOLCHAIN_DIR:-${TOOLCHAIN_DIR:-$STACK_REPO_DIR/.toolchain}}"
 # Whether the caller named the components: a `down` of named components stops those only.
 if [[ -n "${STACK_COMPONENTS:-}" ]]; then STACK_COMPONENTS_NAMED=1; else STACK_COMPONENTS_NAMED=0; fi
@@ -37,7 +39,9 @@ STACK_STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-30}"
 STACK_BASE_COMPONENTS=(kafka registry catalog prometheus)
 # Opt-in (`--cluster`, or named in STACK_COMPONENTS): object store, its catalog, Spark standalone.
 STACK_CLUSTER_COMPONENTS=(s3 catalog-s3 spark-master spark-worker-1 spark-worker-2)
-STACK_ALL_COMPONENTS=("${STACK_BASE_COMPONENTS[@]}" "${STACK_CLUSTER_COMPONENTS[@]}")
+# Opt-in (`--connect`, or named): the Spark Connect server (issue 21).
+STACK_CONNECT_COMPONENTS=(spark-connect)
+STACK_ALL_COMPONENTS=("${STACK_BASE_COMPONENTS[@]}" "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}")
 STACK_DIST="$STACK_HOME/dist"     # installed binaries (cached; survives `down --purge`)
 STACK_RUN="$STACK_HOME/run"       # pid files
 STACK_LOGS="$STACK_HOME/logs"     # one log file per component
@@ -78,6 +82,7 @@ component_port() {
     spark-master) echo "$STACK_SPARK_MASTER_PORT" ;;
     spark-worker-1) echo "$STACK_SPARK_WORKER_1_UI_PORT" ;;
     spark-worker-2) echo "$STACK_SPARK_WORKER_2_UI_PORT" ;;
+    spark-connect) echo "$STACK_SPARK_CONNECT_PORT" ;;
   esac
 }
 
@@ -91,6 +96,7 @@ component_extra_ports() {
       for p in "$STACK_S3_MASTER_PORT" "$STACK_S3_VOLUME_PORT" "$STACK_S3_FILER_PORT"; do echo "$p"; done
       for p in "$STACK_S3_PORT" "$STACK_S3_MASTER_PORT" "$STACK_S3_VOLUME_PORT" "$STACK_S3_FILER_PORT"; do echo $((p + 10000)); done ;;
     spark-master) echo "$STACK_SPARK_REST_PORT" "$STACK_SPARK_MASTER_UI_PORT" ;;
+    spark-connect) echo "$STACK_SPARK_CONNECT_UI_PORT" ;;
   esac
 }
 
