@@ -21,7 +21,6 @@ from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error
 from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table
 from .rows import collect_json
-from .session import is_connect, sibling_session
 
 log = logging.getLogger("summary_runner.jobs")
 
@@ -110,19 +109,11 @@ def run_job(spark, job: dict) -> dict:
     """
     validate_job(job)
     started_at = time.monotonic()
-    if is_connect(spark):
-        # A Spark Connect job runs in a session of its own, closed after it: nothing it leaves reaches the next.
-        job_spark = sibling_session(spark)
-        try:
-            result = _run(job_spark, job, started_at)
-        finally:
-            job_spark.stop()
-    else:
+    _drop_temp_views(spark)
+    try:
+        result = _run(spark, job, started_at)
+    finally:
         _drop_temp_views(spark)
-        try:
-            result = _run(spark, job, started_at)
-        finally:
-            _drop_temp_views(spark)
     result["durationMs"] = _ms_since(started_at)
     log.info("job=%s status=%s attempt=%s %dms", job["jobId"], result["status"], result["attempt"], result["durationMs"])
     return result
@@ -133,11 +124,14 @@ def _drop_temp_views(spark) -> None:
 
     In serve mode every job shares one session; a view left by one job would leak into the next (or
     make its CREATE TEMPORARY VIEW fail), which cannot happen in one-shot mode. Global temp views and
-    cached tables are left alone. (A classic session only: a Spark Connect job has a session of its own.)
+    cached tables are left alone.
+    Listed by SQL, so a Spark Connect session does it too: `SHOW VIEWS IN global_temp` lists the global temp
+    views and the session's own (those with an empty namespace), whatever the default catalog is (a plain
+    SHOW VIEWS or the catalog API would ask it, e.g. Iceberg, which has no `default` namespace).
     """
-    names = spark._jsparkSession.sessionState().catalog().getTempViewNames()
-    for index in range(names.size()):
-        spark.catalog.dropTempView(names.apply(index))
+    for row in spark.sql("SHOW VIEWS IN global_temp").collect():
+        if row["isTemporary"] and not row["namespace"]:
+            spark.catalog.dropTempView(row["viewName"])
 
 
 def _run(spark, job: dict, started_at: float) -> dict:

@@ -18,7 +18,7 @@ import time
 from .errors import RunnerError
 from . import iceberg
 from .iceberg import quote_table_name
-from .session import is_connect, sibling_session
+from .session import is_connect, pool_session
 
 log = logging.getLogger("summary_runner.lease")
 
@@ -138,14 +138,10 @@ class LeaseKeeper:
         # of its own whose settings name the pool (Spark hands a session's spark.* settings to its jobs).
         watched = self.spark
         if is_connect(self.spark):
-            self.spark = sibling_session(self.spark, pool=SCHEDULER_POOL)
+            self.spark = pool_session(self.spark, SCHEDULER_POOL)
         else:
             self.spark.sparkContext.setLocalProperty("spark.scheduler.pool", SCHEDULER_POOL)
-        try:
-            self._beat(watched)
-        finally:
-            if self.spark is not watched:
-                self.spark.stop()
+        self._beat(watched)
 
     def _beat(self, watched) -> None:
         while not self._stop.wait(self.every_ms / 1000):

@@ -267,7 +267,7 @@ def _remote_session(url: str, conf: dict[str, str], pool: str | None = None):
     spark.conf.set("spark.sql.pyspark.jvmStacktrace.enabled", "true")
     if pool is not None:
         spark.conf.set("spark.scheduler.pool", pool)
-    # The session's own settings, so that a job or the lease heartbeat can open a sibling (sibling_session).
+    # The session's own settings, so that the lease heartbeat can open one beside it (pool_session).
     spark._summary_remote = (url, dict(conf))
     return spark
 
@@ -277,14 +277,22 @@ def _remote_session(url: str, conf: dict[str, str], pool: str | None = None):
 REMOTE_MAX_METADATA_BYTES = 1 << 20
 
 
-def sibling_session(spark, pool: str | None = None):
-    """A new session with `spark`'s settings on the same Spark Connect server (a job's own session: nothing
-    one job leaves in its session, e.g. a temp view, reaches the next; or the lease heartbeat's, in its own
-    scheduler pool). A classic session is returned as it is (its callers handle views and pools themselves)."""
+_pool_sessions: dict = {}
+
+
+def pool_session(spark, pool: str):
+    """A session with `spark`'s settings on the same Spark Connect server whose jobs run in scheduler pool `pool`
+    (the lease heartbeat's, beside a running job). One per server, settings and pool, opened once and kept for
+    the process: closing a Spark Connect 3.5 session shuts the client's shared release thread pool down under
+    every other session's statements ("Pool not running"). A classic session is returned as it is (its
+    caller sets the pool as a thread-local property)."""
     if not is_connect(spark):
         return spark
     url, conf = spark._summary_remote
-    return _remote_session(url, conf, pool)
+    key = (url, tuple(sorted(conf.items())), pool)
+    if key not in _pool_sessions:
+        _pool_sessions[key] = _remote_session(url, conf, pool)
+    return _pool_sessions[key]
 
 
 def versions(spark, config: dict) -> dict:
