@@ -6,6 +6,6 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib-signals.sh
 . scripts/lib-signals.sh
-run_step env STACK_COMPONENTS="kafka registry catalog prometheus" bash scripts/stack/stack.sh install --cluster || exit 1
+run_step env STACK_COMPONENTS="kafka registry catalog prometheus" bash scripts/stack/stack.sh install --cluster --connect || exit 1
 run_step bash scripts/aws-emulator/moto.sh install || exit 1
 run_step env SUMMARY_SETUP_DONE=1 bash scripts/bench.sh --install || exit 1

@@ -8,7 +8,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'cluster.json']) {
+for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'int-connect.json', 'cluster.json']) {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) { missing.push(name); continue; }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -16,8 +16,9 @@ for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'cluster.js
   failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
   skipped += r.numPendingTests + (r.numTodoTests || 0);
 }
-const xml = path.join(dir, 'runner.xml');
-if (fs.existsSync(xml)) {
+for (const name of ['runner.xml', 'runner-connect.xml']) {
+  const xml = path.join(dir, name);
+  if (!fs.existsSync(xml)) { missing.push(name); continue; }
   const text = fs.readFileSync(xml, 'utf8');
   const attr = (n) => [...text.matchAll(new RegExp(`<testsuite [^>]*\\b${n}="(\\d+)"`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
   const total = attr('tests');
@@ -26,7 +27,7 @@ if (fs.existsSync(xml)) {
   passed += total - bad - skip;
   failed += bad;
   skipped += skip;
-} else missing.push('runner.xml');
+}
 if (missing.length) {
   console.error(`[test] no report from: ${missing.join(', ')}`);
   failed += missing.length;

@@ -52,6 +52,8 @@ lane_spark() {
   local status=0
   step "runner tests (pytest)"
   run_step env PYTEST_ADDOPTS="--junitxml=$out/runner.xml" bash runner/run-tests.sh || status=1
+  step "the runner (pytest) and the seed cases on a Spark Connect server (stack.sh up --connect)"
+  run_step bash scripts/test-connect.sh "$out" || status=1
   step "integration tests on a local Spark + Iceberg (jest)"
   run_step "$bin/jest" --selectProjects int --runInBand --forceExit --testPathIgnorePatterns '/node_modules/' "$STACK_SUITES" '<rootDir>/e2e/cluster/' --json --outputFile "$out/int-spark.json" || status=1
   # Issue 14 at a small scale: the cluster topology (SeaweedFS S3, the REST catalog on it, a Spark master and
