@@ -143,6 +143,8 @@ describe('EmrOnEksLauncher on moto', () => {
     const first = await startRun(launcher(), request);
 
     const described = await describeRun(first.jobRunId);
+    // The run's own arguments carry the sha256 of the job.json as uploaded: the runner refuses other bytes (issue 25).
+    const uploaded = await text(`${dir}/job.json`);
     expect(described).toMatchObject({
       id: first.jobRunId,
       name: 'summary-b-000001-CASE_III-a1',
@@ -161,6 +163,8 @@ describe('EmrOnEksLauncher on moto', () => {
             '{"catalogs":{"lake":{"type":"rest","uri":"https://catalog.example"}},"defaultCatalog":"lake"}',
             '--job',
             `s3://${bucket}/${dir}/job.json`,
+            '--job-sha256',
+            createHash('sha256').update(uploaded).digest('hex'),
             '--result',
             `s3://${bucket}/${dir}/result.json`,
           ],
@@ -168,7 +172,7 @@ describe('EmrOnEksLauncher on moto', () => {
         },
       },
     });
-    expect(JSON.parse(await text(`${dir}/job.json`))).toEqual(request.job);
+    expect(JSON.parse(uploaded)).toEqual(request.job);
 
     // A restarted dispatcher sends the same attempt again. moto ignores clientToken (every StartJobRun
     // is a new run), so only the ListJobRuns adoption keeps it to one run here.
