@@ -2,7 +2,8 @@
 done, how long it has run. A long case job otherwise shows RUNNING and then SUCCEEDED minutes later.
 
 `ProgressReporter.start()` runs a daemon thread that, every `every_s` seconds while a step runs, reads
-Spark's status tracker (no UI needed) and hands a report to `emit`, e.g.
+Spark's status tracker (no UI needed; on a Spark Connect session the server's REST API instead, whose UI the
+stack's server has on) and hands a report to `emit`, e.g.
     {"jobId": "b-000002:CASE_III", "step": "merge_summary", "stage": 14, "stages": 1,
      "tasksCompleted": 3, "tasksTotal": 8, "elapsedMs": 21034}
 The serve mode writes it to the response fd as {"id": <request id>, "progress": {...}}.
@@ -10,10 +11,14 @@ The serve mode writes it to the response fd as {"id": <request id>, "progress": 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
 import time
+import urllib.request
+from types import SimpleNamespace
+from urllib.parse import urlparse
 
 log = logging.getLogger("summary_runner.progress")
 
@@ -66,11 +71,11 @@ def snapshot(tracker, current: dict | None, now: float) -> dict | None:
 
 class ProgressReporter:
     def __init__(self, spark, emit, every_s: float):
-        # A Spark Connect client has no status tracker (the jobs run in the server): no reports yet (issue 21).
+        # A Spark Connect client has no status tracker (its jobs run in the server): the server's REST API stands in.
         connect = type(spark).__module__.startswith("pyspark.sql.connect")
-        self.tracker = None if connect else spark.sparkContext.statusTracker()
+        self.tracker = ServerStatusTracker(spark) if connect else spark.sparkContext.statusTracker()
         self.emit = emit
-        self.every_s = every_s if self.tracker is not None else 0
+        self.every_s = every_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)
 
@@ -95,3 +100,36 @@ class ProgressReporter:
                     self.emit(report)
             except Exception as exc:  # the job goes on without progress reports, never fails for them
                 log.warning("progress report failed: %s", exc)
+
+
+class ServerStatusTracker:
+    """The two calls of Spark's StatusTracker that `snapshot` makes, for a Spark Connect session: its running jobs
+    are those of the server's (REST API, /api/v1 of its UI) whose tags name this session
+    (`SparkConnect_OperationTag_User_<user>_Session_<id>_Operation_<id>`), and their active stages' task counts.
+    Example: a session running one job of stage 7 with 3 of 8 tasks done -> getActiveStageIds() [7],
+    getStageInfo(7).numCompletedTasks 3, .numTasks 8.
+    """
+
+    def __init__(self, spark):
+        url, _ = spark._summary_remote
+        host = urlparse(url.replace("sc://", "http://", 1)).hostname
+        port = spark.conf.get("spark.ui.port", "4040")
+        self.base = f"http://{host}:{port}/api/v1/applications/{spark.conf.get('spark.app.id')}"
+        self.tag = f"_Session_{spark.session_id}_"
+        self._stages: dict[int, SimpleNamespace] = {}
+
+    def _get(self, path: str):
+        with urllib.request.urlopen(self.base + path, timeout=5) as response:
+            return json.load(response)
+
+    def getActiveStageIds(self) -> list[int]:
+        mine = {stage for job in self._get("/jobs?status=running") if any(self.tag in t for t in job.get("jobTags") or [])
+                for stage in job.get("stageIds", [])}
+        self._stages = {
+            stage["stageId"]: SimpleNamespace(stageId=stage["stageId"], numTasks=stage["numTasks"], numCompletedTasks=stage["numCompleteTasks"])
+            for stage in self._get("/stages?status=active") if stage["stageId"] in mine
+        }
+        return list(self._stages)
+
+    def getStageInfo(self, stage_id: int):
+        return self._stages.get(stage_id)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import os
 import select
@@ -157,7 +155,6 @@ def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
     assert stdout == ""  # JVM and Python chatter all went to stderr
 
 
-@pytest.mark.in_process
 def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
     """Every SUMMARY_PROGRESS_SECONDS while a step runs: {"id", "progress"} lines before the job's response."""
     # A collect step, so the query runs (a plain SELECT in a sql step is lazy); case jobs' MERGEs run eagerly.

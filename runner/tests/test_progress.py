@@ -20,12 +20,11 @@ def test_every_seconds_reads_the_env(monkeypatch):
         progress.every_seconds()
 
 
-@pytest.mark.in_process
 def test_no_report_without_a_step(spark):
-    assert progress.snapshot(spark.sparkContext.statusTracker(), None, time.monotonic()) is None
+    tracker = progress.ProgressReporter(spark, lambda report: None, 0).tracker
+    assert progress.snapshot(tracker, None, time.monotonic()) is None
 
 
-@pytest.mark.in_process
 def test_reports_the_running_stage_of_a_long_step(spark):
     """A query slow enough to be caught mid-stage: each report names the step and counts tasks of a real stage."""
     reports: list[dict] = []
