@@ -171,8 +171,14 @@ wait_healthy() {
 # whatever reaps orphans here, and an exited one can linger as a zombie for a moment.
 running_pid() {
   local state
+  local -a tasks
   state="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
-  [[ -n "$state" && "$state" != Z* ]]
+  [[ -n "$state" ]] || return 1
+  [[ "$state" != Z* ]] && return 0
+  # A zombie leader whose other threads still run is a process still shutting down (a JVM running its shutdown
+  # hooks shows Z with its ports still bound: a `down` then `up` found the Spark Connect port taken).
+  tasks=(/proc/"$1"/task/*)
+  (( ${#tasks[@]} > 1 ))
 }
 
 # SIGTERM, wait up to STACK_STOP_TIMEOUT, then SIGKILL. Only ever a pid that live_pid vouches for.
