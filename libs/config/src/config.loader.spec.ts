@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError } from './errors';
 import { loadConfigFile, parseConfig } from './config.loader';
 import { columnModel } from './column-model';
+import { checkReportTable } from './report-dates';
 import seed000 from '../../../config/seed-000.json';
 import { ALT_CONFIG } from '../../testing/src/alt-config';
 
@@ -348,5 +349,104 @@ describe('soft_delete (SPEC §4a)', () => {
     [{ column: 'del_cd', codes: ['1'], code: '4' }, 'soft_delete.code: one of column, codes'],
   ])('refuses %j, naming the key and what it expects', (value, issue) => {
     expect(issuesOf({ ...ALT_CONFIG, soft_delete: value })).toEqual([issue]);
+  });
+});
+
+describe('hist_rpt_dt_table, hist_rpt_dt_cols, hist_rpt_dt_schema (SPEC §4b)', () => {
+  const prod = () => JSON.parse(readFileSync(PRODUCTION, 'utf8')) as Record<string, unknown>;
+  // ALT_CONFIG's roles: key acct_id, date as_of_dt, base_ts load_ts, §4a column del_cd (INT).
+  const alt = (report: Record<string, unknown>) => ({ ...ALT_CONFIG, hist_rpt_dt_table: 'local.alt.rpt_dates', ...report });
+  const ALT_SCHEMA = { acct_id: 'BIGINT', as_of_dt: 'DATE', load_ts: 'TIMESTAMP', del_cd: 'INT', update_dt: 'DATE' };
+
+  it('the production example loads unchanged: its roles, ordering columns and inferred types', () => {
+    const c = loadConfigFile(PRODUCTION, NO_ENV);
+    expect(c.reportDates).toMatchObject({
+      columns: ['cons_acct_key', 'soft_del_cd', 'acct_dt', 'base_ts', 'insert_dt', 'update_dt', 'insert_time', 'update_time'],
+      keyColumn: 'cons_acct_key', dateColumn: 'acct_dt', tsColumn: 'base_ts', deleteColumn: 'soft_del_cd',
+      orderColumns: ['insert_dt', 'update_dt', 'insert_time', 'update_time'], schemaInferred: true,
+    });
+    expect(c.reportDates!.table.plain).toBe('primary_catalog.edf_gold.consumer_account_hist_rpt');
+    expect(Object.fromEntries(c.reportDates!.schema.map((s) => [s.name, s.type]))).toEqual({
+      cons_acct_key: 'BIGINT', soft_del_cd: 'STRING', acct_dt: 'DATE', base_ts: 'TIMESTAMP', insert_dt: 'DATE', update_dt: 'DATE', insert_time: 'STRING', update_time: 'STRING',
+    });
+    expect(c.unboundedHistory).toBeNull();
+  });
+
+  it('is off without the keys (a config of the previous release)', () => {
+    expect(parseConfig(seed000, 't', NO_ENV).reportDates).toBeNull();
+    expect(parseConfig(ALT_CONFIG, 't', NO_ENV).reportDates).toBeNull();
+  });
+
+  it('takes names in any case and order, ordering columns in SPEC order, types from hist_rpt_dt_schema', () => {
+    const c = parseConfig(alt({ hist_rpt_dt_cols: ['update_dt', 'LOAD_TS', 'acct_id', 'as_of_dt', 'del_cd'], hist_rpt_dt_schema: { ...ALT_SCHEMA, LOAD_TS: 'TIMESTAMP' } }), 't', NO_ENV);
+    expect(c.reportDates).toMatchObject({ keyColumn: 'acct_id', tsColumn: 'LOAD_TS', deleteColumn: 'del_cd', orderColumns: ['update_dt'], schemaInferred: false });
+    expect(c.reportDates!.schema).toContainEqual({ name: 'update_dt', type: 'DATE' });
+  });
+
+  it('with soft delete off the delete column is optional, and only soft_del_cd where the main row has it', () => {
+    const off = { ...alt({ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts'] }), soft_delete: false };
+    expect(parseConfig(off, 't', NO_ENV).reportDates!.deleteColumn).toBeNull();
+    expect(issuesOf({ ...off, hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'] })).toEqual([
+      'hist_rpt_dt_cols[3]: one of "acct_id" (primary_column), "as_of_dt" (primary_date_column), "load_ts" (max_identifier_column), "insert_dt" (an ordering column), "update_dt" (an ordering column), "insert_time" (an ordering column), "update_time" (an ordering column)',
+    ]);
+    const prodOff = parseConfig({ ...prod(), soft_delete: false }, 't', NO_ENV);
+    expect(prodOff.reportDates!.deleteColumn).toBe('soft_del_cd');
+  });
+
+  it.each([
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'], hist_rpt_dt_table: 'rpt' }, ['hist_rpt_dt_table: a table name "namespace.table" or "catalog.namespace.table"']],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'], hist_rpt_dt_table: 'local.raw_alt.feed_rows' }, ['hist_rpt_dt_table: a table of its own, not source_table\'s']],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'], hist_rpt_dt_table: undefined }, ['hist_rpt_dt_table: a table name "namespace.table" or "catalog.namespace.table"']],
+    [{ hist_rpt_dt_cols: 'acct_id' }, [expect.stringMatching(/^hist_rpt_dt_cols: a non-empty array of the report table's columns, each a prepared name of one of "acct_id" \(primary_column\), /)]],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd', 'balance'] }, [expect.stringMatching(/^hist_rpt_dt_cols\[4\]: one of "acct_id" \(primary_column\), .*"del_cd" \(soft_delete\.column, SPEC §4a\)/)]],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd', 'ACCT_ID'] }, ['hist_rpt_dt_cols[4]: each column once']],
+    [{ hist_rpt_dt_cols: ['acct_id', 'load_ts', 'del_cd'] }, ['hist_rpt_dt_cols: the column "as_of_dt" (primary_date_column): SPEC §4b\'s report row has the key, the date, base_ts and §4a\'s delete column']],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts'] }, ['hist_rpt_dt_cols: the column "del_cd" (soft_delete.column, SPEC §4a): SPEC §4b\'s report row has the key, the date, base_ts and §4a\'s delete column']],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd', 'update_dt'], hist_rpt_dt_schema: { acct_id: 'BIGINT', as_of_dt: 'DATE', load_ts: 'TIMESTAMP', del_cd: 'INT' } }, ['hist_rpt_dt_cols[4]: a column of hist_rpt_dt_schema, the table the project creates (names are exact)']],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'], hist_rpt_dt_schema: { ...ALT_SCHEMA, load_ts: 'STRING', as_of_dt: 'INT' } }, [
+      'hist_rpt_dt_schema.load_ts: a TIMESTAMP (or DATE): the newer base_ts wins the report row (SPEC §4b)',
+      'hist_rpt_dt_schema.as_of_dt: a DATE (or TIMESTAMP): a report row\'s month is the month of its date (SPEC §4b)',
+      'hist_rpt_dt_schema.as_of_dt: a date type like the main source\'s "as_of_dt" (source_schema.aod DATE): it is matched with or taken into the main row',
+    ]],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'], hist_rpt_dt_schema: { ...ALT_SCHEMA, acct_id: 'STRING', del_cd: 'NUMBER' } }, [
+      expect.stringMatching(/^hist_rpt_dt_schema\.del_cd: a Spark SQL type/),
+      'hist_rpt_dt_schema.acct_id: a number type like the main source\'s "acct_id" (source_schema.id BIGINT): it is matched with or taken into the main row',
+    ]],
+    [{ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'], hist_rpt_dt_schema: ['acct_id'] }, ['hist_rpt_dt_schema: an object of report column → Spark SQL type']],
+  ])('refuses %j, naming the key and what it expects', (report, expected) => {
+    expect(issuesOf(alt(report))).toEqual(expected);
+  });
+  it('an existing table (the catalog\'s columns, as the production table is) must have every listed column', () => {
+    const report = loadConfigFile(PRODUCTION, NO_ENV).reportDates!;
+    expect(checkReportTable(report, ['CONS_ACCT_KEY', 'soft_del_cd', 'acct_dt', 'base_ts', 'insert_dt', 'update_dt', 'insert_time', 'update_time', 'extra'])).toEqual([]);
+    expect(checkReportTable(report, ['cons_acct_key', 'acct_dt', 'base_ts'])).toEqual([
+      { key: 'hist_rpt_dt_cols[1]', expected: 'a column of primary_catalog.edf_gold.consumer_account_hist_rpt (it has cons_acct_key, acct_dt, base_ts)', received: 'soft_del_cd' },
+      ...['insert_dt', 'update_dt', 'insert_time', 'update_time'].map((received, i) => ({ key: `hist_rpt_dt_cols[${i + 4}]`, expected: 'a column of primary_catalog.edf_gold.consumer_account_hist_rpt (it has cons_acct_key, acct_dt, base_ts)', received })),
+    ]);
+  });
+});
+
+describe('unbounded_history (SPEC §4c)', () => {
+  const withUnbounded = (value: unknown) => ({ ...ALT_CONFIG, unbounded_history: value });
+
+  it('defaults the suffix to "_history_unbounded" and max_length to null; takes both', () => {
+    expect(parseConfig(withUnbounded({ table: 'alt.unbounded' }), 't', NO_ENV).unboundedHistory).toMatchObject({ suffix: '_history_unbounded', maxLength: null });
+    const c = parseConfig(withUnbounded({ table: 'alt.unbounded', suffix: '_all', max_length: 120 }), 't', NO_ENV);
+    expect(c.unboundedHistory).toMatchObject({ suffix: '_all', maxLength: 120 });
+    expect(c.unboundedHistory!.table.plain).toBe('local.alt.unbounded');
+    expect(parseConfig(withUnbounded({ table: 'alt.unbounded', max_length: null }), 't', NO_ENV).unboundedHistory!.maxLength).toBeNull();
+  });
+
+  it.each([
+    ['alt.unbounded', ['unbounded_history: an object {"table": <name>, "suffix": "_history_unbounded", "max_length": null or a positive integer}']],
+    [{}, ['unbounded_history.table: a table name "namespace.table" or "catalog.namespace.table"']],
+    [{ table: 'local.alt.acct_latest' }, ['unbounded_history.table: a table of its own, not latest_history_table\'s']],
+    [{ table: 'alt.u', max_length: 0 }, ['unbounded_history.max_length: null (as long as the key\'s months) or an integer from 1 to 12000']],
+    [{ table: 'alt.u', max_length: 2.5 }, ['unbounded_history.max_length: null (as long as the key\'s months) or an integer from 1 to 12000']],
+    [{ table: 'alt.u', suffix: '' }, ['unbounded_history.suffix: a non-empty suffix of letters, digits and _ (each array is <rolling name><suffix>)']],
+    [{ table: 'alt.u', suffix: '_history' }, ['unbounded_history.suffix: a suffix whose "<rolling name><suffix>" is not a column of latest ("balance_history" is)']],
+    [{ table: 'alt.u', length: 3 }, ['unbounded_history.length: one of table, suffix, max_length']],
+  ])('refuses %j, naming the key and what it expects', (value, expected) => {
+    expect(issuesOf(withUnbounded(value))).toEqual(expected);
   });
 });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, ConfigIssue } from './errors';
-import { GridColumn, NamedExpr, PipelineConfig, RollingColumn, RollingType, SoftDelete, SourceColumn } from './config.types';
+import { DEFAULT_SOFT_DELETE, GridColumn, NamedExpr, PipelineConfig, RollingColumn, RollingType, SoftDelete, SourceColumn } from './config.types';
 import { TableName } from './table-name';
-import { inferSourceSchema } from './source-schema';
+import { SPARK_TYPE, SPARK_TYPE_EXPECTED, inferSourceSchema } from './source-schema';
+import { inferReportSchema, parseReportDates, parseUnboundedHistory } from './report-dates';
 import { checkConfigExpressions, checkNoSubstitution, expressionPolicy } from './config.expressions';
 import { checkDuplicateNames, checkSemantics } from './config.semantics';
 
@@ -14,13 +15,11 @@ const KNOWN_KEYS = [
   'grid_columns', 'performance', 'spark', 'spark_config', 'hist_rpt_dt_table', 'hist_rpt_dt_cols',
   // extensions
   'source_schema', 'pipeline_tables', 'default_catalog', 'expression_policy', 'ingest_optional_columns', 'soft_delete',
+  'hist_rpt_dt_schema', 'unbounded_history',
 ];
 const ROLLING_TYPES: RollingType[] = ['Integer', 'Long', 'String'];
-const SPARK_TYPE = /^(BIGINT|LONG|INT|INTEGER|SMALLINT|TINYINT|STRING|DATE|TIMESTAMP|TIMESTAMP_NTZ|DOUBLE|FLOAT|BOOLEAN|DECIMAL\(\s*\d+\s*,\s*\d+\s*\))$/i;
 export const DEFAULT_CATALOG = 'local';
 export const MAX_HISTORY_LENGTH = 600;
-/** SPEC §4a's default: what the production pipeline uses, on when the prepared row has this column. */
-export const DEFAULT_SOFT_DELETE: SoftDelete = { column: 'soft_del_cd', codes: ['1', '4'] };
 
 type Json = Record<string, unknown>;
 
@@ -147,7 +146,7 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
   } else {
     for (const [name, type] of Object.entries(schemaRaw)) {
       if (typeof type !== 'string' || !SPARK_TYPE.test(type.trim())) {
-        issues.push({ key: `source_schema.${name}`, expected: 'a Spark SQL type (BIGINT, INT, STRING, DATE, TIMESTAMP, DOUBLE, BOOLEAN, DECIMAL(p,s), ...)', received: type });
+        issues.push({ key: `source_schema.${name}`, expected: SPARK_TYPE_EXPECTED, received: type });
       } else sourceSchema.push({ name, type: type.trim().toUpperCase() });
     }
     for (const c of columns) {
@@ -170,6 +169,19 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
   checkDuplicateNames(columns, grids, issues);
 
   const tables = v.pipelineTables(summaryTable, defaultCatalog);
+  const named: [string, TableName | undefined][] = [
+    ['source_table', sourceTable], ['destination_table', summaryTable], ['latest_history_table', latestTable],
+    ...Object.entries(tables ?? {}).map(([k, t]): [string, TableName] => [`pipeline_tables.${k}`, t]),
+  ];
+  const historyNames = rolling.map((r) => `${r.name}_history`);
+  const context = {
+    defaultCatalog, keyColumn, dateColumn, tsColumn, softDelete, prepared: preparedNames, types,
+    latestColumns: [keyColumn, monthColumn, dateColumn, tsColumn, ...historyNames, ...grids.map((g) => g.name), ...latestAddonCols],
+    rollingNames: rolling.map((r) => r.name), tables: named,
+  };
+  const reportDates = parseReportDates(raw, context, issues);
+  if (reportDates) named.push(['hist_rpt_dt_table', reportDates.table]);
+  const unboundedHistory = parseUnboundedHistory(raw, context, issues);
   if (issues.length) throw new ConfigError(source, issues);
 
   const config: PipelineConfig = {
@@ -177,8 +189,10 @@ export function parseConfig(raw: unknown, source = '(inline config)', env: NodeJ
     keyColumn, monthColumn, dateColumn, tsColumn, historyLength, columns, transformations, inferred,
     coalesceExclusionCols, dateColumns, latestAddonCols, rolling, grids, performance, spark: sparkStrings,
     sourceSchema, sourceSchemaInferred, defaultCatalog, expressionPolicy: policy, ingestOptionalColumns, softDelete,
+    reportDates, unboundedHistory,
   };
   if (sourceSchemaInferred) config.sourceSchema = inferSourceSchema(config);
+  if (reportDates?.schemaInferred) reportDates.schema = inferReportSchema(config, reportDates);
   return config;
 }
 

@@ -49,6 +49,40 @@ export interface SoftDelete {
   codes: string[];
 }
 
+/** SPEC §4a's default: what the production pipeline uses, on when the prepared row has this column. */
+export const DEFAULT_SOFT_DELETE: SoftDelete = { column: 'soft_del_cd', codes: ['1', '4'] };
+
+/** SPEC §4b's ordering columns of a report row after base_ts, in tie order; a table has any of them. */
+export const REPORT_ORDER_COLUMNS = ['insert_dt', 'update_dt', 'insert_time', 'update_time'] as const;
+
+/**
+ * SPEC §4b: the report-date table (`hist_rpt_dt_table`, `hist_rpt_dt_cols`, `hist_rpt_dt_schema`). Every
+ * name is the table's column as `hist_rpt_dt_cols` spells it; each is the prepared name of the same role.
+ */
+export interface ReportDates {
+  table: TableName;
+  /** `hist_rpt_dt_cols` in file order. */
+  columns: string[];
+  keyColumn: string;
+  dateColumn: string;
+  tsColumn: string;
+  /** §4a's delete column; with soft delete off `soft_del_cd` where both tables have it (carried, never acted on), else null. */
+  deleteColumn: string | null;
+  /** Those of REPORT_ORDER_COLUMNS the table has, in that order (the report winner's tie order after base_ts). */
+  orderColumns: string[];
+  /** Column types where the project creates the table: `hist_rpt_dt_schema`, or inferred from the main source (source-schema.ts). */
+  schema: SourceColumn[];
+  schemaInferred: boolean;
+}
+
+/** SPEC §4c: `unbounded_history`, a latest row per key with `<rolling name><suffix>` arrays back to its first month. */
+export interface UnboundedHistory {
+  table: TableName;
+  suffix: string;
+  /** Cut or pad every array to this length; null: as long as the key's months (M − F + 1). */
+  maxLength: number | null;
+}
+
 /** The validated, normalised seed-v4 config (SPEC §2) plus our documented extensions. */
 export interface PipelineConfig {
   sourceTable: TableName;
@@ -82,6 +116,10 @@ export interface PipelineConfig {
   softDelete: SoftDelete | null;
   /** Source columns a file to ingest may leave out (stored NULL); every other column must be on every line. */
   ingestOptionalColumns: string[];
+  /** SPEC §4b, or null when the config has no `hist_rpt_dt_table`. */
+  reportDates: ReportDates | null;
+  /** SPEC §4c, or null when the config has no `unbounded_history`. */
+  unboundedHistory: UnboundedHistory | null;
 }
 
 /** Column lists every compiled job shares, derived once from the config. */

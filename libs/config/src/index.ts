@@ -5,6 +5,7 @@ export * from './errors';
 export * from './identifiers';
 export * from './table-name';
 export * from './source-schema';
+export * from './report-dates';
 export { ExpressionPolicy, TRUSTED_EXPRESSIONS_ENV } from './config.expressions';
 export { ExpressionError } from './expression/lexer';
 export { parseExpression } from './expression/parser';
