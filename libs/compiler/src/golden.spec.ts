@@ -146,4 +146,34 @@ describe('one setting changed', () => {
     expect(bb).not.toContain('patch latest');
     expect(ba).toContain('WHEN MATCHED THEN UPDATE SET *');
   });
+
+  it('a report-date table (SPEC §4b) and unbounded history (§4c) add init steps only; the case jobs are unchanged for now', () => {
+    const r = pair((raw) => {
+      raw.hist_rpt_dt_table = 'local.demo.hist_rpt';
+      raw.hist_rpt_dt_cols = ['cons_acct_key', 'acct_dt', 'base_ts', 'update_dt', 'update_time'];
+      raw.unbounded_history = { table: 'local.demo.unbounded', max_length: 120 };
+    });
+    for (const name of ['classify', 'case_i', 'case_ii', 'case_iii']) expect([name, r[name][1]]).toEqual([name, r[name][0]]);
+    const [a, b] = r.init;
+    const layout = "TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2')";
+    const report =
+      "CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt` ( `cons_acct_key` BIGINT, `acct_dt` DATE, `base_ts` TIMESTAMP, `update_dt` DATE, `update_time` STRING ) " +
+      "USING iceberg PARTITIONED BY (months(`acct_dt`)) TBLPROPERTIES ('format-version' = '2'); ";
+    const unbounded =
+      `CREATE TABLE IF NOT EXISTS \`local\`.\`demo\`.\`unbounded\` USING iceberg ${layout} AS SELECT \`cons_acct_key\`, \`rpt_as_of_mo\`, \`acct_dt\`, \`base_ts\`, ` +
+      '`bal_history`, `dpd_history`, `payment_history`, `status_history`, `current_balance`, `current_dpd`, `account_status`, ' +
+      '`bal_history` AS `bal_history_unbounded`, `dpd_history` AS `dpd_history_unbounded`, `payment_history` AS `payment_history_unbounded`, `status_history` AS `status_history_unbounded` ' +
+      'FROM `local`.`demo`.`latest_summary` WHERE false; ';
+    const unboundedLayout = `ALTER TABLE \`local\`.\`demo\`.\`unbounded\` SET ${layout}; ALTER TABLE \`local\`.\`demo\`.\`unbounded\` WRITE LOCALLY ORDERED BY \`cons_acct_key\`; `;
+    expect(b).toBe(
+      a
+        .replace('CREATE OR REPLACE TEMPORARY VIEW `__init_src`', `${report}CREATE OR REPLACE TEMPORARY VIEW \`__init_src\``)
+        .replace('ALTER TABLE `local`.`demo`.`summary` SET', `${unbounded}ALTER TABLE \`local\`.\`demo\`.\`summary\` SET`)
+        .replace('CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_batches`', `${unboundedLayout}CREATE TABLE IF NOT EXISTS \`local\`.\`demo\`.\`summary_batches\``),
+    );
+    // Without --create-source the report table is the production one: init reads it, never creates it.
+    const raw = base();
+    Object.assign(raw, { hist_rpt_dt_table: 'local.demo.hist_rpt', hist_rpt_dt_cols: ['cons_acct_key', 'acct_dt', 'base_ts'] });
+    expect(render(compileInit(config(raw), { createSource: false }))).not.toContain('hist_rpt');
+  });
 });

@@ -4,6 +4,11 @@ export function historyColumn(rollingName: string): string {
   return `${rollingName}_history`;
 }
 
+/** SPEC §4c: the unbounded array of a rolling column, e.g. ('bal', '_history_unbounded') → bal_history_unbounded. */
+export function unboundedColumn(rollingName: string, suffix: string): string {
+  return `${rollingName}${suffix}`;
+}
+
 /**
  * The column lists of the prepared rows, the summary and the latest table.
  * Example: columns {a→k, b→m}, inferred [x], rolling [{name: r, mapper_column: y}] →
@@ -27,5 +32,6 @@ export function columnModel(config: PipelineConfig): ColumnModel {
   [config.keyColumn, config.monthColumn, config.dateColumn, config.tsColumn, ...histories, ...grids, ...config.latestAddonCols].forEach(
     addLatest,
   );
-  return { prepared, histories, grids, summary, latest };
+  const unboundedArrays = config.unboundedHistory ? config.rolling.map((r) => unboundedColumn(r.name, config.unboundedHistory!.suffix)) : [];
+  return { prepared, histories, grids, summary, latest, unboundedArrays, unbounded: unboundedArrays.length ? [...latest, ...unboundedArrays] : [] };
 }

@@ -133,4 +133,8 @@ export interface ColumnModel {
   summary: string[];
   /** Columns of the latest table. */
   latest: string[];
+  /** SPEC §4c: `<name><suffix>` per rolling column, in config order; empty without unbounded_history. */
+  unboundedArrays: string[];
+  /** Columns of the unbounded-history table: latest's, then unboundedArrays; empty without it. */
+  unbounded: string[];
 }

@@ -11,3 +11,4 @@ export { ExpressionError } from './expression/lexer';
 export { parseExpression } from './expression/parser';
 export { checkExpression, renderExpression } from './expression/check';
 export { ALLOWED_FUNCTIONS } from './expression/functions';
+export { typeOfSparkType } from './expression/ast';

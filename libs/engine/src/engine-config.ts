@@ -1,4 +1,4 @@
-import { PipelineConfig, TableName } from '@app/config';
+import { PipelineConfig, TableName, tablesOf } from '@app/config';
 import { resolve } from 'node:path';
 import { CatalogAuth, NO_CATALOG_AUTH, SPARK_REDACTION_REGEX, catalogAuthFromEnv } from './catalog-auth';
 import { cdsArchive } from './toolchain';
@@ -209,7 +209,7 @@ export function warehouseLocation(warehouse: string): string {
  * catalogs {spark_catalog: {hadoop, /w/spark_catalog}, primary_catalog: {hadoop, /w/primary_catalog}}.
  */
 export function runnerEngineConfig(config: PipelineConfig, options: EngineOptions, jarsDir = options.jarsDir): RunnerEngineConfig {
-  const tables: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
+  const tables: TableName[] = tablesOf(config);
   const warehouse = warehouseLocation(options.warehouse);
   const catalogs: RunnerEngineConfig['catalogs'] = {};
   const auth = options.catalogAuth ?? NO_CATALOG_AUTH;

@@ -1,4 +1,4 @@
-import { PipelineConfig, TableName, columnModel } from '@app/config';
+import { PipelineConfig, TableName, columnModel, tablesOf, typeOfSparkType } from '@app/config';
 import { CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { elementType } from '../history';
 import { MONTH_INT, preparedQuery } from '../prepare';
@@ -6,7 +6,7 @@ import { list, lit, q } from '../sql';
 import { summaryRows } from './rows';
 
 export interface InitOptions {
-  /** Create the source table from source_schema when it is missing (local runs, tests). */
+  /** Create the source table from source_schema, and the report-date table (SPEC §4b) from hist_rpt_dt_schema, when missing (local runs, tests). */
   createSource: boolean;
   /** Iceberg write.merge/update/delete.mode for summary and latest (default merge-on-read: TABLE_LAYOUT). */
   writeMode?: 'copy-on-write' | 'merge-on-read';
@@ -38,7 +38,8 @@ function props(extra: Record<string, string> = {}): string {
 }
 
 /**
- * Idempotent DDL: namespaces, then source (optional), summary, latest, batches, rejects, audit, ledger.
+ * Idempotent DDL: namespaces, then source and report dates (optional), summary, latest, unbounded history
+ * (when configured), batches, rejects, audit, ledger.
  * Summary, latest and batches are created with CTAS over the (empty) prepared source query, so their
  * column types are exactly what the jobs produce: no type mapping lives in TypeScript.
  */
@@ -52,7 +53,7 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     'write.delete.granularity': 'file',
     [TABLE_LAYOUT.versionProperty]: TABLE_LAYOUT.version,
   };
-  const all: TableName[] = [config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables)];
+  const all: TableName[] = tablesOf(config);
   const namespaces = [...new Map(all.map((t) => [t.namespaceSql, t])).values()];
   const steps: JobStep[] = namespaces.map((t) => ({ name: `namespace ${t.catalog}.${t.namespace}`, kind: 'sql', sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}` }));
 
@@ -63,6 +64,7 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
       sql: `CREATE TABLE IF NOT EXISTS ${config.sourceTable.sql} (\n${list(config.sourceSchema.map((c) => `${q(c.name)} ${c.type}`))}\n) USING iceberg\nPARTITIONED BY (${q(sourceName(config, config.monthColumn))})\n${props()}`,
     });
   }
+  if (options.createSource && config.reportDates) steps.push(createReportDates(config));
   steps.push({ name: 'empty source view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_src\` AS SELECT * FROM ${config.sourceTable.sql} WHERE false` });
   steps.push({ name: 'empty prepared view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_prepared\` AS\n${preparedQuery(config, '__init_src', false)}` });
 
@@ -78,7 +80,17 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     kind: 'sql',
     sql: `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list(model.latest.map(q))}\nFROM ${config.summaryTable.sql} WHERE false`,
   });
-  for (const t of [config.summaryTable, config.latestTable]) {
+  const unbounded = config.unboundedHistory;
+  if (unbounded) {
+    // SPEC §4c: latest's columns and one array per rolling column, typed as its history (the same elements).
+    const arrays = config.rolling.map((r, i) => `${q(model.histories[i])} AS ${q(model.unboundedArrays[i])}`);
+    steps.push({
+      name: 'create unbounded history',
+      kind: 'sql',
+      sql: `CREATE TABLE IF NOT EXISTS ${unbounded.table.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list([...model.latest.map(q), ...arrays])}\nFROM ${config.latestTable.sql} WHERE false`,
+    });
+  }
+  for (const t of [config.summaryTable, config.latestTable, ...(unbounded ? [unbounded.table] : [])]) {
     // Idempotent: the same properties and order again; on a table of an earlier release, the migration.
     steps.push({ name: `layout ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} SET ${props(layout)}` });
     steps.push({ name: `sort order ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} WRITE LOCALLY ORDERED BY ${q(config.keyColumn)}` });
@@ -116,6 +128,21 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     ledger: null,
     targets: [],
     steps,
+  };
+}
+
+/**
+ * SPEC §4b's report-date table as the project creates it: hist_rpt_dt_schema's columns (or their inference),
+ * partitioned by the month of the date when it is a DATE or TIMESTAMP, as the month partitions the source.
+ */
+function createReportDates(config: PipelineConfig): JobStep {
+  const report = config.reportDates!;
+  const date = report.schema.find((c) => c.name === report.dateColumn);
+  const byMonth = date && ['date', 'timestamp'].includes(typeOfSparkType(date.type)) ? `\nPARTITIONED BY (months(${q(date.name)}))` : '';
+  return {
+    name: 'create report dates',
+    kind: 'sql',
+    sql: `CREATE TABLE IF NOT EXISTS ${report.table.sql} (\n${list(report.schema.map((c) => `${q(c.name)} ${c.type}`))}\n) USING iceberg${byMonth}\n${props()}`,
   };
 }
 
