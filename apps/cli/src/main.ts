@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
-  CatalogType, DEFAULT_ENGINE, EXPORTABLE, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
+  CatalogType, DEFAULT_ENGINE, EXPORTABLE, INGEST_TARGETS, IngestTarget, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
   describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate, warehouseLocation,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
@@ -104,12 +104,13 @@ function program(): Command {
       log('init: tables ready');
     });
 
-  cli.command('ingest').argument('<file>', 'JSON lines, keys = source column names (exact)').description('append a JSON-lines file to the source table as one commit')
+  cli.command('ingest').argument('<file>', 'JSON lines, keys = column names of the table (exact)').description('append a JSON-lines file to the source table (or the report-date table) as one commit')
+    .addOption(new Option('--into <table>', 'source, or report-dates: the config\'s hist_rpt_dt_table (SPEC §4b), checked the same way against its columns').choices([...INGEST_TARGETS]).default('source'))
     .option(ALLOW_MISSING, ALLOW_MISSING_HELP, columnList)
     .addHelpText('after', INGEST_RULES)
-    .action(async (file: string, o: { allowMissing?: string[] }) => {
-      const r = await withPipeline(g(), (p) => p.ingest(resolve(file), { allowMissing: o.allowMissing }));
-      log(`ingest: appended ${r.rows} row(s) of ${resolve(file)} as snapshot ${r.snapshotId}`);
+    .action(async (file: string, o: { allowMissing?: string[]; into: IngestTarget }) => {
+      const r = await withPipeline(g(), (p) => p.ingest(resolve(file), { allowMissing: o.allowMissing }, o.into));
+      log(`ingest: appended ${r.rows} ${o.into === 'source' ? 'row(s)' : 'report row(s)'} of ${resolve(file)} as snapshot ${r.snapshotId}`);
     });
 
   cli.command('run').description('process everything pending: classify, then CASE_III, CASE_I, CASE_II')

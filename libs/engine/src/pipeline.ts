@@ -2,7 +2,7 @@ import {
   APPLIED, AuditEvent, CASE_ORDER, CaseName, COUNTS, CompiledJob, PLAN, compileAuditAppend, compileClassify,
   compileInit,
 } from '@app/compiler';
-import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
+import { ConfigError, PipelineConfig, ReportDates, TableName, checkReportTable, quoteIdent as q } from '@app/config';
 import { DecodedEvent, JobStateChanged } from '@app/contracts';
 import { auditRow, compileCaseJob, completedEvent, jobErrorText, jobStateEvent, nextBatch, planEvents, watermarkEvent } from '@app/lifecycle';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';
@@ -53,6 +53,10 @@ export interface BatchOutcome {
   maintenance: MaintenanceOutcome | null;
 }
 
+/** What `ingest --into` appends to: the main source, or SPEC §4b's report-date table. */
+export const INGEST_TARGETS = ['source', 'report-dates'] as const;
+export type IngestTarget = (typeof INGEST_TARGETS)[number];
+
 /** The engine a batch of the CLI's orchestrator runs on, as JobStateChanged names it (the local launcher's). */
 const ENGINE = 'local';
 
@@ -72,15 +76,42 @@ export class SummaryPipeline {
     readonly maintenance: MaintenancePolicy = maintenancePolicyFromEnv(),
   ) {}
 
+  /**
+   * Runs init; then a configured report-date table (SPEC §4b) must exist, created by this init (with
+   * createSource) or already there (production), with every column hist_rpt_dt_cols lists.
+   */
   async init(createSource = true): Promise<void> {
     const job = compileInit(this.config, { createSource });
     await this.mustCommit(job);
+    const report = this.config.reportDates;
+    if (report && !(await this.describe(report.table))) {
+      throw new ConfigError(report.table.plain, [{ key: 'hist_rpt_dt_table', expected: 'an existing table: init creates it only with --create-source (local runs, tests)', received: report.table.plain }], 'The report-date table is missing:');
+    }
+    if (report) await this.reportSchema();
   }
 
   /** The source table's columns as the catalog has them (or as the config declares, before init). */
   async sourceSchema(): Promise<ColumnType[]> {
+    return (await this.describe(this.config.sourceTable)) ?? this.config.sourceSchema;
+  }
+
+  /**
+   * The report-date table's columns as the catalog has them, each of hist_rpt_dt_cols among them (else a
+   * ConfigError on hist_rpt_dt_cols[i]); as the config declares before init, like sourceSchema.
+   */
+  async reportSchema(): Promise<ColumnType[]> {
+    const report = this.reportDates('reportSchema');
+    const described = await this.describe(report.table);
+    if (!described) return report.schema;
+    const issues = checkReportTable(report, described.map((c) => c.name));
+    if (issues.length) throw new ConfigError(report.table.plain, issues, 'The report-date table does not have the columns the config names:');
+    return described;
+  }
+
+  /** A table's columns (DESCRIBE), or null when it cannot be described (it does not exist yet). */
+  private async describe(table: TableName): Promise<ColumnType[] | null> {
     try {
-      const rows = await this.runner.query(`DESCRIBE TABLE ${this.config.sourceTable.sql}`);
+      const rows = await this.runner.query(`DESCRIBE TABLE ${table.sql}`);
       const cols: ColumnType[] = [];
       for (const r of rows) {
         const name = String(r.col_name ?? '');
@@ -89,21 +120,41 @@ export class SummaryPipeline {
       }
       return cols;
     } catch {
-      return this.config.sourceSchema;
+      return null;
     }
+  }
+
+  private reportDates(what: string): ReportDates {
+    if (this.config.reportDates) return this.config.reportDates;
+    throw new ConfigError('(config)', [{ key: 'hist_rpt_dt_table', expected: `the report-date table (SPEC §4b) with hist_rpt_dt_cols, which ${what} needs` }], 'The config has no report-date table:');
   }
 
   /**
    * Appends a JSON-lines file to the source as one commit: checked and normalised by the ingest's one
    * reader (ingest.ts), then Spark appends exactly the rows checked (runner append.py).
    */
-  async ingest(file: string, options: IngestOptions = {}): Promise<{ rows: number; snapshotId: string | null }> {
+  async ingest(file: string, options: IngestOptions = {}, into: IngestTarget = 'source'): Promise<{ rows: number; snapshotId: string | null }> {
+    if (into === 'report-dates') return this.ingestReportDates(file, options);
     const schema = await this.sourceSchema();
     const tsSource = this.config.columns.find((c) => c.dest === this.config.tsColumn)?.source ?? this.config.tsColumn;
     const allowMissing = [...this.config.ingestOptionalColumns, ...(options.allowMissing ?? [])];
     return withStagedJsonl(file, schema, { ...options, allowMissing }, (staged) => {
       this.progress(`ingest: ${staged.rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
       return this.runner.appendJsonl(this.config.sourceTable.plain, staged.path, schema, staged.rows, {}, { watermark: { column: tsSource, property: WATERMARK_PROPERTY } });
+    });
+  }
+
+  /**
+   * Appends a JSON-lines file to the report-date table (SPEC §4b) as one commit, by the main ingest's checks:
+   * the table's columns exactly (the catalog's, or hist_rpt_dt_schema's before init), each of its type,
+   * nothing silently lost; only `allowMissing` may be left out (ingest_optional_columns name source columns).
+   */
+  private async ingestReportDates(file: string, options: IngestOptions): Promise<{ rows: number; snapshotId: string | null }> {
+    const report = this.reportDates('ingest --into report-dates');
+    const schema = await this.reportSchema();
+    return withStagedJsonl(file, schema, options, (staged) => {
+      this.progress(`ingest: ${staged.rows} report row(s) from ${file} valid; appending to ${report.table.plain}`);
+      return this.runner.appendJsonl(report.table.plain, staged.path, schema, staged.rows, {}, { watermark: { column: report.tsColumn, property: WATERMARK_PROPERTY } });
     });
   }
 
