@@ -6,3 +6,4 @@ export * from './spark-harness';
 export * from './seed-config';
 export * from './production-config';
 export * from './memory-lease-store';
+export * from './oracle.report-dates';
