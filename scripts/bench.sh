@@ -37,6 +37,8 @@ if [[ $quick == 0 ]]; then
   export BENCH_PYTHON="$venv/bin/python"
 fi
 if [[ $install == 1 ]]; then say "chart venv ready: $venv"; exit 0; fi
+# The per-step profile's Spark jobs on a Connect server cost a REST call per step: counted only when profiling.
+export SUMMARY_PROFILE="${SUMMARY_PROFILE:-1}"
 
 # --quick --cluster: main.js refuses it before any topology is started.
 if [[ $cluster == 0 || $quick == 1 ]]; then exec node -r ./bin/register-paths.js dist/bench/src/main.js "$@"; fi

@@ -5,12 +5,12 @@ import { NO_WRITES, WriteStats } from './iceberg-stats';
 import { renderMarkdown } from './markdown';
 import { JobLabel, JobSample, RunSample } from './measure';
 import { SEED_SIMULATION } from './options';
-import { runResult, targets } from './report';
+import { runResult, stepLine, stepProfile, targets } from './report';
 
 const w = (added: number, removed = 0, filesAdded = 1, filesRemoved = 0): WriteStats => ({ ...NO_WRITES, snapshots: 1, operations: ['overwrite'], addedRecords: added, deletedRecords: removed, addedDataFiles: filesAdded, removedDataFiles: filesRemoved });
 
 function job(label: JobLabel, durationMs: number, steps: [string, number][], writes: Record<string, WriteStats> = {}): JobSample {
-  return { label, jobId: `b-1-${label}`, durationMs, wallMs: durationMs + 10, steps: steps.map(([name, d]) => ({ name, durationMs: d })), overheadMs: durationMs - steps.reduce((a, [, d]) => a + d, 0), writes };
+  return { label, jobId: `b-1-${label}`, durationMs, wallMs: durationMs + 10, steps: steps.map(([name, d], i) => ({ name, durationMs: d, sparkJobs: i + 2, commits: i === steps.length - 1 ? 1 : 0 })), overheadMs: durationMs - steps.reduce((a, [, d]) => a + d, 0), writes };
 }
 
 /** One run of a 100-record batch (5 new, 85 forward, 10 backfill) whose jobs take the given ms. */
@@ -61,11 +61,20 @@ describe('runResult', () => {
 
   it('keeps per-step medians and the runner bookkeeping (job time − steps)', () => {
     expect(r.cases.CASE_III!.steps).toEqual([
-      { name: 'read window', median_ms: 400, min_ms: 400, max_ms: 400 },
-      { name: 'merge summary', median_ms: 3400, min_ms: 2400, max_ms: 4400 },
+      { name: 'read window', median_ms: 400, min_ms: 400, max_ms: 400, spark_jobs: 2, commits: 0 },
+      { name: 'merge summary', median_ms: 3400, min_ms: 2400, max_ms: 4400, spark_jobs: 3, commits: 1 },
     ]);
     expect(r.cases.CASE_III!.overhead_ms).toBe(200);
     expect(r.cases.CASE_I!.overhead_ms).toBe(300);
+  });
+
+  it('profiles every step of every job kind with its Spark jobs and commits (issue 22)', () => {
+    expect(stepProfile(r).filter((p) => p.job === 'CASE_III')).toEqual([
+      { job: 'CASE_III', step: 'read window', median_s: 0.4, spark_jobs: 2, commits: 0 },
+      { job: 'CASE_III', step: 'merge summary', median_s: 3.4, spark_jobs: 3, commits: 1 },
+    ]);
+    expect(stepLine(r.cases.CASE_III!.steps[1], (n) => n.toLocaleString('en-US'))).toBe('merge summary 3,400 (3 jobs, 1 commit)');
+    expect(stepLine({ name: 'plan', median_ms: 5, min_ms: 5, max_ms: 5, spark_jobs: null, commits: 0 }, String)).toBe('plan 5');
   });
 
   it('reports the wall time outside the jobs', () => {

@@ -7,7 +7,7 @@ import { BatchComposition } from './generator';
 import { RunSample } from './measure';
 import { Phase, SEED_SIMULATION } from './options';
 import { LoadChunk } from './phases';
-import { RESULT_SCHEMA, RunResult, Target, caseMedians, runResult, targets } from './report';
+import { ProfileRow, RESULT_SCHEMA, RunResult, Target, caseMedians, runResult, stepProfile, targets } from './report';
 import { Summary, Timing, perSecond, sec, summarize, timing } from './stats';
 import { SustainedRaw, SustainedResult, sustainedResult } from './sustained';
 import { Checksum } from './table-set';
@@ -61,6 +61,8 @@ export interface BenchDocument {
   initial_load: { seconds: number; summary_rows: number; rows_per_s: number; chunks: LoadChunk[] };
   incremental: RunResult & { mode: WriteMode; summary_rows: number };
   cases: RunResult['cases'];
+  /** Issue 22: per job kind and step of the incremental batch, its median seconds, Spark jobs and commits. */
+  profile: ProfileRow[];
   full_rebuild: (RunResult & { source_rows: number; summary_rows: number; speedup: number }) | null;
   write_modes: Record<WriteMode, RunResult | null>;
   /** `summary`: the default mode's ratio (issue #9); per mode: the counts behind it. */
@@ -161,6 +163,7 @@ export function buildDocument(m: Measurements): BenchDocument {
     initial_load: { seconds: Math.round(loadS * 1000) / 1000, summary_rows: m.base.summaryRows, rows_per_s: perSecond(m.base.summaryRows, loadS), chunks: m.base.chunks },
     incremental: { ...inc, mode: m.defaultMode, summary_rows: m.base.summaryRows },
     cases: inc.cases,
+    profile: stepProfile(inc),
     full_rebuild: rebuild ? { ...rebuild, source_rows: rebuild.batch_rows, summary_rows: m.checksums.rebuild?.summary.rows ?? summaryAfter, speedup: Math.round((rebuild.median_s / inc.median_s) * 10) / 10 } : null,
     write_modes: { 'copy-on-write': cow, 'merge-on-read': mor },
     write_amplification: { summary: amplification, mode: m.defaultMode, ...m.amplification },

@@ -1,6 +1,6 @@
-import { SnapshotRow, snapshotsBetween, writeStats } from './iceberg-stats';
+import { SnapshotRow, commitsPerStep, snapshotsBetween, writeStats } from './iceberg-stats';
 
-const snap = (id: string, parent: string | null, operation: string, summary: Record<string, string> = {}): SnapshotRow => ({ id, parent, operation, summary });
+const snap = (id: string, parent: string | null, operation: string, summary: Record<string, string> = {}): SnapshotRow => ({ id, parent, operation, summary, committedAtMs: null });
 
 describe('snapshotsBetween', () => {
   // 1 ← 2 ← 3 is the current chain; 9 (child of 2) was rolled back and stays in the snapshots table.
@@ -43,5 +43,17 @@ describe('writeStats', () => {
   it('counts the delete files of a merge-on-read commit', () => {
     const stats = writeStats([snap('2', '1', 'overwrite', { 'added-records': '40', 'added-data-files': '1', 'added-delete-files': '2', 'added-position-deletes': '40' })]);
     expect([stats.addedDeleteFiles, stats.addedPositionDeletes, stats.removedDataFiles]).toEqual([2, 40, 0]);
+  });
+});
+
+describe('commitsPerStep', () => {
+  it('gives each commit to the last step that started at or before it', () => {
+    expect(commitsPerStep([100, 200, 300], [250, 310, 320])).toEqual([0, 1, 2]);
+    expect(commitsPerStep([100, 200], [200, 100])).toEqual([1, 1]);
+  });
+
+  it('counts no commit before the first step, without a time, or in a step without a start (an older runner)', () => {
+    expect(commitsPerStep([100, undefined, 300], [50, null, 250, 350])).toEqual([1, 0, 1]);
+    expect(commitsPerStep([], [10])).toEqual([]);
   });
 });

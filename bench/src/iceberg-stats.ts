@@ -7,6 +7,8 @@ export interface SnapshotRow {
   parent: string | null;
   operation: string;
   summary: Record<string, string>;
+  /** Epoch ms of the commit (the committing driver's clock: this machine's). */
+  committedAtMs: number | null;
 }
 
 /** What a job's commits on one table did, from the Iceberg snapshot summaries. */
@@ -28,8 +30,17 @@ export const NO_WRITES: WriteStats = {
 };
 
 export async function readSnapshots(runner: RunnerClient, table: TableName): Promise<SnapshotRow[]> {
-  const rows = await runner.query(`SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, operation, summary FROM ${table.sql}.${q('snapshots')}`, 1_000_000);
-  return rows.map((r) => ({ id: String(r.id), parent: r.parent === null ? null : String(r.parent), operation: String(r.operation), summary: (r.summary ?? {}) as Record<string, string> }));
+  const rows = await runner.query(
+    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, operation, summary, unix_millis(committed_at) AS committed_ms FROM ${table.sql}.${q('snapshots')}`,
+    1_000_000,
+  );
+  return rows.map((r) => ({
+    id: String(r.id),
+    parent: r.parent === null ? null : String(r.parent),
+    operation: String(r.operation),
+    summary: (r.summary ?? {}) as Record<string, string>,
+    committedAtMs: r.committed_ms === null || r.committed_ms === undefined ? null : Number(r.committed_ms),
+  }));
 }
 
 /**
@@ -84,4 +95,22 @@ export function addWrites(a: WriteStats, b: WriteStats): WriteStats {
     addedBytes: a.addedBytes + b.addedBytes,
     removedBytes: a.removedBytes + b.removedBytes,
   };
+}
+
+/**
+ * How many of `commits` (epoch ms) fall in each step: a commit belongs to the last step that started at or
+ * before it; one before the first step (or without a time) belongs to none.
+ * Example: steps starting at 100, 200, 300; commits at 250, 310, 320 → [0, 1, 2].
+ */
+export function commitsPerStep(stepStarts: (number | undefined)[], commits: (number | null)[]): number[] {
+  const counts = stepStarts.map(() => 0);
+  for (const at of commits) {
+    if (at === null) continue;
+    let owner = -1;
+    stepStarts.forEach((start, i) => {
+      if (start !== undefined && start <= at) owner = i;
+    });
+    if (owner >= 0) counts[owner] += 1;
+  }
+  return counts;
 }

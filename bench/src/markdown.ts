@@ -1,5 +1,5 @@
 import { BenchDocument } from './document';
-import { JobResultSummary, RunResult } from './report';
+import { JobResultSummary, RunResult, stepLine } from './report';
 import { Timing } from './stats';
 import { amplificationLines, coldRunLines, costModelLines, sustainedLines } from './markdown-sections';
 
@@ -104,9 +104,9 @@ export function renderMarkdown(d: BenchDocument): string {
   }
 
   out.push(...sustainedLines(d), ...coldRunLines(d), ...costModelLines(d));
-  out.push('## Where the time goes (per-step medians of the incremental batch, ms)', '');
+  out.push('## Where the time goes (per-step medians of the incremental batch, ms; Spark jobs and commits per step)', '');
   for (const [name, c] of Object.entries(d.incremental.cases)) {
-    out.push(`- **${name}** (${s(c!.median_s)} s): ${c!.steps.map((st) => `${st.name} ${num(st.median_ms)}`).join(', ')}; runner bookkeeping ${num(c!.overhead_ms)}`);
+    out.push(`- **${name}** (${s(c!.median_s)} s): ${c!.steps.map((st) => stepLine(st, num)).join(', ')}; runner bookkeeping ${num(c!.overhead_ms)}`);
   }
   if (d.overhead.noop_job_wall_ms) out.push(`- a no-op job under the ledger: ${num(d.overhead.noop_job_wall_ms.median)} ms round trip (${num(d.overhead.noop_job_wall_ms.min)}–${num(d.overhead.noop_job_wall_ms.max)})`);
   out.push('');

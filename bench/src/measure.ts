@@ -1,7 +1,7 @@
 import { CASE_ORDER, CaseName, CompiledJob } from '@app/compiler';
 import { TableName } from '@app/config';
 import { BatchOutcome, CaseOutcome } from '@app/engine';
-import { SnapshotRow, WriteStats, readSnapshots, snapshotsBetween, writeStats } from './iceberg-stats';
+import { SnapshotRow, WriteStats, commitsPerStep, readSnapshots, snapshotsBetween, writeStats } from './iceberg-stats';
 import { TableSet } from './table-set';
 
 export type JobLabel = 'classify' | CaseName | 'audit' | 'maintenance' | 'other';
@@ -12,11 +12,19 @@ export interface JobSample {
   jobId: string;
   durationMs: number;
   wallMs: number;
-  steps: { name: string; durationMs: number }[];
+  /** Per step: its time, the Spark jobs it ran (null: not counted) and its commits on the job's targets. */
+  steps: StepSample[];
   /** durationMs − Σ steps: the runner's ledger and snapshot bookkeeping. */
   overheadMs: number;
   /** Per target table (plain name). */
   writes: Record<string, WriteStats>;
+}
+
+export interface StepSample {
+  name: string;
+  durationMs: number;
+  sparkJobs: number | null;
+  commits: number;
 }
 
 /** What runPending's own maintenance did after a batch (BatchOutcome.maintenance); null: nothing was due. */
@@ -86,10 +94,16 @@ export async function measurePending(set: TableSet): Promise<RunSample> {
   const jobs: JobSample[] = [];
   for (const { job, result, wallMs: jobWall } of recording.jobs) {
     const writes: Record<string, WriteStats> = {};
+    const commitTimes: (number | null)[] = [];
     for (const [plain, snap] of Object.entries(result.snapshots ?? {})) {
-      if (result.status === 'committed' && snap.before !== snap.after) writes[plain] = writeStats(snapshotsBetween(await rowsOf(plain), snap.before, snap.after));
+      if (result.status !== 'committed' || snap.before === snap.after) continue;
+      const made = snapshotsBetween(await rowsOf(plain), snap.before, snap.after);
+      writes[plain] = writeStats(made);
+      commitTimes.push(...made.map((m) => m.committedAtMs));
     }
-    const steps = result.steps ?? [];
+    const reported = result.steps ?? [];
+    const commits = commitsPerStep(reported.map((st) => st.startedAtMs), commitTimes);
+    const steps = reported.map((st, i) => ({ name: st.name, durationMs: st.durationMs, sparkJobs: st.sparkJobs ?? null, commits: commits[i] }));
     jobs.push({
       label: jobLabel(job),
       jobId: job.jobId,

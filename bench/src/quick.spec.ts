@@ -6,7 +6,7 @@ import { QUICK_PROFILE, SEED_SIMULATION } from './options';
 import { QUICK_SCHEMA, quickDocument, quickReference, renderQuickMarkdown } from './quick';
 
 function job(label: JobLabel, durationMs: number): JobSample {
-  return { label, jobId: `b-1-${label}`, durationMs, wallMs: durationMs, steps: [{ name: 'work', durationMs }], overheadMs: 0, writes: {} };
+  return { label, jobId: `b-1-${label}`, durationMs, wallMs: durationMs, steps: [{ name: 'work', durationMs, sparkJobs: 3, commits: 1 }], overheadMs: 0, writes: {} };
 }
 
 /** One run of a 100-record batch (5 new, 85 forward, 10 backfill). */

@@ -1,7 +1,7 @@
 import { BenchDocument, ChecksumPair, Parameters, ResultCheck } from './document';
 import { Environment } from './environment';
 import { ColdRunResult } from './cold-run';
-import { RESULT_SCHEMA, Target, caseMedians } from './report';
+import { ProfileRow, RESULT_SCHEMA, Target, caseMedians, stepLine } from './report';
 import { Timing } from './stats';
 
 export const QUICK_SCHEMA = 'summary-pipeline-bench-quick/1';
@@ -31,6 +31,8 @@ export interface QuickDocument {
   data: BenchDocument['data'];
   initial_load: BenchDocument['initial_load'];
   incremental: BenchDocument['incremental'];
+  /** Issue 22: per job kind and step of the batch, its median seconds, Spark jobs and commits. */
+  step_profile: ProfileRow[];
   write_amplification: BenchDocument['write_amplification'];
   cold_run: ColdRunResult | null;
   /** Row count and checksum (xxhash64 over every column) of summary and latest after the batch. */
@@ -113,6 +115,7 @@ export function quickDocument(full: BenchDocument, result: ChecksumPair | null, 
     data: full.data,
     initial_load: full.initial_load,
     incremental: full.incremental,
+    step_profile: full.profile,
     write_amplification: full.write_amplification,
     cold_run: full.cold_run,
     result,
@@ -173,9 +176,9 @@ export function renderQuickMarkdown(q: QuickDocument): string {
   }
   for (const c of q.checks) out.push(`- check **${c.name}**: ${c.ok ? 'ok' : '**FAILED**'} (${c.detail})`);
   out.push('');
-  out.push('## Where the time goes (per-step medians of the batch, ms)', '');
+  out.push('## Where the time goes (per-step medians of the batch, ms; Spark jobs and commits per step)', '');
   for (const [name, c] of Object.entries(q.incremental.cases)) {
-    out.push(`- **${name}** (${s(c!.median_s)} s): ${c!.steps.map((st) => `${st.name} ${num(st.median_ms)}`).join(', ')}; runner bookkeeping ${num(c!.overhead_ms)}`);
+    out.push(`- **${name}** (${s(c!.median_s)} s): ${c!.steps.map((st) => stepLine(st, num)).join(', ')}; runner bookkeeping ${num(c!.overhead_ms)}`);
   }
   out.push('');
   return out.join('\n');

@@ -1,6 +1,6 @@
 import { CASE_ORDER, CaseName } from '@app/compiler';
 import { WriteStats, NO_WRITES, addWrites } from './iceberg-stats';
-import { JobLabel, RunSample } from './measure';
+import { JobLabel, RunSample, StepSample } from './measure';
 import { Timing, median, perSecond, sec, summarize, timing } from './stats';
 
 export const RESULT_SCHEMA = 'summary-pipeline-bench/1';
@@ -10,6 +10,10 @@ export interface StepTiming {
   median_ms: number;
   min_ms: number;
   max_ms: number;
+  /** Spark jobs the step ran (median over the runs; null where the runner could not count them). */
+  spark_jobs: number | null;
+  /** Iceberg commits the step made on the job's target tables (first run: the same plan in every repeat). */
+  commits: number;
 }
 
 /** What a job's commits did on the tables it wrote, from the Iceberg snapshot summaries. */
@@ -63,12 +67,45 @@ export function writes(w: WriteStats): Writes {
   };
 }
 
-function stepTimings(runs: { name: string; durationMs: number }[][]): StepTiming[] {
+function stepTimings(runs: StepSample[][]): StepTiming[] {
   const names = [...new Set(runs.flatMap((r) => r.map((s) => s.name)))];
   return names.map((name) => {
     const s = summarize(runs.map((r) => r.filter((x) => x.name === name).reduce((a, x) => a + x.durationMs, 0)));
-    return { name, median_ms: s.median, min_ms: s.min, max_ms: s.max };
+    const jobs = runs.map((r) => r.filter((x) => x.name === name)).filter((xs) => xs.length && xs.every((x) => x.sparkJobs !== null));
+    const commits = runs[0].filter((x) => x.name === name).reduce((a, x) => a + x.commits, 0);
+    return {
+      name,
+      median_ms: s.median,
+      min_ms: s.min,
+      max_ms: s.max,
+      spark_jobs: jobs.length ? median(jobs.map((xs) => xs.reduce((a, x) => a + (x.sparkJobs ?? 0), 0))) : null,
+      commits,
+    };
   });
+}
+
+/**
+ * The per-step profile of a run (issue 22): one row per job kind and step with its median seconds, Spark jobs and
+ * commits, in the order the batch runs them.
+ */
+export function stepProfile(r: RunResult): ProfileRow[] {
+  return Object.entries(r.cases).flatMap(([job, c]) =>
+    c!.steps.map((st) => ({ job, step: st.name, median_s: sec(st.median_ms), spark_jobs: st.spark_jobs, commits: st.commits })),
+  );
+}
+
+export interface ProfileRow {
+  job: string;
+  step: string;
+  median_s: number;
+  spark_jobs: number | null;
+  commits: number;
+}
+
+/** "merge summary 2,882 (7 jobs, 1 commit)": a step as the markdown's profile lines show it. */
+export function stepLine(st: StepTiming, num: (n: number) => string): string {
+  const parts = [st.spark_jobs === null ? null : `${num(st.spark_jobs)} job${st.spark_jobs === 1 ? '' : 's'}`, st.commits ? `${st.commits} commit${st.commits === 1 ? '' : 's'}` : null].filter(Boolean);
+  return `${st.name} ${num(st.median_ms)}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
 /**

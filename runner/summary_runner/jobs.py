@@ -20,6 +20,7 @@ import time
 from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error
 from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table
+from .profile import StepLabel
 from .rows import collect_json
 
 log = logging.getLogger("summary_runner.jobs")
@@ -252,9 +253,12 @@ def _execute(spark, job: dict, attempt: int, pre: dict, lost=lambda: None) -> di
             result["steps"] = steps_done
             return result
         step_started = time.monotonic()
+        started_at_ms = int(time.time() * 1000)
         progress.step_started(job["jobId"], step["name"])
+        label = StepLabel(spark, job["jobId"], step["name"])
         try:
-            rows = _run_step(spark, step)
+            with label:
+                rows = _run_step(spark, step)
         except Exception as exc:
             progress.step_finished()
             log.warning("job=%s step=%s kind=%s failed after %dms: %s", job["jobId"], step["name"], step["kind"], _ms_since(step_started), exc)
@@ -266,7 +270,8 @@ def _execute(spark, job: dict, attempt: int, pre: dict, lost=lambda: None) -> di
             return result
         progress.step_finished()
         duration = _ms_since(step_started)
-        steps_done.append({"name": step["name"], "durationMs": duration})
+        # startedAtMs (epoch) places the step's commits among the tables' snapshots (bench: commits per step).
+        steps_done.append({"name": step["name"], "durationMs": duration, "startedAtMs": started_at_ms, "sparkJobs": label.spark_jobs})
         if rows is not None:
             collected[step["name"]] = rows
         log.info("job=%s step=%s kind=%s %dms", job["jobId"], step["name"], step["kind"], duration)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from summary_runner.errors import JobSpecError
@@ -136,3 +138,27 @@ def test_ledger_table_step_creates_the_runners_ledger_once(spark, ns):
 def test_ledger_table_step_without_a_table_is_refused_before_anything_runs(spark):
     with pytest.raises(JobSpecError, match=r"job.steps\[0\] \(ledger_table\) is missing 'table'"):
         run_job(spark, job("bad", [{"name": "create ledger", "kind": "ledger_table"}]))
+
+
+def test_each_step_reports_its_start_and_spark_jobs(spark, ns, monkeypatch):
+    # Counting a Connect server's jobs costs a REST call per step, so it is done only when profiling.
+    monkeypatch.setenv("SUMMARY_PROFILE", "1")
+    table = f"{ns}.profiled"
+    before_ms = int(time.time() * 1000)
+    result = run_job(spark, job("profiled", [
+        {"name": "create", "kind": "sql", "sql": f"CREATE TABLE {table} (k BIGINT) USING iceberg"},
+        {"name": "view", "kind": "sql", "sql": "CREATE OR REPLACE TEMPORARY VIEW `__v` AS SELECT id AS k FROM range(10)"},
+        {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {table} SELECT k FROM `__v`"},
+        {"name": "count", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
+    ]))
+
+    assert result["status"] == "committed", result.get("error")
+    steps = {s["name"]: s for s in result["steps"]}
+    # DDL and a temp view run no Spark job; a write and an aggregate run at least one each.
+    assert steps["create"]["sparkJobs"] == 0
+    assert steps["view"]["sparkJobs"] == 0
+    assert steps["insert"]["sparkJobs"] >= 1
+    assert steps["count"]["sparkJobs"] >= 1
+    starts = [s["startedAtMs"] for s in result["steps"]]
+    assert starts == sorted(starts) and starts[0] >= before_ms
+    assert starts[-1] <= int(time.time() * 1000)

@@ -10,12 +10,22 @@ import { repoRoot, toolchain } from './toolchain';
 
 export type JsonRow = Record<string, unknown>;
 
+/** One step of a job as the runner reports it (runner/summary_runner/jobs.py). */
+export interface StepResult {
+  name: string;
+  durationMs: number;
+  /** Epoch ms at the step's start (absent from an older runner): places the tables' commits in their step. */
+  startedAtMs?: number;
+  /** Spark jobs the step ran; null where the runner could not count them (a Connect server without SUMMARY_PROFILE). */
+  sparkJobs?: number | null;
+}
+
 export interface JobResult {
   jobId: string;
   status: 'committed' | 'already_committed' | 'failed';
   attempt?: number;
   durationMs: number;
-  steps: { name: string; durationMs: number }[];
+  steps: StepResult[];
   collected: Record<string, JsonRow[]>;
   snapshots: Record<string, { before: string | null; after: string | null }>;
   error?: { type: string; message: string; step?: string; retriable: boolean };
