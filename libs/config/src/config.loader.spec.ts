@@ -188,6 +188,9 @@ describe('config expressions stay inside the row (issue 10)', () => {
     ['column_transformations', 'status_cd; SELECT 1', 'column_transformations[0].mapper_expr', 'a semicolon (a second statement) at character 9', /end of the expression/],
     ['rolling_columns', 'my_udf(payment_am)', 'rolling_columns[2].mapper_expr', 'the function my_udf at character 0', /allow-list/],
     ['rolling_columns', 'coalesce(payment_am, __source_row)', 'rolling_columns[2].mapper_expr', 'the column __source_row, which is not in the row there at character 21', /SPEC §3 step 4/],
+    // Issue 25: the clock built from pieces Spark computes while it plans (clock.ts).
+    ['inferred_columns', "CAST(concat('to', 'day') AS DATE)", 'inferred_columns[0].mapper_expr', "the string computed from literals concat('to', 'day'), which Spark converts to a date or timestamp there at character 5", /reads the clock when it is now, today/],
+    ['column_transformations', "CASE WHEN to_date(lower(concat('TO', 'DAY'))) > acct_dt THEN 'A' END", 'column_transformations[0].mapper_expr', "the string computed from literals lower(concat('TO', 'DAY')), which Spark converts to a date or timestamp there at character 18", /write the literal instead/],
   ] as const)('%s: %s', (path, expr, key, received, expected) => {
     const issues = issueOf(attack(path, expr));
     expect(issues).toHaveLength(1);

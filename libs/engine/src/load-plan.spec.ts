@@ -51,6 +51,12 @@ describe('parseLoadOptions', () => {
     ["status_cd = '${env:HOME}'", 'found a variable reference "${" at character 13'],
     ["concat(status_cd, 'x')", '--where: expected a condition (a comparison, IS NULL, IN, BETWEEN, LIKE, AND, OR, NOT, ...); found a string value'],
     ['1 + 2', 'found a number value'],
+    // Issue 25: the clock, built from pieces Spark computes while it plans, or read through a name the file lacks.
+    ["base_ts > CAST(concat('to', 'day') AS TIMESTAMP)", "--where: expected a string literal or a column where a string becomes a date or timestamp: Spark computes a string of literals alone (concat('to', 'day'), lower(concat('N', 'OW'))) before it reads any row and reads the clock when it is now, today, yesterday or tomorrow; the result must depend on the rows alone (write the literal instead); found the string computed from literals concat('to', 'day'), which Spark converts to a date or timestamp there at character 15 of \"base_ts > CAST(concat('to', 'day') AS TIMESTAMP)\""],
+    ["base_ts > concat('n', 'ow')", "found the string computed from literals concat('n', 'ow'), which Spark converts to a date or timestamp there at character 10"],
+    ["to_date(concat('tod', 'ay')) = acct_dt", 'at character 8'],
+    ["base_ts > '\\164oday'", "found the string \"today\" at character 10"],
+    ['acct_dt = current_date', "--where: expected a column of the file: where no column has this name, Spark reads current_date, current_timestamp, current_user and user as the clock or the session's user, not a row's value; found the name current_date at character 10"],
   ])('refuses --where %s as one predicate of the expression subset', (where, message) => {
     expect(errorOf(() => options({ where, chunks: '2' }))).toContain(message);
   });

@@ -135,6 +135,76 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     for (const text of [`'nowhere'`, `'todays'`, `DATE 'epoch'`, `concat('no', 'where')`]) expect(() => parseExpression(text)).not.toThrow();
   });
 
+  // Issue 25: the literal check above missed escapes Spark decodes (\u0074, \164, \0) and the time zone Spark
+  // accepts after the word ('today-1'): each of these is today's date in Spark 3.5.7.
+  it.each([String.raw`CAST('\u0074oday' AS DATE)`, String.raw`CAST('\164oday' AS DATE)`, String.raw`CAST('\U00000074oday' AS DATE)`, String.raw`CAST('\0today' AS DATE)`, String.raw`CAST('today\Z' AS DATE)`, `CAST('today-1' AS DATE)`, `CAST('TODAY+01:00' AS TIMESTAMP)`, `dt = 'Now'`, `CAST(lower('NOW') AS TIMESTAMP)`])(
+    'refuses the clock value Spark decodes from %s',
+    (text) => {
+      expect(() => parseExpression(text)).toThrow(/which read the clock when cast to a date or timestamp/);
+    },
+  );
+
+  // Issue 25: Spark computes a string of literals alone while it plans, and a DATE or TIMESTAMP made of it
+  // reads the clock when it spells now/today/yesterday/tomorrow (checked on Spark 3.5.7; clock.ts).
+  it.each([
+    ["CAST(concat('to','day') AS DATE)", "concat('to', 'day')", 5],
+    ["CAST(concat('n','ow') AS TIMESTAMP)", "concat('n', 'ow')", 5],
+    ["to_date(concat('tod','ay'))", "concat('tod', 'ay')", 8],
+    ["CAST(lower(concat('N', 'OW')) AS TIMESTAMP)", "lower(concat('N', 'OW'))", 5],
+    ["TRY_CAST('to' || 'day' AS TIMESTAMP_NTZ)", "('to' || 'day')", 9],
+    ["date(upper(concat('to', 'DAY')))", "upper(concat('to', 'DAY'))", 5],
+    ["timestamp(trim(concat(' n', 'ow')))", "trim(concat(' n', 'ow'))", 10],
+    ["CAST(coalesce(NULL, 'to' || 'day') AS DATE)", "coalesce(NULL, ('to' || 'day'))", 5],
+    ["CAST(CAST(concat('to', 'day') AS STRING) AS DATE)", "CAST(concat('to', 'day') AS STRING)", 5],
+    ["dt = concat('to','day')", "concat('to', 'day')", 5],
+    ["concat('to','day') <= ts", "concat('to', 'day')", 0],
+    ["dt BETWEEN DATE '2020-01-01' AND 'to' || 'day'", "('to' || 'day')", 33],
+    ["dt IN (DATE '2020-01-01', concat('to', 'day'))", "concat('to', 'day')", 26],
+    ["CASE dt WHEN replace('toXday', 'X', '') THEN 1 END", "replace('toXday', 'X', '')", 13],
+    ["CASE WHEN bal > 0 THEN dt ELSE concat('to','day') END", "concat('to', 'day')", 31],
+    ["coalesce(dt, concat('yester', 'day'))", "concat('yester', 'day')", 13],
+    ["if(bal > 0, dt, concat('tomor', 'row'))", "concat('tomor', 'row')", 16],
+    ["concat('to','day') - dt", "concat('to', 'day')", 0],
+    ["year(concat('to','day'))", "concat('to', 'day')", 5],
+    ["datediff(dt, concat('to','day'))", "concat('to', 'day')", 13],
+    ["date_trunc('DAY', concat('n','ow'))", "concat('n', 'ow')", 18],
+    ["hour(lcase('N' || 'OW'))", "lcase(('N' || 'OW'))", 5],
+    ["date_format(concat('n','ow'), 'yyyy')", "concat('n', 'ow')", 12],
+  ])('refuses %s: a clock value built from literals, where Spark makes it a date', (text, built, offset) => {
+    const e = errorOf(text);
+    expect([e.found, e.offset]).toEqual([`the string computed from literals ${built}, which Spark converts to a date or timestamp there`, offset]);
+    expect(e.expected).toMatch(/^a string literal or a column where a string becomes a date or timestamp: .*reads the clock/);
+  });
+
+  it('refuses a built string beside a column of unknown type (load --where, a config without source_schema)', () => {
+    const anyColumn: Scope = { columns: null, describe: 'a source column' };
+    expect(errorOf("base_ts > concat('n', 'ow')", anyColumn).offset).toBe(10);
+    expect(errorOf("coalesce(x, concat('to', 'day'))", anyColumn).offset).toBe(12);
+  });
+
+  it("refuses current_date, current_timestamp, current_user and user as names where the columns are not known: Spark reads them as the clock or the user", () => {
+    const anyColumn: Scope = { columns: null, describe: 'a source column' };
+    for (const [text, offset] of [['base_ts < current_date', 10], ['`Current_Timestamp` IS NULL', 0], ['current_user', 0], ['USER', 0]] as const) {
+      const e = errorOf(text, anyColumn);
+      expect([e.found, e.offset]).toEqual([`the name ${text.replace(/^base_ts < /, '').replace(/ IS NULL$/, '').replace(/`/g, '')}`, offset]);
+      expect(e.expected).toMatch(/as the clock or the session's user/);
+    }
+    // A row that has such a column reads the column (Spark resolves columns first).
+    expect(checkExpression('current_date', { columns: new Map([['current_date', 'date']]), describe: 'a row with that column' }).type).toBe('date');
+  });
+
+  it('keeps what cannot read the clock: strings from columns (NULL at run time), parsing with a format, string contexts', () => {
+    for (const text of [
+      'CAST(st AS DATE)', 'to_date(st)', 'date(st)', 'timestamp(st)', "CAST(concat(st, 'day') AS DATE)", "dt = nvl(st, 'to' || 'day')",
+      "dt = CASE WHEN bal > 0 THEN 'to' || 'day' END", "to_date(concat('tod', 'ay'), 'yyyy-MM-dd')", "CAST(concat('to', 'day') AS STRING)",
+      "st = concat('to', 'day')", "concat('to', 'day') || st", "CAST('2024-01-31' AS DATE)", "dt = '2024-01-31'", "CAST(r'to\\day' AS DATE)",
+      "'nowhere'", "CAST('\u00a0today' AS DATE)", 'make_date(2024, 1, 31) = dt',
+      "CAST(concat(CAST(dt AS STRING), '') AS DATE)", "bal = concat('1', '2')",
+    ]) {
+      expect(() => checkExpression(text, ROW)).not.toThrow();
+    }
+  });
+
   it.each([
     ['+', Array(10000).fill('a').join(' + ')],
     ['OR', Array(10000).fill('a = 1').join(' OR ')],

@@ -100,3 +100,40 @@ function quoted(text: string, start: number, quote: string, backslashEscapes: bo
   }
   throw new ExpressionError(start, quote === '`' ? 'a backquoted name without its closing `' : 'a string without its closing quote', `a closing ${quote}`);
 }
+
+/**
+ * The characters of a string literal token as Spark 3.5 reads them (SparkParserUtils.unescapeSQLString):
+ * a raw string r'…' as written; otherwise \uXXXX, \UXXXXXXXX, a three-digit octal escape whose first digit
+ * is 0 or 1, \0 \b \n \r \t \Z, and any other escaped character as itself (\% and \_ keep their backslash).
+ * Example: "'\\164o\\day'" → "today"; "r'to\\day'" → "to\\day".
+ */
+export function stringLiteralValue(token: string): string {
+  if (token[0] === 'r' || token[0] === 'R') return token.slice(2, -1);
+  const body = token.slice(1, -1);
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\' || i + 1 === body.length) {
+      out += c;
+      continue;
+    }
+    const after = body[++i];
+    const hex = (n: number) => /^[0-9a-fA-F]+$/.test(body.slice(i + 1, i + 1 + n)) && i + 1 + n <= body.length;
+    if (after === 'u' && hex(4)) {
+      out += String.fromCharCode(parseInt(body.slice(i + 1, i + 5), 16));
+      i += 4;
+    } else if (after === 'U' && hex(8)) {
+      const codePoint = parseInt(body.slice(i + 1, i + 9), 16);
+      out += codePoint < 0x10000 ? String.fromCharCode(codePoint) : String.fromCharCode(Math.floor((codePoint - 0x10000) / 0x400) + 0xd800, ((codePoint - 0x10000) % 0x400) + 0xdc00);
+      i += 8;
+    } else if (/^[01][0-7][0-7]$/.test(body.slice(i, i + 3))) {
+      out += String.fromCharCode(parseInt(body.slice(i, i + 3), 8));
+      i += 2;
+    } else {
+      out += ESCAPED[after] ?? after;
+    }
+  }
+  return out;
+}
+
+const ESCAPED: Record<string, string> = { '0': '\u0000', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\u001a', '%': '\\%', _: '\\_' };

@@ -1,9 +1,7 @@
 import { Expr, ValueType, childrenOf } from './ast';
 import { allowedFunctionList, functionRule } from './functions';
-import { ExpressionError, Token, tokenize } from './lexer';
-
-/** Spark's special date/time strings that read the clock (datetime 'epoch' is a constant and allowed). */
-const CLOCK_STRINGS = /^\s*(now|today|yesterday|tomorrow)(\s|$)/i;
+import { CLOCK_STRING_EXPECTED, isClockString } from './clock';
+import { ExpressionError, Token, stringLiteralValue, tokenize } from './lexer';
 
 const MAX_DEPTH = 100;
 const COMPARISONS = ['=', '==', '<>', '!=', '<', '<=', '>', '>=', '<=>'];
@@ -286,14 +284,13 @@ class Parser {
     while (this.peek().kind === 'string') {
       const t = this.next();
       parts.push(t.text);
-      // The string's characters as Spark reads them (quotes off; a backslash escape is its character).
-      values.push(t.text.replace(/^[rR]?'|'$/g, '').replace(/\\(.)/g, '$1'));
+      values.push(stringLiteralValue(t.text));
     }
     // Spark reads these as the clock when the string becomes a DATE or TIMESTAMP (DATE 'today',
     // CAST('now' AS TIMESTAMP), a date column compared with 'yesterday'): a result that depends on when a
-    // batch ran, not on its rows (SPEC §4).
+    // batch ran, not on its rows (SPEC §4). Refused anywhere, whatever the context (clock.ts).
     const value = values.join('');
-    if (CLOCK_STRINGS.test(value)) throw new ExpressionError(offset, `the string '${value.trim()}'`, `a string that is not one of Spark's clock values (now, today, yesterday, tomorrow), which read the clock when cast to a date or timestamp: the result must depend on the rows alone`);
+    if (isClockString(value)) throw new ExpressionError(offset, `the string ${JSON.stringify(value)}`, CLOCK_STRING_EXPECTED);
     return parts.join(' ');
   }
 
