@@ -147,14 +147,31 @@ describe('one setting changed', () => {
     expect(ba).toContain('WHEN MATCHED THEN UPDATE SET *');
   });
 
-  it('a report-date table (SPEC §4b) and unbounded history (§4c) add init steps only; the case jobs are unchanged for now', () => {
+  it('a report-date table (SPEC §4b) stages E and carries internal columns; unbounded history (§4c) adds init steps only', () => {
     const r = pair((raw) => {
       raw.hist_rpt_dt_table = 'local.demo.hist_rpt';
       raw.hist_rpt_dt_cols = ['cons_acct_key', 'acct_dt', 'base_ts', 'update_dt', 'update_time'];
       raw.unbounded_history = { table: 'local.demo.unbounded', max_length: 120 };
     });
-    for (const name of ['classify', 'case_i', 'case_ii', 'case_iii']) expect([name, r[name][1]]).toEqual([name, r[name][0]]);
-    const [a, b] = r.init;
+    // SPEC §4b (docs/report-dates.md): classify reads the report rows and the winners table and stages E;
+    // every case job carries W's own date in an internal column; CASE_III admits re-resolve rows.
+    expect(r.classify[1]).toContain('JOIN `__rpt_d` rd ON');
+    expect(r.classify[1]).toContain('MERGE INTO `local`.`demo`.`summary_report_winners`');
+    expect(r.classify[0]).not.toContain('__rpt');
+    for (const name of ['case_i', 'case_ii', 'case_iii']) {
+      expect([name, r[name][1].includes('`__own_acct_dt`'), r[name][0].includes('__own')]).toEqual([name, true, false]);
+    }
+    expect(r.case_iii[1]).toContain('OR b.`__reresolve`');
+    const [a, full] = r.init;
+    // The report winners table and the batches' re-resolve flag; the rest as before plus the internal columns.
+    expect(full).toContain('CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_report_winners` USING iceberg PARTITIONED BY (`__month_int`)');
+    expect(full).toContain('CAST(NULL AS BOOLEAN) AS `__reresolve`');
+    const b = full
+      .replace(/CREATE OR REPLACE TEMPORARY VIEW `__init_rpt`.*?ALTER TABLE `local`.`demo`.`summary_report_winners` WRITE LOCALLY ORDERED BY `cons_acct_key`; /, '')
+      .replace(', CAST(NULL AS BOOLEAN) AS `__reresolve`', '')
+      .replace(/`acct_dt` AS `__own_acct_dt`, true AS `__own_kept`, /g, '')
+      .replace(/, `__own_acct_dt`, `__own_kept`/g, '')
+      .replace(/, h.`__own_acct_dt`, h.`__own_kept`/g, '');
     const layout = "TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2')";
     const report =
       "CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt` ( `cons_acct_key` BIGINT, `acct_dt` DATE, `base_ts` TIMESTAMP, `update_dt` DATE, `update_time` STRING ) " +
@@ -174,6 +191,6 @@ describe('one setting changed', () => {
     // Without --create-source the report table is the production one: init reads it, never creates it.
     const raw = base();
     Object.assign(raw, { hist_rpt_dt_table: 'local.demo.hist_rpt', hist_rpt_dt_cols: ['cons_acct_key', 'acct_dt', 'base_ts'] });
-    expect(render(compileInit(config(raw), { createSource: false }))).not.toContain('hist_rpt');
+    expect(render(compileInit(config(raw), { createSource: false }))).not.toContain('CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt`');
   });
 });

@@ -48,6 +48,12 @@ export interface BatchPlan {
   /** Source snapshot range (start exclusive, null = from the beginning; end inclusive). */
   sourceStartSnapshotId: string | null;
   sourceEndSnapshotId: string;
+  /**
+   * SPEC §4b: the report-date table's snapshot range, like the source's (null end: no report snapshot
+   * yet). Absent without the report table. A range with start = end reads nothing (a batch of one table).
+   */
+  reportStartSnapshotId?: string | null;
+  reportEndSnapshotId?: string | null;
 }
 
 /** Per case, the months it touches (from the classify counts), so a job can prune partitions. */

@@ -1,4 +1,4 @@
-import { ColumnModel, PipelineConfig, columnModel } from '@app/config';
+import { ColumnModel, PipelineConfig, columnModel, ownColumnNames } from '@app/config';
 import { lit, list, monthIntSql, q } from './sql';
 
 /** Internal columns carried next to the prepared ones; never written to summary. */
@@ -65,13 +65,23 @@ export function preparedQuery(config: PipelineConfig, fromView: string, withRawR
       WHEN ${month} IS NULL OR NOT (CAST(${month} AS STRING) RLIKE '^[0-9]{4}-(0[1-9]|1[0-2])$') THEN 'INVALID_MONTH'
       WHEN ${ts} IS NULL THEN 'NULL_TIMESTAMP'
     END`;
+  const own = ownColumnNames(config);
   const final = [
-    ...model.prepared.map(q),
+    ...model.prepared.filter((c) => !model.internal.includes(c)).map(q),
+    // SPEC §4b: W's own date and code, kept beside the E classify stages (docs/report-dates.md).
+    ...(own ? [`${q(config.dateColumn)} AS ${q(own.date)}`, ...(own.code ? [`${q(mainCodeColumn(config))} AS ${q(own.code)}`] : []), `true AS ${q(own.kept)}`] : []),
     ...carry.map(q),
     `CASE WHEN ${month} RLIKE '^[0-9]{4}-(0[1-9]|1[0-2])$' THEN ${monthIntSql(month)} END AS ${q(MONTH_INT)}`,
     `${reason} AS ${q(REJECT_REASON)}`,
   ];
   return `WITH\n${ctes.join(',\n')}\nSELECT\n${list(final)}\nFROM ${prev}`;
+}
+
+/** SPEC §4b: the main row's prepared column that carries the report table's delete column (same name, any case). */
+export function mainCodeColumn(config: PipelineConfig): string {
+  const code = config.reportDates?.deleteColumn;
+  if (!code) throw new Error('mainCodeColumn: the report table has no delete column');
+  return columnModel(config).prepared.find((c) => c.toLowerCase() === code.toLowerCase()) ?? code;
 }
 
 /** Columns, in order, that break equal-base_ts ties inside one batch (README "Ties"). */

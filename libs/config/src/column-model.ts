@@ -22,9 +22,12 @@ export function columnModel(config: PipelineConfig): ColumnModel {
   config.columns.forEach((c) => add(c.dest));
   config.inferred.forEach((c) => add(c.name));
   config.rolling.forEach((r) => add(r.mapperColumn));
+  const internal = ownColumns(config);
+  const visible = [...prepared];
+  prepared.push(...internal);
   const histories = config.rolling.map((r) => historyColumn(r.name));
   const grids = config.grids.map((g) => g.name);
-  const summary = [...prepared, ...histories, ...grids];
+  const summary = [...visible, ...histories, ...grids];
   const latest: string[] = [];
   const addLatest = (name: string) => {
     if (!latest.some((p) => p.toLowerCase() === name.toLowerCase())) latest.push(name);
@@ -33,5 +36,30 @@ export function columnModel(config: PipelineConfig): ColumnModel {
     addLatest,
   );
   const unboundedArrays = config.unboundedHistory ? config.rolling.map((r) => unboundedColumn(r.name, config.unboundedHistory!.suffix)) : [];
-  return { prepared, histories, grids, summary, latest, unboundedArrays, unbounded: unboundedArrays.length ? [...latest, ...unboundedArrays] : [] };
+  return { prepared, histories, grids, summary, internal, latest, unboundedArrays, unbounded: unboundedArrays.length ? [...latest, ...unboundedArrays] : [] };
+}
+
+/** SPEC §4b (docs/report-dates.md): the names of W's own date and delete code, and of the flag that they are set. */
+export interface OwnColumns {
+  date: string;
+  /** Null when the report table has no delete column. */
+  code: string | null;
+  kept: string;
+}
+
+/**
+ * The internal columns that keep the main winner W's own date and delete code beside the effective row E
+ * (SPEC §4b), or null without hist_rpt_dt_table. `kept` is NULL in a row written before the report table
+ * was turned on: then the visible date and code are W's own.
+ * Example: date acct_dt, delete column soft_del_cd → {date: '__own_acct_dt', code: '__own_soft_del_cd', kept: '__own_kept'}.
+ */
+export function ownColumnNames(config: PipelineConfig): OwnColumns | null {
+  const report = config.reportDates;
+  if (!report) return null;
+  return { date: `__own_${config.dateColumn}`, code: report.deleteColumn ? `__own_${report.deleteColumn}` : null, kept: '__own_kept' };
+}
+
+function ownColumns(config: PipelineConfig): string[] {
+  const own = ownColumnNames(config);
+  return own ? [own.date, ...(own.code ? [own.code] : []), own.kept] : [];
 }

@@ -129,8 +129,14 @@ export interface ColumnModel {
   /** `<name>_history` per rolling column, in config order. */
   histories: string[];
   grids: string[];
-  /** Columns of the summary table: prepared, histories, grids. */
+  /** Columns of the summary table a reader sees: prepared, histories, grids (internal columns left out). */
   summary: string[];
+  /**
+   * SPEC §4b: internal columns kept in summary (after the grids) and carried at the end of `prepared` when
+   * hist_rpt_dt_table is set: W's own date and delete code and whether they were kept (docs/report-dates.md).
+   * Empty without the report table, so its jobs are unchanged.
+   */
+  internal: string[];
   /** Columns of the latest table. */
   latest: string[];
   /** SPEC §4c: `<name><suffix>` per rolling column, in config order; empty without unbounded_history. */

@@ -10,18 +10,33 @@ export interface BatchCounts {
   cases: Record<CaseName, CaseRange & { months: Record<string, number> }>;
   /** SPEC §4a: the batch's delete rows (after the in-batch dedupe) per case; all 0 with soft delete off. */
   deletes: Record<CaseName, number>;
+  /** SPEC §4b: report rows read and rejected, unmatched (waiting), new vetoes and re-resolved cells; null without the report table. */
+  report?: ReportBatchCounts | null;
+}
+
+export interface ReportBatchCounts {
+  read: number;
+  rejected: number;
+  unmatched: number;
+  vetoes: number;
+  reresolved: number;
 }
 
 /** Turns the classify job's `counts` rows into per-case ranges: {kind: 'case', name, month, n}, and {kind: 'delete', name, month, n}. */
 export function parseCounts(rows: JsonRow[]): BatchCounts {
   const empty = (): CaseRange & { months: Record<string, number> } => ({ minMonth: '', maxMonth: '', rows: 0, months: {} });
-  const counts: BatchCounts = { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() }, deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 } };
+  const counts: BatchCounts = { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() }, deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 }, report: null };
   for (const r of rows) {
     const n = Number(r.n);
     if (r.kind === 'input') {
       counts.inputRows = n;
       counts.watermark = (r.watermark as string | null) ?? null;
     } else if (r.kind === 'reject') counts.rejects[String(r.name)] = n;
+    else if (r.kind === 'report') {
+      counts.report ??= { read: 0, rejected: 0, unmatched: 0, vetoes: 0, reresolved: 0 };
+      const name = String(r.name) as keyof ReportBatchCounts;
+      if (name in counts.report) counts.report[name] = n;
+    }
     else if (r.kind === 'delete' && CASE_ORDER.includes(r.name as CaseName)) counts.deletes[r.name as CaseName] += n;
     else if (r.kind === 'case' && CASE_ORDER.includes(r.name as CaseName)) {
       const c = counts.cases[r.name as CaseName];
@@ -79,7 +94,9 @@ export function ledgerPosition(batches: BatchState[]): BatchPosition | null {
   const committed = batches.filter((b) => b.classify.status === 'committed');
   const last = committed[committed.length - 1];
   const plan = last?.classify.result?.collected?.[PLAN]?.[0];
-  return plan ? { batchId: last.batchId, sourceEndSnapshotId: String(plan.source_end_snapshot_id) } : null;
+  if (!plan) return null;
+  const report = plan.report_end_snapshot_id;
+  return { batchId: last.batchId, sourceEndSnapshotId: String(plan.source_end_snapshot_id), reportEndSnapshotId: report === undefined || report === null ? null : String(report) };
 }
 
 /** The source snapshot the ledger's last committed classify ended at (ledgerPosition); null before the first. */

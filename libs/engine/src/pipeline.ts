@@ -1,8 +1,8 @@
 import {
   APPLIED, AuditEvent, CASE_ORDER, CaseName, COUNTS, CompiledJob, PLAN, compileAuditAppend, compileClassify,
-  compileInit,
+  compileInit, compileReportUpgrade, RERESOLVE,
 } from '@app/compiler';
-import { ConfigError, PipelineConfig, ReportDates, TableName, checkReportTable, quoteIdent as q } from '@app/config';
+import { ConfigError, PipelineConfig, ReportDates, TableName, checkReportTable, columnModel, quoteIdent as q } from '@app/config';
 import { DecodedEvent, JobStateChanged } from '@app/contracts';
 import { auditRow, compileCaseJob, completedEvent, jobErrorText, jobStateEvent, nextBatch, planEvents, watermarkEvent } from '@app/lifecycle';
 import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';
@@ -81,13 +81,33 @@ export class SummaryPipeline {
    * createSource) or already there (production), with every column hist_rpt_dt_cols lists.
    */
   async init(createSource = true): Promise<void> {
-    const job = compileInit(this.config, { createSource });
-    await this.mustCommit(job);
     const report = this.config.reportDates;
-    if (report && !(await this.describe(report.table))) {
+    // Checked first: init reads the report table's columns to create the report winners table.
+    if (report && !createSource && !(await this.describe(report.table))) {
       throw new ConfigError(report.table.plain, [{ key: 'hist_rpt_dt_table', expected: 'an existing table: init creates it only with --create-source (local runs, tests)', received: report.table.plain }], 'The report-date table is missing:');
     }
-    if (report) await this.reportSchema();
+    const job = compileInit(this.config, { createSource });
+    await this.mustCommit(job);
+    if (report) {
+      await this.reportSchema();
+      await this.addReportColumns();
+    }
+  }
+
+  /**
+   * SPEC §4b on a pipeline of an earlier release: summary and batches get the internal columns they lack
+   * (ALTER TABLE … ADD COLUMNS, no rebuild; docs/report-dates.md). Nothing when they have them.
+   */
+  private async addReportColumns(): Promise<void> {
+    const model = columnModel(this.config);
+    const summary = (await this.describe(this.config.summaryTable)) ?? [];
+    const batches = (await this.describe(this.config.tables.batches)) ?? [];
+    const lacks = (have: ColumnType[], wanted: string[]) => wanted.filter((c) => !have.some((h) => h.name.toLowerCase() === c.toLowerCase()));
+    const typeOf = (column: string) => summary.find((c) => c.name.toLowerCase() === column.toLowerCase())?.type ?? 'STRING';
+    const job = compileReportUpgrade(this.config, { summary: lacks(summary, model.internal), batches: lacks(batches, [...model.internal, RERESOLVE]) }, typeOf);
+    if (!job) return;
+    this.progress(`init: ${job.steps.map((s) => s.name).join('; ')} (SPEC §4b turned on)`);
+    await this.mustCommit(job);
   }
 
   /** The source table's columns as the catalog has them (or as the config declares, before init). */
@@ -194,12 +214,16 @@ export class SummaryPipeline {
         continue;
       }
       // An unfinished classify (crashed or failed) has no position: its batch is handed out again.
-      const next = nextBatch(ledgerPosition(batches), await this.currentSnapshot(this.config.sourceTable));
+      // SPEC §4b: the report table's new snapshots make a batch too.
+      const report = this.config.reportDates;
+      const next = report
+        ? nextBatch(ledgerPosition(batches), await this.currentSnapshot(this.config.sourceTable), await this.currentSnapshot(report.table))
+        : nextBatch(ledgerPosition(batches), await this.currentSnapshot(this.config.sourceTable));
       if (!next) {
         this.progress('nothing pending: every source snapshot is processed');
         return outcomes;
       }
-      outcomes.push(await this.runBatch(next.batchId, next.sourceStartSnapshotId, next.sourceEndSnapshotId));
+      outcomes.push(await this.runBatch(next.batchId, next.sourceStartSnapshotId, next.sourceEndSnapshotId, next.reportStartSnapshotId, next.reportEndSnapshotId));
     }
   }
 
@@ -207,9 +231,10 @@ export class SummaryPipeline {
     return batchFinished(batch);
   }
 
-  async classify(id: string, start: string | null, end: string): Promise<BatchCounts> {
-    const job = compileClassify(this.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end });
-    this.progress(`batch ${id}: classifying source snapshots (${start ?? 'beginning'}, ${end}]`);
+  async classify(id: string, start: string | null, end: string, reportStart?: string | null, reportEnd?: string | null): Promise<BatchCounts> {
+    const report = reportEnd === undefined ? {} : { reportStartSnapshotId: reportStart ?? null, reportEndSnapshotId: reportEnd };
+    const job = compileClassify(this.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end, ...report });
+    this.progress(`batch ${id}: classifying source snapshots (${start ?? 'beginning'}, ${end}]${reportEnd === undefined ? '' : `, report snapshots (${reportStart ?? 'beginning'}, ${reportEnd ?? 'none'}]`}`);
     const result = await this.mustCommit(job);
     const counts = parseCounts(result.collected[COUNTS] ?? []);
     const rejected = Object.values(counts.rejects).reduce((a, b) => a + b, 0);
@@ -218,13 +243,14 @@ export class SummaryPipeline {
       `batch ${id}: ${counts.inputRows} input row(s), ${rejected} rejected${rejected ? ` (${Object.entries(counts.rejects).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ` +
         CASE_ORDER.map((c) => `${c} ${counts.cases[c].rows}`).join(', ') +
         (deletes ? `; ${deletes} delete(s)` : '') +
+        (counts.report ? `; report rows: ${counts.report.read} read, ${counts.report.rejected} rejected, ${counts.report.unmatched} unmatched, ${counts.report.vetoes} veto(es), ${counts.report.reresolved} re-resolved` : '') +
         `; watermark ${counts.watermark ?? '-'}`,
     );
     return counts;
   }
 
-  private async runBatch(id: string, start: string | null, end: string): Promise<BatchOutcome> {
-    const counts = await this.classify(id, start, end);
+  private async runBatch(id: string, start: string | null, end: string, reportStart?: string | null, reportEnd?: string | null): Promise<BatchOutcome> {
+    const counts = await this.classify(id, start, end, reportStart, reportEnd);
     return this.runCases(id, start, end, counts);
   }
 

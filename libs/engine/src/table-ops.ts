@@ -13,8 +13,12 @@ export function exportQuery(config: PipelineConfig, table: ExportableTable): str
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
   switch (table) {
-    case 'summary':
-      return `SELECT * FROM ${config.summaryTable.sql} ORDER BY ${key}, ${month}`;
+    case 'summary': {
+      // SPEC §4b's internal columns (column-model.ts) are the engine's, not the reader's.
+      const model = columnModel(config);
+      const columns = model.internal.length ? model.summary.map(q).join(', ') : '*';
+      return `SELECT ${columns} FROM ${config.summaryTable.sql} ORDER BY ${key}, ${month}`;
+    }
     case 'latest_summary':
       return `SELECT * FROM ${config.latestTable.sql} ORDER BY ${key}`;
     case 'rejects':

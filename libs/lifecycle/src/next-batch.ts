@@ -4,6 +4,8 @@ import { nextBatchId } from './batch-id';
 export interface BatchPosition {
   batchId: string;
   sourceEndSnapshotId: string;
+  /** SPEC §4b: the report-date snapshot the window ended at (null: none read yet; absent without the report table). */
+  reportEndSnapshotId?: string | null;
 }
 
 /** The batch to run next: its id and the source snapshots (start, end] it reads. */
@@ -11,6 +13,9 @@ export interface PendingBatch {
   batchId: string;
   sourceStartSnapshotId: string | null;
   sourceEndSnapshotId: string;
+  /** SPEC §4b: the report-date snapshots (start, end] the batch reads; absent when not asked for. */
+  reportStartSnapshotId?: string | null;
+  reportEndSnapshotId?: string | null;
 }
 
 /**
@@ -23,11 +28,28 @@ export interface PendingBatch {
  *
  * Examples: (null, '7') → b-000001 reading (beginning, 7]; ({b-000003, 7}, '9') → b-000004 reading (7, 9];
  * ({b-000003, 7}, '7') → null; (anything, null) → null (an empty source).
+ * With the report table (SPEC §4b), the third argument: ({b-000003, 7, report 3}, '7', '5') → b-000004
+ * reading source (7, 7] (nothing) and report (3, 5].
  */
-export function nextBatch(last: BatchPosition | null, currentSnapshotId: string | null): PendingBatch | null {
+export function nextBatch(last: BatchPosition | null, currentSnapshotId: string | null, currentReportSnapshotId?: string | null): PendingBatch | null {
   const start = last?.sourceEndSnapshotId ?? null;
-  if (currentSnapshotId === null || currentSnapshotId === start) return null;
-  return { batchId: nextBatchId(last?.batchId), sourceStartSnapshotId: start, sourceEndSnapshotId: currentSnapshotId };
+  if (currentReportSnapshotId === undefined) {
+    if (currentSnapshotId === null || currentSnapshotId === start) return null;
+    return { batchId: nextBatchId(last?.batchId), sourceStartSnapshotId: start, sourceEndSnapshotId: currentSnapshotId };
+  }
+  // SPEC §4b: either table's new snapshots make a batch (report rows alone are a batch). Report rows wait
+  // while the source has no snapshot at all: a batch's source range needs an end.
+  const reportStart = last?.reportEndSnapshotId ?? null;
+  const sourceEnd = currentSnapshotId ?? start;
+  const reportMoved = currentReportSnapshotId !== null && currentReportSnapshotId !== reportStart;
+  if (sourceEnd === null || (sourceEnd === start && !reportMoved)) return null;
+  return {
+    batchId: nextBatchId(last?.batchId),
+    sourceStartSnapshotId: start,
+    sourceEndSnapshotId: sourceEnd,
+    reportStartSnapshotId: reportStart,
+    reportEndSnapshotId: currentReportSnapshotId ?? reportStart,
+  };
 }
 
 /** Example: {b-000004, (7, 9]} → 'b-000004 reading source snapshots (7, 9]'. */

@@ -125,3 +125,21 @@ export const ALT_ORACLE_SPEC: OracleSpec = {
 /** ALT_CONFIG with soft delete switched off (`"soft_delete": false`): a delete code is an ordinary value. */
 export const ALT_CONFIG_NO_SOFT_DELETE = { ...ALT_CONFIG, soft_delete: false as const };
 export const ALT_ORACLE_SPEC_NO_SOFT_DELETE: OracleSpec = { ...ALT_ORACLE_SPEC, softDelete: null };
+
+/**
+ * ALT_CONFIG with SPEC §4b's report-date table: key, date, base_ts, the delete column and one ordering
+ * column (update_dt), typed by hist_rpt_dt_schema (the project creates the table in tests).
+ */
+export const ALT_CONFIG_REPORT = {
+  ...ALT_CONFIG,
+  hist_rpt_dt_table: 'local.raw_alt.report_rows',
+  hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd', 'update_dt'],
+  hist_rpt_dt_schema: { acct_id: 'BIGINT', as_of_dt: 'DATE', load_ts: 'TIMESTAMP', del_cd: 'INT', update_dt: 'DATE' },
+};
+/** With soft delete off the report table has no delete column (SPEC §4b carries only `soft_del_cd`, which ALT_CONFIG lacks). */
+export const ALT_CONFIG_REPORT_NO_SOFT_DELETE = {
+  ...ALT_CONFIG_REPORT,
+  soft_delete: false as const,
+  hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'update_dt'],
+  hist_rpt_dt_schema: { acct_id: 'BIGINT', as_of_dt: 'DATE', load_ts: 'TIMESTAMP', update_dt: 'DATE' },
+};

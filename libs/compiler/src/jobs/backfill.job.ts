@@ -7,6 +7,7 @@ import { APPLIED, cacheTable, caseJob, keyEq, stagedRows } from './case-common';
 import { latestColumns, summaryRows } from './rows';
 import { DELETED, isDeleted } from '../soft-delete';
 import { moveLatest } from './backfill-latest';
+import { RERESOLVE } from '../report-dates';
 
 /**
  * CASE_III (backfill / correction), for keys whose month m ≤ their latest month.
@@ -18,7 +19,9 @@ import { moveLatest } from './backfill-latest';
  * month → (the winning batch value, else the stored row's own value = history index 0).
  * With soft delete (SPEC §4a) a deleted month gives no value to the map, its row is rebuilt as a tombstone,
  * and latest moves to the greatest month not deleted (backfill-latest.ts), which a delete or a restore
- * can change.
+ * can change. SPEC §4b: a re-resolve row (classify: a report row changed the cell's E, its W stays) is
+ * applied at its equal base_ts; a changed delete status patches later rows and moves latest like a delete
+ * or a restore.
  * Writes latest first (its row at the latest month may be patched), then summary: both are computed
  * from the summary as it was before the job, whatever Spark re-evaluates.
  */
@@ -50,7 +53,7 @@ WHERE s.${month} BETWEEN ${lit(readFrom)} AND ${lit(readTo)}
   const applied = `SELECT b.*${deleted ? `, ${isDeleted(config, 'b')} AS ${flag}, coalesce(e.${flag}, false) AS \`__was_deleted\`` : ''}
 FROM \`__case_rows\` b
 LEFT JOIN \`__window\` e ON ${keyEq(config, 'e', 'b')} AND e.${mi} = b.${mi}
-WHERE e.${key} IS NULL OR b.${ts} > e.${ts}`;
+WHERE e.${key} IS NULL OR b.${ts} > e.${ts}${config.reportDates ? ` OR b.${q(RERESOLVE)}` : ''}`;
 
   // SPEC §4a: a deleted month (a stored tombstone or an applied delete row) is in no map, so every history
   // has NULL there, but it is still a changed month: the rows after it are patched.

@@ -1,9 +1,10 @@
-import { PipelineConfig, columnModel } from '@app/config';
+import { PipelineConfig, TableName, columnModel } from '@app/config';
 import { BatchPlan, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { MONTH_INT, RAW_ROW, REJECT_REASON, preparedQuery, winnerOrder } from '../prepare';
 import { lit, list, monthIntSql, q } from '../sql';
 import { isDeleted } from '../soft-delete';
 import { cacheTable } from './case-common';
+import { effectiveColumns, mergeReportWinners, reportCountsQuery, reportJoin, reportRejectRows, reportViews, reportWinnersTable, reresolveRows } from '../report-dates';
 
 export const CLASSIFY_STEP = 'classify';
 export const COUNTS = 'counts';
@@ -29,6 +30,11 @@ export function classifiedRows(config: PipelineConfig, batchId: string, prepared
   const caseExpr = tombstones
     ? `CASE\n    WHEN l.${key} IS NULL AND d.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > greatest(${monthIntSql(`l.${month}`)}, d.\`__deleted_hi\`) THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``
     : `CASE\n    WHEN l.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > ${monthIntSql(`l.${month}`)} THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``;
+  if (config.reportDates) {
+    // SPEC §4b: the candidates are deduplicated on W's own values (`__main_w`), then staged as E.
+    const columns = [`${lit(batchId)} AS batch_id`, caseExpr, `w.${q(MONTH_INT)}`, ...effectiveColumns(config, 'w')];
+    return `SELECT\n${list(columns)}\nFROM \`__main_w\` w\n${reportJoin(config, 'w')}\nLEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}${tombstones ? `\nLEFT JOIN (\n${tombstones}\n) d ON d.${key} = w.${key}` : ''}`;
+  }
   return `SELECT\n${list([
     `${lit(batchId)} AS batch_id`,
     caseExpr,
@@ -78,28 +84,53 @@ export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): 
     ledger: null,
     targets: [],
     steps: [
-      { name: 'source rows', kind: 'incremental_view', view: '__batch_src', table: config.sourceTable.plain, startSnapshotId: plan.sourceStartSnapshotId, endSnapshotId: plan.sourceEndSnapshotId },
+      config.reportDates
+        ? rangeView('__batch_src', config.sourceTable, plan.sourceStartSnapshotId, plan.sourceEndSnapshotId)
+        : { name: 'source rows', kind: 'incremental_view', view: '__batch_src', table: config.sourceTable.plain, startSnapshotId: plan.sourceStartSnapshotId, endSnapshotId: plan.sourceEndSnapshotId },
       { name: 'prepare', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+      // SPEC §4b: the report views the staged rows are computed from (temporary views here: nothing is written).
+      ...(config.reportDates
+        ? [
+            rangeView('__batch_rpt', config.reportDates.table, plan.reportStartSnapshotId ?? null, plan.reportEndSnapshotId ?? null),
+            ...reportViews(config, (name, sql) => `CREATE OR REPLACE TEMPORARY VIEW ${q(name)} AS\n${sql}`).map((v): JobStep => ({ name: v.name, kind: 'sql', sql: v.sql })),
+          ]
+        : []),
       { name: COUNTS, kind: 'collect', maxRows: 100000, sql: countsQuery(config, `(\n${classifiedRows(config, plan.batchId, '__prepared')}\n) c`, '__prepared') },
     ],
   };
+}
+
+/**
+ * A table's rows appended in (start, end] as a view; an empty view when the range is empty (start = end, or
+ * no snapshot yet: a batch of the other table's rows alone, SPEC §4b).
+ */
+function rangeView(view: string, table: TableName, start: string | null, end: string | null): JobStep {
+  if (end === null || end === start) return { name: `${view} (empty range)`, kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW ${q(view)} AS SELECT * FROM ${table.sql} WHERE false` };
+  return { name: view === '__batch_src' ? 'source rows' : 'report rows', kind: 'incremental_view', view, table: table.plain, startSnapshotId: start, endSnapshotId: end };
 }
 
 export function compileClassify(config: PipelineConfig, plan: BatchPlan): CompiledJob {
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
   const batch = lit(plan.batchId);
+  const report = config.reportDates;
+  const reportStart = plan.reportStartSnapshotId ?? null;
+  const reportEnd = plan.reportEndSnapshotId ?? null;
   const steps: JobStep[] = [
-    {
-      name: 'source rows',
-      kind: 'incremental_view',
-      view: '__batch_src',
-      table: config.sourceTable.plain,
-      startSnapshotId: plan.sourceStartSnapshotId,
-      endSnapshotId: plan.sourceEndSnapshotId,
-    },
+    report
+      ? rangeView('__batch_src', config.sourceTable, plan.sourceStartSnapshotId, plan.sourceEndSnapshotId)
+      : {
+          name: 'source rows',
+          kind: 'incremental_view',
+          view: '__batch_src',
+          table: config.sourceTable.plain,
+          startSnapshotId: plan.sourceStartSnapshotId,
+          endSnapshotId: plan.sourceEndSnapshotId,
+        },
+    ...(report ? [rangeView('__batch_rpt', report.table, reportStart, reportEnd)] : []),
     // Materialised once: rejects, dedupe and counts all read it; the source is read a single time.
     { name: 'prepare', kind: 'sql', sql: cacheTable('__prepared', preparedQuery(config, '__batch_src')) },
+    ...(report ? reportViews(config, cacheTable).map((v): JobStep => ({ name: v.name, kind: 'sql', sql: v.sql })) : []),
     // Idempotent by batch id (issue 10): rows of this batch that a second writer of an older version
     // left (two runs classifying one batch at once) are replaced, never doubled.
     { name: 'clear rejects', kind: 'sql', sql: `DELETE FROM ${config.tables.rejects.sql} WHERE batch_id = ${batch}` },
@@ -115,32 +146,45 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
         'current_timestamp() AS rejected_at',
       ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL`,
     },
+    ...(report ? [{ name: 'write report rejects', kind: 'sql' as const, sql: `INSERT INTO ${config.tables.rejects.sql}\n${reportRejectRows(config, plan.batchId)}` }] : []),
     { name: 'clear staged batch', kind: 'sql', sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}` },
     { name: 'stage batch', kind: 'sql', sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` },
+    // SPEC §4b: cells whose E a report row changed while their W stays.
+    ...(report ? [{ name: 'stage re-resolved cells', kind: 'sql' as const, sql: `INSERT INTO ${config.tables.batches.sql}\n${reresolveRows(config, plan.batchId)}` }] : []),
     {
       name: COUNTS,
       kind: 'collect',
       maxRows: 100000,
-      sql: countsQuery(config, `(SELECT * FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}) c`, '__prepared'),
+      sql:
+        countsQuery(config, `(SELECT * FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}) c`, '__prepared') +
+        (report ? `\nUNION ALL\n${reportCountsQuery(config, plan.batchId)}` : ''),
     },
     // Recorded in the ledger with the result, so a restart knows where the next batch starts.
     {
       name: PLAN,
       kind: 'collect',
       maxRows: 1,
-      sql: `SELECT ${batch} AS batch_id, ${plan.sourceStartSnapshotId === null ? 'CAST(NULL AS STRING)' : lit(plan.sourceStartSnapshotId)} AS source_start_snapshot_id, ${lit(plan.sourceEndSnapshotId)} AS source_end_snapshot_id`,
+      sql: `SELECT ${batch} AS batch_id, ${plan.sourceStartSnapshotId === null ? 'CAST(NULL AS STRING)' : lit(plan.sourceStartSnapshotId)} AS source_start_snapshot_id, ${lit(plan.sourceEndSnapshotId)} AS source_end_snapshot_id${
+        report ? `, ${nullableLit(reportStart)} AS report_start_snapshot_id, ${nullableLit(reportEnd)} AS report_end_snapshot_id` : ''
+      }`,
     },
-    { name: 'release cache', kind: 'sql', sql: 'UNCACHE TABLE IF EXISTS `__prepared`' },
+    // Last: the cached views above read the winners table, and Spark re-evaluates them once it is written.
+    ...(report ? [{ name: 'merge report winners', kind: 'sql' as const, sql: mergeReportWinners(config) }] : []),
+    { name: 'release cache', kind: 'sql', sql: report ? 'CLEAR CACHE' : 'UNCACHE TABLE IF EXISTS `__prepared`' },
   ];
   return {
     schemaVersion: JOB_SCHEMA_VERSION,
     jobId: `${plan.batchId}-${CLASSIFY_STEP}`,
     kind: 'classify',
-    description: `classify batch ${plan.batchId}: source snapshots (${plan.sourceStartSnapshotId ?? 'start'}, ${plan.sourceEndSnapshotId}]`,
+    description: `classify batch ${plan.batchId}: source snapshots (${plan.sourceStartSnapshotId ?? 'start'}, ${plan.sourceEndSnapshotId}]${report ? `, report snapshots (${reportStart ?? 'start'}, ${reportEnd ?? 'none'}]` : ''}`,
     tags: { batchId: plan.batchId, step: CLASSIFY_STEP },
     params: { ...plan },
     ledger: { table: config.tables.ledger.plain, batchId: plan.batchId, step: CLASSIFY_STEP },
-    targets: [config.tables.rejects.plain, config.tables.batches.plain],
+    targets: [config.tables.rejects.plain, config.tables.batches.plain, ...(report ? [reportWinnersTable(config).plain] : [])],
     steps,
   };
+}
+
+function nullableLit(value: string | null): string {
+  return value === null ? 'CAST(NULL AS STRING)' : lit(value);
 }

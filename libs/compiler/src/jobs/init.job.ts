@@ -4,6 +4,7 @@ import { elementType } from '../history';
 import { MONTH_INT, preparedQuery } from '../prepare';
 import { list, lit, q } from '../sql';
 import { summaryRows } from './rows';
+import { RERESOLVE, createReportWinners, ownColumnTypes, reportWinnersTable } from '../report-dates';
 
 export interface InitOptions {
   /** Create the source table from source_schema, and the report-date table (SPEC §4b) from hist_rpt_dt_schema, when missing (local runs, tests). */
@@ -103,8 +104,15 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
       'CAST(NULL AS STRING) AS `case`',
       `CAST(NULL AS INT) AS ${q(MONTH_INT)}`,
       ...model.prepared.map(q),
+      ...(config.reportDates ? [`CAST(NULL AS BOOLEAN) AS ${q(RERESOLVE)}`] : []),
     ])}\nFROM \`__init_prepared\``,
   });
+  if (config.reportDates) {
+    // SPEC §4b: D per cell, waiting cells included (docs/report-dates.md).
+    steps.push({ name: 'empty report view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_rpt\` AS SELECT * FROM ${config.reportDates.table.sql} WHERE false` });
+    steps.push({ name: 'create report winners', kind: 'sql', sql: createReportWinners(config) });
+    steps.push({ name: `sort order ${reportWinnersTable(config).plain}`, kind: 'sql', sql: `ALTER TABLE ${reportWinnersTable(config).sql} WRITE LOCALLY ORDERED BY ${q(config.reportDates.keyColumn)}` });
+  }
   steps.push({
     name: 'create rejects',
     kind: 'sql',
@@ -149,4 +157,20 @@ function createReportDates(config: PipelineConfig): JobStep {
 /** The source-side name of a destination column (configs name key columns by destination). */
 export function sourceName(config: PipelineConfig, dest: string): string {
   return config.columns.find((c) => c.dest.toLowerCase() === dest.toLowerCase())?.source ?? dest;
+}
+
+/**
+ * SPEC §4b turned on for a pipeline of an earlier release, without a rebuild: the internal columns summary
+ * and batches lack, added by `ALTER TABLE … ADD COLUMNS` (Iceberg: metadata only). A stored row's NULL
+ * `__own_kept` then says its visible date and code are W's own. `missing` lists what each table lacks;
+ * `typeOf` gives a summary column's SQL type (DESCRIBE). Empty when nothing is missing.
+ */
+export function compileReportUpgrade(config: PipelineConfig, missing: { summary: string[]; batches: string[] }, typeOf: (column: string) => string): CompiledJob | null {
+  const types = new Map([...ownColumnTypes(config, typeOf), [RERESOLVE, 'BOOLEAN']]);
+  const steps: JobStep[] = [];
+  for (const [table, columns] of [[config.summaryTable, missing.summary], [config.tables.batches, missing.batches]] as const) {
+    if (columns.length) steps.push({ name: `add columns ${table.plain}`, kind: 'sql', sql: `ALTER TABLE ${table.sql} ADD COLUMNS (${columns.map((c) => `${q(c)} ${types.get(c)}`).join(', ')})` });
+  }
+  if (!steps.length) return null;
+  return { schemaVersion: JOB_SCHEMA_VERSION, jobId: 'init-report-dates', kind: 'init', description: 'add SPEC §4b internal columns to summary and batches', tags: {}, params: {}, ledger: null, targets: [], steps };
 }

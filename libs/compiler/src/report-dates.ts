@@ -1,0 +1,249 @@
+import { OwnColumns, PipelineConfig, ReportDates, TableName, columnModel, ownColumnNames } from '@app/config';
+import { MONTH_INT, RAW_ROW, REJECT_REASON, mainCodeColumn, winnerOrder } from './prepare';
+import { lit, list, q } from './sql';
+
+// SPEC §4b in the compiled jobs (docs/report-dates.md): classify stages the effective row E in place of the
+// main winner W, so the case jobs' §4/§4a SQL applies to E unchanged.
+
+/** Internal column of a staged row: a re-resolve row (a cell whose E a batch of report rows changed). */
+export const RERESOLVE = '__reresolve';
+/** Internal column of report winner rows: the stored D kept its place (the batch's candidate did not beat it). */
+const OLD = '__old';
+
+/** The report winners table (D per cell, waiting cells included): `<summary>_report_winners` beside summary. */
+export function reportWinnersTable(config: PipelineConfig): TableName {
+  return config.summaryTable.sibling(`${config.summaryTable.table}_report_winners`);
+}
+
+/** The report table's config, for the jobs that run only with it. */
+export function reportOf(config: PipelineConfig): { report: ReportDates; own: OwnColumns } {
+  const report = config.reportDates;
+  const own = ownColumnNames(config);
+  if (!report || !own) throw new Error('the config has no hist_rpt_dt_table (SPEC §4b)');
+  return { report, own };
+}
+
+/** §4a's test on any SQL value: its string is one of the codes (NULL is not); 'false' with soft delete off. */
+export function deletedValue(config: PipelineConfig, expr: string): string {
+  if (!config.softDelete) return 'false';
+  return `coalesce(CAST(${expr} AS STRING) IN (${config.softDelete.codes.map(lit).join(', ')}), false)`;
+}
+
+/**
+ * SPEC §4b's five lines: E's date and code from W's own (wDate, wCode) and the report winner (hasD, dDate,
+ * dCode). A comparison with NULL is false; every other column of E is W's.
+ *
+ * line 2 (both deleted) → date NULL, W's code; line 4 (a veto, or D's later date) → D's date and code.
+ */
+export function effectiveSql(config: PipelineConfig, w: { date: string; code: string | null }, d: { has: string; date: string; code: string | null }): { date: string; code: string | null } {
+  const delW = w.code ? deletedValue(config, w.code) : 'false';
+  const delD = d.code ? deletedValue(config, d.code) : 'false';
+  const line2 = `${delW} AND ${delD}`;
+  const line3 = `NOT ${delW} AND (${delD} OR coalesce(${w.date} > ${d.date}, false))`;
+  const line4 = `NOT ${delD} AND (${delW} OR coalesce(${d.date} > ${w.date}, false))`;
+  const date = `CASE WHEN NOT ${d.has} THEN ${w.date} WHEN ${line2} THEN NULL WHEN ${line3} THEN ${w.date} WHEN ${line4} THEN ${d.date} ELSE ${w.date} END`;
+  const code = w.code === null ? null : d.code === null ? w.code : `CASE WHEN NOT ${d.has} OR ${line2} OR ${line3} THEN ${w.code} WHEN ${line4} THEN ${d.code} ELSE ${w.code} END`;
+  return { date, code };
+}
+
+/** The report row's columns in the winners table's order: key, month, date, code, base_ts, ordering columns. */
+function winnerColumns(report: ReportDates): string[] {
+  return [report.keyColumn, MONTH_INT, report.dateColumn, ...(report.deleteColumn ? [report.deleteColumn] : []), report.tsColumn, ...report.orderColumns];
+}
+
+/**
+ * SPEC §4b's report rows prepared: the date with a year < 1000 as NULL, the month of the date, the raw row
+ * and the reject reason (NULL_KEY, NULL_DATE, NULL_TIMESTAMP; NULL for a valid row).
+ */
+export function reportPreparedQuery(config: PipelineConfig, fromView: string, withRawRow = true): string {
+  const { report } = reportOf(config);
+  const date = `CASE WHEN year(${q(report.dateColumn)}) < 1000 THEN NULL ELSE CAST(${q(report.dateColumn)} AS DATE) END`;
+  const cols = [
+    q(report.keyColumn),
+    `(CAST(year(p.__d) AS INT) * 12 + CAST(month(p.__d) AS INT) - 1) AS ${q(MONTH_INT)}`,
+    `p.__d AS ${q(report.dateColumn)}`,
+    ...(report.deleteColumn ? [q(report.deleteColumn)] : []),
+    q(report.tsColumn),
+    ...report.orderColumns.map(q),
+    ...(withRawRow ? [q(RAW_ROW)] : []),
+    `CASE WHEN ${q(report.keyColumn)} IS NULL THEN 'NULL_KEY' WHEN p.__d IS NULL THEN 'NULL_DATE' WHEN ${q(report.tsColumn)} IS NULL THEN 'NULL_TIMESTAMP' END AS ${q(REJECT_REASON)}`,
+  ];
+  const raw = withRawRow ? `, to_json(struct(*), map('timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'dateFormat', 'yyyy-MM-dd')) AS ${q(RAW_ROW)}` : '';
+  return `SELECT\n${list(cols)}\nFROM (SELECT *, ${date} AS __d${raw} FROM ${q(fromView)}) p`;
+}
+
+/** init: the report winners table, typed by the prepared report query over the empty report table. */
+export function createReportWinners(config: PipelineConfig): string {
+  const { report } = reportOf(config);
+  return `CREATE TABLE IF NOT EXISTS ${reportWinnersTable(config).sql}\nUSING iceberg\nPARTITIONED BY (${q(MONTH_INT)})\nTBLPROPERTIES ('format-version' = '2')\nAS SELECT ${winnerColumns(report).map(q).join(', ')}\nFROM (\n${reportPreparedQuery(config, '__init_rpt', false)}\n) r`;
+}
+
+/** The SQL types of SPEC §4b's internal summary columns, for `ALTER TABLE … ADD COLUMNS` on a table of an earlier release. */
+export function ownColumnTypes(config: PipelineConfig, typeOf: (column: string) => string): [string, string][] {
+  const { own } = reportOf(config);
+  return [[own.date, typeOf(config.dateColumn)], ...(own.code ? [[own.code, typeOf(mainCodeColumn(config))] as [string, string]] : []), [own.kept, 'BOOLEAN']];
+}
+
+/**
+ * The classify steps of SPEC §4b, after `__prepared` (main rows) and `__batch_rpt` (the batch's report
+ * rows) exist. Each read is bounded by the batch: the winners table and summary are read at the batch's
+ * cells only (a broadcast join on key and month). Produces:
+ *   `__rpt_prepared` the report rows prepared (rejects among them);
+ *   `__main_w`       the deduplicated valid main rows (W candidates, W's own values);
+ *   `__cells`        every (key, month) the batch touches;
+ *   `__rpt_d`        D' per cell: the batch's candidate if it beats the stored D, else the stored D (`__old`);
+ *   `__stored`       summary's scalar columns at the cells (W's own values in the `__own_*` columns).
+ */
+export function reportViews(config: PipelineConfig, cache: (name: string, sql: string) => string): { name: string; sql: string }[] {
+  const { report } = reportOf(config);
+  const key = q(config.keyColumn);
+  const rkey = q(report.keyColumn);
+  const mi = q(MONTH_INT);
+  const month = q(config.monthColumn);
+  const model = columnModel(config);
+  const order = [q(report.tsColumn), ...report.orderColumns.map(q)].map((c) => `${c} DESC NULLS LAST`);
+  const inBatch = [...order, `${q(report.dateColumn)} DESC NULLS LAST`, ...(report.deleteColumn ? [`${q(report.deleteColumn)} DESC NULLS LAST`] : [])].join(', ');
+  const cols = winnerColumns(report).map(q).join(', ');
+  const monthLabel = (m: string) => `concat(lpad(CAST(floor(${m} / 12) AS STRING), 4, '0'), '-', lpad(CAST(${m} % 12 + 1 AS STRING), 2, '0'))`;
+  return [
+    { name: 'prepare report rows', sql: cache('__rpt_prepared', reportPreparedQuery(config, '__batch_rpt')) },
+    {
+      name: 'main candidates',
+      sql: cache('__main_w', `SELECT * FROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank\n  FROM \`__prepared\`\n  WHERE ${q(REJECT_REASON)} IS NULL\n) WHERE __rank = 1`),
+    },
+    {
+      name: 'batch cells',
+      sql: cache(
+        '__cells',
+        `SELECT ${key}, ${mi}, ${monthLabel(mi)} AS \`__month\` FROM (\n  SELECT ${key}, ${mi} FROM \`__main_w\`\n  UNION\n  SELECT ${rkey} AS ${key}, ${mi} FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL\n)`,
+      ),
+    },
+    {
+      name: 'report winners',
+      sql: cache(
+        '__rpt_d',
+        `SELECT ${cols}, ${q(OLD)} FROM (\n  SELECT u.*, row_number() OVER (PARTITION BY ${rkey}, ${mi} ORDER BY ${order.join(', ')}, ${q(OLD)} DESC) AS __rank\n  FROM (\n    SELECT ${cols}, false AS ${q(OLD)} FROM (\n      SELECT *, row_number() OVER (PARTITION BY ${rkey}, ${mi} ORDER BY ${inBatch}) AS __rank\n      FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL\n    ) WHERE __rank = 1\n    UNION ALL\n    SELECT /*+ BROADCAST(c) */ ${winnerColumns(report).map((c) => `o.${q(c)}`).join(', ')}, true AS ${q(OLD)}\n    FROM ${reportWinnersTable(config).sql} o\n    JOIN \`__cells\` c ON c.${key} = o.${rkey} AND c.${mi} = o.${mi}\n  ) u\n) WHERE __rank = 1`,
+      ),
+    },
+    {
+      name: 'stored cells',
+      sql: cache(
+        '__stored',
+        `SELECT /*+ BROADCAST(c) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, c.${mi}\nFROM ${config.summaryTable.sql} s\nJOIN \`__cells\` c ON c.${key} = s.${key} AND CAST(s.${month} AS STRING) = c.\`__month\``,
+      ),
+    },
+  ];
+}
+
+/** W's own date and code of a stored row (alias): the `__own_*` columns once kept, else the visible ones. */
+function storedOwn(config: PipelineConfig, alias: string): { date: string; code: string | null } {
+  const { own, report } = reportOf(config);
+  const kept = `coalesce(${alias}.${q(own.kept)}, false)`;
+  return {
+    date: `CASE WHEN ${kept} THEN ${alias}.${q(own.date)} ELSE ${alias}.${q(config.dateColumn)} END`,
+    code: own.code && report.deleteColumn ? `CASE WHEN ${kept} THEN ${alias}.${q(own.code)} ELSE ${alias}.${q(mainCodeColumn(config))} END` : null,
+  };
+}
+
+function dOf(config: PipelineConfig, alias: string): { has: string; date: string; code: string | null } {
+  const { report } = reportOf(config);
+  return { has: `(${alias}.${q(report.keyColumn)} IS NOT NULL)`, date: `${alias}.${q(report.dateColumn)}`, code: report.deleteColumn ? `${alias}.${q(report.deleteColumn)}` : null };
+}
+
+/** The join of a main candidate `w` to its cell's D' (alias rd). */
+export function reportJoin(config: PipelineConfig, w: string): string {
+  const { report } = reportOf(config);
+  return `LEFT JOIN \`__rpt_d\` rd ON rd.${q(report.keyColumn)} = ${w}.${q(config.keyColumn)} AND rd.${q(MONTH_INT)} = ${w}.${q(MONTH_INT)}`;
+}
+
+/**
+ * The staged columns of a main candidate `w` joined to D' (alias rd): E's date and code in place of W's,
+ * W's own in the `__own_*` columns (from preparedQuery), and `__reresolve` false.
+ */
+export function effectiveColumns(config: PipelineConfig, w: string): string[] {
+  const model = columnModel(config);
+  const e = effectiveSql(config, { date: `${w}.${q(config.dateColumn)}`, code: reportOf(config).report.deleteColumn ? `${w}.${q(mainCodeColumn(config))}` : null }, dOf(config, 'rd'));
+  return [...model.prepared.map((c) => replaced(config, c, w, e)), `false AS ${q(RERESOLVE)}`];
+}
+
+function replaced(config: PipelineConfig, column: string, alias: string, e: { date: string; code: string | null }): string {
+  if (column === config.dateColumn) return `${e.date} AS ${q(column)}`;
+  if (e.code && config.reportDates?.deleteColumn && column === mainCodeColumn(config)) return `${e.code} AS ${q(column)}`;
+  return `${alias}.${q(column)}`;
+}
+
+/**
+ * Re-resolve rows: cells with a stored row whose D this batch changed and whose W it left (no main
+ * candidate with a greater base_ts), where E's date or code changes. Staged as CASE_III with `__reresolve`.
+ */
+export function reresolveRows(config: PipelineConfig, batchId: string): string {
+  const { own, report } = reportOf(config);
+  const model = columnModel(config);
+  const key = q(config.keyColumn);
+  const mi = q(MONTH_INT);
+  const w = storedOwn(config, 's');
+  const e = effectiveSql(config, w, dOf(config, 'd'));
+  const cols = model.prepared.map((c) => {
+    if (c === own.date) return `${w.date} AS ${q(c)}`;
+    if (own.code && c === own.code) return `${w.code} AS ${q(c)}`;
+    if (c === own.kept) return `true AS ${q(c)}`;
+    return replaced(config, c, 's', e);
+  });
+  const codeChanged = e.code ? ` OR NOT (${e.code} <=> s.${q(mainCodeColumn(config))})` : '';
+  return `SELECT\n${list([`${lit(batchId)} AS batch_id`, `'CASE_III' AS \`case\``, `s.${mi}`, ...cols, `true AS ${q(RERESOLVE)}`])}
+FROM \`__stored\` s
+JOIN \`__rpt_d\` d ON d.${q(report.keyColumn)} = s.${key} AND d.${mi} = s.${mi} AND NOT d.${q(OLD)}
+LEFT ANTI JOIN \`__main_w\` m ON m.${key} = s.${key} AND m.${mi} = s.${mi} AND m.${q(config.tsColumn)} > s.${q(config.tsColumn)}
+WHERE NOT (${e.date} <=> s.${q(config.dateColumn)})${codeChanged}`;
+}
+
+/**
+ * SPEC §4b's counts of a batch (kind 'report'): report rows read and rejected, valid report rows that wait
+ * for their main row (unmatched), cells newly vetoed, cells re-resolved (the staged re-resolve rows).
+ */
+export function reportCountsQuery(config: PipelineConfig, batchId: string): string {
+  const { report } = reportOf(config);
+  const key = q(config.keyColumn);
+  const mi = q(MONTH_INT);
+  const ts = q(config.tsColumn);
+  const d = dOf(config, 'd');
+  const delD = d.code ? deletedValue(config, d.code) : 'false';
+  const sOwn = storedOwn(config, 's');
+  const delOwn = sOwn.code ? deletedValue(config, sOwn.code) : 'false';
+  const mainCode = report.deleteColumn ? mainCodeColumn(config) : null;
+  const delM = mainCode ? deletedValue(config, `m.${q(mainCode)}`) : 'false';
+  const delVisible = mainCode ? deletedValue(config, `s.${q(mainCode)}`) : 'false';
+  const mainWins = `m.${key} IS NOT NULL AND (s.${key} IS NULL OR m.${ts} > s.${ts})`;
+  const vetoed = `CASE WHEN ${mainWins} THEN ${delM} WHEN s.${key} IS NOT NULL THEN ${delOwn} ELSE false END AND ${d.has} AND NOT ${delD}`;
+  const wasVetoed = `s.${key} IS NOT NULL AND ${delOwn} AND NOT ${delVisible}`;
+  const row = (name: string, n: string) => `SELECT 'report' AS kind, ${lit(name)} AS name, NULL AS month, ${n} AS n, NULL AS watermark`;
+  return [
+    row('read', 'count(*)') + '\nFROM `__rpt_prepared`',
+    row('rejected', `count_if(${q(REJECT_REASON)} IS NOT NULL)`) + '\nFROM `__rpt_prepared`',
+    row('unmatched', 'count(*)') +
+      `\nFROM \`__rpt_prepared\` r\nLEFT ANTI JOIN \`__stored\` s ON s.${key} = r.${q(report.keyColumn)} AND s.${mi} = r.${mi}\nLEFT ANTI JOIN \`__main_w\` m ON m.${key} = r.${q(report.keyColumn)} AND m.${mi} = r.${mi}\nWHERE r.${q(REJECT_REASON)} IS NULL`,
+    row('vetoes', `count_if((${vetoed}) AND NOT (${wasVetoed}))`) +
+      `\nFROM \`__cells\` c\nLEFT JOIN \`__stored\` s ON s.${key} = c.${key} AND s.${mi} = c.${mi}\nLEFT JOIN \`__main_w\` m ON m.${key} = c.${key} AND m.${mi} = c.${mi}\nLEFT JOIN \`__rpt_d\` d ON d.${q(report.keyColumn)} = c.${key} AND d.${mi} = c.${mi}`,
+    row('reresolved', 'count(*)') + `\nFROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND ${q(RERESOLVE)}`,
+  ].join('\nUNION ALL\n');
+}
+
+/** The last classify step: the batch's new report winners into the winners table (idempotent: a re-run adds nothing newer). */
+export function mergeReportWinners(config: PipelineConfig): string {
+  const { report } = reportOf(config);
+  const cols = winnerColumns(report).map(q).join(', ');
+  return `MERGE INTO ${reportWinnersTable(config).sql} t\nUSING (SELECT ${cols} FROM \`__rpt_d\` WHERE NOT ${q(OLD)}) s\nON t.${q(report.keyColumn)} = s.${q(report.keyColumn)} AND t.${q(MONTH_INT)} = s.${q(MONTH_INT)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`;
+}
+
+/** Report rejects: the reason prefixed `REPORT_`, the month of the date. */
+export function reportRejectRows(config: PipelineConfig, batchId: string): string {
+  const { report } = reportOf(config);
+  return `SELECT\n${list([
+    `${lit(batchId)} AS batch_id`,
+    `concat('REPORT_', ${q(REJECT_REASON)}) AS reason`,
+    `CAST(${q(report.keyColumn)} AS STRING) AS key`,
+    `substr(CAST(${q(report.dateColumn)} AS STRING), 1, 7) AS month`,
+    `${q(RAW_ROW)} AS source_row`,
+    'current_timestamp() AS rejected_at',
+  ])}\nFROM \`__rpt_prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL`;
+}
