@@ -313,7 +313,9 @@ export class SummaryPipeline {
       }
       facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'COMPLETED', Date.now() - began, totals()) });
     } finally {
-      await this.audit(facts.map(auditRow));
+      // SPEC §4b's counts ride in the batch-completed row's details (the event's contract does not carry them yet).
+      const report = counts.report;
+      await this.audit(facts.map(auditRow).map((row) => (report && row.eventType === 'BatchCompleted' ? { ...row, details: { ...row.details, report } } : row)));
     }
     const durationMs = Date.now() - began;
     const wrote = cases.some((c) => c.status === 'committed');

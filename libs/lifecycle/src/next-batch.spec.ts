@@ -19,6 +19,18 @@ describe('nextBatch: the one rule that numbers batches and their windows', () =>
     expect(nextBatch({ batchId: 'b-000003', sourceEndSnapshotId: '7' }, null)).toBeNull();
   });
 
+  it('with the report table (SPEC §4b): either table moving makes a batch, report rows alone included', () => {
+    const last = { batchId: 'b-000003', sourceEndSnapshotId: '7', reportEndSnapshotId: '3' };
+    expect(nextBatch(last, '7', '5')).toEqual({ batchId: 'b-000004', sourceStartSnapshotId: '7', sourceEndSnapshotId: '7', reportStartSnapshotId: '3', reportEndSnapshotId: '5' });
+    expect(nextBatch(last, '9', '3')).toEqual({ batchId: 'b-000004', sourceStartSnapshotId: '7', sourceEndSnapshotId: '9', reportStartSnapshotId: '3', reportEndSnapshotId: '3' });
+    expect(nextBatch(last, '7', '3')).toBeNull();
+    // A pipeline of the previous release: its position has no report snapshot; the report table is read from its beginning.
+    expect(nextBatch({ batchId: 'b-000003', sourceEndSnapshotId: '7' }, '7', '2')).toEqual({ batchId: 'b-000004', sourceStartSnapshotId: '7', sourceEndSnapshotId: '7', reportStartSnapshotId: null, reportEndSnapshotId: '2' });
+    // No report snapshot yet: the source alone; no source snapshot at all: report rows wait.
+    expect(nextBatch(null, '7', null)).toEqual({ batchId: 'b-000001', sourceStartSnapshotId: null, sourceEndSnapshotId: '7', reportStartSnapshotId: null, reportEndSnapshotId: null });
+    expect(nextBatch(null, null, '2')).toBeNull();
+  });
+
   it('refuses a last batch whose id is malformed', () => {
     expect(() => nextBatch({ batchId: 'b-3', sourceEndSnapshotId: '7' }, '9')).toThrow(BatchIdError);
   });

@@ -7,3 +7,4 @@ export * from './seed-config';
 export * from './production-config';
 export * from './memory-lease-store';
 export * from './oracle.report-dates';
+export * from './report-scenarios';
