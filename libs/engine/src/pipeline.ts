@@ -83,8 +83,12 @@ export class SummaryPipeline {
   async init(createSource = true): Promise<void> {
     const report = this.config.reportDates;
     // Checked first: init reads the report table's columns to create the report winners table.
-    if (report && !createSource && !(await this.describe(report.table))) {
-      throw new ConfigError(report.table.plain, [{ key: 'hist_rpt_dt_table', expected: 'an existing table: init creates it only with --create-source (local runs, tests)', received: report.table.plain }], 'The report-date table is missing:');
+    if (report) {
+      const exists = (await this.describe(report.table)) !== null;
+      if (!exists && !createSource) {
+        throw new ConfigError(report.table.plain, [{ key: 'hist_rpt_dt_table', expected: 'an existing table: init creates it only with --create-source (local runs, tests)', received: report.table.plain }], 'The report-date table is missing:');
+      }
+      if (exists) await this.reportSchema();
     }
     const job = compileInit(this.config, { createSource });
     await this.mustCommit(job);

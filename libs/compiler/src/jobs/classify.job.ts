@@ -109,6 +109,11 @@ function rangeView(view: string, table: TableName, start: string | null, end: st
   return { name: view === '__batch_src' ? 'source rows' : 'report rows', kind: 'incremental_view', view, table: table.plain, startSnapshotId: start, endSnapshotId: end };
 }
 
+/**
+ * The classify job of one batch. With the report table (SPEC §4b, docs/report-dates.md) it also reads the
+ * batch's report rows (their own snapshot range), stages E in place of W and re-resolve rows, counts the
+ * report rows, and merges the batch's new report winners last.
+ */
 export function compileClassify(config: PipelineConfig, plan: BatchPlan): CompiledJob {
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
