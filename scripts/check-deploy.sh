@@ -14,6 +14,11 @@
 #   privilege   role trusted by its account only, the source read-only outside deploy/iam/ingest-policy.json,
 #               IAM policies strict; prod egress only to named destinations (no 0.0.0.0/0, no rule without
 #               `to:`); runner requirements pinned with sha256 hashes
+#   spark       prod-connect (prod + k8s/components/spark-connect): the Spark Connect server pinned, one replica,
+#   connect     executors as pods; client authentication (TLS proxy, LoopbackOnly + ClientTokens, a token per client
+#               from a required Secret of its own, use_ssl and the token in each client's SUMMARY_SPARK_REMOTE);
+#               NetworkPolicies admitting only the classifier and dispatcher to it; RBAC a Role for executor pods
+#               only (every overlay: no cluster roles, no secrets access; only a bound account mounts its token)
 #   principals  prod: each component its own Kafka principal, registry user and catalog client
 #               (deploy/principals.yaml), read from required Secret references no other component reads;
 #               its Kafka ACLs and registry grants exactly what its code does (contracts/topic-access.json),
@@ -39,7 +44,7 @@ KUSTOMIZE_VERSION=v5.8.2 # v5.8.3 needs Go 1.27
 KUSTOMIZE="$TOOLS/bin/kustomize"
 DEPLOY_CHECK="$TOOLS/bin/deploy-check"
 METRICS_TS="$ROOT/libs/common/src/metrics/metrics.ts"
-OVERLAYS=(k8s/base k8s/overlays/dev k8s/overlays/prod)
+OVERLAYS=(k8s/base k8s/overlays/dev k8s/overlays/prod k8s/overlays/prod-connect)
 
 log() { echo "[check-deploy] $*" >&2; }
 die() { echo "[check-deploy] ERROR: $*" >&2; exit 2; }
@@ -50,7 +55,7 @@ for arg in "$@"; do
   case "$arg" in
     --write-rule) WRITE_RULE=1 ;;
     --release) RELEASE=(-release) ;;
-    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$arg' (expected --write-rule, --release or --help)" ;;
   esac
 done
@@ -185,10 +190,15 @@ for overlay in "${OVERLAYS[@]}"; do
   if [[ -s "$out" ]]; then
     rendered+=("$out")
     check "$overlay decodes strictly" "$DEPLOY_CHECK" manifests "$overlay" "$out"
-    if [[ "$overlay" == k8s/overlays/prod ]]; then
+    if [[ "$overlay" == k8s/overlays/prod* ]]; then
       check "$overlay least privilege: roles, trust, source read-only, egress" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" -egress "${RELEASE[@]}" "$overlay" "$out"
-      check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
+      if [[ "$overlay" == k8s/overlays/prod ]]; then
+        check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
+      fi
       check "$overlay images pinned by digest (deploy/images.lock)" "$DEPLOY_CHECK" images -lock "$ROOT/deploy/images.lock" -env "$ROOT/k8s/overlays/prod/emr.env" "${RELEASE[@]}" "$overlay" "$out"
+      if [[ "$overlay" == k8s/overlays/prod-connect ]]; then
+        check "$overlay Spark Connect server: client authentication, NetworkPolicy, RBAC (docs/security.md)" "$DEPLOY_CHECK" spark-connect -server Deployment/summary-spark-connect -clients Deployment/classifier,Deployment/spark-dispatcher "$overlay" "$out"
+      fi
     else
       check "$overlay least privilege: one account per component" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" "$overlay" "$out"
     fi
