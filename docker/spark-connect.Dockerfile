@@ -4,6 +4,7 @@
 # scripts/stack/maven/spark-connect/pom.xml) and the project's two gRPC interceptors, LoopbackOnly and
 # ClientTokens (scripts/stack/spark-connect/), compiled against that jar's shaded gRPC. The entry point runs
 # the server (`server --conf …`) or an executor (`executor`, as Spark's Kubernetes backend starts it).
+# Python workers (a Python UDF, which the runner's jobs do not use) run the venv's interpreter, which has pyspark.
 # Build from the repository root:
 #   docker build -f docker/spark-connect.Dockerfile -t summary-pipeline/spark-connect:0.1.0 .
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm@sha256:86adf8dbadc3d6e82ee5dd2c74bec2e1c2467cdad47886280501df722372d2e1
@@ -50,6 +51,7 @@ ENV HOME=/tmp \
     PATH=/opt/java/openjdk/bin:$PATH \
     SPARK_HOME=/opt/toolchain/venv/lib/python3.11/site-packages/pyspark \
     SPARK_CONF_DIR=/opt/spark-conf \
+    PYSPARK_PYTHON=/opt/toolchain/venv/bin/python \
     PYTHONDONTWRITEBYTECODE=1
 USER 10001:10001
 ENTRYPOINT ["/opt/spark-connect/entrypoint.sh"]
