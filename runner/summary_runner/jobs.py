@@ -188,7 +188,7 @@ def _run_steps(spark, job: dict, started_at: float, lost=lambda: None) -> dict:
         return _run_with_ledger(spark, job, ledger, started_at, lost)
     # No ledger, no rollback: a failed job's partial writes stay (e.g. maintenance jobs).
     try:
-        pre = {table: iceberg.current_snapshot_id(spark, table) for table in job.get("targets", [])}
+        pre = iceberg.current_snapshot_ids(spark, job.get("targets", []))
     except Exception as exc:
         return _failed_result(job, 1, _error(exc, step=None), snapshots={})
     return _execute(spark, job, 1, pre, lost)
@@ -214,7 +214,7 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=l
             # An earlier attempt died (started) or failed and may have left partial writes.
             _restore(spark, targets, newest.pre_snapshots, job["jobId"])
         attempt = (newest.attempt if newest is not None else 0) + 1
-        pre = {table: iceberg.current_snapshot_id(spark, table) for table in targets}
+        pre = iceberg.current_snapshot_ids(spark, targets)
         running = _running(spark, fence)
         ledger.append(STARTED, job["jobId"], attempt, pre, running=running)
     except Exception as exc:  # the ledger/rollback phase itself failed: nothing was executed
@@ -475,7 +475,8 @@ def _try_restore(spark, targets: list, snapshots: dict, job_id: str) -> str | No
 
 
 def _snapshots(spark, targets: list, pre: dict) -> dict:
-    return {table: {"before": pre.get(table), "after": iceberg.current_snapshot_id(spark, table)} for table in targets}
+    after = iceberg.current_snapshot_ids(spark, targets)
+    return {table: {"before": pre.get(table), "after": after[table]} for table in targets}
 
 
 def _after(result: dict) -> dict:
