@@ -6,11 +6,12 @@ import { Check } from './report';
 
 export interface EndState {
   checks: Check[];
-  rowsLost: number;
+  /** Null when the checks did not run (the run failed before its end). */
+  rowsLost: number | null;
   equalToOracle: boolean;
 }
 
-export async function endChecks(r: ServicesRun, days: number, malformed: Buffer[]): Promise<EndState> {
+export async function endChecks(r: ServicesRun, days: number, malformed: Buffer[], killedBeforeLedger: string[]): Promise<EndState> {
   const checks: Check[] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const { h } = r;
@@ -42,6 +43,14 @@ export async function endChecks(r: ServicesRun, days: number, malformed: Buffer[
   const owed = announced.flatMap((id) => ['classify', ...new Set(r.log.of('case-batch-planned', id).filter((p) => !p.skipped).map((p) => p.case))].map((step) => `${id}/${step}`));
   const open = owed.filter((k) => !committed.has(k));
   add('the ledger holds a commit of every classify and every planned case', open.length === 0, open.length ? `uncommitted: ${open.slice(0, 10).join(', ')}` : `${owed.length} job(s)`);
+  // A job killed between its data commits and its ledger row: that attempt was rolled back, a later one committed.
+  const retried = await Promise.all(killedBeforeLedger.map(async (job) => {
+    const [, batchId, step] = /^(b-\d+)-(\w+)$/.exec(job) ?? [];
+    const rows = await h.runner.query(`SELECT max(attempt) AS attempts, count_if(status = 'committed') AS commits FROM ${h.config.tables.ledger.sql} WHERE batch_id = '${batchId}' AND step = '${step}'`);
+    return { job, attempts: Number(rows[0].attempts), commits: Number(rows[0].commits) };
+  }));
+  const notRetried = retried.filter((j) => j.attempts < 2 || j.commits !== 1);
+  add('each job killed before its ledger row ran again and committed once', notRetried.length === 0, retried.map((j) => `${j.job}: ${j.attempts} attempt(s), ${j.commits} commit(s)`).join('; ') || 'no such fault');
   const twice = await r.jobsRunTwice();
   add('no job committed twice', twice.length === 0, twice.length ? JSON.stringify(twice.slice(0, 5)) : 'none');
 

@@ -23,8 +23,8 @@ export interface FaultRecord {
   struckAt: string;
   /** What the strike did, e.g. "SIGKILL pid 1234 (python -m summary_runner serve …)". */
   detail: string;
-  /** It could not land (no job reached its point, the strike failed): counted, not a fault the run survived. */
-  missed: boolean;
+  /** Why it could not land (strike.ts Strike.missed), if it did not. */
+  missed: 'no-target' | 'failed' | null;
   /** Seconds from the strike to the next BatchCompleted; null if none came (the run failed). */
   recoverySeconds: number | null;
 }
@@ -43,7 +43,8 @@ export interface SoakReport {
   durationSeconds: number;
   accounts: number;
   rowsIngested: number;
-  rowsLost: number;
+  /** Null when the run failed before its end checks. */
+  rowsLost: number | null;
   equalToOracle: boolean;
   passed: boolean;
   /** How often each situation of the generated data occurs (libs/testing describeScenario). */
@@ -110,9 +111,9 @@ export function renderMarkdown(r: SoakReport): string {
     `(Kafka, registry, Iceberg REST catalog) over ${r.batches.length} daily batches of generated mixed data (${r.accounts} accounts,`,
     `${r.rowsIngested} rows) while the seeded injector struck; nobody intervened. Replay: \`${r.replay}\`.`,
     '',
-    `- rows lost: **${r.rowsLost}**; summary and latest equal to the oracle: **${r.equalToOracle ? 'yes' : 'no'}**`,
+    `- rows lost: **${r.rowsLost ?? 'not checked (the run failed)'}**; summary and latest equal to the oracle: **${r.equalToOracle ? 'yes' : 'no'}**`,
     `- time from a fault to the next completed batch: ${s ? `median ${s.median} s, p95 ${s.p95} s, max ${s.max} s (n = ${s.n})` : 'no faults'}`,
-    `- faults by kind: ${Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
+    `- faults struck, by kind: ${Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
       (r.notImplementedKinds.length ? ` (not injected yet: ${r.notImplementedKinds.join(', ')})` : ''),
     `- service restarts: ${r.restarts.length} (${r.restarts.map((x) => `${x.service}: ${x.cause}`).join('; ') || 'none'})`,
     '',

@@ -18,14 +18,19 @@ export interface StrikeContext {
   /** Every malformed payload sent: a dead-lettered message must be one of these. */
   malformed: Buffer[];
   cliRuns: CliResult[];
+  /** Jobs killed after their data commits and before their ledger row (`b-000002-CASE_III`). */
+  killedBeforeLedger: string[];
 }
 
 export interface Strike {
   /** Epoch ms of the moment the fault hit (the kill, the component stopped, the messages sent). */
   at: number;
   detail: string;
-  /** The fault could not land (no job reached its point, the strike itself failed). */
-  missed?: boolean;
+  /**
+   * `no-target`: nothing to strike at that moment (no case job reached the point); `failed`: the strike
+   * itself threw (the injector's fault, not the pipeline's: the run fails).
+   */
+  missed?: 'no-target' | 'failed';
 }
 
 const RUNNER_COMMAND = 'summary_runner serve';
@@ -66,7 +71,7 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
     }
     case 'duplicate-events':
     case 'reorder-events': {
-      const [batchId, events] = eventsOf(r, target.back);
+      const [batchId, events] = eventsOf(r, target.back, target.kind === 'reorder-events' ? 2 : 1);
       const sent = target.kind === 'reorder-events' ? [...events].reverse() : events;
       const producer = r.kafka.producer();
       await producer.connect();
@@ -123,8 +128,9 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
     job = await ctx.pause.paused(KILL_BEFORE_LEDGER_STEP, 3 * MINUTES);
   } catch {
     ctx.pause.clear();
-    return { at: Date.now(), detail: 'no case job reached the point within 3 min (a batch without a case to run): nothing killed', missed: true };
+    return { at: Date.now(), detail: 'no case job reached the point within 3 min (a batch without a case to run): nothing killed', missed: 'no-target' };
   }
+  ctx.killedBeforeLedger.push(job);
   try {
     if (victim === 'spark-dispatcher') {
       const s = await killService(ctx, 'spark-dispatcher', `kill -9 by the injector, job ${job} after its data commits, before its ledger row`);
@@ -140,12 +146,20 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
   }
 }
 
-/** The distinct events (first delivery of each id) of the batch `back` batches before the newest announced one. */
-function eventsOf(r: ServicesRun, back: number): [string, Seen[]] {
+/**
+ * The distinct events (first delivery of each id) of the batch `back` batches before the newest announced
+ * one, or of an earlier batch when that one has fewer than `atLeast` events so far (a batch just announced
+ * has one: nothing to reorder).
+ */
+function eventsOf(r: ServicesRun, back: number, atLeast: number): [string, Seen[]] {
   const ids = [...new Set(r.log.of('watermark-advanced').map((w) => w.batchId))].sort();
   if (ids.length === 0) throw new Error('no batch announced yet: nothing to send again');
-  const batchId = ids[Math.max(0, ids.length - 1 - back)];
-  const seen = new Set<string>();
-  const events = r.log.events.filter((e) => e.value.batchId === batchId && !seen.has(e.value.eventId) && seen.add(e.value.eventId));
-  return [batchId, events];
+  const distinct = (batchId: string) => {
+    const seen = new Set<string>();
+    return r.log.events.filter((e) => e.value.batchId === batchId && !seen.has(e.value.eventId) && seen.add(e.value.eventId));
+  };
+  for (let i = Math.max(0, ids.length - 1 - back); ; i--) {
+    const events = distinct(ids[i]);
+    if (events.length >= atLeast || i === 0) return [ids[i], events];
+  }
 }
