@@ -118,37 +118,21 @@ same_file() { # same_file COPY ORIGINAL WHY
   return 1
 }
 
-valid_json() {
-  node -e 'for (const f of process.argv.slice(1)) { try { JSON.parse(require("fs").readFileSync(f, "utf8")); } catch (e) { console.log(`${f}: ${e.message}`); process.exitCode = 1; } }' "$@"
-}
-
-# The project's own config validation, when the TypeScript is built (npm run build).
-config_loads() {
-  local loader="$REPO_DIR/dist/libs/config/src/index.js"
-  if [[ ! -f "$loader" ]]; then
-    echo "skipped: $loader is not built (npm run build); the JSON syntax was checked"
-    return 0
+# The checks that need the project's TypeScript (deploy/node-checks.ts, built by npm run build / setup.sh):
+# a missing build fails them, it never skips them.
+node_check() { # node_check CHECK FILE...
+  local checks="$REPO_DIR/dist/deploy/node-checks.js"
+  if [[ ! -f "$checks" ]]; then
+    echo "$checks is not built: run npm run build (or scripts/setup.sh) first"
+    return 2
   fi
-  node -e 'require(process.argv[1]); const { loadConfigFile } = require(process.argv[2]);
-    for (const f of process.argv.slice(3)) { try { loadConfigFile(f); } catch (e) { console.log(`${f}: ${e.message}`); process.exitCode = 1; } }' \
-    "$REPO_DIR/bin/register-paths.js" "$loader" "$@"
+  node -r "$REPO_DIR/bin/register-paths.js" "$checks" "$@"
 }
-
-# The prod overlay's EMR on EKS settings, through the launcher's own validation (libs/launcher), when built.
-emr_env_valid() {
-  local loader="$REPO_DIR/dist/libs/launcher/src/index.js"
-  if [[ ! -f "$loader" ]]; then
-    echo "skipped: $loader is not built (npm run build)"
-    return 0
-  fi
-  node -e 'require(process.argv[1]); const { emrConfigFromEnv } = require(process.argv[2]); const fs = require("fs");
-    const env = {};
-    for (const line of fs.readFileSync(process.argv[3], "utf8").split("\n")) { const i = line.indexOf("="); if (i > 0 && !line.startsWith("#")) env[line.slice(0, i)] = line.slice(i + 1); }
-    // Shared settings of the overlay the launcher reads too: the region and the catalog authentication.
-    for (const m of fs.readFileSync(process.argv[4], "utf8").matchAll(/^\s*- (AWS_REGION|SUMMARY_CATALOG_[A-Z0-9_]+)=(\S+)/gm)) env[m[1]] = m[2];
-    try { emrConfigFromEnv(env); } catch (e) { console.log(`${process.argv[3]}: ${e.message}`); process.exitCode = 1; }' \
-    "$REPO_DIR/bin/register-paths.js" "$loader" "$1" "$2"
-}
+valid_json() { node_check json "$@"; }
+# The project's own config validation (libs/config).
+config_loads() { node_check config "$@"; }
+# The prod overlay's EMR on EKS settings, through the launcher's own validation (libs/launcher).
+emr_env_valid() { node_check emr-env "$@"; }
 
 render() { # render OVERLAY OUT
   "$KUSTOMIZE" build "$ROOT/$1" > "$2"
