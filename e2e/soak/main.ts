@@ -130,11 +130,11 @@ async function main(): Promise<number> {
     recoverySeconds: stats(faults.filter((f) => f.missed === null).map((f) => f.recoverySeconds).filter((s): s is number => s !== null)),
     restarts: supervisor?.restarts ?? [],
     checks,
-    logs: r.dir,
   };
   const files = writeReport(opts.out, report);
   for (const c of checks) say(`${c.ok ? 'ok    ' : 'FAILED'} ${c.name}: ${c.detail}`);
-  say(`${report.passed ? 'PASSED' : 'FAILED'}; report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}`);
+  // The logs' directory is machine-local: printed, not in the report that gets committed.
+  say(`${report.passed ? 'PASSED' : 'FAILED'}; report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}; the services' and runners' logs: ${r.dir}`);
   await r.close();
   return report.passed ? 0 : 1;
 }

@@ -57,8 +57,6 @@ export interface SoakReport {
   /** Services that exited and were started again (by a fault's kill, or by themselves). */
   restarts: Array<{ service: string; at: string; cause: string }>;
   checks: Check[];
-  /** Where the run's services, runners and stack logs were (machine-local, for the one who ran it). */
-  logs: string;
 }
 
 export interface Stats {
