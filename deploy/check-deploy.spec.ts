@@ -327,7 +327,80 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toMatch(/summary-pipeline\/spark-app@sha256:0{64}" has the placeholder digest/);
       expect(result.output).toContain('NetworkPolicy/egress-kafka: egress rule 1: 192.0.2.0/27 is a placeholder');
-      expect(result.output).not.toMatch(/FAIL {2}(?!k8s\/overlays\/prod (least privilege|images)|Dockerfiles)/);
+      expect(result.output).not.toMatch(/FAIL {2}(?!k8s\/overlays\/prod(-connect)? (least privilege|images)|Dockerfiles)/);
+    },
+    RUN_MS,
+  );
+  // Issue 21: the Spark Connect server on Kubernetes (k8s/components/spark-connect, the prod-connect overlay).
+  const CONNECT = 'k8s/components/spark-connect';
+
+  it(
+    'fails on a Spark Connect account that may read secrets or is bound to a cluster role, and on another pod that mounts an API token',
+    () => {
+      const root = brokenCopy((r) => {
+        replaceIn(r, `${CONNECT}/server.yaml`, 'resources: [configmaps, persistentvolumeclaims]', 'resources: [configmaps, persistentvolumeclaims, secrets]');
+        replaceIn(r, `${CONNECT}/server.yaml`, 'roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: summary-spark-connect-executors', 'roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: edit');
+        replaceIn(r, 'k8s/base/classifier.yaml', 'automountServiceAccountToken: false', 'automountServiceAccountToken: true');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod-connect decodes strictly');
+      expect(result.output).toContain('k8s/overlays/prod-connect: Role/summary-spark-connect-executors: rule 2: grants secrets');
+      expect(result.output).toContain('k8s/overlays/prod-connect: RoleBinding/summary-spark-connect-executors: roleRef ClusterRole/edit: expected a Role of these manifests');
+      expect(result.output).toContain('k8s/base: Deployment/classifier: automountServiceAccountToken must be false');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails on NetworkPolicies or a Service that let more than the pipeline\'s clients reach the Spark Connect server',
+    () => {
+      const root = brokenCopy((r) => {
+        replaceIn(r, `${CONNECT}/networkpolicies.yaml`, 'values: [classifier, spark-dispatcher]}', 'values: [classifier, spark-dispatcher, auditor]}');
+        replaceIn(r, `${CONNECT}/networkpolicies.yaml`, '        - {protocol: TCP, port: 7078}\n        - {protocol: TCP, port: 7079}\n  egress:', '        - {protocol: TCP, port: 7078}\n        - {protocol: TCP, port: 7079}\n        - {protocol: TCP, port: 15003}\n  egress:');
+        replaceIn(r, `${CONNECT}/server.yaml`, '    - {name: ui, port: 4040, targetPort: ui, protocol: TCP}', '    - {name: ui, port: 4040, targetPort: ui, protocol: TCP}\n    - {name: plain, port: 15003, targetPort: 15003, protocol: TCP}');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod-connect Spark Connect server');
+      expect(result.output).toContain('NetworkPolicy/spark-connect-server: ingress rule 1 peer 1 admits Deployment/auditor to the clients\' port(s) 15002, 4040: only Deployment/classifier, Deployment/spark-dispatcher');
+      expect(result.output).toContain('NetworkPolicy/spark-connect-server: ingress rule 2 admits the server\'s own port 15003 (or every port)');
+      expect(result.output).toContain('Service/summary-spark-connect: port plain reaches the server\'s own port 15003: clients reach it only through the pod\'s TLS proxy');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails on a Spark Connect server or client without client authentication, and on optional token or TLS Secrets',
+    () => {
+      const root = brokenCopy((r) => {
+        replaceIn(r, `${CONNECT}/server.yaml`, 'interceptor.classes=summarypipeline.connect.LoopbackOnly,summarypipeline.connect.ClientTokens', 'interceptor.classes=summarypipeline.connect.LoopbackOnly');
+        replaceIn(r, `${CONNECT}/clients.yaml`, 'value: sc://summary-spark-connect:15002/;use_ssl=true;token=$(SPARK_CONNECT_TOKEN)', 'value: sc://summary-spark-connect:15002/;use_ssl=false');
+        replaceIn(r, `${CONNECT}/clients.yaml`, '{name: summary-spark-connect-token-spark-dispatcher, key: token}', '{name: summary-spark-connect-token-spark-dispatcher, key: token, optional: true}');
+        replaceIn(r, `${CONNECT}/server.yaml`, 'secretName: summary-spark-connect-tls', 'secretName: summary-spark-connect-tls\n            optional: true');
+      });
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('container spark-connect: spark.connect.grpc.interceptor.classes "summarypipeline.connect.LoopbackOnly" lacks summarypipeline.connect.ClientTokens');
+      expect(result.output).toContain('Deployment/classifier: container classifier: SUMMARY_SPARK_REMOTE has no use_ssl=true');
+      expect(result.output).toContain('Deployment/classifier: container classifier: SUMMARY_SPARK_REMOTE has token=""; expected token=$(SPARK_CONNECT_TOKEN)');
+      expect(result.output).toContain('Deployment/spark-dispatcher: container spark-dispatcher: env SPARK_CONNECT_TOKEN: secretKeyRef summary-spark-connect-token-spark-dispatcher/token is optional');
+      expect(result.output).toContain('Deployment/summary-spark-connect: volume tls: Secret summary-spark-connect-tls is optional');
+    },
+    RUN_MS,
+  );
+
+  it(
+    'fails on a Spark Connect image without a digest, and on executors of another image than the server',
+    () => {
+      const root = brokenCopy((r) =>
+        replaceIn(r, 'k8s/overlays/prod-connect/kustomization.yaml', `newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/spark-connect\n    digest: sha256:${ZERO}`, 'newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/spark-connect\n    newTag: 0.1.0'),
+      );
+      const result = checkDeploy(root);
+      expect(result.status).toBe(1);
+      expect(result.output).toContain('FAIL  k8s/overlays/prod-connect images pinned by digest');
+      expect(result.output).toContain('Deployment/summary-spark-connect: container spark-connect: image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/spark-connect:0.1.0" is not pinned by digest');
+      expect(result.output).toMatch(/spark\.kubernetes\.container\.image "111122223333\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/summary-pipeline\/spark-connect@sha256:0{64}" \(the executors'\) is not the server's image/);
     },
     RUN_MS,
   );

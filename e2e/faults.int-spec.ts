@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVENT_NAMES, EventCodec, schemaRegistry } from '@app/contracts';
+import { EVENT_NAMES } from '@app/contracts';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
-import { REPO, stackDown, stackUp, waitFor } from './service-processes';
+import { PauseHook, cliWriter, malformedMessage, redeliver } from './faults';
+import { stackDown, stackUp, waitFor } from './service-processes';
 import { MINUTES, ServicesRun } from './services-run';
 
 // Issue 10's faults on the real local stack, each ending equal to the oracle with nothing twice and nothing
@@ -35,34 +35,12 @@ const r = new ServicesRun({
   },
 });
 
-const arm = (step: string) => writeFileSync(join(PAUSE, `arm-${step}`), '');
-const release = (step: string) => rmSync(join(PAUSE, `paused-${step}`), { force: true });
+const pause = new PauseHook(PAUSE);
+const arm = (step: string) => pause.arm(step);
+const release = (step: string) => pause.release(step);
 /** Waits for a job to pause after `step`; returns its job id. */
-const paused = (step: string) =>
-  waitFor(`a job to pause after step "${step}"`, () => {
-    const file = join(PAUSE, `paused-${step}`);
-    return existsSync(file) ? readFileSync(file, 'utf8') || undefined : undefined;
-  }, 5 * MINUTES);
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `summary-pipeline <args>` as an operator runs it beside the services: its own process and Spark; `stderr()` so far while it runs. */
-function cli(...args: string[]): Promise<CliResult> & { stderr: () => string } {
-  const child = spawn(
-    process.execPath,
-    [join(REPO, 'bin', 'summary-pipeline.js'), '--config', r.configFile, '--catalog-type', 'rest', '--catalog-uri', r.stack.ICEBERG_REST_URI, '--warehouse', join(r.dir, 'cli', 'warehouse'), ...args],
-    { cwd: REPO, env: { ...process.env, SUMMARY_LEASE_TTL_SECONDS: '30', SUMMARY_DRIVER_MEMORY: '1g', SUMMARY_SHUFFLE_PARTITIONS: '2' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return Object.assign(done, { stderr: () => stderr });
-}
+const paused = (step: string) => pause.paused(step);
+const cli = (...args: string[]) => cliWriter(r, ...args);
 
 describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.length} batches, seed ${r.options.seed})`, () => {
   beforeAll(async () => {
@@ -72,7 +50,7 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
 
   afterEach(() => {
     // A failed test must not leave a job paused or a step armed for the next one.
-    for (const f of readdirSync(PAUSE)) rmSync(join(PAUSE, f), { force: true });
+    pause.clear();
   });
 
   afterAll(async () => {
@@ -84,8 +62,8 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
   async function expectDone(id: string, timeoutMs = 8 * MINUTES): Promise<void> {
     expect((await r.completed(id, timeoutMs)).status).toBe('COMPLETED');
     expect(r.log.of('watermark-advanced', id)).toHaveLength(1); // the watcher neither skipped nor repeated a window
-    await r.expectOracle();
-    await r.expectNoJobTwice();
+    expect(await r.oracleDiffs()).toEqual([]);
+    expect(await r.jobsRunTwice()).toEqual([]);
   }
 
   it('a CLI run and optimize beside the services: refused naming the holder while a job runs, a waiting run takes its turn; nothing twice, the oracle', async () => {
@@ -107,7 +85,7 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
     await expectDone(id);
     const optimized = await cli('optimize', '--wait', '300');
     expect(optimized.code).toBe(0);
-    await r.expectOracle();
+    expect(await r.oracleDiffs()).toEqual([]);
   }, 20 * MINUTES);
 
   it('a Kafka broker restart while a job runs: the batch completes once', async () => {
@@ -182,13 +160,12 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
     const ids = new Set(sent.map((e) => e.value.eventId));
     const producer = r.kafka.producer();
     await producer.connect();
-    for (const e of sent) await producer.send({ topic: e.topic, messages: [{ key: e.raw.key, value: e.raw.value, headers: e.raw.headers }] });
+    await redeliver(producer, sent);
     const topics = ['case-batch-planned', 'job-state-changed', 'batch-completed'];
     for (const t of topics) await producer.send({ topic: `${r.run}.${t}`, messages: [{ key: 'poison', value: Buffer.from(`not avro at all (${t})`) }] });
     // 21 bytes framed with the registry's real BatchCompleted id whose map count says 2^55: avsc alone looped on it.
-    const schemaIds = await new EventCodec(schemaRegistry({ host: r.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${r.run}.` }).register();
-    const huge = Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0]);
-    huge.writeInt32BE(schemaIds.get('batch-completed')!, 1);
+    const huge = await malformedMessage(r, 'batch-completed', 'huge-count');
+    expect(huge.length).toBe(21);
     await producer.send({ topic: `${r.run}.batch-completed`, messages: [{ key: 'huge-count', value: huge }] });
     await producer.disconnect();
     const consumers: Array<[string, string]> = [['case-batch-planned', 'spark-dispatcher'], ['case-batch-planned', 'auditor'], ['job-state-changed', 'auditor'], ['batch-completed', 'auditor']];

@@ -1,12 +1,14 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Server, createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { repoRoot } from '@app/engine';
 
 export const SERVICES = ['ingest-watcher', 'classifier', 'spark-dispatcher', 'auditor'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-export const REPO = resolve(__dirname, '..');
+/** The checkout: e2e/ under jest, dist/e2e/ when compiled for the soak (scripts/soak.sh). */
+export const REPO = repoRoot();
 
 /** Starts the local stack (idempotent: a second `up` is harmless) and returns its client settings. */
 export function stackUp(components = 'kafka registry catalog'): Record<string, string> {
@@ -89,6 +91,17 @@ export class ServiceProcesses {
     child.stderr?.pipe(log);
     this.children.set(name, child);
     return child;
+  }
+
+  /** Started and not exited (killed, stopped or crashed). */
+  isRunning(name: ServiceName): boolean {
+    const child = this.children.get(name);
+    return child !== undefined && running(child);
+  }
+
+  /** The pid of the service's current process, while it runs. */
+  pid(name: ServiceName): number | undefined {
+    return this.isRunning(name) ? this.children.get(name)!.pid : undefined;
   }
 
   startAll(): void {

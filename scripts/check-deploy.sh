@@ -14,6 +14,11 @@
 #   privilege   role trusted by its account only, the source read-only outside deploy/iam/ingest-policy.json,
 #               IAM policies strict; prod egress only to named destinations (no 0.0.0.0/0, no rule without
 #               `to:`); runner requirements pinned with sha256 hashes
+#   spark       prod-connect (prod + k8s/components/spark-connect): the Spark Connect server pinned, one replica,
+#   connect     executors as pods; client authentication (TLS proxy, LoopbackOnly + ClientTokens, a token per client
+#               from a required Secret of its own, use_ssl and the token in each client's SUMMARY_SPARK_REMOTE);
+#               NetworkPolicies admitting only the classifier and dispatcher to it; RBAC a Role for executor pods
+#               only (every overlay: no cluster roles, no secrets access; only a bound account mounts its token)
 #   principals  prod: each component its own Kafka principal, registry user and catalog client
 #               (deploy/principals.yaml), read from required Secret references no other component reads;
 #               its Kafka ACLs and registry grants exactly what its code does (contracts/topic-access.json),
@@ -39,7 +44,7 @@ KUSTOMIZE_VERSION=v5.8.2 # v5.8.3 needs Go 1.27
 KUSTOMIZE="$TOOLS/bin/kustomize"
 DEPLOY_CHECK="$TOOLS/bin/deploy-check"
 METRICS_TS="$ROOT/libs/common/src/metrics/metrics.ts"
-OVERLAYS=(k8s/base k8s/overlays/dev k8s/overlays/prod)
+OVERLAYS=(k8s/base k8s/overlays/dev k8s/overlays/prod k8s/overlays/prod-connect)
 
 log() { echo "[check-deploy] $*" >&2; }
 die() { echo "[check-deploy] ERROR: $*" >&2; exit 2; }
@@ -50,7 +55,7 @@ for arg in "$@"; do
   case "$arg" in
     --write-rule) WRITE_RULE=1 ;;
     --release) RELEASE=(-release) ;;
-    -h|--help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$arg' (expected --write-rule, --release or --help)" ;;
   esac
 done
@@ -113,37 +118,21 @@ same_file() { # same_file COPY ORIGINAL WHY
   return 1
 }
 
-valid_json() {
-  node -e 'for (const f of process.argv.slice(1)) { try { JSON.parse(require("fs").readFileSync(f, "utf8")); } catch (e) { console.log(`${f}: ${e.message}`); process.exitCode = 1; } }' "$@"
-}
-
-# The project's own config validation, when the TypeScript is built (npm run build).
-config_loads() {
-  local loader="$REPO_DIR/dist/libs/config/src/index.js"
-  if [[ ! -f "$loader" ]]; then
-    echo "skipped: $loader is not built (npm run build); the JSON syntax was checked"
-    return 0
+# The checks that need the project's TypeScript (deploy/node-checks.ts, built by npm run build / setup.sh):
+# a missing build fails them, it never skips them.
+node_check() { # node_check CHECK FILE...
+  local checks="$REPO_DIR/dist/deploy/node-checks.js"
+  if [[ ! -f "$checks" ]]; then
+    echo "$checks is not built: run npm run build (or scripts/setup.sh) first"
+    return 2
   fi
-  node -e 'require(process.argv[1]); const { loadConfigFile } = require(process.argv[2]);
-    for (const f of process.argv.slice(3)) { try { loadConfigFile(f); } catch (e) { console.log(`${f}: ${e.message}`); process.exitCode = 1; } }' \
-    "$REPO_DIR/bin/register-paths.js" "$loader" "$@"
+  node -r "$REPO_DIR/bin/register-paths.js" "$checks" "$@"
 }
-
-# The prod overlay's EMR on EKS settings, through the launcher's own validation (libs/launcher), when built.
-emr_env_valid() {
-  local loader="$REPO_DIR/dist/libs/launcher/src/index.js"
-  if [[ ! -f "$loader" ]]; then
-    echo "skipped: $loader is not built (npm run build)"
-    return 0
-  fi
-  node -e 'require(process.argv[1]); const { emrConfigFromEnv } = require(process.argv[2]); const fs = require("fs");
-    const env = {};
-    for (const line of fs.readFileSync(process.argv[3], "utf8").split("\n")) { const i = line.indexOf("="); if (i > 0 && !line.startsWith("#")) env[line.slice(0, i)] = line.slice(i + 1); }
-    // Shared settings of the overlay the launcher reads too: the region and the catalog authentication.
-    for (const m of fs.readFileSync(process.argv[4], "utf8").matchAll(/^\s*- (AWS_REGION|SUMMARY_CATALOG_[A-Z0-9_]+)=(\S+)/gm)) env[m[1]] = m[2];
-    try { emrConfigFromEnv(env); } catch (e) { console.log(`${process.argv[3]}: ${e.message}`); process.exitCode = 1; }' \
-    "$REPO_DIR/bin/register-paths.js" "$loader" "$1" "$2"
-}
+valid_json() { node_check json "$@"; }
+# The project's own config validation (libs/config).
+config_loads() { node_check config "$@"; }
+# The prod overlay's EMR on EKS settings, through the launcher's own validation (libs/launcher).
+emr_env_valid() { node_check emr-env "$@"; }
 
 render() { # render OVERLAY OUT
   "$KUSTOMIZE" build "$ROOT/$1" > "$2"
@@ -185,10 +174,15 @@ for overlay in "${OVERLAYS[@]}"; do
   if [[ -s "$out" ]]; then
     rendered+=("$out")
     check "$overlay decodes strictly" "$DEPLOY_CHECK" manifests "$overlay" "$out"
-    if [[ "$overlay" == k8s/overlays/prod ]]; then
+    if [[ "$overlay" == k8s/overlays/prod* ]]; then
       check "$overlay least privilege: roles, trust, source read-only, egress" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" -egress "${RELEASE[@]}" "$overlay" "$out"
-      check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
+      if [[ "$overlay" == k8s/overlays/prod ]]; then
+        check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
+      fi
       check "$overlay images pinned by digest (deploy/images.lock)" "$DEPLOY_CHECK" images -lock "$ROOT/deploy/images.lock" -env "$ROOT/k8s/overlays/prod/emr.env" "${RELEASE[@]}" "$overlay" "$out"
+      if [[ "$overlay" == k8s/overlays/prod-connect ]]; then
+        check "$overlay Spark Connect server: client authentication, NetworkPolicy, RBAC (docs/security.md)" "$DEPLOY_CHECK" spark-connect -server Deployment/summary-spark-connect -clients Deployment/classifier,Deployment/spark-dispatcher "$overlay" "$out"
+      fi
     else
       check "$overlay least privilege: one account per component" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" "$overlay" "$out"
     fi

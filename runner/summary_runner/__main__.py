@@ -83,13 +83,19 @@ def _serve(engine: dict, response_fd: int, real_stdout) -> int:
     return EXIT_OK
 
 
+def redact_remote(url: str) -> str:
+    """A Spark Connect URL fit for a message: its token= value (a client's credential) replaced by ***.
+    Example: 'sc://h:15002/;use_ssl=true;token=abc' -> 'sc://h:15002/;use_ssl=true;token=***'."""
+    return re.sub(r";token=[^;]*", ";token=***", url)
+
+
 def _run(engine: dict, job_ref: str, result_ref: str | None, out, job_sha256: str | None = None) -> int:
     # A local job file is read (and checked against its hash) before the JVM starts: a bad one costs no
     # Spark start-up; a URI needs the session's Hadoop FileSystem.
     if engine.get("remote") and (is_uri(job_ref) or (result_ref and is_uri(result_ref))):
         raise ConfigError(
             f"job {job_ref} / result {result_ref}: documents named by URI are read and written through an in-process "
-            f"Spark's Hadoop file systems; with a Spark Connect server (engine 'remote' {engine['remote']}) give local files"
+            f"Spark's Hadoop file systems; with a Spark Connect server (engine 'remote' {redact_remote(engine['remote'])}) give local files"
         )
     data = None if is_uri(job_ref) else _read_job_file(job_ref)
     if data is not None:

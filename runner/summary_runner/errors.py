@@ -7,7 +7,10 @@ that will fail the same way every time (bad SQL, a missing table, an invalid job
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import tempfile
 
 from py4j.protocol import Py4JError, Py4JJavaError, Py4JNetworkError
 from pyspark.errors.exceptions.captured import CapturedException
@@ -68,7 +71,15 @@ def describe_error(exc: BaseException) -> dict:
     """Maps an exception to `{"type", "message", "retriable"}`.
 
     e.g. AnalysisException("[TABLE_OR_VIEW_NOT_FOUND] ...") -> {"type": "AnalysisException", ..., "retriable": False}
+    A full disk becomes a retriable DiskFullError naming where (disk_full).
     """
+    described = _describe(exc)
+    if _is_disk_full(exc, described["message"]):
+        return _disk_full(exc, described)
+    return described
+
+
+def _describe(exc: BaseException) -> dict:
     if _from_spark_connect(exc):
         return _describe_connect_error(exc)
     java_exc = _java_throwable(exc)
@@ -95,6 +106,76 @@ def describe_error(exc: BaseException) -> dict:
     if isinstance(exc, OSError):
         return {"type": type(exc).__name__, "message": str(exc), "retriable": True}
     return {"type": type(exc).__name__, "message": str(exc), "retriable": False}
+
+
+# How the JVM and Python word ENOSPC and EDQUOT. Hadoop's local file system wraps the IOException in an FSError
+# ("org.apache.hadoop.fs.FSError: java.io.IOException: No space left on device"), and neither names the file.
+_DISK_FULL = re.compile(r"No space left on device|Disk quota exceeded")
+_DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _is_disk_full(exc: BaseException, message: str) -> bool:
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS:
+        return True
+    return bool(_DISK_FULL.search(message)) or bool(_DISK_FULL.search(str(exc)[:100_000]))
+
+
+def _disk_full(exc: BaseException, described: dict) -> dict:
+    """A full disk: where, how much is free there now, what to do. Retriable: the same job succeeds once space is
+    freed, and the ledger rolls back whatever part of it committed before the next attempt (docs/runbook.md "Disk full").
+
+    e.g. {"type": "DiskFullError", "retriable": True, "message": "the disk is full: /data/warehouse has 0 B free
+    of 96.0 MiB (the warehouse of catalog local); ...; free space there and run again (IOException: Job aborted
+    ... No space left on device)"}
+    """
+    filename = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+    places = [f"{path} has {_size(free)} free of {_size(total)} ({role})" for path, role, free, total in _local_write_dirs()]
+    if filename:
+        places.insert(0, f"writing {filename}")
+    where = "; ".join(places) if places else "where the Spark server writes (its warehouse, spark.local.dir); this client cannot see it"
+    cause = f"{described['type']}: {described['message']}"
+    return {"type": "DiskFullError", "message": _truncate(f"the disk is full: {where}; free space there and run again ({cause})"), "retriable": True}
+
+
+def _local_write_dirs() -> list[tuple[str, str, int, int]]:
+    """[(dir, what it is, free bytes, size)] of the local directories an in-process Spark writes to — each
+    catalog's warehouse (hadoop, jdbc) and spark.local.dir (shuffle and spill; the JVM's temp dir by default)
+    — fullest first. Empty on Spark Connect, whose disks are the server's."""
+    from pyspark import SparkContext
+
+    sc = SparkContext._active_spark_context
+    if sc is None:
+        return []
+    try:
+        conf = dict(sc.getConf().getAll())
+    except Py4JError:
+        return []
+    dirs = [(value, f"the warehouse of catalog {key.split('.')[3]}") for key, value in sorted(conf.items())
+            if re.fullmatch(r"spark\.sql\.catalog\.[^.]+\.warehouse", key)]
+    local = conf.get("spark.local.dir") or tempfile.gettempdir()
+    dirs += [(d.strip(), "spark.local.dir") for d in local.split(",") if d.strip()]
+    found = []
+    for path, role in dirs:
+        if "://" in path and not path.startswith("file:"):
+            continue  # an object store: no local disk to fill
+        path = re.sub(r"^file:(//)?", "", path)
+        existing = path
+        while existing and not os.path.exists(existing) and os.path.dirname(existing) != existing:
+            existing = os.path.dirname(existing)
+        try:
+            stat = os.statvfs(existing)
+        except OSError:
+            continue
+        found.append((path, role, stat.f_bavail * stat.f_frsize, stat.f_blocks * stat.f_frsize))
+    return sorted(found, key=lambda d: d[2])
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
 
 
 def _from_spark_connect(exc: BaseException) -> bool:

@@ -16,12 +16,15 @@ import logging
 import os
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 
 from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error
-from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table
 from .profile import StepLabel
+from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table, running_attempts
 from .rows import collect_json
+from .session import interrupt_statements, is_connect
 
 log = logging.getLogger("summary_runner.jobs")
 
@@ -173,7 +176,7 @@ def _run(spark, job: dict, started_at: float) -> dict:
 def _lease_lost(fence: dict, keeper) -> Exception | None:
     if not keeper.lost:
         return None
-    return lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} was taken over by another writer while this job ran; it stopped and rolled back")
+    return lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} was taken over by another writer while this job ran; it stopped")
 
 
 def _run_steps(spark, job: dict, started_at: float, lost=lambda: None) -> dict:
@@ -185,7 +188,7 @@ def _run_steps(spark, job: dict, started_at: float, lost=lambda: None) -> dict:
         return _run_with_ledger(spark, job, ledger, started_at, lost)
     # No ledger, no rollback: a failed job's partial writes stay (e.g. maintenance jobs).
     try:
-        pre = {table: iceberg.current_snapshot_id(spark, table) for table in job.get("targets", [])}
+        pre = iceberg.current_snapshot_ids(spark, job.get("targets", []))
     except Exception as exc:
         return _failed_result(job, 1, _error(exc, step=None), snapshots={})
     return _execute(spark, job, 1, pre, lost)
@@ -193,8 +196,16 @@ def _run_steps(spark, job: dict, started_at: float, lost=lambda: None) -> dict:
 
 def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=lambda: None) -> dict:
     targets = job.get("targets", [])
+    fence = job.get("lease")
     try:
+        if fence is not None:
+            _stop_other_writers_attempts(spark, ledger.table, fence["token"])
         newest = ledger.newest()
+        if newest is not None and newest.running is not None:
+            # An attempt whose runner died mid-step may still have a statement on the server: stopped before its
+            # targets are rolled back, and the ledger read again (it may have committed just before the interrupt).
+            _stop_attempt(spark, newest.running, job["jobId"])
+            newest = ledger.newest()
         if newest is not None and newest.status == COMMITTED:
             log.info("job=%s already committed (attempt %s): nothing executed", job["jobId"], newest.attempt)
             recorded = dict(newest.result or {"jobId": job["jobId"], "attempt": newest.attempt})
@@ -203,11 +214,71 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=l
             # An earlier attempt died (started) or failed and may have left partial writes.
             _restore(spark, targets, newest.pre_snapshots, job["jobId"])
         attempt = (newest.attempt if newest is not None else 0) + 1
-        pre = {table: iceberg.current_snapshot_id(spark, table) for table in targets}
-        ledger.append(STARTED, job["jobId"], attempt, pre)
+        pre = iceberg.current_snapshot_ids(spark, targets)
+        running = _running(spark, fence)
+        ledger.append(STARTED, job["jobId"], attempt, pre, running=running)
     except Exception as exc:  # the ledger/rollback phase itself failed: nothing was executed
         return _failed_result(job, attempt=None, error=_error(exc, step=None), snapshots={})
+    with _tagged(spark, running):
+        return _attempt(spark, job, ledger, attempt, pre, started_at, lost)
 
+
+# Spark Connect: every statement of a ledger attempt, from its steps to its last ledger row, carries the tag its
+# `started` row names ({session, user, tag, token}: ledger.py). A writer that finds that row the newest of its
+# (batch, step), or the first job of a writer that took the lease over, interrupts them (session.interrupt_statements):
+# a statement keeps running on the server after its runner died, and must not commit under another writer's lease.
+_ATTEMPT_TAG_PREFIX = "summary-attempt-"
+# (ledger table, lease token) pairs whose other writers' attempts this process has stopped already.
+_fenced: set = set()
+
+
+def _running(spark, fence: dict | None) -> dict | None:
+    """Where the attempt about to start runs its statements, recorded in its `started` row (None in-process: its
+    statements end with its driver)."""
+    if not is_connect(spark):
+        return None
+    return {"session": spark.session_id, "user": spark.client._user_id, "tag": _ATTEMPT_TAG_PREFIX + uuid.uuid4().hex,
+            "token": fence["token"] if fence is not None else None}
+
+
+@contextmanager
+def _tagged(spark, running: dict | None):
+    if running is None:
+        yield
+        return
+    spark.addTag(running["tag"])
+    try:
+        yield
+    finally:
+        spark.removeTag(running["tag"])
+
+
+def _stop_attempt(spark, running: dict, job_id: str) -> None:
+    if not is_connect(spark):
+        log.warning("job=%s: an attempt ran on Spark Connect session %s; this in-process runner cannot interrupt its statements",
+                    job_id, running.get("session"))
+        return
+    stopped = interrupt_statements(spark, running["session"], running.get("user"), running["tag"])
+    if stopped:
+        log.warning("job=%s: interrupted %d statement(s) of an earlier attempt still running on the server (session %s, tag %s)",
+                    job_id, len(stopped), running["session"], running["tag"])
+
+
+def _stop_other_writers_attempts(spark, ledger_table: str, token: str) -> None:
+    """Once per lease token and ledger: interrupts the statements of every attempt of another writer that the ledger
+    shows started (a dead writer's, whose lease this one took over), whatever its (batch, step): the new writer's
+    first job stops them, not the retry of their own step, which may come later."""
+    if not is_connect(spark) or (ledger_table, token) in _fenced:
+        return
+    for running in running_attempts(spark, ledger_table):
+        if running.get("token") != token:
+            _stop_attempt(spark, running, f"(lease {token[:8]})")
+    _fenced.add((ledger_table, token))
+
+
+def _attempt(spark, job: dict, ledger: Ledger, attempt: int, pre: dict, started_at: float, lost) -> dict:
+    """The steps of a started attempt, then its `committed` row, or its rollback and `failed` row."""
+    targets = job.get("targets", [])
     result = _execute(spark, job, attempt, pre, lost)
     taken = lost() if result["status"] == COMMITTED else None
     if taken is not None:
@@ -223,6 +294,15 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=l
         except Exception as exc:
             # Not recorded as committed -> not committed: undo the steps' writes like any failure.
             result = _failed_result(job, attempt, _error(exc, step=None), result["snapshots"])
+    gone = _lease_gone(spark, job.get("lease"))
+    if gone is not None:
+        # Another writer holds the lease now (its first job may have interrupted this attempt): a rollback from here
+        # could undo that writer's commits. The `started` row stays the newest; the holder rolls it back first.
+        log.error("job=%s failed without the lease: its writes are left to the holder's rollback (%s)", job["jobId"], gone)
+        result["error"] = {**_error(gone, step=result["error"].get("step")),
+                           "message": f"{gone}; the attempt failed ({result['error']['type']}: {result['error']['message']}) "
+                                      "and its writes are left to the lease holder's rollback"}
+        return result
     rollback_error = _try_restore(spark, targets, pre, job["jobId"])
     if rollback_error is not None:
         result["error"]["message"] += f"; rolling the targets back also failed ({rollback_error}); the next run retries it"
@@ -236,6 +316,20 @@ def _run_with_ledger(spark, job: dict, ledger: Ledger, started_at: float, lost=l
         # The newest row stays `started`, which makes the next run roll back too.
         log.error("job=%s could not record the failed attempt in %s: %s", job["jobId"], ledger.table, exc)
     return result
+
+
+def _lease_gone(spark, fence: dict | None) -> Exception | None:
+    """The LeaseNotHeldError of a job whose writer no longer holds the lease; None while it does, for a job without
+    a lease, and when the lease cannot be read (the failure path then rolls back as it always did)."""
+    if fence is None:
+        return None
+    try:
+        lease.verify(spark, fence)
+    except lease.LeaseNotHeldError as exc:
+        return exc
+    except Exception as exc:  # noqa: BLE001 - a catalog hiccup: roll back as without a lease
+        log.warning("could not read the lease of %s after a failed attempt: %s", fence["pipeline"], exc)
+    return None
 
 
 def _execute(spark, job: dict, attempt: int, pre: dict, lost=lambda: None) -> dict:
@@ -374,11 +468,15 @@ def _try_restore(spark, targets: list, snapshots: dict, job_id: str) -> str | No
         return None
     except Exception as exc:
         log.error("job=%s rollback failed: %s", job_id, exc)
-        return str(exc)
+        # Its message, as describe_error words it: str() of a py4j error is the whole JVM stack trace, which ended up
+        # in the ledger and the audit rows (a full disk fails the rollback too, issue 25).
+        described = describe_error(exc)
+        return f"{described['type']}: {described['message']}"
 
 
 def _snapshots(spark, targets: list, pre: dict) -> dict:
-    return {table: {"before": pre.get(table), "after": iceberg.current_snapshot_id(spark, table)} for table in targets}
+    after = iceberg.current_snapshot_ids(spark, targets)
+    return {table: {"before": pre.get(table), "after": after[table]} for table in targets}
 
 
 def _after(result: dict) -> dict:

@@ -3,8 +3,9 @@
 The runner owns the table: its columns are COLUMNS below, and the init job's `ledger_table` step creates
 it (`create_table`; docs/compiled-job-format.md). Rows with status `superseded` (set by the CLI's `repair`)
 are history only: never the newest row.
-The JSON columns hold: pre/post_snapshots {table: snapshot id string or null}, result the job result,
-error the error object {type, message, step, retriable}.
+The JSON columns hold: pre/post_snapshots {table: snapshot id string or null}, result the job result (a
+`started` row of an attempt on Spark Connect: {"running": {session, user, tag, token}}, where its statements run;
+jobs.py), error the error object {type, message, step, retriable}.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class LedgerRow:
     job_id: str | None
     pre_snapshots: dict
     result: dict | None
+    # A `started` attempt's statements on a Spark Connect server: {session, user, tag, token}; None in-process.
+    running: dict | None = None
 
 
 def create_table(spark, table: str) -> None:
@@ -61,12 +64,15 @@ class Ledger:
         if not rows:
             return None
         row = rows[0]
+        result = json.loads(row.result) if row.result else None
+        started = row.status == STARTED
         return LedgerRow(
             status=row.status,
             attempt=row.attempt or 0,
             job_id=row.job_id,
             pre_snapshots=json.loads(row.pre_snapshots) if row.pre_snapshots else {},
-            result=json.loads(row.result) if row.result else None,
+            result=None if started else result,
+            running=(result or {}).get("running") if started else None,
         )
 
     def append(
@@ -78,8 +84,11 @@ class Ledger:
         post_snapshots: dict | None = None,
         result: dict | None = None,
         error: dict | None = None,
+        running: dict | None = None,
     ) -> None:
-        """Appends one row (one Iceberg commit on the ledger table)."""
+        """Appends one row (one Iceberg commit on the ledger table). `running`: a started attempt's statements."""
+        if running is not None:
+            result = {"running": running}
         self.spark.sql(
             f"""
             INSERT INTO {quote_table_name(self.table)}
@@ -103,3 +112,19 @@ class Ledger:
 
 def _json_or_none(value: dict | None) -> str | None:
     return None if value is None else json.dumps(value)
+
+
+def running_attempts(spark, table: str) -> list[dict]:
+    """The `running` of every (batch_id, step) whose newest row is a `started` attempt on Spark Connect: the
+    attempts that may still have statements on the server."""
+    rows = spark.sql(
+        f"""
+        SELECT result FROM (
+          SELECT status, result, row_number() OVER (
+            PARTITION BY batch_id, step
+            ORDER BY recorded_at DESC, attempt DESC, CASE WHEN status = 'started' THEN 0 ELSE 1 END DESC) AS newest
+          FROM {quote_table_name(table)} WHERE status <> 'superseded')
+        WHERE newest = 1 AND status = 'started' AND result IS NOT NULL
+        """
+    ).collect()
+    return [running for running in (json.loads(r.result).get("running") for r in rows) if running]

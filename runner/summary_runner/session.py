@@ -295,6 +295,26 @@ def pool_session(spark, pool: str):
     return _pool_sessions[key]
 
 
+def interrupt_statements(spark, session_id: str, user_id: str | None, tag: str) -> list[str]:
+    """Interrupts the statements tagged `tag` of the Spark Connect session `session_id` (another process's, e.g. a
+    runner that died) on the server `spark` talks to; returns their operation ids (empty when none runs).
+
+    A statement keeps running on the server after its client died; Spark Connect interrupts by tag within a session
+    only, so this attaches a client of its own to that session. Not closed with client.close(): in 3.5 that shuts
+    the process-wide release thread pool down under every other session (pool_session); its channel is closed.
+    """
+    from pyspark.sql.connect.client import ChannelBuilder, SparkConnectClient
+
+    url, _ = spark._summary_remote
+    params = f";session_id={session_id}" + (f";user_id={user_id}" if user_id else "")
+    target = url + params if "/;" in url else f"{url}/{params}"
+    client = SparkConnectClient(ChannelBuilder(target, [("grpc.max_metadata_size", REMOTE_MAX_METADATA_BYTES)]))
+    try:
+        return list(client.interrupt_tag(tag) or [])
+    finally:
+        client._channel.close()
+
+
 def versions(spark, config: dict) -> dict:
     """Versions for the serve-mode `ping` (what the TypeScript side logs and health-checks)."""
     import platform
@@ -317,4 +337,7 @@ def versions(spark, config: dict) -> dict:
         # None unless spark.ui.enabled (off by default on local masters: LOCAL_DEFAULT_CONF).
         "sparkUi": None if is_connect(spark) else spark.sparkContext.uiWebUrl,
         "remote": config.get("remote"),
+        # The Spark Connect session this runner's statements run in (None in-process): what the server's UI and
+        # REST API name its statements by.
+        "session": spark.session_id if is_connect(spark) else None,
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 
+from conftest import ledger_rows
 from summary_runner import lease
 from summary_runner.session import is_connect
 
@@ -126,3 +127,32 @@ def test_a_job_with_keep_alive_stops_before_its_next_step_once_another_writer_to
         assert [s["name"] for s in result["steps"]] == ["taken over", "wait"]
     assert spark.sql(f"SELECT count(*) AS n FROM {target}").collect()[0].n == 0
     assert spark.sql(f"SELECT token FROM {table}").collect()[0].token == "theirs"
+
+
+def test_an_attempt_that_fails_after_its_lease_was_taken_leaves_its_rollback_to_the_holder(spark, ns, ledger_table):
+    # A rollback is a write: from a writer without the lease it could undo the new holder's commits (rollback_to_snapshot
+    # moves the table back past them). The attempt's `started` row stays the newest; the holder rolls it back first.
+    from summary_runner.jobs import run_job
+
+    table = _lease_table(spark, ns)
+    target = f"{ns}.lost_target"
+    spark.sql(f"CREATE TABLE {target} (n INT) USING iceberg")
+    fence = {"table": table, "pipeline": "p", "token": "mine"}
+    steps = [
+        {"name": "write", "kind": "sql", "sql": f"INSERT INTO {target} VALUES (1)"},
+        {"name": "taken over", "kind": "sql", "sql": f"UPDATE {table} SET token = 'theirs', epoch = 2"},
+        {"name": "fail", "kind": "sql", "sql": "SELECT no_such_column FROM range(1)"},
+    ]
+    ledger = {"table": ledger_table, "batchId": "b-000001", "step": "CASE_I"}
+    result = run_job(spark, {"schemaVersion": 1, "jobId": "lost", "lease": fence, "ledger": ledger, "targets": [target], "steps": steps})
+    assert result["status"] == "failed" and result["error"]["type"] == "LeaseNotHeldError", result
+    assert result["error"]["step"] == "fail" and "left to the lease holder's rollback" in result["error"]["message"]
+    assert "no_such_column" in result["error"]["message"]
+    assert [r.n for r in spark.table(target).collect()] == [1]  # not rolled back by the writer that lost the lease
+    assert [(r.status, r.attempt) for r in ledger_rows(spark, ledger_table, "b-000001", "CASE_I")] == [("started", 1)]
+
+    # The holder's attempt rolls it back and runs the step once.
+    spark.sql(f"UPDATE {table} SET token = 'mine', epoch = 3")
+    again = run_job(spark, {"schemaVersion": 1, "jobId": "again", "lease": fence, "ledger": ledger, "targets": [target], "steps": steps[:1]})
+    assert again["status"] == "committed" and again["attempt"] == 2, again
+    assert [r.n for r in spark.table(target).collect()] == [1]

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
@@ -34,6 +35,11 @@ var knownKinds = map[string]struct {
 	"CronJob":             {"batch/v1", func() any { return &batchv1.CronJob{} }},
 	"ServiceMonitor":      {"monitoring.coreos.com/v1", func() any { return &monitoringv1.ServiceMonitor{} }},
 	"PrometheusRule":      {"monitoring.coreos.com/v1", func() any { return &monitoringv1.PrometheusRule{} }},
+	// RBAC: decoded so that checkRBAC can say what is wrong with them (cluster-wide kinds are refused there).
+	"Role":               {"rbac.authorization.k8s.io/v1", func() any { return &rbacv1.Role{} }},
+	"RoleBinding":        {"rbac.authorization.k8s.io/v1", func() any { return &rbacv1.RoleBinding{} }},
+	"ClusterRole":        {"rbac.authorization.k8s.io/v1", func() any { return &rbacv1.ClusterRole{} }},
+	"ClusterRoleBinding": {"rbac.authorization.k8s.io/v1", func() any { return &rbacv1.ClusterRoleBinding{} }},
 }
 
 // object is one decoded document of a rendered overlay.

@@ -17,6 +17,10 @@
 //	                                                      deploy/principals.yaml: Kafka ACLs and registry grants as the code's
 //	                                                      contracts/topic-access.json, catalog grants as the IAM policies, each
 //	                                                      workload's credentials its component's own (required, none shared)
+//	deploy-check spark-connect -server Deployment/N -clients Deployment/A,… NAME FILE
+//	                                                      the Spark Connect server: one replica, executors as pods, client
+//	                                                      authentication (TLS proxy, interceptors, a token per client),
+//	                                                      NetworkPolicies admitting only its clients, API access its alone
 //	deploy-check kafka-acls -file F [-bootstrap-server B] [-command-config F]
 //	                                                      prints the kafka-acls.sh commands of deploy/principals.yaml
 //
@@ -62,6 +66,7 @@ usage: deploy-check manifests NAME FILE
        deploy-check images -lock LOCK [-env FILE]... [-release] NAME FILE
        deploy-check requirements FILE...
        deploy-check principals -file PRINCIPALS -access TOPIC_ACCESS -iam DIR [-env FILE] NAME FILE
+       deploy-check spark-connect -server KIND/NAME -clients KIND/NAME,... NAME FILE
        deploy-check kafka-acls -file PRINCIPALS [-bootstrap-server B] [-command-config F]`))
 	os.Exit(2)
 }
@@ -94,6 +99,8 @@ func main() {
 		runRequirements(args)
 	case "principals":
 		runPrincipals(args)
+	case "spark-connect":
+		runSparkConnect(args)
 	case "kafka-acls":
 		runKafkaACLs(args)
 	default:

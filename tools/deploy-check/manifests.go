@@ -55,6 +55,7 @@ func runManifests(args []string) {
 		p.add(name, "the rendered overlay is empty")
 	}
 	checkPolicies(name, objects, &p)
+	checkRBAC(name, objects, &p)
 	checkDefaultDeny(name, objects, &p)
 	checkReferences(name, objects, &p)
 	p.exit(fmt.Sprintf("ok %s: %d objects decode strictly (%s)", name, len(objects), summarize(objects)))
@@ -75,11 +76,17 @@ func summarize(objects []object) string {
 
 // checkPolicies: the security and operability rules every workload follows (docs/deploy.md).
 func checkPolicies(name string, objects []object, p *problems) {
+	api := boundAccounts(objects)
 	for _, o := range objects {
 		where := name + ": " + o.String()
 		switch v := o.value.(type) {
 		case *appsv1.Deployment:
-			checkPod(where, &v.Spec.Template.Spec, true, p)
+			// A Spark Connect server serves gRPC, not the services' /health: probes of its own kind.
+			probes := healthProbes
+			if v.Spec.Template.Labels["app.kubernetes.io/component"] == "spark-connect" {
+				probes = anyProbes
+			}
+			checkPod(where, &v.Spec.Template.Spec, probes, api, p)
 			checkOptionalSecretVolumes(where, &v.Spec.Template.Spec, p)
 			if singletons[o.name] {
 				if v.Spec.Replicas == nil || *v.Spec.Replicas != 1 {
@@ -93,7 +100,7 @@ func checkPolicies(name string, objects []object, p *problems) {
 				p.add(where, "spec.template.spec.terminationGracePeriodSeconds is not set")
 			}
 		case *batchv1.CronJob:
-			checkPod(where, &v.Spec.JobTemplate.Spec.Template.Spec, false, p)
+			checkPod(where, &v.Spec.JobTemplate.Spec.Template.Spec, noProbes, api, p)
 			checkOptionalSecretVolumes(where, &v.Spec.JobTemplate.Spec.Template.Spec, p)
 			if v.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
 				p.add(where, "spec.concurrencyPolicy must be Forbid")
@@ -102,12 +109,23 @@ func checkPolicies(name string, objects []object, p *problems) {
 	}
 }
 
-func checkPod(where string, pod *corev1.PodSpec, probes bool, p *problems) {
+// Which probes a pod's containers must have.
+type probeRule int
+
+const (
+	noProbes     probeRule = iota // CronJobs
+	healthProbes                  // the services: liveness /health/live, readiness /health/ready
+	anyProbes                     // a Spark Connect server: a liveness and a readiness probe of any kind
+)
+
+// checkPod: the hardening every pod follows. Only a pod whose ServiceAccount a RoleBinding names (api) may mount
+// its API token: the Spark Connect driver, which creates its executor pods.
+func checkPod(where string, pod *corev1.PodSpec, probes probeRule, api map[string]bool, p *problems) {
 	psc := pod.SecurityContext
 	podNonRoot := psc != nil && psc.RunAsNonRoot != nil && *psc.RunAsNonRoot
 	podSeccomp := psc != nil && psc.SeccompProfile != nil && psc.SeccompProfile.Type == corev1.SeccompProfileTypeRuntimeDefault
-	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
-		p.add(where, "automountServiceAccountToken must be false (no pod here uses the Kubernetes API)")
+	if (pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken) && !api[pod.ServiceAccountName] {
+		p.add(where, "automountServiceAccountToken must be false (only the Spark Connect driver, whose account a RoleBinding names, uses the Kubernetes API)")
 	}
 	for _, c := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
 		cw := fmt.Sprintf("%s: container %s", where, c.Name)
@@ -157,9 +175,14 @@ func checkPod(where string, pod *corev1.PodSpec, probes bool, p *problems) {
 				p.add(cw, "envFrom secretRef %s is optional: %s", ef.SecretRef.Name, optionalSecretWhy)
 			}
 		}
-		if probes {
+		switch probes {
+		case healthProbes:
 			checkProbe(cw, "livenessProbe", c.LivenessProbe, "/health/live", p)
 			checkProbe(cw, "readinessProbe", c.ReadinessProbe, "/health/ready", p)
+		case anyProbes:
+			if c.LivenessProbe == nil || c.ReadinessProbe == nil {
+				p.add(cw, "livenessProbe and readinessProbe are required")
+			}
 		}
 	}
 }

@@ -63,8 +63,8 @@ func checkImageRef(where, ref string, lock imageLock, lockFile string, release b
 	}
 }
 
-// runImages: every container image of a rendered overlay, and every spark.kubernetes.container.image of
-// the env files, is pinned by a digest listed in the lock.
+// runImages: every container image of a rendered overlay, every image a container names in an env variable
+// *_IMAGE, and every spark.kubernetes.container.image of the env files, is pinned by a digest listed in the lock.
 //
 //	deploy-check images [-release] -lock LOCK [-env FILE]... NAME RENDERED
 func runImages(args []string) {
@@ -94,6 +94,13 @@ func runImages(args []string) {
 		for _, c := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
 			count++
 			checkImageRef(fmt.Sprintf("%s: %s: container %s", name, o, c.Name), c.Image, lock, *lockFile, *release, &p)
+			// An image a container starts others from (the Spark Connect driver's executors: SPARK_CONNECT_IMAGE).
+			for _, e := range c.Env {
+				if strings.HasSuffix(e.Name, "_IMAGE") && e.Value != "" {
+					count++
+					checkImageRef(fmt.Sprintf("%s: %s: container %s: env %s", name, o, c.Name, e.Name), e.Value, lock, *lockFile, *release, &p)
+				}
+			}
 		}
 	}
 	sparkImage := regexp.MustCompile(`spark\.kubernetes\.(?:driver\.|executor\.)?container\.image=(\S+)`)

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType, DEFAULT_ENGINE, EXPORTABLE, INGEST_TARGETS, IngestTarget, ExportableTable, MAX_LINE_BYTES, MAX_VALUE_BYTES, OPTIMIZE_DEFAULTS, OPTIMIZE_TABLES, RunnerClient, SummaryPipeline, collectStats, engineOptionsFromEnv,
-  describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, runLoad, runOptimize, runnerEngineConfig, validate, warehouseLocation,
+  describeProgress, exportQuery, loadColumns, optimizeFacts, sparkUiConf, parseLoadOptions, planRepair, runRepair, parseOptimizeOptions, planDryRun, planOptimize, redactRemote, runLoad, runOptimize, runnerEngineConfig, validate, warehouseLocation,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
@@ -66,7 +66,7 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
     onProgress: (p) => log(`progress ${describeProgress(p)}`),
   });
   const started = Date.now();
-  log(`${engine.remote ? `connecting to Spark Connect at ${engine.remote}` : `starting Spark (${engine.master}`}; ${describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
+  log(`${engine.remote ? `connecting to Spark Connect at ${redactRemote(engine.remote)}` : `starting Spark (${engine.master}`}; ${describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`);
   await runner.start();
   log(`Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s${runner.versions?.sparkUi ? `; Spark UI at ${runner.versions.sparkUi}` : ''}`);
   try {

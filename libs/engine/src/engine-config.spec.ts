@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile } from '@app/config';
-import { engineOptionsFromEnv, localDriverJavaOptions, warehouseLocation, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, runnerEngineConfig } from './engine-config';
+import { engineOptionsFromEnv, localDriverJavaOptions, warehouseLocation, localSparkSettings, parseCatalogPropertiesEnv, parseSparkConfEnv, redactRemote, runnerEngineConfig } from './engine-config';
 
 describe('localSparkSettings', () => {
   it('takes the query tuning of the production config and leaves catalog wiring, cluster sizing and the rest out', () => {
@@ -100,5 +100,13 @@ describe('warehouseLocation (SUMMARY_WAREHOUSE)', () => {
     const config = loadConfigFile(join(__dirname, '..', '..', '..', 'config', 'seed-000.json'));
     const engine = runnerEngineConfig(config, { ...engineOptionsFromEnv({}), catalogType: 'rest', catalogUri: 'http://catalog:8181', warehouse: 's3://bucket/warehouse' });
     expect(Object.values(engine.catalogs).map((c) => c.warehouse)).toEqual(Object.keys(engine.catalogs).map((name) => `s3://bucket/warehouse/${name}`));
+  });
+});
+
+describe('redactRemote (a Spark Connect URL in a log line)', () => {
+  it('hides the token, wherever it stands, and keeps the rest', () => {
+    expect(redactRemote('sc://summary-spark-connect:15002/;use_ssl=true;token=0123456789abcdef')).toBe('sc://summary-spark-connect:15002/;use_ssl=true;token=***');
+    expect(redactRemote('sc://h:15002/;token=s3cr3t;user_id=runner')).toBe('sc://h:15002/;token=***;user_id=runner');
+    expect(redactRemote('sc://127.0.0.1:15002')).toBe('sc://127.0.0.1:15002');
   });
 });

@@ -132,6 +132,15 @@ export function sparkRemote(raw: string | undefined): string | undefined {
 }
 
 /**
+ * A Spark Connect URL fit for a log line: the value of its `token=` parameter (a client's credential, which the
+ * pyspark 3.5 client takes from the URL only) replaced by `***`.
+ * Example: 'sc://h:15002/;use_ssl=true;token=abc' → 'sc://h:15002/;use_ssl=true;token=***'.
+ */
+export function redactRemote(url: string): string {
+  return url.replace(/;token=[^;]*/g, ';token=***');
+}
+
+/**
  * SUMMARY_SPARK_UI=1 (or `--spark-ui`): the Spark UI on, which local runners switch off by default; its URL
  * is printed at start (port 4040, or the next free one).
  */

@@ -273,6 +273,7 @@ export class SummaryPipeline {
     const written: Partial<Record<CaseName, number>> = {};
     const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0), watermark: counts.watermark });
     const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
+    let failure: unknown = null;
     try {
       for (const plan of plans) {
         const c = plan.case;
@@ -316,10 +317,19 @@ export class SummaryPipeline {
         );
       }
       facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'COMPLETED', Date.now() - began, totals()) });
+    } catch (err) {
+      failure = err;
+      throw err;
     } finally {
       // SPEC §4b's counts ride in the batch-completed row's details (the event's contract does not carry them yet).
       const report = counts.report;
-      await this.audit(facts.map(auditRow).map((row) => (report && row.eventType === 'BatchCompleted' ? { ...row, details: { ...row.details, report } } : row)));
+      const rows = facts.map(auditRow).map((row) => (report && row.eventType === 'BatchCompleted' ? { ...row, details: { ...row.details, report } } : row));
+      // The job's failure is the error to report: an audit append that fails after it (a full disk fails both) must
+      // not replace it. The attempt's audit rows are then lost; the batch's retry audits its own.
+      await this.audit(rows).catch((auditError: unknown) => {
+        if (failure === null) throw auditError;
+        this.progress(`batch ${id}: the audit rows of the failed attempt were not written either: ${auditError instanceof Error ? auditError.message : String(auditError)}`);
+      });
     }
     const durationMs = Date.now() - began;
     const wrote = cases.some((c) => c.status === 'committed');

@@ -1,0 +1,40 @@
+import { FAULT_KINDS, INJECTED_KINDS, NOT_IMPLEMENTED, describeTarget, planFaults } from './plan';
+
+describe('planFaults', () => {
+  it('is a function of the seed: the same seed gives the same schedule, another seed another', () => {
+    expect(planFaults(42, 50, 30)).toEqual(planFaults(42, 50, 30));
+    expect(planFaults(43, 50, 30)).not.toEqual(planFaults(42, 50, 30));
+  });
+
+  it('covers every injected kind once the count allows, strikes only before the last day, in order', () => {
+    const plan = planFaults(7, 50, 30);
+    expect(plan).toHaveLength(30);
+    expect(new Set(plan.map((f) => f.target.kind))).toEqual(new Set(INJECTED_KINDS));
+    expect(plan.map((f) => f.index)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    for (const [a, b] of plan.slice(1).map((f, i) => [plan[i], f])) expect(a.batch * 1e6 + a.delayMs).toBeLessThanOrEqual(b.batch * 1e6 + b.delayMs);
+    expect(Math.max(...plan.map((f) => f.batch))).toBeLessThanOrEqual(49);
+    expect(Math.min(...plan.map((f) => f.batch))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('spreads the faults over the days rather than piling them up', () => {
+    const days = new Set(planFaults(3, 50, 30).map((f) => f.batch));
+    expect(days.size).toBeGreaterThanOrEqual(20);
+  });
+
+  it('never schedules a kind that is only a hook (disk-full), and keeps it in the kinds list', () => {
+    expect(FAULT_KINDS).toContain('disk-full');
+    expect(NOT_IMPLEMENTED.has('disk-full')).toBe(true);
+    for (let seed = 0; seed < 20; seed++) expect(planFaults(seed, 10, 20).some((f) => f.target.kind === 'disk-full')).toBe(false);
+  });
+
+  it('refuses faults with a single batch: no batch after the fault would show the recovery', () => {
+    expect(() => planFaults(1, 1, 3)).toThrow(/--batches 1: a soak with faults needs at least 2 batches/);
+    expect(planFaults(1, 1, 0)).toEqual([]);
+  });
+
+  it('describes each target in one line', () => {
+    expect(describeTarget({ kind: 'registry-down', outageMs: 12_873 })).toBe('registry-down for 12.9 s');
+    expect(describeTarget({ kind: 'kill-runner', service: 'auditor' })).toBe('kill-runner auditor');
+    expect(describeTarget({ kind: 'malformed-event', topic: 'job-state-changed', malformed: 'huge-count' })).toBe('malformed-event huge-count on job-state-changed');
+  });
+});

@@ -1,0 +1,139 @@
+import * as fc from 'fast-check';
+import type { EventName } from '@app/contracts';
+import { MALFORMED_KINDS, MalformedKind } from '../faults';
+import { SERVICES, ServiceName } from '../service-processes';
+
+// The soak's fault schedule: a pure function of (seed, batches, faults), so a run is replayed by its seed.
+// fast-check draws the choices (fc.sample with the seed), as the scenario generator draws the data.
+
+/**
+ * Every fault the injector knows. `disk-full` is a hook, not yet a fault: the disk filling up under the
+ * warehouse (issue 25) is being built as a runner-level test; once it has a way to fill and free a
+ * warehouse's disk, its strike goes into soak/strike.ts and it leaves NOT_IMPLEMENTED.
+ */
+export const FAULT_KINDS = [
+  'kill-service',
+  'kill-runner',
+  'kill-before-ledger',
+  'kafka-restart',
+  'registry-down',
+  'catalog-restart',
+  'cli-writer',
+  'duplicate-events',
+  'reorder-events',
+  'malformed-event',
+  'disk-full',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export const NOT_IMPLEMENTED: ReadonlySet<FaultKind> = new Set<FaultKind>(['disk-full']);
+export const INJECTED_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => !NOT_IMPLEMENTED.has(k));
+
+/** Services with a Spark runner of their own (the watcher reads snapshots through the catalog's REST API). */
+export const RUNNER_SERVICES: readonly ServiceName[] = ['classifier', 'spark-dispatcher', 'auditor'];
+export const EVENT_TOPICS: readonly EventName[] = ['watermark-advanced', 'case-batch-planned', 'job-state-changed', 'batch-completed'];
+
+export type FaultTarget =
+  | { kind: 'kill-service'; service: ServiceName }
+  | { kind: 'kill-runner'; service: ServiceName }
+  /** The dispatcher itself or its runner, killed after a case job's data commits and before its ledger row. */
+  | { kind: 'kill-before-ledger'; victim: 'spark-dispatcher' | 'runner' }
+  | { kind: 'kafka-restart'; outageMs: number }
+  | { kind: 'registry-down'; outageMs: number }
+  | { kind: 'catalog-restart'; outageMs: number }
+  | { kind: 'cli-writer' }
+  /** `back` batches before the current one (0: the current batch's events so far). */
+  | { kind: 'duplicate-events'; back: number }
+  | { kind: 'reorder-events'; back: number }
+  | { kind: 'malformed-event'; topic: EventName; malformed: MalformedKind }
+  | { kind: 'disk-full' };
+
+export interface PlannedFault {
+  /** 1-based, in strike order. */
+  index: number;
+  /** 1-based day (ingest) during which it strikes. */
+  batch: number;
+  /**
+   * From that day's ingest. `kill-before-ledger` has 0: it arms the pause hook first thing and strikes when
+   * the day's first case job reaches the point (armed after the batch completed, no job would come).
+   */
+  delayMs: number;
+  target: FaultTarget;
+}
+
+/** Latest strike within a day: batches here take 20–60 s, so some faults land between two batches. */
+const MAX_DELAY_MS = 45_000;
+
+const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
+  const outage = (min: number, max: number) => fc.integer({ min, max });
+  switch (kind) {
+    case 'kill-service':
+      return fc.constantFrom(...SERVICES).map((service) => ({ kind, service }));
+    case 'kill-runner':
+      return fc.constantFrom(...RUNNER_SERVICES).map((service) => ({ kind, service }));
+    case 'kill-before-ledger':
+      return fc.constantFrom('spark-dispatcher' as const, 'runner' as const).map((victim) => ({ kind, victim }));
+    case 'kafka-restart':
+      return outage(1_000, 10_000).map((outageMs) => ({ kind, outageMs }));
+    case 'registry-down':
+      return outage(5_000, 30_000).map((outageMs) => ({ kind, outageMs }));
+    case 'catalog-restart':
+      return outage(1_000, 10_000).map((outageMs) => ({ kind, outageMs }));
+    case 'duplicate-events':
+    case 'reorder-events':
+      return fc.integer({ min: 0, max: 2 }).map((back) => ({ kind, back }));
+    case 'malformed-event':
+      return fc.record({ topic: fc.constantFrom(...EVENT_TOPICS), malformed: fc.constantFrom(...MALFORMED_KINDS) }).map((t) => ({ kind, ...t }));
+    case 'cli-writer':
+    case 'disk-full':
+      return fc.constant({ kind });
+  }
+};
+
+/**
+ * `faults` faults over days 1 … batches − 1 (the last day only completes, so every fault has a batch
+ * after it), spread evenly with random strike points. The first faults take every injected kind once,
+ * in a random order; the rest are drawn at random, so a run of ≥ 10 faults covers every kind.
+ *
+ * planFaults(7, 6, 3) → [{ index: 1, batch: 1, delayMs: 31204, target: { kind: 'registry-down', outageMs: 12873 } }, …]
+ */
+export function planFaults(seed: number, batches: number, faults: number): PlannedFault[] {
+  if (faults === 0) return [];
+  if (batches < 2) throw new Error(`--batches ${batches}: a soak with faults needs at least 2 batches (a fault strikes during one of the first batches − 1 and the next one shows the recovery)`);
+  const days = batches - 1;
+  const order = fc.shuffledSubarray([...INJECTED_KINDS], { minLength: INJECTED_KINDS.length, maxLength: INJECTED_KINDS.length });
+  const extra = fc.array(fc.constantFrom(...INJECTED_KINDS), { minLength: Math.max(0, faults - INJECTED_KINDS.length), maxLength: Math.max(0, faults - INJECTED_KINDS.length) });
+  const kindsArb = fc.tuple(order, extra).map(([first, rest]) => [...first, ...rest].slice(0, faults));
+  const planArb = kindsArb.chain((kinds) =>
+    fc.tuple(...kinds.map((kind) => fc.record({ target: targetArb(kind), delayMs: fc.integer({ min: 0, max: MAX_DELAY_MS }), jitter: fc.double({ min: 0, max: 1, noNaN: true }) }))),
+  );
+  // Unbiased: fast-check otherwise favours the ends of each range (delays of 0 and 45 s, the shortest outages).
+  const drawn = fc.sample(planArb, { seed, numRuns: 1, unbiased: true })[0];
+  return drawn
+    .map((f, i) => ({ batch: Math.min(days, Math.floor(((i + f.jitter) * days) / faults) + 1), delayMs: f.target.kind === 'kill-before-ledger' ? 0 : f.delayMs, target: f.target }))
+    .sort((a, b) => a.batch - b.batch || a.delayMs - b.delayMs)
+    .map((f, i) => ({ index: i + 1, ...f }));
+}
+
+/** One line: 'kill-service spark-dispatcher', 'registry-down for 12.9 s', 'malformed-event huge-count on job-state-changed'. */
+export function describeTarget(t: FaultTarget): string {
+  switch (t.kind) {
+    case 'kill-service':
+    case 'kill-runner':
+      return `${t.kind} ${t.service}`;
+    case 'kill-before-ledger':
+      return `${t.kind} (${t.victim === 'runner' ? "the dispatcher's runner" : 'spark-dispatcher'})`;
+    case 'kafka-restart':
+    case 'registry-down':
+    case 'catalog-restart':
+      return `${t.kind} for ${(t.outageMs / 1000).toFixed(1)} s`;
+    case 'duplicate-events':
+    case 'reorder-events':
+      return `${t.kind} of ${t.back === 0 ? 'the current batch' : `the batch ${t.back} before`}`;
+    case 'malformed-event':
+      return `${t.kind} ${t.malformed} on ${t.topic}`;
+    case 'cli-writer':
+    case 'disk-full':
+      return t.kind;
+  }
+}

@@ -1,0 +1,29 @@
+"""A full disk is a retriable DiskFullError that names where (issue 25); the whole fault, on a tmpfs warehouse
+filled during a job, is libs/engine/src/pipeline.disk-full.int-spec.ts."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+
+from summary_runner.errors import describe_error
+
+
+@pytest.mark.in_process
+def test_enospc_names_the_file_and_the_session_warehouse_with_its_free_space(spark, engine_config):
+    error = describe_error(OSError(errno.ENOSPC, "No space left on device", "/data/batch/part-0.jsonl"))
+
+    warehouse = engine_config["catalogs"]["local"]["warehouse"]
+    assert error["type"] == "DiskFullError"
+    assert error["retriable"] is True
+    assert error["message"].startswith("the disk is full: writing /data/batch/part-0.jsonl; ")
+    assert f"{warehouse} has " in error["message"]
+    assert "(the warehouse of catalog local)" in error["message"]
+    assert error["message"].endswith("free space there and run again (OSError: [Errno 28] No space left on device: '/data/batch/part-0.jsonl')")
+
+
+def test_a_quota_is_a_full_disk_too_and_other_os_errors_keep_their_verdict():
+    assert describe_error(OSError(errno.EDQUOT, "Disk quota exceeded"))["type"] == "DiskFullError"
+    assert describe_error(PermissionError(errno.EACCES, "Permission denied", "/w"))["retriable"] is False
+    assert describe_error(OSError(errno.EIO, "Input/output error"))["type"] == "OSError"
