@@ -86,6 +86,8 @@ class ProgressReporter:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
 
     def _loop(self) -> None:
         while not self._stop.wait(self.every_s):
@@ -96,8 +98,12 @@ class ProgressReporter:
                 continue
             try:
                 report = snapshot(self.tracker, current, time.monotonic())
-                if report is not None:
-                    self.emit(report)
+                # Reading the tracker takes time (on Spark Connect a REST call): the step may have ended meanwhile,
+                # and a report must never follow its step's end (in serve mode: its request's result). Checked and
+                # emitted under the lock that step_finished takes.
+                with _lock:
+                    if report is not None and _current is not None and _current["started"] == current["started"]:
+                        self.emit(report)
             except Exception as exc:  # the job goes on without progress reports, never fails for them
                 log.warning("progress report failed: %s", exc)
 
