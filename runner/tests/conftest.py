@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,15 @@ def ledger_rows(spark, ledger_table: str, batch_id: str, step: str) -> list:
         f"SELECT status, attempt, pre_snapshots, post_snapshots, error FROM {ledger_table} "
         f"WHERE batch_id = '{batch_id}' AND step = '{step}' ORDER BY recorded_at, attempt"
     ).collect()
+
+
+def create_lease_table(spark, ns: str, token: str = "mine", expires_in_ms: int = 60_000) -> str:
+    """A lease table in `ns` whose one row gives pipeline 'p' to `token` until now + `expires_in_ms`."""
+    table = f"{ns}.summary_lease"
+    now = int(time.time() * 1000)
+    spark.sql(
+        f"CREATE TABLE {table} USING iceberg AS SELECT 'p' AS pipeline, '{token}' AS token, 1L AS epoch, 'h' AS host, "
+        f"1 AS pid, 'run' AS command, {now}L AS acquired_at_ms, {now}L AS renewed_at_ms, {now + expires_in_ms}L AS expires_at_ms, "
+        "CAST(NULL AS BIGINT) AS released_at_ms"
+    )
+    return table

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import ledger_rows
+from conftest import create_lease_table, ledger_rows
 from summary_runner.jobs import run_job
 from test_cli import ServeProcess
 
@@ -85,17 +85,6 @@ class ServerStatements:
 
     def running(self, session_id: str) -> list[dict]:
         return [e for e in self.of_session(session_id) if e["status"] == "RUNNING"]
-
-
-def _lease_table(spark, ns: str, token: str, ttl_ms: int) -> str:
-    table = f"{ns}.summary_lease"
-    now = int(time.time() * 1000)
-    spark.sql(
-        f"CREATE TABLE {table} USING iceberg AS SELECT 'p' AS pipeline, '{token}' AS token, 1L AS epoch, 'h' AS host, "
-        f"1 AS pid, 'run' AS command, {now}L AS acquired_at_ms, {now}L AS renewed_at_ms, {now + ttl_ms}L AS expires_at_ms, "
-        "CAST(NULL AS BIGINT) AS released_at_ms"
-    )
-    return table
 
 
 def _tables(spark, ns: str) -> None:
@@ -221,7 +210,7 @@ def _merge_ended(statements: ServerStatements, session_id: str, since, what: str
 def test_a_client_killed_in_the_middle_of_a_merge_commits_nothing_after_another_writer_took_its_lease(spark, ns, ledger_table, engine_file, tmp_path):
     started = time.monotonic()
     deadline = started + DEADLINE_S
-    lease_table = _lease_table(spark, ns, "dead", TTL_MS)
+    lease_table = create_lease_table(spark, ns, "dead", TTL_MS)
     _tables(spark, ns)
     statements = ServerStatements(spark)
     dead_job = _job(ns, ledger_table, lease_table, "dead", f"{SLOW_UDF}(k)", keep_alive=True)
@@ -258,7 +247,7 @@ def test_a_client_killed_in_the_middle_of_a_merge_is_stopped_by_its_writers_retr
     # retries the step at once: the retry stops the dead attempt's statements before it rolls its writes back.
     started = time.monotonic()
     deadline = started + DEADLINE_S
-    lease_table = _lease_table(spark, ns, "writer", 600_000)
+    lease_table = create_lease_table(spark, ns, "writer", 600_000)
     _tables(spark, ns)
     statements = ServerStatements(spark)
     dead_job = _job(ns, ledger_table, lease_table, "writer", f"{SLOW_UDF}(k)")

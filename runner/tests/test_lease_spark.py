@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import time
 
-from conftest import ledger_rows
+from conftest import create_lease_table, ledger_rows
 from summary_runner import lease
 from summary_runner.session import is_connect
 
 
-def _lease_table(spark, ns: str, expires_in_ms: int = 60_000) -> str:
-    table = f"{ns}.summary_lease"
-    now = int(time.time() * 1000)
-    spark.sql(
-        f"CREATE TABLE {table} USING iceberg AS SELECT 'p' AS pipeline, 'mine' AS token, 1L AS epoch, 'h' AS host, "
-        f"1 AS pid, 'run' AS command, {now}L AS acquired_at_ms, {now}L AS renewed_at_ms, {now + expires_in_ms}L AS expires_at_ms, "
-        "CAST(NULL AS BIGINT) AS released_at_ms"
-    )
-    return table
-
-
 def test_the_heartbeat_renews_while_a_job_of_many_tasks_runs(spark, ns):
-    table = _lease_table(spark, ns)
+    table = create_lease_table(spark, ns)
     keeper = lease.LeaseKeeper(spark, table, "p", "mine", ttl_ms=60_000, every_ms=200).start()
     try:
         time.sleep(2)  # the first renewals plan their MERGE before the job starts
@@ -55,7 +44,7 @@ def test_a_job_with_keep_alive_renews_its_lease_while_it_runs_and_stops_after(sp
     # that submitted it may die, and nobody else may write while the job runs.
     from summary_runner.jobs import run_job
 
-    table = _lease_table(spark, ns)
+    table = create_lease_table(spark, ns)
     before = _lease_row(spark, table)
     fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
     # The step holds the job for ~4 s (a SQL sleep on the driver), the time of a few heartbeats.
@@ -72,7 +61,7 @@ def test_a_job_with_keep_alive_renews_its_lease_while_it_runs_and_stops_after(sp
 def test_a_job_of_another_writer_starts_no_keeper_and_runs_nothing(spark, ns):
     from summary_runner.jobs import run_job
 
-    table = _lease_table(spark, ns)
+    table = create_lease_table(spark, ns)
     before = _lease_row(spark, table)
     fence = {"table": table, "pipeline": "p", "token": "theirs", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
     job = {"schemaVersion": 1, "jobId": "not-mine", "lease": fence, "steps": [{"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT 1 AS one"}]}
@@ -87,7 +76,7 @@ def test_a_job_with_keep_alive_renews_a_lease_its_submitter_let_lapse_while_nobo
     # started): the lease row still carries the job's token, so the token, not the clock, decides.
     from summary_runner.jobs import run_job
 
-    table = _lease_table(spark, ns, expires_in_ms=-1_000)
+    table = create_lease_table(spark, ns, expires_in_ms=-1_000)
     fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
     job = {"schemaVersion": 1, "jobId": "late-heartbeat", "lease": fence, "steps": [{"name": "one", "kind": "collect", "maxRows": 1, "sql": "SELECT 1 AS one"}]}
     result = run_job(spark, job)
@@ -107,7 +96,7 @@ def test_a_job_with_keep_alive_stops_before_its_next_step_once_another_writer_to
     # finds another token at its next beat, and the job writes nothing after that.
     from summary_runner.jobs import run_job
 
-    table = _lease_table(spark, ns)
+    table = create_lease_table(spark, ns)
     target = f"{ns}.kept_target"
     spark.sql(f"CREATE TABLE {target} (n INT) USING iceberg")
     fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 200}}
@@ -134,7 +123,7 @@ def test_an_attempt_that_fails_after_its_lease_was_taken_leaves_its_rollback_to_
     # moves the table back past them). The attempt's `started` row stays the newest; the holder rolls it back first.
     from summary_runner.jobs import run_job
 
-    table = _lease_table(spark, ns)
+    table = create_lease_table(spark, ns)
     target = f"{ns}.lost_target"
     spark.sql(f"CREATE TABLE {target} (n INT) USING iceberg")
     fence = {"table": table, "pipeline": "p", "token": "mine"}
