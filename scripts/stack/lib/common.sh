@@ -106,13 +106,25 @@ log_file() { echo "$STACK_LOGS/$1.log"; }
 # Prints the pid of a component this stack started, if it is alive. The command line must mention
 # $STACK_HOME: a stale pid file whose number was reused by an unrelated process (a CI Spark JVM, say)
 # must never be taken for ours — and never be signalled by `down`.
+# A process in the middle of an execve shows an empty command line for a moment (the kernel has installed the new
+# image but not yet its arguments), and a component's start is a chain of them (setsid, bash, env, spark-submit,
+# java): an empty one is read again rather than taken for "not ours" — CI once declared the Spark Connect server
+# dead at its first health check that way ("exited during start-up" with an empty log).
 live_pid() {
-  local file pid
+  local file pid cmdline tries=0
   file="$(pid_file "$1")"
   [[ -f "$file" ]] || return 1
   pid="$(cat "$file")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$STACK_HOME" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  while true; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    cmdline="$(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null)" || return 1
+    [[ -n "$cmdline" ]] && break
+    [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" != Z* ]] || return 1   # a zombie's command line is empty for good
+    (( ++tries <= 50 )) || return 1
+    sleep 0.1
+  done
+  grep -qF -- "$STACK_HOME" <<< "$cmdline" || return 1
   echo "$pid"
 }
 
