@@ -120,6 +120,12 @@ function program(): Command {
       log(`run: ${outcomes.length} batch(es) committed`);
     });
 
+  cli.command('rebuild-unbounded').description('rebuild the unbounded-history table (SPEC §4c) from summary alone')
+    .action(async () => {
+      const rows = await withPipeline(g(), (p) => p.rebuildUnbounded());
+      log(`rebuild-unbounded: ${rows} row(s)`);
+    });
+
   cli.command('export').argument('<table>', EXPORTABLE.join(' | ')).option('--out <file>', 'write here instead of stdout')
     .description('JSON lines sorted by key, destination column names')
     .action(async (table: string, o: { out?: string }) => {

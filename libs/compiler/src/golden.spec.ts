@@ -147,7 +147,7 @@ describe('one setting changed', () => {
     expect(ba).toContain('WHEN MATCHED THEN UPDATE SET *');
   });
 
-  it('a report-date table (SPEC §4b) stages E and carries internal columns; unbounded history (§4c) adds init steps only', () => {
+  it('a report-date table (SPEC §4b) stages E and carries internal columns; unbounded history (§4c) adds init steps here (its case step: jobs/unbounded.spec.ts)', () => {
     const r = pair((raw) => {
       raw.hist_rpt_dt_table = 'local.demo.hist_rpt';
       raw.hist_rpt_dt_cols = ['cons_acct_key', 'acct_dt', 'base_ts', 'update_dt', 'update_time'];
@@ -179,7 +179,8 @@ describe('one setting changed', () => {
     const unbounded =
       `CREATE TABLE IF NOT EXISTS \`local\`.\`demo\`.\`unbounded\` USING iceberg ${layout} AS SELECT \`cons_acct_key\`, \`rpt_as_of_mo\`, \`acct_dt\`, \`base_ts\`, ` +
       '`bal_history`, `dpd_history`, `payment_history`, `status_history`, `current_balance`, `current_dpd`, `account_status`, ' +
-      '`bal_history` AS `bal_history_unbounded`, `dpd_history` AS `dpd_history_unbounded`, `payment_history` AS `payment_history_unbounded`, `status_history` AS `status_history_unbounded` ' +
+      '`bal_history` AS `bal_history_unbounded`, `dpd_history` AS `dpd_history_unbounded`, `payment_history` AS `payment_history_unbounded`, `status_history` AS `status_history_unbounded`, ' +
+      'CAST(NULL AS MAP<INT, STRUCT<v0: INT, v1: INT, v2: INT, v3: STRING>>) AS `__unbounded_cells` ' +
       'FROM `local`.`demo`.`latest_summary` WHERE false; ';
     const unboundedLayout = `ALTER TABLE \`local\`.\`demo\`.\`unbounded\` SET ${layout}; ALTER TABLE \`local\`.\`demo\`.\`unbounded\` WRITE LOCALLY ORDERED BY \`cons_acct_key\`; `;
     expect(b).toBe(

@@ -11,3 +11,4 @@ export { compileForward } from './jobs/forward.job';
 export { APPLIED } from './jobs/case-common';
 export { compileAuditAppend, AuditEvent } from './jobs/audit.job';
 export { isDeleted, DELETED } from './soft-delete';
+export { compileUnboundedRebuild, unboundedSteps, withUnboundedHistory, UNBOUNDED_CELLS } from './jobs/unbounded';

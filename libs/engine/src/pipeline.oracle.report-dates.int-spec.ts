@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import {
   ALT_CONFIG_REPORT, ALT_CONFIG_REPORT_NO_SOFT_DELETE, ALT_ORACLE_SPEC, ALT_ORACLE_SPEC_NO_SOFT_DELETE, MixedBatch, OracleSpec, ReportSpec, SparkHarness,
-  diffRows, reportCounts, reportOracle, reportScenario, scenarioArb, startHarness,
+  UnboundedSpec, diffRows, reportCounts, reportOracle, reportScenario, scenarioArb, startHarness,
 } from '@app/testing';
 
 // SPEC §4b's property on real Spark + Iceberg: the oracle property test's random histories with report
@@ -11,6 +11,8 @@ import {
 // vetoes, both deleted, settled dates, ties, invalid rows, cells that never get a main row). After EVERY
 // batch summary and latest equal reportOracle of all rows ingested so far, and the batch's report counts
 // equal reportCounts. Both configs of the property test: soft delete on, and off (no delete column).
+// SPEC §4c rides along: unbounded history on (as long as each key's months with soft delete on, cut or padded
+// to 20 elements with it off), equal to the oracle after every batch and, at the end, to its rebuild from summary.
 
 const ACCOUNTS = Number(process.env.ORACLE_REPORT_ACCOUNTS ?? 40);
 const BATCHES = Number(process.env.ORACLE_REPORT_BATCHES ?? 3);
@@ -21,7 +23,8 @@ const REPORT: ReportSpec = { keyColumn: 'acct_id', dateColumn: 'as_of_dt', tsCol
 const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
 const latestKey = (r: Record<string, unknown>) => `${r.acct_id}`;
 
-function property(name: string, rawConfig: unknown, spec: OracleSpec, report: ReportSpec, deletes: boolean) {
+function property(name: string, baseConfig: Record<string, unknown>, spec: OracleSpec, report: ReportSpec, deletes: boolean, unbounded: UnboundedSpec) {
+  const rawConfig = { ...baseConfig, unbounded_history: { table: 'alt.acct_unbounded', suffix: unbounded.suffix, max_length: unbounded.maxLength } };
   const main = fc.sample(scenarioArb({ accounts: ACCOUNTS, batches: BATCHES }), { seed: SEED, numRuns: 1 })[0];
   const batches: MixedBatch[] = reportScenario(main, SEED, deletes);
   const counts = reportCounts(spec, report, batches);
@@ -49,15 +52,23 @@ function property(name: string, rawConfig: unknown, spec: OracleSpec, report: Re
         await h.pipeline.ingest(file, {}, 'report-dates');
         const outcomes = await h.pipeline.runPending();
         expect(outcomes).toHaveLength(1);
-        const expected = reportOracle(spec, report, batches.slice(0, i + 1));
+        const expected = reportOracle(spec, report, batches.slice(0, i + 1), unbounded);
         expect({ batch: i + 1, diffs: diffRows(await h.summary(), expected.summary, summaryKey) }).toEqual({ batch: i + 1, diffs: [] });
         expect({ batch: i + 1, diffs: diffRows(await h.latest(), expected.latest, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+        expect({ batch: i + 1, diffs: diffRows(await h.unbounded(), expected.unbounded, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
         const c = outcomes[0].counts.report!;
         expect({ batch: i + 1, read: c.read, rejected: c.rejected, unmatched: c.unmatched, vetoes: c.vetoes, reResolved: c.reresolved }).toEqual({ batch: i + 1, ...counts[i] });
       }
     });
+
+    it('the unbounded table rebuilt from summary alone equals the one the batches kept (SPEC §4c)', async () => {
+      const kept = await h.unbounded();
+      expect(kept.length).toBeGreaterThan(0);
+      expect(await h.pipeline.rebuildUnbounded()).toBe(kept.length);
+      expect(diffRows(await h.unbounded(), kept, latestKey)).toEqual([]);
+    });
   });
 }
 
-property('§4b oracle equality, soft delete on', ALT_CONFIG_REPORT, ALT_ORACLE_SPEC, REPORT, true);
-property('§4b oracle equality, soft delete off', ALT_CONFIG_REPORT_NO_SOFT_DELETE, ALT_ORACLE_SPEC_NO_SOFT_DELETE, { ...REPORT, deleteColumn: null }, false);
+property('§4b/§4c oracle equality, soft delete on', ALT_CONFIG_REPORT, ALT_ORACLE_SPEC, REPORT, true, { suffix: '_history_unbounded', maxLength: null });
+property('§4b/§4c oracle equality, soft delete off', ALT_CONFIG_REPORT_NO_SOFT_DELETE, ALT_ORACLE_SPEC_NO_SOFT_DELETE, { ...REPORT, deleteColumn: null }, false, { suffix: '_all', maxLength: 20 });

@@ -1,6 +1,6 @@
 import {
   APPLIED, AuditEvent, CASE_ORDER, CaseName, COUNTS, CompiledJob, PLAN, compileAuditAppend, compileClassify,
-  compileInit, compileReportUpgrade, RERESOLVE,
+  compileInit, compileReportUpgrade, compileUnboundedRebuild, RERESOLVE,
 } from '@app/compiler';
 import { ConfigError, PipelineConfig, ReportDates, TableName, checkReportTable, columnModel, quoteIdent as q } from '@app/config';
 import { DecodedEvent, JobStateChanged } from '@app/contracts';
@@ -96,6 +96,26 @@ export class SummaryPipeline {
       await this.reportSchema();
       await this.addReportColumns();
     }
+    // SPEC §4c turned on for a pipeline that has rows already: the batches keep the unbounded table from here on,
+    // and it starts as the rebuild from summary.
+    const unbounded = this.config.unboundedHistory;
+    if (unbounded) {
+      const probe = (t: TableName) => `(SELECT count(*) FROM (SELECT 1 FROM ${t.sql} LIMIT 1))`;
+      const [row] = await this.runner.query(`SELECT ${probe(this.config.latestTable)} AS latest, ${probe(unbounded.table)} AS unbounded`, 1);
+      if (Number(row.latest) > 0 && Number(row.unbounded) === 0) {
+        this.progress(`init: ${unbounded.table.plain} is empty beside rows in ${this.config.latestTable.plain}: rebuilding it from summary (SPEC §4c)`);
+        await this.rebuildUnbounded();
+      }
+    }
+  }
+
+  /** SPEC §4c: the unbounded-history table rebuilt from summary alone (`rebuild-unbounded`); returns its rows. */
+  async rebuildUnbounded(): Promise<number> {
+    const unbounded = this.config.unboundedHistory;
+    if (!unbounded) throw new ConfigError(this.config.summaryTable.plain, [{ key: 'unbounded_history', expected: '{"table": <name>} (SPEC §4c) to rebuild it', received: 'absent' }], 'Nothing to rebuild:');
+    await this.mustCommit(compileUnboundedRebuild(this.config));
+    const [row] = await this.runner.query(`SELECT count(*) AS n FROM ${unbounded.table.sql}`, 1);
+    return Number(row.n);
   }
 
   /**

@@ -5,7 +5,7 @@ import { BatchCounts, batchesFromLedger, ledgerPosition, parseCounts } from './b
 import { integrityViolations } from './integrity';
 import { SummaryPipeline } from './pipeline';
 
-export const EXPORTABLE = ['summary', 'latest_summary', 'rejects', 'audit'] as const;
+export const EXPORTABLE = ['summary', 'latest_summary', 'unbounded_history', 'rejects', 'audit'] as const;
 export type ExportableTable = (typeof EXPORTABLE)[number];
 
 /** The query `export TABLE` runs: every column, sorted by key (then month) so files diff cleanly. */
@@ -21,6 +21,11 @@ export function exportQuery(config: PipelineConfig, table: ExportableTable): str
     }
     case 'latest_summary':
       return `SELECT * FROM ${config.latestTable.sql} ORDER BY ${key}`;
+    case 'unbounded_history': {
+      // SPEC §4c's columns; the internal map of months (compiler unbounded.ts) is the engine's.
+      if (!config.unboundedHistory) throw new Error('export unbounded_history: the config has no unbounded_history (SPEC §4c)');
+      return `SELECT ${columnModel(config).unbounded.map(q).join(', ')} FROM ${config.unboundedHistory.table.sql} ORDER BY ${key}`;
+    }
     case 'rejects':
       return `SELECT * FROM ${config.tables.rejects.sql} ORDER BY batch_id, key, month, source_row`;
     case 'audit':

@@ -1,4 +1,4 @@
-import { CaseName, CaseRange, CompiledJob, compileBackfill, compileForward, compileNewAccounts } from '@app/compiler';
+import { CaseName, CaseRange, CompiledJob, compileBackfill, compileForward, compileNewAccounts, withUnboundedHistory } from '@app/compiler';
 import { PipelineConfig } from '@app/config';
 
 /**
@@ -7,7 +7,7 @@ import { PipelineConfig } from '@app/config';
  * here, so a case runs the same job whichever of them runs it.
  */
 export function compileCaseJob(config: PipelineConfig, batchId: string, c: CaseName, range: CaseRange): CompiledJob {
-  if (c === 'CASE_III') return compileBackfill(config, batchId, range);
-  if (c === 'CASE_I') return compileNewAccounts(config, batchId);
-  return compileForward(config, batchId);
+  const job = c === 'CASE_III' ? compileBackfill(config, batchId, range) : c === 'CASE_I' ? compileNewAccounts(config, batchId) : compileForward(config, batchId);
+  // SPEC §4c: with unbounded_history on, each case job also keeps the unbounded rows of the keys it staged.
+  return withUnboundedHistory(config, job, c, range);
 }

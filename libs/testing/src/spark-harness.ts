@@ -15,6 +15,8 @@ export interface SparkHarness {
   ingest(rows: Row[]): Promise<void>;
   summary(): Promise<OutputRow[]>;
   latest(): Promise<OutputRow[]>;
+  /** SPEC §4c's table as `export unbounded_history` gives it. */
+  unbounded(): Promise<OutputRow[]>;
   /** Current snapshot id of a table (cat.ns.table), to prove a re-run wrote nothing. */
   snapshot(table: 'summary' | 'latest'): Promise<string | null>;
   /** Stops the runner; `keepData` leaves the warehouse for a new runner (crash tests). */
@@ -49,6 +51,7 @@ export async function startHarness(
     },
     summary: () => h.runner.query(exportQuery(config, 'summary'), 10_000_000) as Promise<OutputRow[]>,
     latest: () => h.runner.query(exportQuery(config, 'latest_summary'), 10_000_000) as Promise<OutputRow[]>,
+    unbounded: () => h.runner.query(exportQuery(config, 'unbounded_history'), 10_000_000) as Promise<OutputRow[]>,
     snapshot: (table) => h.pipeline.currentSnapshot(table === 'summary' ? config.summaryTable : config.latestTable),
     async close(keepData = false) {
       await h.runner.close();

@@ -5,6 +5,7 @@ import { MONTH_INT, preparedQuery } from '../prepare';
 import { list, lit, q } from '../sql';
 import { summaryRows } from './rows';
 import { RERESOLVE, createReportWinners, ownColumnTypes, reportWinnersTable } from '../report-dates';
+import { UNBOUNDED_CELLS, unboundedCellsType } from './unbounded';
 
 export interface InitOptions {
   /** Create the source table from source_schema, and the report-date table (SPEC §4b) from hist_rpt_dt_schema, when missing (local runs, tests). */
@@ -84,7 +85,9 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   const unbounded = config.unboundedHistory;
   if (unbounded) {
     // SPEC §4c: latest's columns and one array per rolling column, typed as its history (the same elements).
+    // Then the internal map of the key's months (unbounded.ts), which keeps the batches' cost following the batch.
     const arrays = config.rolling.map((r, i) => `${q(model.histories[i])} AS ${q(model.unboundedArrays[i])}`);
+    arrays.push(`CAST(NULL AS ${unboundedCellsType(config)}) AS ${q(UNBOUNDED_CELLS)}`);
     steps.push({
       name: 'create unbounded history',
       kind: 'sql',

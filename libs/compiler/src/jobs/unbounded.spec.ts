@@ -1,0 +1,58 @@
+import { parseConfig } from '@app/config';
+import { ALT_CONFIG } from '@app/testing';
+import { compileForward } from './forward.job';
+import { UNBOUNDED_CELLS, compileUnboundedRebuild, withUnboundedHistory } from './unbounded';
+
+// SPEC §4c in the compiled jobs: the case jobs' extra MERGE and the rebuild. The oracle property test
+// (pipeline.oracle.report-dates.int-spec.ts) proves the result on Spark; these pin the shape.
+
+const range = { minMonth: '2024-03', maxMonth: '2024-05', rows: 3 };
+const withUnbounded = (unbounded: unknown) => parseConfig({ ...ALT_CONFIG, unbounded_history: unbounded }, 'test');
+
+describe('withUnboundedHistory', () => {
+  it('leaves a case job unchanged without unbounded_history', () => {
+    const config = parseConfig(ALT_CONFIG, 'test');
+    const job = compileForward(config, 'b-000003');
+    expect(withUnboundedHistory(config, job, 'CASE_II', range)).toBe(job);
+  });
+
+  it('adds one MERGE of the staged keys before the caches are released, and the table to the targets', () => {
+    const config = withUnbounded({ table: 'alt.acct_unbounded' });
+    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', range);
+    expect(job.targets).toEqual(['local.alt.acct_hist', 'local.alt.acct_latest', 'local.alt.acct_unbounded']);
+    const names = job.steps.map((s) => s.name);
+    expect(names.slice(-2)).toEqual(['unbounded history', 'release caches']);
+    const sql = (job.steps[names.indexOf('unbounded history')] as { sql: string }).sql;
+    expect(sql).toMatch(/^MERGE INTO `local`\.`alt`\.`acct_unbounded` t/);
+    // The case's own cells only, read back from summary within the case's months.
+    expect(sql).toContain("WHERE batch_id = 'b-000003' AND `case` = 'CASE_II'");
+    expect(sql).toContain("BETWEEN '2024-03' AND '2024-05'");
+    // As long as the key's months: from latest's month back to the earliest one in the map.
+    expect(sql).toContain(`array_min(map_keys(c.cells)) + 1`);
+    expect(sql).toContain('WHEN MATCHED AND s.`acct_id` IS NULL THEN DELETE');
+  });
+
+  it('cuts or pads to max_length', () => {
+    const config = withUnbounded({ table: 'alt.acct_unbounded', max_length: 48 });
+    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', range);
+    const sql = (job.steps.find((s) => s.name === 'unbounded history') as { sql: string }).sql;
+    expect(sql).toContain('transform(sequence(0, 48 - 1)');
+    expect(sql).not.toContain('array_min');
+  });
+});
+
+describe('compileUnboundedRebuild', () => {
+  it('overwrites the table from summary alone, its months not deleted', () => {
+    const job = compileUnboundedRebuild(withUnbounded({ table: 'alt.acct_unbounded' }));
+    expect(job.targets).toEqual(['local.alt.acct_unbounded']);
+    expect(job.ledger).toBeNull();
+    const sql = (job.steps[0] as { sql: string }).sql;
+    expect(sql).toMatch(/^INSERT OVERWRITE `local`\.`alt`\.`acct_unbounded`/);
+    expect(sql).toContain('FROM `local`.`alt`.`acct_hist` s WHERE NOT');
+    expect(sql).toContain(`AS \`${UNBOUNDED_CELLS}\``);
+  });
+
+  it('refuses a config without unbounded_history', () => {
+    expect(() => compileUnboundedRebuild(parseConfig(ALT_CONFIG, 'test'))).toThrow(/no unbounded_history/);
+  });
+});

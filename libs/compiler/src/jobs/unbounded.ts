@@ -1,0 +1,138 @@
+import { ColumnModel, PipelineConfig, columnModel } from '@app/config';
+import { CaseName, CaseRange, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
+import { elementType, valueStruct } from '../history';
+import { list, lit, monthIntSql, q } from '../sql';
+import { isDeleted } from '../soft-delete';
+import { keyEq } from './case-common';
+
+/**
+ * SPEC §4c's unbounded history, kept with every batch. Besides latest's columns and the visible arrays, the
+ * table holds one internal column: every month of the key that is not deleted, month_int → its values (the
+ * summary row's own values, history index 0). A case job overlays the cells it staged, read back from summary
+ * after its writes, on that map: a month that is now deleted leaves it, any other takes summary's value. The
+ * arrays are then the map read backwards from latest's month M down to F = the map's earliest month (or
+ * max_length elements). So a batch reads the unbounded rows of its keys (one per key, like latest), summary's
+ * rows at its own cells (pruned to the case's months) and latest of its keys: never every month of a key.
+ */
+export const UNBOUNDED_CELLS = '__unbounded_cells';
+
+/** The internal column's type: map<int, struct<v0: INT, v1: BIGINT, …>> in the rolling columns' order. */
+export function unboundedCellsType(config: PipelineConfig): string {
+  const fields = config.rolling.length ? config.rolling.map((r, i) => `v${i}: ${elementType(r)}`) : ['v: INT'];
+  return `MAP<INT, STRUCT<${fields.join(', ')}>>`;
+}
+
+/** Every column of the unbounded table, the internal one last (init creates it in this order). */
+export function unboundedTableColumns(model: ColumnModel): string[] {
+  return [...model.unbounded, UNBOUNDED_CELLS];
+}
+
+/**
+ * The visible arrays of a key from its cells map and latest's month (month_int):
+ * transform(sequence(0, length − 1), i -> try_element_at(cells, m − i).v0), length = max_length or M − F + 1.
+ */
+function arrays(config: PipelineConfig, model: ColumnModel, cells: string, m: string): string[] {
+  const maxLength = config.unboundedHistory!.maxLength;
+  const length = maxLength === null ? `${m} - array_min(map_keys(${cells})) + 1` : String(maxLength);
+  return config.rolling.map((_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i}) AS ${q(model.unboundedArrays[i])}`);
+}
+
+/**
+ * The steps a case job appends when the config has `unbounded_history`: one MERGE of the rows of the keys it
+ * staged. It runs after the job's writes and reads only tables (no cached view of the job: Spark re-caches
+ * those from the written tables), so what it reads is the result the job committed.
+ * A key with no latest row (all its months deleted) loses its unbounded row.
+ */
+export function unboundedSteps(config: PipelineConfig, batchId: string, caseName: CaseName, range: CaseRange): JobStep[] {
+  const unbounded = config.unboundedHistory;
+  if (!unbounded) return [];
+  const model = columnModel(config);
+  const key = q(config.keyColumn);
+  const month = q(config.monthColumn);
+  const staged = `SELECT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
+  const deleted = isDeleted(config, 's');
+  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted ? `${deleted}` : 'false'} AS del, ${valueStruct(config, (r) => `s.${q(r.mapperColumn)}`)} AS vals
+    FROM ${config.summaryTable.sql} s
+    JOIN (SELECT DISTINCT ${key}, ${month} FROM staged) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}
+    WHERE s.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(range.maxMonth)}`;
+  const old = `SELECT /*+ BROADCAST(k) */ u.${key}, e.mi, e.vals
+    FROM ${unbounded.table.sql} u
+    LEFT SEMI JOIN keys k ON ${keyEq(config, 'k', 'u')}
+    LATERAL VIEW explode(u.${q(UNBOUNDED_CELLS)}) e AS mi, vals`;
+  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(mi, vals))) AS cells
+    FROM (
+      SELECT o.${key}, o.mi, o.vals FROM old o LEFT ANTI JOIN now n ON ${keyEq(config, 'n', 'o')} AND n.mi = o.mi
+      UNION ALL
+      SELECT ${key}, mi, vals FROM now WHERE NOT del
+    ) GROUP BY ${key}`;
+  const latest = `SELECT /*+ BROADCAST(k) */ l.* FROM ${config.latestTable.sql} l LEFT SEMI JOIN keys k ON ${keyEq(config, 'k', 'l')}`;
+  const mi = monthIntSql(`l.${month}`);
+  const source = `WITH staged AS (${staged}),
+  keys AS (SELECT DISTINCT ${key} FROM staged),
+  now AS (${now}),
+  old AS (${old}),
+  cells AS (${cells})
+SELECT k.${key} AS \`__key\`,
+${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, model, 'c.cells', mi), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
+FROM keys k
+LEFT JOIN (${latest}) l ON ${keyEq(config, 'l', 'k')}
+LEFT JOIN cells c ON ${keyEq(config, 'c', 'k')}`;
+  const cols = unboundedTableColumns(model);
+  return [
+    {
+      name: 'unbounded history',
+      kind: 'sql',
+      sql: [
+        `MERGE INTO ${unbounded.table.sql} t`,
+        `USING (\n${source}\n) s`,
+        `ON t.${key} = s.\`__key\``,
+        `WHEN MATCHED AND s.${key} IS NULL THEN DELETE`,
+        `WHEN MATCHED THEN UPDATE SET\n${list(cols.map((c) => `t.${q(c)} = s.${q(c)}`))}`,
+        `WHEN NOT MATCHED AND s.${key} IS NOT NULL THEN INSERT (${cols.map(q).join(', ')})\nVALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
+      ].join('\n'),
+    },
+  ];
+}
+
+/** A case job with SPEC §4c's steps before its last one (releasing the caches), the unbounded table a target. */
+export function withUnboundedHistory(config: PipelineConfig, job: CompiledJob, caseName: CaseName, range: CaseRange): CompiledJob {
+  const unbounded = config.unboundedHistory;
+  if (!unbounded) return job;
+  const steps = unboundedSteps(config, String(job.params.batchId), caseName, range);
+  const last = job.steps.length - 1;
+  return { ...job, targets: [...job.targets, unbounded.table.plain], steps: [...job.steps.slice(0, last), ...steps, job.steps[last]] };
+}
+
+/**
+ * `rebuild-unbounded`: the whole unbounded table from summary alone (SPEC §4c): per key, its months that are
+ * not deleted make the cells map, and its summary row with the greatest such month is latest's part. The same
+ * arrays as the batches build, so a rebuild equals what the batches kept.
+ */
+export function compileUnboundedRebuild(config: PipelineConfig): CompiledJob {
+  const unbounded = config.unboundedHistory;
+  if (!unbounded) throw new Error('compileUnboundedRebuild: the config has no unbounded_history');
+  const model = columnModel(config);
+  const key = q(config.keyColumn);
+  const month = q(config.monthColumn);
+  const deleted = isDeleted(config, 's');
+  const live = `SELECT s.*, ${monthIntSql(`s.${month}`)} AS \`__mi\` FROM ${config.summaryTable.sql} s${deleted ? ` WHERE NOT ${deleted}` : ''}`;
+  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(\`__mi\`, ${valueStruct(config, (r) => q(r.mapperColumn))}))) AS cells FROM live GROUP BY ${key}`;
+  const latest = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY \`__mi\` DESC) AS \`__rank\` FROM live) WHERE \`__rank\` = 1`;
+  const query = `WITH live AS (${live}),
+  cells AS (${cells})
+SELECT
+${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, model, 'c.cells', 'l.`__mi`'), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
+FROM (${latest}) l
+JOIN cells c ON ${keyEq(config, 'c', 'l')}`;
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: 'rebuild-unbounded',
+    kind: 'append',
+    description: `rebuild ${unbounded.table.plain} from ${config.summaryTable.plain} (SPEC §4c)`,
+    tags: { job: 'rebuild-unbounded' },
+    params: {},
+    ledger: null,
+    targets: [unbounded.table.plain],
+    steps: [{ name: 'rebuild unbounded history', kind: 'sql', sql: `INSERT OVERWRITE ${unbounded.table.sql}\n${query}` }],
+  };
+}
