@@ -5,7 +5,7 @@ import { engineSettingsFromEnv, snapshotSourceFor } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
 import { WatcherModule } from './watcher.module';
 
-/** ingest-watcher: announces new source snapshots as WatermarkAdvanced events (README "Services"). */
+/** ingest-watcher: announces new source (and report-date, SPEC §4b) snapshots as WatermarkAdvanced events (README "Services"). */
 bootstrap(async () => {
   const env = new EnvReader();
   const ctx = serviceContext('ingest-watcher', 3001, env);
@@ -14,5 +14,5 @@ bootstrap(async () => {
   env.done();
   const config = loadConfigFile(resolve(engine.configFile));
   const snapshots = snapshotSourceFor(engine, config.sourceTable.catalog);
-  await runService(ctx, WatcherModule.register(ctx, { sourceTable: config.sourceTable, snapshots, pollIntervalMs }));
+  await runService(ctx, WatcherModule.register(ctx, { sourceTable: config.sourceTable, reportTable: config.reportDates?.table, snapshots, pollIntervalMs }));
 });

@@ -7,7 +7,7 @@ export const DEFAULT_TOPIC_PREFIX = 'summary.';
 
 /** Current (writer) version of each event; a breaking change is a new vN.avsc (STYLE.md §3). */
 export const CURRENT_VERSIONS: Readonly<Record<EventName, number>> = {
-  'watermark-advanced': 1,
+  'watermark-advanced': 2,
   'case-batch-planned': 3,
   'job-state-changed': 1,
   'batch-completed': 2,

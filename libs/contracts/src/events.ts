@@ -14,6 +14,12 @@ export interface WatermarkAdvanced {
   sourceEndSnapshotId: string;
   /** Max base_ts of the batch, 'YYYY-MM-DD HH:MM:SS'. */
   watermark: string | null;
+  /**
+   * v2: the report-date table's snapshots (start, end] the batch reads (SPEC §4b); both null without the
+   * report table (and when written by v1), the end null while that table has no snapshot.
+   */
+  reportStartSnapshotId: string | null;
+  reportEndSnapshotId: string | null;
   occurredAt: number;
 }
 

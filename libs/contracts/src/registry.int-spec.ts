@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { fixturePaths } from '../scripts/record-fixtures';
 import {
   CURRENT_VERSIONS,
@@ -15,6 +15,7 @@ import {
   RegistryUnavailableError,
   SchemaRegistrationError,
   contractsDir,
+  listVersions,
   loadSchema,
   schemaRegistry,
 } from '.';
@@ -49,12 +50,12 @@ function fixtureOf<E extends EventName>(event: E): EventPayloads[E] {
   return JSON.parse(readFileSync(fixturePaths(event, CURRENT_VERSIONS[event]).json, 'utf8')) as EventPayloads[E];
 }
 
-/** A codec whose watermark-advanced schema is `schema`, from a copy of contracts/ (CONTRACTS_DIR). */
+/** A codec whose current watermark-advanced schema is `schema`, from a copy of contracts/ (CONTRACTS_DIR). */
 function codecWithWatermarkSchema(schema: AvroRecordSchema): EventCodec {
   const dir = mkdtempSync(path.join(tmpdir(), 'contracts-'));
   try {
     cpSync(contractsDir(), dir, { recursive: true });
-    writeFileSync(path.join(dir, 'watermark-advanced', 'v1.avsc'), JSON.stringify(schema));
+    writeFileSync(path.join(dir, 'watermark-advanced', `v${CURRENT_VERSIONS['watermark-advanced']}.avsc`), JSON.stringify(schema));
     process.env.CONTRACTS_DIR = dir;
     return new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: PREFIX });
   } finally {
@@ -95,6 +96,23 @@ describe('EventCodec against the real schema registry', () => {
     expect(new Map(await codec.register())).toEqual(ids);
   });
 
+  // A deployment upgrades version by version: each recorded vN must pass the registry's BACKWARD check
+  // against vN-1 under one subject (e.g. watermark-advanced v2's report range, SPEC §4b, has null defaults).
+  it.each(EVENT_NAMES)('registers every recorded version of %s in order under one subject (BACKWARD)', async (event) => {
+    const subject = `${PREFIX}chain.${event}-value`;
+    const registry = new SchemaRegistry({ host: REGISTRY_URL });
+    try {
+      const ids: number[] = [];
+      for (const version of listVersions(event)) {
+        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(loadSchema(event, version)) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+        ids.push(id);
+      }
+      expect(new Set(ids).size).toBe(listVersions(event).length);
+    } finally {
+      await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' }).catch(() => undefined);
+    }
+  });
+
   it('four services registering a new subject at once all succeed with the same ids (no "rule already exists")', async () => {
     // Each service registers every schema at start; a first deployment starts them together. Apicurio
     // refuses the second compatibility rule of a subject with 409 while another registrant sets it.
@@ -125,11 +143,11 @@ describe('EventCodec against the real schema registry', () => {
     expect(decoded).toEqual({ event, value, schemaId: codec.schemaId(event) });
   });
 
-  it('refuses an incompatible v2 (a new required field without default) as non-retriable', async () => {
-    const v1 = loadSchema('watermark-advanced', 1);
+  it('refuses an incompatible next version (a new required field without default) as non-retriable', async () => {
+    const current = loadSchema('watermark-advanced', CURRENT_VERSIONS['watermark-advanced']);
     const breaking = codecWithWatermarkSchema({
-      ...v1,
-      fields: [...v1.fields, { name: 'tenant', type: 'string', doc: 'Owning tenant; no default, so v1 data cannot be read.' }],
+      ...current,
+      fields: [...current.fields, { name: 'tenant', type: 'string', doc: 'Owning tenant; no default, so v1 data cannot be read.' }],
     });
     const error: unknown = await breaking.register().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchemaRegistrationError);
@@ -137,11 +155,11 @@ describe('EventCodec against the real schema registry', () => {
     expect((error as Error).message).toContain('tenant');
   });
 
-  it('accepts a compatible v2 and decodes its messages into the current shape', async () => {
-    const v1 = loadSchema('watermark-advanced', 1);
+  it('accepts a compatible next version and decodes its messages into the current shape', async () => {
+    const current = loadSchema('watermark-advanced', CURRENT_VERSIONS['watermark-advanced']);
     const evolved = codecWithWatermarkSchema({
-      ...v1,
-      fields: [...v1.fields, { name: 'tenant', type: ['null', 'string'], default: null, doc: 'Owning tenant, optional.' }],
+      ...current,
+      fields: [...current.fields, { name: 'tenant', type: ['null', 'string'], default: null, doc: 'Owning tenant, optional.' }],
     });
     const ids = await evolved.register();
     expect(ids.get('watermark-advanced')).not.toBe(codec.schemaId('watermark-advanced'));

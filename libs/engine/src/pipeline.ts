@@ -234,7 +234,9 @@ export class SummaryPipeline {
       if (last && last.classify.status === 'committed' && !this.finished(last)) {
         const plan = last.classify.result!.collected![PLAN][0];
         this.progress(`batch ${last.batchId}: resuming unfinished cases`);
-        outcomes.push(await this.runCases(last.batchId, plan.source_start_snapshot_id as string | null, String(plan.source_end_snapshot_id), parseCounts(last.classify.result!.collected![COUNTS])));
+        const reportId = (v: unknown) => (v === undefined || v === null ? null : String(v));
+        const report = { reportStart: reportId(plan.report_start_snapshot_id), reportEnd: reportId(plan.report_end_snapshot_id) };
+        outcomes.push(await this.runCases(last.batchId, plan.source_start_snapshot_id as string | null, String(plan.source_end_snapshot_id), parseCounts(last.classify.result!.collected![COUNTS]), report));
         continue;
       }
       // An unfinished classify (crashed or failed) has no position: its batch is handed out again.
@@ -275,19 +277,20 @@ export class SummaryPipeline {
 
   private async runBatch(id: string, start: string | null, end: string, reportStart?: string | null, reportEnd?: string | null): Promise<BatchOutcome> {
     const counts = await this.classify(id, start, end, reportStart, reportEnd);
-    return this.runCases(id, start, end, counts);
+    return this.runCases(id, start, end, counts, { reportStart, reportEnd });
   }
 
   compileCase(id: string, c: CaseName, counts: BatchCounts): CompiledJob {
     return compileCaseJob(this.config, id, c, counts.cases[c]);
   }
 
-  private async runCases(id: string, start: string | null, end: string, counts: BatchCounts): Promise<BatchOutcome> {
+  /** `report`: the batch's report-date range (SPEC §4b), stated in its watermark fact as the watcher states it. */
+  private async runCases(id: string, start: string | null, end: string, counts: BatchCounts, report: { reportStart?: string | null; reportEnd?: string | null } = {}): Promise<BatchOutcome> {
     const began = Date.now();
     const cases: CaseOutcome[] = [];
     // The batch's facts as the services state them (lifecycle), audited through the same auditRow.
     const source = this.config.sourceTable.plain;
-    const facts: Array<Pick<DecodedEvent, 'event' | 'value'>> = [{ event: 'watermark-advanced', value: watermarkEvent(source, id, { start, end, watermark: counts.watermark }) }];
+    const facts: Array<Pick<DecodedEvent, 'event' | 'value'>> = [{ event: 'watermark-advanced', value: watermarkEvent(source, id, { start, end, watermark: counts.watermark, ...report }) }];
     const plans = planEvents(source, id, counts);
     facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
     const written: Partial<Record<CaseName, number>> = {};

@@ -28,6 +28,13 @@ describe('batch events', () => {
     expect(planEvents('s', 'b-000003', { ...counts, watermark: null }, '2025-02-28 00:00:00')[0].watermark).toBe('2025-02-28 00:00:00');
   });
 
+  it('states the report range (SPEC §4b) only when given one, null otherwise', () => {
+    expect(watermarkEvent('s', 'b-000001', { start: null, end: '42', watermark: null }, 0)).toEqual({
+      eventId: 's:b-000001:watermark-advanced', batchId: 'b-000001', sourceTable: 's', sourceStartSnapshotId: null, sourceEndSnapshotId: '42', watermark: null, reportStartSnapshotId: null, reportEndSnapshotId: null, occurredAt: 0,
+    });
+    expect(watermarkEvent('s', 'b-000002', { start: '42', end: '42', watermark: null, reportStart: '7', reportEnd: '9' })).toMatchObject({ sourceStartSnapshotId: '42', sourceEndSnapshotId: '42', reportStartSnapshotId: '7', reportEndSnapshotId: '9' });
+  });
+
   it('gives one fact one id, whoever states it', () => {
     expect(watermarkEvent('s', 'b-000001', { start: null, end: '42', watermark: null }).eventId).toBe(eventIds.watermark('s', 'b-000001'));
     expect(jobStateEvent('s', { batchId: 'b-000001', case: 'CASE_I' }, 'SUCCEEDED', 2, 'local').eventId).toBe('s:b-000001:CASE_I:SUCCEEDED:2');
@@ -40,6 +47,11 @@ describe('batch events', () => {
     const failed = jobStateEvent('s', plan, 'FAILED', 3, 'emr-on-eks', { error: jobErrorText({ type: 'AnalysisException', step: 'merge summary', message: 'boom' }) });
     expect(auditRow({ event: 'job-state-changed', value: failed })).toMatchObject({ eventType: 'JobStateChanged', status: 'FAILED', attempt: 3, details: { engine: 'emr-on-eks', error: 'AnalysisException at step "merge summary": boom' } });
     expect(auditRow({ event: 'batch-completed', value: completedEvent('s', 'b-000003', 'COMPLETED', 5, { cases: { CASE_III: 7, CASE_II: 6 }, deleted: 1, restored: 0, watermark: 'w7' }) })).toMatchObject({ eventType: 'BatchCompleted', status: 'COMPLETED', rows: 13, watermark: 'w7' });
-    expect(auditRow({ event: 'watermark-advanced', value: watermarkEvent('s', 'b-000003', { start: '1', end: '2', watermark: 'w' }) })).toMatchObject({ eventType: 'WatermarkAdvanced', status: 'ADVANCED', watermark: 'w', details: { sourceStartSnapshotId: '1', sourceEndSnapshotId: '2' } });
+    const sourceOnly = auditRow({ event: 'watermark-advanced', value: watermarkEvent('s', 'b-000003', { start: '1', end: '2', watermark: 'w' }) });
+    expect(sourceOnly).toMatchObject({ eventType: 'WatermarkAdvanced', status: 'ADVANCED', watermark: 'w' });
+    // Without the report table the details are as before v2 of the event: no report fields.
+    expect(sourceOnly.details).toEqual({ sourceTable: 's', sourceStartSnapshotId: '1', sourceEndSnapshotId: '2' });
+    const reportOnly = auditRow({ event: 'watermark-advanced', value: watermarkEvent('s', 'b-000004', { start: '2', end: '2', watermark: null, reportStart: null, reportEnd: '9' }) });
+    expect(reportOnly.details).toEqual({ sourceTable: 's', sourceStartSnapshotId: '2', sourceEndSnapshotId: '2', reportStartSnapshotId: null, reportEndSnapshotId: '9' });
   });
 });

@@ -26,8 +26,28 @@ export const eventIds = {
   completed: (source: string, batchId: string, status: BatchStatus) => `${source}:${batchId}:batch-completed:${status}`,
 };
 
-export function watermarkEvent(source: string, batchId: string, window: { start: string | null; end: string; watermark: string | null }, now = Date.now()): WatermarkAdvanced {
-  return { eventId: eventIds.watermark(source, batchId), batchId, sourceTable: source, sourceStartSnapshotId: window.start, sourceEndSnapshotId: window.end, watermark: window.watermark, occurredAt: now };
+/** A batch's window as its WatermarkAdvanced states it; `reportStart`/`reportEnd` (SPEC §4b) only with the report table. */
+export interface WatermarkWindow {
+  start: string | null;
+  end: string;
+  watermark: string | null;
+  reportStart?: string | null;
+  reportEnd?: string | null;
+}
+
+/** Example: ('s', 'b-000004', {start '7', end '7', watermark null, reportStart '3', reportEnd '5'}) → a batch of report rows alone. */
+export function watermarkEvent(source: string, batchId: string, window: WatermarkWindow, now = Date.now()): WatermarkAdvanced {
+  return {
+    eventId: eventIds.watermark(source, batchId),
+    batchId,
+    sourceTable: source,
+    sourceStartSnapshotId: window.start,
+    sourceEndSnapshotId: window.end,
+    watermark: window.watermark,
+    reportStartSnapshotId: window.reportStart ?? null,
+    reportEndSnapshotId: window.reportEnd ?? null,
+    occurredAt: now,
+  };
 }
 
 /**
@@ -122,7 +142,9 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
   switch (event) {
     case 'watermark-advanced': {
       const v = value as WatermarkAdvanced;
-      return { ...base, case: null, status: 'ADVANCED', attempt: null, durationMs: null, rows: null, watermark: v.watermark, details: { sourceTable: v.sourceTable, sourceStartSnapshotId: v.sourceStartSnapshotId, sourceEndSnapshotId: v.sourceEndSnapshotId } };
+      // SPEC §4b: the report range only when the batch has one, so the audit without the report table is as before.
+      const report = v.reportStartSnapshotId === null && v.reportEndSnapshotId === null ? {} : { reportStartSnapshotId: v.reportStartSnapshotId, reportEndSnapshotId: v.reportEndSnapshotId };
+      return { ...base, case: null, status: 'ADVANCED', attempt: null, durationMs: null, rows: null, watermark: v.watermark, details: { sourceTable: v.sourceTable, sourceStartSnapshotId: v.sourceStartSnapshotId, sourceEndSnapshotId: v.sourceEndSnapshotId, ...report } };
     }
     case 'case-batch-planned': {
       const v = value as CaseBatchPlanned;

@@ -31,6 +31,14 @@ describe('nextBatch: the one rule that numbers batches and their windows', () =>
     expect(nextBatch(null, null, '2')).toBeNull();
   });
 
+  it('describes a batch with its report range when it has one (SPEC §4b)', () => {
+    const last = { batchId: 'b-000003', sourceEndSnapshotId: '7', reportEndSnapshotId: '3' };
+    expect(describeBatch(nextBatch(last, '7', '5')!)).toBe('b-000004 reading source snapshots (7, 7] and report-date snapshots (3, 5]');
+    expect(describeBatch(nextBatch({ batchId: 'b-000003', sourceEndSnapshotId: '7' }, '7', '2')!)).toBe('b-000004 reading source snapshots (7, 7] and report-date snapshots (beginning, 2]');
+    // No report snapshot yet: nothing to say about that table.
+    expect(describeBatch(nextBatch(null, '7', null)!)).toBe('b-000001 reading source snapshots (beginning, 7]');
+  });
+
   it('refuses a last batch whose id is malformed', () => {
     expect(() => nextBatch({ batchId: 'b-3', sourceEndSnapshotId: '7' }, '9')).toThrow(BatchIdError);
   });

@@ -52,7 +52,15 @@ export function nextBatch(last: BatchPosition | null, currentSnapshotId: string 
   };
 }
 
-/** Example: {b-000004, (7, 9]} → 'b-000004 reading source snapshots (7, 9]'. */
+/**
+ * Examples: {b-000004, (7, 9]} → 'b-000004 reading source snapshots (7, 9]'; with a report range (SPEC §4b)
+ * {b-000005, (9, 9], report (3, 5]} → 'b-000005 reading source snapshots (9, 9] and report-date snapshots (3, 5]'.
+ * A report range that is null at both ends (no report table, or none of its snapshots yet) is not named.
+ */
 export function describeBatch(b: PendingBatch): string {
-  return `${b.batchId} reading source snapshots (${b.sourceStartSnapshotId ?? 'beginning'}, ${b.sourceEndSnapshotId}]`;
+  const source = `${b.batchId} reading source snapshots (${b.sourceStartSnapshotId ?? 'beginning'}, ${b.sourceEndSnapshotId}]`;
+  const reportStart = b.reportStartSnapshotId ?? null;
+  const reportEnd = b.reportEndSnapshotId ?? null;
+  if (reportStart === null && reportEnd === null) return source;
+  return `${source} and report-date snapshots (${reportStart ?? 'beginning'}, ${reportEnd ?? 'none'}]`;
 }

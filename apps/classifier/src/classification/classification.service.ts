@@ -52,12 +52,17 @@ export class ClassificationService implements OnApplicationShutdown {
   }
 
   private async alreadyClassified(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts | null> {
+    const withReport = this.withReport(pipeline, event);
     const batches = batchesFromLedger(await pipeline.ledger());
     const mine = batches.find((b) => b.batchId === event.batchId && b.classify.status === 'committed');
     if (mine) {
       const plan = mine.classify.result!.collected![PLAN][0];
       if (String(plan.source_end_snapshot_id) !== event.sourceEndSnapshotId) {
         throw new WindowMismatchError(`batch ${event.batchId} was classified for source snapshots up to ${plan.source_end_snapshot_id}, the event says ${event.sourceEndSnapshotId}`);
+      }
+      const reportEnd = plan.report_end_snapshot_id === undefined || plan.report_end_snapshot_id === null ? null : String(plan.report_end_snapshot_id);
+      if (withReport && reportEnd !== event.reportEndSnapshotId) {
+        throw new WindowMismatchError(`batch ${event.batchId} was classified for report-date snapshots up to ${reportEnd ?? '(none)'}, the event says ${event.reportEndSnapshotId ?? '(none)'}`);
       }
       jsonLog('info', 'batch already classified: re-publishing its plan', { batchId: event.batchId });
       return parseCounts(mine.classify.result!.collected!['counts'] ?? []);
@@ -71,19 +76,42 @@ export class ClassificationService implements OnApplicationShutdown {
     this.metrics.get('classifierWaiting').set(0);
     // The watcher numbered the event by the rule the ledger numbers by (lifecycle nextBatch), from the
     // last window it published; every earlier batch is committed (checked above), so both must agree.
+    // With the report table (SPEC §4b) the rule takes the report end too, and the ledger's position has the
+    // report snapshot the last batch ended at (null before any, or for a batch of the previous release).
     const position = ledgerPosition(earlier);
-    const expected = nextBatch(position, event.sourceEndSnapshotId);
-    if (!expected || expected.batchId !== event.batchId || expected.sourceStartSnapshotId !== event.sourceStartSnapshotId) {
+    const expected = withReport ? nextBatch(position, event.sourceEndSnapshotId, event.reportEndSnapshotId) : nextBatch(position, event.sourceEndSnapshotId);
+    const continues =
+      expected !== null &&
+      expected.batchId === event.batchId &&
+      expected.sourceStartSnapshotId === event.sourceStartSnapshotId &&
+      (!withReport || (expected.reportStartSnapshotId === event.reportStartSnapshotId && expected.reportEndSnapshotId === event.reportEndSnapshotId));
+    if (!continues) {
+      const reportPosition = withReport ? ` and report-date snapshot ${position?.reportEndSnapshotId ?? '(beginning)'}` : '';
       throw new WindowMismatchError(
-        `the event's batch is ${describeBatch(event)}, but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}, ` +
+        `the event's batch is ${describeBatch(event)}, but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}${reportPosition}, ` +
           `so the next batch is ${expected ? describeBatch(expected) : `one after snapshot ${event.sourceEndSnapshotId}`}; expected the event to continue the ledger`,
       );
     }
     return null;
   }
 
+  /**
+   * Whether the batch has a report range to classify (SPEC §4b): the pipeline's config has the report-date
+   * table. An event with a report range for a pipeline without one is refused: classify would drop its rows.
+   */
+  private withReport(pipeline: SummaryPipeline, event: WatermarkAdvanced): boolean {
+    if (pipeline.config.reportDates) return true;
+    if ((event.reportStartSnapshotId ?? null) !== null || (event.reportEndSnapshotId ?? null) !== null) {
+      throw new WindowMismatchError(
+        `the event's batch is ${describeBatch(event)}, but this pipeline's config has no report-date table (hist_rpt_dt_table): the watcher and the classifier run different configs`,
+      );
+    }
+    return false;
+  }
+
   private classify(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts> {
-    return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId);
+    if (!pipeline.config.reportDates) return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId);
+    return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId, event.reportStartSnapshotId, event.reportEndSnapshotId);
   }
 
   plan(event: WatermarkAdvanced, counts: BatchCounts): CaseBatchPlanned[] {

@@ -5,11 +5,13 @@ import { nextBatch, watermarkEvent } from '@app/lifecycle';
 import { WatermarkAdvanced } from '@app/contracts';
 import { WATCH_OPTIONS, WatchOptions } from './watch.constants';
 import { lastPublished } from './published-position';
-import { windowOf } from './window';
+import { reportWindowOf, windowOf } from './window';
 
 /**
  * Polls the source table's metadata in the catalog (cheap: no Spark, no data read) and publishes one
- * WatermarkAdvanced per new window of snapshots: batch id, snapshot range, max base_ts.
+ * WatermarkAdvanced per new window of snapshots: batch id, snapshot range, max base_ts. With the report-date
+ * table (SPEC §4b) it polls that table too and asks nextBatch with both current snapshots, the CLI's rule:
+ * either table moving makes a batch (report rows alone included), and the event carries both ranges.
  */
 @Injectable()
 export class WatchService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,6 +31,10 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
     return this.options.sourceTable;
   }
 
+  get report(): TableName | undefined {
+    return this.options.reportTable;
+  }
+
   get snapshots(): SnapshotSource {
     return this.options.snapshots;
   }
@@ -37,6 +43,7 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
     this.position = await lastPublished(this.ctx.kafka, this.ctx.codec, this.ctx.access, this.ctx.kafkaSettings.topicPrefix, this.source.plain);
     jsonLog('info', 'watching', {
       sourceTable: this.source.plain,
+      ...(this.report ? { reportTable: this.report.plain, lastReportSnapshot: this.position?.reportEndSnapshotId ?? null } : {}),
       catalog: this.snapshots.describe(),
       intervalMs: this.options.pollIntervalMs,
       lastBatch: this.position?.batchId ?? null,
@@ -56,15 +63,20 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
   async poll(): Promise<WatermarkAdvanced | null> {
     try {
       const table = await this.snapshots.load([this.source.namespace], this.source.table);
+      const report = this.report ? await this.snapshots.load([this.report.namespace], this.report.table) : null;
       this.metrics.get('watcherLastPoll').set(Date.now() / 1000);
-      const batch = nextBatch(this.position, table.currentId);
+      // The position is the last published event: with the report table its report end is where the next
+      // report range starts (a v1 event, or one published without the table, has none: from its beginning).
+      const batch = report ? nextBatch(this.position, table.currentId, report.currentId) : nextBatch(this.position, table.currentId);
       if (!batch) return null;
       const window = windowOf(table, batch);
+      const reportWindow = report ? reportWindowOf(report, batch) : null;
       const id = batch.batchId;
-      const event = watermarkEvent(this.source.plain, id, window);
+      const event = watermarkEvent(this.source.plain, id, reportWindow ? { ...window, reportStart: reportWindow.start, reportEnd: reportWindow.end } : window);
       await this.publisher.publish('watermark-advanced', event);
       this.position = event;
-      jsonLog('info', 'new source window', { batchId: id, start: window.start, end: window.end, snapshots: window.snapshots.length, watermark: window.watermark });
+      const reportFields = reportWindow ? { reportStart: reportWindow.start, reportEnd: reportWindow.end, reportSnapshots: reportWindow.snapshots.length } : {};
+      jsonLog('info', 'new source window', { batchId: id, start: window.start, end: window.end, snapshots: window.snapshots.length, watermark: window.watermark, ...reportFields });
       return event;
     } catch (error) {
       this.metrics.get('watcherPollErrors').inc();

@@ -1,6 +1,6 @@
 import { SnapshotInfo, TableSnapshots, parseMetadata } from '@app/common';
 import { BatchPosition, nextBatch } from '@app/lifecycle';
-import { WindowError, windowOf } from './window';
+import { WindowError, reportWindowOf, windowOf } from './window';
 
 const snap = (id: string, parentId: string | null, maxTs?: string): SnapshotInfo => ({
   snapshotId: id,
@@ -46,6 +46,25 @@ describe('windowOf the next batch', () => {
     const forked = table('4', snap('1', null), snap('2', '1'), snap('4', '1'));
     expect(() => nextWindow(forked, '2')).toThrow(WindowError);
     expect(() => nextWindow(forked, '2')).toThrow(/2 is not an ancestor of the current snapshot 4/);
+  });
+});
+
+describe('reportWindowOf (SPEC §4b)', () => {
+  const report = table('12', snap('10', null), snap('11', '10'), snap('12', '11'));
+  const batch = (start: string | null, end: string | null) => ({ batchId: 'b-000002', sourceStartSnapshotId: '3', sourceEndSnapshotId: '3', reportStartSnapshotId: start, reportEndSnapshotId: end });
+
+  it('covers the report snapshots after the last announced one', () => {
+    expect(reportWindowOf(report, batch('10', '12'))).toEqual({ start: '10', end: '12', snapshots: [report.snapshots.get('11'), report.snapshots.get('12')] });
+    expect(reportWindowOf(report, batch(null, '12')).snapshots.map((s) => s.snapshotId)).toEqual(['10', '11', '12']);
+  });
+
+  it('is empty for a batch of source rows alone, or while the table has no snapshot', () => {
+    expect(reportWindowOf(report, batch('12', '12'))).toEqual({ start: '12', end: '12', snapshots: [] });
+    expect(reportWindowOf(table(null), batch(null, null))).toEqual({ start: null, end: null, snapshots: [] });
+  });
+
+  it('refuses a last announced report snapshot that is not an ancestor, naming the table', () => {
+    expect(() => reportWindowOf(table('13', snap('10', null), snap('13', '10')), batch('11', '13'))).toThrow(/the last announced report-date snapshot 11 is not an ancestor of the current snapshot 13/);
   });
 });
 
