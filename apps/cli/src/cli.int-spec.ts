@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PRODUCTION_ORACLE_SPEC, Row, SEED_ORACLE_SPEC, diffRows, oracle } from '@app/testing';
+import { PRODUCTION_ORACLE_SPEC, ReportSpec, Row, SEED_ORACLE_SPEC, diffRows, oracle, reportOracle } from '@app/testing';
 
 // The CLI end to end, as a user runs it (`npx summary-pipeline ...`): every command is a fresh process
 // with its own Spark, on the production example config and on the seed 000 layout.
@@ -88,6 +88,30 @@ describe('summary-pipeline CLI on the production example config', () => {
     expect(rejects.map((r) => r.reason).sort()).toEqual(['INVALID_MONTH', 'NULL_KEY', 'NULL_TIMESTAMP']);
     expect(readFileSync(join(dir, 'summary.jsonl'), 'utf8')).toBe(exported);
     expect(readdirSync(dir).sort()).toEqual(files);
+  });
+
+  it('with unbounded_history added (SPEC §4c): init fills it from summary, a batch keeps it, export leaves the internal map out', () => {
+    // The production config unchanged but for §4c, on the pipeline the test above left (two batches run).
+    const config = join(dir, 'production-unbounded.json');
+    const raw = JSON.parse(readFileSync(PRODUCTION, 'utf8')) as Record<string, unknown>;
+    writeFileSync(config, JSON.stringify({ ...raw, unbounded_history: { table: 'primary_catalog.edf_gold.summary_unbounded' } }));
+    // Its report table gets no rows here, so the report spec only names its columns.
+    const report: ReportSpec = { keyColumn: 'cons_acct_key', dateColumn: 'acct_dt', tsColumn: 'base_ts', deleteColumn: 'soft_del_cd', orderColumns: ['insert_dt', 'update_dt'] };
+    const expectUnbounded = (files: string[]) => {
+      const out = join(dir, `unbounded-${files.length}.jsonl`);
+      ok(cli(config, wh, 'export', 'unbounded_history', '--out', out));
+      const rows = jsonl(out);
+      expect(rows.length).toBeGreaterThan(20);
+      expect(Object.keys(rows[0])).not.toContain('__unbounded_cells');
+      const expected = reportOracle(PRODUCTION_ORACLE_SPEC, report, files.map((f) => ({ source: jsonl(join(dir, f)), reports: [] })), { suffix: '_history_unbounded', maxLength: null });
+      expect(diffRows(rows, expected.unbounded, (r) => `${r.cons_acct_key}`)).toEqual([]);
+    };
+    expect(ok(cli(config, wh, 'init')).stderr).toContain('rebuilding it from summary (SPEC §4c)');
+    expectUnbounded(['h.jsonl', 'm.jsonl']);
+    ok(cli(config, wh, 'sample', '--accounts', '40', '--months', '8', '--mixed', '--seed', '3', '--base-ts', '2025-03-01 00:00:00', '--out', join(dir, 'm2.jsonl')));
+    ok(cli(config, wh, 'ingest', join(dir, 'm2.jsonl')));
+    expect(ok(cli(config, wh, 'run')).stderr).toMatch(/batch b-000003 done/);
+    expectUnbounded(['h.jsonl', 'm.jsonl', 'm2.jsonl']);
   });
 });
 
