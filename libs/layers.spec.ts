@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 // lifecycle, the engine and the services' kit build on each other one way. libs/testing is test support
 // and may import anything; specs may import test support.
 const LAYERS: string[][] = [
+  ['domain'],
   ['contracts', 'config'],
   ['common'],
   ['compiler'],

@@ -1,9 +1,11 @@
 /** Version of the compiled-job document (docs/compiled-job-format.md); the runner refuses others. */
 export const JOB_SCHEMA_VERSION = 1;
 
-export type CaseName = 'CASE_III' | 'CASE_I' | 'CASE_II';
-/** SPEC §5: backfill first, then new accounts, then forward. */
-export const CASE_ORDER: CaseName[] = ['CASE_III', 'CASE_I', 'CASE_II'];
+import type { CaseName } from '@app/domain';
+
+/** SPEC §5's cases and their order (libs/domain), as the compiled jobs name them. */
+export type { CaseName } from '@app/domain';
+export { CASE_ORDER } from '@app/domain';
 export type StepName = 'classify' | CaseName;
 
 export type JobStep =

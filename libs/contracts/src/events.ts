@@ -1,8 +1,10 @@
 // Hand-written mirrors of contracts/<event>/v<current>.avsc; contracts.spec.ts checks the recorded
 // fixtures against both. Longs are JS numbers (exact up to 2^53) and timestamp-millis stays epoch
 // milliseconds: the codec does not turn on avsc's logical types.
+import type { CaseName } from '@app/domain';
 
-export type Case = 'CASE_III' | 'CASE_I' | 'CASE_II';
+/** The Avro enum Case: SPEC §5's cases (libs/domain). */
+export type Case = CaseName;
 export type JobState = 'SUBMITTED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 export type BatchStatus = 'COMPLETED' | 'FAILED';
 

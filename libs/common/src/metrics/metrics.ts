@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CASE_ORDER } from '@app/domain';
 
 /**
  * Every metric of the services, in one place so that docs/metrics.md, the Grafana dashboard and the alerts
@@ -46,7 +47,7 @@ export const SERVICE_METRICS: Record<string, MetricKey[]> = {
   auditor: [...KAFKA_METRICS, 'batchE2e', 'jobDuration', 'caseRecords', 'rejects', 'softDeletes', 'jobFailures', 'jobRetries', 'batches', 'deadLetterMessages', 'auditRowsWritten'],
 };
 
-const CASES = ['CASE_III', 'CASE_I', 'CASE_II'].map((c) => ({ case: c }));
+const CASES = CASE_ORDER.map((c) => ({ case: c }));
 /**
  * Counters whose label values are known in advance start at 0 for each value: a FAILED series exists
  * before the first failure, so `increase()` counts the first one and the alerts have a series to watch.

@@ -1,3 +1,4 @@
+import { CASE_ORDER } from '@app/domain';
 import { CATALOG_SECRET_ENV, CatalogAuth, CatalogAuthError, CatalogSecretProperty, catalogAuthFromEnv, catalogAuthSparkConf, withCatalogAuth } from '@app/engine';
 
 /**
@@ -13,7 +14,7 @@ export interface S3Location {
 }
 
 /** Steps with their own spark-submit parameters (EMR_SPARK_SUBMIT_PARAMETERS_<STEP>). */
-export const PER_STEP_PARAMETER_STEPS = ['CASE_III', 'CASE_I', 'CASE_II', 'CLASSIFY'] as const;
+export const PER_STEP_PARAMETER_STEPS: readonly string[] = [...CASE_ORDER, 'CLASSIFY'];
 
 export interface EmrArtifactsConfig {
   region: string;
