@@ -1,4 +1,4 @@
-import { CASE_ORDER } from '@app/compiler';
+import { CASE_ORDER } from '@app/domain';
 import { BatchOutcome, DryRunPlan, PipelineStats } from '@app/engine';
 
 export function printOutcome(o: BatchOutcome, log: (m: string) => void): void {

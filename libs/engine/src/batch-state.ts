@@ -1,4 +1,5 @@
-import { CASE_ORDER, COUNTS, CaseName, CaseRange, PLAN } from '@app/compiler';
+import { COUNTS, CaseRange, PLAN } from '@app/compiler';
+import { CASE_ORDER, CaseName } from '@app/domain';
 import { BatchPosition, isBatchId, parseBatchId } from '@app/lifecycle';
 import { JsonRow } from './runner-client';
 

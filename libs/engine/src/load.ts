@@ -1,4 +1,4 @@
-import { CASE_ORDER } from '@app/compiler';
+import { CASE_ORDER } from '@app/domain';
 import { IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { LOAD_PART_PROPERTY, LoadOptions, LoadPart, loadColumns, loadId, planLoadParts } from './load-plan';
 import { BatchOutcome, Progress, SummaryPipeline } from './pipeline';

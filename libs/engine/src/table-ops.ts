@@ -1,4 +1,5 @@
-import { CASE_ORDER, COUNTS, CompiledJob, compileClassify, compileClassifyDryRun, isDeleted } from '@app/compiler';
+import { COUNTS, CompiledJob, compileClassify, compileClassifyDryRun, isDeleted } from '@app/compiler';
+import { CASE_ORDER } from '@app/domain';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
 import { nextBatch } from '@app/lifecycle';
 import { BatchCounts, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';

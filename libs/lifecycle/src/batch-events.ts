@@ -1,4 +1,5 @@
-import { AuditEvent, CASE_ORDER, CaseName, CaseRange } from '@app/compiler';
+import { AuditEvent, CaseRange } from '@app/compiler';
+import { CASE_ORDER, CaseName } from '@app/domain';
 import { BatchCompleted, BatchStatus, CaseBatchPlanned, DecodedEvent, JobState, JobStateChanged, WatermarkAdvanced } from '@app/contracts';
 
 /**

@@ -1,4 +1,5 @@
-import { CaseName, CaseRange, CompiledJob, compileBackfill, compileForward, compileNewAccounts, withUnboundedHistory } from '@app/compiler';
+import { CaseRange, CompiledJob, compileBackfill, compileForward, compileNewAccounts, withUnboundedHistory } from '@app/compiler';
+import { CaseName } from '@app/domain';
 import { PipelineConfig } from '@app/config';
 
 /**

@@ -1,4 +1,4 @@
-import { CASE_ORDER } from '@app/compiler';
+import { CASE_ORDER } from '@app/domain';
 import { CaseBatchPlanned } from '@app/contracts';
 import { isBatchId, nextBatchId, parseBatchId } from '@app/lifecycle';
 
