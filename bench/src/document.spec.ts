@@ -273,6 +273,7 @@ describe('buildDocument', () => {
         report: { read: 20, rejected: 0, unmatched: 0, vetoes: 2, reresolved: 4 },
         unboundedRows: 2005,
         latestRows: 2005,
+        summaryDataFiles: { base: 36, copy: 36 },
         checks: [{ name: 'report batch: unbounded rows = latest rows', ok: true, detail: 'unbounded history 2005 rows, latest 2005' }],
       },
     });
@@ -283,6 +284,8 @@ describe('buildDocument', () => {
     const md = renderMarkdown(rd);
     expect(md).toContain("## The batch with 20 report rows and unbounded history (SPEC §4b, §4c): 11.50 (11.00–12.00) s — 1.28× the plain batch's 9.00 s (target ≤ 1.3×: met)");
     expect(md).toContain('2 vetoes of its deletes, 9 on its other cells, 9 on existing cells');
+    expect(md).toContain('(summary data files: 36 in the base set, 36 in the copy).');
+    expect(rd.report_batch!.summary_data_files).toEqual({ base: 36, copy: 36 });
     expect(d.report_batch).toBeNull();
     expect(renderMarkdown(d)).not.toContain('report rows and unbounded history');
   });

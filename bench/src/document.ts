@@ -62,6 +62,8 @@ export interface ReportBatchDocument extends RunResult {
   report: ReportBatchCounts;
   unbounded_rows: number;
   latest_rows: number;
+  /** Data files of the base summary before any batch and of the copy the report batch runs on (their layouts compared). */
+  summary_data_files?: { base: number | null; copy: number | null };
   /** The plain delete batch of the same run (delete_batch.median_s); null when it was not measured. */
   plain_median_s: number | null;
   /** median_s ÷ plain_median_s (target ≤ 1.3). */
@@ -135,6 +137,7 @@ export interface Measurements {
     report: ReportBatchCounts;
     unboundedRows: number;
     latestRows: number;
+    summaryDataFiles?: { base: number | null; copy: number | null };
     checks: ResultCheck[];
   } | null;
   noop: { durationMs: number[]; wallMs: number[] } | null;
@@ -249,6 +252,7 @@ function reportBatchDocument(r: NonNullable<Measurements['reportBatch']>, run: R
     report: r.report,
     unbounded_rows: r.unboundedRows,
     latest_rows: r.latestRows,
+    ...(r.summaryDataFiles ? { summary_data_files: r.summaryDataFiles } : {}),
     plain_median_s: plainS,
     ratio: reportRatio({ median_s: run.median_s, plain_median_s: plainS }),
   };

@@ -117,7 +117,7 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     batchSeries,
     deleteBatch: deleteBatch ? { samples: deleteBatch.samples, deletes: deleteBatch.deletes, deleted: deleteBatch.deleted } : null,
     reportBatch: reportBatch
-      ? { samples: reportBatch.samples, composition: reportBatch.composition, deletes: reportBatch.deletes, deleted: reportBatch.deleted, report: reportBatch.report, unboundedRows: reportBatch.unboundedRows, latestRows: reportBatch.latestRows, checks: reportBatch.checks }
+      ? { samples: reportBatch.samples, composition: reportBatch.composition, deletes: reportBatch.deletes, deleted: reportBatch.deleted, report: reportBatch.report, unboundedRows: reportBatch.unboundedRows, latestRows: reportBatch.latestRows, summaryDataFiles: reportBatch.summaryDataFiles, checks: reportBatch.checks }
       : null,
     noop,
     tableRole,

@@ -41,7 +41,8 @@ export function reportBatchLines(b: NonNullable<BenchDocument['report_batch']>):
       `${num(b.batch_cells)} on its other cells, ${num(b.existing_cells)} on existing cells of accounts it leaves alone; the unbounded-history table kept by every case job. ` +
       `Classify: ${num(r.read)} report rows read, ${num(r.vetoes)} vetoes, ${num(r.reresolved)} cells re-resolved, ${num(r.unmatched)} unmatched, ${num(r.rejected)} rejected; ` +
       `${num(b.deleted)} month(s) deleted; unbounded history ${num(b.unbounded_rows)} rows, latest ${num(b.latest_rows)}. ` +
-      `Its tables are copies of the base set's (summary and latest before the batch) in a namespace of their own.`,
+      `Its tables are copies of the base set's (summary and latest before the batch) in a namespace of their own` +
+      (b.summary_data_files ? ` (summary data files: ${b.summary_data_files.base ?? '?'} in the base set, ${b.summary_data_files.copy ?? '?'} in the copy).` : '.'),
     '',
     ...table(CASE_HEAD, caseRows(b)),
     '',

@@ -1,5 +1,5 @@
 import { sourceName } from '@app/compiler';
-import { parseConfig } from '@app/config';
+import { TableName, parseConfig, quoteIdent as q } from '@app/config';
 import { ResultCheck } from './document';
 import { benchJob, dropJob } from './bench-jobs';
 import { ReportComposition, batchSql, reportRowsSql } from './generator';
@@ -91,7 +91,17 @@ export interface ReportBatchResult extends RepeatResult {
   report: NonNullable<RunSample['report']>;
   unboundedRows: number;
   latestRows: number;
+  /** Data files of the base set's summary (before any batch) and of its copy the report batch runs on: the layout compared. */
+  summaryDataFiles: { base: number | null; copy: number | null };
   checks: ResultCheck[];
+}
+
+/** total-data-files of a table's snapshot (Iceberg's snapshot summary); null when unknown. */
+async function dataFiles(set: TableSet, table: TableName, snapshotId: string | null): Promise<number | null> {
+  if (snapshotId === null) return null;
+  const rows = await set.runner.query(`SELECT summary['total-data-files'] AS n FROM ${table.sql}.${q('snapshots')} WHERE snapshot_id = ${BigInt(snapshotId)}`, 1);
+  const n = Number(rows[0]?.n);
+  return Number.isFinite(n) ? n : null;
 }
 
 /**
@@ -121,6 +131,11 @@ export async function measureReportBatch(ctx: BenchContext, base: TableSet, name
     const initial = { unbounded: await set.count(set.config.unboundedHistory!.table), latest: await set.count(set.config.latestTable) };
     ctx.log(`report batch: ${namespace} ready: ${initial.latest.toLocaleString('en-US')} latest rows, ${initial.unbounded.toLocaleString('en-US')} unbounded-history rows rebuilt from summary`);
     if (initial.unbounded !== initial.latest) throw new Error(`init rebuilt ${initial.unbounded} unbounded-history rows beside ${initial.latest} latest rows`);
+    const summaryDataFiles = {
+      base: await dataFiles(set, base.config.summaryTable, main.empty.get(base.config.summaryTable.plain)?.id ?? null),
+      copy: await dataFiles(set, set.config.summaryTable, (await set.save([set.config.summaryTable])).get(set.config.summaryTable.plain)!.id),
+    };
+    ctx.log(`report batch: summary data files: ${summaryDataFiles.base ?? '?'} in the base set before any batch, ${summaryDataFiles.copy ?? '?'} in its copy`);
 
     const batch = await set.append(batchSql(set.config, ctx.shape, main.rows, ctx.sizes.accounts, main.deletes), `generate a batch of ${main.rows} records with ${main.deletes} deletes`);
     if (batch.rows !== main.rows) throw new Error(`the batch generator appended ${batch.rows} rows; expected ${main.rows}`);
@@ -151,6 +166,7 @@ export async function measureReportBatch(ctx: BenchContext, base: TableSet, name
       report: first.report ?? { read: 0, rejected: 0, unmatched: 0, vetoes: 0, reresolved: 0 },
       unboundedRows: counts.unboundedRows,
       latestRows: counts.latestRows,
+      summaryDataFiles,
       checks: mergeChecks(runChecks),
     };
   } finally {
