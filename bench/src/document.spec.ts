@@ -112,12 +112,20 @@ describe('targets', () => {
       ['daily_cost', false],
       ['cold_run', true],
       ['job_overhead', true],
+      ['report_batch', null],
     ]);
     const by = (id: string) => t.find((x) => x.id === id)!.measured;
     expect(by('vs_full_rebuild')).toBe('12.5×');
     expect(by('table_growth')).toBe('1.63× the time for 10.0× the rows');
     expect(by('batch_growth')).toBe('2.38× the time for 10.0× the records');
     expect(by('sustained_growth')).toBe('1.25× (8.0 → 10.0 s)');
+  });
+
+  it("judges issue 23's report batch against the plain batch of the same run", () => {
+    const one = (reportBatch: Parameters<typeof targets>[0]['reportBatch']) => targets({ ...measured, reportBatch }).find((x) => x.id === 'report_batch')!;
+    expect(one({ median_s: 12, plain_median_s: 10 })).toMatchObject({ met: true, measured: '1.20× (10.0 → 12.0 s)', target: '≤ 1.3× the time' });
+    expect(one({ median_s: 14, plain_median_s: 10 })).toMatchObject({ met: false, measured: '1.40× (10.0 → 14.0 s)' });
+    expect(one({ median_s: 14, plain_median_s: null })).toMatchObject({ met: null, measured: 'not measured' });
   });
 
   it('compares the batch 10× the main one, else the largest above it', () => {
@@ -127,7 +135,7 @@ describe('targets', () => {
 
   it('says when a target was not measured, and notes a run at another scale', () => {
     const t = targets({ scale: 0.02, incrementalS: 5, rebuildS: null, tableSeries: [], batchSeries: [], batchRows: 200, writeAmplification: null, sustained: null, coldRunS: null, noopJobMs: null });
-    expect(t.map((x) => x.met)).toEqual([true, null, null, null, null, null, null, null, null, null, null]);
+    expect(t.map((x) => x.met)).toEqual([true, null, null, null, null, null, null, null, null, null, null, null]);
     expect(t[0].note).toBe('measured at --scale 0.02; the targets are stated for --scale 1');
     expect(t.find((x) => x.id === 'cold_run')!.note).toBeUndefined(); // its size does not scale
   });
@@ -249,6 +257,37 @@ describe('buildDocument', () => {
   it('uses the no-op job round trip for the overhead target', () => {
     expect(d.overhead.noop_job_wall_ms).toEqual({ median: 360, min: 310, max: 420, n: 3 });
     expect(d.targets.find((t) => t.id === 'job_overhead')!.measured).toBe('0.36 s (no-op job under the ledger)');
+  });
+
+  it("reports issue 23's report batch beside the delete batch: latest.json's report_batch, a target, its checks, a section", () => {
+    const m = measurements();
+    const withReport = (wallMs: number): RunSample => ({ ...run(wallMs, 1500, 4500), report: { read: 20, rejected: 0, unmatched: 0, vetoes: 2, reresolved: 4 } });
+    const rd = buildDocument({
+      ...m,
+      deleteBatch: { samples: [run(8000, 1200, 4000), run(10_000, 1200, 4000)], deletes: 2, deleted: 2 },
+      reportBatch: {
+        samples: [withReport(11_000), withReport(12_000)],
+        composition: { rows: 20, vetoes: 2, batchCells: 9, existingCells: 9 },
+        deletes: 2,
+        deleted: 0,
+        report: { read: 20, rejected: 0, unmatched: 0, vetoes: 2, reresolved: 4 },
+        unboundedRows: 2005,
+        latestRows: 2005,
+        summaryDataFiles: { base: 36, copy: 36 },
+        checks: [{ name: 'report batch: unbounded rows = latest rows', ok: true, detail: 'unbounded history 2005 rows, latest 2005' }],
+      },
+    });
+    expect(rd.report_batch).toMatchObject({ records: 100, report_rows: 20, vetoes: 2, batch_cells: 9, existing_cells: 9, median_s: 11.5, plain_median_s: 9, ratio: 1.28, unbounded_rows: 2005, latest_rows: 2005 });
+    expect(rd.report_batch!.report.reresolved).toBe(4);
+    expect(rd.targets.find((t) => t.id === 'report_batch')).toMatchObject({ met: true, measured: '1.28× (9.0 → 11.5 s)' });
+    expect(rd.checks.map((c) => c.name)).toContain('report batch: unbounded rows = latest rows');
+    const md = renderMarkdown(rd);
+    expect(md).toContain("## The batch with 20 report rows and unbounded history (SPEC §4b, §4c): 11.50 (11.00–12.00) s — 1.28× the plain batch's 9.00 s (target ≤ 1.3×: met)");
+    expect(md).toContain('2 vetoes of its deletes, 9 on its other cells, 9 on existing cells');
+    expect(md).toContain('(summary data files: 36 in the base set, 36 in the copy).');
+    expect(rd.report_batch!.summary_data_files).toEqual({ base: 36, copy: 36 });
+    expect(d.report_batch).toBeNull();
+    expect(renderMarkdown(d)).not.toContain('report rows and unbounded history');
   });
 
   it('renders the same figures as markdown tables', () => {

@@ -7,7 +7,9 @@ import { BatchComposition } from './generator';
 import { RunSample } from './measure';
 import { Phase, SEED_SIMULATION } from './options';
 import { LoadChunk } from './phases';
-import { ProfileRow, RESULT_SCHEMA, RunResult, Target, caseMedians, runResult, stepProfile, targets } from './report';
+import { ReportBatchCounts } from '@app/engine';
+import { ReportComposition } from './generator';
+import { ProfileRow, RESULT_SCHEMA, RunResult, Target, caseMedians, reportRatio, runResult, stepProfile, targets } from './report';
 import { Summary, Timing, perSecond, sec, summarize, timing } from './stats';
 import { SustainedRaw, SustainedResult, sustainedResult } from './sustained';
 import { Checksum } from './table-set';
@@ -47,6 +49,27 @@ export interface BatchPoint extends Timing {
   cases: Record<string, number>;
 }
 
+export interface ReportBatchDocument extends RunResult {
+  records: number;
+  report_rows: number;
+  vetoes: number;
+  /** Report rows on the batch's other cells and on existing cells of accounts the batch leaves alone. */
+  batch_cells: number;
+  existing_cells: number;
+  deletes: number;
+  deleted: number;
+  /** Classify's report counts of the first run. */
+  report: ReportBatchCounts;
+  unbounded_rows: number;
+  latest_rows: number;
+  /** Data files of the base summary before any batch and of the copy the report batch runs on (their layouts compared). */
+  summary_data_files?: { base: number | null; copy: number | null };
+  /** The plain delete batch of the same run (delete_batch.median_s); null when it was not measured. */
+  plain_median_s: number | null;
+  /** median_s ÷ plain_median_s (target ≤ 1.3). */
+  ratio: number | null;
+}
+
 export interface ResultCheck {
   name: string;
   ok: boolean;
@@ -70,6 +93,11 @@ export interface BenchDocument {
   scaling: { table: TablePoint[]; batch: BatchPoint[] };
   /** SPEC §4a: the main batch with `deletes` of its backfills replaced by deletes of existing months (soft delete on). */
   delete_batch?: (RunResult & { deletes: number; deleted: number; vs_incremental: number }) | null;
+  /**
+   * Issue 23 (SPEC §4b, §4c): the delete batch with `report_rows` report rows beside it (`vetoes` of them
+   * vetoes of its deletes) and unbounded history on, against the plain delete batch of the same run.
+   */
+  report_batch?: ReportBatchDocument | null;
   sustained: SustainedResult | null;
   cold_run: ColdRunResult | null;
   /** Fitted on scaling.table and scaling.batch; `projection` is a projection, not a measurement. */
@@ -100,6 +128,18 @@ export interface Measurements {
   batchSeries: { rows: number; samples: RunSample[] }[];
   /** The delete batch's runs (measureDeleteBatch); absent or null when skipped. */
   deleteBatch?: { samples: RunSample[]; deletes: number; deleted: number } | null;
+  /** The report batch's runs (measureReportBatch); absent or null when skipped. */
+  reportBatch?: {
+    samples: RunSample[];
+    composition: ReportComposition;
+    deletes: number;
+    deleted: number;
+    report: ReportBatchCounts;
+    unboundedRows: number;
+    latestRows: number;
+    summaryDataFiles?: { base: number | null; copy: number | null };
+    checks: ResultCheck[];
+  } | null;
   noop: { durationMs: number[]; wallMs: number[] } | null;
   /** Maps a table's plain name to its role (summary, latest, batches, …). */
   tableRole: (plain: string) => string;
@@ -155,6 +195,7 @@ export function buildDocument(m: Measurements): BenchDocument {
   const model = fitCostModel([...table, ...batch].map((p) => ({ batch_rows: p.batch_rows, summary_rows: p.summary_rows, median_s: p.median_s })));
   const amplification = m.amplification[m.defaultMode]?.ratio ?? null;
   const deletes = m.deleteBatch ? runResult(m.deleteBatch.samples, m.tableRole) : null;
+  const reportBatch = m.reportBatch ? reportBatchDocument(m.reportBatch, runResult(m.reportBatch.samples, m.tableRole), deletes?.median_s ?? null) : null;
   return {
     schema: RESULT_SCHEMA,
     environment: m.environment,
@@ -171,6 +212,7 @@ export function buildDocument(m: Measurements): BenchDocument {
     delete_batch: deletes && m.deleteBatch
       ? { ...deletes, deletes: m.deleteBatch.deletes, deleted: m.deleteBatch.deleted, vs_incremental: Math.round((deletes.median_s / inc.median_s) * 100) / 100 }
       : null,
+    report_batch: reportBatch,
     sustained,
     cold_run: coldRun,
     cost_model: model ? costModel(model, m.environment.cores) : null,
@@ -190,8 +232,29 @@ export function buildDocument(m: Measurements): BenchDocument {
       sustained,
       coldRunS: coldRun?.small_batch_s ?? null,
       noopJobMs: m.noop ? summarize(m.noop.wallMs).median : null,
+      reportBatch: reportBatch ? { median_s: reportBatch.median_s, plain_median_s: reportBatch.plain_median_s } : null,
     }),
-    checks: [...resultChecks(m.checksums, m.defaultMode), ...sustainedCheck(sustained), ...(m.failures ?? []).map((f) => ({ name: `phase ${f.phase} ran`, ok: false, detail: f.message }))],
+    checks: [...resultChecks(m.checksums, m.defaultMode), ...(m.reportBatch?.checks ?? []), ...sustainedCheck(sustained), ...(m.failures ?? []).map((f) => ({ name: `phase ${f.phase} ran`, ok: false, detail: f.message }))],
+  };
+}
+
+function reportBatchDocument(r: NonNullable<Measurements['reportBatch']>, run: RunResult, plainS: number | null): ReportBatchDocument {
+  const c = r.composition;
+  return {
+    ...run,
+    records: run.batch_rows,
+    report_rows: c.rows,
+    vetoes: c.vetoes,
+    batch_cells: c.batchCells,
+    existing_cells: c.existingCells,
+    deletes: r.deletes,
+    deleted: r.deleted,
+    report: r.report,
+    unbounded_rows: r.unboundedRows,
+    latest_rows: r.latestRows,
+    ...(r.summaryDataFiles ? { summary_data_files: r.summaryDataFiles } : {}),
+    plain_median_s: plainS,
+    ratio: reportRatio({ median_s: run.median_s, plain_median_s: plainS }),
   };
 }
 

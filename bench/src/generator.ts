@@ -1,5 +1,6 @@
+import { sourceName } from '@app/compiler';
 import { PipelineConfig, SourceColumn, quoteIdent as q, quoteString as lit } from '@app/config';
-import { BATCH_MIX } from './options';
+import { BATCH_MIX, REPORT_ROWS, REPORT_VETOES } from './options';
 
 /**
  * The seed 000 §9 data shape, generated inside Spark (`INSERT … SELECT … FROM range(n)`): 2.35M rows as
@@ -231,4 +232,72 @@ export function dailyExistingRecords(rows: number, accounts: number, day: number
     const latest = rounds === 0 ? 0 : offset(account, rounds - 1);
     return { account, offset: latest - 1, kind: 'backfill' as const }; // the SQL subtracts a hashed 0 … backfillMonths − 1 more
   });
+}
+
+/** The report rows beside the delete batch (issue 23): vetoes of its deletes, rows on its other cells, rows on existing cells. */
+export interface ReportComposition {
+  rows: number;
+  /** On cells the batch deletes, with no delete code: each keeps its month (SPEC §4b line 4). */
+  vetoes: number;
+  /** On cells of the batch's other records (new, forward, backfill): they settle the date or not. */
+  batchCells: number;
+  /** On summary cells of accounts the batch does not touch: a later date re-resolves the cell. */
+  existingCells: number;
+}
+
+/**
+ * REPORT_ROWS and REPORT_VETOES at `scale` (at least 1 each), the vetoes at most the batch's `deletes`; the
+ * rest half on the batch's other records (at most `batchRows` − `deletes` of them), half on existing cells.
+ * Example: scale 1, 100 deletes, 10,000 records → {rows: 1000, vetoes: 100, batchCells: 450, existingCells: 450}.
+ */
+export function reportComposition(scale: number, deletes: number, batchRows: number): ReportComposition {
+  const rows = Math.max(1, Math.round(REPORT_ROWS * scale));
+  const vetoes = Math.min(Math.max(1, Math.round(REPORT_VETOES * scale)), deletes, rows);
+  const batchCells = Math.min(Math.ceil((rows - vetoes) / 2), batchRows - deletes);
+  return { rows, vetoes, batchCells, existingCells: rows - vetoes - batchCells };
+}
+
+/**
+ * Report rows (SPEC §4b) for the batch just appended to `config`'s source (the source holds that batch
+ * only) over the summary beside it, as one INSERT into the report table, deterministic by seed: the first
+ * `vetoes` of the batch's delete rows, the first `batchCells` of its other rows and the first
+ * `existingCells` summary cells of accounts the batch does not touch, each in the order of a seeded hash of
+ * (key, date). A report row has the cell's key, a date in the cell's month (hashed day 1–28), a base_ts like
+ * the batch's and a delete-column value that is none of the codes (a hashed digit, NULL where that digit is
+ * a code); columns of other roles are NULL.
+ */
+export function reportRowsSql(config: PipelineConfig, shape: DataShape, c: ReportComposition): string {
+  const report = config.reportDates;
+  const sd = config.softDelete;
+  if (!report || !sd) throw new RangeError('report rows: the config needs hist_rpt_dt_table and soft_delete (SPEC §4a, §4b)');
+  const src = (dest: string) => q(sourceName(config, dest));
+  const deleted = `coalesce(CAST(${src(sd.column)} AS STRING) IN (${sd.codes.map(lit).join(', ')}), false)`;
+  const order = (key: string, date: string, tag: string) => `ORDER BY ${hash(shape, key, date, lit(tag))}, ${key}, ${date}`;
+  const batchPart = (where: string, tag: string, n: number) =>
+    `  SELECT * FROM (SELECT ${src(config.keyColumn)} AS \`__key\`, CAST(${src(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.sourceTable.sql} WHERE ${where} ${order(src(config.keyColumn), src(config.dateColumn), tag)} LIMIT ${n})`;
+  const key = q(config.keyColumn);
+  const existing = `  SELECT * FROM (SELECT s.${key} AS \`__key\`, CAST(s.${q(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.summaryTable.sql} s
+    LEFT ANTI JOIN (SELECT DISTINCT ${src(config.keyColumn)} AS k FROM ${config.sourceTable.sql}) b ON b.k = s.${key}
+    ${order(`s.${key}`, `s.${q(config.dateColumn)}`, 'report-existing')} LIMIT ${c.existingCells})`;
+  const h = (tag: string) => hash(shape, 'c.`__key`', 'c.`__date`', lit(tag));
+  const digit = `CAST(pmod(${h('report-code')}, 7) AS STRING)`;
+  const value = (role: string): string => {
+    if (role === report.keyColumn) return 'c.`__key`';
+    if (role === report.dateColumn) return `date_add(trunc(c.\`__date\`, 'MM'), CAST(pmod(${h('report-date')}, 28) AS INT))`;
+    if (role === report.tsColumn) return tsAt(shape, '3', h('report-ts'));
+    if (role === report.deleteColumn) return `CASE WHEN ${digit} IN (${sd.codes.map(lit).join(', ')}) THEN NULL ELSE ${digit} END`;
+    return 'NULL';
+  };
+  const columns = report.schema.length ? report.schema : report.columns.map((name) => ({ name, type: 'STRING' }));
+  const parts = [
+    c.vetoes > 0 ? batchPart(deleted, 'report-veto', c.vetoes) : null,
+    c.batchCells > 0 ? batchPart(`NOT ${deleted}`, 'report-batch', c.batchCells) : null,
+    c.existingCells > 0 ? existing : null,
+  ].filter((p): p is string => p !== null);
+  return `INSERT INTO ${report.table.sql}
+SELECT
+  ${columns.map((col) => `CAST(${value(col.name)} AS ${col.type}) AS ${q(col.name)}`).join(',\n  ')}
+FROM (
+${parts.join('\n  UNION ALL\n')}
+) c`;
 }

@@ -5,7 +5,7 @@ import { parseConfig } from '@app/config';
 import { engineOptionsFromEnv, repoRoot, runnerEngineConfig } from '@app/engine';
 import { BenchDocument, ChecksumPair, Measurements, buildDocument } from './document';
 import { environment } from './environment';
-import { batchComposition, dataShape } from './generator';
+import { batchComposition, dataShape, reportComposition } from './generator';
 import { renderMarkdown } from './markdown';
 import { BATCH_DELETES, BenchOptions, SEED_SIMULATION, benchSizes, parseOptions, resultFiles } from './options';
 import { QuickReference, quickDocument, quickReference, quickTable, renderQuickMarkdown } from './quick';
@@ -17,9 +17,11 @@ import { measureBatchSeries, measureTableSeries } from './series';
 import { RecordingRunner } from './recording-runner';
 import { renderClusterMarkdown, runClusterBench } from './cluster';
 import { readRawConfig, tableRoles, variantConfig } from './table-set';
+import { ReportBatchResult, measureReportBatch, reportRaw } from './report-batch';
 
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const BASE = 'bench';
+const REPORT_NAMESPACE = `${BASE}_report`;
 
 async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['environment']): Promise<Measurements> {
   const { sizes } = ctx;
@@ -49,9 +51,17 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
   }
   const byMode = (mode: WriteMode) => (mode === defaultMode ? inc : cmp);
   let deleteBatch: DeleteBatchResult | null = null;
+  let reportBatch: ReportBatchResult | null = null;
+  const deletes = Math.min(Math.max(1, Math.round(BATCH_DELETES * o.scale)), batchComposition(rows).backfill);
   if (!skip('deletes')) {
-    const deletes = Math.min(Math.max(1, Math.round(BATCH_DELETES * o.scale)), batchComposition(rows).backfill);
     deleteBatch = await phase(log, `the batch of ${rows} with ${deletes} backfills replaced by deletes (soft delete on) × ${o.repeat}`, () => measureDeleteBatch(ctx, set, BASE, { empty, withBatch, rows, deletes }));
+  }
+  // Issue 23: beside the delete batch of this run (parseOptions leaves it out when the delete batch is).
+  if (!skip('report')) {
+    const composition = reportComposition(o.scale, deletes, rows);
+    reportBatch = await phase(log, `the same batch with ${composition.rows} report rows (${composition.vetoes} vetoes) and unbounded history × ${o.repeat}`, () =>
+      measureReportBatch(ctx, set, REPORT_NAMESPACE, { empty, rows, deletes, composition }),
+    );
   }
   const rebuild = skip('rebuild') ? null : await phase(log, `full rebuild × ${o.repeat}`, () => fullRebuild(ctx, BASE));
 
@@ -71,7 +81,7 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
   // Last of the table phases: it leaves the base table 30 days on, compacted.
   const sustained = skip('sustained') ? null : await ownFailure('sustained', () => phase(log, `sustained: ${o.sustainedBatches} daily batches of ${rows} on the base table`, () => measureSustained(ctx, set, empty, o.sustainedBatches)));
   const coldRun = skip('cold') ? null : await ownFailure('cold', () => phase(log, `cold run: a fresh \`summary-pipeline run\` process × ${o.repeat}`, () => measureColdRun(log, o.config, join(resolve(o.warehouse), '..', 'cold'), o.repeat)));
-  const configs = [set.config, variantConfig(ctx.raw, `${BASE}_rebuild`, BASE), ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`))];
+  const configs = [set.config, variantConfig(ctx.raw, `${BASE}_rebuild`, BASE), ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`)), ...(reportBatch ? [variantConfig(reportRaw(ctx.raw), REPORT_NAMESPACE)] : [])];
   const roles = tableRoles(configs);
   const tableRole = (plain: string) => roles.get(plain) ?? plain;
 
@@ -106,6 +116,9 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     tableSeries,
     batchSeries,
     deleteBatch: deleteBatch ? { samples: deleteBatch.samples, deletes: deleteBatch.deletes, deleted: deleteBatch.deleted } : null,
+    reportBatch: reportBatch
+      ? { samples: reportBatch.samples, composition: reportBatch.composition, deletes: reportBatch.deletes, deleted: reportBatch.deleted, report: reportBatch.report, unboundedRows: reportBatch.unboundedRows, latestRows: reportBatch.latestRows, summaryDataFiles: reportBatch.summaryDataFiles, checks: reportBatch.checks }
+      : null,
     noop,
     tableRole,
   };

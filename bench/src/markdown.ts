@@ -30,6 +30,25 @@ function caseRows(r: RunResult): (string | number)[][] {
 
 const CASE_HEAD = ['job', 'records', 'time s, median (min–max)', 'records/s', 'rows added', 'rows removed (rewritten)', 'data files added / removed', 'delete files', 'bookkeeping ms'];
 
+/** Issue 23's section: the delete batch with report rows and unbounded history beside the plain one. */
+export function reportBatchLines(b: NonNullable<BenchDocument['report_batch']>): string[] {
+  const vs = b.ratio === null || b.plain_median_s === null ? 'the plain batch was not measured' : `${b.ratio}× the plain batch's ${s(b.plain_median_s)} s (target ≤ 1.3×: ${b.ratio <= 1.3 ? 'met' : '**MISSED**'})`;
+  const r = b.report;
+  return [
+    `## The batch with ${num(b.report_rows)} report rows and unbounded history (SPEC §4b, §4c): ${range(b)} s — ${vs}`,
+    '',
+    `The delete batch's ${num(b.records)} records (${num(b.deletes)} deletes) with ${num(b.report_rows)} report rows in the same batch: ${num(b.vetoes)} vetoes of its deletes, ` +
+      `${num(b.batch_cells)} on its other cells, ${num(b.existing_cells)} on existing cells of accounts it leaves alone; the unbounded-history table kept by every case job. ` +
+      `Classify: ${num(r.read)} report rows read, ${num(r.vetoes)} vetoes, ${num(r.reresolved)} cells re-resolved, ${num(r.unmatched)} unmatched, ${num(r.rejected)} rejected; ` +
+      `${num(b.deleted)} month(s) deleted; unbounded history ${num(b.unbounded_rows)} rows, latest ${num(b.latest_rows)}. ` +
+      `Its tables are copies of the base set's (summary and latest before the batch) in a namespace of their own` +
+      (b.summary_data_files ? ` (summary data files: ${b.summary_data_files.base ?? '?'} in the base set, ${b.summary_data_files.copy ?? '?'} in the copy).` : '.'),
+    '',
+    ...table(CASE_HEAD, caseRows(b)),
+    '',
+  ];
+}
+
 /** The markdown report: the same figures as latest.json, as tables. */
 export function renderMarkdown(d: BenchDocument): string {
   const e = d.environment;
@@ -63,6 +82,7 @@ export function renderMarkdown(d: BenchDocument): string {
     out.push(`The same ${num(b.batch_rows)} records with ${num(b.deletes)} of the backfills replaced by deletes of existing months (soft delete on): ${num(b.deleted)} month(s) deleted.`, '');
     out.push(...table(CASE_HEAD, caseRows(b)), '');
   }
+  if (d.report_batch) out.push(...reportBatchLines(d.report_batch));
   if (d.full_rebuild) {
     out.push(`## Full rebuild baseline: ${range(d.full_rebuild)} s — the incremental batch is ${d.full_rebuild.speedup}× faster`, '');
     out.push(`Fresh tables filled by classify + CASE_I from all ${num(d.full_rebuild.source_rows)} source rows.`, '');

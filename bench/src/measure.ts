@@ -1,6 +1,6 @@
 import { CASE_ORDER, CaseName, CompiledJob } from '@app/compiler';
 import { TableName } from '@app/config';
-import { BatchOutcome, CaseOutcome } from '@app/engine';
+import { BatchOutcome, CaseOutcome, ReportBatchCounts } from '@app/engine';
 import { SnapshotRow, WriteStats, commitsPerStep, readSnapshots, snapshotsBetween, writeStats } from './iceberg-stats';
 import { TableSet } from './table-set';
 
@@ -52,6 +52,8 @@ export interface RunSample {
   batchId: string;
   inputRows: number;
   caseRows: Record<CaseName, number>;
+  /** SPEC §4b: classify's report counts (read, rejected, unmatched, vetoes, re-resolved); absent or null without the report table. */
+  report?: ReportBatchCounts | null;
   cases: CaseOutcome[];
   jobs: JobSample[];
   /** Orchestration queries (ledger, current snapshot) made by the pipeline during the run. */
@@ -121,6 +123,7 @@ export async function measurePending(set: TableSet): Promise<RunSample> {
     batchId: batch.batchId,
     inputRows: batch.counts.inputRows,
     caseRows: Object.fromEntries(CASE_ORDER.map((c) => [c, batch.counts.cases[c].rows])) as Record<CaseName, number>,
+    report: batch.counts.report ?? null,
     cases: batch.cases,
     jobs,
     queries: recording.queries,

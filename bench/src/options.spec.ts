@@ -1,4 +1,4 @@
-import { BenchOptionError, DEFAULT_OPTIONS, PHASES, QUICK_PROFILE, benchSizes, numberList, parseOptions, phaseList, resultFiles } from './options';
+import { BenchOptionError, DEFAULT_OPTIONS, PHASES, QUICK_PROFILE, benchSizes, impliedSkips, numberList, parseOptions, phaseList, resultFiles } from './options';
 
 describe('benchSizes', () => {
   it('is the seed 000 §9 simulation at scale 1', () => {
@@ -43,7 +43,7 @@ describe('parseOptions', () => {
   it('--quick: scale 1, 3 repeats, the base table and the main batch only, every phase but the cold run left out, quick.*', () => {
     const o = parse('--quick');
     expect(o).toMatchObject({ quick: true, scale: 1, repeat: 3, tableFactors: [1], batchSizes: [10_000], cluster: false });
-    expect(o.skip).toEqual(['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'deletes']);
+    expect(o.skip).toEqual(['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'deletes', 'report']);
     expect(PHASES.filter((p) => !o.skip.includes(p))).toEqual(['cold']);
     expect(resultFiles(o)).toEqual({ json: 'quick.json', md: 'quick.md', png: null });
     // nothing but the 1× table, the main batch: the sizes a quick run builds
@@ -54,7 +54,7 @@ describe('parseOptions', () => {
     expect(parse('--quick', '--scale', '0.02')).toMatchObject({ quick: true, scale: 0.02, repeat: QUICK_PROFILE.repeat });
     expect(benchSizes(parse('--quick', '--scale', '0.02'))).toMatchObject({ accounts: 2_000, batchRows: 200, batchSizes: [200], tableFactors: [1] });
     expect(parse('--quick', '--repeat', '5', '--seed', '7')).toMatchObject({ scale: 1, repeat: 5, seed: 7 });
-    expect(parse('--quick', '--skip', 'cold').skip).toEqual(['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold', 'deletes']);
+    expect(parse('--quick', '--skip', 'cold').skip).toEqual(['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold', 'deletes', 'report']);
     expect(parse('--quick', '--skip', 'rebuild').skip).toEqual(QUICK_PROFILE.skip);
   });
 
@@ -69,5 +69,14 @@ describe('parseOptions', () => {
     expect(parse('--cluster', '--scale', '0.05').scale).toBe(0.05);
     expect(parse('--skip', 'cold,rebuild', '--table-factors', '1,10', '--repeat', '1')).toMatchObject({ skip: ['cold', 'rebuild'], tableFactors: [1, 10], repeat: 1, quick: false });
     expect(() => parse('--repeat', '0')).toThrow('--repeat: expected a positive integer; received "0"');
+  });
+
+  it('leaves the report phase out with the delete batch it is compared with', () => {
+    expect(impliedSkips(['cold', 'deletes'])).toEqual(['cold', 'deletes', 'report']);
+    expect(impliedSkips(['deletes', 'report'])).toEqual(['deletes', 'report']);
+    expect(impliedSkips(['report'])).toEqual(['report']);
+    expect(parse('--skip', 'modes,deletes').skip).toEqual(['modes', 'deletes', 'report']);
+    expect(parse().skip).toEqual([]);
+    expect(PHASES).toContain('report');
   });
 });

@@ -12,11 +12,18 @@ export const SEED_SIMULATION = {
 /** Share of a batch's records per case (seed 000 §9: 5% new, 85% forward, 10% backfill). */
 export const BATCH_MIX = { newAccounts: 0.05, forward: 0.85, backfill: 0.1 } as const;
 
-export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead' | 'sustained' | 'cold' | 'deletes';
-export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold', 'deletes'];
+export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead' | 'sustained' | 'cold' | 'deletes' | 'report';
+export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold', 'deletes', 'report'];
 
 /** SPEC §4a row: the main batch with this many of its backfills replaced by deletes (at scale 1; at most its backfills). */
 export const BATCH_DELETES = 100;
+
+/**
+ * Issue 23's row (SPEC §4b, §4c): the delete batch with this many report rows beside it (at scale 1), this
+ * many of them vetoes of the batch's deletes (at most its deletes), with unbounded history on.
+ */
+export const REPORT_ROWS = 1_000;
+export const REPORT_VETOES = 100;
 
 export interface BenchOptions {
   /** 1 = seed 000 §9 size; every account and record count below is multiplied by it. */
@@ -76,7 +83,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
 export const QUICK_PROFILE = {
   scale: 1,
   repeat: 3,
-  skip: ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'deletes'] as Phase[],
+  skip: ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'deletes', 'report'] as Phase[],
   tableFactors: [1],
   batchSizes: [SEED_SIMULATION.batchRows],
 } as const;
@@ -139,6 +146,15 @@ export function numberList(flag: string, text: string): number[] {
   return values;
 }
 
+/**
+ * The phases a `--skip` list leaves out, with what they imply: the report phase (issue 23) is measured
+ * against the delete batch of the same run, so `deletes` leaves `report` out too.
+ * Example: ['deletes'] → ['deletes', 'report'].
+ */
+export function impliedSkips(skip: Phase[]): Phase[] {
+  return skip.includes('deletes') && !skip.includes('report') ? [...skip, 'report'] : skip;
+}
+
 export function phaseList(text: string): Phase[] {
   const values = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
   const bad = values.filter((v) => !PHASES.includes(v as Phase));
@@ -160,7 +176,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
     .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
     .option('--sustained-batches <n>', 'consecutive daily batches of the sustained phase', String(DEFAULT_OPTIONS.sustainedBatches))
-    .option('--skip <list>', `phases to leave out: ${PHASES.join(', ')}`, '')
+    .option('--skip <list>', `phases to leave out: ${PHASES.join(', ')} (deletes leaves out report too)`, '')
     .option('--keep', 'keep the warehouse afterwards')
     .option('-v, --verbose', "print the pipeline's own progress lines")
     .option('--cluster', `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); writes cluster.{json,md}; scripts/bench.sh starts the topology`)
@@ -179,7 +195,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     const refused = QUICK_REFUSES.filter(given);
     if (refused.length) throw new BenchOptionError(`--quick takes no ${refused.map(flagName).join(', ')}: the quick profile leaves that out; run without --quick for it`);
   }
-  const skip = o.skip ? phaseList(String(o.skip)) : [];
+  const skip = o.skip ? impliedSkips(phaseList(String(o.skip))) : [];
   const options: BenchOptions = {
     scale: cluster && !given('scale') ? CLUSTER_SCALE : Number(o.scale),
     repeat: positiveInt('--repeat', String(o.repeat)),

@@ -90,10 +90,13 @@ export async function appendBatch(ctx: BenchContext, set: TableSet, rows: number
   return r.rows;
 }
 
-/** Throws when classify did not see the batch the generator meant to make (5% / 85% / 10%). */
+/**
+ * Throws when classify did not see the batch the generator meant to make (5% / 85% / 10%). CASE_III also
+ * holds the cells report rows re-resolved (SPEC §4b: staged as CASE_III rows).
+ */
 export function checkComposition(sample: RunSample, rows: number): void {
   const want = batchComposition(rows);
-  const expected: Record<CaseName, number> = { CASE_I: want.newAccounts, CASE_II: want.forward, CASE_III: want.backfill };
+  const expected: Record<CaseName, number> = { CASE_I: want.newAccounts, CASE_II: want.forward, CASE_III: want.backfill + (sample.report?.reresolved ?? 0) };
   const wrong = CASE_ORDER.filter((c) => sample.caseRows[c] !== expected[c]);
   if (wrong.length || sample.inputRows !== rows) {
     throw new Error(`batch of ${rows}: classify counted ${sample.inputRows} input rows, ${JSON.stringify(sample.caseRows)}; the generator meant ${JSON.stringify(expected)}`);
@@ -106,6 +109,8 @@ export interface RepeatResult {
   checksums?: { summary: Checksum; latest: Checksum };
   /** Of the first repeat, when asked for. */
   amplification?: Amplification;
+  /** What `afterRun` returned for each repeat. */
+  afterRuns?: unknown[];
 }
 
 const caseLine = (s: RunSample) => ['classify', ...CASE_ORDER].filter((c) => s.jobs.some((j) => j.label === c)).map((c) => `${c} ${jobSeconds(s, c).toFixed(1)} s`).join(', ');
@@ -113,9 +118,17 @@ const caseLine = (s: RunSample) => ['classify', ...CASE_ORDER].filter((c) => s.j
 /**
  * Runs the pending batch `repeat` times, each on the tables as saved in `base` (restored after every run
  * with set_current_snapshot; the source keeps the batch, so the next run classifies the same snapshots).
+ * `afterRun` looks at the tables a run left, before they are restored.
  */
-export async function repeatBatch(ctx: BenchContext, set: TableSet, base: SavedState, what: string, opts: { rows?: number; checksums?: boolean; amplification?: boolean } = {}): Promise<RepeatResult> {
+export async function repeatBatch(
+  ctx: BenchContext,
+  set: TableSet,
+  base: SavedState,
+  what: string,
+  opts: { rows?: number; checksums?: boolean; amplification?: boolean; afterRun?: (sample: RunSample) => Promise<unknown> } = {},
+): Promise<RepeatResult> {
   const samples: RunSample[] = [];
+  const afterRuns: unknown[] = [];
   let checksums: RepeatResult['checksums'];
   let amp: Amplification | undefined;
   const state: SavedState = new Map(stateTables(set.config).map((t) => [t.plain, base.get(t.plain)!]));
@@ -130,9 +143,10 @@ export async function repeatBatch(ctx: BenchContext, set: TableSet, base: SavedS
       ctx.log(`${what}: summary write amplification ${amp.ratio ?? '–'} (${amp.rows_written} rows written, ${amp.rows_changed} changed)`);
     }
     if (r === ctx.repeat - 1 && opts.checksums) checksums = await set.checksums();
+    if (opts.afterRun) afterRuns.push(await opts.afterRun(sample));
     await set.restore(state);
   }
-  return { samples, checksums, amplification: amp };
+  return { samples, checksums, amplification: amp, ...(opts.afterRun ? { afterRuns } : {}) };
 }
 
 /** The run's summary rows written ÷ changed, comparing summary now with summary at `before` by time travel. */

@@ -126,7 +126,7 @@ describe('comparison with earlier runs', () => {
     expect(md).toContain('|   classify / CASE_III / CASE_I / CASE_II, median s | 1.00 / 4.00 / 1.00 / 2.00 |');
     expect(md).toContain('| summary write amplification (rows written ÷ changed) | **1** (100 / 100) | 1 | 1 |');
     expect(md).toContain('| cold `summary-pipeline run`, s | **29.00 (28.00–30.00)** | 29.00 (28.00–30.00) | 29.00 (28.00–30.00) |');
-    expect(md).toContain('Left out (run the full benchmark for them): modes, rebuild, batch, table, overhead, sustained, deletes.');
+    expect(md).toContain('Left out (run the full benchmark for them): modes, rebuild, batch, table, overhead, sustained, deletes, report.');
     expect(md).toContain('- check **same result as the previous quick run (2026-01-02)**: **FAILED**');
     expect(md).toContain("Issue #9's targets: 10K batch over ~2.35M summary rows, default configuration ≤ 10 s: 9.0 s (met); ");
     expect(md).toContain('(measured at --scale 0.02; the targets are stated for --scale 1).');

@@ -188,6 +188,8 @@ export interface TargetInputs {
   sustained: { batches: number; first_s: number; last_s: number; full_scan_ratio: number; point_read_ratio: number; daily_cost_s: number } | null;
   coldRunS: number | null;
   noopJobMs: number | null;
+  /** Issue 23: the delete batch with report rows and unbounded history, and the plain delete batch of the same run (median s). */
+  reportBatch?: { median_s: number; plain_median_s: number | null } | null;
 }
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -202,6 +204,12 @@ function batchGrowth(t: TargetInputs): { ratio: number; rows: number } | null {
   const bigger = t.batchSeries.filter((b) => b.batch_rows > t.batchRows).sort((a, b) => a.batch_rows - b.batch_rows);
   const big = bigger.find((b) => b.batch_rows === 10 * t.batchRows) ?? bigger[bigger.length - 1];
   return main && big ? { ratio: big.median_s / main.median_s, rows: big.batch_rows } : null;
+}
+
+/** The report batch's median ÷ the plain batch's, two decimals; null when either was not measured. */
+export function reportRatio(r: TargetInputs['reportBatch']): number | null {
+  if (!r || r.plain_median_s === null || !(r.plain_median_s > 0)) return null;
+  return Math.round((r.median_s / r.plain_median_s) * 100) / 100;
 }
 
 /** Issue #9's targets against the measured figures; `met` is null when the run did not measure it. */
@@ -225,5 +233,14 @@ export function targets(t: TargetInputs): Target[] {
     judged('daily_cost', 'daily cost: batch + maintenance, mean over the daily batches', '≤ 12 s', s?.daily_cost_s ?? null, (v) => v <= 12, (v) => `${fmt(v)} s`, note),
     judged('cold_run', 'cold `summary-pipeline run` of a 1K batch over ~10K rows, process start to exit', '≤ 20 s', t.coldRunS, (v) => v <= 20, (v) => `${fmt(v)} s`),
     judged('job_overhead', 'per-job fixed overhead, long-lived local runner (issue #4)', '≤ 2 s', t.noopJobMs, (v) => v <= 2000, (v) => `${fmt(sec(v), 2)} s (no-op job under the ledger)`),
+    judged(
+      'report_batch',
+      '10K batch with 1,000 report rows (100 vetoes) and unbounded history, against the plain batch (the same deletes) in the same run (issue 23)',
+      '≤ 1.3× the time',
+      reportRatio(t.reportBatch),
+      (v) => v <= 1.3,
+      (v) => `${fmt(v, 2)}× (${fmt(t.reportBatch!.plain_median_s!)} → ${fmt(t.reportBatch!.median_s)} s)`,
+      note,
+    ),
   ];
 }

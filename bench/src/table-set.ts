@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { reportWinnersTable } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, parseConfig } from '@app/config';
 import { JobResult, Progress, SummaryPipeline } from '@app/engine';
 import { checksumQuery, dropJob, restoreJob, snapshotProbe } from './bench-jobs';
@@ -31,19 +32,39 @@ export function variantConfig(raw: Json, namespace: string, sourceNamespace = na
   if (raw.pipeline_tables && typeof raw.pipeline_tables === 'object') {
     out.pipeline_tables = Object.fromEntries(Object.entries(raw.pipeline_tables as Json).map(([k, v]) => [k, move(v, namespace)]));
   }
+  // SPEC §4b's report table is a second source: it moves with the source.
+  if (raw.hist_rpt_dt_table !== undefined) out.hist_rpt_dt_table = move(raw.hist_rpt_dt_table, sourceNamespace);
+  if (raw.unbounded_history && typeof raw.unbounded_history === 'object') {
+    const u = raw.unbounded_history as Json;
+    out.unbounded_history = { ...u, table: move(u.table, namespace) };
+  }
   return parseConfig(out, `benchmark config (${namespace})`);
 }
 
-/** The tables a pipeline run writes (everything but the source). */
+/**
+ * The tables a pipeline run writes (everything but the sources): with SPEC §4b's report table also the
+ * report winners table, with §4c the unbounded-history table.
+ */
 export function stateTables(config: PipelineConfig): TableName[] {
-  return [config.summaryTable, config.latestTable, config.tables.rejects, config.tables.audit, config.tables.ledger, config.tables.batches];
+  return [
+    config.summaryTable, config.latestTable, config.tables.rejects, config.tables.audit, config.tables.ledger, config.tables.batches,
+    ...(config.reportDates ? [reportWinnersTable(config)] : []),
+    ...(config.unboundedHistory ? [config.unboundedHistory.table] : []),
+  ];
 }
 
-/** Plain table name → its role (summary, latest, rejects, audit, ledger, batches), for the report. */
+/** The tables a pipeline run reads new snapshots of: the source, and SPEC §4b's report table when configured. */
+export function inputTables(config: PipelineConfig): TableName[] {
+  return [config.sourceTable, ...(config.reportDates ? [config.reportDates.table] : [])];
+}
+
+/** Plain table name → its role (summary, latest, rejects, audit, ledger, batches, report winners, unbounded history), for the report. */
 export function tableRoles(configs: PipelineConfig[]): Map<string, string> {
   const roles = new Map<string, string>();
   for (const c of configs) {
-    const named = { summary: c.summaryTable, latest: c.latestTable, rejects: c.tables.rejects, audit: c.tables.audit, ledger: c.tables.ledger, batches: c.tables.batches };
+    const named: Record<string, TableName> = { summary: c.summaryTable, latest: c.latestTable, rejects: c.tables.rejects, audit: c.tables.audit, ledger: c.tables.ledger, batches: c.tables.batches };
+    if (c.reportDates) named['report winners'] = reportWinnersTable(c);
+    if (c.unboundedHistory) named['unbounded history'] = c.unboundedHistory.table;
     for (const [role, table] of Object.entries(named)) roles.set(table.plain, role);
   }
   return roles;
@@ -83,7 +104,7 @@ export class TableSet {
     return result;
   }
 
-  async save(tables: TableName[] = [this.config.sourceTable, ...stateTables(this.config)]): Promise<SavedState> {
+  async save(tables: TableName[] = [...inputTables(this.config), ...stateTables(this.config)]): Promise<SavedState> {
     const result = await this.run(snapshotProbe(tables));
     return new Map(tables.map((t) => [t.plain, { table: t, id: result.snapshots[t.plain]?.after ?? null }]));
   }
@@ -96,9 +117,9 @@ export class TableSet {
     return moved.length;
   }
 
-  /** Runs an INSERT into the source as one commit; returns the rows it added (from the snapshot summary). */
-  async append(sql: string, description: string): Promise<{ rows: number; snapshotId: string | null }> {
-    const source = this.config.sourceTable;
+  /** Runs an INSERT into the source (or `into`) as one commit; returns the rows it added (from the snapshot summary). */
+  async append(sql: string, description: string, into: TableName = this.config.sourceTable): Promise<{ rows: number; snapshotId: string | null }> {
+    const source = into;
     const result = await this.run({ ...snapshotProbe([source]), jobId: 'bench-generate', description, steps: [{ name: description, kind: 'sql', sql }] });
     const snap = result.snapshots[source.plain];
     const stats = writeStats(snapshotsBetween(await readSnapshots(this.runner, source), snap.before, snap.after));
@@ -119,6 +140,6 @@ export class TableSet {
   }
 
   async drop(includeSource: boolean): Promise<void> {
-    await this.run(dropJob([...(includeSource ? [this.config.sourceTable] : []), ...stateTables(this.config)]));
+    await this.run(dropJob([...(includeSource ? inputTables(this.config) : []), ...stateTables(this.config)]));
   }
 }
