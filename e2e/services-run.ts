@@ -23,6 +23,8 @@ export interface ServicesRunOptions {
   components: string;
   /** Extra service settings (on top of the run's own). */
   env?: NodeJS.ProcessEnv;
+  /** The pipeline config, in ALT_CONFIG's namespaces (the run gets its own: withNamespace). Default ALT_CONFIG. */
+  config?: Record<string, unknown>;
   /**
    * Where the tables live, from the started stack and the run's name: the harness's engine settings, its
    * runner's environment and the services' settings. Default: the stack's REST catalog on local disk.
@@ -38,9 +40,9 @@ export interface RunCatalog {
   services: NodeJS.ProcessEnv;
 }
 
-/** ALT_CONFIG with its source and tables in namespaces of their own (one run, one set of tables). */
-export function withNamespace(tag: string): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(ALT_CONFIG).replace(/local\.raw_alt\./g, `local.raw_${tag}.`).replace(/local\.alt\./g, `local.alt_${tag}.`));
+/** ALT_CONFIG (or a config in its namespaces) with its sources and tables in namespaces of their own (one run, one set of tables). */
+export function withNamespace(tag: string, config: Record<string, unknown> = ALT_CONFIG): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(config).replace(/local\.raw_alt\./g, `local.raw_${tag}.`).replace(/local\.alt\./g, `local.alt_${tag}.`));
 }
 
 export const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
@@ -74,9 +76,10 @@ export class ServicesRun {
   /** Starts the stack, creates the tables, starts the four services (on free ports) and waits until each is ready. */
   async start(): Promise<void> {
     this.stack = stackUp(this.options.components);
-    writeFileSync(this.configFile, JSON.stringify(withNamespace(this.run), null, 2));
+    const config = withNamespace(this.run, this.options.config);
+    writeFileSync(this.configFile, JSON.stringify(config, null, 2));
     const catalog = this.options.catalog?.(this.stack, this.run);
-    this.h = await startHarness(withNamespace(this.run), catalog?.harnessEnv ?? {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI, ...catalog?.harness });
+    this.h = await startHarness(config, catalog?.harnessEnv ?? {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI, ...catalog?.harness });
     await this.h.pipeline.init();
     Object.assign(this.serviceEnv, {
       SUMMARY_CONFIG: this.configFile,

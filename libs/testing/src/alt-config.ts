@@ -2,6 +2,7 @@
 // defaults (reference/summary_config.production-example.json: cons_acct_key, rpt_as_of_mo, base_ts, 36),
 // so a name or a length hard-coded in the engine shows up as a failing property.
 import type { OracleSpec, Row, Scalar } from './oracle';
+import type { ReportSpec } from './oracle.report-dates';
 
 // Mutable and widened on purpose (no `as const`): it is handed to the config loader as parsed JSON would be.
 export const ALT_CONFIG = {
@@ -136,6 +137,8 @@ export const ALT_CONFIG_REPORT = {
   hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd', 'update_dt'],
   hist_rpt_dt_schema: { acct_id: 'BIGINT', as_of_dt: 'DATE', load_ts: 'TIMESTAMP', del_cd: 'INT', update_dt: 'DATE' },
 };
+/** ALT_CONFIG_REPORT's report table for reportOracle (with soft delete off: deleteColumn null). */
+export const ALT_REPORT_SPEC: ReportSpec = { keyColumn: 'acct_id', dateColumn: 'as_of_dt', tsColumn: 'load_ts', deleteColumn: 'del_cd', orderColumns: ['update_dt'] };
 /** With soft delete off the report table has no delete column (SPEC §4b carries only `soft_del_cd`, which ALT_CONFIG lacks). */
 export const ALT_CONFIG_REPORT_NO_SOFT_DELETE = {
   ...ALT_CONFIG_REPORT,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineConfig, parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, EngineOptions, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig, sparkRemote } from '@app/engine';
+import { DEFAULT_ENGINE, EngineOptions, IngestTarget, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig, sparkRemote } from '@app/engine';
 import type { OutputRow, Row } from './oracle';
 
 /** One Spark runner per test module (STYLE.md §9), on a warehouse in a fresh temp dir. */
@@ -11,8 +11,11 @@ export interface SparkHarness {
   pipeline: SummaryPipeline;
   runner: RunnerClient;
   dir: string;
-  /** Writes rows as a JSON-lines file and ingests it as one source commit. */
-  ingest(rows: Row[]): Promise<void>;
+  /**
+   * Writes rows as a JSON-lines file and ingests it as one commit of the source (or of SPEC §4b's
+   * report-date table); returns the commit's snapshot id.
+   */
+  ingest(rows: Row[], into?: IngestTarget): Promise<string | null>;
   summary(): Promise<OutputRow[]>;
   latest(): Promise<OutputRow[]>;
   /** SPEC §4c's table as `export unbounded_history` gives it. */
@@ -44,10 +47,10 @@ export async function startHarness(
     dir,
     runner: undefined as unknown as RunnerClient,
     pipeline: undefined as unknown as SummaryPipeline,
-    async ingest(rows) {
+    async ingest(rows, into = 'source') {
       const file = join(dir, `ingest-${++files}.jsonl`);
       writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      await h.pipeline.ingest(file);
+      return (await h.pipeline.ingest(file, {}, into)).snapshotId;
     },
     summary: () => h.runner.query(exportQuery(config, 'summary'), 10_000_000) as Promise<OutputRow[]>,
     latest: () => h.runner.query(exportQuery(config, 'latest_summary'), 10_000_000) as Promise<OutputRow[]>,
