@@ -1,13 +1,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { parseConfig } from '@app/config';
 import { describeScenario } from '@app/testing';
 import { PauseHook } from '../faults';
 import { REPO, SERVICES, stackUp, waitFor } from '../service-processes';
-import { MINUTES, ServicesRun } from '../services-run';
+import { MINUTES, ServicesRun, withNamespace } from '../services-run';
 import { EndState, endChecks } from './checks';
 import { SOAK_USAGE, SoakOptions, SoakUsageError, parseSoakOptions } from './options';
-import { NOT_IMPLEMENTED, PlannedFault, describeTarget, planFaults } from './plan';
+import { mountSmallDisk, unmountSmallDisk } from './disk';
+import { FAULT_KINDS, INJECTED_KINDS, NOT_IMPLEMENTED, PlannedFault, describeTarget, planFaults } from './plan';
 import { BatchRecord, FaultRecord, SoakReport, countByKind, recoveries, stats, writeReport } from './report';
 import { Strike, StrikeContext, strike } from './strike';
 import { Supervisor } from './supervisor';
@@ -19,6 +21,8 @@ import { Supervisor } from './supervisor';
 
 const say = (line: string) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const BATCH_TIMEOUT = 20 * MINUTES;
+/** The run's own disk for its tables: ample for a soak's few hundred accounts, small enough to fill at once. */
+const DISK_MB = 256;
 
 async function main(): Promise<number> {
   let options: SoakOptions | 'help';
@@ -35,10 +39,6 @@ async function main(): Promise<number> {
   }
   const opts = options;
   const replay = `npm run soak -- --seed ${opts.seed} --batches ${opts.batches} --faults ${opts.faults} --accounts ${opts.accounts}`;
-  const plan = planFaults(opts.seed, opts.batches, opts.faults);
-  say(`${opts.batches} batches, ${plan.length} faults, seed ${opts.seed}; replay: ${replay}`);
-  for (const f of plan) say(`  planned fault ${f.index}: day ${f.batch} +${(f.delayMs / 1000).toFixed(1)} s: ${describeTarget(f.target)}`);
-
   const pause = new PauseHook(mkdtempSync(join(tmpdir(), 'summary-soak-pause-')));
   // More generated batches than needed: the generator's empty ones are dropped.
   const r = new ServicesRun({
@@ -55,10 +55,20 @@ async function main(): Promise<number> {
     },
   });
   if (r.batches.length < opts.batches) throw new Error(`the generator gave ${r.batches.length} non-empty batches for ${opts.batches} days (seed ${opts.seed}); try another --seed`);
+  // disk-full: the run's summary namespace on a small disk of its own where the local catalog puts its tables,
+  // mounted before the tables exist (soak/disk.ts); without root the fault is left out of the plan.
+  const warehouse = stackUp('kafka registry catalog').ICEBERG_WAREHOUSE.replace(/^file:\/\//, '');
+  const disk = join(warehouse, parseConfig(withNamespace(r.run), 'soak config').summaryTable.namespace);
+  const mounted = mountSmallDisk(disk, DISK_MB);
+  if (!mounted.ok) say(`disk-full left out: mounting a ${DISK_MB} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`);
+  const kinds = INJECTED_KINDS.filter((k) => k !== 'disk-full' || mounted.ok);
+  const plan = planFaults(opts.seed, opts.batches, opts.faults, kinds);
+  say(`${opts.batches} batches, ${plan.length} faults, seed ${opts.seed}; replay: ${replay}`);
+  for (const f of plan) say(`  planned fault ${f.index}: day ${f.batch} +${(f.delayMs / 1000).toFixed(1)} s: ${describeTarget(f.target)}`);
   const startedAt = new Date();
   const batches: BatchRecord[] = [];
   const faults: FaultRecord[] = [];
-  const ctx: Partial<StrikeContext> = { r, pause, malformed: [], cliRuns: [], killedBeforeLedger: [] };
+  const ctx: Partial<StrikeContext> = { r, pause, malformed: [], cliRuns: [], killedBeforeLedger: [], disk: mounted.ok ? disk : undefined };
   let failure: string | undefined;
   let supervisor: Supervisor | undefined;
   try {
@@ -126,7 +136,7 @@ async function main(): Promise<number> {
     batches,
     faults,
     faultsByKind: countByKind(faults.filter((f) => f.missed === null)),
-    notImplementedKinds: [...NOT_IMPLEMENTED],
+    notImplementedKinds: FAULT_KINDS.filter((k) => NOT_IMPLEMENTED.has(k) || !kinds.includes(k)),
     recoverySeconds: stats(faults.filter((f) => f.missed === null).map((f) => f.recoverySeconds).filter((s): s is number => s !== null)),
     restarts: supervisor?.restarts ?? [],
     checks,
@@ -136,6 +146,7 @@ async function main(): Promise<number> {
   // The logs' directory is machine-local: printed, not in the report that gets committed.
   say(`${report.passed ? 'PASSED' : 'FAILED'}; report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}; the services' and runners' logs: ${r.dir}`);
   await r.close();
+  if (mounted.ok) unmountSmallDisk(disk);
   return report.passed ? 0 : 1;
 }
 

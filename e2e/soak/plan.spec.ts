@@ -21,10 +21,19 @@ describe('planFaults', () => {
     expect(days.size).toBeGreaterThanOrEqual(20);
   });
 
-  it('never schedules a kind that is only a hook (disk-full), and keeps it in the kinds list', () => {
-    expect(FAULT_KINDS).toContain('disk-full');
-    expect(NOT_IMPLEMENTED.has('disk-full')).toBe(true);
-    for (let seed = 0; seed < 20; seed++) expect(planFaults(seed, 10, 20).some((f) => f.target.kind === 'disk-full')).toBe(false);
+  it('injects every kind it knows, disk-full included, with an outage of 5 to 30 s', () => {
+    expect(NOT_IMPLEMENTED.size).toBe(0);
+    expect([...INJECTED_KINDS]).toEqual([...FAULT_KINDS]);
+    const disk = planFaults(7, 50, 30).filter((f) => f.target.kind === 'disk-full');
+    expect(disk.length).toBeGreaterThanOrEqual(1);
+    for (const f of disk) expect(f.target).toEqual({ kind: 'disk-full', outageMs: expect.any(Number) });
+    for (const f of disk) expect((f.target as { outageMs: number }).outageMs).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('plans only the kinds it is given (a soak without root leaves disk-full out)', () => {
+    const kinds = INJECTED_KINDS.filter((k) => k !== 'disk-full');
+    for (let seed = 0; seed < 20; seed++) expect(planFaults(seed, 10, 20, kinds).some((f) => f.target.kind === 'disk-full')).toBe(false);
+    expect(new Set(planFaults(7, 50, 30, kinds).map((f) => f.target.kind))).toEqual(new Set(kinds));
   });
 
   it('refuses faults with a single batch: no batch after the fault would show the recovery', () => {
@@ -34,6 +43,7 @@ describe('planFaults', () => {
 
   it('describes each target in one line', () => {
     expect(describeTarget({ kind: 'registry-down', outageMs: 12_873 })).toBe('registry-down for 12.9 s');
+    expect(describeTarget({ kind: 'disk-full', outageMs: 20_000 })).toBe('disk-full for 20.0 s');
     expect(describeTarget({ kind: 'kill-runner', service: 'auditor' })).toBe('kill-runner auditor');
     expect(describeTarget({ kind: 'malformed-event', topic: 'job-state-changed', malformed: 'huge-count' })).toBe('malformed-event huge-count on job-state-changed');
   });

@@ -7,9 +7,8 @@ import { SERVICES, ServiceName } from '../service-processes';
 // fast-check draws the choices (fc.sample with the seed), as the scenario generator draws the data.
 
 /**
- * Every fault the injector knows. `disk-full` is a hook, not yet a fault: the disk filling up under the
- * warehouse (issue 25) is being built as a runner-level test; once it has a way to fill and free a
- * warehouse's disk, its strike goes into soak/strike.ts and it leaves NOT_IMPLEMENTED.
+ * Every fault the injector knows. `disk-full` fills the small disk the run's tables live on (soak/disk.ts);
+ * it needs root to mount that disk, so a soak without root plans without it (planFaults' `kinds`).
  */
 export const FAULT_KINDS = [
   'kill-service',
@@ -26,7 +25,7 @@ export const FAULT_KINDS = [
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export const NOT_IMPLEMENTED: ReadonlySet<FaultKind> = new Set<FaultKind>(['disk-full']);
+export const NOT_IMPLEMENTED: ReadonlySet<FaultKind> = new Set<FaultKind>([]);
 export const INJECTED_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => !NOT_IMPLEMENTED.has(k));
 
 /** Services with a Spark runner of their own (the watcher reads snapshots through the catalog's REST API). */
@@ -46,7 +45,8 @@ export type FaultTarget =
   | { kind: 'duplicate-events'; back: number }
   | { kind: 'reorder-events'; back: number }
   | { kind: 'malformed-event'; topic: EventName; malformed: MalformedKind }
-  | { kind: 'disk-full' };
+  /** The tables' disk filled to its last byte for `outageMs`, then freed. */
+  | { kind: 'disk-full'; outageMs: number };
 
 export interface PlannedFault {
   /** 1-based, in strike order. */
@@ -85,8 +85,9 @@ const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
     case 'malformed-event':
       return fc.record({ topic: fc.constantFrom(...EVENT_TOPICS), malformed: fc.constantFrom(...MALFORMED_KINDS) }).map((t) => ({ kind, ...t }));
     case 'cli-writer':
-    case 'disk-full':
       return fc.constant({ kind });
+    case 'disk-full':
+      return outage(5_000, 30_000).map((outageMs) => ({ kind, outageMs }));
   }
 };
 
@@ -97,12 +98,12 @@ const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
  *
  * planFaults(7, 6, 3) → [{ index: 1, batch: 1, delayMs: 31204, target: { kind: 'registry-down', outageMs: 12873 } }, …]
  */
-export function planFaults(seed: number, batches: number, faults: number): PlannedFault[] {
+export function planFaults(seed: number, batches: number, faults: number, kinds: readonly FaultKind[] = INJECTED_KINDS): PlannedFault[] {
   if (faults === 0) return [];
   if (batches < 2) throw new Error(`--batches ${batches}: a soak with faults needs at least 2 batches (a fault strikes during one of the first batches − 1 and the next one shows the recovery)`);
   const days = batches - 1;
-  const order = fc.shuffledSubarray([...INJECTED_KINDS], { minLength: INJECTED_KINDS.length, maxLength: INJECTED_KINDS.length });
-  const extra = fc.array(fc.constantFrom(...INJECTED_KINDS), { minLength: Math.max(0, faults - INJECTED_KINDS.length), maxLength: Math.max(0, faults - INJECTED_KINDS.length) });
+  const order = fc.shuffledSubarray([...kinds], { minLength: kinds.length, maxLength: kinds.length });
+  const extra = fc.array(fc.constantFrom(...kinds), { minLength: Math.max(0, faults - kinds.length), maxLength: Math.max(0, faults - kinds.length) });
   const kindsArb = fc.tuple(order, extra).map(([first, rest]) => [...first, ...rest].slice(0, faults));
   const planArb = kindsArb.chain((kinds) =>
     fc.tuple(...kinds.map((kind) => fc.record({ target: targetArb(kind), delayMs: fc.integer({ min: 0, max: MAX_DELAY_MS }), jitter: fc.double({ min: 0, max: 1, noNaN: true }) }))),
@@ -126,6 +127,7 @@ export function describeTarget(t: FaultTarget): string {
     case 'kafka-restart':
     case 'registry-down':
     case 'catalog-restart':
+    case 'disk-full':
       return `${t.kind} for ${(t.outageMs / 1000).toFixed(1)} s`;
     case 'duplicate-events':
     case 'reorder-events':
@@ -133,7 +135,6 @@ export function describeTarget(t: FaultTarget): string {
     case 'malformed-event':
       return `${t.kind} ${t.malformed} on ${t.topic}`;
     case 'cli-writer':
-    case 'disk-full':
       return t.kind;
   }
 }

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Seen } from '../event-log';
 import { CliResult, PauseHook, cliWriter, malformedMessage, redeliver } from '../faults';
 import { tree } from '../process-tree';
-import { ServiceName, stackDown, stackUp, waitFor } from '../service-processes';
+import { REPO, ServiceName, stackDown, stackUp, waitFor } from '../service-processes';
 import { MINUTES, ServicesRun } from '../services-run';
+import { fillDisk, freeDisk } from './disk';
 import { FaultTarget } from './plan';
 import { Supervisor } from './supervisor';
 
@@ -20,6 +21,8 @@ export interface StrikeContext {
   cliRuns: CliResult[];
   /** Jobs killed after their data commits and before their ledger row (`b-000002-CASE_III`). */
   killedBeforeLedger: string[];
+  /** The small disk the run's summary namespace lives on (disk-full), when main.ts could mount it. */
+  disk?: string;
 }
 
 export interface Strike {
@@ -97,8 +100,22 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       }
       return { at, detail: `${value.length} bytes on ${target.topic}` };
     }
-    case 'disk-full':
-      throw new Error('disk-full is not injected by the soak yet (plan.ts NOT_IMPLEMENTED): the runner-level disk-full test provides the way to fill and free the disk');
+    case 'disk-full': {
+      if (!ctx.disk) throw new Error('disk-full was planned but the run has no small disk of its own (main.ts mounts it as root)');
+      const { fillers, bytes } = fillDisk(ctx.disk);
+      const at = Date.now();
+      // The outage's length is the fault itself, drawn by the plan, as for the component outages.
+      await new Promise((resolve) => setTimeout(resolve, target.outageMs));
+      freeDisk(fillers);
+      // What it did: the case jobs' attempts that failed on the full disk meanwhile (the dispatcher retries them).
+      const failed = r.log.of('job-state-changed').filter((e) => e.state === 'FAILED' && e.occurredAt >= at);
+      const example = failed.find((e) => e.error)?.error?.slice(0, 140);
+      return {
+        at,
+        detail: `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(target.outageMs / 1000).toFixed(1)} s, then freed; ` +
+          `${failed.length} job attempt(s) failed meanwhile${example ? ` (e.g. ${failed[0].batchId} ${failed[0].case}: ${example})` : ''}`,
+      };
+    }
   }
 }
 
@@ -108,6 +125,14 @@ async function killService(ctx: StrikeContext, service: ServiceName, cause: stri
   const at = Date.now();
   await ctx.r.services.kill(service);
   return { at, detail: pid === undefined ? `${service} was not running (restarting)` : `SIGKILL ${service} pid ${pid}` };
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
 }
 
 /** The Python runner below the service's process (its JVM exits with it: PythonGatewayServer reads its stdin). */
@@ -133,8 +158,13 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
   ctx.killedBeforeLedger.push(job);
   try {
     if (victim === 'spark-dispatcher') {
+      // A pod that dies takes its runner with it. Here the runner is a separate process that notices its parent's
+      // end only by reading stdin, which it does not while paused: released, it would write the ledger row of
+      // the killed dispatcher's job itself (seen in a soak: 1 attempt, 1 commit). So it dies with the dispatcher.
+      const runner = runnerOf(ctx, 'spark-dispatcher');
       const s = await killService(ctx, 'spark-dispatcher', `kill -9 by the injector, job ${job} after its data commits, before its ledger row`);
-      return { ...s, detail: `${s.detail} while ${job} was after its data commits, before its ledger row` };
+      if (runner) killQuietly(runner.pid);
+      return { ...s, detail: `${s.detail} (and its runner${runner ? ` pid ${runner.pid}` : ''}) while ${job} was after its data commits, before its ledger row` };
     }
     const runner = runnerOf(ctx, 'spark-dispatcher');
     if (!runner) throw new Error(`the job ${job} is paused but the dispatcher has no runner process`);
