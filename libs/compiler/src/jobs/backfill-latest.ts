@@ -1,8 +1,8 @@
 import { ColumnModel, PipelineConfig } from '@app/config';
 import { MONTH_INT } from '../prepare';
-import { list, monthIntSql, q } from '../sql';
+import { monthIntSql, q } from '../sql';
 import { DELETED, isDeleted } from '../soft-delete';
-import { keyEq } from './case-common';
+import { keyEq, mergeByKey } from './case-common';
 import { latestColumns } from './rows';
 
 /**
@@ -31,12 +31,5 @@ export function moveLatest(config: PipelineConfig, model: ColumnModel): string {
   const fallback = `    SELECT /*+ BROADCAST(f) */\n${latestColumns(model, 's')}, true AS __changed\n    FROM ${config.summaryTable.sql} s\n    JOIN (\n      ${deletedLatest}\n    ) f ON ${keyEq(config, 'f', 's')} AND s.${month} < f.${month}\n    LEFT ANTI JOIN \`__rebuilt\` r ON ${sameCell('r', 's')}\n    WHERE NOT ${isDeleted(config, 's')}`;
   const ranked = `SELECT * FROM (\n  SELECT c.*, row_number() OVER (PARTITION BY c.${key} ORDER BY c.${month} DESC) AS __rank\n  FROM (\n${rebuilt}\n    UNION ALL\n${current}\n    UNION ALL\n${fallback}\n  ) c\n) WHERE __rank = 1`;
   const source = `SELECT k.${key} AS \`__key\`, ${cols.map((c) => `n.${q(c)}`).join(', ')}\nFROM ${keys} k\nLEFT JOIN (\n${ranked}\n) n ON ${keyEq(config, 'n', 'k')}\nWHERE n.${key} IS NULL OR n.__changed`;
-  return [
-    `MERGE INTO ${config.latestTable.sql} t`,
-    `USING (\n${source}\n) s`,
-    `ON t.${key} = s.\`__key\``,
-    `WHEN MATCHED AND s.${key} IS NULL THEN DELETE`,
-    `WHEN MATCHED THEN UPDATE SET\n${list(cols.map((c) => `t.${q(c)} = s.${q(c)}`))}`,
-    `WHEN NOT MATCHED AND s.${key} IS NOT NULL THEN INSERT (${cols.map(q).join(', ')})\nVALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
-  ].join('\n');
+  return mergeByKey(config.latestTable.sql, source, key, cols);
 }

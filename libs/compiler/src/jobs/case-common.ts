@@ -1,6 +1,6 @@
 import { PipelineConfig } from '@app/config';
 import { CaseName, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
-import { lit, q } from '../sql';
+import { list, lit, q } from '../sql';
 import { isDeleted } from '../soft-delete';
 
 export const APPLIED = 'applied';
@@ -51,4 +51,20 @@ export function keyEq(config: PipelineConfig, a: string, b: string): string {
 export function reportedEntry(config: PipelineConfig, entry: string, alias = ''): string {
   const deleted = isDeleted(config, alias);
   return deleted ? `CASE WHEN NOT ${deleted} THEN ${entry} END` : entry;
+}
+
+/**
+ * A MERGE that makes `table` hold, per key, the row `source` gives: `source` has the key as `__key` and the
+ * table's columns `cols`, all NULL (its `key` column NULL) where the key's row must go. Latest's move under
+ * soft delete and SPEC §4c's unbounded rows are both written this way.
+ */
+export function mergeByKey(table: string, source: string, key: string, cols: string[]): string {
+  return [
+    `MERGE INTO ${table} t`,
+    `USING (\n${source}\n) s`,
+    `ON t.${key} = s.\`__key\``,
+    `WHEN MATCHED AND s.${key} IS NULL THEN DELETE`,
+    `WHEN MATCHED THEN UPDATE SET\n${list(cols.map((c) => `t.${q(c)} = s.${q(c)}`))}`,
+    `WHEN NOT MATCHED AND s.${key} IS NOT NULL THEN INSERT (${cols.map(q).join(', ')})\nVALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
+  ].join('\n');
 }

@@ -3,7 +3,7 @@ import { CaseName, CaseRange, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '.
 import { elementType, valueStruct } from '../history';
 import { list, lit, monthIntSql, q } from '../sql';
 import { isDeleted } from '../soft-delete';
-import { keyEq } from './case-common';
+import { keyEq, mergeByKey } from './case-common';
 
 /**
  * SPEC §4c's unbounded history, kept with every batch. Besides latest's columns and the visible arrays, the
@@ -51,7 +51,7 @@ export function unboundedSteps(config: PipelineConfig, batchId: string, caseName
   const month = q(config.monthColumn);
   const staged = `SELECT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
   const deleted = isDeleted(config, 's');
-  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted ? `${deleted}` : 'false'} AS del, ${valueStruct(config, (r) => `s.${q(r.mapperColumn)}`)} AS vals
+  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${valueStruct(config, (r) => `s.${q(r.mapperColumn)}`)} AS vals
     FROM ${config.summaryTable.sql} s
     JOIN (SELECT DISTINCT ${key}, ${month} FROM staged) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}
     WHERE s.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(range.maxMonth)}`;
@@ -77,19 +77,11 @@ ${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, model, 'c.cel
 FROM keys k
 LEFT JOIN (${latest}) l ON ${keyEq(config, 'l', 'k')}
 LEFT JOIN cells c ON ${keyEq(config, 'c', 'k')}`;
-  const cols = unboundedTableColumns(model);
   return [
     {
       name: 'unbounded history',
       kind: 'sql',
-      sql: [
-        `MERGE INTO ${unbounded.table.sql} t`,
-        `USING (\n${source}\n) s`,
-        `ON t.${key} = s.\`__key\``,
-        `WHEN MATCHED AND s.${key} IS NULL THEN DELETE`,
-        `WHEN MATCHED THEN UPDATE SET\n${list(cols.map((c) => `t.${q(c)} = s.${q(c)}`))}`,
-        `WHEN NOT MATCHED AND s.${key} IS NOT NULL THEN INSERT (${cols.map(q).join(', ')})\nVALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
-      ].join('\n'),
+      sql: mergeByKey(unbounded.table.sql, source, key, unboundedTableColumns(model)),
     },
   ];
 }
