@@ -104,19 +104,31 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       if (!ctx.disk) throw new Error('disk-full was planned but the run has no small disk of its own (main.ts mounts it as root)');
       const { fillers, bytes } = fillDisk(ctx.disk);
       const at = Date.now();
-      // The outage's length is the fault itself, drawn by the plan, as for the component outages.
+      // The outage's length is drawn by the plan, as for the component outages; past it the disk stays full until
+      // a job attempt has failed on it (up to DISK_FULL_HOLD_MS more), so that the run shows the error a user sees.
+      const failedSince = () => r.log.of('job-state-changed').filter((e) => e.state === 'FAILED' && e.occurredAt >= at);
       await new Promise((resolve) => setTimeout(resolve, target.outageMs));
+      while (failedSince().length === 0 && Date.now() - at < target.outageMs + DISK_FULL_HOLD_MS) await new Promise((resolve) => setTimeout(resolve, 250));
+      const heldMs = Date.now() - at;
       freeDisk(fillers);
-      // What it did: the case jobs' attempts that failed on the full disk meanwhile (the dispatcher retries them).
-      const failed = r.log.of('job-state-changed').filter((e) => e.state === 'FAILED' && e.occurredAt >= at);
-      const example = failed.find((e) => e.error)?.error?.slice(0, 140);
+      // What it did: the job attempts that failed on the full disk meanwhile (the dispatcher retries them).
+      const failed = failedSince();
+      const example = failed.find((e) => e.error);
       return {
         at,
-        detail: `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(target.outageMs / 1000).toFixed(1)} s, then freed; ` +
-          `${failed.length} job attempt(s) failed meanwhile${example ? ` (e.g. ${failed[0].batchId} ${failed[0].case}: ${example})` : ''}`,
+        detail: `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(heldMs / 1000).toFixed(1)} s, then freed; ` +
+          `${failed.length} job attempt(s) failed meanwhile${example ? ` (e.g. ${example.batchId} ${example.case}: ${relativeToRepo(example.error!).slice(0, 400)})` : ''}`,
       };
     }
   }
+}
+
+/** Past a disk-full fault's drawn outage, how long the disk stays full waiting for a job attempt to fail on it. */
+const DISK_FULL_HOLD_MS = 60_000;
+
+/** A message with this checkout's absolute paths made relative to it: the report is committed (no machine paths). */
+function relativeToRepo(message: string): string {
+  return message.split(`${REPO}/`).join('');
 }
 
 async function killService(ctx: StrikeContext, service: ServiceName, cause: string): Promise<Strike> {

@@ -137,6 +137,46 @@ def _disk_full(exc: BaseException, described: dict) -> dict:
     return {"type": "DiskFullError", "message": _truncate(f"the disk is full: {where}; free space there and run again ({cause})"), "retriable": True}
 
 
+def name_table_disks(message: str, tables: list[tuple[str, str]]) -> str:
+    """A DiskFullError's message with the disks of the job's tables first: where the catalog keeps them, which
+    need not be any warehouse this session was configured with (a REST catalog chooses its tables' locations).
+    `tables` is [(table, location)]; a location on an object store, or not on this machine (a remote Spark
+    server's disk), is left out.
+
+    e.g. ("the disk is full: /tmp has 3.1 GiB free ...", [("s.summary", "file:/w/s/summary")]) ->
+         "the disk is full: table s.summary at /w/s/summary has 0 B free of 256.0 MiB; /tmp has 3.1 GiB free ..."
+    """
+    places = []
+    for table, location in tables:
+        path = _local_path(location)
+        usage = _usage(path) if path is not None else None
+        if usage is not None:
+            places.append(f"table {table} at {path} has {_size(usage[0])} free of {_size(usage[1])}")
+    prefix = "the disk is full: "
+    if not places or not message.startswith(prefix):
+        return message
+    return _truncate(prefix + "; ".join(places) + "; " + message[len(prefix):])
+
+
+def _local_path(location: str) -> str | None:
+    """'file:/w/t' or '/w/t' -> '/w/t'; 's3://b/w/t' -> None."""
+    if "://" in location and not location.startswith("file:"):
+        return None
+    return re.sub(r"^file:(//)?", "", location)
+
+
+def _usage(path: str) -> tuple[int, int] | None:
+    """(free bytes, size) of the file system holding `path` or its nearest existing parent; None if none exists."""
+    existing = path
+    while existing and not os.path.exists(existing) and os.path.dirname(existing) != existing:
+        existing = os.path.dirname(existing)
+    try:
+        stat = os.statvfs(existing)
+    except OSError:
+        return None
+    return stat.f_bavail * stat.f_frsize, stat.f_blocks * stat.f_frsize
+
+
 def _local_write_dirs() -> list[tuple[str, str, int, int]]:
     """[(dir, what it is, free bytes, size)] of the local directories an in-process Spark writes to — each
     catalog's warehouse (hadoop, jdbc) and spark.local.dir (shuffle and spill; the JVM's temp dir by default)
@@ -155,18 +195,11 @@ def _local_write_dirs() -> list[tuple[str, str, int, int]]:
     local = conf.get("spark.local.dir") or tempfile.gettempdir()
     dirs += [(d.strip(), "spark.local.dir") for d in local.split(",") if d.strip()]
     found = []
-    for path, role in dirs:
-        if "://" in path and not path.startswith("file:"):
-            continue  # an object store: no local disk to fill
-        path = re.sub(r"^file:(//)?", "", path)
-        existing = path
-        while existing and not os.path.exists(existing) and os.path.dirname(existing) != existing:
-            existing = os.path.dirname(existing)
-        try:
-            stat = os.statvfs(existing)
-        except OSError:
-            continue
-        found.append((path, role, stat.f_bavail * stat.f_frsize, stat.f_blocks * stat.f_frsize))
+    for location, role in dirs:
+        path = _local_path(location)  # None: an object store, no local disk to fill
+        usage = _usage(path) if path is not None else None
+        if usage is not None:
+            found.append((path, role, *usage))
     return sorted(found, key=lambda d: d[2])
 
 

@@ -38,6 +38,16 @@ def table_exists(spark, name: str) -> bool:
     return spark.catalog.tableExists(name)
 
 
+def table_location(spark, name: str) -> str | None:
+    """Where the catalog keeps the table (e.g. 'file:/w/ns/t', 's3://b/w/ns/t'); None for a missing table."""
+    if not table_exists(spark, name):
+        return None
+    for row in spark.sql(f"DESCRIBE TABLE EXTENDED {quote_table_name(name)}").collect():
+        if row["col_name"] == "Location":
+            return row["data_type"]
+    return None
+
+
 def current_snapshot_id(spark, name: str) -> str | None:
     """The table's current snapshot id (None for a table without snapshots or a missing table).
 

@@ -7,7 +7,7 @@ import errno
 
 import pytest
 
-from summary_runner.errors import describe_error
+from summary_runner.errors import describe_error, name_table_disks
 
 
 @pytest.mark.in_process
@@ -27,3 +27,14 @@ def test_a_quota_is_a_full_disk_too_and_other_os_errors_keep_their_verdict():
     assert describe_error(OSError(errno.EDQUOT, "Disk quota exceeded"))["type"] == "DiskFullError"
     assert describe_error(PermissionError(errno.EACCES, "Permission denied", "/w"))["retriable"] is False
     assert describe_error(OSError(errno.EIO, "Input/output error"))["type"] == "OSError"
+
+
+def test_the_tables_disks_come_first_where_the_catalog_keeps_them(tmp_path):
+    message = "the disk is full: /tmp has 1 B free of 2 B (spark.local.dir); free space there and run again (IOException: x)"
+    named = name_table_disks(message, [("s.summary", f"file:{tmp_path}/s/summary"), ("s.latest", "s3://bucket/w/s/latest")])
+
+    assert named.startswith(f"the disk is full: table s.summary at {tmp_path}/s/summary has ")
+    assert " free of " in named.split(";")[0]
+    assert "s.latest" not in named  # an object store: no disk of this machine
+    assert named.endswith("; /tmp has 1 B free of 2 B (spark.local.dir); free space there and run again (IOException: x)")
+    assert name_table_disks("not a disk-full message", [("s.summary", str(tmp_path))]) == "not a disk-full message"

@@ -90,7 +90,10 @@ if (!mounted) {
     expect(err.retriable).toBe(true);
     expect(err.result.error).toMatchObject({ type: 'DiskFullError', step, retriable: true });
     // The path and its free space, then what Spark said.
-    expect(err.message).toContain(`DiskFullError: the disk is full: ${join(warehouse, 'local')} has `);
+    // The job's tables first, where the catalog keeps them (a REST catalog chooses that itself), then the warehouse.
+    const table = h.config.summaryTable.plain;
+    expect(err.message).toContain(`DiskFullError: the disk is full: table ${table} at ${join(warehouse, 'local', ...table.split('.').slice(-2))} has `);
+    expect(err.message).toContain(`; ${join(warehouse, 'local')} has `);
     expect(err.message).toMatch(/ has \d+(\.\d)? (B|KiB) free of 128\.0 MiB \(the warehouse of catalog local\)/);
     expect(err.message).toMatch(/No space left on device/);
     expect(err.message).toMatch(/\(retriable: run again\)$/);

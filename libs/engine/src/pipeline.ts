@@ -19,7 +19,9 @@ export class JobFailedError extends Error {
     readonly job: CompiledJob,
     readonly result: JobResult,
   ) {
-    super(`${job.jobId} failed at step "${result.error?.step ?? '?'}": ${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'unknown error'}${result.error?.retriable ? ' (retriable: run again)' : ''}`);
+    const where = result.error?.step ? `at step "${result.error.step}"` : 'outside its steps (lease, ledger, rollback or snapshots)';
+    const error = `${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'unknown error'}`;
+    super(`${job.jobId} failed ${where}: ${error}${result.error?.retriable ? ' (retriable: run again)' : ''}`);
     this.name = this.constructor.name;
   }
 
