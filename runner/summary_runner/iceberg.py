@@ -6,8 +6,13 @@ catalog). Snapshot ids travel as strings: they are 64-bit and do not fit a JSON 
 
 from __future__ import annotations
 
+import logging
+import re
+
 from .errors import JobSpecError, RequestError
 from .session import is_connect
+
+log = logging.getLogger(__name__)
 
 
 def split_table_name(spark, name: str) -> tuple[str, str]:
@@ -46,6 +51,33 @@ def table_location(spark, name: str) -> str | None:
         if row["col_name"] == "Location":
             return row["data_type"]
     return None
+
+
+def table_locations(spark, names: list[str]) -> list[tuple[str, str]]:
+    """[(table, location)] of the tables that exist, each once; those whose location cannot be read now (their
+    catalog down too) are left out: naming a disk is best effort, for an error that stands without it."""
+    found = []
+    for name in dict.fromkeys(names):
+        try:
+            location = table_location(spark, name)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("could not read the location of %s: %s", name, exc)
+            continue
+        if location is not None:
+            found.append((name, location))
+    return found
+
+
+# `cat`.`ns`.`t` or cat.ns.t after FROM, INTO, UPDATE, JOIN, TABLE or USING in a statement.
+_TABLE_AFTER_KEYWORD = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE|USING)\s+((?:`[^`]+`|[A-Za-z_]\w*)(?:\.(?:`[^`]+`|[A-Za-z_]\w*)){1,2})", re.IGNORECASE)
+
+
+def tables_in(sql: str) -> list[str]:
+    """The table names a statement reads or writes, as written, backquotes removed (best effort, for error text).
+
+    e.g. "MERGE INTO `local`.`s`.`lease` t USING (SELECT ...)" -> ["local.s.lease"]
+    """
+    return list(dict.fromkeys(m.replace("`", "") for m in _TABLE_AFTER_KEYWORD.findall(sql)))
 
 
 def current_snapshot_id(spark, name: str) -> str | None:

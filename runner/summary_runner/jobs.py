@@ -120,26 +120,11 @@ def run_job(spark, job: dict) -> dict:
         _drop_temp_views(spark)
     error = result.get("error")
     if error is not None and error.get("type") == "DiskFullError":
-        error["message"] = name_table_disks(error["message"], _table_locations(spark, job))
+        tables = list(job.get("targets", [])) + ([job["ledger"]["table"]] if job.get("ledger") else [])
+        error["message"] = name_table_disks(error["message"], iceberg.table_locations(spark, tables))
     result["durationMs"] = _ms_since(started_at)
     log.info("job=%s status=%s attempt=%s %dms", job["jobId"], result["status"], result["attempt"], result["durationMs"])
     return result
-
-
-def _table_locations(spark, job: dict) -> list[tuple[str, str]]:
-    """[(table, location)] of the job's targets and its ledger, as the catalog has them; those it cannot read
-    now (a catalog down too) are left out."""
-    tables = list(job.get("targets", [])) + ([job["ledger"]["table"]] if job.get("ledger") else [])
-    found = []
-    for table in dict.fromkeys(tables):
-        try:
-            location = iceberg.table_location(spark, table)
-        except Exception as exc:  # noqa: BLE001 - naming the disk is best effort; the error stands without it
-            log.warning("job=%s: could not read the location of %s for the disk-full error: %s", job["jobId"], table, exc)
-            continue
-        if location is not None:
-            found.append((table, location))
-    return found
 
 
 def _drop_temp_views(spark) -> None:

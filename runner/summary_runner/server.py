@@ -30,8 +30,8 @@ import sys
 import threading
 import time
 
-from . import append
-from .errors import RequestError, describe_error
+from . import append, iceberg
+from .errors import RequestError, describe_error, name_table_disks
 from .jobs import run_job
 from .lease import LeaseKeeper
 from .progress import ProgressReporter, every_seconds
@@ -82,7 +82,7 @@ class Server:
 
     def handle_line(self, line: str) -> str | None:
         started = time.monotonic()
-        request_id, op = None, None
+        request_id, op, request = None, None, None
         try:
             request = json.loads(line)
             if not isinstance(request, dict):
@@ -103,6 +103,9 @@ class Server:
             return None
         except Exception as exc:
             error = describe_error(exc)
+            if error["type"] == "DiskFullError" and isinstance(request, dict) and isinstance(request.get("sql"), str):
+                # A statement's failure: the disks of the tables it names, where the catalog keeps them.
+                error["message"] = name_table_disks(error["message"], iceberg.table_locations(self.spark, iceberg.tables_in(request["sql"])))
             self.respond(request_id, False, error=error)
             log.warning("id=%s op=%s failed after %dms: %s: %s", request_id, op, _ms_since(started), error["type"], error["message"])
             return None

@@ -8,6 +8,7 @@ import errno
 import pytest
 
 from summary_runner.errors import describe_error, name_table_disks
+from summary_runner.iceberg import tables_in
 
 
 @pytest.mark.in_process
@@ -38,3 +39,9 @@ def test_the_tables_disks_come_first_where_the_catalog_keeps_them(tmp_path):
     assert "s.latest" not in named  # an object store: no disk of this machine
     assert named.endswith("; /tmp has 1 B free of 2 B (spark.local.dir); free space there and run again (IOException: x)")
     assert name_table_disks("not a disk-full message", [("s.summary", str(tmp_path))]) == "not a disk-full message"
+
+
+def test_the_tables_a_statement_names():
+    sql = "MERGE INTO `local`.`s`.`acct_hist_lease` t USING (SELECT * FROM s.src JOIN `c`.`n`.`x y` z ON 1=1) s ON t.k = s.k"
+    assert tables_in(sql) == ["local.s.acct_hist_lease", "s.src", "c.n.x y"]
+    assert tables_in("SELECT 1") == []
