@@ -204,6 +204,7 @@ WHERE NOT (${e.date} <=> s.${q(config.dateColumn)})${codeChanged}`;
 export function reportCountsQuery(config: PipelineConfig, batchId: string): string {
   const { report } = reportOf(config);
   const key = q(config.keyColumn);
+  const rkey = q(report.keyColumn);
   const mi = q(MONTH_INT);
   const ts = q(config.tsColumn);
   const d = dOf(config, 'd');
@@ -216,15 +217,15 @@ export function reportCountsQuery(config: PipelineConfig, batchId: string): stri
   const mainWins = `m.${key} IS NOT NULL AND (s.${key} IS NULL OR m.${ts} > s.${ts})`;
   const vetoed = `CASE WHEN ${mainWins} THEN ${delM} WHEN s.${key} IS NOT NULL THEN ${delOwn} ELSE false END AND ${d.has} AND NOT ${delD}`;
   const wasVetoed = `s.${key} IS NOT NULL AND ${delOwn} AND NOT ${delVisible}`;
-  const row = (name: string, n: string) => `SELECT 'report' AS kind, ${lit(name)} AS name, NULL AS month, ${n} AS n, NULL AS watermark`;
+  const rows = (pairs: string) => `SELECT 'report' AS kind, name, NULL AS month, n, NULL AS watermark FROM (\n  SELECT stack(2, ${pairs}) AS (name, n)`;
+  // Per cell, its valid report rows of this batch (a cell of __cells without any is a main row's cell).
+  const reported = `SELECT ${rkey}, ${mi}, count(*) AS n FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL GROUP BY ${rkey}, ${mi}`;
   return [
-    row('read', 'count(*)') + '\nFROM `__rpt_prepared`',
-    row('rejected', `count_if(${q(REJECT_REASON)} IS NOT NULL)`) + '\nFROM `__rpt_prepared`',
-    row('unmatched', 'count(*)') +
-      `\nFROM \`__rpt_prepared\` r\nLEFT ANTI JOIN \`__stored\` s ON s.${key} = r.${q(report.keyColumn)} AND s.${mi} = r.${mi}\nLEFT ANTI JOIN \`__main_w\` m ON m.${key} = r.${q(report.keyColumn)} AND m.${mi} = r.${mi}\nWHERE r.${q(REJECT_REASON)} IS NULL`,
-    row('vetoes', `count_if((${vetoed}) AND NOT (${wasVetoed}))`) +
-      `\nFROM \`__cells\` c\nLEFT JOIN \`__stored\` s ON s.${key} = c.${key} AND s.${mi} = c.${mi}\nLEFT JOIN \`__main_w\` m ON m.${key} = c.${key} AND m.${mi} = c.${mi}\nLEFT JOIN \`__rpt_d\` d ON d.${q(report.keyColumn)} = c.${key} AND d.${mi} = c.${mi}`,
-    row('reresolved', 'count(*)') + `\nFROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND ${q(RERESOLVE)}`,
+    rows("'read', count(*), 'rejected', count_if(" + `${q(REJECT_REASON)} IS NOT NULL)`) + '\n  FROM `__rpt_prepared`\n)',
+    // One pass over the batch's cells: unmatched counts the report rows of cells with neither a stored nor a main row.
+    rows(`'unmatched', coalesce(sum(CASE WHEN s.${key} IS NULL AND m.${key} IS NULL THEN r.n END), 0), 'vetoes', count_if((${vetoed}) AND NOT (${wasVetoed}))`) +
+      `\n  FROM \`__cells\` c\n  LEFT JOIN \`__stored\` s ON s.${key} = c.${key} AND s.${mi} = c.${mi}\n  LEFT JOIN \`__main_w\` m ON m.${key} = c.${key} AND m.${mi} = c.${mi}\n  LEFT JOIN \`__rpt_d\` d ON d.${rkey} = c.${key} AND d.${mi} = c.${mi}\n  LEFT JOIN (${reported}) r ON r.${rkey} = c.${key} AND r.${mi} = c.${mi}\n)`,
+    `SELECT 'report' AS kind, 'reresolved' AS name, NULL AS month, count(*) AS n, NULL AS watermark\nFROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND ${q(RERESOLVE)}`,
   ].join('\nUNION ALL\n');
 }
 

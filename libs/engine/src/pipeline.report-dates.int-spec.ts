@@ -122,3 +122,54 @@ describe('SPEC §4b turned on for a pipeline of the previous release, without a 
     }
   });
 });
+
+// SPEC §4c's worked example through the pipeline (seed-case style), with H = 4: key 5 has 2023-11 (bal 5), 2024-01 (1),
+// 2024-02 deleted, 2024-05 (50) and 2024-07 deleted (after latest). Its unbounded row runs from latest's month back to
+// the first month not deleted, NULL for gaps and deleted months; a report row that vetoes 02's delete puts 02 back; a
+// delete of 2023-11 moves the first month up. Each batch also equals reportOracle, and a rebuild equals what the
+// batches kept.
+describe('SPEC §4c worked example through the pipeline (real Spark)', () => {
+  const UNBOUNDED = { suffix: '_all', maxLength: null };
+  const config = { ...REPORT_CONFIG, unbounded_history: { table: 'alt.acct_unbounded', suffix: UNBOUNDED.suffix, max_length: UNBOUNDED.maxLength } };
+  const key5: MixedBatch[] = [
+    {
+      source: [
+        main(5, '2023-11', 5, '2023-11-15', T1), main(5, '2024-01', 1, '2024-01-15', T1), main(5, '2024-02', 2, '2024-02-15', T1, 4),
+        main(5, '2024-05', 50, '2024-05-15', T1), main(5, '2024-07', 70, '2024-07-15', T1, 1),
+      ],
+      reports: [],
+    },
+    { source: [], reports: [{ ...reportRow(5), as_of_dt: '2024-02-20' }] },
+    { source: [main(5, '2023-11', 5, '2023-11-15', T2, 4)], reports: [] },
+  ];
+  const hand = [
+    [50, null, null, null, 1, null, 5], // 05 back to 2023-11: 04, 03 gaps, 02 deleted, 12 a gap
+    [50, null, null, 2, 1, null, 5], // the report row vetoes 02's delete: its own balance again
+    [50, null, null, 2, 1], // 2023-11 deleted: the first month is 2024-01
+  ];
+  let h: SparkHarness;
+  let files = 0;
+  beforeAll(async () => {
+    h = await startHarness(config);
+    await h.pipeline.init();
+  });
+  afterAll(async () => h?.close());
+
+  it('keeps the unbounded row with every batch: the hand-worked arrays and reportOracle', async () => {
+    for (let i = 0; i < key5.length; i++) {
+      if (key5[i].source.length) await h.ingest(key5[i].source);
+      if (key5[i].reports.length) await h.pipeline.ingest(writeLines(h.dir, `unbounded-report-${++files}.jsonl`, key5[i].reports), {}, 'report-dates');
+      expect(await h.pipeline.runPending()).toHaveLength(1);
+      const rows = await h.unbounded();
+      expect({ batch: i + 1, month: rows.map((r) => r.period), all: rows.map((r) => r.balance_all) }).toEqual({ batch: i + 1, month: ['2024-05'], all: [hand[i]] });
+      const expected = reportOracle(SPEC, REPORT, key5.slice(0, i + 1), UNBOUNDED);
+      expect({ batch: i + 1, diffs: diffRows(rows, expected.unbounded, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+    }
+  });
+
+  it('rebuild-unbounded from summary alone gives the same table', async () => {
+    const kept = await h.unbounded();
+    await h.pipeline.rebuildUnbounded();
+    expect(diffRows(await h.unbounded(), kept, latestKey)).toEqual([]);
+  });
+});

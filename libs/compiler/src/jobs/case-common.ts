@@ -53,18 +53,25 @@ export function reportedEntry(config: PipelineConfig, entry: string, alias = '')
   return deleted ? `CASE WHEN NOT ${deleted} THEN ${entry} END` : entry;
 }
 
+/** A column's value in mergeByKey: the source's by default; a computed one may read the target's row too (`t`). */
+export type MergeValue = (column: string) => string;
+
 /**
  * A MERGE that makes `table` hold, per key, the row `source` gives: `source` has the key as `__key` and the
  * table's columns `cols`, all NULL (its `key` column NULL) where the key's row must go. Latest's move under
- * soft delete and SPEC §4c's unbounded rows are both written this way.
+ * soft delete and SPEC §4c's unbounded rows are both written this way; the unbounded rows compute some columns
+ * from the stored row (`update`) or without it (`insert`).
  */
-export function mergeByKey(table: string, source: string, key: string, cols: string[]): string {
+export function mergeByKey(table: string, source: string, key: string, cols: string[], values: { update?: MergeValue; insert?: MergeValue } = {}): string {
+  const fromSource: MergeValue = (c) => `s.${q(c)}`;
+  const update = values.update ?? fromSource;
+  const insert = values.insert ?? fromSource;
   return [
     `MERGE INTO ${table} t`,
     `USING (\n${source}\n) s`,
     `ON t.${key} = s.\`__key\``,
     `WHEN MATCHED AND s.${key} IS NULL THEN DELETE`,
-    `WHEN MATCHED THEN UPDATE SET\n${list(cols.map((c) => `t.${q(c)} = s.${q(c)}`))}`,
-    `WHEN NOT MATCHED AND s.${key} IS NOT NULL THEN INSERT (${cols.map(q).join(', ')})\nVALUES (${cols.map((c) => `s.${q(c)}`).join(', ')})`,
+    `WHEN MATCHED THEN UPDATE SET\n${list(cols.map((c) => `t.${q(c)} = ${update(c)}`))}`,
+    `WHEN NOT MATCHED AND s.${key} IS NOT NULL THEN INSERT (${cols.map(q).join(', ')})\nVALUES (${cols.map(insert).join(', ')})`,
   ].join('\n');
 }

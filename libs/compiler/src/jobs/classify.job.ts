@@ -149,13 +149,17 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
         `CAST(${month} AS STRING) AS month`,
         `${q(RAW_ROW)} AS source_row`,
         'current_timestamp() AS rejected_at',
-      ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL`,
+      ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL` +
+        // SPEC §4b: the report rows' rejects in the same commit.
+        (report ? `\nUNION ALL\n${reportRejectRows(config, plan.batchId)}` : ''),
     },
-    ...(report ? [{ name: 'write report rejects', kind: 'sql' as const, sql: `INSERT INTO ${config.tables.rejects.sql}\n${reportRejectRows(config, plan.batchId)}` }] : []),
     { name: 'clear staged batch', kind: 'sql', sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}` },
-    { name: 'stage batch', kind: 'sql', sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` },
-    // SPEC §4b: cells whose E a report row changed while their W stays.
-    ...(report ? [{ name: 'stage re-resolved cells', kind: 'sql' as const, sql: `INSERT INTO ${config.tables.batches.sql}\n${reresolveRows(config, plan.batchId)}` }] : []),
+    {
+      name: 'stage batch',
+      kind: 'sql',
+      // SPEC §4b: with the cells whose E a report row changed while their W stays, in the same commit.
+      sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` + (report ? `\nUNION ALL\n${reresolveRows(config, plan.batchId)}` : ''),
+    },
     {
       name: COUNTS,
       kind: 'collect',

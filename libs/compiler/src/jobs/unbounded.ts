@@ -31,17 +31,19 @@ export function unboundedTableColumns(model: ColumnModel): string[] {
  * The visible arrays of a key from its cells map and latest's month (month_int):
  * transform(sequence(0, length − 1), i -> try_element_at(cells, m − i).v0), length = max_length or M − F + 1.
  */
-function arrays(config: PipelineConfig, model: ColumnModel, cells: string, m: string): string[] {
+function arrays(config: PipelineConfig, cells: string, m: string): string[] {
   const maxLength = config.unboundedHistory!.maxLength;
   const length = maxLength === null ? `${m} - array_min(map_keys(${cells})) + 1` : String(maxLength);
-  return config.rolling.map((_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i}) AS ${q(model.unboundedArrays[i])}`);
+  return config.rolling.map((_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i})`);
 }
 
 /**
  * The steps a case job appends when the config has `unbounded_history`: one MERGE of the rows of the keys it
  * staged. It runs after the job's writes and reads only tables (no cached view of the job: Spark re-caches
  * those from the written tables), so what it reads is the result the job committed.
- * A key with no latest row (all its months deleted) loses its unbounded row.
+ * The source is, per staged key, latest's row and its staged cells as summary holds them now (which months, and
+ * the values of those not deleted); the MERGE overlays those on the stored row's map, so the unbounded table is
+ * read once, by the MERGE itself. A key with no latest row (all its months deleted) loses its unbounded row.
  */
 export function unboundedSteps(config: PipelineConfig, batchId: string, caseName: CaseName, range: CaseRange): JobStep[] {
   const unbounded = config.unboundedHistory;
@@ -55,33 +57,32 @@ export function unboundedSteps(config: PipelineConfig, batchId: string, caseName
     FROM ${config.summaryTable.sql} s
     JOIN (SELECT DISTINCT ${key}, ${month} FROM staged) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}
     WHERE s.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(range.maxMonth)}`;
-  const old = `SELECT /*+ BROADCAST(k) */ u.${key}, e.mi, e.vals
-    FROM ${unbounded.table.sql} u
-    LEFT SEMI JOIN keys k ON ${keyEq(config, 'k', 'u')}
-    LATERAL VIEW explode(u.${q(UNBOUNDED_CELLS)}) e AS mi, vals`;
-  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(mi, vals))) AS cells
-    FROM (
-      SELECT o.${key}, o.mi, o.vals FROM old o LEFT ANTI JOIN now n ON ${keyEq(config, 'n', 'o')} AND n.mi = o.mi
-      UNION ALL
-      SELECT ${key}, mi, vals FROM now WHERE NOT del
-    ) GROUP BY ${key}`;
+  // Every staged key has a row here: collect_list skips the NULLs of a key without cells in summary (empty, typed).
+  const touched = `SELECT k.${key}, collect_list(n.mi) AS months, map_from_entries(collect_list(CASE WHEN NOT n.del THEN struct(n.mi, n.vals) END)) AS live
+    FROM keys k LEFT JOIN now n ON ${keyEq(config, 'n', 'k')}
+    GROUP BY k.${key}`;
   const latest = `SELECT /*+ BROADCAST(k) */ l.* FROM ${config.latestTable.sql} l LEFT SEMI JOIN keys k ON ${keyEq(config, 'k', 'l')}`;
-  const mi = monthIntSql(`l.${month}`);
   const source = `WITH staged AS (${staged}),
   keys AS (SELECT DISTINCT ${key} FROM staged),
   now AS (${now}),
-  old AS (${old}),
-  cells AS (${cells})
+  touched AS (${touched})
 SELECT k.${key} AS \`__key\`,
-${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, model, 'c.cells', mi), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
+${list([...model.latest.map((c) => `l.${q(c)}`), `${monthIntSql(`l.${month}`)} AS \`__mi\``, 't.months AS `__months`', 't.live AS `__live`'])}
 FROM keys k
 LEFT JOIN (${latest}) l ON ${keyEq(config, 'l', 'k')}
-LEFT JOIN cells c ON ${keyEq(config, 'c', 'k')}`;
+JOIN touched t ON ${keyEq(config, 't', 'k')}`;
+  // The key's map after the batch: the stored one without the staged months, then those of them not deleted.
+  const merged = `map_concat(map_filter(coalesce(t.${q(UNBOUNDED_CELLS)}, s.\`__live\`), (m, v) -> NOT array_contains(s.\`__months\`, m)), s.\`__live\`)`;
+  const values = (cells: string) => {
+    const computed = new Map<string, string>(model.unboundedArrays.map((c, i) => [c, arrays(config, cells, 's.`__mi`')[i]]));
+    computed.set(UNBOUNDED_CELLS, cells);
+    return (c: string) => computed.get(c) ?? `s.${q(c)}`;
+  };
   return [
     {
       name: 'unbounded history',
       kind: 'sql',
-      sql: mergeByKey(unbounded.table.sql, source, key, unboundedTableColumns(model)),
+      sql: mergeByKey(unbounded.table.sql, source, key, unboundedTableColumns(model), { update: values(merged), insert: values('s.`__live`') }),
     },
   ];
 }
@@ -113,7 +114,7 @@ export function compileUnboundedRebuild(config: PipelineConfig): CompiledJob {
   const query = `WITH live AS (${live}),
   cells AS (${cells})
 SELECT
-${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, model, 'c.cells', 'l.`__mi`'), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
+${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, 'c.cells', 'l.`__mi`').map((a, i) => `${a} AS ${q(model.unboundedArrays[i])}`), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
 FROM (${latest}) l
 JOIN cells c ON ${keyEq(config, 'c', 'l')}`;
   return {
