@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statfsSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 // The soak's disk-full fault (issue 25): the run's summary namespace lives on a small tmpfs mounted where the
@@ -55,4 +55,35 @@ export function fillDisk(dir: string): { fillers: string[]; bytes: number } {
 
 export function freeDisk(fillers: string[]): void {
   for (const f of fillers) unlinkSync(f);
+}
+
+/** How far each log of `dir` is written now: the point DiskFullErrors are looked for after. */
+export function logMarks(dir: string): Map<string, number> {
+  const marks = new Map<string, number>();
+  if (!existsSync(dir)) return marks;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log'))) marks.set(name, statSync(join(dir, name)).size);
+  return marks;
+}
+
+/**
+ * The DiskFullError messages the runners logged in `dir` since `marks` (a log that is new counts from its start),
+ * e.g. ["DiskFullError: the disk is full: table local.s.acct_hist_lease at /…/s/acct_hist_lease has 0 B free of …"].
+ */
+export function diskFullErrorsSince(dir: string, marks: Map<string, number>): string[] {
+  const found: string[] = [];
+  if (!existsSync(dir)) return found;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log'))) {
+    const from = marks.get(name) ?? 0;
+    const size = statSync(join(dir, name)).size;
+    if (size <= from) continue;
+    const fd = openSync(join(dir, name), 'r');
+    try {
+      const buffer = Buffer.alloc(size - from);
+      readSync(fd, buffer, 0, buffer.length, from);
+      for (const m of buffer.toString('utf8').matchAll(/DiskFullError: the disk is full: [^\n]*/g)) found.push(m[0]);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return found;
 }

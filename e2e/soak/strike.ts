@@ -5,7 +5,7 @@ import { CliResult, PauseHook, cliWriter, malformedMessage, redeliver } from '..
 import { tree } from '../process-tree';
 import { REPO, ServiceName, stackDown, stackUp, waitFor } from '../service-processes';
 import { MINUTES, ServicesRun } from '../services-run';
-import { fillDisk, freeDisk } from './disk';
+import { diskFullErrorsSince, fillDisk, freeDisk, logMarks } from './disk';
 import { FaultTarget } from './plan';
 import { Supervisor } from './supervisor';
 
@@ -102,22 +102,25 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
     }
     case 'disk-full': {
       if (!ctx.disk) throw new Error('disk-full was planned but the run has no small disk of its own (main.ts mounts it as root)');
+      const logs = join(r.dir, 'logs');
+      const marks = logMarks(logs);
       const { fillers, bytes } = fillDisk(ctx.disk);
       const at = Date.now();
       // The outage's length is drawn by the plan, as for the component outages; past it the disk stays full until
-      // a job attempt has failed on it (up to DISK_FULL_HOLD_MS more), so that the run shows the error a user sees.
+      // a runner has reported the full disk (a job attempt, classify or the lease's renewal; up to DISK_FULL_HOLD_MS
+      // more), so that the run shows the error a user sees.
       const failedSince = () => r.log.of('job-state-changed').filter((e) => e.state === 'FAILED' && e.occurredAt >= at);
       await new Promise((resolve) => setTimeout(resolve, target.outageMs));
-      while (failedSince().length === 0 && Date.now() - at < target.outageMs + DISK_FULL_HOLD_MS) await new Promise((resolve) => setTimeout(resolve, 250));
+      while (diskFullErrorsSince(logs, marks).length === 0 && Date.now() - at < target.outageMs + DISK_FULL_HOLD_MS) await new Promise((resolve) => setTimeout(resolve, 250));
       const heldMs = Date.now() - at;
       freeDisk(fillers);
-      // What it did: the job attempts that failed on the full disk meanwhile (the dispatcher retries them).
+      // What it did: the errors the runners reported, the job attempts that failed meanwhile (the dispatcher retries them).
+      const errors = diskFullErrorsSince(logs, marks);
       const failed = failedSince();
-      const example = failed.find((e) => e.error);
       return {
         at,
         detail: `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(heldMs / 1000).toFixed(1)} s, then freed; ` +
-          `${failed.length} job attempt(s) failed meanwhile${example ? ` (e.g. ${example.batchId} ${example.case}: ${relativeToRepo(example.error!).slice(0, 400)})` : ''}`,
+          `${errors.length} disk-full error(s) reported, ${failed.length} case job attempt(s) failed meanwhile${errors.length ? ` (e.g. ${withoutMachinePaths(errors[0], r.dir).slice(0, 300)})` : ''}`,
       };
     }
   }
@@ -126,9 +129,9 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
 /** Past a disk-full fault's drawn outage, how long the disk stays full waiting for a job attempt to fail on it. */
 const DISK_FULL_HOLD_MS = 60_000;
 
-/** A message with this checkout's absolute paths made relative to it: the report is committed (no machine paths). */
-function relativeToRepo(message: string): string {
-  return message.split(`${REPO}/`).join('');
+/** A message with this checkout's absolute paths made relative to it and the run's directory named `<run>`: the report is committed (no machine paths). */
+function withoutMachinePaths(message: string, runDir: string): string {
+  return message.split(`${REPO}/`).join('').split(runDir).join('<run>');
 }
 
 async function killService(ctx: StrikeContext, service: ServiceName, cause: string): Promise<Strike> {

@@ -124,6 +124,8 @@ def run_job(spark, job: dict) -> dict:
         error["message"] = name_table_disks(error["message"], iceberg.table_locations(spark, tables))
     result["durationMs"] = _ms_since(started_at)
     log.info("job=%s status=%s attempt=%s %dms", job["jobId"], result["status"], result["attempt"], result["durationMs"])
+    if error is not None:
+        log.warning("job=%s failed at step=%s: %s: %s", job["jobId"], error.get("step"), error.get("type"), error.get("message"))
     return result
 
 
