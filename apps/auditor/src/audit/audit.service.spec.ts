@@ -55,7 +55,7 @@ describe('AuditService', () => {
 
   it('a failed flush keeps its events for the next flush and counts nothing until they are durable', async () => {
     const { service, merges, counter } = auditor(1);
-    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { cases: { CASE_III: 4 }, deleted: 1, restored: 0, watermark: '2025-03-01 00:00:00' }));
+    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { cases: { CASE_III: 4 }, deleted: 1, restored: 0, watermark: '2025-03-01 00:00:00', report: null }));
     await expect(service.flush()).rejects.toThrow('catalog unreachable');
     expect(service.pending).toBe(1);
     expect(await counter('summary_batches_total', 'status="COMPLETED"')).toBeUndefined();

@@ -35,7 +35,7 @@ function dispatcher(launcher: JobLauncher, options: { maxAttempts: number; retry
 
 const planned = (sequence: number, c: CaseBatchPlanned['case']): CaseBatchPlanned => ({
   eventId: `src:b-000001:${c}:planned`, batchId: 'b-000001', sequence, case: c, rows: 5, minMonth: '2024-01', maxMonth: '2024-03',
-  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, sourceTable: '', occurredAt: 0,
+  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, sourceTable: '', report: null, occurredAt: 0,
 });
 
 describe('DispatchService retries', () => {
