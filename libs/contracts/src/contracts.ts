@@ -8,9 +8,9 @@ export const DEFAULT_TOPIC_PREFIX = 'summary.';
 /** Current (writer) version of each event; a breaking change is a new vN.avsc (STYLE.md §3). */
 export const CURRENT_VERSIONS: Readonly<Record<EventName, number>> = {
   'watermark-advanced': 2,
-  'case-batch-planned': 3,
+  'case-batch-planned': 4,
   'job-state-changed': 1,
-  'batch-completed': 2,
+  'batch-completed': 3,
 };
 
 /** The shape of a contracts/<event>/vN.avsc document (avsc does not export its schema typings). */

@@ -25,6 +25,23 @@ export interface WatermarkAdvanced {
   occurredAt: number;
 }
 
+/**
+ * The Avro record ReportCounts: SPEC §4b's counts of a batch's report-date rows, as its classify job made them.
+ * Example: a report row alone that vetoes the delete of a stored month → {read 1, rejected 0, unmatched 0, vetoes 1, reresolved 1}.
+ */
+export interface ReportCounts {
+  /** Report-date rows read, rejected ones included. */
+  read: number;
+  /** Sent to rejects (REPORT_NULL_KEY, REPORT_NULL_DATE, REPORT_NULL_TIMESTAMP). */
+  rejected: number;
+  /** Valid rows whose (key, month) has no main-source row yet: they wait. */
+  unmatched: number;
+  /** Cells newly vetoed: the main winner is a delete row, the effective row is not. */
+  vetoes: number;
+  /** Cells whose main winner stayed and whose effective date or delete code changed. */
+  reresolved: number;
+}
+
 export interface CaseBatchPlanned {
   eventId: string;
   batchId: string;
@@ -42,6 +59,8 @@ export interface CaseBatchPlanned {
   deletes: number;
   /** v3: the pipeline's source table, as WatermarkAdvanced names it ('' when written by v1/v2). */
   sourceTable: string;
+  /** v4: the batch's report-date counts (same on each case event of the batch); null without the report table (and when written by v1–v3). */
+  report: ReportCounts | null;
   occurredAt: number;
 }
 
@@ -71,6 +90,8 @@ export interface BatchCompleted {
   /** v2: the pipeline's source table ('' when written by v1) and the batch's watermark (classify's). */
   sourceTable: string;
   watermark: string | null;
+  /** v3: the batch's report-date counts, as its plan carries them; null without the report table (and when written by v1/v2). */
+  report: ReportCounts | null;
   occurredAt: number;
 }
 

@@ -296,7 +296,7 @@ export class SummaryPipeline {
     const plans = planEvents(source, id, counts);
     facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
     const written: Partial<Record<CaseName, number>> = {};
-    const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0), watermark: counts.watermark });
+    const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0), watermark: counts.watermark, report: counts.report ?? null });
     const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
     let failure: unknown = null;
     try {
@@ -346,9 +346,7 @@ export class SummaryPipeline {
       failure = err;
       throw err;
     } finally {
-      // SPEC §4b's counts ride in the batch-completed row's details (the event's contract does not carry them yet).
-      const report = counts.report;
-      const rows = facts.map(auditRow).map((row) => (report && row.eventType === 'BatchCompleted' ? { ...row, details: { ...row.details, report } } : row));
+      const rows = facts.map(auditRow);
       // The job's failure is the error to report: an audit append that fails after it (a full disk fails both) must
       // not replace it. The attempt's audit rows are then lost; the batch's retry audits its own.
       await this.audit(rows).catch((auditError: unknown) => {

@@ -1,6 +1,6 @@
 import { AuditEvent, CaseRange } from '@app/compiler';
 import { CASE_ORDER, CaseName } from '@app/domain';
-import { BatchCompleted, BatchStatus, CaseBatchPlanned, DecodedEvent, JobState, JobStateChanged, WatermarkAdvanced } from '@app/contracts';
+import { BatchCompleted, BatchStatus, CaseBatchPlanned, DecodedEvent, JobState, JobStateChanged, ReportCounts, WatermarkAdvanced } from '@app/contracts';
 
 /**
  * The facts of a batch's life as events, built once for whoever states them: the watcher, the classifier
@@ -17,6 +17,8 @@ export interface PlanCounts {
   cases: Record<CaseName, CaseRange>;
   /** Delete rows (SPEC §4a) among each case's rows. */
   deletes: Record<CaseName, number>;
+  /** SPEC §4b's counts of the batch's report-date rows; null or absent without the report table. */
+  report?: ReportCounts | null;
 }
 
 /** One fact, one id: `<source table>:<batch id>:…`. */
@@ -54,7 +56,8 @@ export function watermarkEvent(source: string, batchId: string, window: Watermar
 /**
  * One CaseBatchPlanned per case in run order III, I, II; a case without rows is planned as skipped. The
  * watermark is the one classify computed from the rows it read; `fallbackWatermark` (the watcher's, from the
- * snapshot property) only when classify had none.
+ * snapshot property) only when classify had none. The batch's counts (input rows, rejects, SPEC §4b's report
+ * counts) are the same on each of its events.
  */
 export function planEvents(source: string, batchId: string, counts: PlanCounts, fallbackWatermark: string | null = null, now = Date.now()): CaseBatchPlanned[] {
   return CASE_ORDER.map((c, sequence) => {
@@ -73,6 +76,7 @@ export function planEvents(source: string, batchId: string, counts: PlanCounts, 
       watermark: counts.watermark ?? fallbackWatermark,
       deletes: counts.deletes[c],
       sourceTable: source,
+      report: counts.report ?? null,
       occurredAt: now,
     };
   });
@@ -108,12 +112,16 @@ export function jobErrorText(error: { type?: string; step?: string | null; messa
   return `${error?.type ?? 'Error'} at step "${error?.step ?? '?'}": ${error?.message ?? 'unknown'}`;
 }
 
-/** What a batch did: rows written per case that ran, months deleted and restored (SPEC §4a), its watermark. */
+/**
+ * What a batch did: rows written per case that ran, months deleted and restored (SPEC §4a), its watermark
+ * and its report-date counts (SPEC §4b; null without the report table), the last two as its plan carries them.
+ */
 export interface BatchTotals {
   cases: BatchCompleted['cases'];
   deleted: number;
   restored: number;
   watermark: string | null;
+  report: ReportCounts | null;
 }
 
 export function completedEvent(source: string, batchId: string, status: BatchStatus, durationMs: number, totals: BatchTotals, now = Date.now()): BatchCompleted {
@@ -157,7 +165,9 @@ export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>
     }
     case 'batch-completed': {
       const v = value as BatchCompleted;
-      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: v.watermark ?? null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored } };
+      // SPEC §4b: the report counts only when the batch has them, so the audit without the report table is as before.
+      const report = v.report ? { report: v.report } : {};
+      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: v.watermark ?? null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored, ...report } };
     }
   }
 }

@@ -55,7 +55,7 @@ describe('AuditService', () => {
 
   it('a failed flush keeps its events for the next flush and counts nothing until they are durable', async () => {
     const { service, merges, counter } = auditor(1);
-    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { cases: { CASE_III: 4 }, deleted: 1, restored: 0, watermark: '2025-03-01 00:00:00' }));
+    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { cases: { CASE_III: 4 }, deleted: 1, restored: 0, watermark: '2025-03-01 00:00:00', report: null }));
     await expect(service.flush()).rejects.toThrow('catalog unreachable');
     expect(service.pending).toBe(1);
     expect(await counter('summary_batches_total', 'status="COMPLETED"')).toBeUndefined();
@@ -63,6 +63,26 @@ describe('AuditService', () => {
     expect(merges).toHaveLength(1);
     expect(service.pending).toBe(0);
     expect(await counter('summary_batches_total', 'status="COMPLETED"')).toBe('1');
+  });
+
+  it('counts a batch\'s report counts (SPEC §4b) by outcome once, when it completes, and keeps them in its audit details', async () => {
+    const { service, merges, counter } = auditor();
+    const report = { read: 7, rejected: 1, unmatched: 2, vetoes: 1, reresolved: 3 };
+    const totals = { cases: { CASE_III: 4 }, deleted: 0, restored: 0, watermark: null, report };
+    // The batch failed, then completed after the dispatcher ran its case again: both events carry the counts.
+    await service.record('batch-completed', completedEvent('src', 'b-000001', 'FAILED', 500, { ...totals, cases: {} }));
+    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, totals));
+    const [failed, completed] = await service.flush();
+    expect(failed.details).toEqual({ cases: {}, deleted: 0, restored: 0, report });
+    expect(completed.details).toEqual({ cases: { CASE_III: 4 }, deleted: 0, restored: 0, report });
+    const outcomes = async () => Object.fromEntries(await Promise.all(['read', 'rejected', 'unmatched', 'vetoed', 'reresolved'].map(async (o) => [o, await counter('summary_report_rows_total', `outcome="${o}"`)])));
+    expect(await outcomes()).toEqual({ read: '7', rejected: '1', unmatched: '2', vetoed: '1', reresolved: '3' });
+    // A batch without the report table: its details as before BatchCompleted v3, nothing counted.
+    await service.record('batch-completed', completedEvent('src', 'b-000002', 'COMPLETED', 1000, { ...totals, report: null }));
+    const [plain] = await service.flush();
+    expect(plain.details).toEqual({ cases: { CASE_III: 4 }, deleted: 0, restored: 0 });
+    expect(await outcomes()).toEqual({ read: '7', rejected: '1', unmatched: '2', vetoed: '1', reresolved: '3' });
+    expect(merges).toHaveLength(2);
   });
 
   it('audits an event of the previous schema version (CaseBatchPlanned v1) with the current defaults', async () => {

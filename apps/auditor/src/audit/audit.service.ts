@@ -1,6 +1,6 @@
-import { Metrics, jsonLog } from '@app/common';
+import { Metrics, REPORT_OUTCOMES, jsonLog } from '@app/common';
 import { AuditEvent } from '@app/compiler';
-import { DecodedEvent, EventName, EventPayloads } from '@app/contracts';
+import { DecodedEvent, EventName, EventPayloads, ReportCounts } from '@app/contracts';
 import { auditRow } from '@app/lifecycle';
 import { EngineHandle } from '@app/service-kit';
 
@@ -117,6 +117,9 @@ export class AuditService {
       const from = this.watermarkSeen.get(v.batchId);
       if (from !== undefined) m.get('batchE2e').observe({ status: v.status }, (v.occurredAt - from) / 1000);
       if (v.status === 'COMPLETED') {
+        // SPEC §4b: a batch's report counts once, when it completes; a batch that failed and then completed
+        // carries the same counts on both of its events.
+        if (v.report) for (const [field, outcome] of Object.entries(REPORT_OUTCOMES)) m.get('reportRows').inc({ outcome }, v.report[field as keyof ReportCounts]);
         m.get('lastBatchCompleted').set(v.occurredAt / 1000);
         // durationMs runs from the batch's watermark-advanced, also when this auditor did not see that event.
         this.lastAdvanceMs = Math.max(this.lastAdvanceMs ?? 0, from ?? v.occurredAt - v.durationMs);

@@ -11,8 +11,15 @@ import { ClassificationService, WindowMismatchError } from './classification.ser
 // the ledger is refused; batch n+1 waits for batch n. The lease and the classify job on real Spark are
 // proven by e2e/faults.int-spec.ts and libs/engine/src/pipeline.lease.int-spec.ts.
 
-const counts = (rows: Record<'CASE_III' | 'CASE_I' | 'CASE_II', number>) =>
-  Object.entries(rows).map(([name, n]) => ({ kind: 'case', name, month: '2025-01', n })).concat([{ kind: 'input', name: 'input', month: '', n: 10, watermark: '2025-01-31 00:00:00' } as never]);
+/** SPEC §4b's counts of a batch the stand-in classifies with the report-date table. */
+const REPORT = { read: 6, rejected: 1, unmatched: 2, vetoes: 1, reresolved: 3 };
+
+/** The classify job's `counts` collect; with the report table its kind 'report' rows too. */
+const counts = (rows: Record<'CASE_III' | 'CASE_I' | 'CASE_II', number>, report = false) =>
+  Object.entries(rows)
+    .map(([name, n]) => ({ kind: 'case', name, month: '2025-01', n }))
+    .concat([{ kind: 'input', name: 'input', month: '', n: 10, watermark: '2025-01-31 00:00:00' } as never])
+    .concat(report ? Object.entries(REPORT).map(([name, n]) => ({ kind: 'report', name, month: null, n }) as never) : []);
 
 class InMemoryLedgerPipeline {
   readonly entries: LedgerEntry[] = [];
@@ -26,7 +33,7 @@ class InMemoryLedgerPipeline {
   }
   commit(batchId: string, step: string, end: string | null, rows = { CASE_III: 2, CASE_I: 3, CASE_II: 5 }, report?: { start: string | null; end: string | null }): void {
     const plan = { source_end_snapshot_id: end, ...(report && { report_start_snapshot_id: report.start, report_end_snapshot_id: report.end }) };
-    const collected: Record<string, JsonRow[]> = step === 'classify' ? { [PLAN]: [plan], [COUNTS]: counts(rows) } : {};
+    const collected: Record<string, JsonRow[]> = step === 'classify' ? { [PLAN]: [plan], [COUNTS]: counts(rows, report !== undefined) } : {};
     this.entries.push({ batchId, step, status: 'committed', result: { collected }, recordedAt: `2026-12-01 00:00:0${this.entries.length}` });
   }
   async classify(batchId: string, ...args: Array<string | null>): Promise<BatchCounts> {
@@ -34,7 +41,8 @@ class InMemoryLedgerPipeline {
     this.classified.push(batchId);
     this.classifyArgs.push(args);
     this.commit(batchId, 'classify', end, undefined, this.config.reportDates ? { start: reportStart ?? null, end: reportEnd ?? null } : undefined);
-    return { inputRows: 10, watermark: '2025-01-31 00:00:00', rejects: {}, cases: { CASE_III: range(2), CASE_I: range(3), CASE_II: range(5) }, deletes: { CASE_III: 1, CASE_I: 0, CASE_II: 0 } };
+    const report = this.config.reportDates ? { report: { ...REPORT } } : {};
+    return { inputRows: 10, watermark: '2025-01-31 00:00:00', rejects: {}, cases: { CASE_III: range(2), CASE_I: range(3), CASE_II: range(5) }, deletes: { CASE_III: 1, CASE_I: 0, CASE_II: 0 }, ...report };
   }
 }
 const range = (rows: number) => ({ rows, minMonth: '2025-01', maxMonth: '2025-01', months: { '2025-01': rows } });
@@ -97,10 +105,11 @@ describe('ClassificationService', () => {
     expect((await service.onWatermark(watermark('b-000002', '100', '120'))).map((p) => p.batchId)).toEqual(['b-000002', 'b-000002', 'b-000002']);
   });
 
-  it('without the report table classifies the source range only, as before', async () => {
-    const { service, pipeline } = classifier();
+  it('without the report table classifies the source range only, as before, and plans without report counts', async () => {
+    const { service, pipeline, published } = classifier();
     await service.onWatermark(watermark('b-000001', null, '100'));
     expect(pipeline.classifyArgs).toEqual([[null, '100']]);
+    expect(published.map((p) => p.report)).toEqual([null, null, null]);
   });
 
   it('refuses a report range when the pipeline has no report-date table (its rows would be dropped)', async () => {
@@ -122,6 +131,14 @@ describe('ClassificationService', () => {
       await service.onWatermark(withReport('b-000003', '100', '120', '7', '9'));
       expect(pipeline.classifyArgs).toEqual([[null, '100', null, null], ['100', '100', null, '7'], ['100', '120', '7', '9']]);
       expect(published.map((p) => p.batchId)).toEqual(['b-000001', 'b-000001', 'b-000001', 'b-000002', 'b-000002', 'b-000002', 'b-000003', 'b-000003', 'b-000003']);
+    });
+
+    it('puts classify\'s report counts on each case event, and the same counts (from the ledger) on a re-published plan', async () => {
+      const { service, published } = classifier({ reportDates: {} });
+      await service.onWatermark(withReport('b-000001', null, '100', null, '7'));
+      await service.onWatermark(withReport('b-000001', null, '100', null, '7'));
+      expect(published).toHaveLength(6);
+      expect(published.map((p) => p.report)).toEqual(Array(6).fill(REPORT));
     });
 
     it('reads a batch of the previous release (no report end in its plan) as having read no report snapshot', async () => {

@@ -114,6 +114,11 @@ export class ClassificationService implements OnApplicationShutdown {
     return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId, event.reportStartSnapshotId, event.reportEndSnapshotId);
   }
 
+  /**
+   * The batch's CaseBatchPlanned events (lifecycle planEvents); each carries the batch's counts: input rows,
+   * rejects and SPEC §4b's report counts (null without the report table), from the classify job just run or,
+   * for a batch already classified, from its ledger row.
+   */
   plan(event: WatermarkAdvanced, counts: BatchCounts): CaseBatchPlanned[] {
     return planEvents(event.sourceTable, event.batchId, counts, event.watermark);
   }

@@ -16,6 +16,7 @@ const planned = (batchId: string, c: CaseName, rows = 5): CaseBatchPlanned => ({
   watermark: null,
   deletes: 0,
   sourceTable: 'local.raw.src',
+  report: null,
   occurredAt: 0,
 });
 

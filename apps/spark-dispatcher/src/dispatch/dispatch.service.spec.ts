@@ -35,7 +35,7 @@ function dispatcher(launcher: JobLauncher, options: { maxAttempts: number; retry
 
 const planned = (sequence: number, c: CaseBatchPlanned['case']): CaseBatchPlanned => ({
   eventId: `src:b-000001:${c}:planned`, batchId: 'b-000001', sequence, case: c, rows: 5, minMonth: '2024-01', maxMonth: '2024-03',
-  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, sourceTable: '', occurredAt: 0,
+  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, sourceTable: '', report: null, occurredAt: 0,
 });
 
 describe('DispatchService retries', () => {
@@ -80,6 +80,26 @@ describe('DispatchService retries', () => {
     await service.onPlanned(old);
     expect(launcher.attempts).toHaveLength(1);
     expect(published.map((p) => p.value.eventId)).toEqual([`${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`]);
+  });
+
+  it('BatchCompleted carries the report counts (SPEC §4b) and the watermark its plans carry; null from plans without them', async () => {
+    const report = { read: 8, rejected: 1, unmatched: 2, vetoes: 1, reresolved: 3 };
+    const launcher = new ScriptedLauncher([]);
+    const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
+    const plans = (['CASE_III', 'CASE_I', 'CASE_II'] as const).map((c, i) => ({ ...planned(i, c), watermark: '2025-03-01 00:00:00', report }));
+    for (const plan of plans) await service.onPlanned(plan);
+    const completed = published.filter((p) => p.event === 'batch-completed').map((p) => p.value);
+    expect(completed).toEqual([expect.objectContaining({ status: 'COMPLETED', watermark: '2025-03-01 00:00:00', report })]);
+    // A plan of v3 (decoded with v4: report null) or of a pipeline without the report table: null, audited as before.
+    for (const plan of plans) await service.onPlanned({ ...plan, eventId: plan.eventId.replace('b-000001', 'b-000002'), batchId: 'b-000002', report: null });
+    expect(published.filter((p) => p.event === 'batch-completed').map((p) => p.value.report)).toEqual([report, null]);
+  });
+
+  it('a batch that fails carries its report counts in BatchCompleted FAILED too', async () => {
+    const report = { read: 3, rejected: 0, unmatched: 0, vetoes: 0, reresolved: 1 };
+    const { service, published } = dispatcher(new ScriptedLauncher(['fatal']), { maxAttempts: 1, retryBackoffMs: 1 });
+    await expect(service.onPlanned({ ...planned(0, 'CASE_III'), report })).rejects.toThrow(HoldPartitionError);
+    expect(published.filter((p) => p.event === 'batch-completed').map((p) => [p.value.status, p.value.report])).toEqual([['FAILED', report]]);
   });
 
   it('does not retry a failure that is not retriable', async () => {

@@ -128,10 +128,14 @@ export class DispatchService implements OnApplicationShutdown {
     await this.publisher.publish('job-state-changed', jobStateEvent(this.source(event), event, state, attempt, this.launcher.engine, extra));
   }
 
+  /**
+   * BatchCompleted of the batch `event` belongs to: what its cases wrote, deleted and restored here, and what
+   * classify counted of the batch (watermark, SPEC §4b's report counts), which each of its plans carries alike.
+   */
   private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
     const perCase = Object.values(this.softDeletes.get(event.batchId) ?? {});
     const total = (k: 'deleted' | 'restored') => perCase.reduce((n, c) => n + c[k], 0);
-    const totals = { cases: this.rowsWritten.get(event.batchId) ?? {}, deleted: total('deleted'), restored: total('restored'), watermark: event.watermark };
+    const totals = { cases: this.rowsWritten.get(event.batchId) ?? {}, deleted: total('deleted'), restored: total('restored'), watermark: event.watermark, report: event.report };
     const durationMs = Date.now() - (this.started.get(event.batchId) ?? Date.now());
     await this.publisher.publish('batch-completed', completedEvent(this.source(event), event.batchId, status, durationMs, totals));
     jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, ...totals });

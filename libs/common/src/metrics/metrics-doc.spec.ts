@@ -26,6 +26,7 @@ describe('metrics', () => {
     expect(text).toContain('summary_batches_total{status="FAILED",service="auditor"} 0');
     expect(text).toContain('summary_job_failures_total{case="CASE_III",service="auditor"} 0');
     expect(text).toContain('summary_rejects_total{reason="NULL_KEY",service="auditor"} 0');
+    expect(text).toContain('summary_report_rows_total{outcome="vetoed",service="auditor"} 0');
     expect(text).toContain('# TYPE summary_job_duration_seconds histogram');
     expect(text).not.toContain('summary_watermark_age_seconds');
     expect(text).not.toContain('summary_last_batch_completed_timestamp_seconds');

@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CASE_ORDER } from '@app/domain';
+import type { ReportCounts } from '@app/contracts';
 
 /**
  * Every metric of the services, in one place so that docs/metrics.md, the Grafana dashboard and the alerts
@@ -17,6 +18,7 @@ export const METRIC_DEFINITIONS = {
   caseRecords: { kind: 'counter', name: 'summary_case_records_total', labels: ['case'], help: 'Classified source rows per case, from case-batch-planned (auditor).' },
   rejects: { kind: 'counter', name: 'summary_rejects_total', labels: ['reason'], help: 'Source rows rejected by classify, by reason NULL_KEY / INVALID_MONTH / NULL_TIMESTAMP (auditor).' },
   softDeletes: { kind: 'counter', name: 'summary_soft_deletes_total', labels: ['kind'], help: 'Months withdrawn (kind deleted) and deleted months reported again (kind restored) by the batches, from batch-completed (SPEC §4a, auditor).' },
+  reportRows: { kind: 'counter', name: 'summary_report_rows_total', labels: ['outcome'], help: 'Report-date rows read, rejected and waiting for their main row (unmatched), and the cells they newly vetoed a delete of (vetoed) or re-resolved (reresolved), from batch-completed COMPLETED (SPEC §4b, auditor).' },
   jobFailures: { kind: 'counter', name: 'summary_job_failures_total', labels: ['case'], help: 'Case job attempts that failed (auditor).' },
   jobRetries: { kind: 'counter', name: 'summary_job_retries_total', labels: ['case'], help: 'Case job attempts after the first (auditor).' },
   batches: { kind: 'counter', name: 'summary_batches_total', labels: ['status'], help: 'Batches finished, by status COMPLETED / FAILED (auditor).' },
@@ -44,10 +46,17 @@ export const SERVICE_METRICS: Record<string, MetricKey[]> = {
   'ingest-watcher': [...KAFKA_METRICS, 'watcherPollErrors'],
   classifier: [...KAFKA_METRICS, 'classifierWaiting'],
   'spark-dispatcher': [...KAFKA_METRICS, 'dispatcherBlocked', 'dispatcherInFlight'],
-  auditor: [...KAFKA_METRICS, 'batchE2e', 'jobDuration', 'caseRecords', 'rejects', 'softDeletes', 'jobFailures', 'jobRetries', 'batches', 'deadLetterMessages', 'auditRowsWritten'],
+  auditor: [...KAFKA_METRICS, 'batchE2e', 'jobDuration', 'caseRecords', 'rejects', 'softDeletes', 'reportRows', 'jobFailures', 'jobRetries', 'batches', 'deadLetterMessages', 'auditRowsWritten'],
 };
 
 const CASES = CASE_ORDER.map((c) => ({ case: c }));
+
+/**
+ * The `outcome` of summary_report_rows_total for each of a batch's report counts (SPEC §4b), e.g. the
+ * counts' `vetoes: 2` → summary_report_rows_total{outcome="vetoed"} + 2.
+ */
+export const REPORT_OUTCOMES: Readonly<Record<keyof ReportCounts, string>> = { read: 'read', rejected: 'rejected', unmatched: 'unmatched', vetoes: 'vetoed', reresolved: 'reresolved' };
+
 /**
  * Counters whose label values are known in advance start at 0 for each value: a FAILED series exists
  * before the first failure, so `increase()` counts the first one and the alerts have a series to watch.
@@ -60,6 +69,7 @@ const KNOWN_LABEL_VALUES: Partial<Record<MetricKey, Array<Record<string, string>
   jobRetries: CASES,
   rejects: ['NULL_KEY', 'INVALID_MONTH', 'NULL_TIMESTAMP'].map((reason) => ({ reason })),
   softDeletes: [{ kind: 'deleted' }, { kind: 'restored' }],
+  reportRows: Object.values(REPORT_OUTCOMES).map((outcome) => ({ outcome })),
 };
 type Def = (typeof METRIC_DEFINITIONS)[MetricKey];
 type MetricOf<K extends MetricKey> = (typeof METRIC_DEFINITIONS)[K]['kind'] extends 'counter'
