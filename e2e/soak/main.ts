@@ -21,8 +21,12 @@ import { Supervisor } from './supervisor';
 
 const say = (line: string) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const BATCH_TIMEOUT = 20 * MINUTES;
-/** The run's own disk for its tables: ample for a soak's few hundred accounts, small enough to fill at once. */
-const DISK_MB = 256;
+/**
+ * The run's own disk for its tables, small enough to fill at once and ample for its days: the tables (with their
+ * snapshots, which the soak does not expire) grew ~8.5 MiB a day in the 50-day soak of 2026-12-07, whose 256 MiB
+ * would have filled by itself around day 37; twice that per day, and 256 MiB more.
+ */
+const diskMb = (batches: number) => 256 + 16 * batches;
 
 async function main(): Promise<number> {
   let options: SoakOptions | 'help';
@@ -59,8 +63,8 @@ async function main(): Promise<number> {
   // mounted before the tables exist (soak/disk.ts); without root the fault is left out of the plan.
   const warehouse = stackUp('kafka registry catalog').ICEBERG_WAREHOUSE.replace(/^file:\/\//, '');
   const disk = join(warehouse, parseConfig(withNamespace(r.run), 'soak config').summaryTable.namespace);
-  const mounted = mountSmallDisk(disk, DISK_MB);
-  if (!mounted.ok) say(`disk-full left out: mounting a ${DISK_MB} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`);
+  const mounted = mountSmallDisk(disk, diskMb(opts.batches));
+  if (!mounted.ok) say(`disk-full left out: mounting a ${diskMb(opts.batches)} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`);
   const kinds = INJECTED_KINDS.filter((k) => k !== 'disk-full' || mounted.ok);
   const plan = planFaults(opts.seed, opts.batches, opts.faults, kinds);
   say(`${opts.batches} batches, ${plan.length} faults, seed ${opts.seed}; replay: ${replay}`);
