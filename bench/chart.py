@@ -70,7 +70,13 @@ def main(src: str, dst: str) -> None:
         if doc.get("full_rebuild"):
             rebuild = doc["full_rebuild"]
             axes[0].scatter([rebuild["summary_rows"]], [rebuild["median_s"]], marker="x", s=80, color="black", zorder=5, label="full rebuild")
-            axes[0].annotate(f"full rebuild {rebuild['median_s']:.1f} s", (rebuild["summary_rows"], rebuild["median_s"]), textcoords="offset points", xytext=(6, -12), fontsize=8)
+            axes[0].annotate(
+                f"full rebuild {rebuild['median_s']:.1f} s",
+                (rebuild["summary_rows"], rebuild["median_s"]),
+                textcoords="offset points",
+                xytext=(6, -12),
+                fontsize=8,
+            )
             axes[0].legend(fontsize=8)
     else:
         axes[0].set_axis_off()

@@ -126,9 +126,7 @@ def filter_rows(df, where: str):
     except ParseException as exc:
         raise RequestError(f"where predicate {where!r} does not parse: {_first_line(exc)}") from None
     except AnalysisException as exc:
-        raise RequestError(
-            f"where predicate {where!r} is not a boolean condition over the columns {df.columns}: {_first_line(exc)}"
-        ) from None
+        raise RequestError(f"where predicate {where!r} is not a boolean condition over the columns {df.columns}: {_first_line(exc)}") from None
 
 
 def count_rows(df, where: str | None, column: str | None) -> tuple[int, int, str | None]:

@@ -41,7 +41,11 @@ def test_an_io_error_is_retriable_but_a_missing_file_is_not():
 def test_an_analysis_error_keeps_its_message_and_is_not_retriable():
     text = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.\n\nJVM stacktrace:\norg.apache.spark.sql.catalyst.ExtendedAnalysisException: [TABLE_OR_VIEW_NOT_FOUND] ...\n"
     described = describe_error(AnalysisException(text))
-    assert described == {"type": "AnalysisException", "message": "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.", "retriable": False}
+    assert described == {
+        "type": "AnalysisException",
+        "message": "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.",
+        "retriable": False,
+    }
 
 
 def test_an_error_without_a_stack_trace_is_not_retriable():
