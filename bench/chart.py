@@ -29,7 +29,7 @@ def series(ax, points: list, x_key: str, xlabel: str, title: str) -> None:
         ys = [p["cases"].get(job) for p in points]
         if any(y is not None for y in ys):
             ax.plot(xs, [y if y is not None else float("nan") for y in ys], linestyle="--", marker=".", linewidth=1, label=job)
-    for x, y in zip(xs, med):
+    for x, y in zip(xs, med, strict=True):
         ax.annotate(f"{y:.1f} s", (x, y), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ax.set_xscale("log")
     ax.set_xticks(xs)

@@ -85,7 +85,7 @@ def _describe(exc: BaseException) -> dict:
     java_exc = _java_throwable(exc)
     if java_exc is not None:
         chain = _java_cause_chain(java_exc)
-        for throwable, class_names in chain:
+        for _throwable, class_names in chain:
             if NON_RETRIABLE_JAVA_CLASS in class_names:
                 break
             retriable_match = next((c for c in class_names if c in RETRIABLE_JAVA_CLASSES), None)

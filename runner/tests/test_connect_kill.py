@@ -280,6 +280,7 @@ def test_a_client_killed_in_the_middle_of_a_merge_is_stopped_by_its_writers_retr
     _expect_only_commits_of(spark, ns, result, retried_at)
     _expect_applied_once(spark, ns, ledger_table)
     print(
-        f"kill -> retry returned {time.monotonic() - killed:.1f} s; the killed client's MERGE {_merge_ended(statements, session_id, retried_at, 'the retry began')}; "
+        f"kill -> retry returned {time.monotonic() - killed:.1f} s; "
+        f"the killed client's MERGE {_merge_ended(statements, session_id, retried_at, 'the retry began')}; "
         f"test {time.monotonic() - started:.1f} s; killed at {report}"
     )
