@@ -29,7 +29,7 @@ def series(ax, points: list, x_key: str, xlabel: str, title: str) -> None:
         ys = [p["cases"].get(job) for p in points]
         if any(y is not None for y in ys):
             ax.plot(xs, [y if y is not None else float("nan") for y in ys], linestyle="--", marker=".", linewidth=1, label=job)
-    for x, y in zip(xs, med):
+    for x, y in zip(xs, med, strict=True):
         ax.annotate(f"{y:.1f} s", (x, y), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ax.set_xscale("log")
     ax.set_xticks(xs)
@@ -70,7 +70,13 @@ def main(src: str, dst: str) -> None:
         if doc.get("full_rebuild"):
             rebuild = doc["full_rebuild"]
             axes[0].scatter([rebuild["summary_rows"]], [rebuild["median_s"]], marker="x", s=80, color="black", zorder=5, label="full rebuild")
-            axes[0].annotate(f"full rebuild {rebuild['median_s']:.1f} s", (rebuild["summary_rows"], rebuild["median_s"]), textcoords="offset points", xytext=(6, -12), fontsize=8)
+            axes[0].annotate(
+                f"full rebuild {rebuild['median_s']:.1f} s",
+                (rebuild["summary_rows"], rebuild["median_s"]),
+                textcoords="offset points",
+                xytext=(6, -12),
+                fontsize=8,
+            )
             axes[0].legend(fontsize=8)
     else:
         axes[0].set_axis_off()

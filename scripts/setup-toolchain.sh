@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the Python runner needs, idempotently and cached:
 #   $TOOLCHAIN_DIR/venv  Python virtualenv with runner/requirements-test.txt (the runtime of requirements.txt,
-#                        the Spark Connect client of requirements-connect.txt, pytest; every file hash-pinned)
+#                        the Spark Connect client of requirements-connect.txt, pytest, ruff; every file hash-pinned)
 #                        and the runner (editable)
 #   $TOOLCHAIN_DIR/jars  Iceberg Spark runtime (+ sqlite JDBC driver), resolved by Maven from scripts/toolchain/pom.xml
 # Safe to run many times: each part is skipped when its stamp/output already matches.

@@ -40,6 +40,8 @@ lane_stack() {
   local status=0
   step "lint + type check"
   run_step "$bin/eslint" . || status=1
+  # ruff (check, format --check) on runner/ and bench/, gofmt -l and lines <= 160 on tools/ (issue 24)
+  run_step bash scripts/lint-py-go.sh || status=1
   run_step "$bin/tsc" -p tsconfig.json --noEmit || status=1
   step "unit tests (jest, *.spec.ts)"
   run_step "$bin/jest" --selectProjects unit --json --outputFile "$out/unit.json" || status=1

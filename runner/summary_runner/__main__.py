@@ -48,9 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     run = modes.add_parser("run", help="one-shot: run one compiled job; exit 0 committed, 1 failed, 2 bad input")
     _engine_arguments(run)
     run.add_argument("--job", required=True, help="compiled job JSON: a file, or a URI (s3://, s3a://, file:) read through Hadoop")
-    run.add_argument("--job-sha256", type=_sha256_argument, metavar="HEX",
-                     help="sha256 of the job document's bytes as its submitter wrote them (the launchers pass it): "
-                          "a document that differs is refused, not run")
+    run.add_argument(
+        "--job-sha256",
+        type=_sha256_argument,
+        metavar="HEX",
+        help="sha256 of the job document's bytes as its submitter wrote them (the launchers pass it): a document that differs is refused, not run",
+    )
     run.add_argument("--result", help="also write the result JSON here: a file, or a URI written through Hadoop")
     return parser
 
@@ -132,11 +135,20 @@ def _check_job_document(ref: str, data: bytes, expected: str | None, spark, resu
     actual = hashlib.sha256(data).hexdigest()
     if actual == expected.lower():
         return
-    message = (f"job document {ref} has sha256 {actual}, but its submitter computed {expected.lower()}: it was "
-               "changed after it was submitted (by another job or writer of its location); not run, not retriable")
+    message = (
+        f"job document {ref} has sha256 {actual}, but its submitter computed {expected.lower()}: it was "
+        "changed after it was submitted (by another job or writer of its location); not run, not retriable"
+    )
     if result_ref and (spark is not None or not is_uri(result_ref)):
-        refused = {"jobId": _claimed_job_id(data), "status": "failed", "durationMs": 0, "steps": [], "collected": {},
-                   "snapshots": {}, "error": {"type": "JobDocumentMismatch", "message": message, "retriable": False}}
+        refused = {
+            "jobId": _claimed_job_id(data),
+            "status": "failed",
+            "durationMs": 0,
+            "steps": [],
+            "collected": {},
+            "snapshots": {},
+            "error": {"type": "JobDocumentMismatch", "message": message, "retriable": False},
+        }
         _write_result(spark, result_ref, json.dumps(refused) + "\n")
     raise JobSpecError(message, retriable=False)
 

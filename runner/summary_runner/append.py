@@ -121,14 +121,12 @@ def filter_rows(df, where: str):
         selected = df.filter(F.expr(where))
         # A Spark Connect session analyses a plan only when asked: the schema asks, so a bad predicate fails here
         # in both modes, before anything is written.
-        selected.schema
+        selected.schema  # noqa: B018 - read for its side effect: the analysis
         return selected
     except ParseException as exc:
         raise RequestError(f"where predicate {where!r} does not parse: {_first_line(exc)}") from None
     except AnalysisException as exc:
-        raise RequestError(
-            f"where predicate {where!r} is not a boolean condition over the columns {df.columns}: {_first_line(exc)}"
-        ) from None
+        raise RequestError(f"where predicate {where!r} is not a boolean condition over the columns {df.columns}: {_first_line(exc)}") from None
 
 
 def count_rows(df, where: str | None, column: str | None) -> tuple[int, int, str | None]:

@@ -85,7 +85,7 @@ def _describe(exc: BaseException) -> dict:
     java_exc = _java_throwable(exc)
     if java_exc is not None:
         chain = _java_cause_chain(java_exc)
-        for throwable, class_names in chain:
+        for _throwable, class_names in chain:
             if NON_RETRIABLE_JAVA_CLASS in class_names:
                 break
             retriable_match = next((c for c in class_names if c in RETRIABLE_JAVA_CLASSES), None)
@@ -155,7 +155,7 @@ def name_table_disks(message: str, tables: list[tuple[str, str]]) -> str:
     prefix = "the disk is full: "
     if not places or not message.startswith(prefix):
         return message
-    return _truncate(prefix + "; ".join(places) + "; " + message[len(prefix):])
+    return _truncate(prefix + "; ".join(places) + "; " + message[len(prefix) :])
 
 
 def _local_path(location: str) -> str | None:
@@ -190,8 +190,11 @@ def _local_write_dirs() -> list[tuple[str, str, int, int]]:
         conf = dict(sc.getConf().getAll())
     except Py4JError:
         return []
-    dirs = [(value, f"the warehouse of catalog {key.split('.')[3]}") for key, value in sorted(conf.items())
-            if re.fullmatch(r"spark\.sql\.catalog\.[^.]+\.warehouse", key)]
+    dirs = [
+        (value, f"the warehouse of catalog {key.split('.')[3]}")
+        for key, value in sorted(conf.items())
+        if re.fullmatch(r"spark\.sql\.catalog\.[^.]+\.warehouse", key)
+    ]
     local = conf.get("spark.local.dir") or tempfile.gettempdir()
     dirs += [(d.strip(), "spark.local.dir") for d in local.split(",") if d.strip()]
     found = []
@@ -229,9 +232,10 @@ def _describe_connect_error(exc: BaseException) -> dict:
     text = getattr(exc, "message", None) or str(exc)
     message, _, trace = text.partition("\n\nJVM stacktrace:\n")
     classes = _JAVA_CLASS_LINE.findall(trace)
-    retriable = any(
-        name in RETRIABLE_JAVA_CLASSES or (name.endswith("IOException") and name != NON_RETRIABLE_JAVA_CLASS) for name in classes
-    ) and NON_RETRIABLE_JAVA_CLASS not in classes
+    retriable = (
+        any(name in RETRIABLE_JAVA_CLASSES or (name.endswith("IOException") and name != NON_RETRIABLE_JAVA_CLASS) for name in classes)
+        and NON_RETRIABLE_JAVA_CLASS not in classes
+    )
     name = type(exc).__name__
     if name == "SparkConnectGrpcException" and classes:
         name = _simple_name(classes[0])

@@ -153,7 +153,6 @@ def ddl_for(schema: list) -> str:
     columns = []
     for index, column in enumerate(schema):
         if not isinstance(column, dict) or not isinstance(column.get("name"), str) or not isinstance(column.get("type"), str):
-            raise RequestError(f"schema[{index}] must be {{\"name\": string, \"type\": string}}, got {column!r}")
+            raise RequestError(f'schema[{index}] must be {{"name": string, "type": string}}, got {column!r}')
         columns.append(f"`{column['name'].replace('`', '``')}` {column['type']}")
     return ", ".join(columns)
-

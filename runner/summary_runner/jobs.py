@@ -21,8 +21,9 @@ from contextlib import contextmanager
 
 from . import iceberg, lease, progress
 from .errors import JobSpecError, describe_error, name_table_disks
+from .ledger import COMMITTED, FAILED, STARTED, Ledger, running_attempts
+from .ledger import create_table as create_ledger_table
 from .profile import StepLabel
-from .ledger import COMMITTED, FAILED, STARTED, Ledger, create_table as create_ledger_table, running_attempts
 from .rows import collect_json
 from .session import interrupt_statements, is_connect
 
@@ -176,7 +177,9 @@ def _run(spark, job: dict, started_at: float) -> dict:
         return _run_steps(spark, job, started_at, lost=lambda: _lease_lost(fence, keeper))
     finally:
         keeper.stop()
-        log.info("job=%s lease of %s kept alive by this job: %d renewal(s)%s", job["jobId"], fence["pipeline"], keeper.renewals, ", then lost" if keeper.lost else "")
+        log.info(
+            "job=%s lease of %s kept alive by this job: %d renewal(s)%s", job["jobId"], fence["pipeline"], keeper.renewals, ", then lost" if keeper.lost else ""
+        )
 
 
 def _lease_lost(fence: dict, keeper) -> Exception | None:
@@ -243,8 +246,12 @@ def _running(spark, fence: dict | None) -> dict | None:
     statements end with its driver)."""
     if not is_connect(spark):
         return None
-    return {"session": spark.session_id, "user": spark.client._user_id, "tag": _ATTEMPT_TAG_PREFIX + uuid.uuid4().hex,
-            "token": fence["token"] if fence is not None else None}
+    return {
+        "session": spark.session_id,
+        "user": spark.client._user_id,
+        "tag": _ATTEMPT_TAG_PREFIX + uuid.uuid4().hex,
+        "token": fence["token"] if fence is not None else None,
+    }
 
 
 @contextmanager
@@ -261,13 +268,19 @@ def _tagged(spark, running: dict | None):
 
 def _stop_attempt(spark, running: dict, job_id: str) -> None:
     if not is_connect(spark):
-        log.warning("job=%s: an attempt ran on Spark Connect session %s; this in-process runner cannot interrupt its statements",
-                    job_id, running.get("session"))
+        log.warning(
+            "job=%s: an attempt ran on Spark Connect session %s; this in-process runner cannot interrupt its statements", job_id, running.get("session")
+        )
         return
     stopped = interrupt_statements(spark, running["session"], running.get("user"), running["tag"])
     if stopped:
-        log.warning("job=%s: interrupted %d statement(s) of an earlier attempt still running on the server (session %s, tag %s)",
-                    job_id, len(stopped), running["session"], running["tag"])
+        log.warning(
+            "job=%s: interrupted %d statement(s) of an earlier attempt still running on the server (session %s, tag %s)",
+            job_id,
+            len(stopped),
+            running["session"],
+            running["tag"],
+        )
 
 
 def _stop_other_writers_attempts(spark, ledger_table: str, token: str) -> None:
@@ -305,9 +318,12 @@ def _attempt(spark, job: dict, ledger: Ledger, attempt: int, pre: dict, started_
         # Another writer holds the lease now (its first job may have interrupted this attempt): a rollback from here
         # could undo that writer's commits. The `started` row stays the newest; the holder rolls it back first.
         log.error("job=%s failed without the lease: its writes are left to the holder's rollback (%s)", job["jobId"], gone)
-        result["error"] = {**_error(gone, step=result["error"].get("step")),
-                           "message": f"{gone}; the attempt failed ({result['error']['type']}: {result['error']['message']}) "
-                                      "and its writes are left to the lease holder's rollback"}
+        result["error"] = {
+            **_error(gone, step=result["error"].get("step")),
+            "message": (
+                f"{gone}; the attempt failed ({result['error']['type']}: {result['error']['message']}) and its writes are left to the lease holder's rollback"
+            ),
+        }
         return result
     rollback_error = _try_restore(spark, targets, pre, job["jobId"])
     if rollback_error is not None:

@@ -15,8 +15,8 @@ import logging
 import threading
 import time
 
-from .errors import RunnerError
 from . import iceberg
+from .errors import RunnerError
 from .iceberg import quote_table_name
 from .session import is_connect, pool_session
 
@@ -164,4 +164,6 @@ class LeaseKeeper:
     def _expire_snapshots(self) -> None:
         catalog = self.table.split(".")[0]
         older = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(time.time() - 3600))
-        self.spark.sql(iceberg.procedure_call(catalog, "expire_snapshots", self.table.split(".", 1)[1], f", older_than => TIMESTAMP '{older}', retain_last => 10"))
+        self.spark.sql(
+            iceberg.procedure_call(catalog, "expire_snapshots", self.table.split(".", 1)[1], f", older_than => TIMESTAMP '{older}', retain_last => 10")
+        )

@@ -129,11 +129,12 @@ class ServerStatusTracker:
             return json.load(response)
 
     def getActiveStageIds(self) -> list[int]:
-        mine = {stage for job in self._get("/jobs?status=running") if any(self.tag in t for t in job.get("jobTags") or [])
-                for stage in job.get("stageIds", [])}
+        tagged = [job for job in self._get("/jobs?status=running") if any(self.tag in t for t in job.get("jobTags") or [])]
+        mine = {stage for job in tagged for stage in job.get("stageIds", [])}
         self._stages = {
             stage["stageId"]: SimpleNamespace(stageId=stage["stageId"], numTasks=stage["numTasks"], numCompletedTasks=stage["numCompleteTasks"])
-            for stage in self._get("/stages?status=active") if stage["stageId"] in mine
+            for stage in self._get("/stages?status=active")
+            if stage["stageId"] in mine
         }
         return list(self._stages)
 

@@ -108,8 +108,7 @@ def validate_engine_config(config: object) -> None:
     for key, value in spark_conf.items():
         if key in FIXED_CONF or key.startswith("spark.sql.catalog.") or key == "spark.sql.defaultCatalog":
             raise ConfigError(
-                f"engine config sparkConf.{key} is set by the runner; use 'catalogs'/'defaultCatalog' "
-                f"or leave it out (fixed: {sorted(FIXED_CONF)})"
+                f"engine config sparkConf.{key} is set by the runner; use 'catalogs'/'defaultCatalog' or leave it out (fixed: {sorted(FIXED_CONF)})"
             )
         if not isinstance(value, (str, int, float, bool)):
             raise ConfigError(f"engine config sparkConf.{key} must be a string/number/boolean, got {value!r}")
@@ -184,10 +183,7 @@ def _jars_in(jars_dir: str) -> list[str]:
         raise ConfigError(f"engine config 'jarsDir' {jars_dir!r} is not a directory; run scripts/setup-toolchain.sh")
     jars = sorted(str(path.resolve()) for path in directory.glob("*.jar"))
     if not any("iceberg-spark-runtime" in os.path.basename(jar) for jar in jars):
-        raise ConfigError(
-            f"engine config 'jarsDir' {jars_dir!r} holds no iceberg-spark-runtime jar (found {jars}); "
-            "run scripts/setup-toolchain.sh"
-        )
+        raise ConfigError(f"engine config 'jarsDir' {jars_dir!r} holds no iceberg-spark-runtime jar (found {jars}); run scripts/setup-toolchain.sh")
     return jars
 
 

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from summary_runner.errors import RequestError
 from summary_runner.append import AppendCountError, append_jsonl
+from summary_runner.errors import RequestError
 from summary_runner.iceberg import current_snapshot_id
 from summary_runner.server import Server
 

@@ -27,15 +27,21 @@ def test_run_mode_recovers_from_a_crash_between_two_writes(spark, ns, ledger_tab
     spark.sql(f"INSERT INTO {summary} VALUES (0, 'old')")
     summary_before = current_snapshot_id(spark, summary)
     job_file = tmp_path / "job.json"
-    job_file.write_text(json.dumps({
-        "schemaVersion": 1, "jobId": "b-000002-CASE_II", "kind": "case",
-        "ledger": {"table": ledger_table, "batchId": "b-000002", "step": "CASE_II"},
-        "targets": [summary, latest],
-        "steps": [
-            {"name": "write_summary", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1, 'a'), (2, 'b')"},
-            {"name": "write_latest", "kind": "sql", "sql": f"INSERT INTO {latest} VALUES (1, 'a'), (2, 'b')"},
-        ],
-    }))
+    job_file.write_text(
+        json.dumps(
+            {
+                "schemaVersion": 1,
+                "jobId": "b-000002-CASE_II",
+                "kind": "case",
+                "ledger": {"table": ledger_table, "batchId": "b-000002", "step": "CASE_II"},
+                "targets": [summary, latest],
+                "steps": [
+                    {"name": "write_summary", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1, 'a'), (2, 'b')"},
+                    {"name": "write_latest", "kind": "sql", "sql": f"INSERT INTO {latest} VALUES (1, 'a'), (2, 'b')"},
+                ],
+            }
+        )
+    )
     args = ["run", "--engine", str(engine_file), "--job", str(job_file)]
 
     crashed = run_cli(args, {"SUMMARY_RUNNER_CRASH_AFTER_STEP": "write_summary"})
@@ -56,8 +62,7 @@ def test_run_mode_recovers_from_a_crash_between_two_writes(spark, ns, ledger_tab
     assert result["snapshots"][summary]["before"] == summary_before  # ...and was rolled back first
     assert sorted(spark.table(summary).collect()) == [(0, "old"), (1, "a"), (2, "b")]
     assert sorted(spark.table(latest).collect()) == [(1, "a"), (2, "b")]
-    assert [(r.status, r.attempt) for r in ledger_rows(spark, ledger_table, "b-000002", "CASE_II")] == [
-        ("started", 1), ("started", 2), ("committed", 2)]
+    assert [(r.status, r.attempt) for r in ledger_rows(spark, ledger_table, "b-000002", "CASE_II")] == [("started", 1), ("started", 2), ("committed", 2)]
 
 
 class ServeProcess:
@@ -67,7 +72,11 @@ class ServeProcess:
         read_fd, write_fd = os.pipe()
         self.proc = subprocess.Popen(
             RUNNER + ["serve", "--engine", str(engine_file), "--response-fd", str(write_fd)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr_file, pass_fds=(write_fd,), text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr_file,
+            pass_fds=(write_fd,),
+            text=True,
             env={**os.environ, **(env or {})},
         )
         os.close(write_fd)
@@ -100,18 +109,27 @@ def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
     )
     bad_file = tmp_path / "bad.jsonl"
     bad_file.write_text('{"k": 4, "d": "2024-02-01"}\n{"k": "not a number"}\n')
-    schema = [{"name": "k", "type": "BIGINT"}, {"name": "d", "type": "DATE"},
-              {"name": "ts", "type": "TIMESTAMP"}, {"name": "name", "type": "STRING"}]
+    schema = [{"name": "k", "type": "BIGINT"}, {"name": "d", "type": "DATE"}, {"name": "ts", "type": "TIMESTAMP"}, {"name": "name", "type": "STRING"}]
     export_file = tmp_path / "out" / "export.jsonl"
 
     with open(tmp_path / "serve.stderr", "w") as stderr_file:
         server = ServeProcess(engine_file, stderr_file)
         try:
             ping = server.request({"id": 1, "op": "ping"})
-            created = server.request({"id": 2, "op": "run_job", "job": {
-                "schemaVersion": 1, "jobId": "create", "kind": "init",
-                "steps": [{"name": "create", "kind": "sql",
-                           "sql": f"CREATE TABLE {table} (k BIGINT, d DATE, ts TIMESTAMP, name STRING) USING iceberg"}]}})
+            created = server.request(
+                {
+                    "id": 2,
+                    "op": "run_job",
+                    "job": {
+                        "schemaVersion": 1,
+                        "jobId": "create",
+                        "kind": "init",
+                        "steps": [
+                            {"name": "create", "kind": "sql", "sql": f"CREATE TABLE {table} (k BIGINT, d DATE, ts TIMESTAMP, name STRING) USING iceberg"}
+                        ],
+                    },
+                }
+            )
             appended = server.request({"id": 3, "op": "append_jsonl", "table": table, "path": str(input_file), "schema": schema, "expectedRows": 3})
             queried = server.request({"id": 4, "op": "query", "sql": f"SELECT * FROM {table} ORDER BY k", "maxRows": 10})
             exported = server.request({"id": 5, "op": "export", "sql": f"SELECT k, d FROM {table} ORDER BY k DESC", "path": str(export_file)})
@@ -135,14 +153,23 @@ def test_serve_mode_protocol(spark, ns, engine_file, tmp_path):
     assert appended["ok"] is True
     assert appended["result"]["rows"] == 3
     assert appended["result"]["snapshotId"] == current_snapshot_id(spark, table)
-    assert queried == {"id": 4, "ok": True, "result": {"rows": [
-        {"k": 2, "d": None, "ts": None, "name": None},
-        {"k": 3, "d": "2024-02-01", "ts": "2024-02-01 00:00:00", "name": "c"},
-        {"k": 9007199254740993, "d": "2024-01-31", "ts": "2024-01-31 10:11:12", "name": "a"},
-    ]}}
+    assert queried == {
+        "id": 4,
+        "ok": True,
+        "result": {
+            "rows": [
+                {"k": 2, "d": None, "ts": None, "name": None},
+                {"k": 3, "d": "2024-02-01", "ts": "2024-02-01 00:00:00", "name": "c"},
+                {"k": 9007199254740993, "d": "2024-01-31", "ts": "2024-01-31 10:11:12", "name": "a"},
+            ]
+        },
+    }
     assert exported["result"] == {"rows": 3}
     assert [json.loads(line) for line in export_file.read_text().splitlines()] == [
-        {"k": 9007199254740993, "d": "2024-01-31"}, {"k": 3, "d": "2024-02-01"}, {"k": 2, "d": None}]
+        {"k": 9007199254740993, "d": "2024-01-31"},
+        {"k": 3, "d": "2024-02-01"},
+        {"k": 2, "d": None},
+    ]
     assert bad_append["ok"] is False and bad_append["error"]["retriable"] is False
     assert "CANNOT_PARSE_JSON_FIELD" in bad_append["error"]["message"]
     assert "\tat org.apache" not in bad_append["error"]["message"]  # no stack trace in the message
@@ -163,9 +190,18 @@ def test_serve_mode_reports_progress_of_a_long_step(engine_file, tmp_path):
         server = ServeProcess(engine_file, stderr_file, env={"SUMMARY_PROGRESS_SECONDS": "0.5"})
         try:
             ping = server.request({"id": 1, "op": "ping"})
-            done = server.request({"id": 2, "op": "run_job", "job": {
-                "schemaVersion": 1, "jobId": "slow-job", "kind": "init",
-                "steps": [{"name": "quick", "kind": "sql", "sql": "SELECT 1"}, {"name": "slow", "kind": "collect", "sql": slow, "maxRows": 1}]}})
+            done = server.request(
+                {
+                    "id": 2,
+                    "op": "run_job",
+                    "job": {
+                        "schemaVersion": 1,
+                        "jobId": "slow-job",
+                        "kind": "init",
+                        "steps": [{"name": "quick", "kind": "sql", "sql": "SELECT 1"}, {"name": "slow", "kind": "collect", "sql": slow, "maxRows": 1}],
+                    },
+                }
+            )
             server.request({"id": 3, "op": "shutdown"})
             server.proc.wait(timeout=120)
         finally:

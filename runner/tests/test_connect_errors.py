@@ -32,16 +32,26 @@ def test_a_commit_conflict_inside_a_write_error_is_retriable_and_names_its_cause
 
 
 def test_an_io_error_is_retriable_but_a_missing_file_is_not():
-    io = "Job aborted\n\nJVM stacktrace:\norg.apache.spark.SparkException: Job aborted\nCaused by: java.net.SocketTimeoutException: x\nCaused by: org.apache.hadoop.fs.s3a.AWSClientIOException: y\n"
+    io = (
+        "Job aborted\n\nJVM stacktrace:\norg.apache.spark.SparkException: Job aborted\n"
+        "Caused by: java.net.SocketTimeoutException: x\nCaused by: org.apache.hadoop.fs.s3a.AWSClientIOException: y\n"
+    )
     assert describe_error(SparkConnectGrpcException(io))["retriable"] is True
     missing = "Job aborted\n\nJVM stacktrace:\norg.apache.spark.SparkException: Job aborted\nCaused by: java.io.FileNotFoundException: /w/x.parquet\n"
     assert describe_error(SparkConnectGrpcException(missing))["retriable"] is False
 
 
 def test_an_analysis_error_keeps_its_message_and_is_not_retriable():
-    text = "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.\n\nJVM stacktrace:\norg.apache.spark.sql.catalyst.ExtendedAnalysisException: [TABLE_OR_VIEW_NOT_FOUND] ...\n"
+    text = (
+        "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.\n\n"
+        "JVM stacktrace:\norg.apache.spark.sql.catalyst.ExtendedAnalysisException: [TABLE_OR_VIEW_NOT_FOUND] ...\n"
+    )
     described = describe_error(AnalysisException(text))
-    assert described == {"type": "AnalysisException", "message": "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.", "retriable": False}
+    assert described == {
+        "type": "AnalysisException",
+        "message": "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.",
+        "retriable": False,
+    }
 
 
 def test_an_error_without_a_stack_trace_is_not_retriable():

@@ -54,15 +54,22 @@ def _job(ns: str, ledger_table: str, lease_table: str, token: str, source_key: s
     if keep_alive:
         fence["keepAlive"] = {"ttlMs": TTL_MS, "everyMs": EVERY_MS}
     return {
-        "schemaVersion": 1, "jobId": f"b-000007:CASE_II:{token}", "kind": "case",
+        "schemaVersion": 1,
+        "jobId": f"b-000007:CASE_II:{token}",
+        "kind": "case",
         "ledger": {"table": ledger_table, "batchId": "b-000007", "step": "CASE_II"},
         "lease": fence,
         "targets": [f"{ns}.summary", f"{ns}.latest"],
         "steps": [
             {"name": "append summary", "kind": "sql", "sql": f"INSERT INTO {ns}.summary SELECT k, v FROM {ns}.src"},
-            {"name": "merge latest", "kind": "sql", "sql": (
-                f"MERGE INTO {ns}.latest t USING (SELECT {source_key} AS k, v FROM {ns}.src) s ON t.k = s.k "
-                "WHEN MATCHED THEN UPDATE SET t.v = t.v + s.v WHEN NOT MATCHED THEN INSERT *")},
+            {
+                "name": "merge latest",
+                "kind": "sql",
+                "sql": (
+                    f"MERGE INTO {ns}.latest t USING (SELECT {source_key} AS k, v FROM {ns}.src) s ON t.k = s.k "
+                    "WHEN MATCHED THEN UPDATE SET t.v = t.v + s.v WHEN NOT MATCHED THEN INSERT *"
+                ),
+            },
         ],
     }
 
@@ -191,20 +198,22 @@ def _expect_stopped(statements: ServerStatements, session_id: str, killed: float
     """No statement of the killed client runs any more, and the server's own cleanup cannot have been why."""
     returned = time.monotonic() - killed
     assert returned < SERVER_ORPHAN_S, (
-        f"{what} returned {returned:.1f} s after the kill, when the server may have cancelled the orphaned MERGE itself: "
-        "too slow to show the fence")
+        f"{what} returned {returned:.1f} s after the kill, when the server may have cancelled the orphaned MERGE itself: too slow to show the fence"
+    )
     still_running = statements.running(session_id)
     assert not still_running, (
         f"{len(still_running)} statement(s) of the killed client still run on the server {returned:.1f} s after its kill, "
-        f"when {what} has returned: executions {[e['id'] for e in still_running]}")
+        f"when {what} has returned: executions {[e['id'] for e in still_running]}"
+    )
 
 
 def _merge_ended(statements: ServerStatements, session_id: str, since, what: str) -> str:
     """How the killed client's MERGE ended, for the log: its status and when, from `since` (the server's clock)."""
     merge = max(statements.of_session(session_id), key=lambda e: e["id"])
     ended = datetime.strptime(merge["submissionTime"], "%Y-%m-%dT%H:%M:%S.%f%Z").replace(tzinfo=timezone.utc) + timedelta(milliseconds=merge["duration"])
-    return (f"{merge['status']} {(ended - since.astimezone(timezone.utc)).total_seconds():.1f} s after {what} "
-            f"({merge['duration'] / 1000:.1f} s after it started)")
+    return (
+        f"{merge['status']} {(ended - since.astimezone(timezone.utc)).total_seconds():.1f} s after {what} ({merge['duration'] / 1000:.1f} s after it started)"
+    )
 
 
 def test_a_client_killed_in_the_middle_of_a_merge_commits_nothing_after_another_writer_took_its_lease(spark, ns, ledger_table, engine_file, tmp_path):
@@ -219,14 +228,23 @@ def test_a_client_killed_in_the_middle_of_a_merge_commits_nothing_after_another_
     taken_at = _take_over(spark, lease_table, deadline)
     lease_taken = time.monotonic()
     # The point of the test: the dead client's MERGE would outlive the takeover, if nothing stopped it.
-    assert statements.running(session_id), f"the killed client's MERGE ended {lease_taken - killed:.1f} s after the kill, before the takeover: too short to show anything"
+    assert statements.running(session_id), (
+        f"the killed client's MERGE ended {lease_taken - killed:.1f} s after the kill, before the takeover: too short to show anything"
+    )
 
     # The new writer's first job is another step's (a pipeline that took the lease over runs what is pending, in
     # order): it stops the dead writer's statements, whatever their step. Nothing of them committed since the takeover.
-    first = run_job(spark, {"schemaVersion": 1, "jobId": "b-000008:classify", "kind": "classify",
-                            "ledger": {"table": ledger_table, "batchId": "b-000008", "step": "classify"},
-                            "lease": {"table": lease_table, "pipeline": "p", "token": "taker"},
-                            "steps": [{"name": "plan", "kind": "collect", "sql": "SELECT 1 AS one", "maxRows": 1}]})
+    first = run_job(
+        spark,
+        {
+            "schemaVersion": 1,
+            "jobId": "b-000008:classify",
+            "kind": "classify",
+            "ledger": {"table": ledger_table, "batchId": "b-000008", "step": "classify"},
+            "lease": {"table": lease_table, "pipeline": "p", "token": "taker"},
+            "steps": [{"name": "plan", "kind": "collect", "sql": "SELECT 1 AS one", "maxRows": 1}],
+        },
+    )
     assert first["status"] == "committed", first
     _expect_stopped(statements, session_id, killed, "the new writer's first job")
     for target in (f"{ns}.summary", f"{ns}.latest"):
@@ -237,9 +255,11 @@ def test_a_client_killed_in_the_middle_of_a_merge_commits_nothing_after_another_
     assert result["status"] == "committed" and result["attempt"] == 2, result
     _expect_only_commits_of(spark, ns, result, taken_at)
     _expect_applied_once(spark, ns, ledger_table)
-    print(f"kill -> takeover {lease_taken - killed:.1f} s, takeover -> the new writer's first job returned "
-          f"{first['durationMs'] / 1000:.1f} s later; the killed client's MERGE {_merge_ended(statements, session_id, taken_at, 'the takeover')}; "
-          f"test {time.monotonic() - started:.1f} s; killed at {report}")
+    print(
+        f"kill -> takeover {lease_taken - killed:.1f} s, takeover -> the new writer's first job returned "
+        f"{first['durationMs'] / 1000:.1f} s later; the killed client's MERGE {_merge_ended(statements, session_id, taken_at, 'the takeover')}; "
+        f"test {time.monotonic() - started:.1f} s; killed at {report}"
+    )
 
 
 def test_a_client_killed_in_the_middle_of_a_merge_is_stopped_by_its_writers_retry(spark, ns, ledger_table, engine_file, tmp_path):
@@ -259,5 +279,8 @@ def test_a_client_killed_in_the_middle_of_a_merge_is_stopped_by_its_writers_retr
     _expect_stopped(statements, session_id, killed, "the retry")
     _expect_only_commits_of(spark, ns, result, retried_at)
     _expect_applied_once(spark, ns, ledger_table)
-    print(f"kill -> retry returned {time.monotonic() - killed:.1f} s; the killed client's MERGE {_merge_ended(statements, session_id, retried_at, 'the retry began')}; "
-          f"test {time.monotonic() - started:.1f} s; killed at {report}")
+    print(
+        f"kill -> retry returned {time.monotonic() - killed:.1f} s; "
+        f"the killed client's MERGE {_merge_ended(statements, session_id, retried_at, 'the retry began')}; "
+        f"test {time.monotonic() - started:.1f} s; killed at {report}"
+    )

@@ -26,8 +26,7 @@ def run_entry(args: list) -> subprocess.CompletedProcess:
 def emr_like_engine(engine_config: dict) -> dict:
     """The test engine without a master (pyspark then defaults to local[*], as spark-submit decides on EMR)."""
     engine = {**engine_config, "master": None}
-    engine["sparkConf"] = {**engine_config["sparkConf"], "spark.ui.enabled": "false",
-                           "spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
+    engine["sparkConf"] = {**engine_config["sparkConf"], "spark.ui.enabled": "false", "spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
     return engine
 
 
@@ -36,18 +35,25 @@ def test_run_with_engine_json_reads_the_job_and_writes_the_result_through_file_u
     table = f"{ns}.accounts"
     job_file = tmp_path / "jobs" / "job.json"
     job_file.parent.mkdir()
-    job_file.write_text(json.dumps({
-        "schemaVersion": 1, "jobId": "emr-entry", "kind": "init",
-        "steps": [
-            {"name": "create", "kind": "sql", "sql": f"CREATE TABLE {table} (k INT, v STRING) USING iceberg"},
-            {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {table} VALUES (1, 'a'), (2, 'b')"},
-            {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
-        ],
-    }))
+    job_file.write_text(
+        json.dumps(
+            {
+                "schemaVersion": 1,
+                "jobId": "emr-entry",
+                "kind": "init",
+                "steps": [
+                    {"name": "create", "kind": "sql", "sql": f"CREATE TABLE {table} (k INT, v STRING) USING iceberg"},
+                    {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {table} VALUES (1, 'a'), (2, 'b')"},
+                    {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
+                ],
+            }
+        )
+    )
     result_file = tmp_path / "out" / "attempt-1" / "result.json"  # parents do not exist yet
 
-    completed = run_entry(["run", "--engine-json", json.dumps(emr_like_engine(engine_config)),
-                           "--job", f"file:{job_file}", "--result", f"file://{result_file}"])
+    completed = run_entry(
+        ["run", "--engine-json", json.dumps(emr_like_engine(engine_config)), "--job", f"file:{job_file}", "--result", f"file://{result_file}"]
+    )
 
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout)
@@ -61,8 +67,9 @@ def test_run_with_engine_json_reads_the_job_and_writes_the_result_through_file_u
 def test_a_job_uri_that_does_not_exist_is_bad_input(engine_config, tmp_path):
     missing = tmp_path / "nowhere" / "job.json"
 
-    completed = run_entry(["run", "--engine-json", json.dumps(emr_like_engine(engine_config)),
-                           "--job", f"file://{missing}", "--result", f"file://{tmp_path}/result.json"])
+    completed = run_entry(
+        ["run", "--engine-json", json.dumps(emr_like_engine(engine_config)), "--job", f"file://{missing}", "--result", f"file://{tmp_path}/result.json"]
+    )
 
     assert completed.returncode == 2, completed.stderr[-3000:]
     assert f"JobSpecError: cannot read job file://{missing}: java.io.FileNotFoundException" in completed.stderr
@@ -70,11 +77,14 @@ def test_a_job_uri_that_does_not_exist_is_bad_input(engine_config, tmp_path):
     assert not (tmp_path / "result.json").exists()
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--engine-json", '{"master": 5}'], "ConfigError: engine config 'master' must be a non-empty string or null"),
-    (["--engine-json", "{catalogs"], "ConfigError: --engine-json is not valid JSON"),
-    (["--engine-json", "{}", "--engine", "engine.json"], "argument --engine: not allowed with argument --engine-json"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--engine-json", '{"master": 5}'], "ConfigError: engine config 'master' must be a non-empty string or null"),
+        (["--engine-json", "{catalogs"], "ConfigError: --engine-json is not valid JSON"),
+        (["--engine-json", "{}", "--engine", "engine.json"], "argument --engine: not allowed with argument --engine-json"),
+    ],
+)
 def test_invalid_engine_arguments_exit_2_before_spark_starts(args, expected, tmp_path):
     completed = run_entry(["run", *args, "--job", str(tmp_path / "job.json")])
 
@@ -98,13 +108,16 @@ def test_an_empty_master_is_refused():
         validate_engine_config({"master": ""})
 
 
-@pytest.mark.parametrize("ref, expected", [
-    ("s3://bucket/jobs/job.json", True),
-    ("s3a://bucket/job.json", True),
-    ("file:/tmp/job.json", True),
-    ("file:///tmp/job.json", True),
-    ("/tmp/job.json", False),
-    ("job.json", False),
-])
+@pytest.mark.parametrize(
+    "ref, expected",
+    [
+        ("s3://bucket/jobs/job.json", True),
+        ("s3a://bucket/job.json", True),
+        ("file:/tmp/job.json", True),
+        ("file:///tmp/job.json", True),
+        ("/tmp/job.json", False),
+        ("job.json", False),
+    ],
+)
 def test_is_uri(ref, expected):
     assert is_uri(ref) is expected

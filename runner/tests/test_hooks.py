@@ -67,7 +67,18 @@ def test_a_job_pauses_after_its_ledger_commit_before_it_returns(tmp_path, monkey
             appended.append(status)
 
     monkeypatch.setattr(jobs.iceberg, "current_snapshot_id", lambda spark, table: "1")
-    monkeypatch.setattr(jobs, "_execute", lambda spark, job, attempt, pre, lost: {"jobId": job["jobId"], "status": jobs.COMMITTED, "attempt": attempt, "steps": [], "collected": {}, "snapshots": {}})
+    monkeypatch.setattr(
+        jobs,
+        "_execute",
+        lambda spark, job, attempt, pre, lost: {
+            "jobId": job["jobId"],
+            "status": jobs.COMMITTED,
+            "attempt": attempt,
+            "steps": [],
+            "collected": {},
+            "snapshots": {},
+        },
+    )
     seen_while_paused = []
 
     def release():

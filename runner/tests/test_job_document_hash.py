@@ -21,8 +21,7 @@ import pytest
 from summary_runner import __main__ as entry
 
 ENTRY = Path(__file__).resolve().parents[1] / "summary_runner_main.py"
-JOB = {"schemaVersion": 1, "jobId": "b-000007-CASE_I", "kind": "init",
-       "steps": [{"name": "one", "kind": "collect", "sql": "SELECT 1 AS n", "maxRows": 1}]}
+JOB = {"schemaVersion": 1, "jobId": "b-000007-CASE_I", "kind": "init", "steps": [{"name": "one", "kind": "collect", "sql": "SELECT 1 AS n", "maxRows": 1}]}
 
 
 def sha256(data: bytes) -> str:
@@ -48,8 +47,9 @@ def test_a_job_file_changed_after_its_hash_was_taken_is_refused_before_spark_sta
     result_file = tmp_path / "result.json"
 
     # No engine a session could be built from: the refusal must come first.
-    completed = run_entry(["run", "--engine-json", '{"master": "local[1]", "catalogs": {}}', "--job", str(job_file),
-                           "--job-sha256", submitted, "--result", str(result_file)])
+    completed = run_entry(
+        ["run", "--engine-json", '{"master": "local[1]", "catalogs": {}}', "--job", str(job_file), "--job-sha256", submitted, "--result", str(result_file)]
+    )
 
     assert completed.returncode == 2, completed.stderr[-3000:]
     assert completed.stdout == ""
@@ -94,7 +94,8 @@ def test_a_job_uri_whose_bytes_differ_is_refused_and_never_run(tmp_path, monkeyp
 
     assert str(refused.value) == (
         f"job document {uri} has sha256 {sha256(rewritten)}, but its submitter computed {submitted}: it was "
-        "changed after it was submitted (by another job or writer of its location); not run, not retriable")
+        "changed after it was submitted (by another job or writer of its location); not run, not retriable"
+    )
     assert refused.value.retriable is False
     assert session.stopped
     assert json.loads(written["s3://artifacts/result.json"])["error"]["retriable"] is False
@@ -105,8 +106,7 @@ def test_a_malformed_hash_argument_is_bad_input(value, tmp_path):
     job_file = tmp_path / "job.json"
     write_job(job_file, JOB)
 
-    completed = run_entry(["run", "--engine-json", '{"master": "local[1]", "catalogs": {}}', "--job", str(job_file),
-                           "--job-sha256", value])
+    completed = run_entry(["run", "--engine-json", '{"master": "local[1]", "catalogs": {}}', "--job", str(job_file), "--job-sha256", value])
 
     assert completed.returncode == 2
     assert "--job-sha256" in completed.stderr and "64 hexadecimal" in completed.stderr
@@ -118,11 +118,11 @@ def test_a_job_uri_with_its_submitted_hash_runs(engine_config, tmp_path):
     submitted = sha256(write_job(job_file, JOB))
     result_file = tmp_path / "out" / "result.json"
     engine = {**engine_config, "master": "local[1]"}
-    engine["sparkConf"] = {**engine_config["sparkConf"], "spark.ui.enabled": "false",
-                           "spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
+    engine["sparkConf"] = {**engine_config["sparkConf"], "spark.ui.enabled": "false", "spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"}
 
-    completed = run_entry(["run", "--engine-json", json.dumps(engine), "--job", f"file:{job_file}",
-                           "--job-sha256", submitted.upper(), "--result", f"file://{result_file}"])
+    completed = run_entry(
+        ["run", "--engine-json", json.dumps(engine), "--job", f"file:{job_file}", "--job-sha256", submitted.upper(), "--result", f"file://{result_file}"]
+    )
 
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout)

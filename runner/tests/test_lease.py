@@ -38,7 +38,13 @@ def row(token="mine", expires_in_ms=3_600_000, released=False):
     # An hour: the parametrized rows are built when pytest collects, long before the last test runs.
     now = int(time.time() * 1000)
     return SimpleNamespace(
-        token=token, epoch=4, host="node-a", pid=4242, command="run", renewed_at_ms=now - 1_000, expires_at_ms=now + expires_in_ms,
+        token=token,
+        epoch=4,
+        host="node-a",
+        pid=4242,
+        command="run",
+        renewed_at_ms=now - 1_000,
+        expires_at_ms=now + expires_in_ms,
         released_at_ms=now if released else None,
     )
 

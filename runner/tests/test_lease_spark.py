@@ -23,8 +23,8 @@ def test_the_heartbeat_renews_while_a_job_of_many_tasks_runs(spark, ns):
         started = time.monotonic()
         # 480 tasks of 50 ms on 2 cores: one stage that keeps both cores busy for ~12 s.
         # (SQL, not an RDD, so that it runs on a Spark Connect session too.)
-        spark.range(0, 480, 1, 480).selectExpr("reflect('java.lang.Thread', 'sleep', CAST(50 AS BIGINT)) AS slept") \
-            .write.format("noop").mode("overwrite").save()
+        slept = spark.range(0, 480, 1, 480).selectExpr("reflect('java.lang.Thread', 'sleep', CAST(50 AS BIGINT)) AS slept")
+        slept.write.format("noop").mode("overwrite").save()
         busy_s = time.monotonic() - started
         during = keeper.renewals - before
     finally:
@@ -48,7 +48,12 @@ def test_a_job_with_keep_alive_renews_its_lease_while_it_runs_and_stops_after(sp
     before = _lease_row(spark, table)
     fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 300}}
     # The step holds the job for ~4 s (a SQL sleep on the driver), the time of a few heartbeats.
-    job = {"schemaVersion": 1, "jobId": "keep-alive", "lease": fence, "steps": [{"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT reflect('java.lang.Thread', 'sleep', CAST(4000 AS BIGINT)) AS slept"}]}
+    job = {
+        "schemaVersion": 1,
+        "jobId": "keep-alive",
+        "lease": fence,
+        "steps": [{"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT reflect('java.lang.Thread', 'sleep', CAST(4000 AS BIGINT)) AS slept"}],
+    }
     result = run_job(spark, job)
     assert result["status"] == "committed", result
     during = _lease_row(spark, table)

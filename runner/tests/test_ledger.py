@@ -23,10 +23,14 @@ def ledger_job(ledger_table: str, targets: list, steps: list, step: str = "CASE_
 def test_second_run_of_a_committed_job_executes_nothing(spark, ns, ledger_table):
     summary = f"{ns}.summary"
     spark.sql(f"CREATE TABLE {summary} (k INT, v STRING) USING iceberg")
-    job = ledger_job(ledger_table, [summary], [
-        {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1, 'a'), (2, 'b')"},
-        {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {summary}", "maxRows": 1},
-    ])
+    job = ledger_job(
+        ledger_table,
+        [summary],
+        [
+            {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1, 'a'), (2, 'b')"},
+            {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {summary}", "maxRows": 1},
+        ],
+    )
 
     first = run_job(spark, job)
     snapshot_after_first = current_snapshot_id(spark, summary)
@@ -42,8 +46,7 @@ def test_second_run_of_a_committed_job_executes_nothing(spark, ns, ledger_table)
     assert current_snapshot_id(spark, summary) == snapshot_after_first
     assert snapshot_count(spark, summary) == snapshots_after_first
     assert spark.table(summary).count() == 2
-    assert [(r.status, r.attempt) for r in ledger_rows(spark, ledger_table, "b-000001", "CASE_I")] == [
-        ("started", 1), ("committed", 1)]
+    assert [(r.status, r.attempt) for r in ledger_rows(spark, ledger_table, "b-000001", "CASE_I")] == [("started", 1), ("committed", 1)]
 
 
 def test_failed_step_rolls_targets_back_and_a_corrected_rerun_commits(spark, ns, ledger_table):
@@ -56,9 +59,11 @@ def test_failed_step_rolls_targets_back_and_a_corrected_rerun_commits(spark, ns,
         {"name": "merge_summary", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1, 'new')"},
         {"name": "latest", "kind": "sql", "sql": f"INSERT INTO {latest} VALUES (1, 'new')"},
     ]
-    broken = ledger_job(ledger_table, [summary, latest], writes + [
-        {"name": "bad", "kind": "sql", "sql": f"SELEC k FROM {summary}"},
-    ])
+    broken = ledger_job(
+        ledger_table,
+        [summary, latest],
+        writes + [{"name": "bad", "kind": "sql", "sql": f"SELEC k FROM {summary}"}],
+    )
 
     failed = run_job(spark, broken)
 
@@ -77,9 +82,11 @@ def test_failed_step_rolls_targets_back_and_a_corrected_rerun_commits(spark, ns,
     assert json.loads(rows[0].pre_snapshots) == {summary: summary_before, latest: None}
     assert json.loads(rows[1].error)["step"] == "bad"
 
-    corrected = ledger_job(ledger_table, [summary, latest], writes + [
-        {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {summary}", "maxRows": 1},
-    ])
+    corrected = ledger_job(
+        ledger_table,
+        [summary, latest],
+        writes + [{"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {summary}", "maxRows": 1}],
+    )
     rerun = run_job(spark, corrected)
 
     assert rerun["status"] == "committed"
@@ -94,9 +101,14 @@ def test_failed_step_rolls_targets_back_and_a_corrected_rerun_commits(spark, ns,
 def test_missing_ledger_table_fails_without_executing_steps(spark, ns):
     summary = f"{ns}.summary"
     spark.sql(f"CREATE TABLE {summary} (k INT) USING iceberg")
-    result = run_job(spark, ledger_job(f"{ns}.no_ledger", [summary], [
-        {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1)"},
-    ]))
+    result = run_job(
+        spark,
+        ledger_job(
+            f"{ns}.no_ledger",
+            [summary],
+            [{"name": "insert", "kind": "sql", "sql": f"INSERT INTO {summary} VALUES (1)"}],
+        ),
+    )
 
     assert result["status"] == "failed"
     assert result["error"]["type"] == "AnalysisException"

@@ -10,9 +10,7 @@ TOKEN = "0123456789abcdef0123456789abcdef"
 
 
 def test_redact_remote_hides_the_token_and_keeps_the_rest():
-    assert redact_remote(f"sc://summary-spark-connect:15002/;use_ssl=true;token={TOKEN}") == (
-        "sc://summary-spark-connect:15002/;use_ssl=true;token=***"
-    )
+    assert redact_remote(f"sc://summary-spark-connect:15002/;use_ssl=true;token={TOKEN}") == ("sc://summary-spark-connect:15002/;use_ssl=true;token=***")
     assert redact_remote(f"sc://h:15002/;token={TOKEN};user_id=runner") == "sc://h:15002/;token=***;user_id=runner"
     assert redact_remote("sc://127.0.0.1:15002") == "sc://127.0.0.1:15002"
 

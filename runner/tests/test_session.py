@@ -42,13 +42,16 @@ def test_non_local_master_gets_no_local_defaults():
     assert "spark.sql.shuffle.partitions" not in conf
 
 
-@pytest.mark.parametrize("config, expected", [
-    ({"catalog": {}}, "unknown key(s) ['catalog']"),
-    ({"catalogs": {"c": {"type": "hive"}}}, "catalogs.c.type is 'hive'"),
-    ({"catalogs": {"c": {"type": "rest"}}}, "catalogs.c.uri is required"),
-    ({"catalogs": {"c": {"type": "hadoop", "warehouse": "/w"}}, "defaultCatalog": "d"}, "'defaultCatalog' is 'd'"),
-    ({"sparkConf": {"spark.sql.session.timeZone": "Europe/Paris"}}, "sparkConf.spark.sql.session.timeZone is set by the runner"),
-])
+@pytest.mark.parametrize(
+    "config, expected",
+    [
+        ({"catalog": {}}, "unknown key(s) ['catalog']"),
+        ({"catalogs": {"c": {"type": "hive"}}}, "catalogs.c.type is 'hive'"),
+        ({"catalogs": {"c": {"type": "rest"}}}, "catalogs.c.uri is required"),
+        ({"catalogs": {"c": {"type": "hadoop", "warehouse": "/w"}}, "defaultCatalog": "d"}, "'defaultCatalog' is 'd'"),
+        ({"sparkConf": {"spark.sql.session.timeZone": "Europe/Paris"}}, "sparkConf.spark.sql.session.timeZone is set by the runner"),
+    ],
+)
 def test_invalid_engine_config_names_the_key(config, expected):
     with pytest.raises(ConfigError) as raised:
         validate_engine_config(config)
@@ -57,10 +60,16 @@ def test_invalid_engine_config_names_the_key(config, expected):
 
 def test_catalog_secrets_come_from_the_environment_not_the_document(monkeypatch):
     monkeypatch.setenv("SUMMARY_CATALOG_CREDENTIAL", "client:s3cr3t")
-    config = {"catalogs": {"c": {
-        "type": "rest", "uri": "https://catalog", "properties": {"scope": "catalog"},
-        "propertiesFromEnv": {"credential": "SUMMARY_CATALOG_CREDENTIAL"},
-    }}}
+    config = {
+        "catalogs": {
+            "c": {
+                "type": "rest",
+                "uri": "https://catalog",
+                "properties": {"scope": "catalog"},
+                "propertiesFromEnv": {"credential": "SUMMARY_CATALOG_CREDENTIAL"},
+            }
+        }
+    }
     validate_engine_config(config)
     conf = spark_conf_for(config)
 
@@ -81,7 +90,10 @@ def test_a_spark_connect_session_sets_only_its_sql_settings(tmp_path):
     jars.mkdir()
     (jars / "iceberg-spark-runtime-3.5_2.12-1.10.1.jar").write_bytes(b"")
     config = {
-        "master": "local[2]", "remote": "sc://127.0.0.1:15002", "jarsDir": str(jars), "defaultCatalog": "local",
+        "master": "local[2]",
+        "remote": "sc://127.0.0.1:15002",
+        "jarsDir": str(jars),
+        "defaultCatalog": "local",
         "catalogs": {"local": {"type": "hadoop", "warehouse": "/w"}},
         "sparkConf": {"spark.driver.memory": "2g", "spark.sql.shuffle.partitions": "3", "spark.sql.adaptive.enabled": "false"},
     }

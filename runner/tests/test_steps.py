@@ -17,15 +17,28 @@ def job(job_id: str, steps: list, **extra) -> dict:
 
 def test_sql_and_collect_steps_return_rows_as_json(spark, ns):
     table = f"{ns}.accounts"
-    result = run_job(spark, job("sql-collect", [
-        {"name": "create", "kind": "sql",
-         "sql": f"CREATE TABLE {table} (k BIGINT, d DATE, ts TIMESTAMP, tags ARRAY<STRING>, amount DECIMAL(12,2)) USING iceberg"},
-        {"name": "insert", "kind": "sql", "sql": f"""INSERT INTO {table} VALUES
+    result = run_job(
+        spark,
+        job(
+            "sql-collect",
+            [
+                {
+                    "name": "create",
+                    "kind": "sql",
+                    "sql": f"CREATE TABLE {table} (k BIGINT, d DATE, ts TIMESTAMP, tags ARRAY<STRING>, amount DECIMAL(12,2)) USING iceberg",
+                },
+                {
+                    "name": "insert",
+                    "kind": "sql",
+                    "sql": f"""INSERT INTO {table} VALUES
             (9007199254740993, DATE'2024-02-29', TIMESTAMP'2024-02-29 23:59:58', array('a', NULL), 1234.50),
-            (2, NULL, NULL, NULL, NULL)"""},
-        {"name": "rows", "kind": "collect", "sql": f"SELECT * FROM {table} ORDER BY k DESC", "maxRows": 10},
-        {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
-    ]))
+            (2, NULL, NULL, NULL, NULL)""",
+                },
+                {"name": "rows", "kind": "collect", "sql": f"SELECT * FROM {table} ORDER BY k DESC", "maxRows": 10},
+                {"name": "counts", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
+            ],
+        ),
+    )
 
     assert result["status"] == "committed"
     assert [s["name"] for s in result["steps"]] == ["create", "insert", "rows", "counts"]
@@ -38,9 +51,7 @@ def test_sql_and_collect_steps_return_rows_as_json(spark, ns):
 
 
 def test_collect_over_max_rows_fails_the_job(spark, ns):
-    result = run_job(spark, job("too-many", [
-        {"name": "rows", "kind": "collect", "sql": "SELECT id FROM range(5)", "maxRows": 4},
-    ]))
+    result = run_job(spark, job("too-many", [{"name": "rows", "kind": "collect", "sql": "SELECT id FROM range(5)", "maxRows": 4}]))
 
     assert result["status"] == "failed"
     assert result["error"]["type"] == "TooManyRowsError"
@@ -60,11 +71,16 @@ def test_incremental_view_reads_exactly_the_appended_range(spark, ns):
     first, second, third = snapshots
 
     def view_keys(start, end) -> list:
-        result = run_job(spark, job("incremental", [
-            {"name": "src", "kind": "incremental_view", "view": "src", "table": table,
-             "startSnapshotId": start, "endSnapshotId": end},
-            {"name": "rows", "kind": "collect", "sql": "SELECT k, batch FROM src ORDER BY k", "maxRows": 100},
-        ]))
+        result = run_job(
+            spark,
+            job(
+                "incremental",
+                [
+                    {"name": "src", "kind": "incremental_view", "view": "src", "table": table, "startSnapshotId": start, "endSnapshotId": end},
+                    {"name": "rows", "kind": "collect", "sql": "SELECT k, batch FROM src ORDER BY k", "maxRows": 100},
+                ],
+            ),
+        )
         assert result["status"] == "committed", result.get("error")
         return [(row["k"], row["batch"]) for row in result["collected"]["rows"]]
 
@@ -77,9 +93,7 @@ def test_incremental_view_reads_exactly_the_appended_range(spark, ns):
 
 
 def test_analysis_error_is_reported_as_not_retriable(spark, ns):
-    result = run_job(spark, job("missing-table", [
-        {"name": "read", "kind": "collect", "sql": f"SELECT * FROM {ns}.does_not_exist", "maxRows": 1},
-    ]))
+    result = run_job(spark, job("missing-table", [{"name": "read", "kind": "collect", "sql": f"SELECT * FROM {ns}.does_not_exist", "maxRows": 1}]))
 
     assert result["status"] == "failed"
     assert result["error"]["type"] == "AnalysisException"
@@ -87,18 +101,41 @@ def test_analysis_error_is_reported_as_not_retriable(spark, ns):
     assert result["error"]["retriable"] is False
 
 
-@pytest.mark.parametrize("bad_job, expected", [
-    ({"schemaVersion": 2, "jobId": "j", "steps": []}, "schemaVersion is 2"),
-    ({"schemaVersion": 1, "jobId": "j", "steps": [{"name": "s", "kind": "shell"}]}, "job.steps[0].kind is 'shell'"),
-    ({"schemaVersion": 1, "jobId": "j", "steps": [{"name": "s", "kind": "collect", "sql": "SELECT 1"}]}, "missing 'maxRows'"),
-    ({"schemaVersion": 1, "jobId": "j", "steps": [{"name": "v", "kind": "incremental_view", "view": "v", "table": "a.b",
-                                                    "startSnapshotId": 1, "endSnapshotId": "2"}]}, "startSnapshotId must be"),
-    ({"schemaVersion": 1, "jobId": "j", "ledger": {"table": "l"}, "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.ledger.batchId"),
-    ({"schemaVersion": 1, "jobId": "j", "lease": {"table": "t", "pipeline": "p", "token": "k", "keepAlive": {"ttlMs": 1000, "everyMs": 1000}},
-      "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.lease.keepAlive must be {ttlMs, everyMs} integers with 0 < everyMs < ttlMs"),
-    ({"schemaVersion": 1, "jobId": "j", "lease": {"table": "t", "pipeline": "p", "token": "k", "keepAlive": {"ttlMs": "120000"}},
-      "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.lease.keepAlive must be"),
-])
+@pytest.mark.parametrize(
+    "bad_job, expected",
+    [
+        ({"schemaVersion": 2, "jobId": "j", "steps": []}, "schemaVersion is 2"),
+        ({"schemaVersion": 1, "jobId": "j", "steps": [{"name": "s", "kind": "shell"}]}, "job.steps[0].kind is 'shell'"),
+        ({"schemaVersion": 1, "jobId": "j", "steps": [{"name": "s", "kind": "collect", "sql": "SELECT 1"}]}, "missing 'maxRows'"),
+        (
+            {
+                "schemaVersion": 1,
+                "jobId": "j",
+                "steps": [{"name": "v", "kind": "incremental_view", "view": "v", "table": "a.b", "startSnapshotId": 1, "endSnapshotId": "2"}],
+            },
+            "startSnapshotId must be",
+        ),
+        ({"schemaVersion": 1, "jobId": "j", "ledger": {"table": "l"}, "steps": [{"name": "s", "kind": "sql", "sql": "x"}]}, "job.ledger.batchId"),
+        (
+            {
+                "schemaVersion": 1,
+                "jobId": "j",
+                "lease": {"table": "t", "pipeline": "p", "token": "k", "keepAlive": {"ttlMs": 1000, "everyMs": 1000}},
+                "steps": [{"name": "s", "kind": "sql", "sql": "x"}],
+            },
+            "job.lease.keepAlive must be {ttlMs, everyMs} integers with 0 < everyMs < ttlMs",
+        ),
+        (
+            {
+                "schemaVersion": 1,
+                "jobId": "j",
+                "lease": {"table": "t", "pipeline": "p", "token": "k", "keepAlive": {"ttlMs": "120000"}},
+                "steps": [{"name": "s", "kind": "sql", "sql": "x"}],
+            },
+            "job.lease.keepAlive must be",
+        ),
+    ],
+)
 def test_invalid_job_is_rejected_before_anything_runs(spark, bad_job, expected):
     with pytest.raises(JobSpecError, match=expected.replace("[", r"\[").replace("]", r"\]")):
         run_job(spark, bad_job)
@@ -106,11 +143,14 @@ def test_invalid_job_is_rejected_before_anything_runs(spark, bad_job, expected):
 
 def test_temp_views_do_not_outlive_their_job(spark, ns):
     def create_view_job(job_id: str, value: int) -> dict:
-        return job(job_id, [
-            # Plain CREATE (not OR REPLACE) fails if an earlier job's view were still there.
-            {"name": "view", "kind": "sql", "sql": f"CREATE TEMPORARY VIEW prepared AS SELECT {value} AS v"},
-            {"name": "rows", "kind": "collect", "sql": "SELECT v FROM prepared", "maxRows": 1},
-        ])
+        return job(
+            job_id,
+            [
+                # Plain CREATE (not OR REPLACE) fails if an earlier job's view were still there.
+                {"name": "view", "kind": "sql", "sql": f"CREATE TEMPORARY VIEW prepared AS SELECT {value} AS v"},
+                {"name": "rows", "kind": "collect", "sql": "SELECT v FROM prepared", "maxRows": 1},
+            ],
+        )
 
     first = run_job(spark, create_view_job("first", 1))
     second = run_job(spark, create_view_job("second", 2))
@@ -145,12 +185,18 @@ def test_each_step_reports_its_start_and_spark_jobs(spark, ns, monkeypatch):
     monkeypatch.setenv("SUMMARY_PROFILE", "1")
     table = f"{ns}.profiled"
     before_ms = int(time.time() * 1000)
-    result = run_job(spark, job("profiled", [
-        {"name": "create", "kind": "sql", "sql": f"CREATE TABLE {table} (k BIGINT) USING iceberg"},
-        {"name": "view", "kind": "sql", "sql": "CREATE OR REPLACE TEMPORARY VIEW `__v` AS SELECT id AS k FROM range(10)"},
-        {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {table} SELECT k FROM `__v`"},
-        {"name": "count", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
-    ]))
+    result = run_job(
+        spark,
+        job(
+            "profiled",
+            [
+                {"name": "create", "kind": "sql", "sql": f"CREATE TABLE {table} (k BIGINT) USING iceberg"},
+                {"name": "view", "kind": "sql", "sql": "CREATE OR REPLACE TEMPORARY VIEW `__v` AS SELECT id AS k FROM range(10)"},
+                {"name": "insert", "kind": "sql", "sql": f"INSERT INTO {table} SELECT k FROM `__v`"},
+                {"name": "count", "kind": "collect", "sql": f"SELECT count(*) AS n FROM {table}", "maxRows": 1},
+            ],
+        ),
+    )
 
     assert result["status"] == "committed", result.get("error")
     steps = {s["name"]: s for s in result["steps"]}

@@ -26,7 +26,8 @@ func runCompose(args []string) {
 	dir := filepath.Dir(file)
 	var p problems
 	// Only the file's own defaults (${VAR:-default}) count, not the caller's environment.
-	opts, err := cli.NewProjectOptions([]string{file}, cli.WithName("summary-pipeline"), cli.WithWorkingDirectory(dir), cli.WithEnv([]string{}), cli.WithProfiles([]string{"*"}))
+	opts, err := cli.NewProjectOptions([]string{file},
+		cli.WithName("summary-pipeline"), cli.WithWorkingDirectory(dir), cli.WithEnv([]string{}), cli.WithProfiles([]string{"*"}))
 	if err != nil {
 		p.add(args[0], "%v", err)
 		p.exit("")

@@ -183,7 +183,8 @@ func checkPackagePins(where, run string, argDefaults map[string]string, p *probl
 				pinned = aptPinned.MatchString(pkg)
 			}
 			if !pinned {
-				p.add(where, "%s install %s: no version; pin it (%s)", manager, pkg, map[bool]string{true: "name=version", false: "name-version, e.g. python3.11-3.11.14-1.amzn2023.0.6"}[manager == "apt-get" || manager == "apt"])
+				form := map[bool]string{true: "name=version", false: "name-version, e.g. python3.11-3.11.14-1.amzn2023.0.6"}[manager == "apt-get" || manager == "apt"]
+				p.add(where, "%s install %s: no version; pin it (%s)", manager, pkg, form)
 			}
 		}
 	}

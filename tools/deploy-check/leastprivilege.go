@@ -59,7 +59,8 @@ func runLeastPrivilege(args []string) {
 	if *egress {
 		checkEgress(name, objects, workloads, *release, &p)
 	}
-	p.exit(fmt.Sprintf("ok %s: one role per component (%d accounts), the source read-only outside %s%s", name, len(workloads), ingestPolicy, map[bool]string{true: ", egress to named destinations only", false: ""}[*egress]))
+	egressNote := map[bool]string{true: ", egress to named destinations only", false: ""}[*egress]
+	p.exit(fmt.Sprintf("ok %s: one role per component (%d accounts), the source read-only outside %s%s", name, len(workloads), ingestPolicy, egressNote))
 }
 
 func loadObjects(name, file string, p *problems) []object {
@@ -230,7 +231,9 @@ func checkSourceReadOnly(name, iamDir string, objects []object, p *problems) {
 					hit := (strings.HasPrefix(action, "s3:") && anyGlob([]string{r}, probes...)) ||
 						(strings.HasPrefix(action, "glue:") && strings.HasPrefix(r, "arn:aws:glue:") && glob(arnResource(r), glueProbe))
 					if hit {
-						p.add(fmt.Sprintf("%s: statement %d %q", file, i+1, st.Sid), "allows %s on %s, which covers the source %s (%s): the source is read-only for every component but the ingest path (%s)", action, r, source, name, ingestPolicy)
+						p.add(fmt.Sprintf("%s: statement %d %q", file, i+1, st.Sid),
+							"allows %s on %s, which covers the source %s (%s): the source is read-only for every component but the ingest path (%s)",
+							action, r, source, name, ingestPolicy)
 					}
 				}
 			}

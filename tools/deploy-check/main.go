@@ -1,7 +1,9 @@
 // deploy-check: the strict checks behind `npm run check:deploy` (scripts/check-deploy.sh, docs/deploy.md).
 //
-//	deploy-check manifests [-metrics-source F] NAME FILE   every document of a rendered overlay decodes strictly into its Kubernetes type; policy and cross-reference checks
-//	deploy-check rules -metrics FILE ALERTS MANIFESTS...  ALERTS decodes strictly as a rule file, names only defined metrics, and equals the PrometheusRule groups of each MANIFESTS file
+//	deploy-check manifests [-metrics-source F] NAME FILE   every document of a rendered overlay decodes strictly into its Kubernetes type;
+//	                                                      policy and cross-reference checks
+//	deploy-check rules -metrics FILE ALERTS MANIFESTS...  ALERTS decodes strictly as a rule file, names only defined metrics, and equals the
+//	                                                      PrometheusRule groups of each MANIFESTS file
 //	deploy-check prometheusrule ALERTS                    prints the PrometheusRule object for ALERTS (k8s/base/prometheusrule.yaml)
 //	deploy-check panels -metrics FILE -out RULES DASH...  every Grafana panel query → a recording rule in RULES (for promtool), names only defined metrics
 //	deploy-check compose FILE                             loads and validates a compose file as `docker compose config` does; image tags pinned

@@ -188,7 +188,8 @@ func checkPod(where string, pod *corev1.PodSpec, probes probeRule, api map[strin
 }
 
 // optionalSecretWhy: a reference a component has is one it needs (docs/security.md "Principals").
-const optionalSecretWhy = "a component needs the credentials it references, so a missing Secret must keep the pod from starting (CreateContainerConfigError naming it), not start it without them; drop `optional: true`, or the reference if the component does not need it"
+const optionalSecretWhy = "a component needs the credentials it references, so a missing Secret must keep the pod from starting " +
+	"(CreateContainerConfigError naming it), not start it without them; drop `optional: true`, or the reference if the component does not need it"
 
 func secretKeyRef(e corev1.EnvVar) *corev1.SecretKeySelector {
 	if e.ValueFrom == nil {
@@ -236,7 +237,8 @@ func checkDefaultDeny(name string, objects []object, p *problems) {
 		}
 		for i, rule := range np.Spec.Egress {
 			if !dnsOnly(rule) {
-				p.add(where, "selects every pod of the namespace (podSelector: {}) and allows egress beyond DNS (rule %d): a namespace-wide policy may allow only port 53 to named peers", i+1)
+				p.add(where, "selects every pod of the namespace (podSelector: {}) and allows egress beyond DNS (rule %d): "+
+					"a namespace-wide policy may allow only port 53 to named peers", i+1)
 				opens = true
 			}
 		}
@@ -245,7 +247,8 @@ func checkDefaultDeny(name string, objects []object, p *problems) {
 		}
 	}
 	if !found {
-		p.add(name, "no namespace-wide default deny: expected a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] that allows only DNS (k8s/base/networkpolicies.yaml default-deny); without it a pod without the pipeline's labels has unrestricted egress")
+		p.add(name, "no namespace-wide default deny: expected a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] that allows only DNS "+
+			"(k8s/base/networkpolicies.yaml default-deny); without it a pod without the pipeline's labels has unrestricted egress")
 	}
 }
 

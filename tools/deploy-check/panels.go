@@ -153,7 +153,8 @@ func dashboardQueries(file string, known map[string]bool, p *problems) []recordi
 					p.add(tw, "unknown template variable $%s", name)
 				}
 				checkMetricNames(tw, expr, known, p)
-				record := fmt.Sprintf("dashboard:%s:panel_%d_%s", recordIdent.ReplaceAllString(strings.TrimSuffix(filepath.Base(file), ".json"), "_"), pn.ID, recordIdent.ReplaceAllString(t.RefID, "_"))
+				dashboard := recordIdent.ReplaceAllString(strings.TrimSuffix(filepath.Base(file), ".json"), "_")
+				record := fmt.Sprintf("dashboard:%s:panel_%d_%s", dashboard, pn.ID, recordIdent.ReplaceAllString(t.RefID, "_"))
 				groups = append(groups, recordingGroup{Name: tw, Rules: []recordingRule{{Record: record, Expr: expr}}})
 			}
 		}

@@ -150,7 +150,8 @@ func runPrincipals(args []string) {
 	if *envFile != "" {
 		checkEmrCatalogSecret(*envFile, *file, doc, &p)
 	}
-	p.exit(fmt.Sprintf("ok %s: %d components, each its own principal, registry user and catalog client; Kafka ACLs and registry grants as %s, catalog grants as the IAM policies", name, len(doc.Components), *accessFile))
+	p.exit(fmt.Sprintf("ok %s: %d components, each its own principal, registry user and catalog client; "+
+		"Kafka ACLs and registry grants as %s, catalog grants as the IAM policies", name, len(doc.Components), *accessFile))
 }
 
 // overlayEnv: the shared settings (the ConfigMap the workloads read with envFrom).
@@ -499,7 +500,8 @@ func checkEmrCatalogSecret(envFile, file string, doc principalsFile, p *problems
 		}
 		secret, _, _ := strings.Cut(value, ":")
 		if !jobSecrets[secret] {
-			p.add(fmt.Sprintf("%s:%d", envFile, n+1), "%s names Secret %s, which is no job-run component's catalog Secret in %s (one without workloads: emr-jobs)", key, secret, file)
+			p.add(fmt.Sprintf("%s:%d", envFile, n+1),
+				"%s names Secret %s, which is no job-run component's catalog Secret in %s (one without workloads: emr-jobs)", key, secret, file)
 		}
 	}
 }

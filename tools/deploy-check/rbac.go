@@ -12,7 +12,9 @@ import (
 // volume claims, in its own namespace. Spark's "Running on Kubernetes" RBAC names pods, services, configmaps and
 // persistentvolumeclaims; a driver in client mode needs no service of its own.
 var executorResources = map[string]bool{"pods": true, "services": true, "configmaps": true, "persistentvolumeclaims": true}
-var executorVerbs = map[string]bool{"get": true, "list": true, "watch": true, "create": true, "delete": true, "deletecollection": true, "patch": true, "update": true}
+var executorVerbs = map[string]bool{
+	"get": true, "list": true, "watch": true, "create": true, "delete": true, "deletecollection": true, "patch": true, "update": true,
+}
 
 // checkRBAC: no cluster-wide RBAC; every Role grants only executor-pod resources of the core group, by
 // explicit verbs (no secrets, no wildcard, no subresource such as pods/exec); every RoleBinding binds a Role of
@@ -35,7 +37,8 @@ func checkRBAC(name string, objects []object, p *problems) {
 			}
 		case *rbacv1.RoleBinding:
 			if v.RoleRef.Kind != "Role" || !roles[v.RoleRef.Name] {
-				p.add(where, "roleRef %s/%s: expected a Role of these manifests (a RoleBinding to a ClusterRole such as edit grants far more than executor pods)", v.RoleRef.Kind, v.RoleRef.Name)
+				p.add(where, "roleRef %s/%s: expected a Role of these manifests (a RoleBinding to a ClusterRole such as edit grants far more than executor pods)",
+					v.RoleRef.Kind, v.RoleRef.Name)
 			}
 			for _, s := range v.Subjects {
 				if s.Kind != rbacv1.ServiceAccountKind || (s.Namespace != "" && s.Namespace != v.Namespace) {

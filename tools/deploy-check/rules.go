@@ -132,7 +132,8 @@ func runRules(args []string) {
 	for _, m := range manifests {
 		compareWithPrometheusRules(alertsFile, m, rf.Groups, &p)
 	}
-	p.exit(fmt.Sprintf("ok %s: %d rules name only defined metrics; the PrometheusRule of %d rendering(s) holds the same groups", alertsFile, rules, len(manifests)))
+	p.exit(fmt.Sprintf("ok %s: %d rules name only defined metrics; the PrometheusRule of %d rendering(s) holds the same groups",
+		alertsFile, rules, len(manifests)))
 }
 
 // compareWithPrometheusRules: the PrometheusRule objects of one rendered overlay hold exactly the groups
@@ -197,7 +198,8 @@ func firstDifference(want, got monitoringv1.RuleGroup) string {
 	}
 	for i := range want.Rules {
 		if canonical(want.Rules[i]) != canonical(got.Rules[i]) {
-			return fmt.Sprintf("rule %d (%s): file %s, PrometheusRule %s", i+1, ruleName(want.Rules[i]), truncate(canonical(want.Rules[i])), truncate(canonical(got.Rules[i])))
+			return fmt.Sprintf("rule %d (%s): file %s, PrometheusRule %s",
+				i+1, ruleName(want.Rules[i]), truncate(canonical(want.Rules[i])), truncate(canonical(got.Rules[i])))
 		}
 	}
 	return "group settings differ"

@@ -57,7 +57,8 @@ func runSparkConnect(args []string) {
 	}
 	c := connectCheck{name: name, where: name + ": " + *serverName, objects: objects, server: server, clients: clients, p: &p}
 	c.run()
-	p.exit(fmt.Sprintf("ok %s: %s serves %s only, over TLS with a token each, behind NetworkPolicies that admit them alone; its API access is its executor pods'", name, *serverName, strings.Join(clients, ", ")))
+	p.exit(fmt.Sprintf("ok %s: %s serves %s only, over TLS with a token each, behind NetworkPolicies that admit them alone; its API access is its executor pods'",
+		name, *serverName, strings.Join(clients, ", ")))
 }
 
 type connectCheck struct {
@@ -236,7 +237,8 @@ func (c *connectCheck) checkService(pod *corev1.PodSpec) {
 				c.p.add(sw, "port %s: no container of %s has port %s", sp.Name, c.where, sp.TargetPort.String())
 			case ctr.Name == c.spark.Name:
 				if strconv.Itoa(number) != c.conf["spark.ui.port"] {
-					c.p.add(sw, "port %s reaches container %s on %d, which is not its UI (spark.ui.port %q): the server's other ports are its executors'", sp.Name, ctr.Name, number, c.conf["spark.ui.port"])
+					c.p.add(sw, "port %s reaches container %s on %d, which is not its UI (spark.ui.port %q): the server's other ports are its executors'",
+						sp.Name, ctr.Name, number, c.conf["spark.ui.port"])
 				}
 			case !mountsSecret(ctr, pod):
 				c.p.add(sw, "port %s reaches container %s, which mounts no Secret: the TLS proxy needs its certificate and key", sp.Name, ctr.Name)
@@ -248,7 +250,8 @@ func (c *connectCheck) checkService(pod *corev1.PodSpec) {
 	if c.service == nil {
 		c.p.add(c.where, "no Service selects the server's pods: its clients reach it by a Service's name")
 	} else if c.grpcPort == 0 {
-		c.p.add(c.name+": Service/"+c.service.Name, "no port reaches a TLS proxy (a container of the server's pod that mounts its certificate): the 3.5 client sends its token only over TLS")
+		c.p.add(c.name+": Service/"+c.service.Name,
+			"no port reaches a TLS proxy (a container of the server's pod that mounts its certificate): the 3.5 client sends its token only over TLS")
 	}
 }
 
@@ -391,7 +394,8 @@ func (c *connectCheck) checkClient(cw, client string, ctr *corev1.Container, idx
 		c.p.add(cw, "SUMMARY_SPARK_REMOTE has no use_ssl=true: the server's port is TLS, and the token travels only over TLS")
 	}
 	if params["token"] != "$(SPARK_CONNECT_TOKEN)" {
-		c.p.add(cw, "SUMMARY_SPARK_REMOTE has token=%q; expected token=$(SPARK_CONNECT_TOKEN), the client's own token from its Secret (never a literal in the manifests)", params["token"])
+		c.p.add(cw, "SUMMARY_SPARK_REMOTE has token=%q; expected token=$(SPARK_CONNECT_TOKEN), "+
+			"the client's own token from its Secret (never a literal in the manifests)", params["token"])
 	}
 	t := envIndex(ctr, "SPARK_CONNECT_TOKEN")
 	var ref *corev1.SecretKeySelector
