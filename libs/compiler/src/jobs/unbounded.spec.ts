@@ -1,6 +1,7 @@
 import { parseConfig } from '@app/config';
 import { ALT_CONFIG } from '@app/testing';
 import { compileForward } from './forward.job';
+import { compileNewAccounts } from './new-accounts.job';
 import { UNBOUNDED_CELLS, compileUnboundedRebuild, withUnboundedHistory } from './unbounded';
 
 // SPEC §4c in the compiled jobs: the case jobs' extra MERGE and the rebuild. The oracle property test
@@ -35,6 +36,16 @@ describe('withUnboundedHistory', () => {
     expect(sql).toContain(`s.\`__mi\` - array_min(map_keys(${merged})) + 1`);
     expect(sql).toContain('s.`__mi` - array_min(map_keys(s.`__live`)) + 1');
     expect(sql).toContain('WHEN MATCHED AND s.`acct_id` IS NULL THEN DELETE');
+  });
+
+  it('appends the new accounts of CASE_I (they had no unbounded row), those with a latest row', () => {
+    const config = withUnbounded({ table: 'alt.acct_unbounded' });
+    const job = withUnboundedHistory(config, compileNewAccounts(config, 'b-000003'), 'CASE_I', range);
+    const sql = (job.steps.find((s) => s.name === 'unbounded history') as { sql: string }).sql;
+    expect(sql).toMatch(/^INSERT INTO `local`\.`alt`\.`acct_unbounded`\nSELECT/);
+    expect(sql).not.toContain('MERGE');
+    expect(sql).toContain("AND `case` = 'CASE_I'");
+    expect(sql).toMatch(/WHERE s\.`acct_id` IS NOT NULL$/);
   });
 
   it('cuts or pads to max_length', () => {

@@ -44,6 +44,7 @@ function arrays(config: PipelineConfig, cells: string, m: string): string[] {
  * The source is, per staged key, latest's row and its staged cells as summary holds them now (which months, and
  * the values of those not deleted); the MERGE overlays those on the stored row's map, so the unbounded table is
  * read once, by the MERGE itself. A key with no latest row (all its months deleted) loses its unbounded row.
+ * CASE_I appends instead: its keys had neither a latest nor an unbounded row.
  */
 export function unboundedSteps(config: PipelineConfig, batchId: string, caseName: CaseName, range: CaseRange): JobStep[] {
   const unbounded = config.unboundedHistory;
@@ -78,13 +79,13 @@ JOIN touched t ON ${keyEq(config, 't', 'k')}`;
     computed.set(UNBOUNDED_CELLS, cells);
     return (c: string) => computed.get(c) ?? `s.${q(c)}`;
   };
-  return [
-    {
-      name: 'unbounded history',
-      kind: 'sql',
-      sql: mergeByKey(unbounded.table.sql, source, key, unboundedTableColumns(model), { update: values(merged), insert: values('s.`__live`') }),
-    },
-  ];
+  const columns = unboundedTableColumns(model);
+  // CASE_I's keys are new: no latest row before the batch, so no unbounded row (SPEC §4c) — appended, no MERGE.
+  const sql =
+    caseName === 'CASE_I'
+      ? `INSERT INTO ${unbounded.table.sql}\nSELECT\n${list(columns.map((c) => `${values('s.`__live`')(c)} AS ${q(c)}`))}\nFROM (\n${source}\n) s\nWHERE s.${key} IS NOT NULL`
+      : mergeByKey(unbounded.table.sql, source, key, columns, { update: values(merged), insert: values('s.`__live`') });
+  return [{ name: 'unbounded history', kind: 'sql', sql }];
 }
 
 /** A case job with SPEC §4c's steps before its last one (releasing the caches), the unbounded table a target. */
