@@ -103,5 +103,24 @@ describe(`SPEC §4b and §4c through the four services (${r.options.accounts} ac
       ['BatchCompleted', w.batchId, 'COMPLETED', null, null],
     ]);
     expect(audited.map((a) => JSON.stringify(a)).sort()).toEqual(expected.map((e) => JSON.stringify(e)).sort());
+
+    // SPEC §4b's counts: each batch's completion carries classify's, the audit keeps them, the auditor counts them.
+    // The services may split a scenario batch in two, so the totals are compared: every report row read once, the
+    // oracle's rejects.
+    const completions = watermarks.map((w) => log.completed(w.batchId)!);
+    const sum = (k: 'read' | 'rejected' | 'unmatched' | 'vetoes' | 'reresolved') => completions.reduce((n, c) => n + (c.report?.[k] ?? 0), 0);
+    const oracleCounts = reportCounts(ALT_ORACLE_SPEC, ALT_REPORT_SPEC, BATCHES);
+    expect({ read: sum('read'), rejected: sum('rejected') }).toEqual({
+      read: BATCHES.reduce((n, b) => n + b.reports.length, 0),
+      rejected: oracleCounts.reduce((n, c) => n + c.rejected, 0),
+    });
+    const auditedReport = await h.runner.query(`SELECT batch_id, details FROM ${audit} WHERE event_type = 'BatchCompleted'`);
+    expect(Object.fromEntries(auditedReport.map((row) => [row.batch_id, (JSON.parse(String(row.details)) as { report?: unknown }).report ?? null]))).toEqual(
+      Object.fromEntries(completions.map((c) => [c.batchId, c.report])),
+    );
+    const metrics = await r.services.metrics('auditor');
+    for (const [outcome, k] of [['read', 'read'], ['rejected', 'rejected'], ['unmatched', 'unmatched'], ['vetoed', 'vetoes'], ['reresolved', 'reresolved']] as const) {
+      expect({ outcome, value: metrics.match(new RegExp(`summary_report_rows_total\\{outcome="${outcome}",service="auditor"\\} (\\d+)`))?.[1] }).toEqual({ outcome, value: String(sum(k)) });
+    }
   }, 20 * MINUTES);
 });
