@@ -26,7 +26,16 @@ export interface WriteStats {
 }
 
 export const NO_WRITES: WriteStats = {
-  snapshots: 0, operations: [], addedRecords: 0, deletedRecords: 0, addedDataFiles: 0, removedDataFiles: 0, addedDeleteFiles: 0, addedPositionDeletes: 0, addedBytes: 0, removedBytes: 0,
+  snapshots: 0,
+  operations: [],
+  addedRecords: 0,
+  deletedRecords: 0,
+  addedDataFiles: 0,
+  removedDataFiles: 0,
+  addedDeleteFiles: 0,
+  addedPositionDeletes: 0,
+  addedBytes: 0,
+  removedBytes: 0,
 };
 
 export async function readSnapshots(runner: RunnerClient, table: TableName): Promise<SnapshotRow[]> {

@@ -8,14 +8,23 @@ export function amplificationLines(d: BenchDocument): string[] {
   const a = d.write_amplification;
   const modes = (['copy-on-write', 'merge-on-read'] as const).filter((m) => a[m]);
   if (!modes.length) return [];
-  const each = modes.map((m) => `${m}${m === a.mode ? ' (default)' : ''} ${a[m]!.ratio ?? '–'} (${num(a[m]!.rows_written)} rows written by the case jobs for ${num(a[m]!.rows_changed)} rows changed)`);
-  return [`Summary write amplification (rows written ÷ rows whose content changed, by time travel): ${each.join('; ')}.`, ''];
+  const each = modes.map(
+    (m) =>
+      `${m}${m === a.mode ? ' (default)' : ''} ${a[m]!.ratio ?? '–'} (${num(a[m]!.rows_written)} rows written by the case jobs for ${num(a[m]!.rows_changed)} rows changed)`,
+  );
+  return [
+    `Summary write amplification (rows written ÷ rows whose content changed, by time travel): ${each.join('; ')}.`,
+    '',
+  ];
 }
 
 export function sustainedLines(d: BenchDocument): string[] {
   const t = d.sustained;
   if (!t) return [];
-  const out = [`## Sustained: ${t.batches} consecutive daily batches on one table (${d.incremental.mode}, runPending's own maintenance)`, ''];
+  const out = [
+    `## Sustained: ${t.batches} consecutive daily batches on one table (${d.incremental.mode}, runPending's own maintenance)`,
+    '',
+  ];
   out.push(
     `First batch ${s(t.first_s)} s, last ${s(t.last_s)} s; maintenance ${s(t.maintenance_s_per_day)} s a day on average; daily cost (batch + maintenance) ${s(t.daily_cost_s)} s. ` +
       `Then ${num(t.summary_rows)} summary rows; full scan ${s(t.reads.full_scan.before_s)} s vs ${s(t.reads.full_scan.after_s)} s after a full compaction (${t.full_scan_ratio}×, compaction ${s(t.reads.compaction_s)} s); ` +
@@ -23,7 +32,10 @@ export function sustainedLines(d: BenchDocument): string[] {
     '',
   );
   out.push('| day | batch s | maintenance s | records | CASE_III / CASE_I / CASE_II |', '|---|---:|---:|---:|---:|');
-  for (const day of t.days) out.push(`| ${day.day} | ${s(day.batch_s)} | ${day.maintenance_calls ? s(day.maintenance_s) : '–'} | ${num(day.records)} | ${day.cases.CASE_III} / ${day.cases.CASE_I} / ${day.cases.CASE_II}${day.as_generated ? '' : ' (not as generated)'} |`);
+  for (const day of t.days)
+    out.push(
+      `| ${day.day} | ${s(day.batch_s)} | ${day.maintenance_calls ? s(day.maintenance_s) : '–'} | ${num(day.records)} | ${day.cases.CASE_III} / ${day.cases.CASE_I} / ${day.cases.CASE_II}${day.as_generated ? '' : ' (not as generated)'} |`,
+    );
   out.push('');
   return out;
 }

@@ -14,7 +14,10 @@ export function watchDeadLetters(ctx: ServiceContext, intervalMs: number): NodeJ
       for (const event of ctx.access.deadLetterSizes) {
         const topic = `${ctx.codec.contracts[event].topic}.dlq`;
         const offsets = await admin.fetchTopicOffsets(topic);
-        gauge.set({ topic }, offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0));
+        gauge.set(
+          { topic },
+          offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
+        );
       }
     } catch (error) {
       jsonLog('debug', 'dead-letter sizes not updated', { error: String(error) });

@@ -18,7 +18,8 @@ export interface AuditEvent {
 }
 
 const str = (x: string | null) => (x === null ? 'CAST(NULL AS STRING)' : lit(x));
-const num = (x: number | null, type: string) => (x === null ? `CAST(NULL AS ${type})` : `CAST(${Math.trunc(x)} AS ${type})`);
+const num = (x: number | null, type: string) =>
+  x === null ? `CAST(NULL AS ${type})` : `CAST(${Math.trunc(x)} AS ${type})`;
 
 /**
  * Appends audit events; idempotent by event id (a re-delivered event is not written twice), so it needs

@@ -70,32 +70,49 @@ FROM (
   const changedRows = `  SELECT\n${list([...model.prepared.map((c) => `a.${q(c)}`), ...historiesFor('a')], '    ')}\n  FROM \`__applied\` a JOIN \`__values\` v ON ${keyEq(config, 'v', 'a')}`;
   const patchedRows = `  SELECT\n${list([...model.prepared.map((c) => `e.${q(c)}`), ...historiesFor('e')], '    ')}\n  FROM \`__window\` e JOIN \`__values\` v ON ${keyEq(config, 'v', 'e')}\n  LEFT ANTI JOIN \`__applied\` a ON ${keyEq(config, 'a', 'e')} AND a.${mi} = e.${mi}\n  WHERE exists(v.changed_months, m -> m < e.${mi} AND m > e.${mi} - ${H})`;
 
-  return caseJob(config, batchId, 'CASE_III', `backfills and corrections of batch ${batchId}`, { readFrom, readTo, historyWindow: H, ...range }, [
-    { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_III')}` },
-    { name: 'read window', kind: 'sql', sql: cacheTable('__window', window) },
-    { name: 'winning rows', kind: 'sql', sql: cacheTable('__applied', applied) },
-    { name: 'month values', kind: 'sql', sql: cacheTable('__values', values) },
-    { name: 'rebuild rows', kind: 'sql', sql: cacheTable('__rebuilt', summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)) },
-    // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
-    {
-      name: APPLIED,
-      kind: 'collect',
-      maxRows: 10,
-      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale${
-        deleted ? `, (SELECT count_if(${flag}) FROM \`__applied\`) AS deleted, (SELECT count_if(NOT ${flag} AND \`__was_deleted\`) FROM \`__applied\`) AS restored` : ''
-      }`,
-    },
-    deleted
-      ? { name: 'move latest', kind: 'sql', sql: moveLatest(config, model) }
-      : {
-          name: 'patch latest',
-          kind: 'sql',
-          sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (SELECT\n${latestColumns(model, 'r')}\nFROM \`__rebuilt\` r) s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}\nWHEN MATCHED THEN UPDATE SET *`,
-        },
-    {
-      name: 'merge summary',
-      kind: 'sql',
-      sql: `MERGE INTO ${config.summaryTable.sql} t\nUSING \`__rebuilt\` s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month} AND t.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(readTo)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
-    },
-  ]);
+  return caseJob(
+    config,
+    batchId,
+    'CASE_III',
+    `backfills and corrections of batch ${batchId}`,
+    { readFrom, readTo, historyWindow: H, ...range },
+    [
+      {
+        name: 'case rows',
+        kind: 'sql',
+        sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_III')}`,
+      },
+      { name: 'read window', kind: 'sql', sql: cacheTable('__window', window) },
+      { name: 'winning rows', kind: 'sql', sql: cacheTable('__applied', applied) },
+      { name: 'month values', kind: 'sql', sql: cacheTable('__values', values) },
+      {
+        name: 'rebuild rows',
+        kind: 'sql',
+        sql: cacheTable('__rebuilt', summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)),
+      },
+      // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
+      {
+        name: APPLIED,
+        kind: 'collect',
+        maxRows: 10,
+        sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale${
+          deleted
+            ? `, (SELECT count_if(${flag}) FROM \`__applied\`) AS deleted, (SELECT count_if(NOT ${flag} AND \`__was_deleted\`) FROM \`__applied\`) AS restored`
+            : ''
+        }`,
+      },
+      deleted
+        ? { name: 'move latest', kind: 'sql', sql: moveLatest(config, model) }
+        : {
+            name: 'patch latest',
+            kind: 'sql',
+            sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (SELECT\n${latestColumns(model, 'r')}\nFROM \`__rebuilt\` r) s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}\nWHEN MATCHED THEN UPDATE SET *`,
+          },
+      {
+        name: 'merge summary',
+        kind: 'sql',
+        sql: `MERGE INTO ${config.summaryTable.sql} t\nUSING \`__rebuilt\` s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month} AND t.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(readTo)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
+      },
+    ],
+  );
 }

@@ -10,7 +10,14 @@ export function stagedRows(config: PipelineConfig, batchId: string, caseName: Ca
   return `SELECT * FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
 }
 
-export function caseJob(config: PipelineConfig, batchId: string, caseName: CaseName, description: string, params: Record<string, unknown>, steps: JobStep[]): CompiledJob {
+export function caseJob(
+  config: PipelineConfig,
+  batchId: string,
+  caseName: CaseName,
+  description: string,
+  params: Record<string, unknown>,
+  steps: JobStep[],
+): CompiledJob {
   return {
     schemaVersion: JOB_SCHEMA_VERSION,
     jobId: `${batchId}-${caseName}`,
@@ -62,7 +69,13 @@ export type MergeValue = (column: string) => string;
  * soft delete and SPEC §4c's unbounded rows are both written this way; the unbounded rows compute some columns
  * from the stored row (`update`) or without it (`insert`).
  */
-export function mergeByKey(table: string, source: string, key: string, cols: string[], values: { update?: MergeValue; insert?: MergeValue } = {}): string {
+export function mergeByKey(
+  table: string,
+  source: string,
+  key: string,
+  cols: string[],
+  values: { update?: MergeValue; insert?: MergeValue } = {},
+): string {
   const fromSource: MergeValue = (c) => `s.${q(c)}`;
   const update = values.update ?? fromSource;
   const insert = values.insert ?? fromSource;

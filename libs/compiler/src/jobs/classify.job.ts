@@ -4,7 +4,16 @@ import { MONTH_INT, RAW_ROW, REJECT_REASON, preparedQuery, winnerOrder } from '.
 import { lit, list, monthIntSql, q } from '../sql';
 import { isDeleted } from '../soft-delete';
 import { cacheTable } from './case-common';
-import { effectiveColumns, mergeReportWinners, reportCountsQuery, reportJoin, reportRejectRows, reportViews, reportWinnersTable, reresolveRows } from '../report-dates';
+import {
+  effectiveColumns,
+  mergeReportWinners,
+  reportCountsQuery,
+  reportJoin,
+  reportRejectRows,
+  reportViews,
+  reportWinnersTable,
+  reresolveRows,
+} from '../report-dates';
 
 export const CLASSIFY_STEP = 'classify';
 export const COUNTS = 'counts';
@@ -66,7 +75,9 @@ export function countsQuery(config: PipelineConfig, classified: string, prepared
     `SELECT 'case' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${classified} GROUP BY \`case\`, ${month}`,
     `SELECT 'reject' AS kind, ${q(REJECT_REASON)} AS name, NULL AS month, count(*) AS n, NULL AS watermark\nFROM ${q(preparedView)} WHERE ${q(REJECT_REASON)} IS NOT NULL GROUP BY ${q(REJECT_REASON)}`,
     ...(config.softDelete
-      ? [`SELECT 'delete' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, NULL AS watermark\nFROM ${classified} WHERE ${isDeleted(config, '')} GROUP BY \`case\`, ${month}`]
+      ? [
+          `SELECT 'delete' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, NULL AS watermark\nFROM ${classified} WHERE ${isDeleted(config, '')} GROUP BY \`case\`, ${month}`,
+        ]
       : []),
     `SELECT 'input' AS kind, 'rows' AS name, NULL AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${q(preparedView)}`,
   ].join('\nUNION ALL\n');
@@ -86,16 +97,39 @@ export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): 
     steps: [
       config.reportDates
         ? rangeView('__batch_src', config.sourceTable, plan.sourceStartSnapshotId, plan.sourceEndSnapshotId)
-        : { name: 'source rows', kind: 'incremental_view', view: '__batch_src', table: config.sourceTable.plain, startSnapshotId: plan.sourceStartSnapshotId, endSnapshotId: plan.sourceEndSnapshotId },
-      { name: 'prepare', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+        : {
+            name: 'source rows',
+            kind: 'incremental_view',
+            view: '__batch_src',
+            table: config.sourceTable.plain,
+            startSnapshotId: plan.sourceStartSnapshotId,
+            endSnapshotId: plan.sourceEndSnapshotId,
+          },
+      {
+        name: 'prepare',
+        kind: 'sql',
+        sql: `CREATE OR REPLACE TEMPORARY VIEW \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}`,
+      },
       // SPEC §4b: the report views the staged rows are computed from (temporary views here: nothing is written).
       ...(config.reportDates
         ? [
-            rangeView('__batch_rpt', config.reportDates.table, plan.reportStartSnapshotId ?? null, plan.reportEndSnapshotId ?? null),
-            ...reportViews(config, (name, sql) => `CREATE OR REPLACE TEMPORARY VIEW ${q(name)} AS\n${sql}`).map((v): JobStep => ({ name: v.name, kind: 'sql', sql: v.sql })),
+            rangeView(
+              '__batch_rpt',
+              config.reportDates.table,
+              plan.reportStartSnapshotId ?? null,
+              plan.reportEndSnapshotId ?? null,
+            ),
+            ...reportViews(config, (name, sql) => `CREATE OR REPLACE TEMPORARY VIEW ${q(name)} AS\n${sql}`).map(
+              (v): JobStep => ({ name: v.name, kind: 'sql', sql: v.sql }),
+            ),
           ]
         : []),
-      { name: COUNTS, kind: 'collect', maxRows: 100000, sql: countsQuery(config, `(\n${classifiedRows(config, plan.batchId, '__prepared')}\n) c`, '__prepared') },
+      {
+        name: COUNTS,
+        kind: 'collect',
+        maxRows: 100000,
+        sql: countsQuery(config, `(\n${classifiedRows(config, plan.batchId, '__prepared')}\n) c`, '__prepared'),
+      },
     ],
   };
 }
@@ -105,8 +139,20 @@ export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): 
  * no snapshot yet: a batch of the other table's rows alone, SPEC §4b).
  */
 function rangeView(view: string, table: TableName, start: string | null, end: string | null): JobStep {
-  if (end === null || end === start) return { name: `${view} (empty range)`, kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW ${q(view)} AS SELECT * FROM ${table.sql} WHERE false` };
-  return { name: view === '__batch_src' ? 'source rows' : 'report rows', kind: 'incremental_view', view, table: table.plain, startSnapshotId: start, endSnapshotId: end };
+  if (end === null || end === start)
+    return {
+      name: `${view} (empty range)`,
+      kind: 'sql',
+      sql: `CREATE OR REPLACE TEMPORARY VIEW ${q(view)} AS SELECT * FROM ${table.sql} WHERE false`,
+    };
+  return {
+    name: view === '__batch_src' ? 'source rows' : 'report rows',
+    kind: 'incremental_view',
+    view,
+    table: table.plain,
+    startSnapshotId: start,
+    endSnapshotId: end,
+  };
 }
 
 /**
@@ -142,23 +188,30 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
     {
       name: 'write rejects',
       kind: 'sql',
-      sql: `INSERT INTO ${config.tables.rejects.sql}\nSELECT\n${list([
-        `${batch} AS batch_id`,
-        `${q(REJECT_REASON)} AS reason`,
-        `CAST(${key} AS STRING) AS key`,
-        `CAST(${month} AS STRING) AS month`,
-        `${q(RAW_ROW)} AS source_row`,
-        'current_timestamp() AS rejected_at',
-      ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL` +
+      sql:
+        `INSERT INTO ${config.tables.rejects.sql}\nSELECT\n${list([
+          `${batch} AS batch_id`,
+          `${q(REJECT_REASON)} AS reason`,
+          `CAST(${key} AS STRING) AS key`,
+          `CAST(${month} AS STRING) AS month`,
+          `${q(RAW_ROW)} AS source_row`,
+          'current_timestamp() AS rejected_at',
+        ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL` +
         // SPEC §4b: the report rows' rejects in the same commit.
         (report ? `\nUNION ALL\n${reportRejectRows(config, plan.batchId)}` : ''),
     },
-    { name: 'clear staged batch', kind: 'sql', sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}` },
+    {
+      name: 'clear staged batch',
+      kind: 'sql',
+      sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}`,
+    },
     {
       name: 'stage batch',
       kind: 'sql',
       // SPEC §4b: with the cells whose E a report row changed while their W stays, in the same commit.
-      sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` + (report ? `\nUNION ALL\n${reresolveRows(config, plan.batchId)}` : ''),
+      sql:
+        `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` +
+        (report ? `\nUNION ALL\n${reresolveRows(config, plan.batchId)}` : ''),
     },
     {
       name: COUNTS,
@@ -174,7 +227,9 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
       kind: 'collect',
       maxRows: 1,
       sql: `SELECT ${batch} AS batch_id, ${plan.sourceStartSnapshotId === null ? 'CAST(NULL AS STRING)' : lit(plan.sourceStartSnapshotId)} AS source_start_snapshot_id, ${lit(plan.sourceEndSnapshotId)} AS source_end_snapshot_id${
-        report ? `, ${nullableLit(reportStart)} AS report_start_snapshot_id, ${nullableLit(reportEnd)} AS report_end_snapshot_id` : ''
+        report
+          ? `, ${nullableLit(reportStart)} AS report_start_snapshot_id, ${nullableLit(reportEnd)} AS report_end_snapshot_id`
+          : ''
       }`,
     },
     // Last: the cached views above read the winners table, and Spark re-evaluates them once it is written.
@@ -189,7 +244,11 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
     tags: { batchId: plan.batchId, step: CLASSIFY_STEP },
     params: { ...plan },
     ledger: { table: config.tables.ledger.plain, batchId: plan.batchId, step: CLASSIFY_STEP },
-    targets: [config.tables.rejects.plain, config.tables.batches.plain, ...(report ? [reportWinnersTable(config).plain] : [])],
+    targets: [
+      config.tables.rejects.plain,
+      config.tables.batches.plain,
+      ...(report ? [reportWinnersTable(config).plain] : []),
+    ],
     steps,
   };
 }

@@ -36,7 +36,9 @@ export const TABLE_LAYOUT = {
 
 function props(extra: Record<string, string> = {}): string {
   const all = { 'format-version': '2', ...extra };
-  return `TBLPROPERTIES (${Object.entries(all).map(([k, v]) => `${lit(k)} = ${lit(v)}`).join(', ')})`;
+  return `TBLPROPERTIES (${Object.entries(all)
+    .map(([k, v]) => `${lit(k)} = ${lit(v)}`)
+    .join(', ')})`;
 }
 
 /**
@@ -57,7 +59,11 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   };
   const all: TableName[] = tablesOf(config);
   const namespaces = [...new Map(all.map((t) => [t.namespaceSql, t])).values()];
-  const steps: JobStep[] = namespaces.map((t) => ({ name: `namespace ${t.catalog}.${t.namespace}`, kind: 'sql', sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}` }));
+  const steps: JobStep[] = namespaces.map((t) => ({
+    name: `namespace ${t.catalog}.${t.namespace}`,
+    kind: 'sql',
+    sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}`,
+  }));
 
   if (options.createSource) {
     steps.push({
@@ -67,10 +73,21 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     });
   }
   if (options.createSource && config.reportDates) steps.push(createReportDates(config));
-  steps.push({ name: 'empty source view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_src\` AS SELECT * FROM ${config.sourceTable.sql} WHERE false` });
-  steps.push({ name: 'empty prepared view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_prepared\` AS\n${preparedQuery(config, '__init_src', false)}` });
+  steps.push({
+    name: 'empty source view',
+    kind: 'sql',
+    sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_src\` AS SELECT * FROM ${config.sourceTable.sql} WHERE false`,
+  });
+  steps.push({
+    name: 'empty prepared view',
+    kind: 'sql',
+    sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_prepared\` AS\n${preparedQuery(config, '__init_src', false)}`,
+  });
 
-  const histories = config.rolling.map((r) => `transform(sequence(0, ${r.length - 1}), i -> CAST(${q(r.mapperColumn)} AS ${elementType(r)})) AS ${q(`${r.name}_history`)}`);
+  const histories = config.rolling.map(
+    (r) =>
+      `transform(sequence(0, ${r.length - 1}), i -> CAST(${q(r.mapperColumn)} AS ${elementType(r)})) AS ${q(`${r.name}_history`)}`,
+  );
   const inner = `SELECT\n${list([...model.prepared.map(q), ...histories])}\nFROM \`__init_prepared\``;
   steps.push({
     name: 'create summary',
@@ -97,24 +114,38 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   for (const t of [config.summaryTable, config.latestTable, ...(unbounded ? [unbounded.table] : [])]) {
     // Idempotent: the same properties and order again; on a table of an earlier release, the migration.
     steps.push({ name: `layout ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} SET ${props(layout)}` });
-    steps.push({ name: `sort order ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} WRITE LOCALLY ORDERED BY ${q(config.keyColumn)}` });
+    steps.push({
+      name: `sort order ${t.plain}`,
+      kind: 'sql',
+      sql: `ALTER TABLE ${t.sql} WRITE LOCALLY ORDERED BY ${q(config.keyColumn)}`,
+    });
   }
   steps.push({
     name: 'create batches',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.batches.sql}\nUSING iceberg\nPARTITIONED BY (\`batch_id\`)\n${props()}\nAS SELECT\n${list([
-      'CAST(NULL AS STRING) AS `batch_id`',
-      'CAST(NULL AS STRING) AS `case`',
-      `CAST(NULL AS INT) AS ${q(MONTH_INT)}`,
-      ...model.prepared.map(q),
-      ...(config.reportDates ? [`CAST(NULL AS BOOLEAN) AS ${q(RERESOLVE)}`] : []),
-    ])}\nFROM \`__init_prepared\``,
+    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.batches.sql}\nUSING iceberg\nPARTITIONED BY (\`batch_id\`)\n${props()}\nAS SELECT\n${list(
+      [
+        'CAST(NULL AS STRING) AS `batch_id`',
+        'CAST(NULL AS STRING) AS `case`',
+        `CAST(NULL AS INT) AS ${q(MONTH_INT)}`,
+        ...model.prepared.map(q),
+        ...(config.reportDates ? [`CAST(NULL AS BOOLEAN) AS ${q(RERESOLVE)}`] : []),
+      ],
+    )}\nFROM \`__init_prepared\``,
   });
   if (config.reportDates) {
     // SPEC §4b: D per cell, waiting cells included (docs/report-dates.md).
-    steps.push({ name: 'empty report view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_rpt\` AS SELECT * FROM ${config.reportDates.table.sql} WHERE false` });
+    steps.push({
+      name: 'empty report view',
+      kind: 'sql',
+      sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_rpt\` AS SELECT * FROM ${config.reportDates.table.sql} WHERE false`,
+    });
     steps.push({ name: 'create report winners', kind: 'sql', sql: createReportWinners(config) });
-    steps.push({ name: `sort order ${reportWinnersTable(config).plain}`, kind: 'sql', sql: `ALTER TABLE ${reportWinnersTable(config).sql} WRITE LOCALLY ORDERED BY ${q(config.reportDates.keyColumn)}` });
+    steps.push({
+      name: `sort order ${reportWinnersTable(config).plain}`,
+      kind: 'sql',
+      sql: `ALTER TABLE ${reportWinnersTable(config).sql} WRITE LOCALLY ORDERED BY ${q(config.reportDates.keyColumn)}`,
+    });
   }
   steps.push({
     name: 'create rejects',
@@ -149,7 +180,10 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
 function createReportDates(config: PipelineConfig): JobStep {
   const report = config.reportDates!;
   const date = report.schema.find((c) => c.name === report.dateColumn);
-  const byMonth = date && ['date', 'timestamp'].includes(typeOfSparkType(date.type)) ? `\nPARTITIONED BY (months(${q(date.name)}))` : '';
+  const byMonth =
+    date && ['date', 'timestamp'].includes(typeOfSparkType(date.type))
+      ? `\nPARTITIONED BY (months(${q(date.name)}))`
+      : '';
   return {
     name: 'create report dates',
     kind: 'sql',
@@ -168,12 +202,34 @@ export function sourceName(config: PipelineConfig, dest: string): string {
  * `__own_kept` then says its visible date and code are W's own. `missing` lists what each table lacks;
  * `typeOf` gives a summary column's SQL type (DESCRIBE). Empty when nothing is missing.
  */
-export function compileReportUpgrade(config: PipelineConfig, missing: { summary: string[]; batches: string[] }, typeOf: (column: string) => string): CompiledJob | null {
+export function compileReportUpgrade(
+  config: PipelineConfig,
+  missing: { summary: string[]; batches: string[] },
+  typeOf: (column: string) => string,
+): CompiledJob | null {
   const types = new Map([...ownColumnTypes(config, typeOf), [RERESOLVE, 'BOOLEAN']]);
   const steps: JobStep[] = [];
-  for (const [table, columns] of [[config.summaryTable, missing.summary], [config.tables.batches, missing.batches]] as const) {
-    if (columns.length) steps.push({ name: `add columns ${table.plain}`, kind: 'sql', sql: `ALTER TABLE ${table.sql} ADD COLUMNS (${columns.map((c) => `${q(c)} ${types.get(c)}`).join(', ')})` });
+  for (const [table, columns] of [
+    [config.summaryTable, missing.summary],
+    [config.tables.batches, missing.batches],
+  ] as const) {
+    if (columns.length)
+      steps.push({
+        name: `add columns ${table.plain}`,
+        kind: 'sql',
+        sql: `ALTER TABLE ${table.sql} ADD COLUMNS (${columns.map((c) => `${q(c)} ${types.get(c)}`).join(', ')})`,
+      });
   }
   if (!steps.length) return null;
-  return { schemaVersion: JOB_SCHEMA_VERSION, jobId: 'init-report-dates', kind: 'init', description: 'add SPEC §4b internal columns to summary and batches', tags: {}, params: {}, ledger: null, targets: [], steps };
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: 'init-report-dates',
+    kind: 'init',
+    description: 'add SPEC §4b internal columns to summary and batches',
+    tags: {},
+    params: {},
+    ledger: null,
+    targets: [],
+    steps,
+  };
 }

@@ -19,14 +19,29 @@ export function compileNewAccounts(config: PipelineConfig, batchId: string): Com
   const key = q(config.keyColumn);
   const deleted = isDeleted(config, '');
   const vals = `map_from_entries(collect_list(${reportedEntry(config, `struct(${q(MONTH_INT)}, ${valueStruct(config, (r) => q(r.mapperColumn))})`)}))`;
-  const histories = config.rolling.map((r, i) => `${historyFromValues(r, i, 'v.vals', `b.${q(MONTH_INT)}`)} AS ${q(`${r.name}_history`)}`);
+  const histories = config.rolling.map(
+    (r, i) => `${historyFromValues(r, i, 'v.vals', `b.${q(MONTH_INT)}`)} AS ${q(`${r.name}_history`)}`,
+  );
   const inner = `  SELECT\n${list([...model.prepared.map((c) => `b.${q(c)}`), ...histories], '    ')}\n  FROM \`__case_rows\` b\n  JOIN (SELECT ${key}, ${vals} AS vals FROM \`__case_rows\` GROUP BY ${key}) v ON ${keyEq(config, 'v', 'b')}`;
   return caseJob(config, batchId, 'CASE_I', `new accounts of batch ${batchId}`, {}, [
-    { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_I')}` },
+    {
+      name: 'case rows',
+      kind: 'sql',
+      sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_I')}`,
+    },
     { name: 'build rows', kind: 'sql', sql: cacheTable('__new_rows', summaryRows(config, model, inner)) },
     // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
-    { name: APPLIED, kind: 'collect', maxRows: 10, sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale${deleted ? `, count_if(${deleted}) AS deleted, 0 AS restored` : ''} FROM \`__new_rows\`` },
-    { name: 'append summary', kind: 'sql', sql: `INSERT INTO ${config.summaryTable.sql}\nSELECT * FROM \`__new_rows\`` },
+    {
+      name: APPLIED,
+      kind: 'collect',
+      maxRows: 10,
+      sql: `SELECT count(*) AS applied, count(*) AS written, 0 AS stale${deleted ? `, count_if(${deleted}) AS deleted, 0 AS restored` : ''} FROM \`__new_rows\``,
+    },
+    {
+      name: 'append summary',
+      kind: 'sql',
+      sql: `INSERT INTO ${config.summaryTable.sql}\nSELECT * FROM \`__new_rows\``,
+    },
     {
       name: 'append latest',
       kind: 'sql',

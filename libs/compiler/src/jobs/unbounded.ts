@@ -34,7 +34,9 @@ export function unboundedTableColumns(model: ColumnModel): string[] {
 function arrays(config: PipelineConfig, cells: string, m: string): string[] {
   const maxLength = config.unboundedHistory!.maxLength;
   const length = maxLength === null ? `${m} - array_min(map_keys(${cells})) + 1` : String(maxLength);
-  return config.rolling.map((_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i})`);
+  return config.rolling.map(
+    (_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i})`,
+  );
 }
 
 /**
@@ -45,7 +47,12 @@ function arrays(config: PipelineConfig, cells: string, m: string): string[] {
  * the values of those not deleted); the MERGE overlays those on the stored row's map, so the unbounded table is
  * read once, by the MERGE itself. A key with no latest row (all its months deleted) loses its unbounded row.
  */
-export function unboundedSteps(config: PipelineConfig, batchId: string, caseName: CaseName, range: CaseRange): JobStep[] {
+export function unboundedSteps(
+  config: PipelineConfig,
+  batchId: string,
+  caseName: CaseName,
+  range: CaseRange,
+): JobStep[] {
   const unbounded = config.unboundedHistory;
   if (!unbounded) return [];
   const model = columnModel(config);
@@ -74,7 +81,9 @@ JOIN touched t ON ${keyEq(config, 't', 'k')}`;
   // The key's map after the batch: the stored one without the staged months, then those of them not deleted.
   const merged = `map_concat(map_filter(coalesce(t.${q(UNBOUNDED_CELLS)}, s.\`__live\`), (m, v) -> NOT array_contains(s.\`__months\`, m)), s.\`__live\`)`;
   const values = (cells: string) => {
-    const computed = new Map<string, string>(model.unboundedArrays.map((c, i) => [c, arrays(config, cells, 's.`__mi`')[i]]));
+    const computed = new Map<string, string>(
+      model.unboundedArrays.map((c, i) => [c, arrays(config, cells, 's.`__mi`')[i]]),
+    );
     computed.set(UNBOUNDED_CELLS, cells);
     return (c: string) => computed.get(c) ?? `s.${q(c)}`;
   };
@@ -82,18 +91,30 @@ JOIN touched t ON ${keyEq(config, 't', 'k')}`;
     {
       name: 'unbounded history',
       kind: 'sql',
-      sql: mergeByKey(unbounded.table.sql, source, key, unboundedTableColumns(model), { update: values(merged), insert: values('s.`__live`') }),
+      sql: mergeByKey(unbounded.table.sql, source, key, unboundedTableColumns(model), {
+        update: values(merged),
+        insert: values('s.`__live`'),
+      }),
     },
   ];
 }
 
 /** A case job with SPEC §4c's steps before its last one (releasing the caches), the unbounded table a target. */
-export function withUnboundedHistory(config: PipelineConfig, job: CompiledJob, caseName: CaseName, range: CaseRange): CompiledJob {
+export function withUnboundedHistory(
+  config: PipelineConfig,
+  job: CompiledJob,
+  caseName: CaseName,
+  range: CaseRange,
+): CompiledJob {
   const unbounded = config.unboundedHistory;
   if (!unbounded) return job;
   const steps = unboundedSteps(config, String(job.params.batchId), caseName, range);
   const last = job.steps.length - 1;
-  return { ...job, targets: [...job.targets, unbounded.table.plain], steps: [...job.steps.slice(0, last), ...steps, job.steps[last]] };
+  return {
+    ...job,
+    targets: [...job.targets, unbounded.table.plain],
+    steps: [...job.steps.slice(0, last), ...steps, job.steps[last]],
+  };
 }
 
 /**
@@ -126,6 +147,8 @@ JOIN cells c ON ${keyEq(config, 'c', 'l')}`;
     params: {},
     ledger: null,
     targets: [unbounded.table.plain],
-    steps: [{ name: 'rebuild unbounded history', kind: 'sql', sql: `INSERT OVERWRITE ${unbounded.table.sql}\n${query}` }],
+    steps: [
+      { name: 'rebuild unbounded history', kind: 'sql', sql: `INSERT OVERWRITE ${unbounded.table.sql}\n${query}` },
+    ],
   };
 }

@@ -8,7 +8,15 @@ export type Expr =
   | { kind: 'isNull'; not: boolean; arg: Expr; offset: number }
   | { kind: 'in'; not: boolean; arg: Expr; list: Expr[]; offset: number }
   | { kind: 'between'; not: boolean; arg: Expr; low: Expr; high: Expr; offset: number }
-  | { kind: 'like'; not: boolean; op: 'LIKE' | 'ILIKE' | 'RLIKE' | 'REGEXP'; arg: Expr; pattern: Expr; escape: string | null; offset: number }
+  | {
+      kind: 'like';
+      not: boolean;
+      op: 'LIKE' | 'ILIKE' | 'RLIKE' | 'REGEXP';
+      arg: Expr;
+      pattern: Expr;
+      escape: string | null;
+      offset: number;
+    }
   | { kind: 'case'; operand: Expr | null; whens: { when: Expr; then: Expr }[]; otherwise: Expr | null; offset: number }
   | { kind: 'cast'; fn: 'CAST' | 'TRY_CAST'; arg: Expr; type: string; offset: number }
   | { kind: 'call'; name: string; args: Expr[]; offset: number };
@@ -24,8 +32,29 @@ export type ValueType = 'number' | 'string' | 'date' | 'timestamp' | 'boolean' |
  * Example: 'DECIMAL(18,2)' → 'number'; 'TIMESTAMP_NTZ' → 'timestamp'; 'ARRAY<INT>' → 'unknown'.
  */
 export function typeOfSparkType(sparkType: string): ValueType {
-  const t = sparkType.trim().toUpperCase().replace(/\s*\(.*$/, '');
-  if (['TINYINT', 'BYTE', 'SMALLINT', 'SHORT', 'INT', 'INTEGER', 'BIGINT', 'LONG', 'FLOAT', 'REAL', 'DOUBLE', 'DECIMAL', 'DEC', 'NUMERIC'].includes(t)) return 'number';
+  const t = sparkType
+    .trim()
+    .toUpperCase()
+    .replace(/\s*\(.*$/, '');
+  if (
+    [
+      'TINYINT',
+      'BYTE',
+      'SMALLINT',
+      'SHORT',
+      'INT',
+      'INTEGER',
+      'BIGINT',
+      'LONG',
+      'FLOAT',
+      'REAL',
+      'DOUBLE',
+      'DECIMAL',
+      'DEC',
+      'NUMERIC',
+    ].includes(t)
+  )
+    return 'number';
   if (['STRING', 'CHAR', 'VARCHAR'].includes(t)) return 'string';
   if (t === 'DATE') return 'date';
   if (['TIMESTAMP', 'TIMESTAMP_NTZ', 'TIMESTAMP_LTZ'].includes(t)) return 'timestamp';
@@ -52,7 +81,11 @@ export function childrenOf(e: Expr): Expr[] {
     case 'like':
       return [e.arg, e.pattern];
     case 'case':
-      return [...(e.operand ? [e.operand] : []), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.otherwise ? [e.otherwise] : [])];
+      return [
+        ...(e.operand ? [e.operand] : []),
+        ...e.whens.flatMap((w) => [w.when, w.then]),
+        ...(e.otherwise ? [e.otherwise] : []),
+      ];
     case 'call':
       return e.args;
   }

@@ -21,7 +21,14 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 
 describe('sparkSubmitConfigFromEnv', () => {
   it('reads a complete configuration with its defaults', () => {
-    expect(sparkSubmitConfigFromEnv({ ...valid, SPARK_SUBMIT_PROPERTIES: 'spark.executor.memory=4g; spark.cores.max=8', SPARK_SUBMIT_PASS_ENV: 'AWS_REGION', SPARK_SUBMIT_PASS_ENV_OVER_HTTP: '1' })).toEqual({
+    expect(
+      sparkSubmitConfigFromEnv({
+        ...valid,
+        SPARK_SUBMIT_PROPERTIES: 'spark.executor.memory=4g; spark.cores.max=8',
+        SPARK_SUBMIT_PASS_ENV: 'AWS_REGION',
+        SPARK_SUBMIT_PASS_ENV_OVER_HTTP: '1',
+      }),
+    ).toEqual({
       master: 'spark://10.0.0.5:7077',
       restUrl: 'http://10.0.0.5:6066',
       artifacts: { bucket: 'artifacts', prefix: 'summary' },
@@ -65,17 +72,26 @@ describe('sparkSubmitConfigFromEnv', () => {
 
   it('names each missing required variable', () => {
     expect(problems({ AWS_REGION: 'eu-west-1' })).toEqual(
-      ['SPARK_SUBMIT_MASTER', 'SPARK_SUBMIT_REST_URL', 'SPARK_SUBMIT_ARTIFACTS_S3_URI', 'SPARK_SUBMIT_RUNNER_DIR', 'SPARK_SUBMIT_ENGINE_CONFIG'].map((v) => `${v} is required`),
+      [
+        'SPARK_SUBMIT_MASTER',
+        'SPARK_SUBMIT_REST_URL',
+        'SPARK_SUBMIT_ARTIFACTS_S3_URI',
+        'SPARK_SUBMIT_RUNNER_DIR',
+        'SPARK_SUBMIT_ENGINE_CONFIG',
+      ].map((v) => `${v} is required`),
     );
   });
 
   it('refuses to send SPARK_SUBMIT_PASS_ENV values over plain http to another host, unless told the network is trusted', () => {
     const secrets = { ...valid, AWS_SECRET_ACCESS_KEY: 'x', SPARK_SUBMIT_PASS_ENV: 'AWS_SECRET_ACCESS_KEY' };
-    expect(problems(secrets)).toEqual([expect.stringMatching(/^SPARK_SUBMIT_PASS_ENV would send AWS_SECRET_ACCESS_KEY in clear text to http:\/\/10\.0\.0\.5:6066; /)]);
+    expect(problems(secrets)).toEqual([
+      expect.stringMatching(
+        /^SPARK_SUBMIT_PASS_ENV would send AWS_SECRET_ACCESS_KEY in clear text to http:\/\/10\.0\.0\.5:6066; /,
+      ),
+    ]);
     expect(problems({ ...secrets, SPARK_SUBMIT_PASS_ENV_OVER_HTTP: '1' })).toEqual([]);
     expect(problems({ ...secrets, SPARK_SUBMIT_REST_URL: 'https://10.0.0.5:6066' })).toEqual([]);
     expect(problems({ ...secrets, SPARK_SUBMIT_REST_URL: 'http://127.0.0.1:6066' })).toEqual([]); // the local stack's master
     expect(problems({ ...valid, AWS_SECRET_ACCESS_KEY: 'x' })).toEqual([]); // nothing passed, nothing sent
   });
 });
-
