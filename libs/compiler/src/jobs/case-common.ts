@@ -2,6 +2,8 @@ import { PipelineConfig } from '@app/config';
 import { CaseName, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { list, lit, q } from '../sql';
 import { isDeleted } from '../soft-delete';
+import { valueStruct } from '../history';
+import { MONTH_INT } from '../prepare';
 
 export const APPLIED = 'applied';
 
@@ -43,6 +45,23 @@ export function caseJob(
  */
 export function cacheTable(name: string, query: string): string {
   return `CACHE TABLE ${q(name)} OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS\n${query}`;
+}
+
+/**
+ * The applied counts of a job that only appends (CASE_I, CASE_II): every staged row is written, none is
+ * stale; with soft delete (`deleted`, the delete test) also the deletes among them.
+ */
+export function appendedCounts(rowsView: string, deleted: string | null): string {
+  const counts = ['count(*) AS applied', 'count(*) AS written', '0 AS stale'];
+  if (deleted) counts.push(`count_if(${deleted}) AS deleted`, '0 AS restored');
+  return `SELECT ${counts.join(', ')} FROM ${q(rowsView)}`;
+}
+
+/** Per key of the staged case rows, the map month → its values that CASE_I and CASE_II build histories from. */
+export function caseRowValues(config: PipelineConfig): string {
+  const entry = `struct(${q(MONTH_INT)}, ${valueStruct(config, (r) => q(r.mapperColumn))})`;
+  const key = q(config.keyColumn);
+  return `SELECT ${key}, map_from_entries(collect_list(${reportedEntry(config, entry)})) AS vals FROM \`__case_rows\` GROUP BY ${key}`;
 }
 
 export function keyEq(config: PipelineConfig, a: string, b: string): string {
