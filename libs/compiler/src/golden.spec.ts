@@ -201,71 +201,84 @@ describe('one setting changed', () => {
     expect(ba).toContain('WHEN MATCHED THEN UPDATE SET *');
   });
 
-  it('a report-date table (SPEC §4b) stages E and carries internal columns; unbounded history (§4c) adds init steps here (its case step: jobs/unbounded.spec.ts)', () => {
-    const r = pair((raw) => {
-      raw.hist_rpt_dt_table = 'local.demo.hist_rpt';
-      raw.hist_rpt_dt_cols = ['cons_acct_key', 'acct_dt', 'base_ts', 'update_dt', 'update_time'];
-      raw.unbounded_history = { table: 'local.demo.unbounded', max_length: 120 };
-    });
-    // SPEC §4b (docs/report-dates.md): classify reads the report rows and the winners table and stages E;
-    // every case job carries W's own date in an internal column; CASE_III admits re-resolve rows.
-    expect(r.classify[1]).toContain('JOIN `__rpt_d` rd ON');
-    expect(r.classify[1]).toContain('MERGE INTO `local`.`demo`.`summary_report_winners`');
-    expect(r.classify[0]).not.toContain('__rpt');
-    for (const name of ['case_i', 'case_ii', 'case_iii']) {
-      expect([name, r[name][1].includes('`__own_acct_dt`'), r[name][0].includes('__own')]).toEqual([name, true, false]);
-    }
-    expect(r.case_iii[1]).toContain('OR b.`__reresolve`');
-    const [a, full] = r.init;
-    // The report winners table and the batches' re-resolve flag; the rest as before plus the internal columns.
-    expect(full).toContain(
-      'CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_report_winners` USING iceberg PARTITIONED BY (`__month_int`)',
-    );
-    expect(full).toContain('CAST(NULL AS BOOLEAN) AS `__reresolve`');
-    const b = full
-      .replace(
-        /CREATE OR REPLACE TEMPORARY VIEW `__init_rpt`.*?ALTER TABLE `local`.`demo`.`summary_report_winners` WRITE LOCALLY ORDERED BY `cons_acct_key`; /,
-        '',
-      )
-      .replace(', CAST(NULL AS BOOLEAN) AS `__reresolve`', '')
-      .replace(/`acct_dt` AS `__own_acct_dt`, true AS `__own_kept`, /g, '')
-      .replace(/, `__own_acct_dt`, `__own_kept`/g, '')
-      .replace(/, h.`__own_acct_dt`, h.`__own_kept`/g, '');
-    const layout =
-      "TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', 'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2')";
-    const report =
-      'CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt` ( `cons_acct_key` BIGINT, `acct_dt` DATE, `base_ts` TIMESTAMP, `update_dt` DATE, `update_time` STRING ) ' +
-      "USING iceberg PARTITIONED BY (months(`acct_dt`)) TBLPROPERTIES ('format-version' = '2'); ";
-    const unbounded =
-      `CREATE TABLE IF NOT EXISTS \`local\`.\`demo\`.\`unbounded\` USING iceberg ${layout} AS SELECT \`cons_acct_key\`, \`rpt_as_of_mo\`, \`acct_dt\`, \`base_ts\`, ` +
-      '`bal_history`, `dpd_history`, `payment_history`, `status_history`, `current_balance`, `current_dpd`, `account_status`, ' +
-      '`bal_history` AS `bal_history_unbounded`, `dpd_history` AS `dpd_history_unbounded`, `payment_history` AS `payment_history_unbounded`, `status_history` AS `status_history_unbounded`, ' +
-      'CAST(NULL AS MAP<INT, STRUCT<v0: INT, v1: INT, v2: INT, v3: STRING>>) AS `__unbounded_cells` ' +
-      'FROM `local`.`demo`.`latest_summary` WHERE false; ';
-    const unboundedLayout = `ALTER TABLE \`local\`.\`demo\`.\`unbounded\` SET ${layout}; ALTER TABLE \`local\`.\`demo\`.\`unbounded\` WRITE LOCALLY ORDERED BY \`cons_acct_key\`; `;
-    expect(b).toBe(
-      a
+  it(
+    'a report-date table (SPEC §4b) stages E and carries internal columns; ' +
+      'unbounded history (§4c) adds init steps here (its case step: jobs/unbounded.spec.ts)',
+    () => {
+      const r = pair((raw) => {
+        raw.hist_rpt_dt_table = 'local.demo.hist_rpt';
+        raw.hist_rpt_dt_cols = ['cons_acct_key', 'acct_dt', 'base_ts', 'update_dt', 'update_time'];
+        raw.unbounded_history = { table: 'local.demo.unbounded', max_length: 120 };
+      });
+      // SPEC §4b (docs/report-dates.md): classify reads the report rows and the winners table and stages E;
+      // every case job carries W's own date in an internal column; CASE_III admits re-resolve rows.
+      expect(r.classify[1]).toContain('JOIN `__rpt_d` rd ON');
+      expect(r.classify[1]).toContain('MERGE INTO `local`.`demo`.`summary_report_winners`');
+      expect(r.classify[0]).not.toContain('__rpt');
+      for (const name of ['case_i', 'case_ii', 'case_iii']) {
+        expect([name, r[name][1].includes('`__own_acct_dt`'), r[name][0].includes('__own')]).toEqual([
+          name,
+          true,
+          false,
+        ]);
+      }
+      expect(r.case_iii[1]).toContain('OR b.`__reresolve`');
+      const [a, full] = r.init;
+      // The report winners table and the batches' re-resolve flag; the rest as before plus the internal columns.
+      expect(full).toContain(
+        'CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_report_winners` USING iceberg PARTITIONED BY (`__month_int`)',
+      );
+      expect(full).toContain('CAST(NULL AS BOOLEAN) AS `__reresolve`');
+      const b = full
         .replace(
-          'CREATE OR REPLACE TEMPORARY VIEW `__init_src`',
-          `${report}CREATE OR REPLACE TEMPORARY VIEW \`__init_src\``,
+          /CREATE OR REPLACE TEMPORARY VIEW `__init_rpt`.*?ALTER TABLE `local`.`demo`.`summary_report_winners` WRITE LOCALLY ORDERED BY `cons_acct_key`; /,
+          '',
         )
-        .replace(
-          'ALTER TABLE `local`.`demo`.`summary` SET',
-          `${unbounded}ALTER TABLE \`local\`.\`demo\`.\`summary\` SET`,
-        )
-        .replace(
-          'CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_batches`',
-          `${unboundedLayout}CREATE TABLE IF NOT EXISTS \`local\`.\`demo\`.\`summary_batches\``,
-        ),
-    );
-    // Without --create-source the report table is the production one: init reads it, never creates it.
-    const raw = base();
-    Object.assign(raw, {
-      hist_rpt_dt_table: 'local.demo.hist_rpt',
-      hist_rpt_dt_cols: ['cons_acct_key', 'acct_dt', 'base_ts'],
-    });
-    expect(render(compileInit(config(raw), { createSource: false }))).not.toContain(
-      'CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt`',
-    );
-  });
+        .replace(', CAST(NULL AS BOOLEAN) AS `__reresolve`', '')
+        .replace(/`acct_dt` AS `__own_acct_dt`, true AS `__own_kept`, /g, '')
+        .replace(/, `__own_acct_dt`, `__own_kept`/g, '')
+        .replace(/, h.`__own_acct_dt`, h.`__own_kept`/g, '');
+      const layout =
+        "TBLPROPERTIES ('format-version' = '2', 'write.merge.mode' = 'merge-on-read', 'write.update.mode' = 'merge-on-read', " +
+        "'write.delete.mode' = 'merge-on-read', 'write.delete.granularity' = 'file', 'summary-pipeline.layout-version' = '2')";
+      const report =
+        'CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt` ( `cons_acct_key` BIGINT, `acct_dt` DATE, `base_ts` TIMESTAMP, ' +
+        '`update_dt` DATE, `update_time` STRING ) ' +
+        "USING iceberg PARTITIONED BY (months(`acct_dt`)) TBLPROPERTIES ('format-version' = '2'); ";
+      const table = '`local`.`demo`.`unbounded`';
+      const unbounded =
+        `CREATE TABLE IF NOT EXISTS ${table} USING iceberg ${layout} ` +
+        'AS SELECT `cons_acct_key`, `rpt_as_of_mo`, `acct_dt`, `base_ts`, ' +
+        '`bal_history`, `dpd_history`, `payment_history`, `status_history`, `current_balance`, `current_dpd`, `account_status`, ' +
+        '`bal_history` AS `bal_history_unbounded`, `dpd_history` AS `dpd_history_unbounded`, ' +
+        '`payment_history` AS `payment_history_unbounded`, `status_history` AS `status_history_unbounded`, ' +
+        'CAST(NULL AS MAP<INT, STRUCT<v0: INT, v1: INT, v2: INT, v3: STRING>>) AS `__unbounded_cells` ' +
+        'FROM `local`.`demo`.`latest_summary` WHERE false; ';
+      const unboundedLayout = `ALTER TABLE ${table} SET ${layout}; ALTER TABLE ${table} WRITE LOCALLY ORDERED BY \`cons_acct_key\`; `;
+      expect(b).toBe(
+        a
+          .replace(
+            'CREATE OR REPLACE TEMPORARY VIEW `__init_src`',
+            `${report}CREATE OR REPLACE TEMPORARY VIEW \`__init_src\``,
+          )
+          .replace(
+            'ALTER TABLE `local`.`demo`.`summary` SET',
+            `${unbounded}ALTER TABLE \`local\`.\`demo\`.\`summary\` SET`,
+          )
+          .replace(
+            'CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary_batches`',
+            `${unboundedLayout}CREATE TABLE IF NOT EXISTS \`local\`.\`demo\`.\`summary_batches\``,
+          ),
+      );
+      // Without --create-source the report table is the production one: init reads it, never creates it.
+      const raw = base();
+      Object.assign(raw, {
+        hist_rpt_dt_table: 'local.demo.hist_rpt',
+        hist_rpt_dt_cols: ['cons_acct_key', 'acct_dt', 'base_ts'],
+      });
+      expect(render(compileInit(config(raw), { createSource: false }))).not.toContain(
+        'CREATE TABLE IF NOT EXISTS `local`.`demo`.`hist_rpt`',
+      );
+    },
+  );
 });

@@ -48,7 +48,9 @@ export function forwardHistory(
   latestAlias: string,
 ): string {
   const latestHistory = `${latestAlias}.${q(historyColumn(r.name))}`;
-  return `transform(sequence(0, ${r.length - 1}), i -> CASE WHEN ${monthInt} - i > ${latestMonthInt} THEN try_element_at(${valsExpr}, ${monthInt} - i).${valueField(i)} ELSE CAST(try_element_at(${latestHistory}, ${latestMonthInt} - ${monthInt} + i + 1) AS ${elementType(r)}) END)`;
+  const fromBatch = `try_element_at(${valsExpr}, ${monthInt} - i).${valueField(i)}`;
+  const fromLatest = `CAST(try_element_at(${latestHistory}, ${latestMonthInt} - ${monthInt} + i + 1) AS ${elementType(r)})`;
+  return `transform(sequence(0, ${r.length - 1}), i -> CASE WHEN ${monthInt} - i > ${latestMonthInt} THEN ${fromBatch} ELSE ${fromLatest} END)`;
 }
 
 /** grid = history with NULL → placeholder, as strings, joined by the separator (SPEC §4). */

@@ -69,7 +69,13 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     steps.push({
       name: 'create source',
       kind: 'sql',
-      sql: `CREATE TABLE IF NOT EXISTS ${config.sourceTable.sql} (\n${list(config.sourceSchema.map((c) => `${q(c.name)} ${c.type}`))}\n) USING iceberg\nPARTITIONED BY (${q(sourceName(config, config.monthColumn))})\n${props()}`,
+      sql: [
+        `CREATE TABLE IF NOT EXISTS ${config.sourceTable.sql} (`,
+        list(config.sourceSchema.map((c) => `${q(c.name)} ${c.type}`)),
+        ') USING iceberg',
+        `PARTITIONED BY (${q(sourceName(config, config.monthColumn))})`,
+        props(),
+      ].join('\n'),
     });
   }
   if (options.createSource && config.reportDates) steps.push(createReportDates(config));
@@ -92,12 +98,25 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   steps.push({
     name: 'create summary',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}\nUSING iceberg\nPARTITIONED BY (${q(config.monthColumn)})\n${props({ ...layout, 'write.distribution-mode': 'hash' })}\nAS ${summaryRows(config, model, inner)}`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}`,
+      'USING iceberg',
+      `PARTITIONED BY (${q(config.monthColumn)})`,
+      props({ ...layout, 'write.distribution-mode': 'hash' }),
+      `AS ${summaryRows(config, model, inner)}`,
+    ].join('\n'),
   });
   steps.push({
     name: 'create latest',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list(model.latest.map(q))}\nFROM ${config.summaryTable.sql} WHERE false`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}`,
+      'USING iceberg',
+      props(layout),
+      'AS SELECT',
+      list(model.latest.map(q)),
+      `FROM ${config.summaryTable.sql} WHERE false`,
+    ].join('\n'),
   });
   const unbounded = config.unboundedHistory;
   if (unbounded) {
@@ -108,7 +127,14 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     steps.push({
       name: 'create unbounded history',
       kind: 'sql',
-      sql: `CREATE TABLE IF NOT EXISTS ${unbounded.table.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list([...model.latest.map(q), ...arrays])}\nFROM ${config.latestTable.sql} WHERE false`,
+      sql: [
+        `CREATE TABLE IF NOT EXISTS ${unbounded.table.sql}`,
+        'USING iceberg',
+        props(layout),
+        'AS SELECT',
+        list([...model.latest.map(q), ...arrays]),
+        `FROM ${config.latestTable.sql} WHERE false`,
+      ].join('\n'),
     });
   }
   for (const t of [config.summaryTable, config.latestTable, ...(unbounded ? [unbounded.table] : [])]) {
@@ -150,12 +176,25 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   steps.push({
     name: 'create rejects',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.rejects.sql} (\n  batch_id STRING, reason STRING, key STRING, month STRING, source_row STRING, rejected_at TIMESTAMP\n) USING iceberg\nPARTITIONED BY (batch_id)\n${props()}`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.tables.rejects.sql} (`,
+      '  batch_id STRING, reason STRING, key STRING, month STRING, source_row STRING, rejected_at TIMESTAMP',
+      ') USING iceberg',
+      'PARTITIONED BY (batch_id)',
+      props(),
+    ].join('\n'),
   });
   steps.push({
     name: 'create audit',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.audit.sql} (\n  event_id STRING, event_type STRING, batch_id STRING, \`case\` STRING, status STRING, attempt INT,\n  occurred_at TIMESTAMP, duration_ms BIGINT, \`rows\` BIGINT, watermark STRING, details STRING\n) USING iceberg\nPARTITIONED BY (days(occurred_at))\n${props()}`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.tables.audit.sql} (`,
+      '  event_id STRING, event_type STRING, batch_id STRING, `case` STRING, status STRING, attempt INT,',
+      '  occurred_at TIMESTAMP, duration_ms BIGINT, `rows` BIGINT, watermark STRING, details STRING',
+      ') USING iceberg',
+      'PARTITIONED BY (days(occurred_at))',
+      props(),
+    ].join('\n'),
   });
   // The ledger is the runner's bookkeeping (exactly-once, rollback): it owns the table's columns.
   steps.push({ name: 'create ledger', kind: 'ledger_table', table: config.tables.ledger.plain });

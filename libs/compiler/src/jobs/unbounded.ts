@@ -60,7 +60,8 @@ export function unboundedSteps(
   const month = q(config.monthColumn);
   const staged = `SELECT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
   const deleted = isDeleted(config, 's');
-  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${valueStruct(config, (r) => `s.${q(r.mapperColumn)}`)} AS vals
+  const nowValues = valueStruct(config, (r) => `s.${q(r.mapperColumn)}`);
+  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${nowValues} AS vals
     FROM ${config.summaryTable.sql} s
     JOIN (SELECT DISTINCT ${key}, ${month} FROM staged) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}
     WHERE s.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(range.maxMonth)}`;
@@ -130,12 +131,18 @@ export function compileUnboundedRebuild(config: PipelineConfig): CompiledJob {
   const month = q(config.monthColumn);
   const deleted = isDeleted(config, 's');
   const live = `SELECT s.*, ${monthIntSql(`s.${month}`)} AS \`__mi\` FROM ${config.summaryTable.sql} s${deleted ? ` WHERE NOT ${deleted}` : ''}`;
-  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(\`__mi\`, ${valueStruct(config, (r) => q(r.mapperColumn))}))) AS cells FROM live GROUP BY ${key}`;
+  const cellValues = valueStruct(config, (r) => q(r.mapperColumn));
+  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(\`__mi\`, ${cellValues}))) AS cells FROM live GROUP BY ${key}`;
   const latest = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY \`__mi\` DESC) AS \`__rank\` FROM live) WHERE \`__rank\` = 1`;
+  const columns = [
+    ...model.latest.map((c) => `l.${q(c)}`),
+    ...arrays(config, 'c.cells', 'l.`__mi`').map((a, i) => `${a} AS ${q(model.unboundedArrays[i])}`),
+    `c.cells AS ${q(UNBOUNDED_CELLS)}`,
+  ];
   const query = `WITH live AS (${live}),
   cells AS (${cells})
 SELECT
-${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, 'c.cells', 'l.`__mi`').map((a, i) => `${a} AS ${q(model.unboundedArrays[i])}`), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
+${list(columns)}
 FROM (${latest}) l
 JOIN cells c ON ${keyEq(config, 'c', 'l')}`;
   return {
