@@ -109,7 +109,8 @@ export function catalogAuthFromEnv(
       );
       if (present.length === 0)
         problems.push(
-          `SUMMARY_CATALOG_AUTH=oauth2 needs ${CATALOG_SECRET_ENV.credential} (client_id:client_secret) or ${CATALOG_SECRET_ENV.token} (a bearer token), from a Secret; neither is set`,
+          `SUMMARY_CATALOG_AUTH=oauth2 needs ${CATALOG_SECRET_ENV.credential} (client_id:client_secret) ` +
+            `or ${CATALOG_SECRET_ENV.token} (a bearer token), from a Secret; neither is set`,
         );
       if (present.length === 2)
         problems.push(

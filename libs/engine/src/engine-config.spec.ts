@@ -89,7 +89,8 @@ describe('catalog properties and the jars of an object store (SUMMARY_CATALOG_PR
 
   it('refuses a pair that is not a property, and any secret, naming the variable and the way credentials go', () => {
     expect(() => parseCatalogPropertiesEnv('s3.endpoint')).toThrow(
-      'SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "s3.endpoint"',
+      'SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. ' +
+        '"s3.endpoint=http://host:8333") separated by ";"; received "s3.endpoint"',
     );
     expect(() => parseCatalogPropertiesEnv('Io-Impl=x')).toThrow(/received "Io-Impl=x"/);
     for (const key of ['s3.secret-access-key', 's3.session-token', 'credential', 'token', 'jdbc.password']) {

@@ -91,12 +91,15 @@ export function parseCatalogPropertiesEnv(raw: string | undefined): Record<strin
     raw,
     (key) => /^[a-z0-9][a-z0-9._-]*$/.test(key),
     (part) =>
-      `SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "${part}"`,
+      `SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. ` +
+      `"s3.endpoint=http://host:8333") separated by ";"; received "${part}"`,
   );
   const secret = Object.keys(out).find((key) => SECRET_PROPERTY.test(key));
   if (secret) {
     throw new Error(
-      `SUMMARY_CATALOG_PROPERTIES: "${secret}" is a secret and this variable is printed with the settings; give S3 credentials through the default AWS chain (the pod's role, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
+      `SUMMARY_CATALOG_PROPERTIES: "${secret}" is a secret and this variable is printed with the ` +
+        `settings; give S3 credentials through the default AWS chain (the pod's role, ` +
+        `AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
     );
   }
   return out;

@@ -133,8 +133,9 @@ export class IcebergLeaseStore implements LeaseStore {
   async compareAndSet(expected: LeaseRecord | null, next: LeaseRecord): Promise<boolean> {
     if (expected === null) {
       // The seed row is missing (deleted by hand): put it back, then the caller reads and tries again.
+      const seed = values({ ...next, token: null, epoch: 0, holder: null, releasedAtMs: null });
       await this.runner.query(
-        `INSERT INTO ${this.table.sql} SELECT ${COLUMNS.map((c) => `${values({ ...next, token: null, epoch: 0, holder: null, releasedAtMs: null })[c]} AS ${q(c)}`).join(', ')}`,
+        `INSERT INTO ${this.table.sql} SELECT ${COLUMNS.map((c) => `${seed[c]} AS ${q(c)}`).join(', ')}`,
       );
       return false;
     }

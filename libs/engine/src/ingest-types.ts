@@ -116,7 +116,10 @@ export function stagerFor(type: string, maxBytes: number): Stager {
     return typed('a timestamp "YYYY-MM-DD HH:MM:SS"', (v) =>
       v.kind === 'string' && validTimestamp(v.value) ? JSON.stringify(v.value) : undefined,
     );
-  const unsupported = `a column of type ${type} cannot be ingested from JSON lines; expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, BOOLEAN, DATE or TIMESTAMP`;
+  const unsupported =
+    `a column of type ${type} cannot be ingested from JSON lines; ` +
+    `expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), ` +
+    `STRING, BOOLEAN, DATE or TIMESTAMP`;
   return (value) => (value.kind === 'null' ? { json: 'null' } : { problem: unsupported });
 }
 

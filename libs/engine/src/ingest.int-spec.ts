@@ -23,7 +23,11 @@ const T = '2025-01-01 00:00:00';
 
 /** One source line as text, so keys above 2^53 are written exactly. */
 function line(key: string, balance: number | null, month = '2024-01', ts = T, extra = ''): string {
-  return `{"cons_acct_key": ${key}, "acct_dt": "${month}-15", "rpt_as_of_mo": "${month}", "current_balance": ${balance}, "current_dpd": 0, "payment_am": 1, "status_cd": "A", "account_status": "OPEN", "created_ts": "${ts}", "updated_ts": "${ts}", "base_ts": "${ts}"${extra}}`;
+  return (
+    `{"cons_acct_key": ${key}, "acct_dt": "${month}-15", "rpt_as_of_mo": "${month}", ` +
+    `"current_balance": ${balance}, "current_dpd": 0, "payment_am": 1, "status_cd": "A", ` +
+    `"account_status": "OPEN", "created_ts": "${ts}", "updated_ts": "${ts}", "base_ts": "${ts}"${extra}}`
+  );
 }
 
 describe('ingest reads what it checked (real Spark)', () => {
@@ -116,55 +120,61 @@ describe('ingest reads what it checked (real Spark)', () => {
     expect(await source()).toMatchObject({ 500: 1, 501: 2, 502: 3, [MAX_BIGINT.replace('7', '6')]: 4 });
   });
 
-  it('lands accepted cases of the hostile-input corpus as the corpus says (issue 25): BOM, CRLF, escapes, extreme numbers, glob names beside decoys', async () => {
-    // Five accepted cases of libs/testing/src/hostile-corpus.ts (the unit spec checks all of them up to the
-    // staged copy), through Spark's reader and an Iceberg table of the corpus's schema.
-    const corpus = generateHostileCorpus();
-    const wanted: ((c: CorpusCase) => boolean)[] = [
-      (c) => c.kind === 'bom' && 'rows' in c.expect && c.expect.rows.length > 1,
-      (c) => c.kind === 'crlf' && 'rows' in c.expect && c.expect.rows.length > 1,
-      (c) => c.what === 'k = 9223372036854775807',
-      (c) => c.what === 'f = 3.4028235e38',
-      (c) => c.what === `mo = ${JSON.stringify('\uFEFF byte order mark inside a value')}`,
-    ];
-    const picked = wanted.map((w) => corpus.find(w)!);
-    expect(picked.every((c) => c && 'rows' in c.expect)).toBe(true);
-    const table = h.config.sourceTable.sibling('hostile_corpus');
-    await h.runner.query(
-      `CREATE TABLE ${table.sql} (${CORPUS_SCHEMA.map((c) => `\`${c.name}\` ${c.type}`).join(', ')}) USING iceberg`,
-    );
-    const expected: CorpusRow[] = [];
-    for (const c of picked) {
-      const folder = join(h.dir, `corpus-${c.id}`);
-      mkdirSync(folder);
-      for (const d of c.decoys) writeFileSync(join(folder, d.name), d.bytes);
-      writeFileSync(join(folder, c.name), c.bytes);
-      const rows = (c.expect as { rows: CorpusRow[] }).rows;
-      const r = await withStagedJsonl(join(folder, c.name), CORPUS_SCHEMA, { allowMissing: c.allowMissing }, (staged) =>
-        h.runner.appendJsonl(table.plain, staged.path, CORPUS_SCHEMA, staged.rows),
+  it(
+    'lands accepted cases of the hostile-input corpus as the corpus says (issue 25): BOM, CRLF, ' +
+      'escapes, extreme numbers, glob names beside decoys',
+    async () => {
+      // Five accepted cases of libs/testing/src/hostile-corpus.ts (the unit spec checks all of them up to the
+      // staged copy), through Spark's reader and an Iceberg table of the corpus's schema.
+      const corpus = generateHostileCorpus();
+      const wanted: ((c: CorpusCase) => boolean)[] = [
+        (c) => c.kind === 'bom' && 'rows' in c.expect && c.expect.rows.length > 1,
+        (c) => c.kind === 'crlf' && 'rows' in c.expect && c.expect.rows.length > 1,
+        (c) => c.what === 'k = 9223372036854775807',
+        (c) => c.what === 'f = 3.4028235e38',
+        (c) => c.what === `mo = ${JSON.stringify('\uFEFF byte order mark inside a value')}`,
+      ];
+      const picked = wanted.map((w) => corpus.find(w)!);
+      expect(picked.every((c) => c && 'rows' in c.expect)).toBe(true);
+      const table = h.config.sourceTable.sibling('hostile_corpus');
+      await h.runner.query(
+        `CREATE TABLE ${table.sql} (${CORPUS_SCHEMA.map((c) => `\`${c.name}\` ${c.type}`).join(', ')}) USING iceberg`,
       );
-      expect([c.id, r.rows]).toEqual([c.id, rows.length]);
-      expected.push(...rows);
-    }
-    const got = await h.runner.query(
-      // f as a DOUBLE: its exact value (to_json writes a FLOAT as Java's shortest float text, 3.4028235E38).
-      `SELECT CAST(k AS STRING) AS k, mo, CAST(bal AS STRING) AS bal, CAST(tiny AS STRING) AS tiny, CAST(amt AS STRING) AS amt, rate, CAST(f AS DOUBLE) AS f, ok, CAST(d AS STRING) AS d, CAST(ts AS STRING) AS ts FROM ${table.sql}`,
-    );
-    const byKey =
-      <T>(key: (r: T) => bigint) =>
-      (a: T, b: T) =>
-        key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
-    const text = (v: bigint | null) => (v === null ? null : String(v));
-    const plusZero = (v: number | null) => (v === 0 ? 0 : v);
-    expect(got.filter((r) => String(r.mo).startsWith(DECOY_MARK))).toEqual([]);
-    expect(
-      got
-        .sort(byKey((r) => BigInt(String(r.k))))
-        .map((r) => ({ ...r, rate: plusZero(r.rate as number | null), f: plusZero(r.f as number | null) })),
-    ).toEqual(
-      [...expected]
-        .sort(byKey((e) => e.k))
-        .map((e) => ({
+      const expected: CorpusRow[] = [];
+      for (const c of picked) {
+        const folder = join(h.dir, `corpus-${c.id}`);
+        mkdirSync(folder);
+        for (const d of c.decoys) writeFileSync(join(folder, d.name), d.bytes);
+        writeFileSync(join(folder, c.name), c.bytes);
+        const rows = (c.expect as { rows: CorpusRow[] }).rows;
+        const r = await withStagedJsonl(
+          join(folder, c.name),
+          CORPUS_SCHEMA,
+          { allowMissing: c.allowMissing },
+          (staged) => h.runner.appendJsonl(table.plain, staged.path, CORPUS_SCHEMA, staged.rows),
+        );
+        expect([c.id, r.rows]).toEqual([c.id, rows.length]);
+        expected.push(...rows);
+      }
+      const got = await h.runner.query(
+        // f as a DOUBLE: its exact value (to_json writes a FLOAT as Java's shortest float text, 3.4028235E38).
+        `SELECT CAST(k AS STRING) AS k, mo, CAST(bal AS STRING) AS bal, CAST(tiny AS STRING) AS tiny, ` +
+          `CAST(amt AS STRING) AS amt, rate, CAST(f AS DOUBLE) AS f, ok, CAST(d AS STRING) AS d, ` +
+          `CAST(ts AS STRING) AS ts FROM ${table.sql}`,
+      );
+      const byKey =
+        <T>(key: (r: T) => bigint) =>
+        (a: T, b: T) =>
+          key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+      const text = (v: bigint | null) => (v === null ? null : String(v));
+      const plusZero = (v: number | null) => (v === 0 ? 0 : v);
+      expect(got.filter((r) => String(r.mo).startsWith(DECOY_MARK))).toEqual([]);
+      expect(
+        got
+          .sort(byKey((r) => BigInt(String(r.k))))
+          .map((r) => ({ ...r, rate: plusZero(r.rate as number | null), f: plusZero(r.f as number | null) })),
+      ).toEqual(
+        [...expected].sort(byKey((e) => e.k)).map((e) => ({
           k: String(e.k),
           mo: e.mo,
           bal: text(e.bal),
@@ -176,8 +186,9 @@ describe('ingest reads what it checked (real Spark)', () => {
           d: e.d,
           ts: e.ts,
         })),
-    );
-  });
+      );
+    },
+  );
 
   it('runs the pipeline on what was ingested: the 2^63 − 1 key reaches summary exactly', async () => {
     await h.pipeline.runPending();

@@ -83,7 +83,9 @@ describe('ingest --into report-dates (real Spark)', () => {
     );
     await expect(refused).rejects.toBeInstanceOf(IngestError);
     await expect(refused).rejects.toThrow(
-      /bad\.jsonl: nothing was appended\.\n {2}- line 2: unknown column "rpt_as_of_mo"; expected one of cons_acct_key, acct_dt, base_ts, update_dt\n {2}- line 3: missing column "update_dt"/,
+      'bad.jsonl: nothing was appended.\n' +
+        '  - line 2: unknown column "rpt_as_of_mo"; expected one of cons_acct_key, acct_dt, base_ts, update_dt\n' +
+        '  - line 3: missing column "update_dt"',
     );
 
     expect(await h.pipeline.currentSnapshot(table())).toBe(before);

@@ -58,7 +58,8 @@ describe('a report-date file is checked like a source file, against the report t
     ]);
     expect(staged.rows).toBe(1);
     expect(readFileSync(staged.path, 'utf8')).toBe(
-      '{"cons_acct_key":9223372036854775807,"soft_del_cd":"4","acct_dt":"2024-02-20","base_ts":"2024-03-01 10:00:00","insert_dt":"2024-03-01","update_dt":null,"insert_time":"10:00:00","update_time":"11:00:00"}\n',
+      '{"cons_acct_key":9223372036854775807,"soft_del_cd":"4","acct_dt":"2024-02-20","base_ts":"2024-03-01 ' +
+        '10:00:00","insert_dt":"2024-03-01","update_dt":null,"insert_time":"10:00:00","update_time":"11:00:00"}\n',
     );
   });
 
@@ -68,7 +69,8 @@ describe('a report-date file is checked like a source file, against the report t
     delete noCode.soft_del_cd;
     expect(await problems([line(), withMonth, JSON.stringify(noCode), line({ acct_dt: '2024-02-30' })])).toEqual([
       'line 2: unknown column "rpt_as_of_mo"; expected one of cons_acct_key, soft_del_cd, acct_dt, base_ts, insert_dt, update_dt, insert_time, update_time',
-      'line 3: missing column "soft_del_cd"; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)',
+      'line 3: missing column "soft_del_cd"; expected every source column on every line ' +
+        '(null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)',
       expect.stringMatching(/^line 4: column "acct_dt" \(DATE\): /),
     ]);
   });

@@ -88,7 +88,9 @@ describe('checkJsonl: one reader, one column rule', () => {
   it('refuses a key that differs from a column name only in case (Spark stored it as NULL)', async () => {
     expect(await problems(`${row()}\n{"k": 2, "mo": "2024-01", "ts": null, "CURRENT_BALANCE": 777}\n`)).toEqual([
       'line 2: unknown column "CURRENT_BALANCE"; column names are exact: did you mean "current_balance"?',
-      'line 2: missing column "current_balance"; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)',
+      'line 2: missing column "current_balance"; ' +
+        'expected every source column on every line (null for no value) unless allowed missing ' +
+        '(--allow-missing, config ingest_optional_columns)',
     ]);
     expect(await problems(`{"k": 2, "mo": "2024-01", "ts": null, "current_balance": 1, "x": 1}\n`)).toEqual([
       'line 1: unknown column "x"; expected one of k, mo, ts, current_balance',
@@ -107,7 +109,8 @@ describe('checkJsonl: one reader, one column rule', () => {
     const staged = await stage(file, { allowMissing: ['current_balance'] });
     expect(staged.text.split('\n')[1]).toBe('{"k":2,"mo":"2024-02","ts":null,"current_balance":null}');
     await expect(stage(file, { allowMissing: ['Current_Balance', 'nope'] })).rejects.toThrow(
-      '--allow-missing / ingest_optional_columns: "Current_Balance", "nope" are not source columns; expected some of k, mo, ts, current_balance (names are exact)',
+      '--allow-missing / ingest_optional_columns: "Current_Balance", "nope" are not source columns; ' +
+        'expected some of k, mo, ts, current_balance (names are exact)',
     );
   });
 
@@ -159,7 +162,9 @@ describe('checkJsonl: one reader, one column rule', () => {
     [
       '1',
       'map<string,int>',
-      'a column of type map<string,int> cannot be ingested from JSON lines; expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, BOOLEAN, DATE or TIMESTAMP',
+      'a column of type map<string,int> cannot be ingested from JSON lines; ' +
+        'expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), ' +
+        'STRING, BOOLEAN, DATE or TIMESTAMP',
     ],
   ])('refuses %s for a %s column with the line number', async (value, type, message) => {
     expect(await problems(`{"v": null}\n{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([
@@ -220,7 +225,9 @@ describe('checkJsonl: one reader, one column rule', () => {
 
   it('reads a CR alone as no line end and a line of U+00A0 as no blank line, naming each (issue 25)', async () => {
     expect(await problems(`${row()}\r${row()}\r`)).toEqual([
-      `line 1: expected a JSON object; invalid JSON at character 71: expected the end of the line after the object; received '{"k":1,"mo":'; a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n`,
+      `line 1: expected a JSON object; invalid JSON at character 71: ` +
+        `expected the end of the line after the object; received '{"k":1,"mo":'; ` +
+        `a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n`,
     ]);
     expect(await problems(`${row()}\n\u00a0\n\u000b\n`)).toEqual([
       "line 2: expected a JSON object; invalid JSON at character 1: expected a JSON object; received '\\u00a0'",
@@ -254,7 +261,8 @@ describe('checkJsonl: one reader, one column rule', () => {
     [
       `1.${'0'.repeat(1000)}`,
       'double',
-      `expected a number of at most 1000 characters (Spark's JSON reader refuses longer ones); received 1.00000000000000000000000000000000000000… (1002 characters)`,
+      `expected a number of at most 1000 characters (Spark's JSON reader refuses longer ones); ` +
+        `received 1.00000000000000000000000000000000000000… (1002 characters)`,
     ],
   ])('refuses %s for a %s column, which Spark would store as 0 or fail on (issue 25)', async (value, type, message) => {
     expect(await problems(`{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([

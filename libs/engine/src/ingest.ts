@@ -42,7 +42,10 @@ export class IngestError extends Error {
 }
 
 export interface IngestOptions {
-  /** Source columns a line may leave out (stored NULL): `--allow-missing` and the config's `ingest_optional_columns`. Every other column must be a key of every line. */
+  /**
+   * Source columns a line may leave out (stored NULL): `--allow-missing` and the config's
+   * `ingest_optional_columns`. Every other column must be a key of every line.
+   */
   allowMissing?: string[];
   /** Stop after this many problems (default 20). */
   maxProblems?: number;
@@ -92,8 +95,11 @@ export async function checkJsonl(
   const allowed = new Set(options.allowMissing ?? []);
   const unknownAllowed = [...allowed].filter((c) => !byName.has(c));
   if (unknownAllowed.length) {
+    const names = unknownAllowed.map((c) => `"${c}"`).join(', ');
+    const are = unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column';
     throw new IngestError(file, [
-      `--allow-missing / ingest_optional_columns: ${unknownAllowed.map((c) => `"${c}"`).join(', ')} ${unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column'}; expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`,
+      `--allow-missing / ingest_optional_columns: ${names} ${are}; ` +
+        `expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`,
     ]);
   }
   const distinctAt = options.distinctOf ? byName.get(options.distinctOf) : undefined;
@@ -140,7 +146,8 @@ export async function checkJsonl(
     if (nul !== -1)
       return {
         problems: [
-          `a NUL byte (byte ${skipped + nul + 1} of the line); expected UTF-8 text, which has none (UTF-16 and UTF-32 text has them; in a string write \\u0000)`,
+          `a NUL byte (byte ${skipped + nul + 1} of the line); ` +
+            `expected UTF-8 text, which has none (UTF-16 and UTF-32 text has them; in a string write \\u0000)`,
         ],
       };
     if (!isUtf8(bytes))
@@ -177,7 +184,9 @@ export async function checkJsonl(
     const missing = schema.filter((c, i) => values[i] === undefined && !allowed.has(c.name)).map((c) => `"${c.name}"`);
     if (missing.length) {
       found.push(
-        `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)`,
+        `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; ` +
+          `expected every source column on every line (null for no value) unless allowed missing ` +
+          `(--allow-missing, config ingest_optional_columns)`,
       );
     }
     if (found.length) return { problems: found };

@@ -109,7 +109,8 @@ export function duplicateStagedQuery(config: PipelineConfig): string {
 
 export async function readLedger(pipeline: SummaryPipeline): Promise<LedgerRow[]> {
   const rows = await pipeline.runner.query(
-    `SELECT batch_id, step, status, CAST(recorded_at AS STRING) AS recorded_at, CASE WHEN step = ${lit(CLASSIFY_STEP)} AND status = 'committed' THEN result END AS result
+    `SELECT batch_id, step, status, CAST(recorded_at AS STRING) AS recorded_at,
+       CASE WHEN step = ${lit(CLASSIFY_STEP)} AND status = 'committed' THEN result END AS result
      FROM ${pipeline.config.tables.ledger.sql} WHERE status <> 'superseded'`,
     10_000_000,
   );
@@ -183,7 +184,8 @@ export async function planRepair(pipeline: SummaryPipeline): Promise<{ actions: 
     actions.push({
       what: `ledger: ${t.batchId} ${t.step} committed twice; the ${t.later} row(s) after its first commit (${t.keptAt}) are marked superseded`,
       sql: [
-        `UPDATE ${config.tables.ledger.sql} SET status = 'superseded' WHERE batch_id = ${lit(t.batchId)} AND step = ${lit(t.step)} AND status <> 'superseded' AND recorded_at > CAST(${lit(t.keptAt)} AS TIMESTAMP)`,
+        `UPDATE ${config.tables.ledger.sql} SET status = 'superseded' WHERE batch_id = ${lit(t.batchId)} ` +
+          `AND step = ${lit(t.step)} AND status <> 'superseded' AND recorded_at > CAST(${lit(t.keptAt)} AS TIMESTAMP)`,
       ],
     });
   }
@@ -209,7 +211,9 @@ export async function planRepair(pipeline: SummaryPipeline): Promise<{ actions: 
     const stored = rejects.get(w.batchId);
     if (!stored || stored.n <= w.rejects) continue;
     actions.push({
-      what: `rejects: ${w.batchId} holds ${stored.n} reject row(s), its classify counted ${w.rejects}; rows from later classifies (after ${stored.first}) are deleted`,
+      what:
+        `rejects: ${w.batchId} holds ${stored.n} reject row(s), its classify counted ${w.rejects}; ` +
+        `rows from later classifies (after ${stored.first}) are deleted`,
       sql: [
         `DELETE FROM ${config.tables.rejects.sql} WHERE batch_id = ${lit(w.batchId)} AND rejected_at > CAST(${lit(stored.first)} AS TIMESTAMP)`,
       ],
@@ -217,7 +221,9 @@ export async function planRepair(pipeline: SummaryPipeline): Promise<{ actions: 
   }
   const notes = overlappingWindows(batchWindows(ledger)).map(
     (o) =>
-      `not repaired: ${o.batchId} starts at source snapshot ${o.start ?? '(beginning)'}, but the batch before it ended at ${o.previousEnd ?? '(beginning)'}; see docs/runbook.md "Repairing a jammed pipeline"`,
+      `not repaired: ${o.batchId} starts at source snapshot ${o.start ?? '(beginning)'}, ` +
+      `but the batch before it ended at ${o.previousEnd ?? '(beginning)'}; ` +
+      `see docs/runbook.md "Repairing a jammed pipeline"`,
   );
   return { actions, notes };
 }

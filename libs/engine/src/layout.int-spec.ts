@@ -65,7 +65,8 @@ describe('table layout', () => {
         `ALTER TABLE ${t.sql} UNSET TBLPROPERTIES ('${TABLE_LAYOUT.versionProperty}', 'write.delete.granularity')`,
       );
       await h.runner.query(
-        `ALTER TABLE ${t.sql} SET TBLPROPERTIES ('write.merge.mode' = 'copy-on-write', 'write.update.mode' = 'copy-on-write', 'write.delete.mode' = 'copy-on-write')`,
+        `ALTER TABLE ${t.sql} SET TBLPROPERTIES ('write.merge.mode' = 'copy-on-write', ` +
+          `'write.update.mode' = 'copy-on-write', 'write.delete.mode' = 'copy-on-write')`,
       );
       await h.runner.query(`ALTER TABLE ${t.sql} WRITE UNORDERED`);
     }

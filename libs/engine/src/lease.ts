@@ -136,7 +136,9 @@ export class LeaseHeldError extends Error {
   ) {
     super(
       `pipeline ${pipeline} is locked by another writer: ${describeHolder(holder, nowMs)}; ` +
-        `${waitedMs > 0 ? `waited ${Math.round(waitedMs / 1000)} s. ` : ''}Retry later, or pass --wait SECONDS; if that holder is dead its lease expires by itself (docs/runbook.md "A pipeline lease is held")`,
+        `${waitedMs > 0 ? `waited ${Math.round(waitedMs / 1000)} s. ` : ''}Retry later, ` +
+        `or pass --wait SECONDS; if that holder is dead its lease expires by itself ` +
+        `(docs/runbook.md "A pipeline lease is held")`,
     );
     this.name = this.constructor.name;
   }
@@ -315,7 +317,9 @@ export class PipelineLease {
     const record = current === undefined ? await this.store.read(this.pipeline) : current;
     const other = record && record.token !== this.token ? `; it is now held by ${describeHolder(record, now)}` : '';
     return new LeaseLostError(
-      `this writer (${this.holder.command}, pid ${this.holder.pid}) lost the lease of ${this.pipeline}: it stopped renewing for longer than ${this.options.ttlMs / 1000} s${other}. Nothing more was written; run again`,
+      `this writer (${this.holder.command}, pid ${this.holder.pid}) lost the lease of ${this.pipeline}: ` +
+        `it stopped renewing for longer than ${this.options.ttlMs / 1000} s${other}. ` +
+        `Nothing more was written; run again`,
     );
   }
 }

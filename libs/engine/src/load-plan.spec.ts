@@ -60,7 +60,8 @@ describe('parseLoadOptions', () => {
   it.each([
     [
       '1=1) OR (1=1',
-      '--where: expected an operator (+ - * / % DIV || = <> < <= > >= <=> AND OR IS IN BETWEEN LIKE RLIKE) or the end of the expression; found \')\' at character 3 of "1=1) OR (1=1"',
+      '--where: expected an operator (+ - * / % DIV || = <> < <= > >= <=> AND ' +
+        'OR IS IN BETWEEN LIKE RLIKE) or the end of the expression; found \')\' at character 3 of "1=1) OR (1=1"',
     ],
     ['cons_acct_key > 0; DROP TABLE x', 'found a semicolon (a second statement) at character 17'],
     ['cons_acct_key IN (SELECT cons_acct_key FROM local.demo.summary)', "found 'SELECT' at character 18"],
@@ -76,7 +77,13 @@ describe('parseLoadOptions', () => {
     // Issue 25: the clock, built from pieces Spark computes while it plans, or read through a name the file lacks.
     [
       "base_ts > CAST(concat('to', 'day') AS TIMESTAMP)",
-      "--where: expected a string literal or a column where a string becomes a date or timestamp: Spark computes a string of literals alone (concat('to', 'day'), lower(concat('N', 'OW'))) before it reads any row and reads the clock when it is now, today, yesterday or tomorrow; the result must depend on the rows alone (write the literal instead); found the string computed from literals concat('to', 'day'), which Spark converts to a date or timestamp there at character 15 of \"base_ts > CAST(concat('to', 'day') AS TIMESTAMP)\"",
+      '--where: expected a string literal or a column where a string becomes a date or timestamp: ' +
+        "Spark computes a string of literals alone (concat('to', 'day'), lower(concat('N', " +
+        "'OW'))) before it reads any row and reads the clock when it is now, today, yesterday or tomorrow; " +
+        'the result must depend on the rows alone (write the literal instead); ' +
+        "found the string computed from literals concat('to', 'day'), " +
+        'which Spark converts to a date or timestamp there at character 15 of "base_ts > ' +
+        "CAST(concat('to', 'day') AS TIMESTAMP)\"",
     ],
     [
       "base_ts > concat('n', 'ow')",
@@ -86,7 +93,9 @@ describe('parseLoadOptions', () => {
     ["base_ts > '\\164oday'", 'found the string "today" at character 10'],
     [
       'acct_dt = current_date',
-      "--where: expected a column of the file: where no column has this name, Spark reads current_date, current_timestamp, current_user and user as the clock or the session's user, not a row's value; found the name current_date at character 10",
+      '--where: expected a column of the file: where no column has this name, Spark reads current_date, ' +
+        "current_timestamp, current_user and user as the clock or the session's user, not a row's value; " +
+        'found the name current_date at character 10',
     ],
   ])('refuses --where %s as one predicate of the expression subset', (where, message) => {
     expect(errorOf(() => options({ where, chunks: '2' }))).toContain(message);
@@ -118,7 +127,9 @@ describe('loadColumns', () => {
       't',
     );
     expect(errorOf(() => loadColumns(transformed, options({ chunks: '3' })))).toBe(
-      '--chunks split the file by the key column "cons_acct_key", but the config computes it (column_transformations[0]), so its source value is not the pipeline\'s key; load without --chunks (optionally with --where)',
+      '--chunks split the file by the key column "cons_acct_key", ' +
+        'but the config computes it (column_transformations[0]), ' +
+        "so its source value is not the pipeline's key; load without --chunks (optionally with --where)",
     );
     const inferred = parseConfig(
       {

@@ -128,7 +128,9 @@ export function loadColumns(config: PipelineConfig, options: LoadOptions): LoadC
     ].filter((x): x is string => Boolean(x));
     if (computed.length) {
       throw new LoadOptionError(
-        `${flags} split the file by the ${role} column "${dest}", but the config computes it (${computed.join(', ')}), so its source value is not the pipeline's ${role}; load without ${flags} (optionally with --where)`,
+        `${flags} split the file by the ${role} column "${dest}", ` +
+          `but the config computes it (${computed.join(', ')}), ` +
+          `so its source value is not the pipeline's ${role}; load without ${flags} (optionally with --where)`,
       );
     }
     const column = config.columns.find((c) => is(c.dest));
@@ -220,7 +222,8 @@ export function planLoadParts(options: LoadOptions, columns: LoadColumns, fileMo
       const seen = fileMonths.filter((v): v is string => v !== null).sort();
       if (!range) throw new LoadOptionError('--by-month: the file has no rows');
       throw new LoadOptionError(
-        `--months ${range.from}..${range.to}: no row of the file has a month in that range; its months: ${seen.length ? `${seen[0]}..${seen[seen.length - 1]}` : 'none'}`,
+        `--months ${range.from}..${range.to}: no row of the file has a month in that range; ` +
+          `its months: ${seen.length ? `${seen[0]}..${seen[seen.length - 1]}` : 'none'}`,
       );
     }
     if (options.byMonth) {

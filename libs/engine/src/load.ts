@@ -96,9 +96,12 @@ export async function runLoad(
       }
       const batches = options.run ? await pipeline.runPending() : [];
       report.parts.push({ ...part, status: 'appended', rows: r.rows, snapshotId: r.snapshotId, batches });
-      progress(
-        `${head}: ${r.rows} row(s) appended as snapshot ${r.snapshotId}${batches.length ? `; ${batches.map(describeBatch).join('; ')}` : options.run ? '' : ' (not run: --no-run)'}`,
-      );
+      const ran = batches.length
+        ? `; ${batches.map(describeBatch).join('; ')}`
+        : options.run
+          ? ''
+          : ' (not run: --no-run)';
+      progress(`${head}: ${r.rows} row(s) appended as snapshot ${r.snapshotId}${ran}`);
     }
     return report;
   });

@@ -66,7 +66,8 @@ describe('maintenance policy', () => {
   it('compacts with the thresholds as rewrite_data_files options, the table quoted', () => {
     const config = parseConfig(ALT_CONFIG, 'alt');
     expect(compactionCall(config.summaryTable, DEFAULT_MAINTENANCE)).toBe(
-      "CALL `local`.system.rewrite_data_files(table => 'alt.acct_hist', options => map('min-input-files', '6', 'delete-file-threshold', '6', 'delete-ratio-threshold', '0.2', 'remove-dangling-deletes', 'true'))",
+      "CALL `local`.system.rewrite_data_files(table => 'alt.acct_hist', options => map('min-input-files', " +
+        "'6', 'delete-file-threshold', '6', 'delete-ratio-threshold', '0.2', 'remove-dangling-deletes', 'true'))",
     );
   });
 

@@ -76,9 +76,11 @@ describe('planOptimize', () => {
       now: NOW,
     });
     expect(plan.calls.map((c) => c.sql)).toEqual([
-      "CALL `primary_catalog`.system.rewrite_data_files(table => 'edf_gold.summary', options => map('min-input-files', '2', 'delete-file-threshold', '1', 'remove-dangling-deletes', 'true'))",
+      "CALL `primary_catalog`.system.rewrite_data_files(table => 'edf_gold.summary', " +
+        "options => map('min-input-files', '2', 'delete-file-threshold', '1', 'remove-dangling-deletes', 'true'))",
       "CALL `primary_catalog`.system.expire_snapshots(table => 'edf_gold.summary', older_than => TIMESTAMP '2025-03-03 03:30:00', retain_last => 20)",
-      "CALL `primary_catalog`.system.rewrite_data_files(table => 'edf_gold.summary_runs', options => map('min-input-files', '2', 'delete-file-threshold', '1', 'remove-dangling-deletes', 'true'))",
+      "CALL `primary_catalog`.system.rewrite_data_files(table => 'edf_gold.summary_runs', " +
+        "options => map('min-input-files', '2', 'delete-file-threshold', '1', 'remove-dangling-deletes', 'true'))",
       "CALL `primary_catalog`.system.expire_snapshots(table => 'edf_gold.summary_runs', older_than => TIMESTAMP '2025-03-03 03:30:00', retain_last => 20)",
     ]);
     expect(plan.calls.map((c) => [c.table, c.name, c.procedure])).toEqual([
@@ -116,7 +118,8 @@ describe('planOptimize', () => {
     );
     expect(plan.notes).toEqual([
       'summary: no delete files, no rewrite_position_delete_files',
-      'latest: 4 delete file(s), applied by rewrite_data_files; no rewrite_position_delete_files (fails on array columns in Iceberg 1.10, apache/iceberg#15080)',
+      'latest: 4 delete file(s), applied by rewrite_data_files; ' +
+        'no rewrite_position_delete_files (fails on array columns in Iceberg 1.10, apache/iceberg#15080)',
     ]);
   });
 

@@ -175,7 +175,8 @@ export function planOptimize(config: PipelineConfig, options: OptimizeOptions, f
     if (deletes === 0) notes.push(`${key}: no delete files, no rewrite_position_delete_files`);
     else if (hasArrayColumns(config, key))
       notes.push(
-        `${key}: ${deletes} delete file(s), applied by rewrite_data_files; no rewrite_position_delete_files (fails on array columns in Iceberg 1.10, apache/iceberg#15080)`,
+        `${key}: ${deletes} delete file(s), applied by rewrite_data_files; ` +
+          `no rewrite_position_delete_files (fails on array columns in Iceberg 1.10, apache/iceberg#15080)`,
       );
     else add(key, 'rewrite_position_delete_files', rewritePositionDeletesCall(t));
     add(key, 'expire_snapshots', expireSnapshotsCall(t, cutoff, options.retainLast));
@@ -216,7 +217,8 @@ export async function optimizeFacts(
       // The end snapshot is gone only if something else expired it; then nothing older is needed either.
       if (!snapshot)
         throw new OptimizeOptionError(
-          `--include-source: the last classified batch ended at source snapshot ${end}, which is no longer in ${config.sourceTable.plain}.snapshots; refusing to expire anything of the source`,
+          `--include-source: the last classified batch ended at source snapshot ${end}, ` +
+            `which is no longer in ${config.sourceTable.plain}.snapshots; refusing to expire anything of the source`,
         );
       sourceKeepFrom = snapshot.committedAt;
     }
@@ -246,7 +248,8 @@ export function describeOutcome(o: CallOutcome): string {
   switch (o.call.procedure) {
     case 'rewrite_data_files':
       return (
-        `${o.call.table}: rewrote ${n(r, 'rewritten_data_files_count')} data file(s) (${n(r, 'rewritten_bytes_count')} bytes) into ${n(r, 'added_data_files_count')}` +
+        `${o.call.table}: rewrote ${n(r, 'rewritten_data_files_count')} data file(s) ` +
+        `(${n(r, 'rewritten_bytes_count')} bytes) into ${n(r, 'added_data_files_count')}` +
         (n(r, 'removed_delete_files_count')
           ? `, removed ${n(r, 'removed_delete_files_count')} dangling delete file(s)`
           : '') +

@@ -140,22 +140,26 @@ if (!mounted) {
     await expectOracle(1);
   });
 
-  it('after the job committed its first write: the ledger keeps it uncommitted, and the run after freeing space rolls it back and completes the batch', async () => {
-    await h.ingest(batches[2]);
-    // CASE_I's or CASE_II's first write is "append summary", then it writes latest ("append latest").
-    const err = await runFillingAfter('append summary');
-    expectDiskFull(err, 'append latest');
-    // The rollback needs space too (a new metadata file): it failed, and says the next run retries it.
-    expect(err.message).toMatch(
-      /rolling the targets back also failed \(DiskFullError: the disk is full: .*\); the next run retries it/s,
-    );
-    expect(err.message).not.toMatch(/\n\s+at /); // the errors' messages, not a JVM stack trace (they reach the ledger and the audit)
-    const attempt = await newestAttempt(err.job.jobId);
-    expect(attempt.status).toBe('started'); // nor could the `failed` row be written: the job is the one to resume
-    expect((await current())[h.config.summaryTable.plain]).not.toBe(attempt.pre[h.config.summaryTable.plain]);
+  it(
+    'after the job committed its first write: the ledger keeps it uncommitted, ' +
+      'and the run after freeing space rolls it back and completes the batch',
+    async () => {
+      await h.ingest(batches[2]);
+      // CASE_I's or CASE_II's first write is "append summary", then it writes latest ("append latest").
+      const err = await runFillingAfter('append summary');
+      expectDiskFull(err, 'append latest');
+      // The rollback needs space too (a new metadata file): it failed, and says the next run retries it.
+      expect(err.message).toMatch(
+        /rolling the targets back also failed \(DiskFullError: the disk is full: .*\); the next run retries it/s,
+      );
+      expect(err.message).not.toMatch(/\n\s+at /); // the errors' messages, not a JVM stack trace (they reach the ledger and the audit)
+      const attempt = await newestAttempt(err.job.jobId);
+      expect(attempt.status).toBe('started'); // nor could the `failed` row be written: the job is the one to resume
+      expect((await current())[h.config.summaryTable.plain]).not.toBe(attempt.pre[h.config.summaryTable.plain]);
 
-    unlinkSync(filler);
-    expect((await h.pipeline.runPending()).map((o) => o.batchId)).toEqual(['b-000003']);
-    await expectOracle(2);
-  });
+      unlinkSync(filler);
+      expect((await h.pipeline.runPending()).map((o) => o.batchId)).toEqual(['b-000003']);
+      await expectOracle(2);
+    },
+  );
 });

@@ -162,11 +162,14 @@ describe('two writers on one pipeline', () => {
     // a second started + committed classify, its staged rows and its rejects appended once more.
     await a.pipeline.classify('b-000004', await lastEnd(), (await a.pipeline.currentSnapshot(a.config.sourceTable))!);
     await a.runner.query(
-      `INSERT INTO ${t.ledger.sql} SELECT batch_id, step, status, job_id, attempt, pre_snapshots, post_snapshots, result, error, recorded_at + INTERVAL 1 SECOND FROM ${t.ledger.sql} WHERE batch_id = 'b-000004'`,
+      `INSERT INTO ${t.ledger.sql} SELECT batch_id, step, status, job_id, attempt, pre_snapshots, ` +
+        `post_snapshots, result, error, recorded_at + INTERVAL 1 SECOND FROM ${t.ledger.sql} ` +
+        `WHERE batch_id = 'b-000004'`,
     );
     await a.runner.query(`INSERT INTO ${t.batches.sql} SELECT * FROM ${t.batches.sql} WHERE batch_id = 'b-000004'`);
     await a.runner.query(
-      `INSERT INTO ${t.rejects.sql} SELECT batch_id, reason, key, month, source_row, rejected_at + INTERVAL 1 SECOND FROM ${t.rejects.sql} WHERE batch_id = 'b-000004'`,
+      `INSERT INTO ${t.rejects.sql} SELECT batch_id, reason, key, month, source_row, ` +
+        `rejected_at + INTERVAL 1 SECOND FROM ${t.rejects.sql} WHERE batch_id = 'b-000004'`,
     );
     const rejected =
       Number((await a.runner.query(`SELECT count(*) AS n FROM ${t.rejects.sql} WHERE batch_id = 'b-000004'`))[0].n) / 2;

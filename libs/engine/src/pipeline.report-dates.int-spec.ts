@@ -135,21 +135,25 @@ describe('SPEC §4b worked example through the pipeline (real Spark)', () => {
     }
   });
 
-  it("has the SPEC's numbers: E(02) = bal 210, date 02-20, active; 03's history [300, 210, 100, NULL]; without the report row [300, NULL, 100, NULL]", async () => {
-    const rows = await h.summary();
-    const at = (id: number, month: string) => rows.find((r) => r.acct_id === id && r.period === month)!;
-    for (const id of [1, 3, 4]) {
-      expect({
-        id,
-        bal: at(id, '2024-02').balance,
-        date: at(id, '2024-02').as_of_dt,
-        del: at(id, '2024-02').del_cd,
-      }).toEqual({ id, bal: 210, date: '2024-02-20', del: null });
-      expect({ id, history: at(id, '2024-03').balance_history }).toEqual({ id, history: [300, 210, 100, null] });
-    }
-    expect(at(2, '2024-02').del_cd).toBe(4);
-    expect(at(2, '2024-03').balance_history).toEqual([300, null, 100, null]);
-  });
+  it(
+    "has the SPEC's numbers: E(02) = bal 210, date 02-20, active; 03's history [300, 210, 100, NULL]; " +
+      'without the report row [300, NULL, 100, NULL]',
+    async () => {
+      const rows = await h.summary();
+      const at = (id: number, month: string) => rows.find((r) => r.acct_id === id && r.period === month)!;
+      for (const id of [1, 3, 4]) {
+        expect({
+          id,
+          bal: at(id, '2024-02').balance,
+          date: at(id, '2024-02').as_of_dt,
+          del: at(id, '2024-02').del_cd,
+        }).toEqual({ id, bal: 210, date: '2024-02-20', del: null });
+        expect({ id, history: at(id, '2024-03').balance_history }).toEqual({ id, history: [300, 210, 100, null] });
+      }
+      expect(at(2, '2024-02').del_cd).toBe(4);
+      expect(at(2, '2024-03').balance_history).toEqual([300, null, 100, null]);
+    },
+  );
 
   it('running again with nothing pending commits nothing', async () => {
     const before = [await h.snapshot('summary'), await h.snapshot('latest')];

@@ -400,7 +400,8 @@ export class SummaryPipeline {
       ...report,
     });
     this.progress(
-      `batch ${id}: classifying source snapshots (${start ?? 'beginning'}, ${end}]${reportEnd === undefined ? '' : `, report snapshots (${reportStart ?? 'beginning'}, ${reportEnd ?? 'none'}]`}`,
+      `batch ${id}: classifying source snapshots ` +
+        `(${start ?? 'beginning'}, ${end}]${reportEnd === undefined ? '' : `, report snapshots (${reportStart ?? 'beginning'}, ${reportEnd ?? 'none'}]`}`,
     );
     const result = await this.mustCommit(job);
     const counts = parseCounts(result.collected[COUNTS] ?? []);
@@ -417,7 +418,9 @@ export class SummaryPipeline {
         CASE_ORDER.map((c) => `${c} ${counts.cases[c].rows}`).join(', ') +
         (deletes ? `; ${deletes} delete(s)` : '') +
         (counts.report
-          ? `; report rows: ${counts.report.read} read, ${counts.report.rejected} rejected, ${counts.report.unmatched} unmatched, ${counts.report.vetoes} veto(es), ${counts.report.reresolved} re-resolved`
+          ? `; report rows: ${counts.report.read} read, ${counts.report.rejected} ` +
+            `rejected, ${counts.report.unmatched} unmatched, ${counts.report.vetoes} ` +
+            `veto(es), ${counts.report.reresolved} re-resolved`
           : '') +
         `; watermark ${counts.watermark ?? '-'}`,
     );
@@ -532,7 +535,8 @@ export class SummaryPipeline {
           }),
         );
         this.progress(
-          `batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
+          `batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} ` +
+            `s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
             (outcome.deleted || outcome.restored ? `, ${outcome.deleted} deleted, ${outcome.restored} restored` : ''),
         );
       }

@@ -22,7 +22,10 @@ export interface SnapshotRow {
 }
 
 export function snapshotsQuery(table: TableName): string {
-  return `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, CAST(committed_at AS STRING) AS committed_at, summary FROM ${table.sql}.${q('snapshots')}`;
+  return (
+    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, ` +
+    `CAST(committed_at AS STRING) AS committed_at, summary FROM ${table.sql}.${q('snapshots')}`
+  );
 }
 
 export async function readSnapshots(runner: RunnerClient, table: TableName): Promise<SnapshotRow[]> {

@@ -28,7 +28,8 @@ const classified = (batchId: string, end: string, watermark: string, cases: Reco
 describe('stats queries', () => {
   it('summary figures use the configured key, month and base_ts columns', () => {
     expect(norm(summaryStatsQuery(ALT))).toBe(
-      'SELECT count(*) AS `rows`, count(DISTINCT `acct_id`) AS accounts, count(DISTINCT `period`) AS months, min(`period`) AS min_month, max(`period`) AS max_month, ' +
+      'SELECT count(*) AS `rows`, count(DISTINCT `acct_id`) AS accounts, ' +
+        'count(DISTINCT `period`) AS months, min(`period`) AS min_month, max(`period`) AS max_month, ' +
         'CAST(max(`load_ts`) AS STRING) AS max_base_ts FROM `local`.`alt`.`acct_hist`',
     );
     expect(rejectsByReasonQuery(ALT)).toBe(
@@ -40,8 +41,10 @@ describe('stats queries', () => {
     const sql = tableStatsQuery(ALT);
     expect(sql.split('UNION ALL').length).toBe(7);
     expect(norm(sql.split('UNION ALL')[0])).toBe(
-      "SELECT 'source' AS tbl, s.snapshots, f.data_files, f.data_bytes, f.delete_files FROM (SELECT count(*) AS snapshots FROM `local`.`raw_alt`.`feed_rows`.`snapshots`) s " +
-        'CROSS JOIN (SELECT count_if(content = 0) AS data_files, coalesce(sum(CASE WHEN content = 0 THEN file_size_in_bytes END), 0) AS data_bytes, count_if(content <> 0) AS delete_files ' +
+      "SELECT 'source' AS tbl, s.snapshots, f.data_files, f.data_bytes, f.delete_files " +
+        'FROM (SELECT count(*) AS snapshots FROM `local`.`raw_alt`.`feed_rows`.`snapshots`) s ' +
+        'CROSS JOIN (SELECT count_if(content = 0) AS data_files, coalesce(sum(CASE WHEN content = 0 ' +
+        'THEN file_size_in_bytes END), 0) AS data_bytes, count_if(content <> 0) AS delete_files ' +
         'FROM `local`.`raw_alt`.`feed_rows`.`files`) f',
     );
     expect([...sql.matchAll(/SELECT '(\w+)' AS tbl/g)].map((m) => m[1])).toEqual([

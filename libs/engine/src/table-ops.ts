@@ -45,7 +45,11 @@ export interface Violation {
 function latestOfSummary(config: PipelineConfig, t: TableName): string {
   const key = q(config.keyColumn);
   const deleted = isDeleted(config, '');
-  return `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${q(config.monthColumn)} DESC) AS __rank FROM ${t.sql}${deleted ? ` WHERE NOT ${deleted}` : ''}) WHERE __rank = 1`;
+  return (
+    `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ` +
+    `ORDER BY ${q(config.monthColumn)} DESC) AS __rank ` +
+    `FROM ${t.sql}${deleted ? ` WHERE NOT ${deleted}` : ''}) WHERE __rank = 1`
+  );
 }
 
 /** SPEC §6 invariants as queries: each returns the offending rows. */
