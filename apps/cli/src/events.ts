@@ -98,7 +98,9 @@ function describe(e: DecodedEvent, batches: Map<string, BatchView>): string | nu
       if (j.state === 'SUCCEEDED' || j.state === 'FAILED') b.durations[j.case] = j.durationMs ?? 0;
       if (j.state === 'SUCCEEDED' && j.rowsWritten !== null) b.written[j.case] = j.rowsWritten;
       if (j.state === 'SKIPPED' || j.state === 'SUBMITTED') return null;
-      return `${j.batchId} ${j.case} ${j.state}${j.attempt > 1 ? ` (attempt ${j.attempt})` : ''}${j.state === 'SUCCEEDED' ? ` in ${secs(j.durationMs)}, ${j.rowsWritten} summary row(s) written` : ''}${j.error ? `: ${j.error}` : ''}`;
+      const attempt = j.attempt > 1 ? ` (attempt ${j.attempt})` : '';
+      const done = j.state === 'SUCCEEDED' ? ` in ${secs(j.durationMs)}, ${j.rowsWritten} summary row(s) written` : '';
+      return `${j.batchId} ${j.case} ${j.state}${attempt}${done}${j.error ? `: ${j.error}` : ''}`;
     }
     case 'batch-completed':
       return `${v.batchId} ${e.value.status} in ${secs(e.value.durationMs)}`;
@@ -116,7 +118,11 @@ export function summaryLine(
 ): string {
   const d = b.durations[p.case];
   const written = b.written[p.case];
-  return `  ${p.case.padEnd(8)} ${p.skipped ? 'skipped  ' : 'committed'}  source rows ${String(p.rows).padStart(8)}  written ${String(written ?? '-').padStart(8)}  ${d === undefined ? '' : secs(d)}${(b.attempts[p.case] ?? 1) > 1 ? `  attempts ${b.attempts[p.case]}` : ''}`.trimEnd();
+  const attempts = (b.attempts[p.case] ?? 1) > 1 ? `  attempts ${b.attempts[p.case]}` : '';
+  return (
+    `  ${p.case.padEnd(8)} ${p.skipped ? 'skipped  ' : 'committed'}  source rows ${String(p.rows).padStart(8)}  ` +
+    `written ${String(written ?? '-').padStart(8)}  ${d === undefined ? '' : secs(d)}${attempts}`
+  ).trimEnd();
 }
 
 function printSummary(id: string, b: BatchView | undefined): void {

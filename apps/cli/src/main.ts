@@ -102,8 +102,10 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
     onProgress: (p) => log(`progress ${describeProgress(p)}`),
   });
   const started = Date.now();
+  const catalog = describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri);
   log(
-    `${engine.remote ? `connecting to Spark Connect at ${redactRemote(engine.remote)}` : `starting Spark (${engine.master}`}; ${describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri)}; log ${runner.logFile})`,
+    `${engine.remote ? `connecting to Spark Connect at ${redactRemote(engine.remote)}` : `starting Spark (${engine.master}`}; ` +
+      `${catalog}; log ${runner.logFile})`,
   );
   await runner.start();
   log(
@@ -367,7 +369,9 @@ source snapshot carries yet (property summary-pipeline.load-part) and runs what 
         const rows = report.parts.reduce((n, p) => n + p.rows, 0);
         const batches = report.pendingBefore.length + report.parts.reduce((n, p) => n + p.batches.length, 0);
         log(
-          `load ${report.loadId}: ${count('appended')} part(s) appended (${rows} row(s)), ${count('already_appended')} already appended, ${count('empty')} empty; ${batches} batch(es) run`,
+          `load ${report.loadId}: ${count('appended')} part(s) appended ` +
+            `(${rows} row(s)), ${count('already_appended')} already appended, ${count('empty')} ` +
+            `empty; ${batches} batch(es) run`,
         );
       },
     );

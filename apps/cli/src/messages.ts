@@ -75,6 +75,8 @@ export function npxPathRefusal(args: string[], env: NodeJS.ProcessEnv): string |
   if (!option && !(command && PATH_COMMANDS.includes(command))) return null;
   return (
     `run through npx, whose shell expands patterns in arguments again (a quoted 'g[1].jsonl' arrives as g1.jsonl when that file exists), ` +
-    `so the path given to ${option ?? command} may not be the one you typed; nothing was done. Run node bin/summary-pipeline.js (or node_modules/.bin/summary-pipeline) with the same arguments instead`
+    `so the path given to ${option ?? command} may not be the one you typed; ` +
+    `nothing was done. Run node bin/summary-pipeline.js (or node_modules/.bin/summary-pipeline) ` +
+    `with the same arguments instead`
   );
 }

@@ -243,7 +243,10 @@ describe('stats, optimize and load', () => {
       parseLoadOptions({ where: 'no_such_column = 1', byMonth: true, run: false }),
     );
     await expect(unresolved).rejects.toThrow(
-      /^where predicate "\(`no_such_column` = 1\) AND `rpt_as_of_mo` = '20\d\d-\d\d'" is not a boolean condition over the columns \['cons_acct_key', .*UNRESOLVED_COLUMN/,
+      new RegExp(
+        '^where predicate "\\(`no_such_column` = 1\\) AND `rpt_as_of_mo` = \'20\\d\\d-\\d\\d\'" ' +
+          "is not a boolean condition over the columns \\['cons_acct_key', .*UNRESOLVED_COLUMN",
+      ),
     );
     await expect(unresolved).rejects.toBeInstanceOf(RunnerError);
     expect(await sourceSnapshots(monthly)).toEqual(before);

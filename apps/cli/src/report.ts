@@ -3,11 +3,16 @@ import { BatchOutcome, DryRunPlan, PipelineStats } from '@app/engine';
 
 export function printOutcome(o: BatchOutcome, log: (m: string) => void): void {
   log(
-    `batch ${o.batchId} done in ${(o.durationMs / 1000).toFixed(1)} s (source snapshots (${o.sourceStartSnapshotId ?? 'beginning'}, ${o.sourceEndSnapshotId}], watermark ${o.counts.watermark ?? '-'})`,
+    `batch ${o.batchId} done in ${(o.durationMs / 1000).toFixed(1)} s (source snapshots ` +
+      `(${o.sourceStartSnapshotId ?? 'beginning'}, ${o.sourceEndSnapshotId}], ` +
+      `watermark ${o.counts.watermark ?? '-'})`,
   );
   for (const c of o.cases) {
     log(
-      `  ${c.case.padEnd(8)} ${c.status.padEnd(17)} source rows ${String(c.rows).padStart(8)}  applied ${String(c.applied).padStart(8)}  stale ${String(c.stale).padStart(6)}  written ${String(c.written).padStart(8)}  deleted ${String(c.deleted).padStart(6)}  restored ${String(c.restored).padStart(6)}  ${(c.durationMs / 1000).toFixed(1)} s`,
+      `  ${c.case.padEnd(8)} ${c.status.padEnd(17)} source rows ${String(c.rows).padStart(8)}  ` +
+        `applied ${String(c.applied).padStart(8)}  stale ${String(c.stale).padStart(6)}  ` +
+        `written ${String(c.written).padStart(8)}  deleted ${String(c.deleted).padStart(6)}  ` +
+        `restored ${String(c.restored).padStart(6)}  ${(c.durationMs / 1000).toFixed(1)} s`,
     );
   }
   if (o.maintenance)
@@ -32,9 +37,9 @@ export function printPlan(plan: DryRunPlan, json: boolean): void {
     );
     out.push(`-- input rows ${c.inputRows}, watermark ${c.watermark ?? '-'}, rejects ${JSON.stringify(c.rejects)}`);
     for (const k of CASE_ORDER) {
-      out.push(
-        `-- ${k}: ${c.cases[k].rows} row(s)${c.cases[k].rows ? `, months ${c.cases[k].minMonth}..${c.cases[k].maxMonth}` : ''}${c.deletes[k] ? `, of them ${c.deletes[k]} delete(s)` : ''}`,
-      );
+      const months = c.cases[k].rows ? `, months ${c.cases[k].minMonth}..${c.cases[k].maxMonth}` : '';
+      const deletes = c.deletes[k] ? `, of them ${c.deletes[k]} delete(s)` : '';
+      out.push(`-- ${k}: ${c.cases[k].rows} row(s)${months}${deletes}`);
     }
     // SPEC §4a: the batch's delete rows (in-batch winners with a delete code); whether each withdraws a
     // month is decided by base_ts when the case runs (an older delete changes nothing).
@@ -68,16 +73,17 @@ const bytes = (n: number) =>
 /** `stats` for a person, on stderr through the CLI's log. */
 export function printStats(s: PipelineStats, log: (m: string) => void): void {
   log(
-    `summary: ${s.summary.rows} row(s), ${s.summary.accounts} account(s), ${s.summary.months} month(s) ${s.summary.minMonth ?? '-'}..${s.summary.maxMonth ?? '-'}, max base_ts ${s.summary.maxBaseTs ?? '-'}`,
+    `summary: ${s.summary.rows} row(s), ${s.summary.accounts} account(s), ${s.summary.months} ` +
+      `month(s) ${s.summary.minMonth ?? '-'}..${s.summary.maxMonth ?? '-'}, ` +
+      `max base_ts ${s.summary.maxBaseTs ?? '-'}`,
   );
   log(`latest: ${s.latest.rows} row(s)`);
   log(
     `${'table'.padEnd(8)} ${'snapshots'.padStart(9)} ${'data files'.padStart(10)} ${'size'.padStart(10)} ${'delete files'.padStart(12)}  name`,
   );
   for (const t of s.tables) {
-    log(
-      `${t.table.padEnd(8)} ${String(t.snapshots).padStart(9)} ${String(t.dataFiles).padStart(10)} ${bytes(t.dataBytes).padStart(10)} ${String(t.deleteFiles).padStart(12)}  ${t.name}`,
-    );
+    const files = `${String(t.dataFiles).padStart(10)} ${bytes(t.dataBytes).padStart(10)} ${String(t.deleteFiles).padStart(12)}`;
+    log(`${t.table.padEnd(8)} ${String(t.snapshots).padStart(9)} ${files}  ${t.name}`);
   }
   log(
     `rejects: ${s.rejects.total}${
@@ -97,7 +103,8 @@ export function printStats(s: PipelineStats, log: (m: string) => void): void {
   const p = s.pending;
   const unclassified = p.unclassifiedSnapshots === null ? 'an unknown number of' : String(p.unclassifiedSnapshots);
   log(
-    `pending: source at snapshot ${p.sourceSnapshotId ?? '(none)'}, classified up to ${p.classifiedUpTo ?? '(nothing)'}: ${unclassified} source snapshot(s) not classified` +
+    `pending: source at snapshot ${p.sourceSnapshotId ?? '(none)'}, ` +
+      `classified up to ${p.classifiedUpTo ?? '(nothing)'}: ${unclassified} source snapshot(s) not classified` +
       `; ${p.unfinishedBatch ? `batch ${p.unfinishedBatch.batchId} unfinished (${p.unfinishedBatch.stage}; \`run\` finishes it)` : 'no unfinished batch'}`,
   );
 }

@@ -1,6 +1,9 @@
 import { ServiceContext, jsonLog } from '@app/common';
 
-/** Messages currently in each `<topic>.dlq` (end − start offsets) of contracts/topic-access.json's `deadLetterSizes`: the "dead-letter topic not empty" alert. */
+/**
+ * Messages currently in each `<topic>.dlq` (end − start offsets) of contracts/topic-access.json's
+ * `deadLetterSizes`: the "dead-letter topic not empty" alert.
+ */
 export function watchDeadLetters(ctx: ServiceContext, intervalMs: number): NodeJS.Timeout {
   const gauge = ctx.metrics.get('deadLetterMessages');
   const admin = ctx.kafka.admin();

@@ -134,7 +134,9 @@ describe('ClassificationService', () => {
     for (const c of ['CASE_III', 'CASE_I', 'CASE_II']) pipeline.commit('b-000001', c, null);
     await expect(service.onWatermark(watermark('b-000002', '99', '120'))).rejects.toThrow(WindowMismatchError);
     await expect(service.onWatermark(watermark('b-000002', '99', '120'))).rejects.toThrow(
-      "the event's batch is b-000002 reading source snapshots (99, 120], but the ledger's last batch b-000001 ended at source snapshot 100, so the next batch is b-000002 reading source snapshots (100, 120]",
+      "the event's batch is b-000002 reading source snapshots (99, 120], " +
+        "but the ledger's last batch b-000001 ended at source snapshot 100, " +
+        'so the next batch is b-000002 reading source snapshots (100, 120]',
     );
     // The right window under a number the ledger's rule does not give (a batch skipped): refused too.
     await expect(service.onWatermark(watermark('b-000003', '100', '120'))).rejects.toThrow(
@@ -170,7 +172,9 @@ describe('ClassificationService', () => {
   it('refuses a report range when the pipeline has no report-date table (its rows would be dropped)', async () => {
     const { service, pipeline } = classifier();
     await expect(service.onWatermark(withReport('b-000001', null, '100', null, '7'))).rejects.toThrow(
-      "the event's batch is b-000001 reading source snapshots (beginning, 100] and report-date snapshots (beginning, 7], but this pipeline's config has no report-date table (hist_rpt_dt_table)",
+      "the event's batch is b-000001 reading source snapshots (beginning, 100] " +
+        'and report-date snapshots (beginning, 7], ' +
+        "but this pipeline's config has no report-date table (hist_rpt_dt_table)",
     );
     expect(pipeline.classified).toEqual([]);
   });
@@ -223,7 +227,8 @@ describe('ClassificationService', () => {
       pipeline.commit('b-000001', 'classify', '100', undefined, { start: null, end: '7' });
       finish(pipeline, 'b-000001');
       await expect(service.onWatermark(withReport('b-000002', '100', '100', '5', '9'))).rejects.toThrow(
-        "the event's batch is b-000002 reading source snapshots (100, 100] and report-date snapshots (5, 9], but the ledger's last batch b-000001 ended at source snapshot 100 and report-date snapshot 7, " +
+        "the event's batch is b-000002 reading source snapshots (100, 100] and report-date snapshots (5, 9], " +
+          "but the ledger's last batch b-000001 ended at source snapshot 100 and report-date snapshot 7, " +
           'so the next batch is b-000002 reading source snapshots (100, 100] and report-date snapshots (7, 9]',
       );
       // A watcher without the report table after one with it: the report range would restart from nothing.

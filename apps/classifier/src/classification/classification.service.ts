@@ -85,7 +85,8 @@ export class ClassificationService implements OnApplicationShutdown {
           : String(plan.report_end_snapshot_id);
       if (withReport && reportEnd !== event.reportEndSnapshotId) {
         throw new WindowMismatchError(
-          `batch ${event.batchId} was classified for report-date snapshots up to ${reportEnd ?? '(none)'}, the event says ${event.reportEndSnapshotId ?? '(none)'}`,
+          `batch ${event.batchId} was classified for report-date snapshots up to ${reportEnd ?? '(none)'}, ` +
+            `the event says ${event.reportEndSnapshotId ?? '(none)'}`,
         );
       }
       jsonLog('info', 'batch already classified: re-publishing its plan', { batchId: event.batchId });
@@ -120,8 +121,11 @@ export class ClassificationService implements OnApplicationShutdown {
         ? ` and report-date snapshot ${position?.reportEndSnapshotId ?? '(beginning)'}`
         : '';
       throw new WindowMismatchError(
-        `the event's batch is ${describeBatch(event)}, but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}${reportPosition}, ` +
-          `so the next batch is ${expected ? describeBatch(expected) : `one after snapshot ${event.sourceEndSnapshotId}`}; expected the event to continue the ledger`,
+        `the event's batch is ${describeBatch(event)}, ` +
+          `but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source ` +
+          `snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}${reportPosition}, ` +
+          `so the next batch is ${expected ? describeBatch(expected) : `one after snapshot ${event.sourceEndSnapshotId}`}; ` +
+          `expected the event to continue the ledger`,
       );
     }
     return null;
@@ -135,7 +139,9 @@ export class ClassificationService implements OnApplicationShutdown {
     if (pipeline.config.reportDates) return true;
     if ((event.reportStartSnapshotId ?? null) !== null || (event.reportEndSnapshotId ?? null) !== null) {
       throw new WindowMismatchError(
-        `the event's batch is ${describeBatch(event)}, but this pipeline's config has no report-date table (hist_rpt_dt_table): the watcher and the classifier run different configs`,
+        `the event's batch is ${describeBatch(event)}, ` +
+          `but this pipeline's config has no report-date table (hist_rpt_dt_table): ` +
+          `the watcher and the classifier run different configs`,
       );
     }
     return false;

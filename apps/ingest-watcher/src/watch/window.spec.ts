@@ -97,7 +97,8 @@ describe('parseMetadata', () => {
   it('keeps 64-bit snapshot ids exact and prefers the main ref', () => {
     const text = `{"metadata":{"current-snapshot-id":8783644981717731115,"refs":{"main":{"snapshot-id":8783644981717731115,"type":"branch"}},
       "snapshots":[{"snapshot-id":1234567890123456789,"timestamp-ms":1,"summary":{"operation":"append"}},
-                   {"snapshot-id":8783644981717731115,"parent-snapshot-id":1234567890123456789,"timestamp-ms":2,"summary":{"operation":"append","summary-pipeline.max-base-ts":"2025-01-01 00:00:00"}}]}}`;
+                   {"snapshot-id":8783644981717731115,"parent-snapshot-id":1234567890123456789,"timestamp-ms":2,
+                    "summary":{"operation":"append","summary-pipeline.max-base-ts":"2025-01-01 00:00:00"}}]}}`;
     const parsed = parseMetadata(text);
     expect(parsed.currentId).toBe('8783644981717731115');
     expect(parsed.snapshots.get('8783644981717731115')).toMatchObject({

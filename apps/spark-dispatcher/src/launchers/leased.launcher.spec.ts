@@ -87,28 +87,32 @@ describe('LeasedLauncher (a dispatcher whose jobs run on a cluster)', () => {
     expect(inner.sent).toEqual([]);
   });
 
-  it('after a retriable launch error (the run may go on) keeps the lease without its heartbeat; the next attempt takes a new token once nobody renews it', async () => {
-    const lostTrack = () => {
-      throw new LaunchError('DescribeJobRun timed out; retriable', true, 'run-1');
-    };
-    const { store, inner, writer, launcher, clock } = setup(
-      [lostTrack, () => ({ result: committed, jobRunId: 'run-2' })],
-      60_000,
-    );
-    const began = clock.now;
-    await expect(launcher.run(request(1))).rejects.toBeInstanceOf(LaunchError);
-    const first = inner.sent[0].job.lease!.token;
-    expect(store.row).toMatchObject({ token: first, releasedAtMs: null });
-    expect(store.keeping.size).toBe(0); // the job's driver renews it, or nobody does
-    await expect(writer('run', 4242).acquire({ waitMs: 0 })).rejects.toBeInstanceOf(LeaseHeldError);
+  it(
+    'after a retriable launch error (the run may go on) keeps the lease without its heartbeat; ' +
+      'the next attempt takes a new token once nobody renews it',
+    async () => {
+      const lostTrack = () => {
+        throw new LaunchError('DescribeJobRun timed out; retriable', true, 'run-1');
+      };
+      const { store, inner, writer, launcher, clock } = setup(
+        [lostTrack, () => ({ result: committed, jobRunId: 'run-2' })],
+        60_000,
+      );
+      const began = clock.now;
+      await expect(launcher.run(request(1))).rejects.toBeInstanceOf(LaunchError);
+      const first = inner.sent[0].job.lease!.token;
+      expect(store.row).toMatchObject({ token: first, releasedAtMs: null });
+      expect(store.keeping.size).toBe(0); // the job's driver renews it, or nobody does
+      await expect(writer('run', 4242).acquire({ waitMs: 0 })).rejects.toBeInstanceOf(LeaseHeldError);
 
-    await launcher.run(request(2));
-    // Taken over after 1.5 heartbeats without a renewal (15 s), not after the TTL (60 s).
-    expect(clock.now - began).toBe(15_000);
-    const second = inner.sent[1].job.lease!.token;
-    expect(second).not.toBe(first); // a late driver of attempt 1 fails its lease check
-    expect(store.row).toMatchObject({ token: second, epoch: 2, releasedAtMs: expect.any(Number) });
-  });
+      await launcher.run(request(2));
+      // Taken over after 1.5 heartbeats without a renewal (15 s), not after the TTL (60 s).
+      expect(clock.now - began).toBe(15_000);
+      const second = inner.sent[1].job.lease!.token;
+      expect(second).not.toBe(first); // a late driver of attempt 1 fails its lease check
+      expect(store.row).toMatchObject({ token: second, epoch: 2, releasedAtMs: expect.any(Number) });
+    },
+  );
 
   it('releases the lease after a launch error that says the run is over', async () => {
     const rejected = () => {
