@@ -106,7 +106,9 @@ export function checkConfigExpressions(input: ExpressionInputs, issues: ConfigIs
     types.set(c.name.toLowerCase(), { type, from: key });
   });
   const afterInferred = scopeOf(
-    'a column of the row there (SPEC §3 step 4: the destination names of "columns" and inferred_columns; every mapper_expr reads the same row, not another mapper_column)',
+    'a column of the row there (SPEC §3 step 4: ' +
+      'the destination names of "columns" and inferred_columns; ' +
+      'every mapper_expr reads the same row, not another mapper_column)',
   );
   const mapped = input.rolling.map((r, i) => {
     const key = `rolling_columns[${i}].mapper_expr`;

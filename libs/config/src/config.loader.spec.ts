@@ -422,7 +422,8 @@ describe('semantic checks name the key and what was expected', () => {
         NO_ENV,
       ),
     ).toThrow(
-      /rolling_columns\[0\]\.type: expected a mapper_expr giving numbers for an Integer history, or type "String"; received "\\"Integer\\" fed a string \(rolling_columns\[0\]\.mapper_expr\)"/,
+      'rolling_columns[0].type: expected a mapper_expr giving numbers for an Integer history, or type "String"; ' +
+        'received "\\"Integer\\" fed a string (rolling_columns[0].mapper_expr)"',
     );
     // Without a source_schema a column's type is unknown: accepted.
     expect(() =>
@@ -620,7 +621,9 @@ describe('hist_rpt_dt_table, hist_rpt_dt_cols, hist_rpt_dt_schema (SPEC §4b)', 
     const off = { ...alt({ hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts'] }), soft_delete: false };
     expect(parseConfig(off, 't', NO_ENV).reportDates!.deleteColumn).toBeNull();
     expect(issuesOf({ ...off, hist_rpt_dt_cols: ['acct_id', 'as_of_dt', 'load_ts', 'del_cd'] })).toEqual([
-      'hist_rpt_dt_cols[3]: one of "acct_id" (primary_column), "as_of_dt" (primary_date_column), "load_ts" (max_identifier_column), "insert_dt" (an ordering column), "update_dt" (an ordering column), "insert_time" (an ordering column), "update_time" (an ordering column)',
+      'hist_rpt_dt_cols[3]: one of "acct_id" (primary_column), "as_of_dt" (primary_date_column), ' +
+        '"load_ts" (max_identifier_column), "insert_dt" (an ordering column), ' +
+        '"update_dt" (an ordering column), "insert_time" (an ordering column), "update_time" (an ordering column)',
     ]);
     const prodOff = parseConfig({ ...prod(), soft_delete: false }, 't', NO_ENV);
     expect(prodOff.reportDates!.deleteColumn).toBe('soft_del_cd');

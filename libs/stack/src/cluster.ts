@@ -39,7 +39,9 @@ export function clusterStackEnv(): ClusterStack {
   for (const m of out.stdout.matchAll(/^export (\w+)=(.*)$/gm)) vars[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
   if (!vars.ICEBERG_S3_REST_URI) {
     throw new Error(
-      `scripts/stack/env.sh names no cluster topology for STACK_HOME=${vars.STACK_HOME}: start it with 'bash scripts/stack/stack.sh up --cluster' (npm run e2e:cluster and npm run bench -- --cluster do)`,
+      `scripts/stack/env.sh names no cluster topology for STACK_HOME=${vars.STACK_HOME}: ` +
+        `start it with 'bash scripts/stack/stack.sh up --cluster' ` +
+        `(npm run e2e:cluster and npm run bench -- --cluster do)`,
     );
   }
   return vars as unknown as ClusterStack;

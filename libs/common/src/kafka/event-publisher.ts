@@ -72,7 +72,9 @@ export class EventPublisher {
     if (this.produces && !this.produces.includes(event)) {
       // A programming error, never retriable: the component's principal may not write that topic either.
       throw new Error(
-        `this service does not produce ${event} (contracts/topic-access.json lists ${this.produces.join(', ') || 'nothing'}); add it there, and to deploy/principals.yaml, if it should`,
+        `this service does not produce ${event} ` +
+          `(contracts/topic-access.json lists ${this.produces.join(', ') || 'nothing'}); ` +
+          `add it there, and to deploy/principals.yaml, if it should`,
       );
     }
     const bytes = await this.codec.encode(event, value);

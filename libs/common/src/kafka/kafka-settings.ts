@@ -55,7 +55,8 @@ export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSett
   const sessionTimeoutMs = env.int(
     'KAFKA_SESSION_TIMEOUT_MS',
     DEFAULT_SESSION_TIMEOUT_MS,
-    'consumer group session timeout, ms: a crashed consumer is taken for dead after it, and its restarted service waits that long to rejoin (the broker allows 6000 to 300000 by default)',
+    'consumer group session timeout, ms: a crashed consumer is taken for dead after it, ' +
+      'and its restarted service waits that long to rejoin (the broker allows 6000 to 300000 by default)',
     MIN_SESSION_TIMEOUT_MS,
   );
   const prefix = env.string(

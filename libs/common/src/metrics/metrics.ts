@@ -74,7 +74,10 @@ export const METRIC_DEFINITIONS = {
     kind: 'counter',
     name: 'summary_report_rows_total',
     labels: ['outcome'],
-    help: 'Report-date rows read, rejected and waiting for their main row (unmatched), and the cells they newly vetoed a delete of (vetoed) or re-resolved (reresolved), from batch-completed COMPLETED (SPEC §4b, auditor).',
+    help:
+      'Report-date rows read, rejected and waiting for their main row (unmatched), ' +
+      'and the cells they newly vetoed a delete of (vetoed) or re-resolved (reresolved), ' +
+      'from batch-completed COMPLETED (SPEC §4b, auditor).',
   },
   jobFailures: {
     kind: 'counter',
@@ -98,7 +101,10 @@ export const METRIC_DEFINITIONS = {
     kind: 'gauge',
     name: 'summary_watermark_age_seconds',
     labels: [],
-    help: "Seconds since the summary last advanced: now minus when the watcher announced (watermark-advanced) the last completed batch, by the wall clock, not the rows' base_ts (auditor).",
+    help:
+      'Seconds since the summary last advanced: ' +
+      'now minus when the watcher announced (watermark-advanced) the last completed batch, ' +
+      "by the wall clock, not the rows' base_ts (auditor).",
   },
   lastBatchCompleted: {
     kind: 'gauge',

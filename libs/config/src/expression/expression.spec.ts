@@ -227,32 +227,36 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     expect(errorOf("coalesce(x, concat('to', 'day'))", anyColumn).offset).toBe(12);
   });
 
-  it('refuses current_date, current_timestamp, current_user and user as names where the columns are not known: Spark reads them as the clock or the user', () => {
-    const anyColumn: Scope = { columns: null, describe: 'a source column' };
-    for (const [text, offset] of [
-      ['base_ts < current_date', 10],
-      ['`Current_Timestamp` IS NULL', 0],
-      ['current_user', 0],
-      ['USER', 0],
-    ] as const) {
-      const e = errorOf(text, anyColumn);
-      expect([e.found, e.offset]).toEqual([
-        `the name ${text
-          .replace(/^base_ts < /, '')
-          .replace(/ IS NULL$/, '')
-          .replace(/`/g, '')}`,
-        offset,
-      ]);
-      expect(e.expected).toMatch(/as the clock or the session's user/);
-    }
-    // A row that has such a column reads the column (Spark resolves columns first).
-    expect(
-      checkExpression('current_date', {
-        columns: new Map([['current_date', 'date']]),
-        describe: 'a row with that column',
-      }).type,
-    ).toBe('date');
-  });
+  it(
+    'refuses current_date, current_timestamp, ' +
+      'current_user and user as names where the columns are not known: Spark reads them as the clock or the user',
+    () => {
+      const anyColumn: Scope = { columns: null, describe: 'a source column' };
+      for (const [text, offset] of [
+        ['base_ts < current_date', 10],
+        ['`Current_Timestamp` IS NULL', 0],
+        ['current_user', 0],
+        ['USER', 0],
+      ] as const) {
+        const e = errorOf(text, anyColumn);
+        expect([e.found, e.offset]).toEqual([
+          `the name ${text
+            .replace(/^base_ts < /, '')
+            .replace(/ IS NULL$/, '')
+            .replace(/`/g, '')}`,
+          offset,
+        ]);
+        expect(e.expected).toMatch(/as the clock or the session's user/);
+      }
+      // A row that has such a column reads the column (Spark resolves columns first).
+      expect(
+        checkExpression('current_date', {
+          columns: new Map([['current_date', 'date']]),
+          describe: 'a row with that column',
+        }).type,
+      ).toBe('date');
+    },
+  );
 
   it('keeps what cannot read the clock: strings from columns (NULL at run time), parsing with a format, string contexts', () => {
     for (const text of [

@@ -5,8 +5,32 @@ import { ExpressionError, Token, stringLiteralValue, tokenize } from './lexer';
 
 const MAX_DEPTH = 100;
 const COMPARISONS = ['=', '==', '<>', '!=', '<', '<=', '>', '>=', '<=>'];
-const CAST_TYPES =
-  /^(BOOLEAN|TINYINT|BYTE|SMALLINT|SHORT|INT|INTEGER|BIGINT|LONG|FLOAT|REAL|DOUBLE|DATE|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|STRING|BINARY|CHAR|VARCHAR|DECIMAL|DEC|NUMERIC)$/i;
+const CAST_TYPE_NAMES = [
+  'BOOLEAN',
+  'TINYINT',
+  'BYTE',
+  'SMALLINT',
+  'SHORT',
+  'INT',
+  'INTEGER',
+  'BIGINT',
+  'LONG',
+  'FLOAT',
+  'REAL',
+  'DOUBLE',
+  'DATE',
+  'TIMESTAMP',
+  'TIMESTAMP_NTZ',
+  'TIMESTAMP_LTZ',
+  'STRING',
+  'BINARY',
+  'CHAR',
+  'VARCHAR',
+  'DECIMAL',
+  'DEC',
+  'NUMERIC',
+];
+const CAST_TYPES = new RegExp(`^(${CAST_TYPE_NAMES.join('|')})$`, 'i');
 const TYPED_LITERALS: Record<string, ValueType> = {
   DATE: 'date',
   TIMESTAMP: 'timestamp',

@@ -57,7 +57,8 @@ export function runIdentity(request: LaunchRequest, artifacts: S3Location): RunI
   for (const [field, value] of Object.entries({ pipeline, batchId, step })) {
     if (!SEGMENT.test(value) || value === '.' || value === '..' || value.length > TAG_VALUE_MAX) {
       throw new LaunchError(
-        `EMR launcher: request ${field} "${value}" cannot name an S3 path segment or tag; expected 1-${TAG_VALUE_MAX} of [A-Za-z0-9._=-] (not retriable: the request itself is invalid)`,
+        `EMR launcher: request ${field} "${value}" cannot name an S3 path segment or tag; ` +
+          `expected 1-${TAG_VALUE_MAX} of [A-Za-z0-9._=-] (not retriable: the request itself is invalid)`,
         false,
       );
     }

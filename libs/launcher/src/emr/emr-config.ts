@@ -341,7 +341,9 @@ function readCatalogAuth(r: Reader): CatalogAuth {
   );
   if (auth.mode === 'oauth2' && refs.length !== 1) {
     r.problems.push(
-      `SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or EMR_CATALOG_TOKEN_SECRET (<secret>:<key> of a Kubernetes Secret in the virtual cluster's namespace); ${refs.length === 0 ? 'neither is set' : 'both are set'}`,
+      `SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or ` +
+        `EMR_CATALOG_TOKEN_SECRET (<secret>:<key> of a Kubernetes Secret in the virtual cluster's ` +
+        `namespace); ${refs.length === 0 ? 'neither is set' : 'both are set'}`,
     );
   }
   if (auth.mode !== 'oauth2')

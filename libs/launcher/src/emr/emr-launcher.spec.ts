@@ -275,7 +275,8 @@ describe('EmrOnEksLauncher state machine', () => {
       expect(error.retriable).toBe(retriable);
       expect(error.jobRunId).toBe('run0000000000000001');
       expect(error.message).toContain(
-        `b-000003 CASE_III attempt 1 (EMR job run run0000000000000001) ended FAILED without a result document (failureReason=${failureReason}, stateDetails=Job run failed.)`,
+        `b-000003 CASE_III attempt 1 (EMR job run run0000000000000001) ` +
+          `ended FAILED without a result document (failureReason=${failureReason}, stateDetails=Job run failed.)`,
       );
     },
   );
@@ -333,19 +334,18 @@ describe('EmrOnEksLauncher AWS errors', () => {
     expect(emr.commandCalls(DescribeJobRunCommand)).toHaveLength(3);
     expect(error.retriable).toBe(true);
     expect(error.message).toContain(
-      'EMR DescribeJobRun failed: ThrottlingException (HTTP 400): Rate exceeded; sent virtualClusterId=vc0123456789 id=run0000000000000001; gave up after 3 attempt(s)',
+      'EMR DescribeJobRun failed: ThrottlingException (HTTP 400): Rate exceeded; ' +
+        'sent virtualClusterId=vc0123456789 id=run0000000000000001; gave up after 3 attempt(s)',
     );
   });
 
   it('surfaces a refused request at once, naming the call and what was sent', async () => {
-    emr
-      .on(StartJobRunCommand)
-      .rejects(
-        new ValidationException({
-          $metadata: { httpStatusCode: 400 },
-          message: 'Virtual cluster vc0123456789 is not in a valid state.',
-        }),
-      );
+    emr.on(StartJobRunCommand).rejects(
+      new ValidationException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Virtual cluster vc0123456789 is not in a valid state.',
+      }),
+    );
 
     const error = await launchError(launcher.run(request));
 

@@ -198,7 +198,10 @@ export class EmrOnEksLauncher implements JobLauncher {
 
   private async start(run: RunIdentity, jobSha256: string): Promise<string> {
     const input = this.startJobRunRequest(run, jobSha256);
-    const sent = `virtualClusterId=${input.virtualClusterId} name=${input.name} clientToken=${input.clientToken} releaseLabel=${input.releaseLabel} executionRoleArn=${input.executionRoleArn} entryPoint=${this.config.runnerEntryPoint}`;
+    const sent =
+      `virtualClusterId=${input.virtualClusterId} name=${input.name} clientToken=${input.clientToken} ` +
+      `releaseLabel=${input.releaseLabel} executionRoleArn=${input.executionRoleArn} ` +
+      `entryPoint=${this.config.runnerEntryPoint}`;
     const out = await callAws(
       'EMR StartJobRun',
       sent,
@@ -292,7 +295,9 @@ export class EmrOnEksLauncher implements JobLauncher {
           const result = await this.readResult(run, jobRunId, jobId);
           if (result) return result;
           throw new LaunchError(
-            `${where} COMPLETED but wrote no result document at ${s3Uri(this.config.artifacts.bucket, run.resultKey)}; expected the runner's result JSON (is EMR_RUNNER_ENTRYPOINT the summary runner?); not retriable`,
+            `${where} COMPLETED but wrote no result document ` +
+              `at ${s3Uri(this.config.artifacts.bucket, run.resultKey)}; ` +
+              `expected the runner's result JSON (is EMR_RUNNER_ENTRYPOINT the summary runner?); not retriable`,
             false,
             jobRunId,
           );

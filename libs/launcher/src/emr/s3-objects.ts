@@ -71,7 +71,8 @@ export function parseResultDocument(text: string, where: string, jobId: string, 
     !RESULT_STATUSES.includes(result.status as string)
   ) {
     throw new LaunchError(
-      `result document ${where} of EMR job run ${jobRunId} is not a runner result: expected {jobId, status: ${RESULT_STATUSES.join(' | ')}, ...}, received ${text.slice(0, 200)}; not retriable`,
+      `result document ${where} of EMR job run ${jobRunId} is not a runner result: expected {jobId, ` +
+        `status: ${RESULT_STATUSES.join(' | ')}, ...}, received ${text.slice(0, 200)}; not retriable`,
       false,
       jobRunId,
     );

@@ -57,7 +57,11 @@ describe('sparkSubmitConfigFromEnv', () => {
         SPARK_SUBMIT_TIMEOUT: '5',
       }),
     ).toEqual([
-      'SPARK_SUBMIT_TIMEOUT is not a setting of the spark-submit launcher; expected one of SPARK_SUBMIT_MASTER, SPARK_SUBMIT_REST_URL, SPARK_SUBMIT_ARTIFACTS_S3_URI, SPARK_SUBMIT_S3_ENDPOINT, SPARK_SUBMIT_RUNNER_DIR, SPARK_SUBMIT_ENGINE_CONFIG, SPARK_SUBMIT_PROPERTIES, SPARK_SUBMIT_PASS_ENV, SPARK_SUBMIT_PASS_ENV_OVER_HTTP, SPARK_SUBMIT_POLL_INTERVAL_MS, SPARK_SUBMIT_JOB_TIMEOUT_MS',
+      'SPARK_SUBMIT_TIMEOUT is not a setting of the spark-submit launcher; ' +
+        'expected one of SPARK_SUBMIT_MASTER, SPARK_SUBMIT_REST_URL, SPARK_SUBMIT_ARTIFACTS_S3_URI, ' +
+        'SPARK_SUBMIT_S3_ENDPOINT, SPARK_SUBMIT_RUNNER_DIR, SPARK_SUBMIT_ENGINE_CONFIG, ' +
+        'SPARK_SUBMIT_PROPERTIES, SPARK_SUBMIT_PASS_ENV, SPARK_SUBMIT_PASS_ENV_OVER_HTTP, ' +
+        'SPARK_SUBMIT_POLL_INTERVAL_MS, SPARK_SUBMIT_JOB_TIMEOUT_MS',
       'SPARK_SUBMIT_MASTER="k8s://https://api:6443": k8s:// masters are not supported yet (issue 14); expected spark://host:port',
       'SPARK_SUBMIT_ARTIFACTS_S3_URI="artifacts/summary"; expected s3://bucket[/prefix]',
       "AWS_REGION is required (the artifacts bucket's region; any value for a non-AWS store)",
@@ -65,7 +69,10 @@ describe('sparkSubmitConfigFromEnv', () => {
       'SPARK_SUBMIT_ENGINE_CONFIG sets master "local[*]"; expected it absent or null (the submission decides)',
       'SPARK_SUBMIT_PROPERTIES has "spark.executor.memory"; expected key=value',
       "SPARK_SUBMIT_PASS_ENV names NOT_SET_HERE, which is not set in the dispatcher's environment",
-      'SPARK_SUBMIT_PASS_ENV would send NOT_SET_HERE in clear text to http://m:6066; expected an https:// or loopback SPARK_SUBMIT_REST_URL, workers with credentials of their own (instance roles) and no SPARK_SUBMIT_PASS_ENV, or SPARK_SUBMIT_PASS_ENV_OVER_HTTP=1 on a network you trust',
+      'SPARK_SUBMIT_PASS_ENV would send NOT_SET_HERE in clear text to http://m:6066; ' +
+        'expected an https:// or loopback SPARK_SUBMIT_REST_URL, ' +
+        'workers with credentials of their own (instance roles) and no SPARK_SUBMIT_PASS_ENV, ' +
+        'or SPARK_SUBMIT_PASS_ENV_OVER_HTTP=1 on a network you trust',
       'SPARK_SUBMIT_POLL_INTERVAL_MS="10"; expected an integer ≥ 100',
     ]);
   });

@@ -186,7 +186,8 @@ export class SparkSubmitLauncher implements JobLauncher {
       if (now >= deadline) {
         const killed = await this.kill(submissionId).catch((e: Error) => `could not kill it: ${e.message}`);
         throw new LaunchError(
-          `${where} did not finish within SPARK_SUBMIT_JOB_TIMEOUT_MS=${jobTimeoutMs} (last state ${status.state}); ${killed === true ? 'killed it' : killed}; retriable as a new attempt`,
+          `${where} did not finish within SPARK_SUBMIT_JOB_TIMEOUT_MS=${jobTimeoutMs} ` +
+            `(last state ${status.state}); ${killed === true ? 'killed it' : killed}; retriable as a new attempt`,
           true,
           submissionId,
         );
@@ -221,7 +222,8 @@ export class SparkSubmitLauncher implements JobLauncher {
     }
     if (status.state === 'FINISHED') {
       return new LaunchError(
-        `${where} FINISHED but wrote no result at ${resultUri}; expected the runner's result JSON (is SPARK_SUBMIT_RUNNER_DIR the summary runner?); not retriable`,
+        `${where} FINISHED but wrote no result at ${resultUri}; ` +
+          `expected the runner's result JSON (is SPARK_SUBMIT_RUNNER_DIR the summary runner?); not retriable`,
         false,
         submissionId,
       );
