@@ -15,9 +15,11 @@ describe('changedRowsQuery', () => {
     );
     expect(sql.replace(/\s+/g, ' ')).toBe(
       'SELECT count(*) AS n FROM ( ' +
-        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, `bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 22 ' +
+        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, ' +
+        '`bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 22 ' +
         'EXCEPT ' +
-        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, `bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 11 ' +
+        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, ' +
+        '`bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 11 ' +
         ') changed',
     );
   });

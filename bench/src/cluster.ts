@@ -256,15 +256,22 @@ export function renderClusterMarkdown(d: ClusterBenchDocument): string {
     `| no-op job under the ledger, round trip | ${t.map((r) => cell(r.noop.wall_s)).join(' | ')} |`,
     `| no-op job, inside the runner | ${t.map((r) => cell(r.noop.runner_s)).join(' | ')} |`,
     `| **the batch (runPending, wall)** | ${t.map((r) => `**${cell(r.batch.wall_s)}**`).join(' | ')} |`,
-    ...JOB_LABELS.map(
-      (label) =>
-        `| ${label}: round trip / inside the runner | ${t.map((r) => (r.batch.jobs[label] ? `${f2(median(r.batch.jobs[label].wall_s))} / ${f2(median(r.batch.jobs[label].runner_s))}` : '–')).join(' | ')} |`,
-    ),
+    ...JOB_LABELS.map((label) => {
+      const cells = t.map((r) => {
+        const job = r.batch.jobs[label];
+        return job ? `${f2(median(job.wall_s))} / ${f2(median(job.runner_s))}` : '–';
+      });
+      return `| ${label}: round trip / inside the runner | ${cells.join(' | ')} |`;
+    }),
   ];
   return [
     `# Cluster benchmark (${d.generated_at.slice(0, 10)})`,
     '',
-    `\`npm run bench -- --cluster\`: scale ${p.scale} (${p.accounts.toLocaleString('en-US')} accounts, ${p.summary_rows.toLocaleString('en-US')} summary rows), a ${p.batch_rows}-record mixed batch (5% new, 85% forward, 10% backfill), ${p.repeat} repeats from the same snapshots, seed ${p.seed}, config ${p.config}. All on this one machine: the point is what submission and object storage add, not speed.`,
+    `\`npm run bench -- --cluster\`: scale ${p.scale} ` +
+      `(${p.accounts.toLocaleString('en-US')} accounts, ${p.summary_rows.toLocaleString('en-US')} summary ` +
+      `rows), a ${p.batch_rows}-record mixed batch (5% new, 85% forward, ` +
+      `10% backfill), ${p.repeat} repeats from the same snapshots, seed ${p.seed}, config ${p.config}. ` +
+      `All on this one machine: the point is what submission and object storage add, not speed.`,
     '',
     ...t.map((r) => `- **${r.topology}**: ${r.description}`),
     '',
@@ -272,9 +279,16 @@ export function renderClusterMarkdown(d: ClusterBenchDocument): string {
     `|---|${t.map(() => '---:').join('|')}|`,
     ...rows,
     '',
-    `Same summary and latest in every topology (row count and checksum): ${d.same_result ? 'yes' : '**NO**'} (${t.map((r) => `${r.topology} ${r.checksums.summary.rows} / ${r.checksums.latest.rows} rows`).join('; ')}).`,
+    `Same summary and latest in every topology ` +
+      `(row count and checksum): ${d.same_result ? 'yes' : '**NO**'} ` +
+      `(${t.map((r) => `${r.topology} ${r.checksums.summary.rows} / ${r.checksums.latest.rows} rows`).join('; ')}).`,
     '',
-    'Round trip: from the client handing the job over to its result (on the cluster: the job document and runner upload to the object store, the submission to the master, the driver JVM start on a worker, executors, the result read back); inside the runner: the duration the job itself reports (its steps and ledger commits; on the cluster each job is a cold driver, so this includes the warm-up of its first Spark actions, which the long-lived local runner paid once).',
+    'Round trip: from the client handing the job over to its result (on the cluster: ' +
+      'the job document and runner upload to the object store, the submission to the master, ' +
+      'the driver JVM start on a worker, executors, the result read back); ' +
+      'inside the runner: the duration the job itself reports (its steps and ledger commits; ' +
+      'on the cluster each job is a cold driver, so this includes the warm-up of its first Spark actions, ' +
+      'which the long-lived local runner paid once).',
     '',
   ].join('\n');
 }

@@ -162,9 +162,8 @@ export async function measureColdRun(log: Log, configFile: string, dir: string, 
           .map((l) => l.text)
           .join('\n')}`,
       );
-    log(
-      `cold run setup: summary-pipeline ${args[0]} ${args[0] === 'sample' ? (args.includes('--mixed') ? '--mixed ' : '') : ''}in ${(r.wallMs / 1000).toFixed(1)} s`,
-    );
+    const mixed = args[0] === 'sample' && args.includes('--mixed') ? '--mixed ' : '';
+    log(`cold run setup: summary-pipeline ${args[0]} ${mixed}in ${(r.wallMs / 1000).toFixed(1)} s`);
     return r;
   };
   const sample = [

@@ -114,7 +114,9 @@ export function project(
     summary_rows: size.summaryRows,
     batch_rows: size.batchRows,
     seconds: Math.round(model.fixed_s + (variable * measuredOnCores) / cores),
-    assumption: `fixed term unchanged; per-record and per-row terms divided by ${cores} / ${measuredOnCores} cores (linear scaling of throughput with cores; no shuffle, skew, S3 or catalog effects)`,
+    assumption:
+      `fixed term unchanged; per-record and per-row terms divided by ${cores} / ${measuredOnCores} cores ` +
+      `(linear scaling of throughput with cores; no shuffle, skew, S3 or catalog effects)`,
   };
 }
 

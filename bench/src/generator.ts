@@ -171,11 +171,14 @@ export function batchSql(
   if (deletes > c.backfill)
     throw new RangeError(`deletes: at most the batch's ${c.backfill} backfills; received ${deletes}`);
   if (deletes > 0 && !config.softDelete) throw new RangeError('deletes: the config has no soft_delete (SPEC §4a)');
+  const existingKey = `${shape.keyBase} + pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts})`;
+  const forwardMonths = `CASE WHEN pmod(${hash(shape, 'id', "'forward-gap'")}, 1000) < ${shape.forwardGapPerMille} THEN 2 ELSE 1 END`;
+  const backfillMonths = `-1 - CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`;
   const sql = `  SELECT
-    CASE WHEN id < ${existing} THEN ${shape.keyBase} + pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts}) ELSE ${shape.newKeyBase} + id END AS \`__key\`,
+    CASE WHEN id < ${existing} THEN ${existingKey} ELSE ${shape.newKeyBase} + id END AS \`__key\`,
     CASE
-      WHEN id < ${c.forward} THEN ${monthAt(shape, `CASE WHEN pmod(${hash(shape, 'id', "'forward-gap'")}, 1000) < ${shape.forwardGapPerMille} THEN 2 ELSE 1 END`)}
-      WHEN id < ${existing} THEN ${monthAt(shape, `-1 - CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`)}
+      WHEN id < ${c.forward} THEN ${monthAt(shape, forwardMonths)}
+      WHEN id < ${existing} THEN ${monthAt(shape, backfillMonths)}
       ELSE ${monthAt(shape, '1')}
     END AS \`__month\`,
     ${tsAt(shape, '3', hash(shape, 'id', "'ts'"))} AS \`__ts\`,
@@ -212,7 +215,8 @@ function roundsBefore(position: string, day: number, forward: number, accounts: 
 
 /** Months after endMonth of an account's r-th forward record (r ≥ 0): +1 a round, +1 once from its gap round on. */
 function forwardOffset(shape: DataShape, account: string, round: string): string {
-  return `(${round} + 1 + CASE WHEN ${round} >= pmod(${hash(shape, account, "'gap-round'")}, ${Math.round(1000 / shape.forwardGapPerMille)}) THEN 1 ELSE 0 END)`;
+  const gapRound = `pmod(${hash(shape, account, "'gap-round'")}, ${Math.round(1000 / shape.forwardGapPerMille)})`;
+  return `(${round} + 1 + CASE WHEN ${round} >= ${gapRound} THEN 1 ELSE 0 END)`;
 }
 
 /**
@@ -246,14 +250,16 @@ export function dailyBatchSql(
   const rounds = roundsBefore(position, day, c.forward, baseAccounts);
   const latestOffset = `CASE WHEN ${rounds} = 0 THEN 0 ELSE ${forwardOffset(shape, account, `${rounds} - 1`)} END`;
   const dayTag = lit(`day-${day}`);
+  const backfillOffset = `${latestOffset} - 1 - CAST(pmod(${hash(shape, 'id', dayTag, "'backfill'")}, ${shape.backfillMonths}) AS INT)`;
+  const dayStart = `unix_seconds(CAST(add_months(DATE ${lit(`${shape.endMonth}-01`)}, 12) AS TIMESTAMP)) + ${(day - 1) * 86400}`;
   const sql = `  SELECT
     CASE WHEN id < ${existing} THEN ${shape.keyBase} + ${account} ELSE ${shape.newKeyBase} + ${(day - 1) * rows} + id END AS \`__key\`,
     CASE
       WHEN id < ${c.forward} THEN ${monthAt(shape, forwardOffset(shape, account, rounds))}
-      WHEN id < ${existing} THEN ${monthAt(shape, `${latestOffset} - 1 - CAST(pmod(${hash(shape, 'id', dayTag, "'backfill'")}, ${shape.backfillMonths}) AS INT)`)}
+      WHEN id < ${existing} THEN ${monthAt(shape, backfillOffset)}
       ELSE ${monthAt(shape, `1 + ${Math.floor(start / baseAccounts)}`)}
     END AS \`__month\`,
-    timestamp_seconds(unix_seconds(CAST(add_months(DATE ${lit(`${shape.endMonth}-01`)}, 12) AS TIMESTAMP)) + ${(day - 1) * 86400} + pmod(${hash(shape, 'id', dayTag, "'ts'")}, 86400)) AS \`__ts\`,
+    timestamp_seconds(${dayStart} + pmod(${hash(shape, 'id', dayTag, "'ts'")}, 86400)) AS \`__ts\`,
     ${lit(`d${day}`)} AS \`__salt\`
   FROM range(0, ${rows})`;
   return insert(config, shape, sql);
@@ -323,7 +329,9 @@ export function reportRowsSql(config: PipelineConfig, shape: DataShape, c: Repor
   const order = (key: string, date: string, tag: string) =>
     `ORDER BY ${hash(shape, key, date, lit(tag))}, ${key}, ${date}`;
   const batchPart = (where: string, tag: string, n: number) =>
-    `  SELECT * FROM (SELECT ${src(config.keyColumn)} AS \`__key\`, CAST(${src(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.sourceTable.sql} WHERE ${where} ${order(src(config.keyColumn), src(config.dateColumn), tag)} LIMIT ${n})`;
+    `  SELECT * FROM (SELECT ${src(config.keyColumn)} AS \`__key\`, ` +
+    `CAST(${src(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.sourceTable.sql} ` +
+    `WHERE ${where} ${order(src(config.keyColumn), src(config.dateColumn), tag)} LIMIT ${n})`;
   const key = q(config.keyColumn);
   const existing = `  SELECT * FROM (SELECT s.${key} AS \`__key\`, CAST(s.${q(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.summaryTable.sql} s
     LEFT ANTI JOIN (SELECT DISTINCT ${src(config.keyColumn)} AS k FROM ${config.sourceTable.sql}) b ON b.k = s.${key}

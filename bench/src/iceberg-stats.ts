@@ -40,7 +40,8 @@ export const NO_WRITES: WriteStats = {
 
 export async function readSnapshots(runner: RunnerClient, table: TableName): Promise<SnapshotRow[]> {
   const rows = await runner.query(
-    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, operation, summary, unix_millis(committed_at) AS committed_ms FROM ${table.sql}.${q('snapshots')}`,
+    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, operation, summary, ` +
+      `unix_millis(committed_at) AS committed_ms FROM ${table.sql}.${q('snapshots')}`,
     1_000_000,
   );
   return rows.map((r) => ({

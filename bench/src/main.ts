@@ -244,11 +244,16 @@ async function main(): Promise<void> {
   const shape = dataShape(o.seed);
   if (o.quick) {
     log(
-      `quick profile, scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows} in the default write mode, ${o.repeat} repeat(s); left out: ${o.skip.join(', ')}; warehouse ${warehouse}`,
+      `quick profile, scale ${o.scale}: ${sizes.accounts} accounts, ` +
+        `batch ${sizes.batchRows} in the default write mode, ${o.repeat} repeat(s); ` +
+        `left out: ${o.skip.join(', ')}; warehouse ${warehouse}`,
     );
   } else {
     log(
-      `scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`,
+      `scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, ` +
+        `batch series [${sizes.batchSizes.join(', ')}], ` +
+        `table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained ` +
+        `day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`,
     );
   }
 
@@ -318,7 +323,8 @@ function writeQuick(out: string, doc: BenchDocument, result: ChecksumPair | null
       if (ref) references.push(ref);
       else
         log(
-          `${name}: not the same workload (scale ${doc.parameters.scale}, seed ${doc.parameters.seed}, ${doc.parameters.config}) or not a result file; not compared`,
+          `${name}: not the same workload (scale ${doc.parameters.scale}, ` +
+            `seed ${doc.parameters.seed}, ${doc.parameters.config}) or not a result file; not compared`,
         );
     } catch (err) {
       log(`${name}: not readable (${(err as Error).message}); not compared`);

@@ -64,9 +64,12 @@ export function reportBatchLines(b: NonNullable<BenchDocument['report_batch']>):
   return [
     `## The batch with ${num(b.report_rows)} report rows and unbounded history (SPEC §4b, §4c): ${range(b)} s — ${vs}`,
     '',
-    `The delete batch's ${num(b.records)} records (${num(b.deletes)} deletes) with ${num(b.report_rows)} report rows in the same batch: ${num(b.vetoes)} vetoes of its deletes, ` +
-      `${num(b.batch_cells)} on its other cells, ${num(b.existing_cells)} on existing cells of accounts it leaves alone; the unbounded-history table kept by every case job. ` +
-      `Classify: ${num(r.read)} report rows read, ${num(r.vetoes)} vetoes, ${num(r.reresolved)} cells re-resolved, ${num(r.unmatched)} unmatched, ${num(r.rejected)} rejected; ` +
+    `The delete batch's ${num(b.records)} records (${num(b.deletes)} deletes) ` +
+      `with ${num(b.report_rows)} report rows in the same batch: ${num(b.vetoes)} vetoes of its deletes, ` +
+      `${num(b.batch_cells)} on its other cells, ${num(b.existing_cells)} on existing cells of accounts ` +
+      `it leaves alone; the unbounded-history table kept by every case job. ` +
+      `Classify: ${num(r.read)} report rows read, ${num(r.vetoes)} vetoes, ${num(r.reresolved)} cells ` +
+      `re-resolved, ${num(r.unmatched)} unmatched, ${num(r.rejected)} rejected; ` +
       `${num(b.deleted)} month(s) deleted; unbounded history ${num(b.unbounded_rows)} rows, latest ${num(b.latest_rows)}. ` +
       `Its tables are copies of the base set's (summary and latest before the batch) in a namespace of their own` +
       (b.summary_data_files
@@ -90,8 +93,11 @@ export function renderMarkdown(d: BenchDocument): string {
     '',
   );
   out.push(
-    `Data: ${num(d.data.accounts)} accounts, ${num(d.data.summary_rows)} summary rows (seed 000 §9 at scale 1: ${num(p.reference.accounts)} accounts, ${num(p.reference.summaryRows)} rows). ` +
-      `Batch: ${num(d.data.batch.rows)} records = ${num(d.data.batch.newAccounts)} new accounts (CASE_I), ${num(d.data.batch.forward)} forward (CASE_II), ${num(d.data.batch.backfill)} backfills/corrections (CASE_III). ` +
+    `Data: ${num(d.data.accounts)} accounts, ${num(d.data.summary_rows)} summary rows ` +
+      `(seed 000 §9 at scale 1: ${num(p.reference.accounts)} accounts, ${num(p.reference.summaryRows)} rows). ` +
+      `Batch: ${num(d.data.batch.rows)} records = ${num(d.data.batch.newAccounts)} new accounts ` +
+      `(CASE_I), ${num(d.data.batch.forward)} forward ` +
+      `(CASE_II), ${num(d.data.batch.backfill)} backfills/corrections (CASE_III). ` +
       `Initial load (classify + CASE_I): ${s(d.initial_load.seconds)} s, ${num(d.initial_load.rows_per_s)} rows/s.`,
     '',
   );
@@ -117,7 +123,9 @@ export function renderMarkdown(d: BenchDocument): string {
   out.push(`## Incremental batch (${d.incremental.mode}, the tables' default): ${range(d.incremental)} s`, '');
   out.push(...table(CASE_HEAD, caseRows(d.incremental)), '');
   out.push(
-    `Outside the jobs (ledger and snapshot queries of the orchestration): ${range(d.incremental.orchestration_s)} s. Maintenance runPending ran after the batch (not included above): ${range(d.incremental.maintenance_s)} s.`,
+    `Outside the jobs (ledger and snapshot queries of the ` +
+      `orchestration): ${range(d.incremental.orchestration_s)} s. ` +
+      `Maintenance runPending ran after the batch (not included above): ${range(d.incremental.maintenance_s)} s.`,
     '',
   );
   out.push(...amplificationLines(d));
@@ -129,7 +137,8 @@ export function renderMarkdown(d: BenchDocument): string {
       '',
     );
     out.push(
-      `The same ${num(b.batch_rows)} records with ${num(b.deletes)} of the backfills replaced by deletes of existing months (soft delete on): ${num(b.deleted)} month(s) deleted.`,
+      `The same ${num(b.batch_rows)} records with ${num(b.deletes)} of the backfills replaced by deletes ` +
+        `of existing months (soft delete on): ${num(b.deleted)} month(s) deleted.`,
       '',
     );
     out.push(...table(CASE_HEAD, caseRows(b)), '');
@@ -228,7 +237,8 @@ export function renderMarkdown(d: BenchDocument): string {
   }
   if (d.overhead.noop_job_wall_ms)
     out.push(
-      `- a no-op job under the ledger: ${num(d.overhead.noop_job_wall_ms.median)} ms round trip (${num(d.overhead.noop_job_wall_ms.min)}–${num(d.overhead.noop_job_wall_ms.max)})`,
+      `- a no-op job under the ledger: ${num(d.overhead.noop_job_wall_ms.median)} ms round trip ` +
+        `(${num(d.overhead.noop_job_wall_ms.min)}–${num(d.overhead.noop_job_wall_ms.max)})`,
     );
   out.push('');
   return out.join('\n');

@@ -223,11 +223,15 @@ export function parseOptions(argv: string[]): BenchOptions {
     .option('-v, --verbose', "print the pipeline's own progress lines")
     .option(
       '--cluster',
-      `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); writes cluster.{json,md}; scripts/bench.sh starts the topology`,
+      `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); ` +
+        `writes cluster.{json,md}; scripts/bench.sh starts the topology`,
     )
     .option(
       '--quick',
-      `scale ${QUICK_PROFILE.scale} unless --scale: the initial load, the main batch in the default write mode (${QUICK_PROFILE.repeat} repeats unless --repeat) with its write amplification, and the cold run; nothing else (~6–7 min alone at scale 1); writes quick.{json,md}`,
+      `scale ${QUICK_PROFILE.scale} unless --scale: the initial load, ` +
+        `the main batch in the default write mode (${QUICK_PROFILE.repeat} repeats unless --repeat) ` +
+        `with its write amplification, and the cold run; ` +
+        `nothing else (~6–7 min alone at scale 1); writes quick.{json,md}`,
     )
     .parse(argv);
   const o = cli.opts<Record<string, string | boolean | undefined>>();

@@ -90,7 +90,9 @@ export async function buildTable(ctx: BenchContext, namespace: string, factor: n
       case_i_s: jobSeconds(sample, 'CASE_I'),
     });
     ctx.log(
-      `${what}: ${rows.toLocaleString('en-US')} source rows generated in ${secs(generateMs)}, loaded in ${secs(sample.wallMs)} (classify ${jobSeconds(sample, 'classify').toFixed(1)} s, CASE_I ${jobSeconds(sample, 'CASE_I').toFixed(1)} s)`,
+      `${what}: ${rows.toLocaleString('en-US')} source rows generated in ${secs(generateMs)}, ` +
+        `loaded in ${secs(sample.wallMs)} (classify ${jobSeconds(sample, 'classify').toFixed(1)} s, ` +
+        `CASE_I ${jobSeconds(sample, 'CASE_I').toFixed(1)} s)`,
     );
   }
   const summaryRows = await set.count(set.config.summaryTable);

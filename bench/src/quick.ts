@@ -113,7 +113,10 @@ export function quickDocument(
     {
       name: 'batch as generated',
       ok: true,
-      detail: `classify counted ${b.newAccounts} new (CASE_I), ${b.forward} forward (CASE_II), ${b.backfill} backfills (CASE_III) of ${b.rows} records in each of ${full.incremental.runs_s.length} run(s)`,
+      detail:
+        `classify counted ${b.newAccounts} new (CASE_I), ${b.forward} forward ` +
+        `(CASE_II), ${b.backfill} backfills (CASE_III) ` +
+        `of ${b.rows} records in each of ${full.incremental.runs_s.length} run(s)`,
     },
     ...full.checks,
   ];
@@ -199,12 +202,17 @@ export function renderQuickMarkdown(q: QuickDocument): string {
     '',
   );
   out.push(
-    `${e.cores} cores (${e.cpu}), ${e.memory_gib} GiB; Spark ${e.spark}, Iceberg ${e.iceberg}, ${e.spark_master}, driver memory ${e.driver_memory}, ${e.shuffle_partitions} shuffle partitions. Config ${p.config}, seed ${p.seed}.`,
+    `${e.cores} cores (${e.cpu}), ${e.memory_gib} GiB; ` +
+      `Spark ${e.spark}, Iceberg ${e.iceberg}, ${e.spark_master}, ` +
+      `driver memory ${e.driver_memory}, ${e.shuffle_partitions} shuffle partitions. ` +
+      `Config ${p.config}, seed ${p.seed}.`,
     '',
   );
   out.push(
-    `Data: ${num(q.data.accounts)} accounts, ${num(q.data.summary_rows)} summary rows built by the pipeline's initial load in ${s(q.initial_load.seconds)} s. ` +
-      `Batch: ${num(q.data.batch.rows)} records = ${num(q.data.batch.newAccounts)} new, ${num(q.data.batch.forward)} forward, ${num(q.data.batch.backfill)} backfills. ` +
+    `Data: ${num(q.data.accounts)} accounts, ${num(q.data.summary_rows)} summary rows built by the ` +
+      `pipeline's initial load in ${s(q.initial_load.seconds)} s. ` +
+      `Batch: ${num(q.data.batch.rows)} records = ${num(q.data.batch.newAccounts)} ` +
+      `new, ${num(q.data.batch.forward)} forward, ${num(q.data.batch.backfill)} backfills. ` +
       `Left out (run the full benchmark for them): ${p.skipped.join(', ')}.`,
     '',
   );
@@ -213,15 +221,16 @@ export function renderQuickMarkdown(q: QuickDocument): string {
   if (q.result) out.push(`Result after the batch: ${describeResult(q.result)}.`, '');
   if (q.targets.length) {
     const note = q.targets.find((t) => t.note)?.note;
-    out.push(
-      `Issue #9's targets: ${q.targets.map((t) => `${t.description} ${t.target}: ${t.measured} (${t.met ? 'met' : '**missed**'})`).join('; ')}${note ? ` (${note})` : ''}.`,
-      '',
+    const targets = q.targets.map(
+      (t) => `${t.description} ${t.target}: ${t.measured} (${t.met ? 'met' : '**missed**'})`,
     );
+    out.push(`Issue #9's targets: ${targets.join('; ')}${note ? ` (${note})` : ''}.`, '');
   }
   if (q.cold_run) {
     const parts = Object.entries(q.cold_run.breakdown).map(([k, v]) => `${k.replace(/_s$/, '')} ${s(v)}`);
     out.push(
-      `Cold run: a ${num(q.cold_run.batch_records)}-record mixed batch over ${num(q.cold_run.summary_rows)} rows; where the time goes (median s): ${parts.join(', ')}.`,
+      `Cold run: a ${num(q.cold_run.batch_records)}-record mixed batch ` +
+        `over ${num(q.cold_run.summary_rows)} rows; where the time goes (median s): ${parts.join(', ')}.`,
       '',
     );
   }

@@ -97,10 +97,12 @@ describe('reportRowsSql', () => {
 
   it("takes the vetoes from the batch's delete rows, the batch cells from its other rows, the existing cells from summary outside the batch's accounts", () => {
     expect(sql).toContain(
-      "WHERE coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, `cons_acct_key`, `acct_dt`, 'report-veto'), `cons_acct_key`, `acct_dt` LIMIT 100)",
+      "WHERE coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, " +
+        "`cons_acct_key`, `acct_dt`, 'report-veto'), `cons_acct_key`, `acct_dt` LIMIT 100)",
     );
     expect(sql).toContain(
-      "WHERE NOT coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, `cons_acct_key`, `acct_dt`, 'report-batch'), `cons_acct_key`, `acct_dt` LIMIT 450)",
+      "WHERE NOT coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, " +
+        "`cons_acct_key`, `acct_dt`, 'report-batch'), `cons_acct_key`, `acct_dt` LIMIT 450)",
     );
     expect(sql).toContain(
       'FROM `local`.`bench_report`.`summary` s\n    LEFT ANTI JOIN (SELECT DISTINCT `cons_acct_key` AS k FROM `local`.`bench_report`.`accounts_all`) b',

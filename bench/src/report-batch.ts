@@ -67,7 +67,8 @@ export function reportChecks(sample: RunSample, counts: ReportRunCounts, want: R
       name: 'report batch: report counts as generated',
       ok: countsOk,
       detail: r
-        ? `read ${r.read} (generated ${c.rows}), vetoes ${r.vetoes} (generated ${c.vetoes}), rejected ${r.rejected}, unmatched ${r.unmatched}, re-resolved ${r.reresolved}`
+        ? `read ${r.read} (generated ${c.rows}), vetoes ${r.vetoes} (generated ${c.vetoes}), ` +
+          `rejected ${r.rejected}, unmatched ${r.unmatched}, re-resolved ${r.reresolved}`
         : 'classify reported no report counts',
     },
     {
@@ -162,7 +163,8 @@ export async function measureReportBatch(
       latest: await set.count(set.config.latestTable),
     };
     ctx.log(
-      `report batch: ${namespace} ready: ${initial.latest.toLocaleString('en-US')} latest rows, ${initial.unbounded.toLocaleString('en-US')} unbounded-history rows rebuilt from summary`,
+      `report batch: ${namespace} ready: ${initial.latest.toLocaleString('en-US')} latest ` +
+        `rows, ${initial.unbounded.toLocaleString('en-US')} unbounded-history rows rebuilt from summary`,
     );
     if (initial.unbounded !== initial.latest)
       throw new Error(`init rebuilt ${initial.unbounded} unbounded-history rows beside ${initial.latest} latest rows`);
@@ -206,7 +208,8 @@ export async function measureReportBatch(
         runChecks.push(checks);
         const r = sample.report;
         ctx.log(
-          `${what}: report rows ${r?.read ?? '?'} read, ${r?.vetoes ?? '?'} veto(es), ${r?.reresolved ?? '?'} re-resolved; unbounded ${counts.unboundedRows} rows, latest ${counts.latestRows}`,
+          `${what}: report rows ${r?.read ?? '?'} read, ${r?.vetoes ?? '?'} veto(es), ${r?.reresolved ?? '?'} ` +
+            `re-resolved; unbounded ${counts.unboundedRows} rows, latest ${counts.latestRows}`,
         );
         return counts;
       },

@@ -118,7 +118,10 @@ export function sustainedResult(raw: SustainedRaw): SustainedResult {
 /** rewrite_data_files of every file (deletes applied, dangling delete files dropped): "a freshly compacted table". */
 export function compactAllCall(set: TableSet): string {
   const t = set.config.summaryTable;
-  return `CALL ${q(t.catalog)}.system.rewrite_data_files(table => ${lit(`${t.namespace}.${t.table}`)}, options => map('rewrite-all', 'true', 'remove-dangling-deletes', 'true'))`;
+  return (
+    `CALL ${q(t.catalog)}.system.rewrite_data_files(table => ${lit(`${t.namespace}.${t.table}`)}, ` +
+    `options => map('rewrite-all', 'true', 'remove-dangling-deletes', 'true'))`
+  );
 }
 
 async function timeReads(ctx: BenchContext, set: TableSet, pointKey: number): Promise<ReadTimes> {
@@ -172,8 +175,12 @@ export async function measureSustained(
     };
     out.push(d);
     const split = CASE_ORDER.map((c) => `${c} ${s.caseRows[c]}`).join(', ');
+    const maintenance = s.maintenanceCalls
+      ? `${(s.maintenanceMs / 1000).toFixed(1)} s (${s.maintenanceCalls.length} call(s))`
+      : 'none due';
     ctx.log(
-      `day ${day}/${days}: batch ${(s.wallMs / 1000).toFixed(1)} s, maintenance ${s.maintenanceCalls ? `${(s.maintenanceMs / 1000).toFixed(1)} s (${s.maintenanceCalls.length} call(s))` : 'none due'}; ${split}${asGenerated(d, rows) ? '' : ' (NOT as generated)'}`,
+      `day ${day}/${days}: batch ${(s.wallMs / 1000).toFixed(1)} s, ` +
+        `maintenance ${maintenance}; ${split}${asGenerated(d, rows) ? '' : ' (NOT as generated)'}`,
     );
   }
   const c = batchComposition(rows);
@@ -185,7 +192,9 @@ export async function measureSustained(
   const compactionMs = Date.now() - began;
   const after = await timeReads(ctx, set, pointKey);
   ctx.log(
-    `sustained reads: full scan ${median(before.fullScanMs)} → ${median(after.fullScanMs)} ms, point read ${median(before.pointReadMs)} → ${median(after.pointReadMs)} ms (compaction ${(compactionMs / 1000).toFixed(1)} s)`,
+    `sustained reads: full scan ${median(before.fullScanMs)} → ${median(after.fullScanMs)} ms, ` +
+      `point read ${median(before.pointReadMs)} → ${median(after.pointReadMs)} ms ` +
+      `(compaction ${(compactionMs / 1000).toFixed(1)} s)`,
   );
   return { days: out, batchRows: rows, pointKey, summaryRows, before, compactionMs, after };
 }
