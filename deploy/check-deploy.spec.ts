@@ -170,7 +170,8 @@ describe('npm run check:deploy', () => {
         replaceIn(
           r,
           'k8s/overlays/prod/patches/credentials.yaml',
-          '            - name: KAFKA_SASL_PASSWORD\n              valueFrom:\n                secretKeyRef: {name: summary-pipeline-kafka-ingest-watcher, key: password}\n',
+          '            - name: KAFKA_SASL_PASSWORD\n              valueFrom:\n                secretKeyRef: ' +
+            '{name: summary-pipeline-kafka-ingest-watcher, key: password}\n',
           '            - name: KAFKA_SASL_PASSWORD\n              value: hunter2\n',
         );
         replaceIn(r, 'docker-compose.yaml', '    stop_grace_period: 600s', '    stop_grace_periods: 600s');
@@ -218,8 +219,10 @@ describe('npm run check:deploy', () => {
       expect(result.output).toContain(
         'expected StringEquals "system:serviceaccount:summary-pipeline:summary-optimize" (this account only)',
       );
-      expect(result.output).toMatch(
-        /classifier-policy\.json: statement 2 "WriteLedgerBatchesRejectsLease": allows s3:PutObject on arn:aws:s3:::summary-warehouse-111122223333\/warehouse\/\*, which covers the source spark_catalog\.edf_gold\.ivaps_consumer_accounts_all/,
+      expect(result.output).toContain(
+        'classifier-policy.json: statement 2 "WriteLedgerBatchesRejectsLease": allows s3:PutObject on ' +
+          'arn:aws:s3:::summary-warehouse-111122223333/warehouse/*, ' +
+          'which covers the source spark_catalog.edf_gold.ivaps_consumer_accounts_all',
       );
     },
     RUN_MS,
@@ -273,7 +276,9 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('FAIL  k8s/overlays/prod decodes strictly');
       expect(result.output).toContain(
-        'k8s/overlays/prod: Deployment/classifier: container classifier: env KAFKA_SASL_PASSWORD: secretKeyRef summary-pipeline-kafka-classifier/password is optional: a component needs the credentials it references',
+        'k8s/overlays/prod: Deployment/classifier: container classifier: env KAFKA_SASL_PASSWORD: ' +
+          'secretKeyRef summary-pipeline-kafka-classifier/password is optional: ' +
+          'a component needs the credentials it references',
       );
     },
     RUN_MS,
@@ -302,7 +307,8 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('FAIL  k8s/overlays/prod decodes strictly');
       expect(result.output).toContain(
-        'k8s/overlays/prod: no namespace-wide default deny: expected a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] that allows only DNS',
+        'k8s/overlays/prod: no namespace-wide default deny: expected a NetworkPolicy with podSelector: ' +
+          '{} and policyTypes [Ingress, Egress] that allows only DNS',
       );
       expect(result.output).toContain('FAIL  k8s/overlays/dev decodes strictly');
       expect(result.output).toContain(
@@ -342,10 +348,14 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('FAIL  k8s/overlays/prod principals');
       expect(result.output).toMatch(
-        /(CronJob\/summary-toolbox|Deployment\/auditor): env KAFKA_SASL_USERNAME reads Secret key summary-pipeline-kafka-auditor\/username, as component (auditor|toolbox) does: one credential per component/,
+        new RegExp(
+          '(CronJob/summary-toolbox|Deployment/auditor): env KAFKA_SASL_USERNAME reads Secret key ' +
+            'summary-pipeline-kafka-auditor/username, as component (auditor|toolbox) does: one credential per component',
+        ),
       );
       expect(result.output).toContain(
-        'CronJob/summary-toolbox: env KAFKA_SASL_PASSWORD reads Secret key summary-pipeline-kafka-auditor/password; expected summary-pipeline-kafka-toolbox/password (component toolbox',
+        'CronJob/summary-toolbox: env KAFKA_SASL_PASSWORD reads Secret key ' +
+          'summary-pipeline-kafka-auditor/password; expected summary-pipeline-kafka-toolbox/password (component toolbox',
       );
     },
     RUN_MS,
@@ -358,14 +368,16 @@ describe('npm run check:deploy', () => {
         replaceIn(
           r,
           'k8s/overlays/prod/patches/credentials.yaml',
-          '            - name: SUMMARY_CATALOG_CREDENTIAL\n              valueFrom:\n                secretKeyRef: {name: summary-pipeline-catalog-classifier, key: credential}\n',
+          '            - name: SUMMARY_CATALOG_CREDENTIAL\n              valueFrom:\n                ' +
+            'secretKeyRef: {name: summary-pipeline-catalog-classifier, key: credential}\n',
           '',
         ),
       );
       const result = checkDeploy(root);
       expect(result.status).toBe(1);
       expect(result.output).toContain(
-        'Deployment/classifier: env SUMMARY_CATALOG_CREDENTIAL is not read from Secret summary-pipeline-catalog-classifier (key credential): component classifier needs it',
+        'Deployment/classifier: env SUMMARY_CATALOG_CREDENTIAL is not read from Secret ' +
+          'summary-pipeline-catalog-classifier (key credential): component classifier needs it',
       );
     },
     RUN_MS,
@@ -444,7 +456,8 @@ describe('npm run check:deploy', () => {
       const result = checkDeploy(root);
       expect(result.status).toBe(1);
       expect(result.output).toContain(
-        'Deployment/ingest-watcher: container ingest-watcher: image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app:0.1.0" is not pinned by digest',
+        'Deployment/ingest-watcher: container ingest-watcher: ' +
+          'image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/node-app:0.1.0" is not pinned by digest',
       );
       expect(result.output).toMatch(
         /node-app\.Dockerfile:\d+: FROM: image "node:latest@sha256:[0-9a-f]{64}" names the tag latest/,
@@ -535,7 +548,8 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('FAIL  k8s/overlays/prod-connect Spark Connect server');
       expect(result.output).toContain(
-        "NetworkPolicy/spark-connect-server: ingress rule 1 peer 1 admits Deployment/auditor to the clients' port(s) 15002, 4040: only Deployment/classifier, Deployment/spark-dispatcher",
+        'NetworkPolicy/spark-connect-server: ingress rule 1 peer 1 admits Deployment/auditor to the ' +
+          "clients' port(s) 15002, 4040: only Deployment/classifier, Deployment/spark-dispatcher",
       );
       expect(result.output).toContain(
         "NetworkPolicy/spark-connect-server: ingress rule 2 admits the server's own port 15003 (or every port)",
@@ -588,7 +602,8 @@ describe('npm run check:deploy', () => {
         'Deployment/classifier: container classifier: SUMMARY_SPARK_REMOTE has token=""; expected token=$(SPARK_CONNECT_TOKEN)',
       );
       expect(result.output).toContain(
-        'Deployment/spark-dispatcher: container spark-dispatcher: env SPARK_CONNECT_TOKEN: secretKeyRef summary-spark-connect-token-spark-dispatcher/token is optional',
+        'Deployment/spark-dispatcher: container spark-dispatcher: env SPARK_CONNECT_TOKEN: ' +
+          'secretKeyRef summary-spark-connect-token-spark-dispatcher/token is optional',
       );
       expect(result.output).toContain(
         'Deployment/summary-spark-connect: volume tls: Secret summary-spark-connect-tls is optional',
@@ -612,10 +627,13 @@ describe('npm run check:deploy', () => {
       expect(result.status).toBe(1);
       expect(result.output).toContain('FAIL  k8s/overlays/prod-connect images pinned by digest');
       expect(result.output).toContain(
-        'Deployment/summary-spark-connect: container spark-connect: image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/spark-connect:0.1.0" is not pinned by digest',
+        'Deployment/summary-spark-connect: container spark-connect: ' +
+          'image "111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/spark-connect:0.1.0" is not pinned by digest',
       );
-      expect(result.output).toMatch(
-        /spark\.kubernetes\.container\.image "111122223333\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/summary-pipeline\/spark-connect@sha256:0{64}" \(the executors'\) is not the server's image/,
+      expect(result.output).toContain(
+        'spark.kubernetes.container.image ' +
+          `"111122223333.dkr.ecr.eu-west-1.amazonaws.com/summary-pipeline/spark-connect@sha256:${'0'.repeat(64)}" ` +
+          "(the executors') is not the server's image",
       );
     },
     RUN_MS,

@@ -174,7 +174,8 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
   );
 
   it(
-    'the dispatcher killed between two cases, its first case committed and not yet announced: that case is not run again, the next runs after its restart, none twice',
+    'the dispatcher killed between two cases, its first case committed and not yet announced: ' +
+      'that case is not run again, the next runs after its restart, none twice',
     async () => {
       // The exact point: the first case job's ledger commit is durable and the dispatcher has not heard of it
       // (no SUCCEEDED published, the next case not started). The paused job's runner dies with its dispatcher.
@@ -207,7 +208,9 @@ describe(`faults on the real stack (${r.options.accounts} accounts, ${r.batches.
   // Two faults of the consumers, one batch: every event of the previous batch delivered again, and a poison
   // message on every topic a service consumes besides the watermark's (services.int-spec has that one).
   it(
-    "every event of a batch delivered twice and a poison message on the plan, job-state and completion topics: no job, plan or audit row twice, the poison in each group's dead-letter topic, the next batch runs",
+    'every event of a batch delivered twice and a poison message on the plan, ' +
+      'job-state and completion topics: no job, plan or audit row twice, ' +
+      "the poison in each group's dead-letter topic, the next batch runs",
     async () => {
       const previous = batchIdOf(r.ingested);
       const sent = r.log.events.filter((e) => e.value.batchId === previous);

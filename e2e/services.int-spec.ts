@@ -303,7 +303,8 @@ describe(`the four services on the real stack (${r.options.accounts} accounts, $
         // caused; the ids differ by the source table's namespace; times and attempts are per run.
         const facts = async (x: SparkHarness) => {
           const rows = await x.runner.query(
-            `SELECT event_type, batch_id, \`case\`, status, rows, watermark FROM ${x.config.tables.audit.sql} WHERE status NOT IN ('SUBMITTED', 'RUNNING') AND batch_id IN (${compared.map((id) => `'${id}'`).join(', ')})`,
+            `SELECT event_type, batch_id, \`case\`, status, rows, watermark FROM ${x.config.tables.audit.sql} ` +
+              `WHERE status NOT IN ('SUBMITTED', 'RUNNING') AND batch_id IN (${compared.map((id) => `'${id}'`).join(', ')})`,
             100_000,
           );
           return [

@@ -95,24 +95,28 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
     expect([...drivers.values()].filter((jobs) => jobs.size > 1)).toEqual([]);
   }
 
-  it('the driver dies mid-job (after its commits, before the ledger row): the attempt fails, the next one rolls back and the result equals the oracle', async () => {
-    await ingest(1);
-    writeFileSync(join(hooks, 'crash-release caches'), '');
-    await expect(pipeline.runPending()).rejects.toThrow(/ended FAILED without a result/);
-    expect(existsSync(join(hooks, 'crashed-release caches'))).toBe(true);
-    // The case job's driver died (the audit of the failure ran after it, as its own driver).
-    expect(
-      runner.submissions
-        .filter((s) => s.jobId.startsWith('b-000002-'))
-        .map((s) => s.finalState)
-        .at(-1),
-    ).toBe('FAILED');
+  it(
+    'the driver dies mid-job (after its commits, before the ledger row): the attempt fails, ' +
+      'the next one rolls back and the result equals the oracle',
+    async () => {
+      await ingest(1);
+      writeFileSync(join(hooks, 'crash-release caches'), '');
+      await expect(pipeline.runPending()).rejects.toThrow(/ended FAILED without a result/);
+      expect(existsSync(join(hooks, 'crashed-release caches'))).toBe(true);
+      // The case job's driver died (the audit of the failure ran after it, as its own driver).
+      expect(
+        runner.submissions
+          .filter((s) => s.jobId.startsWith('b-000002-'))
+          .map((s) => s.finalState)
+          .at(-1),
+      ).toBe('FAILED');
 
-    const outcomes = await pipeline.runPending();
-    expect(outcomes.map((o) => o.batchId)).toEqual(['b-000002']);
-    await expectOracle(2);
-    expectOneDriverPerAttempt();
-  });
+      const outcomes = await pipeline.runPending();
+      expect(outcomes.map((o) => o.batchId)).toEqual(['b-000002']);
+      await expectOracle(2);
+      expectOneDriverPerAttempt();
+    },
+  );
 
   it('a worker is killed mid-job (its executor lost): the job goes on with the executors left and the result equals the oracle', async () => {
     await ingest(2);

@@ -46,7 +46,8 @@ export async function endChecks(
   add(
     'one batch announced per day, none skipped or repeated',
     announced.length === days && repeated.length === 0,
-    `${announced.length} batch id(s) for ${days} day(s): ${announced[0]} … ${announced[announced.length - 1]}${repeated.length ? `; announced twice: ${repeated.join(', ')}` : ''}`,
+    `${announced.length} batch id(s) for ${days} day(s): ${announced[0]} ` +
+      `… ${announced[announced.length - 1]}${repeated.length ? `; announced twice: ${repeated.join(', ')}` : ''}`,
   );
   const failed = announced.filter((id) => !r.log.of('batch-completed', id).some((c) => c.status === 'COMPLETED'));
   add(
@@ -89,7 +90,8 @@ export async function endChecks(
     killedBeforeLedger.map(async (job) => {
       const [, batchId, step] = /^(b-\d+)-(\w+)$/.exec(job) ?? [];
       const rows = await h.runner.query(
-        `SELECT max(attempt) AS attempts, count_if(status = 'committed') AS commits FROM ${h.config.tables.ledger.sql} WHERE batch_id = '${batchId}' AND step = '${step}'`,
+        `SELECT max(attempt) AS attempts, count_if(status = 'committed') AS commits ` +
+          `FROM ${h.config.tables.ledger.sql} WHERE batch_id = '${batchId}' AND step = '${step}'`,
       );
       return { job, attempts: Number(rows[0].attempts), commits: Number(rows[0].commits) };
     }),

@@ -204,7 +204,9 @@ async function main(): Promise<number> {
   for (const c of checks) say(`${c.ok ? 'ok    ' : 'FAILED'} ${c.name}: ${c.detail}`);
   // The logs' directory is machine-local: printed, not in the report that gets committed.
   say(
-    `${report.passed ? 'PASSED' : 'FAILED'}; report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}; the services' and runners' logs: ${r.dir}`,
+    `${report.passed ? 'PASSED' : 'FAILED'}; ` +
+      `report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}; ` +
+      `the services' and runners' logs: ${r.dir}`,
   );
   await r.close();
   if (mounted.ok) unmountSmallDisk(disk);

@@ -114,7 +114,8 @@ export function planFaults(
   if (faults === 0) return [];
   if (batches < 2)
     throw new Error(
-      `--batches ${batches}: a soak with faults needs at least 2 batches (a fault strikes during one of the first batches − 1 and the next one shows the recovery)`,
+      `--batches ${batches}: a soak with faults needs at least 2 batches ` +
+        `(a fault strikes during one of the first batches − 1 and the next one shows the recovery)`,
     );
   const days = batches - 1;
   const order = fc.shuffledSubarray([...kinds], { minLength: kinds.length, maxLength: kinds.length });

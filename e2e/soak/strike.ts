@@ -70,7 +70,9 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       stackUp(component);
       return {
         at,
-        detail: `${component} stopped in ${((stopped - at) / 1000).toFixed(1)} s, down ${(target.outageMs / 1000).toFixed(1)} s, healthy again after ${((Date.now() - at) / 1000).toFixed(1)} s`,
+        detail:
+          `${component} stopped in ${((stopped - at) / 1000).toFixed(1)} s, ` +
+          `down ${(target.outageMs / 1000).toFixed(1)} s, healthy again after ${((Date.now() - at) / 1000).toFixed(1)} s`,
       };
     }
     case 'cli-writer': {
@@ -146,7 +148,8 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
         at,
         detail:
           `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(heldMs / 1000).toFixed(1)} s, then freed; ` +
-          `${errors.length} disk-full error(s) reported, ${failed.length} case job attempt(s) failed meanwhile${errors.length ? ` (e.g. ${withoutMachinePaths(errors[0], r.dir).slice(0, 300)})` : ''}`,
+          `${errors.length} disk-full error(s) reported, ${failed.length} case job attempt(s) ` +
+          `failed meanwhile${errors.length ? ` (e.g. ${withoutMachinePaths(errors[0], r.dir).slice(0, 300)})` : ''}`,
       };
     }
   }
