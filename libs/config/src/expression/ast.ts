@@ -27,6 +27,30 @@ export type Expr =
  */
 export type ValueType = 'number' | 'string' | 'date' | 'timestamp' | 'boolean' | 'null' | 'unknown';
 
+/** Spark SQL's type names (as written in CAST) of each type family, upper case. */
+export const SPARK_TYPE_NAMES = {
+  number: [
+    'TINYINT',
+    'BYTE',
+    'SMALLINT',
+    'SHORT',
+    'INT',
+    'INTEGER',
+    'BIGINT',
+    'LONG',
+    'FLOAT',
+    'REAL',
+    'DOUBLE',
+    'DECIMAL',
+    'DEC',
+    'NUMERIC',
+  ],
+  string: ['STRING', 'CHAR', 'VARCHAR'],
+  date: ['DATE'],
+  timestamp: ['TIMESTAMP', 'TIMESTAMP_NTZ', 'TIMESTAMP_LTZ'],
+  boolean: ['BOOLEAN'],
+} as const satisfies Partial<Record<ValueType, readonly string[]>>;
+
 /**
  * The type family of a Spark SQL type name as written in `source_schema` or CAST.
  * Example: 'DECIMAL(18,2)' → 'number'; 'TIMESTAMP_NTZ' → 'timestamp'; 'ARRAY<INT>' → 'unknown'.
@@ -36,29 +60,9 @@ export function typeOfSparkType(sparkType: string): ValueType {
     .trim()
     .toUpperCase()
     .replace(/\s*\(.*$/, '');
-  if (
-    [
-      'TINYINT',
-      'BYTE',
-      'SMALLINT',
-      'SHORT',
-      'INT',
-      'INTEGER',
-      'BIGINT',
-      'LONG',
-      'FLOAT',
-      'REAL',
-      'DOUBLE',
-      'DECIMAL',
-      'DEC',
-      'NUMERIC',
-    ].includes(t)
-  )
-    return 'number';
-  if (['STRING', 'CHAR', 'VARCHAR'].includes(t)) return 'string';
-  if (t === 'DATE') return 'date';
-  if (['TIMESTAMP', 'TIMESTAMP_NTZ', 'TIMESTAMP_LTZ'].includes(t)) return 'timestamp';
-  if (t === 'BOOLEAN') return 'boolean';
+  for (const [family, names] of Object.entries(SPARK_TYPE_NAMES)) {
+    if ((names as readonly string[]).includes(t)) return family as ValueType;
+  }
   return 'unknown';
 }
 

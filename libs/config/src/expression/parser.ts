@@ -1,35 +1,12 @@
-import { Expr, ValueType, childrenOf } from './ast';
+import { Expr, SPARK_TYPE_NAMES, ValueType, childrenOf } from './ast';
 import { allowedFunctionList, functionRule } from './functions';
 import { CLOCK_STRING_EXPECTED, isClockString } from './clock';
 import { ExpressionError, Token, stringLiteralValue, tokenize } from './lexer';
 
 const MAX_DEPTH = 100;
 const COMPARISONS = ['=', '==', '<>', '!=', '<', '<=', '>', '>=', '<=>'];
-const CAST_TYPE_NAMES = [
-  'BOOLEAN',
-  'TINYINT',
-  'BYTE',
-  'SMALLINT',
-  'SHORT',
-  'INT',
-  'INTEGER',
-  'BIGINT',
-  'LONG',
-  'FLOAT',
-  'REAL',
-  'DOUBLE',
-  'DATE',
-  'TIMESTAMP',
-  'TIMESTAMP_NTZ',
-  'TIMESTAMP_LTZ',
-  'STRING',
-  'BINARY',
-  'CHAR',
-  'VARCHAR',
-  'DECIMAL',
-  'DEC',
-  'NUMERIC',
-];
+// CAST's target types: every family's names (ast.ts) and BINARY.
+const CAST_TYPE_NAMES = [...Object.values(SPARK_TYPE_NAMES).flat(), 'BINARY'];
 const CAST_TYPES = new RegExp(`^(${CAST_TYPE_NAMES.join('|')})$`, 'i');
 const TYPED_LITERALS: Record<string, ValueType> = {
   DATE: 'date',
