@@ -17,7 +17,8 @@ import { emrConfigFromEnv } from '@app/launcher';
 export type Check = (files: string[]) => string[];
 
 /** Every file parses as JSON. Example: a file holding `{"a": }` → ["<file>: Unexpected token '}', ..."]. */
-export const jsonFiles: Check = (files) => files.flatMap((f) => failureOf(f, () => JSON.parse(readFileSync(f, 'utf8'))));
+export const jsonFiles: Check = (files) =>
+  files.flatMap((f) => failureOf(f, () => JSON.parse(readFileSync(f, 'utf8'))));
 
 /** Every file loads as a pipeline config, with the loader's error (key and what was expected) otherwise. */
 export const configFiles: Check = (files) => files.flatMap((f) => failureOf(f, () => loadConfigFile(f)));
@@ -29,7 +30,9 @@ export const configFiles: Check = (files) => files.flatMap((f) => failureOf(f, (
 export const emrEnv: Check = (files) => {
   if (files.length !== 2) throw new UsageError(`emr-env takes ENV_FILE KUSTOMIZATION, got ${files.length} argument(s)`);
   const [envFile, kustomization] = files;
-  return failureOf(envFile, () => emrConfigFromEnv(emrSettings(readFileSync(envFile, 'utf8'), readFileSync(kustomization, 'utf8'))));
+  return failureOf(envFile, () =>
+    emrConfigFromEnv(emrSettings(readFileSync(envFile, 'utf8'), readFileSync(kustomization, 'utf8'))),
+  );
 };
 
 /** `A=1\n# c\nB=x=y` and `  - AWS_REGION=eu-west-1` → {A: '1', B: 'x=y', AWS_REGION: 'eu-west-1'}. */

@@ -15,7 +15,6 @@ const RUN = `demoit${Date.now().toString(36)}${process.pid}`;
 const MINUTES = 60000;
 const STOP_TIMEOUT_S = 10;
 
-
 describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
   let stack: Record<string, string>;
   let prometheus: PrometheusApi;
@@ -48,12 +47,18 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     exited = new Promise((resolve) => demo.once('exit', (code, signal) => resolve({ code, signal })));
-    for (const stream of [demo.stdout!, demo.stderr!]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor('the demo to process both batches and follow events', () => {
-      if (demo.exitCode !== null) throw new Error(`the demo exited ${demo.exitCode}:\n${output}`);
-      remember();
-      return output.includes('following events until Ctrl-C') ? true : undefined;
-    }, 12 * MINUTES, 1000);
+    for (const stream of [demo.stdout!, demo.stderr!])
+      stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(
+      'the demo to process both batches and follow events',
+      () => {
+        if (demo.exitCode !== null) throw new Error(`the demo exited ${demo.exitCode}:\n${output}`);
+        remember();
+        return output.includes('following events until Ctrl-C') ? true : undefined;
+      },
+      12 * MINUTES,
+      1000,
+    );
     remember();
   }, 15 * MINUTES);
 
@@ -65,17 +70,29 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
   it('printed where to look, and validated the result', () => {
     expect(output).toContain(`Prometheus      ${stack.PROMETHEUS_URL}`);
     expect(output).toContain('deploy/grafana/dashboards/pipeline-overview.json');
-    for (const s of SERVICES) expect(output).toMatch(new RegExp(`${s} +http://127\\.0\\.0\\.1:\\d+/metrics +http://127\\.0\\.0\\.1:\\d+/health`));
+    for (const s of SERVICES)
+      expect(output).toMatch(
+        new RegExp(`${s} +http://127\\.0\\.0\\.1:\\d+/metrics +http://127\\.0\\.0\\.1:\\d+/health`),
+      );
     expect(output).toContain('validate: 0 of');
     expect(output).not.toMatch(/validate: FAIL/);
   });
 
   it('has every service up in Prometheus and data in every dashboard panel', async () => {
-    await waitFor('the four services up in Prometheus', async () => {
-      const up = await prometheus.query(`count(up{run="${RUN}"} == 1)`);
-      return Number((up.result[0] as { value: [number, string] } | undefined)?.value[1]) === SERVICES.length ? true : undefined;
-    }, 2 * MINUTES);
-    const panels = dashboardQueries(join(REPO, 'deploy/grafana/dashboards')).map((q) => ({ ...q, expr: scopeExpr(q.expr, 'run', RUN) }));
+    await waitFor(
+      'the four services up in Prometheus',
+      async () => {
+        const up = await prometheus.query(`count(up{run="${RUN}"} == 1)`);
+        return Number((up.result[0] as { value: [number, string] } | undefined)?.value[1]) === SERVICES.length
+          ? true
+          : undefined;
+      },
+      2 * MINUTES,
+    );
+    const panels = dashboardQueries(join(REPO, 'deploy/grafana/dashboards')).map((q) => ({
+      ...q,
+      expr: scopeExpr(q.expr, 'run', RUN),
+    }));
     expect(panels.length).toBeGreaterThan(10);
     // Eventually: the last batch's metrics reach Prometheus with the next scrape.
     const empty = async () => {
@@ -87,13 +104,23 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
       return out;
     };
     let findings: string[] = [];
-    await waitFor('every panel query to return data', async () => ((findings = await empty()).length === 0 ? true : undefined), 2 * MINUTES, 5000).catch(() => undefined);
+    await waitFor(
+      'every panel query to return data',
+      async () => ((findings = await empty()).length === 0 ? true : undefined),
+      2 * MINUTES,
+      5000,
+    ).catch(() => undefined);
     expect(findings).toEqual([]);
   });
 
   it('loaded the shipped alert rules for this run and fires none on the healthy demo', async () => {
-    const rules = (await (await fetch(`${stack.PROMETHEUS_URL}/api/v1/rules?type=alert`)).json()) as { data: { groups: Array<{ file: string; rules: Array<{ name: string; labels: Record<string, string> }> }> } };
-    const mine = rules.data.groups.flatMap((g) => g.rules).filter((r) => r.labels.run === RUN).map((r) => r.name);
+    const rules = (await (await fetch(`${stack.PROMETHEUS_URL}/api/v1/rules?type=alert`)).json()) as {
+      data: { groups: Array<{ file: string; rules: Array<{ name: string; labels: Record<string, string> }> }> };
+    };
+    const mine = rules.data.groups
+      .flatMap((g) => g.rules)
+      .filter((r) => r.labels.run === RUN)
+      .map((r) => r.name);
     expect(mine).toEqual(expect.arrayContaining(['BatchFailed', 'BatchStuck', 'WatermarkStale', 'ServiceDown']));
     // Two evaluation rounds after the last batch, so a rule that would fire has had its chance to go pending.
     await new Promise((r) => setTimeout(r, 12000));
@@ -106,8 +133,12 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
     const classifier = tree(demo.pid!).find((p) => / bin\/service\.js classifier$/.test(p.cmd));
     expect(classifier).toBeDefined();
     process.kill(classifier!.pid, 'SIGKILL');
-    const alert = await waitFor('ServiceDown for the classifier to go pending', async () =>
-      (await alertsOf(RUN)).find((a) => a.name === 'ServiceDown' && a.service === 'classifier'), 2 * MINUTES, 2000);
+    const alert = await waitFor(
+      'ServiceDown for the classifier to go pending',
+      async () => (await alertsOf(RUN)).find((a) => a.name === 'ServiceDown' && a.service === 'classifier'),
+      2 * MINUTES,
+      2000,
+    );
     expect(['pending', 'firing']).toContain(alert.state);
   });
 
@@ -116,7 +147,10 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
     const began = Date.now();
     process.kill(demo.pid!, 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const result = await Promise.race([exited, new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), (STOP_TIMEOUT_S + 20) * 1000)))]);
+    const result = await Promise.race([
+      exited,
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), (STOP_TIMEOUT_S + 20) * 1000))),
+    ]);
     clearTimeout(timer);
     expect(result).not.toBe('timeout');
     expect(result).toEqual({ code: 143, signal: null });
@@ -126,16 +160,30 @@ describe(`scripts/demo.sh watched by Prometheus (run ${RUN})`, () => {
     expect(output).toMatch(/\[demo\] stopped; logs and data under/);
     // Each service it stopped logged one line saying so, and none logged an error, at start, at work or at
     // stop (the classifier was killed, so it has no stop line).
-    const logs = Object.fromEntries(SERVICES.map((s) => [s, readFileSync(join(REPO, '.runtime/demo', RUN, `${s}.log`), 'utf8')]));
-    for (const s of SERVICES) expect({ service: s, errors: logs[s].split('\n').filter((l) => l.includes('"level":"error"')) }).toEqual({ service: s, errors: [] });
-    for (const s of SERVICES.filter((x) => x !== 'classifier')) expect({ service: s, stopped: logs[s].match(/"msg":"service stopped"/g)?.length }).toEqual({ service: s, stopped: 1 });
+    const logs = Object.fromEntries(
+      SERVICES.map((s) => [s, readFileSync(join(REPO, '.runtime/demo', RUN, `${s}.log`), 'utf8')]),
+    );
+    for (const s of SERVICES)
+      expect({ service: s, errors: logs[s].split('\n').filter((l) => l.includes('"level":"error"')) }).toEqual({
+        service: s,
+        errors: [],
+      });
+    for (const s of SERVICES.filter((x) => x !== 'classifier'))
+      expect({ service: s, stopped: logs[s].match(/"msg":"service stopped"/g)?.length }).toEqual({
+        service: s,
+        stopped: 1,
+      });
     // It took its scrape targets and rules away with it.
     expect(existsSync(join(stack.PROMETHEUS_TARGETS_DIR, `${RUN}.json`))).toBe(false);
     expect(existsSync(join(stack.STACK_HOME, 'prometheus', 'rules', `${RUN}.yaml`))).toBe(false);
   });
 
   async function alertsOf(run: string): Promise<Array<{ name: string; state: string; service?: string }>> {
-    const body = (await (await fetch(`${stack.PROMETHEUS_URL}/api/v1/alerts`)).json()) as { data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
-    return body.data.alerts.filter((a) => a.labels.run === run).map((a) => ({ name: a.labels.alertname, state: a.state, service: a.labels.service }));
+    const body = (await (await fetch(`${stack.PROMETHEUS_URL}/api/v1/alerts`)).json()) as {
+      data: { alerts: Array<{ labels: Record<string, string>; state: string }> };
+    };
+    return body.data.alerts
+      .filter((a) => a.labels.run === run)
+      .map((a) => ({ name: a.labels.alertname, state: a.state, service: a.labels.service }));
   }
 });

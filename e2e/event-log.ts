@@ -37,7 +37,12 @@ export class EventLog {
         }
         try {
           const decoded = await this.codec.decode(message.value!);
-          this.events.push({ ...decoded, topic, offset: message.offset, raw: { key: message.key, value: message.value, headers } });
+          this.events.push({
+            ...decoded,
+            topic,
+            offset: message.offset,
+            raw: { key: message.key, value: message.value, headers },
+          });
         } catch (error) {
           this.undecodable.push({ topic, offset: message.offset, error: (error as Error).message });
         }

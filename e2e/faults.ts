@@ -57,11 +57,34 @@ export interface CliResult {
  * `summary-pipeline <args>` as an operator runs it beside the services of `r`: its own process and Spark;
  * `stderr()` so far while it runs, `pid` to signal it.
  */
-export function cliWriter(r: ServicesRun, ...args: string[]): Promise<CliResult> & { stderr: () => string; pid: number | undefined } {
+export function cliWriter(
+  r: ServicesRun,
+  ...args: string[]
+): Promise<CliResult> & { stderr: () => string; pid: number | undefined } {
   const child = spawn(
     process.execPath,
-    [join(REPO, 'bin', 'summary-pipeline.js'), '--config', r.configFile, '--catalog-type', 'rest', '--catalog-uri', r.stack.ICEBERG_REST_URI, '--warehouse', join(r.dir, 'cli', 'warehouse'), ...args],
-    { cwd: REPO, env: { ...process.env, SUMMARY_LEASE_TTL_SECONDS: '30', SUMMARY_DRIVER_MEMORY: '1g', SUMMARY_SHUFFLE_PARTITIONS: '2' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      join(REPO, 'bin', 'summary-pipeline.js'),
+      '--config',
+      r.configFile,
+      '--catalog-type',
+      'rest',
+      '--catalog-uri',
+      r.stack.ICEBERG_REST_URI,
+      '--warehouse',
+      join(r.dir, 'cli', 'warehouse'),
+      ...args,
+    ],
+    {
+      cwd: REPO,
+      env: {
+        ...process.env,
+        SUMMARY_LEASE_TTL_SECONDS: '30',
+        SUMMARY_DRIVER_MEMORY: '1g',
+        SUMMARY_SHUFFLE_PARTITIONS: '2',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stdout = '';
   let stderr = '';
@@ -73,7 +96,8 @@ export function cliWriter(r: ServicesRun, ...args: string[]): Promise<CliResult>
 
 /** Sends events again as they were on their topics (same key, value, headers), in the order given. */
 export async function redeliver(producer: Producer, events: Seen[]): Promise<void> {
-  for (const e of events) await producer.send({ topic: e.topic, messages: [{ key: e.raw.key, value: e.raw.value, headers: e.raw.headers }] });
+  for (const e of events)
+    await producer.send({ topic: e.topic, messages: [{ key: e.raw.key, value: e.raw.value, headers: e.raw.headers }] });
 }
 
 export type MalformedKind = 'not-avro' | 'huge-count' | 'truncated';
@@ -84,12 +108,24 @@ export const MALFORMED_KINDS: readonly MalformedKind[] = ['not-avro', 'huge-coun
  * registry's real schema id whose map/array count says 2^55 (avsc alone looped on it), or a real event of
  * that topic cut short after its schema id.
  */
-export async function malformedMessage(r: ServicesRun, event: EventName, kind: MalformedKind, sample?: Seen): Promise<Buffer> {
+export async function malformedMessage(
+  r: ServicesRun,
+  event: EventName,
+  kind: MalformedKind,
+  sample?: Seen,
+): Promise<Buffer> {
   if (kind === 'not-avro') return Buffer.from(`not avro at all (${event})`);
-  const schemaIds = await new EventCodec(schemaRegistry({ host: r.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${r.run}.` }).register();
+  const schemaIds = await new EventCodec(schemaRegistry({ host: r.stack.SCHEMA_REGISTRY_URL }), {
+    topicPrefix: `${r.run}.`,
+  }).register();
   const header = Buffer.from([0, 0, 0, 0, 0]);
   header.writeInt32BE(schemaIds.get(event)!, 1);
-  if (kind === 'huge-count') return Buffer.concat([header, Buffer.from([0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0])]);
-  if (!sample?.raw.value) throw new Error(`a truncated ${event} message needs a real one to cut short: none was seen yet`);
+  if (kind === 'huge-count')
+    return Buffer.concat([
+      header,
+      Buffer.from([0, 0, 0, 0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0, 0, 0]),
+    ]);
+  if (!sample?.raw.value)
+    throw new Error(`a truncated ${event} message needs a real one to cut short: none was seen yet`);
   return sample.raw.value.subarray(0, Math.max(6, Math.floor(sample.raw.value.length / 3)));
 }

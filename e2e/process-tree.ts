@@ -31,7 +31,7 @@ export function processes(): Proc[] {
 export function tree(root: number): Proc[] {
   const all = processes();
   const found = new Map<number, Proc>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (found.has(p.pid)) continue;

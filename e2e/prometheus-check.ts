@@ -14,10 +14,18 @@ export interface DeployQuery {
 }
 
 /** Grafana variables as an instant query over the e2e run sees them (the run lasts minutes, not hours). */
-const GRAFANA_VARIABLES: Record<string, string> = { window: '1h', __rate_interval: '1m', __interval: '15s', __range: '1h' };
+const GRAFANA_VARIABLES: Record<string, string> = {
+  window: '1h',
+  __rate_interval: '1m',
+  __interval: '15s',
+  __range: '1h',
+};
 
 export function substituteVariables(expr: string): string {
-  return expr.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => GRAFANA_VARIABLES[braced ?? bare ?? ''] ?? whole);
+  return expr.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (whole, braced: string | undefined, bare: string | undefined) => GRAFANA_VARIABLES[braced ?? bare ?? ''] ?? whole,
+  );
 }
 
 interface Panel {
@@ -29,11 +37,19 @@ interface Panel {
 /** Every panel target of every dashboard JSON in `dir` (rows' nested panels included). */
 export function dashboardQueries(dir: string): DeployQuery[] {
   const out: DeployQuery[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const dashboard = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { panels?: Panel[] };
     const walk = (panels: Panel[] = []) => {
       for (const p of panels) {
-        for (const t of p.targets ?? []) if (t.expr) out.push({ where: `dashboard ${file}, panel "${p.title ?? '?'}"`, kind: 'panel', expr: substituteVariables(t.expr) });
+        for (const t of p.targets ?? [])
+          if (t.expr)
+            out.push({
+              where: `dashboard ${file}, panel "${p.title ?? '?'}"`,
+              kind: 'panel',
+              expr: substituteVariables(t.expr),
+            });
         walk(p.panels);
       }
     };
@@ -44,14 +60,56 @@ export function dashboardQueries(dir: string): DeployQuery[] {
 
 /** Every alert expression of a Prometheus rule file. */
 export function alertQueries(file: string): DeployQuery[] {
-  const doc = parseYaml(readFileSync(file, 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert?: string; record?: string; expr: string }> }> };
-  return doc.groups.flatMap((g) => g.rules.map((r) => ({ where: `${file}: alert ${r.alert ?? r.record}`, kind: 'alert' as const, expr: String(r.expr) })));
+  const doc = parseYaml(readFileSync(file, 'utf8')) as {
+    groups: Array<{ name: string; rules: Array<{ alert?: string; record?: string; expr: string }> }>;
+  };
+  return doc.groups.flatMap((g) =>
+    g.rules.map((r) => ({
+      where: `${file}: alert ${r.alert ?? r.record}`,
+      kind: 'alert' as const,
+      expr: String(r.expr),
+    })),
+  );
 }
 
 const FUNCTIONS_AND_KEYWORDS = new Set([
-  'sum', 'max', 'min', 'avg', 'count', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset',
-  'increase', 'rate', 'irate', 'delta', 'histogram_quantile', 'time', 'absent', 'absent_over_time', 'max_over_time', 'min_over_time',
-  'avg_over_time', 'count_over_time', 'sum_over_time', 'last_over_time', 'clamp_min', 'clamp_max', 'vector', 'scalar', 'topk', 'bottomk', 'le',
+  'sum',
+  'max',
+  'min',
+  'avg',
+  'count',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'bool',
+  'offset',
+  'increase',
+  'rate',
+  'irate',
+  'delta',
+  'histogram_quantile',
+  'time',
+  'absent',
+  'absent_over_time',
+  'max_over_time',
+  'min_over_time',
+  'avg_over_time',
+  'count_over_time',
+  'sum_over_time',
+  'last_over_time',
+  'clamp_min',
+  'clamp_max',
+  'vector',
+  'scalar',
+  'topk',
+  'bottomk',
+  'le',
 ]);
 
 /**
@@ -86,8 +144,17 @@ export class PrometheusApi {
 
   async query(expr: string): Promise<QueryResult> {
     const res = await fetch(`${this.url}/api/v1/query?${new URLSearchParams({ query: expr })}`);
-    const body = (await res.json()) as { status: 'success' | 'error'; error?: string; errorType?: string; data?: { result: unknown[] } };
-    return { status: body.status, error: body.error ? `${body.errorType}: ${body.error}` : undefined, result: body.data?.result ?? [] };
+    const body = (await res.json()) as {
+      status: 'success' | 'error';
+      error?: string;
+      errorType?: string;
+      data?: { result: unknown[] };
+    };
+    return {
+      status: body.status,
+      error: body.error ? `${body.errorType}: ${body.error}` : undefined,
+      result: body.data?.result ?? [],
+    };
   }
 }
 
@@ -97,7 +164,11 @@ export class PrometheusApi {
  * failures in a healthy run); and a panel whose series all have data must show data. Returns findings,
  * one line each; an empty list means every query holds.
  */
-export async function checkQueries(api: PrometheusApi, queries: DeployQuery[], declared: Set<string>): Promise<string[]> {
+export async function checkQueries(
+  api: PrometheusApi,
+  queries: DeployQuery[],
+  declared: Set<string>,
+): Promise<string[]> {
   const findings: string[] = [];
   const hasData = new Map<string, boolean>();
   for (const q of queries) {
@@ -112,9 +183,11 @@ export async function checkQueries(api: PrometheusApi, queries: DeployQuery[], d
       if (hasData.get(s)) continue;
       allData = false;
       const name = s.replace(/\{.*$/, '');
-      if (!declared.has(name)) findings.push(`${q.where}: selects ${s}, which has no data and which no service declares`);
+      if (!declared.has(name))
+        findings.push(`${q.where}: selects ${s}, which has no data and which no service declares`);
     }
-    if (q.kind === 'panel' && allData && evaluated.result.length === 0) findings.push(`${q.where}: its series have data but the query returns none: ${q.expr}`);
+    if (q.kind === 'panel' && allData && evaluated.result.length === 0)
+      findings.push(`${q.where}: its series have data but the query returns none: ${q.expr}`);
   }
   return findings;
 }

@@ -12,7 +12,11 @@ export const REPO = repoRoot();
 
 /** Starts the local stack (idempotent: a second `up` is harmless) and returns its client settings. */
 export function stackUp(components = 'kafka registry catalog'): Record<string, string> {
-  const up = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STACK_COMPONENTS: components } });
+  const up = spawnSync('bash', ['scripts/stack/stack.sh', 'up'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, STACK_COMPONENTS: components },
+  });
   if (up.status !== 0) throw new Error(`stack.sh up exited ${up.status}:\n${up.stderr}`);
   const env = spawnSync('bash', ['scripts/stack/env.sh'], { cwd: REPO, encoding: 'utf8' });
   const vars: Record<string, string> = {};
@@ -22,7 +26,11 @@ export function stackUp(components = 'kafka registry catalog'): Record<string, s
 
 /** Stops components of the local stack (a fault test's outage); `stackUp` starts them again on their data. */
 export function stackDown(components: string): void {
-  const down = spawnSync('bash', ['scripts/stack/stack.sh', 'down'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, STACK_COMPONENTS: components } });
+  const down = spawnSync('bash', ['scripts/stack/stack.sh', 'down'], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, STACK_COMPONENTS: components },
+  });
   if (down.status !== 0) throw new Error(`stack.sh down (${components}) exited ${down.status}:\n${down.stderr}`);
 }
 
@@ -84,7 +92,13 @@ export class ServiceProcesses {
       cwd: REPO,
       // A test run stopped by a signal ends without running any handler of its own (jest's sandboxed
       // `process` gets no signals): the services see their parent gone and exit (libs/common service.ts).
-      env: { ...process.env, ...this.env, HTTP_PORT: String(this.port(name)), HTTP_HOST: '127.0.0.1', SERVICE_EXIT_WITH_PARENT: '1' },
+      env: {
+        ...process.env,
+        ...this.env,
+        HTTP_PORT: String(this.port(name)),
+        HTTP_HOST: '127.0.0.1',
+        SERVICE_EXIT_WITH_PARENT: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);
@@ -139,7 +153,9 @@ export class ServiceProcesses {
   assertAlive(): void {
     for (const [name, child] of this.children) {
       if (running(child) || this.stopping.has(name)) continue;
-      throw new WaitAbandoned(`${name} exited by itself (code ${child.exitCode}, signal ${child.signalCode}); the end of ${this.logFile(name)}:\n${this.logTail(name, 15)}`);
+      throw new WaitAbandoned(
+        `${name} exited by itself (code ${child.exitCode}, signal ${child.signalCode}); the end of ${this.logFile(name)}:\n${this.logTail(name, 15)}`,
+      );
     }
   }
 
@@ -149,7 +165,10 @@ export class ServiceProcesses {
     if (!existsSync(file)) return '(no log)';
     const all = readFileSync(file, 'utf8').trimEnd().split('\n');
     const notable = all.filter((l) => !l.includes('"level":"info"'));
-    return (notable.length ? notable : all).slice(-lines).map((l) => l.slice(0, 400)).join('\n');
+    return (notable.length ? notable : all)
+      .slice(-lines)
+      .map((l) => l.slice(0, 400))
+      .join('\n');
   }
 
   /** The service answers ready, and it is the process this run started (it has not exited). */
@@ -174,7 +193,12 @@ function running(child: ChildProcess): boolean {
 }
 
 /** Polls `probe` until it returns a value (not undefined); the interval is a poll, not a wait for an outcome. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 240000, everyMs = 500): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 240000,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -182,7 +206,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const value = await probe();
       if (value !== undefined) return value;
     } catch (error) {
-      if (error instanceof WaitAbandoned) throw new Error(`gave up waiting for ${what}: ${error.message}`, { cause: error });
+      if (error instanceof WaitAbandoned)
+        throw new Error(`gave up waiting for ${what}: ${error.message}`, { cause: error });
       last = error;
     }
     await new Promise((r) => setTimeout(r, everyMs));

@@ -6,7 +6,16 @@ import { Kafka, logLevel } from 'kafkajs';
 import { EventCodec, schemaRegistry } from '@app/contracts';
 import { EngineOptions } from '@app/engine';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
-import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import {
+  ALT_CONFIG,
+  ALT_ORACLE_SPEC,
+  Row,
+  SparkHarness,
+  diffRows,
+  oracle,
+  scenarioArb,
+  startHarness,
+} from '@app/testing';
 import { EventLog } from './event-log';
 import { SERVICES, ServiceProcesses, freePortBlock, stackUp, waitFor } from './service-processes';
 
@@ -42,7 +51,11 @@ export interface RunCatalog {
 
 /** ALT_CONFIG (or a config in its namespaces) with its sources and tables in namespaces of their own (one run, one set of tables). */
 export function withNamespace(tag: string, config: Record<string, unknown> = ALT_CONFIG): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(config).replace(/local\.raw_alt\./g, `local.raw_${tag}.`).replace(/local\.alt\./g, `local.alt_${tag}.`));
+  return JSON.parse(
+    JSON.stringify(config)
+      .replace(/local\.raw_alt\./g, `local.raw_${tag}.`)
+      .replace(/local\.alt\./g, `local.alt_${tag}.`),
+  );
 }
 
 export const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
@@ -68,7 +81,12 @@ export class ServicesRun {
 
   constructor(readonly options: ServicesRunOptions) {
     this.run = `${options.tag}${Date.now().toString(36)}${process.pid}`;
-    this.batches = fc.sample(scenarioArb({ accounts: options.accounts, batches: options.batches }), { seed: options.seed, numRuns: 1 })[0].filter((b) => b.length > 0);
+    this.batches = fc
+      .sample(scenarioArb({ accounts: options.accounts, batches: options.batches }), {
+        seed: options.seed,
+        numRuns: 1,
+      })[0]
+      .filter((b) => b.length > 0);
     this.configFile = join(this.dir, 'config.json');
     this.serviceEnv = {};
   }
@@ -79,7 +97,11 @@ export class ServicesRun {
     const config = withNamespace(this.run, this.options.config);
     writeFileSync(this.configFile, JSON.stringify(config, null, 2));
     const catalog = this.options.catalog?.(this.stack, this.run);
-    this.h = await startHarness(config, catalog?.harnessEnv ?? {}, this.dir, { catalogType: 'rest', catalogUri: this.stack.ICEBERG_REST_URI, ...catalog?.harness });
+    this.h = await startHarness(config, catalog?.harnessEnv ?? {}, this.dir, {
+      catalogType: 'rest',
+      catalogUri: this.stack.ICEBERG_REST_URI,
+      ...catalog?.harness,
+    });
     await this.h.pipeline.init();
     Object.assign(this.serviceEnv, {
       SUMMARY_CONFIG: this.configFile,
@@ -100,11 +122,22 @@ export class ServicesRun {
       ...catalog?.services,
       ...this.options.env,
     });
-    this.services = new ServiceProcesses(this.serviceEnv, join(this.dir, 'services'), await freePortBlock(SERVICES.length));
+    this.services = new ServiceProcesses(
+      this.serviceEnv,
+      join(this.dir, 'services'),
+      await freePortBlock(SERVICES.length),
+    );
     this.services.startAll();
     await this.allReady();
-    this.kafka = new Kafka({ clientId: `${this.run}-test`, brokers: this.stack.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-    this.log = new EventLog(this.kafka, new EventCodec(schemaRegistry({ host: this.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${this.run}.` }));
+    this.kafka = new Kafka({
+      clientId: `${this.run}-test`,
+      brokers: this.stack.KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    this.log = new EventLog(
+      this.kafka,
+      new EventCodec(schemaRegistry({ host: this.stack.SCHEMA_REGISTRY_URL }), { topicPrefix: `${this.run}.` }),
+    );
     await this.log.start(`${this.run}.test-reader`);
   }
 
@@ -116,7 +149,8 @@ export class ServicesRun {
 
   /** Each step bounded, so a stuck disconnect cannot hold the suite (the runner exits with its parent). */
   async close(): Promise<void> {
-    const bounded = (p: Promise<unknown> | undefined, ms: number) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+    const bounded = (p: Promise<unknown> | undefined, ms: number) =>
+      Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
     await bounded(this.services?.stopAll(60000), 90000);
     await bounded(this.log?.stop(), 30000);
     await bounded(this.h?.close(), 60000);
@@ -124,7 +158,8 @@ export class ServicesRun {
 
   /** Ingests the next scenario batch and returns the batch id the watcher will give it. */
   async ingestNext(): Promise<string> {
-    if (this.ingested >= this.batches.length) throw new Error(`scenario has only ${this.batches.length} non-empty batches; raise the generator's batch count`);
+    if (this.ingested >= this.batches.length)
+      throw new Error(`scenario has only ${this.batches.length} non-empty batches; raise the generator's batch count`);
     await this.h.ingest(this.batches[this.ingested++]);
     return batchIdOf(this.ingested);
   }
@@ -132,13 +167,21 @@ export class ServicesRun {
   /** The batch's BatchCompleted; fails at once when a service crashed, and says what the services logged on a timeout. */
   async completed(id: string, timeoutMs = 6 * MINUTES) {
     try {
-      return await waitFor(`batch ${id} to complete`, () => {
-        this.services.assertAlive();
-        return this.log.completed(id);
-      }, timeoutMs);
+      return await waitFor(
+        `batch ${id} to complete`,
+        () => {
+          this.services.assertAlive();
+          return this.log.completed(id);
+        },
+        timeoutMs,
+      );
     } catch (error) {
-      const tails = SERVICES.map((s) => `--- ${s} (${this.services.logFile(s)}):\n${this.services.logTail(s)}`).join('\n');
-      throw new Error(`${(error as Error).message}\nthe services' last warnings and errors:\n${tails}`, { cause: error });
+      const tails = SERVICES.map((s) => `--- ${s} (${this.services.logFile(s)}):\n${this.services.logTail(s)}`).join(
+        '\n',
+      );
+      throw new Error(`${(error as Error).message}\nthe services' last warnings and errors:\n${tails}`, {
+        cause: error,
+      });
     }
   }
 
@@ -148,11 +191,16 @@ export class ServicesRun {
    */
   async oracleDiffs(limit = 10): Promise<string[]> {
     const expected = oracle(ALT_ORACLE_SPEC, this.batches.slice(0, this.ingested));
-    return [...diffRows(await this.h.summary(), expected.summary, summaryKey, limit), ...diffRows(await this.h.latest(), expected.latest, latestKey, limit)];
+    return [
+      ...diffRows(await this.h.summary(), expected.summary, summaryKey, limit),
+      ...diffRows(await this.h.latest(), expected.latest, latestKey, limit),
+    ];
   }
 
   /** (batch, step) pairs the ledger holds two commits of: a job that ran twice. Empty when none did. */
   async jobsRunTwice(): Promise<Array<Record<string, unknown>>> {
-    return this.h.runner.query(`SELECT batch_id, step, count(*) AS n FROM ${this.h.config.tables.ledger.sql} WHERE status = 'committed' GROUP BY batch_id, step HAVING count(*) > 1`);
+    return this.h.runner.query(
+      `SELECT batch_id, step, count(*) AS n FROM ${this.h.config.tables.ledger.sql} WHERE status = 'committed' GROUP BY batch_id, step HAVING count(*) > 1`,
+    );
   }
 }

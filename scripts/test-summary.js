@@ -10,7 +10,10 @@ let skipped = 0;
 const missing = [];
 for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'int-connect.json', 'cluster.json']) {
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) { missing.push(name); continue; }
+  if (!fs.existsSync(file)) {
+    missing.push(name);
+    continue;
+  }
   const r = JSON.parse(fs.readFileSync(file, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
@@ -18,9 +21,13 @@ for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'int-connec
 }
 for (const name of ['runner.xml', 'runner-connect.xml']) {
   const xml = path.join(dir, name);
-  if (!fs.existsSync(xml)) { missing.push(name); continue; }
+  if (!fs.existsSync(xml)) {
+    missing.push(name);
+    continue;
+  }
   const text = fs.readFileSync(xml, 'utf8');
-  const attr = (n) => [...text.matchAll(new RegExp(`<testsuite [^>]*\\b${n}="(\\d+)"`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
+  const attr = (n) =>
+    [...text.matchAll(new RegExp(`<testsuite [^>]*\\b${n}="(\\d+)"`, 'g'))].reduce((a, m) => a + Number(m[1]), 0);
   const total = attr('tests');
   const bad = attr('failures') + attr('errors');
   const skip = attr('skipped');

@@ -5,12 +5,21 @@ import { JobLabel, RunSample } from './measure';
 
 describe('changedRowsQuery', () => {
   it('counts rows after the batch that are not, identical, before it (time travel, EXCEPT)', () => {
-    const sql = changedRowsQuery(new TableName('local', 'bench', 'summary'), 'cons_acct_key', 'rpt_as_of_mo', ['cons_acct_key', 'rpt_as_of_mo', 'bal_history'], '11', '22');
+    const sql = changedRowsQuery(
+      new TableName('local', 'bench', 'summary'),
+      'cons_acct_key',
+      'rpt_as_of_mo',
+      ['cons_acct_key', 'rpt_as_of_mo', 'bal_history'],
+      '11',
+      '22',
+    );
     expect(sql.replace(/\s+/g, ' ')).toBe(
       'SELECT count(*) AS n FROM ( ' +
-        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, `bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 22 ' +
+        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, ' +
+        '`bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 22 ' +
         'EXCEPT ' +
-        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, `bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 11 ' +
+        'SELECT `cons_acct_key`, `rpt_as_of_mo`, xxhash64(`cons_acct_key`, `rpt_as_of_mo`, ' +
+        '`bal_history`) AS h FROM `local`.`bench`.`summary` VERSION AS OF 11 ' +
         ') changed',
     );
   });
@@ -22,10 +31,26 @@ describe('changedRowsQuery', () => {
 
 describe('summaryRowsWritten and amplification', () => {
   const job = (label: JobLabel, summary: number, other = 0) => ({
-    label, jobId: label, durationMs: 1, wallMs: 1, steps: [], overheadMs: 0,
-    writes: { 'local.b.summary': { ...NO_WRITES, addedRecords: summary }, 'local.b.latest': { ...NO_WRITES, addedRecords: other } },
+    label,
+    jobId: label,
+    durationMs: 1,
+    wallMs: 1,
+    steps: [],
+    overheadMs: 0,
+    writes: {
+      'local.b.summary': { ...NO_WRITES, addedRecords: summary },
+      'local.b.latest': { ...NO_WRITES, addedRecords: other },
+    },
   });
-  const sample = { jobs: [job('classify', 0), job('CASE_III', 1_200, 50), job('CASE_I', 50, 50), job('CASE_II', 850, 850), job('maintenance', 40_000)] } as unknown as RunSample;
+  const sample = {
+    jobs: [
+      job('classify', 0),
+      job('CASE_III', 1_200, 50),
+      job('CASE_I', 50, 50),
+      job('CASE_II', 850, 850),
+      job('maintenance', 40_000),
+    ],
+  } as unknown as RunSample;
 
   it("adds the case jobs' rows added to summary, not maintenance's or other tables'", () => {
     expect(summaryRowsWritten(sample, 'local.b.summary')).toBe(2_100);

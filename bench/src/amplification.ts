@@ -17,17 +17,31 @@ export interface Amplification {
  * changed rows. A row is compared as (key, month, xxhash64 of every column), so a compaction in between
  * (same rows, other files) counts nothing. Example: 3 rows before, one updated and one added → 2.
  */
-export function changedRowsQuery(table: TableName, key: string, month: string, columns: string[], before: string, after: string): string {
-  const version = (id: string) => `SELECT ${q(key)}, ${q(month)}, xxhash64(${columns.map(q).join(', ')}) AS h FROM ${table.sql} VERSION AS OF ${BigInt(id)}`;
+export function changedRowsQuery(
+  table: TableName,
+  key: string,
+  month: string,
+  columns: string[],
+  before: string,
+  after: string,
+): string {
+  const version = (id: string) =>
+    `SELECT ${q(key)}, ${q(month)}, xxhash64(${columns.map(q).join(', ')}) AS h FROM ${table.sql} VERSION AS OF ${BigInt(id)}`;
   return `SELECT count(*) AS n FROM (\n  ${version(after)}\n  EXCEPT\n  ${version(before)}\n) changed`;
 }
 
 /** Summary rows added by the run's case jobs (CASE_III, CASE_I, CASE_II), from their snapshot summaries. */
 export function summaryRowsWritten(sample: RunSample, summaryPlain: string): number {
-  return sample.jobs.filter((j) => CASE_ORDER.includes(j.label as CaseName)).reduce((a, j) => a + (j.writes[summaryPlain]?.addedRecords ?? 0), 0);
+  return sample.jobs
+    .filter((j) => CASE_ORDER.includes(j.label as CaseName))
+    .reduce((a, j) => a + (j.writes[summaryPlain]?.addedRecords ?? 0), 0);
 }
 
 /** 2 significant decimals; 12,000 written for 7,000 changed → 1.71. */
 export function amplification(rowsWritten: number, rowsChanged: number): Amplification {
-  return { rows_written: rowsWritten, rows_changed: rowsChanged, ratio: rowsChanged > 0 ? Math.round((rowsWritten / rowsChanged) * 100) / 100 : null };
+  return {
+    rows_written: rowsWritten,
+    rows_changed: rowsChanged,
+    ratio: rowsChanged > 0 ? Math.round((rowsWritten / rowsChanged) * 100) / 100 : null,
+  };
 }

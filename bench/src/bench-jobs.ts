@@ -8,7 +8,17 @@ export type WriteMode = 'copy-on-write' | 'merge-on-read';
  * ledger, run by the same runner as the pipeline's. `targets` makes the runner report their snapshots.
  */
 export function benchJob(jobId: string, description: string, steps: JobStep[], targets: TableName[] = []): CompiledJob {
-  return { schemaVersion: JOB_SCHEMA_VERSION, jobId, kind: 'append', description, tags: { bench: 'true' }, params: {}, ledger: null, targets: targets.map((t) => t.plain), steps };
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId,
+    kind: 'append',
+    description,
+    tags: { bench: 'true' },
+    params: {},
+    ledger: null,
+    targets: targets.map((t) => t.plain),
+    steps,
+  };
 }
 
 /** Reads nothing: the result's `snapshots` hold every target's current snapshot (read from table metadata, no Spark job). */
@@ -25,19 +35,39 @@ export function restoreJob(restores: { table: TableName; to: string | null }[]):
   const steps: JobStep[] = restores.map(({ table, to }) => ({
     name: `restore ${table.plain}`,
     kind: 'sql',
-    sql: to === null ? `DELETE FROM ${table.sql}` : `CALL ${q(table.catalog)}.system.set_current_snapshot(${lit(`${table.namespace}.${table.table}`)}, ${BigInt(to)})`,
+    sql:
+      to === null
+        ? `DELETE FROM ${table.sql}`
+        : `CALL ${q(table.catalog)}.system.set_current_snapshot(${lit(`${table.namespace}.${table.table}`)}, ${BigInt(to)})`,
   }));
-  return benchJob('bench-restore', `restore ${restores.length} table(s)`, steps, restores.map((r) => r.table));
+  return benchJob(
+    'bench-restore',
+    `restore ${restores.length} table(s)`,
+    steps,
+    restores.map((r) => r.table),
+  );
 }
 
 /** Iceberg row-level write modes of summary and latest (the tables the case jobs MERGE into). */
 export function writeModeJob(config: PipelineConfig, mode: WriteMode): CompiledJob {
   const props = `('write.merge.mode' = '${mode}', 'write.update.mode' = '${mode}', 'write.delete.mode' = '${mode}')`;
-  return benchJob(`bench-write-mode-${mode}`, `summary and latest in ${mode}`, [config.summaryTable, config.latestTable].map((t) => ({ name: `mode ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} SET TBLPROPERTIES ${props}` })));
+  return benchJob(
+    `bench-write-mode-${mode}`,
+    `summary and latest in ${mode}`,
+    [config.summaryTable, config.latestTable].map((t) => ({
+      name: `mode ${t.plain}`,
+      kind: 'sql',
+      sql: `ALTER TABLE ${t.sql} SET TBLPROPERTIES ${props}`,
+    })),
+  );
 }
 
 export function dropJob(tables: TableName[]): CompiledJob {
-  return benchJob('bench-drop', `drop ${tables.length} table(s)`, tables.map((t) => ({ name: `drop ${t.plain}`, kind: 'sql', sql: `DROP TABLE IF EXISTS ${t.sql} PURGE` })));
+  return benchJob(
+    'bench-drop',
+    `drop ${tables.length} table(s)`,
+    tables.map((t) => ({ name: `drop ${t.plain}`, kind: 'sql', sql: `DROP TABLE IF EXISTS ${t.sql} PURGE` })),
+  );
 }
 
 /**
@@ -46,7 +76,12 @@ export function dropJob(tables: TableName[]): CompiledJob {
  */
 export function noopLedgerJob(config: PipelineConfig, n: number): CompiledJob {
   return {
-    ...benchJob(`bench-noop-${n}`, 'no-op job under the ledger', [{ name: 'noop', kind: 'sql', sql: 'SELECT 1' }], [config.summaryTable, config.latestTable]),
+    ...benchJob(
+      `bench-noop-${n}`,
+      'no-op job under the ledger',
+      [{ name: 'noop', kind: 'sql', sql: 'SELECT 1' }],
+      [config.summaryTable, config.latestTable],
+    ),
     kind: 'case',
     ledger: { table: config.tables.ledger.plain, batchId: `bench-noop-${n}`, step: 'noop' },
   };

@@ -24,8 +24,10 @@ export type TopologyName = 'local-disk' | 'local-s3' | 'cluster';
 
 export const TOPOLOGIES: Record<TopologyName, string> = {
   'local-disk': 'local Spark (local[2], one long-lived runner), tables on local disk (Hadoop catalog)',
-  'local-s3': 'local Spark (local[2], one long-lived runner), tables on SeaweedFS S3 through the REST catalog (S3FileIO)',
-  cluster: 'each job spark-submitted to the standalone master (cluster deploy mode: its own driver on a worker, 2 executors × 1 core), tables on SeaweedFS S3',
+  'local-s3':
+    'local Spark (local[2], one long-lived runner), tables on SeaweedFS S3 through the REST catalog (S3FileIO)',
+  cluster:
+    'each job spark-submitted to the standalone master (cluster deploy mode: its own driver on a worker, 2 executors × 1 core), tables on SeaweedFS S3',
 };
 
 export interface TopologyResult {
@@ -41,7 +43,16 @@ export interface TopologyResult {
 export interface ClusterBenchDocument {
   kind: 'cluster';
   generated_at: string;
-  parameters: { scale: number; repeat: number; seed: number; config: string; accounts: number; summary_rows: number; batch_rows: number; cluster: Record<string, string> };
+  parameters: {
+    scale: number;
+    repeat: number;
+    seed: number;
+    config: string;
+    accounts: number;
+    summary_rows: number;
+    batch_rows: number;
+    cluster: Record<string, string>;
+  };
   topologies: TopologyResult[];
   /** Every topology ended with the same summary and latest (row count and checksum). */
   same_result: boolean;
@@ -50,12 +61,20 @@ export interface ClusterBenchDocument {
 const secs = (ms: number) => ms / 1000;
 const JOB_LABELS = ['classify', ...CASE_ORDER];
 
-export function topologyResult(topology: TopologyName, noop: { durationMs: number[]; wallMs: number[] }, samples: RunSample[], checksums: TopologyResult['checksums']): TopologyResult {
+export function topologyResult(
+  topology: TopologyName,
+  noop: { durationMs: number[]; wallMs: number[] },
+  samples: RunSample[],
+  checksums: TopologyResult['checksums'],
+): TopologyResult {
   const jobs: TopologyResult['batch']['jobs'] = {};
   for (const label of JOB_LABELS) {
     const of = samples.map((s) => s.jobs.filter((j) => j.label === label));
     if (of.every((js) => js.length === 0)) continue;
-    jobs[label] = { wall_s: of.map((js) => secs(js.reduce((a, j) => a + j.wallMs, 0))), runner_s: of.map((js) => secs(js.reduce((a, j) => a + j.durationMs, 0))) };
+    jobs[label] = {
+      wall_s: of.map((js) => secs(js.reduce((a, j) => a + j.wallMs, 0))),
+      runner_s: of.map((js) => secs(js.reduce((a, j) => a + j.durationMs, 0))),
+    };
   }
   return {
     topology,
@@ -79,10 +98,26 @@ interface Workload {
 }
 
 /** Builds the table with `runner`, appends the batch, then measures no-op jobs and the batch on each of `measured`. */
-async function measureOn(w: Workload, runner: RecordingRunner, measured: { topology: TopologyName; jobs: ClusterJobs | null }[]): Promise<{ results: TopologyResult[]; summaryRows: number }> {
+async function measureOn(
+  w: Workload,
+  runner: RecordingRunner,
+  measured: { topology: TopologyName; jobs: ClusterJobs | null }[],
+): Promise<{ results: TopologyResult[]; summaryRows: number }> {
   const sizes = clusterSizes(w.o);
-  const ctx: BenchContext = { runner, raw: w.raw, shape: dataShape(w.o.seed), sizes, repeat: w.o.repeat, log: w.log, pipelineLog: w.o.verbose ? (m) => w.log(`  ${m}`) : () => undefined };
-  const base = await phase(w.log, `${measured[0].topology}: table of ${sizes.accounts.toLocaleString('en-US')} accounts (built with the local runner)`, () => buildTable(ctx, w.namespace, 1));
+  const ctx: BenchContext = {
+    runner,
+    raw: w.raw,
+    shape: dataShape(w.o.seed),
+    sizes,
+    repeat: w.o.repeat,
+    log: w.log,
+    pipelineLog: w.o.verbose ? (m) => w.log(`  ${m}`) : () => undefined,
+  };
+  const base = await phase(
+    w.log,
+    `${measured[0].topology}: table of ${sizes.accounts.toLocaleString('en-US')} accounts (built with the local runner)`,
+    () => buildTable(ctx, w.namespace, 1),
+  );
   const { set } = base;
   await appendBatch(ctx, set, sizes.batchRows);
   const withBatch = await set.save();
@@ -90,8 +125,12 @@ async function measureOn(w: Workload, runner: RecordingRunner, measured: { topol
   for (const { topology, jobs } of measured) {
     runner.remoteJobs = jobs ? (job) => jobs.runJob(job) : undefined;
     try {
-      const noop = await phase(w.log, `${topology}: no-op jobs × ${Math.max(3, w.o.repeat)}`, () => measureNoop(set, withBatch, Math.max(3, w.o.repeat)));
-      const batch = await phase(w.log, `${topology}: batch of ${sizes.batchRows} × ${w.o.repeat}`, () => repeatBatch(ctx, set, withBatch, topology, { rows: sizes.batchRows, checksums: true }));
+      const noop = await phase(w.log, `${topology}: no-op jobs × ${Math.max(3, w.o.repeat)}`, () =>
+        measureNoop(set, withBatch, Math.max(3, w.o.repeat)),
+      );
+      const batch = await phase(w.log, `${topology}: batch of ${sizes.batchRows} × ${w.o.repeat}`, () =>
+        repeatBatch(ctx, set, withBatch, topology, { rows: sizes.batchRows, checksums: true }),
+      );
       results.push(topologyResult(topology, noop, batch.samples, batch.checksums!));
     } finally {
       runner.remoteJobs = undefined;
@@ -103,14 +142,34 @@ async function measureOn(w: Workload, runner: RecordingRunner, measured: { topol
 
 function localEngine(raw: Record<string, unknown>, o: BenchOptions, warehouse: string): RunnerEngineConfig {
   const env = engineOptionsFromEnv();
-  return runnerEngineConfig(parseConfig(raw, o.config), { ...env, master: 'local[2]', driverMemory: '2g', shufflePartitions: 2, warehouse });
+  return runnerEngineConfig(parseConfig(raw, o.config), {
+    ...env,
+    master: 'local[2]',
+    driverMemory: '2g',
+    shufflePartitions: 2,
+    warehouse,
+  });
 }
 
-function s3Engines(raw: Record<string, unknown>, o: BenchOptions, stack: ClusterStack, warehouse: string): { local: RunnerEngineConfig; cluster: RunnerEngineConfig } {
+function s3Engines(
+  raw: Record<string, unknown>,
+  o: BenchOptions,
+  stack: ClusterStack,
+  warehouse: string,
+): { local: RunnerEngineConfig; cluster: RunnerEngineConfig } {
   const config = parseConfig(raw, o.config);
-  const base = { ...DEFAULT_ENGINE, catalogType: 'rest' as const, catalogUri: stack.ICEBERG_S3_REST_URI, warehouse, shufflePartitions: 2 };
+  const base = {
+    ...DEFAULT_ENGINE,
+    catalogType: 'rest' as const,
+    catalogUri: stack.ICEBERG_S3_REST_URI,
+    warehouse,
+    shufflePartitions: 2,
+  };
   return {
-    local: withS3(runnerEngineConfig(config, { ...base, master: 'local[2]', driverMemory: '2g' }, stack.SPARK_CLUSTER_JARS_DIR), stack),
+    local: withS3(
+      runnerEngineConfig(config, { ...base, master: 'local[2]', driverMemory: '2g' }, stack.SPARK_CLUSTER_JARS_DIR),
+      stack,
+    ),
     // Master and jars come from the submission (clusterSparkProperties), as on a real cluster.
     cluster: withS3(runnerEngineConfig(config, { ...base, master: stack.SPARK_MASTER_URL, driverMemory: '1g' }), stack),
   };
@@ -127,7 +186,9 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
   mkdirSync(scratch, { recursive: true });
   const results: TopologyResult[] = [];
 
-  const disk = new RecordingRunner(localEngine(raw, o, join(scratch, 'warehouse')), { logFile: join(scratch, 'runner-disk.log') });
+  const disk = new RecordingRunner(localEngine(raw, o, join(scratch, 'warehouse')), {
+    logFile: join(scratch, 'runner-disk.log'),
+  });
   await disk.start();
   const summaryRows = await measureOn(w, disk, [{ topology: 'local-disk', jobs: null }])
     .then((out) => {
@@ -138,7 +199,12 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
 
   const engines = s3Engines(raw, o, stack, join(scratch, 'warehouse-s3'));
   const s3 = new RecordingRunner(engines.local, { env: awsEnv(stack), logFile: join(scratch, 'runner-s3.log') });
-  const jobs = new ClusterJobs(engines.cluster, stack, `bench-cluster/${run}`, o.verbose ? (m) => log(`  ${m}`) : () => undefined);
+  const jobs = new ClusterJobs(
+    engines.cluster,
+    stack,
+    `bench-cluster/${run}`,
+    o.verbose ? (m) => log(`  ${m}`) : () => undefined,
+  );
   await s3.start();
   try {
     const out = await measureOn(w, s3, [
@@ -147,7 +213,10 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
     ]);
     results.push(...out.results);
     const failed = jobs.submissions.filter((s) => s.finalState !== 'FINISHED');
-    if (failed.length) throw new Error(`cluster: ${failed.length} driver(s) did not finish: ${failed.map((s) => `${s.jobId} ${s.submissionId} ${s.finalState}`).join(', ')}`);
+    if (failed.length)
+      throw new Error(
+        `cluster: ${failed.length} driver(s) did not finish: ${failed.map((s) => `${s.jobId} ${s.submissionId} ${s.finalState}`).join(', ')}`,
+      );
   } finally {
     await jobs.close();
     await s3.close();
@@ -161,7 +230,10 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
     kind: 'cluster',
     generated_at: new Date().toISOString(),
     parameters: {
-      scale, repeat, seed, config,
+      scale,
+      repeat,
+      seed,
+      config,
       accounts: sizes.accounts,
       summary_rows: summaryRows,
       batch_rows: sizes.batchRows,
@@ -184,12 +256,22 @@ export function renderClusterMarkdown(d: ClusterBenchDocument): string {
     `| no-op job under the ledger, round trip | ${t.map((r) => cell(r.noop.wall_s)).join(' | ')} |`,
     `| no-op job, inside the runner | ${t.map((r) => cell(r.noop.runner_s)).join(' | ')} |`,
     `| **the batch (runPending, wall)** | ${t.map((r) => `**${cell(r.batch.wall_s)}**`).join(' | ')} |`,
-    ...JOB_LABELS.map((label) => `| ${label}: round trip / inside the runner | ${t.map((r) => (r.batch.jobs[label] ? `${f2(median(r.batch.jobs[label].wall_s))} / ${f2(median(r.batch.jobs[label].runner_s))}` : '–')).join(' | ')} |`),
+    ...JOB_LABELS.map((label) => {
+      const cells = t.map((r) => {
+        const job = r.batch.jobs[label];
+        return job ? `${f2(median(job.wall_s))} / ${f2(median(job.runner_s))}` : '–';
+      });
+      return `| ${label}: round trip / inside the runner | ${cells.join(' | ')} |`;
+    }),
   ];
   return [
     `# Cluster benchmark (${d.generated_at.slice(0, 10)})`,
     '',
-    `\`npm run bench -- --cluster\`: scale ${p.scale} (${p.accounts.toLocaleString('en-US')} accounts, ${p.summary_rows.toLocaleString('en-US')} summary rows), a ${p.batch_rows}-record mixed batch (5% new, 85% forward, 10% backfill), ${p.repeat} repeats from the same snapshots, seed ${p.seed}, config ${p.config}. All on this one machine: the point is what submission and object storage add, not speed.`,
+    `\`npm run bench -- --cluster\`: scale ${p.scale} ` +
+      `(${p.accounts.toLocaleString('en-US')} accounts, ${p.summary_rows.toLocaleString('en-US')} summary ` +
+      `rows), a ${p.batch_rows}-record mixed batch (5% new, 85% forward, ` +
+      `10% backfill), ${p.repeat} repeats from the same snapshots, seed ${p.seed}, config ${p.config}. ` +
+      `All on this one machine: the point is what submission and object storage add, not speed.`,
     '',
     ...t.map((r) => `- **${r.topology}**: ${r.description}`),
     '',
@@ -197,9 +279,16 @@ export function renderClusterMarkdown(d: ClusterBenchDocument): string {
     `|---|${t.map(() => '---:').join('|')}|`,
     ...rows,
     '',
-    `Same summary and latest in every topology (row count and checksum): ${d.same_result ? 'yes' : '**NO**'} (${t.map((r) => `${r.topology} ${r.checksums.summary.rows} / ${r.checksums.latest.rows} rows`).join('; ')}).`,
+    `Same summary and latest in every topology ` +
+      `(row count and checksum): ${d.same_result ? 'yes' : '**NO**'} ` +
+      `(${t.map((r) => `${r.topology} ${r.checksums.summary.rows} / ${r.checksums.latest.rows} rows`).join('; ')}).`,
     '',
-    'Round trip: from the client handing the job over to its result (on the cluster: the job document and runner upload to the object store, the submission to the master, the driver JVM start on a worker, executors, the result read back); inside the runner: the duration the job itself reports (its steps and ledger commits; on the cluster each job is a cold driver, so this includes the warm-up of its first Spark actions, which the long-lived local runner paid once).',
+    'Round trip: from the client handing the job over to its result (on the cluster: ' +
+      'the job document and runner upload to the object store, the submission to the master, ' +
+      'the driver JVM start on a worker, executors, the result read back); ' +
+      'inside the runner: the duration the job itself reports (its steps and ledger commits; ' +
+      'on the cluster each job is a cold driver, so this includes the warm-up of its first Spark actions, ' +
+      'which the long-lived local runner paid once).',
     '',
   ].join('\n');
 }

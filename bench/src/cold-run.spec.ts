@@ -8,7 +8,10 @@ describe('coldBreakdown', () => {
     line(400, 'starting Spark (local[*]; warehouse /tmp/w; log /tmp/runner.log)'),
     line(9_400, 'Spark ready in 9.0 s'),
     line(9_900, 'batch b-000002: classifying source snapshots (1, 2]'),
-    line(12_900, 'batch b-000002: 1053 input row(s), 3 rejected (null_key 1); CASE_III 100, CASE_I 50, CASE_II 900; watermark 2025-02-01'),
+    line(
+      12_900,
+      'batch b-000002: 1053 input row(s), 3 rejected (null_key 1); CASE_III 100, CASE_I 50, CASE_II 900; watermark 2025-02-01',
+    ),
     line(13_000, 'batch b-000002: CASE_III running (100 row(s), months 2024-01..2024-11)'),
     line(17_000, 'batch b-000002: CASE_III committed in 3.9 s: 100 applied, 0 stale, 700 row(s) written'),
     line(17_100, 'batch b-000002: CASE_I running (50 row(s), months 2024-10..2024-12)'),
@@ -36,7 +39,10 @@ describe('coldBreakdown', () => {
   });
 
   it('leaves a maintenance that printed nothing in orchestration', () => {
-    const b = coldBreakdown(lines.filter((l) => !l.text.includes('maintenance:')), 24_500);
+    const b = coldBreakdown(
+      lines.filter((l) => !l.text.includes('maintenance:')),
+      24_500,
+    );
     expect([b.orchestration_s, b.maintenance_s]).toEqual([3.1, undefined]);
   });
 
@@ -46,12 +52,24 @@ describe('coldBreakdown', () => {
   });
 
   it('counts connecting to a Spark Connect server as the Spark start', () => {
-    const lines = [line(300, 'connecting to Spark Connect at sc://127.0.0.1:15002; warehouse /tmp/w'), line(900, 'Spark ready in 0.6 s')];
+    const lines = [
+      line(300, 'connecting to Spark Connect at sc://127.0.0.1:15002; warehouse /tmp/w'),
+      line(900, 'Spark ready in 0.6 s'),
+    ];
     expect(coldBreakdown(lines, 1_000)).toEqual({ node_start_s: 0.3, spark_start_s: 0.6, orchestration_s: 0.1 });
   });
 
   it('ignores lines that are not progress lines (Spark noise, JSON)', () => {
-    expect(coldBreakdown([line(100, 'starting Spark (x)'), { atMs: 200, text: 'WARN NativeCodeLoader: …' }, line(1_100, 'Spark ready in 1.0 s')], 1_500)).toEqual({ node_start_s: 0.1, spark_start_s: 1, orchestration_s: 0.4 });
+    expect(
+      coldBreakdown(
+        [
+          line(100, 'starting Spark (x)'),
+          { atMs: 200, text: 'WARN NativeCodeLoader: …' },
+          line(1_100, 'Spark ready in 1.0 s'),
+        ],
+        1_500,
+      ),
+    ).toEqual({ node_start_s: 0.1, spark_start_s: 1, orchestration_s: 0.4 });
   });
 });
 

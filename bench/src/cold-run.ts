@@ -94,7 +94,11 @@ export function stopCliRuns(signal: NodeJS.Signals = 'SIGTERM'): number {
 export function runCli(config: string, warehouse: string, args: string[]): Promise<CliRun> {
   return new Promise((done, fail) => {
     const began = Date.now();
-    const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'summary-pipeline.js'), '--config', config, '--warehouse', warehouse, ...args], { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot(), 'bin', 'summary-pipeline.js'), '--config', config, '--warehouse', warehouse, ...args],
+      { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     running.add(child);
     const lines: TimedLine[] = [];
     let partial = '';
@@ -122,9 +126,18 @@ export interface ColdRunRaw {
 }
 
 /** The CLI's sample sizes: ~10K summary rows (1,000 accounts × up to 12 months, some opened later, 5% gaps) and a ~1K mixed batch. */
-export const COLD_SAMPLE = { accounts: 1000, months: 12, start: '2024-01', historyTs: '2025-01-01 00:00:00', batchTs: '2025-02-01 00:00:00' } as const;
+export const COLD_SAMPLE = {
+  accounts: 1000,
+  months: 12,
+  start: '2024-01',
+  historyTs: '2025-01-01 00:00:00',
+  batchTs: '2025-02-01 00:00:00',
+} as const;
 
-const lineCount = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+const lineCount = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '').length;
 
 /**
  * Issue #9's cold start: in a scratch warehouse under `dir`, the CLI itself prepares a ~10K-row table
@@ -142,11 +155,25 @@ export async function measureColdRun(log: Log, configFile: string, dir: string, 
   const batch = join(dir, 'batch.jsonl');
   const step = async (args: string[]) => {
     const r = await runCli(config, warehouse, args);
-    if (r.code !== 0) throw new Error(`cold run: summary-pipeline ${args.join(' ')} exited with ${r.code}:\n${r.lines.slice(-15).map((l) => l.text).join('\n')}`);
-    log(`cold run setup: summary-pipeline ${args[0]} ${args[0] === 'sample' ? (args.includes('--mixed') ? '--mixed ' : '') : ''}in ${(r.wallMs / 1000).toFixed(1)} s`);
+    if (r.code !== 0)
+      throw new Error(
+        `cold run: summary-pipeline ${args.join(' ')} exited with ${r.code}:\n${r.lines
+          .slice(-15)
+          .map((l) => l.text)
+          .join('\n')}`,
+      );
+    const mixed = args[0] === 'sample' && args.includes('--mixed') ? '--mixed ' : '';
+    log(`cold run setup: summary-pipeline ${args[0]} ${mixed}in ${(r.wallMs / 1000).toFixed(1)} s`);
     return r;
   };
-  const sample = ['--accounts', String(COLD_SAMPLE.accounts), '--months', String(COLD_SAMPLE.months), '--start', COLD_SAMPLE.start];
+  const sample = [
+    '--accounts',
+    String(COLD_SAMPLE.accounts),
+    '--months',
+    String(COLD_SAMPLE.months),
+    '--start',
+    COLD_SAMPLE.start,
+  ];
   await step(['init']);
   await step(['sample', '--out', history, ...sample, '--base-ts', COLD_SAMPLE.historyTs]);
   await step(['ingest', history]);
@@ -161,7 +188,13 @@ export async function measureColdRun(log: Log, configFile: string, dir: string, 
       cpSync(saved, warehouse, { recursive: true });
     }
     const run = await runCli(config, warehouse, ['run']);
-    if (run.code !== 0) throw new Error(`cold run: summary-pipeline run exited with ${run.code}:\n${run.lines.slice(-15).map((l) => l.text).join('\n')}`);
+    if (run.code !== 0)
+      throw new Error(
+        `cold run: summary-pipeline run exited with ${run.code}:\n${run.lines
+          .slice(-15)
+          .map((l) => l.text)
+          .join('\n')}`,
+      );
     runs.push(run);
     log(`cold run ${r + 1}/${repeat}: ${(run.wallMs / 1000).toFixed(1)} s from spawn to exit`);
   }

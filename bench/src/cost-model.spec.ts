@@ -1,11 +1,22 @@
 import { CostPoint, fitCostModel, project, unprojectable } from './cost-model';
 
-const at = (batch: number, rows: number, f: (b: number, r: number) => number): CostPoint => ({ batch_rows: batch, summary_rows: rows, median_s: f(batch, rows) });
+const at = (batch: number, rows: number, f: (b: number, r: number) => number): CostPoint => ({
+  batch_rows: batch,
+  summary_rows: rows,
+  median_s: f(batch, rows),
+});
 
 describe('fitCostModel', () => {
   const exact = (b: number, r: number) => 2 + 0.001 * b + 0.000_01 * r;
   // The two scaling series: the batch against 1×, 3×, 10× the table, and 3 batch sizes against 1×.
-  const series = [at(200, 47_000, exact), at(200, 141_000, exact), at(200, 470_000, exact), at(20, 47_000, exact), at(200, 47_000, exact), at(2_000, 47_000, exact)];
+  const series = [
+    at(200, 47_000, exact),
+    at(200, 141_000, exact),
+    at(200, 470_000, exact),
+    at(20, 47_000, exact),
+    at(200, 47_000, exact),
+    at(2_000, 47_000, exact),
+  ];
 
   it('recovers fixed, per-record and per-row costs from exact points', () => {
     const m = fitCostModel(series)!;
@@ -44,9 +55,13 @@ describe('project', () => {
 
 describe('unprojectable', () => {
   it('refuses a fit with a negative term (a bigger table would be cheaper)', () => {
-    expect(unprojectable({ fixed_s: 18, per_batch_record_s: -0.0015, per_table_row_s: 1e-6, r2: 0.09, points: [] })).toBe(
+    expect(
+      unprojectable({ fixed_s: 18, per_batch_record_s: -0.0015, per_table_row_s: 1e-6, r2: 0.09, points: [] }),
+    ).toBe(
       'not projected: negative per_batch_record_s (R² 0.09): the scaling points are dominated by noise; measure with more repeats at a larger scale',
     );
-    expect(unprojectable({ fixed_s: 3, per_batch_record_s: 1e-4, per_table_row_s: 1e-8, r2: 0.98, points: [] })).toBeNull();
+    expect(
+      unprojectable({ fixed_s: 3, per_batch_record_s: 1e-4, per_table_row_s: 1e-8, r2: 0.98, points: [] }),
+    ).toBeNull();
   });
 });

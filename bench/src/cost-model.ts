@@ -40,7 +40,8 @@ function solve3(a: number[][], b: number[]): number[] | null {
  */
 export function fitCostModel(input: CostPoint[]): CostModel | null {
   const seen = new Map<string, CostPoint>();
-  for (const p of input) if (!seen.has(`${p.batch_rows}/${p.summary_rows}`)) seen.set(`${p.batch_rows}/${p.summary_rows}`, p);
+  for (const p of input)
+    if (!seen.has(`${p.batch_rows}/${p.summary_rows}`)) seen.set(`${p.batch_rows}/${p.summary_rows}`, p);
   const points = [...seen.values()];
   if (points.length < 3) return null;
   const sx = Math.max(...points.map((p) => p.batch_rows)) || 1;
@@ -56,7 +57,13 @@ export function fitCostModel(input: CostPoint[]): CostModel | null {
   const meanY = y.reduce((s, v) => s + v, 0) / y.length;
   const ssTot = y.reduce((s, v) => s + (v - meanY) ** 2, 0);
   const ssRes = y.reduce((s, v, i) => s + (v - predicted[i]) ** 2, 0);
-  return { fixed_s: fixed, per_batch_record_s: a, per_table_row_s: b, r2: ssTot === 0 ? 1 : Math.round((1 - ssRes / ssTot) * 10_000) / 10_000, points };
+  return {
+    fixed_s: fixed,
+    per_batch_record_s: a,
+    per_table_row_s: b,
+    r2: ssTot === 0 ? 1 : Math.round((1 - ssRes / ssTot) * 10_000) / 10_000,
+    points,
+  };
 }
 
 /** The cluster a projection assumes: executors × cores each, against the cores of the measuring machine. */
@@ -68,7 +75,11 @@ export interface Cluster {
 
 /** Issue #9's production scale (the seeds'): 500B summary rows, a 10M-record daily batch. */
 export const PRODUCTION = { summaryRows: 500e9, batchRows: 10e6 } as const;
-export const PROJECTION_CLUSTER: Cluster = { name: '50 executors × 16 cores (800 cores; e.g. EMR on EKS, r6i.4xlarge-class nodes)', executors: 50, coresPerExecutor: 16 };
+export const PROJECTION_CLUSTER: Cluster = {
+  name: '50 executors × 16 cores (800 cores; e.g. EMR on EKS, r6i.4xlarge-class nodes)',
+  executors: 50,
+  coresPerExecutor: 16,
+};
 
 export interface Projection {
   projection: true;
@@ -87,7 +98,12 @@ export interface Projection {
  * term unchanged. Example: fixed 3 s, 1e-4 s/record, 1e-8 s/row on 2 cores → 10M records and 500B rows
  * on 800 cores: 3 + (1,000 + 5,000) / 400 = 18 s.
  */
-export function project(model: CostModel, measuredOnCores: number, cluster: Cluster = PROJECTION_CLUSTER, size = PRODUCTION): Projection {
+export function project(
+  model: CostModel,
+  measuredOnCores: number,
+  cluster: Cluster = PROJECTION_CLUSTER,
+  size = PRODUCTION,
+): Projection {
   const cores = cluster.executors * cluster.coresPerExecutor;
   const variable = model.per_batch_record_s * size.batchRows + model.per_table_row_s * size.summaryRows;
   return {
@@ -98,7 +114,9 @@ export function project(model: CostModel, measuredOnCores: number, cluster: Clus
     summary_rows: size.summaryRows,
     batch_rows: size.batchRows,
     seconds: Math.round(model.fixed_s + (variable * measuredOnCores) / cores),
-    assumption: `fixed term unchanged; per-record and per-row terms divided by ${cores} / ${measuredOnCores} cores (linear scaling of throughput with cores; no shuffle, skew, S3 or catalog effects)`,
+    assumption:
+      `fixed term unchanged; per-record and per-row terms divided by ${cores} / ${measuredOnCores} cores ` +
+      `(linear scaling of throughput with cores; no shuffle, skew, S3 or catalog effects)`,
   };
 }
 
@@ -108,5 +126,7 @@ export function project(model: CostModel, measuredOnCores: number, cluster: Clus
  */
 export function unprojectable(model: CostModel): string | null {
   const negative = (['fixed_s', 'per_batch_record_s', 'per_table_row_s'] as const).filter((k) => model[k] < 0);
-  return negative.length ? `not projected: negative ${negative.join(', ')} (R² ${model.r2}): the scaling points are dominated by noise; measure with more repeats at a larger scale` : null;
+  return negative.length
+    ? `not projected: negative ${negative.join(', ')} (R² ${model.r2}): the scaling points are dominated by noise; measure with more repeats at a larger scale`
+    : null;
 }

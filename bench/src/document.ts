@@ -9,7 +9,17 @@ import { Phase, SEED_SIMULATION } from './options';
 import { LoadChunk } from './phases';
 import { ReportBatchCounts } from '@app/engine';
 import { ReportComposition } from './generator';
-import { ProfileRow, RESULT_SCHEMA, RunResult, Target, caseMedians, reportRatio, runResult, stepProfile, targets } from './report';
+import {
+  ProfileRow,
+  RESULT_SCHEMA,
+  RunResult,
+  Target,
+  caseMedians,
+  reportRatio,
+  runResult,
+  stepProfile,
+  targets,
+} from './report';
 import { Summary, Timing, perSecond, sec, summarize, timing } from './stats';
 import { SustainedRaw, SustainedResult, sustainedResult } from './sustained';
 import { Checksum } from './table-set';
@@ -111,7 +121,14 @@ export interface BenchDocument {
 export interface Measurements {
   environment: Environment;
   parameters: Parameters;
-  base: { accounts: number; sourceRows: number; summaryRows: number; latestRows: number; chunks: LoadChunk[]; buildMs: number };
+  base: {
+    accounts: number;
+    sourceRows: number;
+    summaryRows: number;
+    latestRows: number;
+    chunks: LoadChunk[];
+    buildMs: number;
+  };
   batch: BatchComposition;
   /** The headline runs in the tables' default mode; the other mode's runs are the comparison. */
   defaultMode: WriteMode;
@@ -124,7 +141,13 @@ export interface Measurements {
   coldRun: ColdRunRaw | null;
   /** Phases that failed on their own (sustained, cold): reported as failed checks. */
   failures?: { phase: string; message: string }[];
-  tableSeries: { factor: number; accounts: number; summaryRows: number; buildMs: number | null; samples: RunSample[] }[];
+  tableSeries: {
+    factor: number;
+    accounts: number;
+    summaryRows: number;
+    buildMs: number | null;
+    samples: RunSample[];
+  }[];
   batchSeries: { rows: number; samples: RunSample[] }[];
   /** The delete batch's runs (measureDeleteBatch); absent or null when skipped. */
   deleteBatch?: { samples: RunSample[]; deletes: number; deleted: number } | null;
@@ -148,8 +171,12 @@ export interface Measurements {
 export type ChecksumPair = { summary: Checksum; latest: Checksum };
 
 const same = (a: ChecksumPair, b: ChecksumPair) =>
-  a.summary.rows === b.summary.rows && a.summary.checksum === b.summary.checksum && a.latest.rows === b.latest.rows && a.latest.checksum === b.latest.checksum;
-const describe = (c: ChecksumPair) => `summary ${c.summary.rows} rows #${c.summary.checksum}, latest ${c.latest.rows} rows #${c.latest.checksum}`;
+  a.summary.rows === b.summary.rows &&
+  a.summary.checksum === b.summary.checksum &&
+  a.latest.rows === b.latest.rows &&
+  a.latest.checksum === b.latest.checksum;
+const describe = (c: ChecksumPair) =>
+  `summary ${c.summary.rows} rows #${c.summary.checksum}, latest ${c.latest.rows} rows #${c.latest.checksum}`;
 
 /** Result checks: the baselines must produce what the incremental run produced, or their times mean nothing. */
 export function resultChecks(c: Measurements['checksums'], defaultMode: WriteMode = 'copy-on-write'): ResultCheck[] {
@@ -157,10 +184,18 @@ export function resultChecks(c: Measurements['checksums'], defaultMode: WriteMod
   const incremental = defaultMode === 'merge-on-read' ? c.mergeOnRead : c.copyOnWrite;
   const other = defaultMode === 'merge-on-read' ? c.copyOnWrite : c.mergeOnRead;
   if (incremental && c.rebuild) {
-    out.push({ name: 'incremental = full rebuild', ok: same(incremental, c.rebuild), detail: `incremental (${defaultMode}): ${describe(incremental)}; rebuild: ${describe(c.rebuild)}` });
+    out.push({
+      name: 'incremental = full rebuild',
+      ok: same(incremental, c.rebuild),
+      detail: `incremental (${defaultMode}): ${describe(incremental)}; rebuild: ${describe(c.rebuild)}`,
+    });
   }
   if (c.copyOnWrite && c.mergeOnRead) {
-    out.push({ name: 'copy-on-write = merge-on-read', ok: same(c.copyOnWrite, c.mergeOnRead), detail: `${defaultMode === 'merge-on-read' ? 'copy-on-write' : 'merge-on-read'}: ${describe(other!)}` });
+    out.push({
+      name: 'copy-on-write = merge-on-read',
+      ok: same(c.copyOnWrite, c.mergeOnRead),
+      detail: `${defaultMode === 'merge-on-read' ? 'copy-on-write' : 'merge-on-read'}: ${describe(other!)}`,
+    });
   }
   return out;
 }
@@ -169,7 +204,15 @@ export function resultChecks(c: Measurements['checksums'], defaultMode: WriteMod
 function sustainedCheck(s: SustainedResult | null): ResultCheck[] {
   if (!s) return [];
   const off = s.days.filter((d) => !d.as_generated);
-  return [{ name: 'sustained batches as generated', ok: off.length === 0, detail: off.length ? `days ${off.map((d) => d.day).join(', ')} differ from the 5/85/10 split (see sustained.days)` : `${s.batches} days, each 5/85/10` }];
+  return [
+    {
+      name: 'sustained batches as generated',
+      ok: off.length === 0,
+      detail: off.length
+        ? `days ${off.map((d) => d.day).join(', ')} differ from the 5/85/10 split (see sustained.days)`
+        : `${s.batches} days, each 5/85/10`,
+    },
+  ];
 }
 
 export function buildDocument(m: Measurements): BenchDocument {
@@ -182,36 +225,79 @@ export function buildDocument(m: Measurements): BenchDocument {
   const summaryAfter = incChecksums?.summary.rows ?? m.base.summaryRows;
   const table: TablePoint[] = m.tableSeries.map((t) => {
     const r = runResult(t.samples, m.tableRole);
-    return { factor: t.factor, accounts: t.accounts, summary_rows: t.summaryRows, batch_rows: r.batch_rows, ...pick(r), records_per_s: r.records_per_s, cases: caseMedians(r), build_s: t.buildMs === null ? null : sec(t.buildMs) };
+    return {
+      factor: t.factor,
+      accounts: t.accounts,
+      summary_rows: t.summaryRows,
+      batch_rows: r.batch_rows,
+      ...pick(r),
+      records_per_s: r.records_per_s,
+      cases: caseMedians(r),
+      build_s: t.buildMs === null ? null : sec(t.buildMs),
+    };
   });
   const batch: BatchPoint[] = m.batchSeries.map((b) => {
     const r = runResult(b.samples, m.tableRole);
-    return { batch_rows: b.rows, summary_rows: m.base.summaryRows, ...pick(r), records_per_s: r.records_per_s, cases: caseMedians(r) };
+    return {
+      batch_rows: b.rows,
+      summary_rows: m.base.summaryRows,
+      ...pick(r),
+      records_per_s: r.records_per_s,
+      cases: caseMedians(r),
+    };
   });
   const loadS = m.base.chunks.reduce((a, c) => a + c.load_s, 0);
   const bookkeeping = Object.fromEntries(Object.entries(inc.cases).map(([k, v]) => [k, v!.overhead_ms]));
   const sustained = m.sustained ? sustainedResult(m.sustained) : null;
   const coldRun = m.coldRun ? coldRunResult(m.coldRun) : null;
-  const model = fitCostModel([...table, ...batch].map((p) => ({ batch_rows: p.batch_rows, summary_rows: p.summary_rows, median_s: p.median_s })));
+  const model = fitCostModel(
+    [...table, ...batch].map((p) => ({ batch_rows: p.batch_rows, summary_rows: p.summary_rows, median_s: p.median_s })),
+  );
   const amplification = m.amplification[m.defaultMode]?.ratio ?? null;
   const deletes = m.deleteBatch ? runResult(m.deleteBatch.samples, m.tableRole) : null;
-  const reportBatch = m.reportBatch ? reportBatchDocument(m.reportBatch, runResult(m.reportBatch.samples, m.tableRole), deletes?.median_s ?? null) : null;
+  const reportBatch = m.reportBatch
+    ? reportBatchDocument(m.reportBatch, runResult(m.reportBatch.samples, m.tableRole), deletes?.median_s ?? null)
+    : null;
   return {
     schema: RESULT_SCHEMA,
     environment: m.environment,
     parameters: m.parameters,
-    data: { accounts: m.base.accounts, source_rows: m.base.sourceRows + m.batch.rows, summary_rows: m.base.summaryRows, latest_rows: m.base.latestRows, batch: m.batch },
-    initial_load: { seconds: Math.round(loadS * 1000) / 1000, summary_rows: m.base.summaryRows, rows_per_s: perSecond(m.base.summaryRows, loadS), chunks: m.base.chunks },
+    data: {
+      accounts: m.base.accounts,
+      source_rows: m.base.sourceRows + m.batch.rows,
+      summary_rows: m.base.summaryRows,
+      latest_rows: m.base.latestRows,
+      batch: m.batch,
+    },
+    initial_load: {
+      seconds: Math.round(loadS * 1000) / 1000,
+      summary_rows: m.base.summaryRows,
+      rows_per_s: perSecond(m.base.summaryRows, loadS),
+      chunks: m.base.chunks,
+    },
     incremental: { ...inc, mode: m.defaultMode, summary_rows: m.base.summaryRows },
     cases: inc.cases,
     profile: stepProfile(inc),
-    full_rebuild: rebuild ? { ...rebuild, source_rows: rebuild.batch_rows, summary_rows: m.checksums.rebuild?.summary.rows ?? summaryAfter, speedup: Math.round((rebuild.median_s / inc.median_s) * 10) / 10 } : null,
+    full_rebuild: rebuild
+      ? {
+          ...rebuild,
+          source_rows: rebuild.batch_rows,
+          summary_rows: m.checksums.rebuild?.summary.rows ?? summaryAfter,
+          speedup: Math.round((rebuild.median_s / inc.median_s) * 10) / 10,
+        }
+      : null,
     write_modes: { 'copy-on-write': cow, 'merge-on-read': mor },
     write_amplification: { summary: amplification, mode: m.defaultMode, ...m.amplification },
     scaling: { table, batch },
-    delete_batch: deletes && m.deleteBatch
-      ? { ...deletes, deletes: m.deleteBatch.deletes, deleted: m.deleteBatch.deleted, vs_incremental: Math.round((deletes.median_s / inc.median_s) * 100) / 100 }
-      : null,
+    delete_batch:
+      deletes && m.deleteBatch
+        ? {
+            ...deletes,
+            deletes: m.deleteBatch.deletes,
+            deleted: m.deleteBatch.deleted,
+            vs_incremental: Math.round((deletes.median_s / inc.median_s) * 100) / 100,
+          }
+        : null,
     report_batch: reportBatch,
     sustained,
     cold_run: coldRun,
@@ -234,11 +320,20 @@ export function buildDocument(m: Measurements): BenchDocument {
       noopJobMs: m.noop ? summarize(m.noop.wallMs).median : null,
       reportBatch: reportBatch ? { median_s: reportBatch.median_s, plain_median_s: reportBatch.plain_median_s } : null,
     }),
-    checks: [...resultChecks(m.checksums, m.defaultMode), ...(m.reportBatch?.checks ?? []), ...sustainedCheck(sustained), ...(m.failures ?? []).map((f) => ({ name: `phase ${f.phase} ran`, ok: false, detail: f.message }))],
+    checks: [
+      ...resultChecks(m.checksums, m.defaultMode),
+      ...(m.reportBatch?.checks ?? []),
+      ...sustainedCheck(sustained),
+      ...(m.failures ?? []).map((f) => ({ name: `phase ${f.phase} ran`, ok: false, detail: f.message })),
+    ],
   };
 }
 
-function reportBatchDocument(r: NonNullable<Measurements['reportBatch']>, run: RunResult, plainS: number | null): ReportBatchDocument {
+function reportBatchDocument(
+  r: NonNullable<Measurements['reportBatch']>,
+  run: RunResult,
+  plainS: number | null,
+): ReportBatchDocument {
   const c = r.composition;
   return {
     ...run,

@@ -27,7 +27,11 @@ export function javaVersion(): string {
 }
 
 /** The machine, the toolchain and the Spark settings a run used; `versions` is the runner's ping answer. */
-export function environment(versions: Record<string, unknown>, engine: RunnerEngineConfig, now = new Date()): Environment {
+export function environment(
+  versions: Record<string, unknown>,
+  engine: RunnerEngineConfig,
+  now = new Date(),
+): Environment {
   const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
   return {
     date: now.toISOString(),

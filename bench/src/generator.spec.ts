@@ -1,7 +1,17 @@
 import { parseConfig } from '@app/config';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accountMultiplier, batchAccount, batchComposition, batchSql, columnExpr, dailyBatchSql, dailyExistingRecords, dataShape, historySql } from './generator';
+import {
+  accountMultiplier,
+  batchAccount,
+  batchComposition,
+  batchSql,
+  columnExpr,
+  dailyBatchSql,
+  dailyExistingRecords,
+  dataShape,
+  historySql,
+} from './generator';
 
 const raw = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'seed-000.json'), 'utf8'));
 const config = parseConfig(raw, 'seed-000');
@@ -56,14 +66,28 @@ describe('historySql', () => {
     const sql = historySql(config, shape, slice);
     expect(sql.startsWith('INSERT INTO `local`.`demo`.`accounts_all`\nSELECT\n')).toBe(true);
     const aliases = [...sql.matchAll(/ AS `([a-z_]+)`(?:,|\n)/g)].map((m) => m[1]).filter((c) => !c.startsWith('__'));
-    expect(aliases).toEqual(['cons_acct_key', 'acct_dt', 'rpt_as_of_mo', 'current_balance', 'current_dpd', 'payment_am', 'status_cd', 'account_status', 'created_ts', 'updated_ts', 'base_ts']);
+    expect(aliases).toEqual([
+      'cons_acct_key',
+      'acct_dt',
+      'rpt_as_of_mo',
+      'current_balance',
+      'current_dpd',
+      'payment_am',
+      'status_cd',
+      'account_status',
+      'created_ts',
+      'updated_ts',
+      'base_ts',
+    ]);
     expect(sql).toContain('FROM range(0, 2000)');
-    expect(sql).toContain('12 + pmod(xxhash64(1, id, \'months\'), 25)'); // 12 … 36 months
+    expect(sql).toContain("12 + pmod(xxhash64(1, id, 'months'), 25)"); // 12 … 36 months
   });
 
   it('filters a chunk of accounts by hash only when the load is chunked', () => {
     expect(historySql(config, shape, slice)).not.toContain("'chunk'");
-    expect(historySql(config, shape, { accounts: 6_000, chunks: 3, chunk: 1 })).toContain("WHERE pmod(xxhash64(1, id, 'chunk'), 3) = 1");
+    expect(historySql(config, shape, { accounts: 6_000, chunks: 3, chunk: 1 })).toContain(
+      "WHERE pmod(xxhash64(1, id, 'chunk'), 3) = 1",
+    );
   });
 });
 
@@ -90,8 +114,12 @@ describe('columnExpr', () => {
   });
 
   it('puts a date inside the row month and integers in 0..9999 with -1 sentinels', () => {
-    expect(columnExpr(config, col('acct_dt'), shape)).toMatch(/^date_add\(to_date\(concat\(r.`__month`, '-01'\)\), CAST\(pmod\(xxhash64\(1, .*\), 28\) AS INT\)\)$/);
-    expect(columnExpr(config, col('current_balance'), shape)).toMatch(/^CAST\(CASE WHEN pmod\(.*, 100\) < 3 THEN -1 ELSE pmod\(.* DIV 128, 10000\) END AS INT\)$/);
+    expect(columnExpr(config, col('acct_dt'), shape)).toMatch(
+      /^date_add\(to_date\(concat\(r.`__month`, '-01'\)\), CAST\(pmod\(xxhash64\(1, .*\), 28\) AS INT\)\)$/,
+    );
+    expect(columnExpr(config, col('current_balance'), shape)).toMatch(
+      /^CAST\(CASE WHEN pmod\(.*, 100\) < 3 THEN -1 ELSE pmod\(.* DIV 128, 10000\) END AS INT\)$/,
+    );
   });
 });
 
@@ -101,7 +129,7 @@ describe('dailyBatchSql', () => {
     expect(dailyBatchSql(config, shape, 200, 2_000, 3)).not.toBe(dailyBatchSql(config, shape, 200, 2_000, 4));
   });
 
-  it("walks the permuted accounts from where the day before stopped, and gives new accounts keys of their own", () => {
+  it('walks the permuted accounts from where the day before stopped, and gives new accounts keys of their own', () => {
     const day3 = dailyBatchSql(config, shape, 200, 2_000, 3);
     expect(day3).toContain('pmod(340 + id, 2000)'); // days 1 and 2 moved 170 accounts each
     expect(day3).toContain('(340 - pmod(340 + id, 2000) + 1999) DIV 2000'); // forward rounds before day 3
@@ -117,7 +145,9 @@ describe('dailyBatchSql', () => {
 
   it('refuses day 0 and a batch larger than the table', () => {
     expect(() => dailyBatchSql(config, shape, 200, 2_000, 0)).toThrow('day: expected an integer ≥ 1; received 0');
-    expect(() => dailyBatchSql(config, shape, 200, 150, 1)).toThrow('needs 190 distinct existing accounts; the table has 150');
+    expect(() => dailyBatchSql(config, shape, 200, 150, 1)).toThrow(
+      'needs 190 distinct existing accounts; the table has 150',
+    );
   });
 });
 
@@ -166,7 +196,9 @@ describe('batchSql with deletes (SPEC §4a)', () => {
   it('flags the first backfills of existing months and writes the delete code into the soft-delete column only there', () => {
     const sql = batchSql(soft, shape, 10_000, 100_000, 100);
     // Backfills are records 8,500 … 9,499; a candidate's month must not be a history gap (the 'gap' hash ≥ 20 ‰).
-    expect(sql).toContain("(id >= 8500 AND id < 9500 AND pmod(xxhash64(1, pmod(id * 1000003, 100000), 1 + CAST(pmod(xxhash64(1, id, 'backfill'), 11) AS INT), 'gap'), 1000) >= 20)");
+    expect(sql).toContain(
+      "(id >= 8500 AND id < 9500 AND pmod(xxhash64(1, pmod(id * 1000003, 100000), 1 + CAST(pmod(xxhash64(1, id, 'backfill'), 11) AS INT), 'gap'), 1000) >= 20)",
+    );
     expect(sql).toContain('OVER (ORDER BY id) <= 100, false) AS `__delete`');
     expect(sql).toContain("CASE WHEN r.`__delete` THEN CAST('D' AS STRING) ELSE");
     expect(sql.match(/r\.`__delete`/g)).toHaveLength(1);
@@ -178,7 +210,9 @@ describe('batchSql with deletes (SPEC §4a)', () => {
   });
 
   it('refuses more deletes than backfills, and deletes without soft_delete', () => {
-    expect(() => batchSql(soft, shape, 10_000, 100_000, 1_001)).toThrow("deletes: at most the batch's 1000 backfills; received 1001");
+    expect(() => batchSql(soft, shape, 10_000, 100_000, 1_001)).toThrow(
+      "deletes: at most the batch's 1000 backfills; received 1001",
+    );
     expect(() => batchSql(config, shape, 10_000, 100_000, 10)).toThrow('the config has no soft_delete');
   });
 });

@@ -28,7 +28,17 @@ export interface DataShape {
 }
 
 export function dataShape(seed: number): DataShape {
-  return { seed, endMonth: '2025-12', minMonths: 12, maxMonths: 36, gapPerMille: 20, forwardGapPerMille: 50, backfillMonths: 11, keyBase: 1_000_000, newKeyBase: 500_000_000 };
+  return {
+    seed,
+    endMonth: '2025-12',
+    minMonths: 12,
+    maxMonths: 36,
+    gapPerMille: 20,
+    forwardGapPerMille: 50,
+    backfillMonths: 11,
+    keyBase: 1_000_000,
+    newKeyBase: 500_000_000,
+  };
 }
 
 export interface BatchComposition {
@@ -78,8 +88,15 @@ function tsAt(shape: DataShape, offset: string, h: string): string {
  * The value of one source column for the row: the key, month and base_ts by role; other columns by type
  * (integers 0..9999 with 3% −1 sentinels, small string codes, a date in the row's month, …).
  */
-export function columnExpr(config: PipelineConfig, column: SourceColumn, shape: DataShape, withDeletes = false): string {
-  const dest = (config.columns.find((c) => c.source.toLowerCase() === column.name.toLowerCase())?.dest ?? column.name).toLowerCase();
+export function columnExpr(
+  config: PipelineConfig,
+  column: SourceColumn,
+  shape: DataShape,
+  withDeletes = false,
+): string {
+  const dest = (
+    config.columns.find((c) => c.source.toLowerCase() === column.name.toLowerCase())?.dest ?? column.name
+  ).toLowerCase();
   // SPEC §4a: a row flagged `__delete` carries the first delete code in the soft-delete column.
   if (withDeletes && config.softDelete && dest === config.softDelete.column.toLowerCase()) {
     return `CASE WHEN r.\`__delete\` THEN CAST(${lit(config.softDelete.codes[0])} AS ${column.type}) ELSE ${columnExpr(config, column, shape)} END`;
@@ -93,7 +110,8 @@ export function columnExpr(config: PipelineConfig, column: SourceColumn, shape: 
   if (type === 'DATE') return `date_add(to_date(concat(${ROW.month}, '-01')), CAST(pmod(${h}, 28) AS INT))`;
   if (type === 'BOOLEAN') return `pmod(${h}, 2) = 0`;
   if (/^(DOUBLE|FLOAT|DECIMAL)/.test(type)) return cast(`pmod(${h}, 10000000) / 100`);
-  if (/^(BIGINT|LONG|INT|INTEGER|SMALLINT)$/.test(type)) return cast(`CASE WHEN pmod(${h}, 100) < 3 THEN -1 ELSE pmod(${h} DIV 128, 10000) END`);
+  if (/^(BIGINT|LONG|INT|INTEGER|SMALLINT)$/.test(type))
+    return cast(`CASE WHEN pmod(${h}, 100) < 3 THEN -1 ELSE pmod(${h} DIV 128, 10000) END`);
   if (type === 'TINYINT') return cast(`pmod(${h}, 100)`);
   return cast(`pmod(${h}, 7)`);
 }
@@ -116,7 +134,8 @@ export interface HistorySlice {
  * last always present, the others missing with gapPerMille ‰; base_ts in the month after the row's month.
  */
 export function historySql(config: PipelineConfig, shape: DataShape, slice: HistorySlice): string {
-  const chunkFilter = slice.chunks > 1 ? `\n    WHERE pmod(${hash(shape, 'id', "'chunk'")}, ${slice.chunks}) = ${slice.chunk}` : '';
+  const chunkFilter =
+    slice.chunks > 1 ? `\n    WHERE pmod(${hash(shape, 'id', "'chunk'")}, ${slice.chunks}) = ${slice.chunk}` : '';
   const rows = `  SELECT
     ${shape.keyBase} + a.id AS \`__key\`,
     ${monthAt(shape, '-g.back')} AS \`__month\`,
@@ -140,16 +159,26 @@ export function historySql(config: PipelineConfig, shape: DataShape, slice: Hist
  * are delete rows, their soft-delete column holding the config's first code: the same keys, months and
  * base_ts, so the same batch with deletes of existing months instead of those corrections.
  */
-export function batchSql(config: PipelineConfig, shape: DataShape, rows: number, baseAccounts: number, deletes = 0): string {
+export function batchSql(
+  config: PipelineConfig,
+  shape: DataShape,
+  rows: number,
+  baseAccounts: number,
+  deletes = 0,
+): string {
   const c = batchComposition(rows);
   const existing = c.forward + c.backfill;
-  if (deletes > c.backfill) throw new RangeError(`deletes: at most the batch's ${c.backfill} backfills; received ${deletes}`);
+  if (deletes > c.backfill)
+    throw new RangeError(`deletes: at most the batch's ${c.backfill} backfills; received ${deletes}`);
   if (deletes > 0 && !config.softDelete) throw new RangeError('deletes: the config has no soft_delete (SPEC §4a)');
+  const existingKey = `${shape.keyBase} + pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts})`;
+  const forwardMonths = `CASE WHEN pmod(${hash(shape, 'id', "'forward-gap'")}, 1000) < ${shape.forwardGapPerMille} THEN 2 ELSE 1 END`;
+  const backfillMonths = `-1 - CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`;
   const sql = `  SELECT
-    CASE WHEN id < ${existing} THEN ${shape.keyBase} + pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts}) ELSE ${shape.newKeyBase} + id END AS \`__key\`,
+    CASE WHEN id < ${existing} THEN ${existingKey} ELSE ${shape.newKeyBase} + id END AS \`__key\`,
     CASE
-      WHEN id < ${c.forward} THEN ${monthAt(shape, `CASE WHEN pmod(${hash(shape, 'id', "'forward-gap'")}, 1000) < ${shape.forwardGapPerMille} THEN 2 ELSE 1 END`)}
-      WHEN id < ${existing} THEN ${monthAt(shape, `-1 - CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`)}
+      WHEN id < ${c.forward} THEN ${monthAt(shape, forwardMonths)}
+      WHEN id < ${existing} THEN ${monthAt(shape, backfillMonths)}
       ELSE ${monthAt(shape, '1')}
     END AS \`__month\`,
     ${tsAt(shape, '3', hash(shape, 'id', "'ts'"))} AS \`__ts\`,
@@ -162,8 +191,15 @@ export function batchSql(config: PipelineConfig, shape: DataShape, rows: number,
  * batchSql's `__delete`: record `id` is one of the first `deletes` backfills whose month exists in the
  * account's history (historySql drops month `back` of account a when its 'gap' hash is < gapPerMille ‰).
  */
-function deleteFlag(shape: DataShape, forward: number, existing: number, baseAccounts: number, deletes: number): string {
-  if (shape.backfillMonths >= shape.minMonths) throw new RangeError('backfillMonths must stay below minMonths: a backfill month is then inside every history');
+function deleteFlag(
+  shape: DataShape,
+  forward: number,
+  existing: number,
+  baseAccounts: number,
+  deletes: number,
+): string {
+  if (shape.backfillMonths >= shape.minMonths)
+    throw new RangeError('backfillMonths must stay below minMonths: a backfill month is then inside every history');
   const account = `pmod(id * ${accountMultiplier(baseAccounts)}, ${baseAccounts})`;
   const back = `1 + CAST(pmod(${hash(shape, 'id', "'backfill'")}, ${shape.backfillMonths}) AS INT)`;
   const candidate = `(id >= ${forward} AND id < ${existing} AND pmod(${hash(shape, account, back, "'gap'")}, 1000) >= ${shape.gapPerMille})`;
@@ -179,7 +215,8 @@ function roundsBefore(position: string, day: number, forward: number, accounts: 
 
 /** Months after endMonth of an account's r-th forward record (r ≥ 0): +1 a round, +1 once from its gap round on. */
 function forwardOffset(shape: DataShape, account: string, round: string): string {
-  return `(${round} + 1 + CASE WHEN ${round} >= pmod(${hash(shape, account, "'gap-round'")}, ${Math.round(1000 / shape.forwardGapPerMille)}) THEN 1 ELSE 0 END)`;
+  const gapRound = `pmod(${hash(shape, account, "'gap-round'")}, ${Math.round(1000 / shape.forwardGapPerMille)})`;
+  return `(${round} + 1 + CASE WHEN ${round} >= ${gapRound} THEN 1 ELSE 0 END)`;
 }
 
 /**
@@ -193,25 +230,36 @@ function forwardOffset(shape: DataShape, account: string, round: string): string
  * replaces. Example: A = 2,000, F = 170: day 12's forward records are positions 1,870 … 2,039 mod 2,000,
  * the last 40 of which move forward a second time.
  */
-export function dailyBatchSql(config: PipelineConfig, shape: DataShape, rows: number, baseAccounts: number, day: number): string {
+export function dailyBatchSql(
+  config: PipelineConfig,
+  shape: DataShape,
+  rows: number,
+  baseAccounts: number,
+  day: number,
+): string {
   if (!Number.isInteger(day) || day < 1) throw new RangeError(`day: expected an integer ≥ 1; received ${day}`);
   const c = batchComposition(rows);
   const existing = c.forward + c.backfill;
-  if (existing > baseAccounts) throw new RangeError(`a daily batch of ${rows} needs ${existing} distinct existing accounts; the table has ${baseAccounts}`);
+  if (existing > baseAccounts)
+    throw new RangeError(
+      `a daily batch of ${rows} needs ${existing} distinct existing accounts; the table has ${baseAccounts}`,
+    );
   const start = (day - 1) * c.forward;
   const position = `pmod(${start} + id, ${baseAccounts})`;
   const account = `pmod(${position} * ${accountMultiplier(baseAccounts)}, ${baseAccounts})`;
   const rounds = roundsBefore(position, day, c.forward, baseAccounts);
   const latestOffset = `CASE WHEN ${rounds} = 0 THEN 0 ELSE ${forwardOffset(shape, account, `${rounds} - 1`)} END`;
   const dayTag = lit(`day-${day}`);
+  const backfillOffset = `${latestOffset} - 1 - CAST(pmod(${hash(shape, 'id', dayTag, "'backfill'")}, ${shape.backfillMonths}) AS INT)`;
+  const dayStart = `unix_seconds(CAST(add_months(DATE ${lit(`${shape.endMonth}-01`)}, 12) AS TIMESTAMP)) + ${(day - 1) * 86400}`;
   const sql = `  SELECT
     CASE WHEN id < ${existing} THEN ${shape.keyBase} + ${account} ELSE ${shape.newKeyBase} + ${(day - 1) * rows} + id END AS \`__key\`,
     CASE
       WHEN id < ${c.forward} THEN ${monthAt(shape, forwardOffset(shape, account, rounds))}
-      WHEN id < ${existing} THEN ${monthAt(shape, `${latestOffset} - 1 - CAST(pmod(${hash(shape, 'id', dayTag, "'backfill'")}, ${shape.backfillMonths}) AS INT)`)}
+      WHEN id < ${existing} THEN ${monthAt(shape, backfillOffset)}
       ELSE ${monthAt(shape, `1 + ${Math.floor(start / baseAccounts)}`)}
     END AS \`__month\`,
-    timestamp_seconds(unix_seconds(CAST(add_months(DATE ${lit(`${shape.endMonth}-01`)}, 12) AS TIMESTAMP)) + ${(day - 1) * 86400} + pmod(${hash(shape, 'id', dayTag, "'ts'")}, 86400)) AS \`__ts\`,
+    timestamp_seconds(${dayStart} + pmod(${hash(shape, 'id', dayTag, "'ts'")}, 86400)) AS \`__ts\`,
     ${lit(`d${day}`)} AS \`__salt\`
   FROM range(0, ${rows})`;
   return insert(config, shape, sql);
@@ -221,7 +269,12 @@ export function dailyBatchSql(config: PipelineConfig, shape: DataShape, rows: nu
  * What dailyBatchSql generates for the existing accounts, in TypeScript (for the tests): per record, the
  * account and its month as an offset from endMonth. `gapRound(account)` stands for the SQL's hashed gap round.
  */
-export function dailyExistingRecords(rows: number, accounts: number, day: number, gapRound: (account: number) => number): { account: number; offset: number; kind: 'forward' | 'backfill' }[] {
+export function dailyExistingRecords(
+  rows: number,
+  accounts: number,
+  day: number,
+  gapRound: (account: number) => number,
+): { account: number; offset: number; kind: 'forward' | 'backfill' }[] {
   const c = batchComposition(rows);
   const offset = (account: number, round: number) => round + 1 + (round >= gapRound(account) ? 1 : 0);
   return Array.from({ length: c.forward + c.backfill }, (_, id) => {
@@ -269,12 +322,16 @@ export function reportComposition(scale: number, deletes: number, batchRows: num
 export function reportRowsSql(config: PipelineConfig, shape: DataShape, c: ReportComposition): string {
   const report = config.reportDates;
   const sd = config.softDelete;
-  if (!report || !sd) throw new RangeError('report rows: the config needs hist_rpt_dt_table and soft_delete (SPEC §4a, §4b)');
+  if (!report || !sd)
+    throw new RangeError('report rows: the config needs hist_rpt_dt_table and soft_delete (SPEC §4a, §4b)');
   const src = (dest: string) => q(sourceName(config, dest));
   const deleted = `coalesce(CAST(${src(sd.column)} AS STRING) IN (${sd.codes.map(lit).join(', ')}), false)`;
-  const order = (key: string, date: string, tag: string) => `ORDER BY ${hash(shape, key, date, lit(tag))}, ${key}, ${date}`;
+  const order = (key: string, date: string, tag: string) =>
+    `ORDER BY ${hash(shape, key, date, lit(tag))}, ${key}, ${date}`;
   const batchPart = (where: string, tag: string, n: number) =>
-    `  SELECT * FROM (SELECT ${src(config.keyColumn)} AS \`__key\`, CAST(${src(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.sourceTable.sql} WHERE ${where} ${order(src(config.keyColumn), src(config.dateColumn), tag)} LIMIT ${n})`;
+    `  SELECT * FROM (SELECT ${src(config.keyColumn)} AS \`__key\`, ` +
+    `CAST(${src(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.sourceTable.sql} ` +
+    `WHERE ${where} ${order(src(config.keyColumn), src(config.dateColumn), tag)} LIMIT ${n})`;
   const key = q(config.keyColumn);
   const existing = `  SELECT * FROM (SELECT s.${key} AS \`__key\`, CAST(s.${q(config.dateColumn)} AS DATE) AS \`__date\` FROM ${config.summaryTable.sql} s
     LEFT ANTI JOIN (SELECT DISTINCT ${src(config.keyColumn)} AS k FROM ${config.sourceTable.sql}) b ON b.k = s.${key}
@@ -283,9 +340,11 @@ export function reportRowsSql(config: PipelineConfig, shape: DataShape, c: Repor
   const digit = `CAST(pmod(${h('report-code')}, 7) AS STRING)`;
   const value = (role: string): string => {
     if (role === report.keyColumn) return 'c.`__key`';
-    if (role === report.dateColumn) return `date_add(trunc(c.\`__date\`, 'MM'), CAST(pmod(${h('report-date')}, 28) AS INT))`;
+    if (role === report.dateColumn)
+      return `date_add(trunc(c.\`__date\`, 'MM'), CAST(pmod(${h('report-date')}, 28) AS INT))`;
     if (role === report.tsColumn) return tsAt(shape, '3', h('report-ts'));
-    if (role === report.deleteColumn) return `CASE WHEN ${digit} IN (${sd.codes.map(lit).join(', ')}) THEN NULL ELSE ${digit} END`;
+    if (role === report.deleteColumn)
+      return `CASE WHEN ${digit} IN (${sd.codes.map(lit).join(', ')}) THEN NULL ELSE ${digit} END`;
     return 'NULL';
   };
   const columns = report.schema.length ? report.schema : report.columns.map((name) => ({ name, type: 'STRING' }));

@@ -1,10 +1,20 @@
 import { SnapshotRow, commitsPerStep, snapshotsBetween, writeStats } from './iceberg-stats';
 
-const snap = (id: string, parent: string | null, operation: string, summary: Record<string, string> = {}): SnapshotRow => ({ id, parent, operation, summary, committedAtMs: null });
+const snap = (
+  id: string,
+  parent: string | null,
+  operation: string,
+  summary: Record<string, string> = {},
+): SnapshotRow => ({ id, parent, operation, summary, committedAtMs: null });
 
 describe('snapshotsBetween', () => {
   // 1 ← 2 ← 3 is the current chain; 9 (child of 2) was rolled back and stays in the snapshots table.
-  const rows = [snap('1', null, 'append'), snap('2', '1', 'append'), snap('9', '2', 'overwrite'), snap('3', '2', 'overwrite')];
+  const rows = [
+    snap('1', null, 'append'),
+    snap('2', '1', 'append'),
+    snap('9', '2', 'overwrite'),
+    snap('3', '2', 'overwrite'),
+  ];
 
   it('follows parent links from after back to before, oldest first', () => {
     expect(snapshotsBetween(rows, '1', '3').map((s) => s.id)).toEqual(['2', '3']);
@@ -23,7 +33,14 @@ describe('snapshotsBetween', () => {
 describe('writeStats', () => {
   it('adds up the summaries of a copy-on-write overwrite and an append', () => {
     const stats = writeStats([
-      snap('2', '1', 'overwrite', { 'added-records': '700', 'deleted-records': '650', 'added-data-files': '3', 'deleted-data-files': '3', 'added-files-size': '9000', 'removed-files-size': '8500' }),
+      snap('2', '1', 'overwrite', {
+        'added-records': '700',
+        'deleted-records': '650',
+        'added-data-files': '3',
+        'deleted-data-files': '3',
+        'added-files-size': '9000',
+        'removed-files-size': '8500',
+      }),
       snap('3', '2', 'append', { 'added-records': '50', 'added-data-files': '1', 'added-files-size': '600' }),
     ]);
     expect(stats).toEqual({
@@ -41,7 +58,14 @@ describe('writeStats', () => {
   });
 
   it('counts the delete files of a merge-on-read commit', () => {
-    const stats = writeStats([snap('2', '1', 'overwrite', { 'added-records': '40', 'added-data-files': '1', 'added-delete-files': '2', 'added-position-deletes': '40' })]);
+    const stats = writeStats([
+      snap('2', '1', 'overwrite', {
+        'added-records': '40',
+        'added-data-files': '1',
+        'added-delete-files': '2',
+        'added-position-deletes': '40',
+      }),
+    ]);
     expect([stats.addedDeleteFiles, stats.addedPositionDeletes, stats.removedDataFiles]).toEqual([2, 40, 0]);
   });
 });

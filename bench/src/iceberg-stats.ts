@@ -26,12 +26,22 @@ export interface WriteStats {
 }
 
 export const NO_WRITES: WriteStats = {
-  snapshots: 0, operations: [], addedRecords: 0, deletedRecords: 0, addedDataFiles: 0, removedDataFiles: 0, addedDeleteFiles: 0, addedPositionDeletes: 0, addedBytes: 0, removedBytes: 0,
+  snapshots: 0,
+  operations: [],
+  addedRecords: 0,
+  deletedRecords: 0,
+  addedDataFiles: 0,
+  removedDataFiles: 0,
+  addedDeleteFiles: 0,
+  addedPositionDeletes: 0,
+  addedBytes: 0,
+  removedBytes: 0,
 };
 
 export async function readSnapshots(runner: RunnerClient, table: TableName): Promise<SnapshotRow[]> {
   const rows = await runner.query(
-    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, operation, summary, unix_millis(committed_at) AS committed_ms FROM ${table.sql}.${q('snapshots')}`,
+    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, operation, summary, ` +
+      `unix_millis(committed_at) AS committed_ms FROM ${table.sql}.${q('snapshots')}`,
     1_000_000,
   );
   return rows.map((r) => ({

@@ -11,7 +11,20 @@ import { BATCH_DELETES, BenchOptions, SEED_SIMULATION, benchSizes, parseOptions,
 import { QuickReference, quickDocument, quickReference, quickTable, renderQuickMarkdown } from './quick';
 import { WriteMode } from './bench-jobs';
 import { measureColdRun, stopCliRuns } from './cold-run';
-import { BenchContext, DeleteBatchResult, RepeatResult, appendBatch, buildTable, fullRebuild, measureDeleteBatch, measureNoop, phase, repeatBatch, setWriteMode, tableWriteMode } from './phases';
+import {
+  BenchContext,
+  DeleteBatchResult,
+  RepeatResult,
+  appendBatch,
+  buildTable,
+  fullRebuild,
+  measureDeleteBatch,
+  measureNoop,
+  phase,
+  repeatBatch,
+  setWriteMode,
+  tableWriteMode,
+} from './phases';
 import { measureSustained } from './sustained';
 import { measureBatchSeries, measureTableSeries } from './series';
 import { RecordingRunner } from './recording-runner';
@@ -25,9 +38,13 @@ const REPORT_NAMESPACE = `${BASE}_report`;
 
 async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['environment']): Promise<Measurements> {
   const { sizes } = ctx;
-  const base = await phase(log, `base table: ${sizes.accounts.toLocaleString('en-US')} accounts`, () => buildTable(ctx, BASE, 1));
+  const base = await phase(log, `base table: ${sizes.accounts.toLocaleString('en-US')} accounts`, () =>
+    buildTable(ctx, BASE, 1),
+  );
   const { set } = base;
-  log(`base table: ${base.summaryRows.toLocaleString('en-US')} summary rows, ${base.latestRows.toLocaleString('en-US')} latest rows`);
+  log(
+    `base table: ${base.summaryRows.toLocaleString('en-US')} summary rows, ${base.latestRows.toLocaleString('en-US')} latest rows`,
+  );
   const empty = await set.save();
   await appendBatch(ctx, set, sizes.batchRows);
   const withBatch = await set.save();
@@ -36,8 +53,14 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
   const skip = (p: BenchOptions['skip'][number]) => o.skip.includes(p);
   const defaultMode = await tableWriteMode(set);
   const other: WriteMode = defaultMode === 'merge-on-read' ? 'copy-on-write' : 'merge-on-read';
-  const inc = await phase(log, `incremental batch of ${rows} (${defaultMode}, the tables' default) × ${o.repeat}`, () => repeatBatch(ctx, set, withBatch, defaultMode, { rows, checksums: true, amplification: true }));
-  const noop = skip('overhead') ? null : await phase(log, 'per-job overhead (no-op jobs under the ledger)', () => measureNoop(set, withBatch, Math.max(5, 2 * o.repeat)));
+  const inc = await phase(log, `incremental batch of ${rows} (${defaultMode}, the tables' default) × ${o.repeat}`, () =>
+    repeatBatch(ctx, set, withBatch, defaultMode, { rows, checksums: true, amplification: true }),
+  );
+  const noop = skip('overhead')
+    ? null
+    : await phase(log, 'per-job overhead (no-op jobs under the ledger)', () =>
+        measureNoop(set, withBatch, Math.max(5, 2 * o.repeat)),
+      );
   let cmp: RepeatResult | null = null;
   if (!skip('modes')) {
     cmp = await phase(log, `incremental batch of ${rows} (${other}, for comparison) × ${o.repeat}`, async () => {
@@ -54,19 +77,33 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
   let reportBatch: ReportBatchResult | null = null;
   const deletes = Math.min(Math.max(1, Math.round(BATCH_DELETES * o.scale)), batchComposition(rows).backfill);
   if (!skip('deletes')) {
-    deleteBatch = await phase(log, `the batch of ${rows} with ${deletes} backfills replaced by deletes (soft delete on) × ${o.repeat}`, () => measureDeleteBatch(ctx, set, BASE, { empty, withBatch, rows, deletes }));
+    deleteBatch = await phase(
+      log,
+      `the batch of ${rows} with ${deletes} backfills replaced by deletes (soft delete on) × ${o.repeat}`,
+      () => measureDeleteBatch(ctx, set, BASE, { empty, withBatch, rows, deletes }),
+    );
   }
   // Issue 23: beside the delete batch of this run (parseOptions leaves it out when the delete batch is).
   if (!skip('report')) {
     const composition = reportComposition(o.scale, deletes, rows);
-    reportBatch = await phase(log, `the same batch with ${composition.rows} report rows (${composition.vetoes} vetoes) and unbounded history × ${o.repeat}`, () =>
-      measureReportBatch(ctx, set, REPORT_NAMESPACE, { empty, rows, deletes, composition }),
+    reportBatch = await phase(
+      log,
+      `the same batch with ${composition.rows} report rows (${composition.vetoes} vetoes) and unbounded history × ${o.repeat}`,
+      () => measureReportBatch(ctx, set, REPORT_NAMESPACE, { empty, rows, deletes, composition }),
     );
   }
   const rebuild = skip('rebuild') ? null : await phase(log, `full rebuild × ${o.repeat}`, () => fullRebuild(ctx, BASE));
 
-  const batchSeries = skip('batch') ? [] : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: inc.samples });
-  const tableSeries = skip('table') ? [] : await measureTableSeries(ctx, BASE, { accounts: base.accounts, summaryRows: base.summaryRows, samples: inc.samples });
+  const batchSeries = skip('batch')
+    ? []
+    : await measureBatchSeries(ctx, set, { empty, withBatch, rows, samples: inc.samples });
+  const tableSeries = skip('table')
+    ? []
+    : await measureTableSeries(ctx, BASE, {
+        accounts: base.accounts,
+        summaryRows: base.summaryRows,
+        samples: inc.samples,
+      });
   // The last two fail on their own: a failure is reported as a failed check, the rest is still written.
   const failures: { phase: string; message: string }[] = [];
   const ownFailure = async <T>(name: string, work: () => Promise<T>): Promise<T | null> => {
@@ -79,9 +116,26 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     }
   };
   // Last of the table phases: it leaves the base table 30 days on, compacted.
-  const sustained = skip('sustained') ? null : await ownFailure('sustained', () => phase(log, `sustained: ${o.sustainedBatches} daily batches of ${rows} on the base table`, () => measureSustained(ctx, set, empty, o.sustainedBatches)));
-  const coldRun = skip('cold') ? null : await ownFailure('cold', () => phase(log, `cold run: a fresh \`summary-pipeline run\` process × ${o.repeat}`, () => measureColdRun(log, o.config, join(resolve(o.warehouse), '..', 'cold'), o.repeat)));
-  const configs = [set.config, variantConfig(ctx.raw, `${BASE}_rebuild`, BASE), ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`)), ...(reportBatch ? [variantConfig(reportRaw(ctx.raw), REPORT_NAMESPACE)] : [])];
+  const sustained = skip('sustained')
+    ? null
+    : await ownFailure('sustained', () =>
+        phase(log, `sustained: ${o.sustainedBatches} daily batches of ${rows} on the base table`, () =>
+          measureSustained(ctx, set, empty, o.sustainedBatches),
+        ),
+      );
+  const coldRun = skip('cold')
+    ? null
+    : await ownFailure('cold', () =>
+        phase(log, `cold run: a fresh \`summary-pipeline run\` process × ${o.repeat}`, () =>
+          measureColdRun(log, o.config, join(resolve(o.warehouse), '..', 'cold'), o.repeat),
+        ),
+      );
+  const configs = [
+    set.config,
+    variantConfig(ctx.raw, `${BASE}_rebuild`, BASE),
+    ...sizes.tableFactors.map((f) => variantConfig(ctx.raw, `${BASE}_x${f}`)),
+    ...(reportBatch ? [variantConfig(reportRaw(ctx.raw), REPORT_NAMESPACE)] : []),
+  ];
   const roles = tableRoles(configs);
   const tableRole = (plain: string) => roles.get(plain) ?? plain;
 
@@ -108,16 +162,36 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
     copyOnWrite: byMode('copy-on-write')?.samples ?? null,
     mergeOnRead: byMode('merge-on-read')?.samples ?? null,
     rebuild: rebuild?.samples ?? null,
-    checksums: { copyOnWrite: byMode('copy-on-write')?.checksums, mergeOnRead: byMode('merge-on-read')?.checksums, rebuild: rebuild?.checksums },
-    amplification: Object.fromEntries((['copy-on-write', 'merge-on-read'] as const).flatMap((mode) => (byMode(mode)?.amplification ? [[mode, byMode(mode)!.amplification!]] : []))),
+    checksums: {
+      copyOnWrite: byMode('copy-on-write')?.checksums,
+      mergeOnRead: byMode('merge-on-read')?.checksums,
+      rebuild: rebuild?.checksums,
+    },
+    amplification: Object.fromEntries(
+      (['copy-on-write', 'merge-on-read'] as const).flatMap((mode) =>
+        byMode(mode)?.amplification ? [[mode, byMode(mode)!.amplification!]] : [],
+      ),
+    ),
     sustained,
     coldRun,
     failures,
     tableSeries,
     batchSeries,
-    deleteBatch: deleteBatch ? { samples: deleteBatch.samples, deletes: deleteBatch.deletes, deleted: deleteBatch.deleted } : null,
+    deleteBatch: deleteBatch
+      ? { samples: deleteBatch.samples, deletes: deleteBatch.deletes, deleted: deleteBatch.deleted }
+      : null,
     reportBatch: reportBatch
-      ? { samples: reportBatch.samples, composition: reportBatch.composition, deletes: reportBatch.deletes, deleted: reportBatch.deleted, report: reportBatch.report, unboundedRows: reportBatch.unboundedRows, latestRows: reportBatch.latestRows, summaryDataFiles: reportBatch.summaryDataFiles, checks: reportBatch.checks }
+      ? {
+          samples: reportBatch.samples,
+          composition: reportBatch.composition,
+          deletes: reportBatch.deletes,
+          deleted: reportBatch.deleted,
+          report: reportBatch.report,
+          unboundedRows: reportBatch.unboundedRows,
+          latestRows: reportBatch.latestRows,
+          summaryDataFiles: reportBatch.summaryDataFiles,
+          checks: reportBatch.checks,
+        }
       : null,
     noop,
     tableRole,
@@ -128,10 +202,14 @@ async function measure(o: BenchOptions, ctx: BenchContext, env: Measurements['en
 function renderChart(json: string, png: string): boolean {
   const python = process.env.BENCH_PYTHON;
   if (!python || !existsSync(python)) {
-    log(`chart skipped: BENCH_PYTHON (${python ?? 'unset'}) is not a Python with matplotlib; run through scripts/bench.sh`);
+    log(
+      `chart skipped: BENCH_PYTHON (${python ?? 'unset'}) is not a Python with matplotlib; run through scripts/bench.sh`,
+    );
     return false;
   }
-  const r = spawnSync(python, [join(repoRoot(), 'bench', 'chart.py'), json, png], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(python, [join(repoRoot(), 'bench', 'chart.py'), json, png], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   if (r.status !== 0) log(`chart failed (exit ${r.status})`);
   return r.status === 0;
 }
@@ -165,9 +243,18 @@ async function main(): Promise<void> {
   mkdirSync(warehouse, { recursive: true });
   const shape = dataShape(o.seed);
   if (o.quick) {
-    log(`quick profile, scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows} in the default write mode, ${o.repeat} repeat(s); left out: ${o.skip.join(', ')}; warehouse ${warehouse}`);
+    log(
+      `quick profile, scale ${o.scale}: ${sizes.accounts} accounts, ` +
+        `batch ${sizes.batchRows} in the default write mode, ${o.repeat} repeat(s); ` +
+        `left out: ${o.skip.join(', ')}; warehouse ${warehouse}`,
+    );
   } else {
-    log(`scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, batch series [${sizes.batchSizes.join(', ')}], table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`);
+    log(
+      `scale ${o.scale}: ${sizes.accounts} accounts, batch ${sizes.batchRows}, ` +
+        `batch series [${sizes.batchSizes.join(', ')}], ` +
+        `table factors [${sizes.tableFactors.join(', ')}], ${o.sustainedBatches} sustained ` +
+        `day(s), ${o.repeat} repeat(s); warehouse ${warehouse}`,
+    );
   }
 
   const engine = runnerEngineConfig(parseConfig(raw, o.config), { ...engineOptionsFromEnv(), warehouse });
@@ -175,8 +262,18 @@ async function main(): Promise<void> {
   const started = Date.now();
   await runner.start();
   const versions = await runner.request<Record<string, unknown>>('ping', {});
-  log(`Spark ${versions.spark} + Iceberg ${versions.iceberg} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (log ${runner.logFile})`);
-  const ctx: BenchContext = { runner, raw, shape, sizes, repeat: o.repeat, log, pipelineLog: o.verbose ? (m) => log(`  ${m}`) : () => undefined };
+  log(
+    `Spark ${versions.spark} + Iceberg ${versions.iceberg} ready in ${((Date.now() - started) / 1000).toFixed(1)} s (log ${runner.logFile})`,
+  );
+  const ctx: BenchContext = {
+    runner,
+    raw,
+    shape,
+    sizes,
+    repeat: o.repeat,
+    log,
+    pipelineLog: o.verbose ? (m) => log(`  ${m}`) : () => undefined,
+  };
   let doc: BenchDocument;
   let result: ChecksumPair | null;
   try {
@@ -199,8 +296,13 @@ async function main(): Promise<void> {
   writeFileSync(json, JSON.stringify(doc, null, 2) + '\n');
   writeFileSync(join(out, files.md), renderMarkdown(doc));
   if (files.png) renderChart(json, join(out, files.png));
-  log(`wrote ${json}, ${files.md}${files.png ? `, ${files.png}` : ''} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  for (const t of doc.targets) log(`target ${t.description}: ${t.target}; measured ${t.measured}${t.met === null ? '' : t.met ? ' (met)' : ' (MISSED)'}`);
+  log(
+    `wrote ${json}, ${files.md}${files.png ? `, ${files.png}` : ''} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+  for (const t of doc.targets)
+    log(
+      `target ${t.description}: ${t.target}; measured ${t.measured}${t.met === null ? '' : t.met ? ' (met)' : ' (MISSED)'}`,
+    );
   const failed = doc.checks.filter((c) => !c.ok);
   for (const c of doc.checks) log(`check ${c.name}: ${c.ok ? 'ok' : 'FAILED'}`);
   if (failed.length) process.exitCode = 1;
@@ -219,7 +321,11 @@ function writeQuick(out: string, doc: BenchDocument, result: ChecksumPair | null
     try {
       const ref = quickReference(JSON.parse(readFileSync(file, 'utf8')), doc.parameters);
       if (ref) references.push(ref);
-      else log(`${name}: not the same workload (scale ${doc.parameters.scale}, seed ${doc.parameters.seed}, ${doc.parameters.config}) or not a result file; not compared`);
+      else
+        log(
+          `${name}: not the same workload (scale ${doc.parameters.scale}, ` +
+            `seed ${doc.parameters.seed}, ${doc.parameters.config}) or not a result file; not compared`,
+        );
     } catch (err) {
       log(`${name}: not readable (${(err as Error).message}); not compared`);
     }
@@ -230,14 +336,20 @@ function writeQuick(out: string, doc: BenchDocument, result: ChecksumPair | null
   writeFileSync(join(out, files.md), renderQuickMarkdown(q));
   log(`wrote ${json} and ${files.md} in ${q.duration_s} s`);
   process.stderr.write(`\n${quickTable(q).join('\n')}\n\n`);
-  for (const t of q.targets) log(`target ${t.description}: ${t.target}; measured ${t.measured}${t.met ? ' (met)' : ' (MISSED)'}${t.note ? ` — ${t.note}` : ''}`);
+  for (const t of q.targets)
+    log(
+      `target ${t.description}: ${t.target}; measured ${t.measured}${t.met ? ' (met)' : ' (MISSED)'}${t.note ? ` — ${t.note}` : ''}`,
+    );
   for (const c of q.checks) log(`check ${c.name}: ${c.ok ? 'ok' : 'FAILED'}${c.ok ? '' : ` (${c.detail})`}`);
   if (q.checks.some((c) => !c.ok)) process.exitCode = 1;
 }
 
 // SIGTERM or SIGINT to the bench's pid (or Ctrl-C) ends it within seconds and leaves no process behind:
 // the CLI runs of the cold phase are stopped here, and each Spark runner exits when its parent is gone.
-for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGINT', 130],
+] as const) {
   process.once(signal, () => {
     const stopped = stopCliRuns();
     log(`stopped by ${signal}${stopped ? ` (and ${stopped} CLI run(s) of the cold phase)` : ''}; no figures written`);

@@ -39,7 +39,9 @@ export interface Maintenance {
  */
 export function maintenanceOf(outcome: BatchOutcome): Maintenance | null {
   const m = (outcome as BatchOutcome & { maintenance?: Maintenance | null }).maintenance;
-  return m && typeof m.durationMs === 'number' ? { durationMs: m.durationMs, calls: Array.isArray(m.calls) ? m.calls.map(String) : [] } : null;
+  return m && typeof m.durationMs === 'number'
+    ? { durationMs: m.durationMs, calls: Array.isArray(m.calls) ? m.calls.map(String) : [] }
+    : null;
 }
 
 /** One `runPending` of one batch. */
@@ -62,13 +64,15 @@ export interface RunSample {
 }
 
 /** Iceberg maintenance procedures: a job running one is the pipeline's maintenance, not part of the batch. */
-const MAINTENANCE_CALL = /\bCALL\b[\s\S]*\.system\.(rewrite_data_files|rewrite_position_delete_files|rewrite_manifests|expire_snapshots|remove_orphan_files)\b/i;
+const MAINTENANCE_CALL =
+  /\bCALL\b[\s\S]*\.system\.(rewrite_data_files|rewrite_position_delete_files|rewrite_manifests|expire_snapshots|remove_orphan_files)\b/i;
 
 export function jobLabel(job: CompiledJob): JobLabel {
   if (job.kind === 'classify') return 'classify';
   if (job.kind === 'case' && CASE_ORDER.includes(job.tags.case as CaseName)) return job.tags.case as CaseName;
   if (job.jobId.startsWith('audit-')) return 'audit';
-  if (job.steps.some((s) => 'sql' in s && typeof s.sql === 'string' && MAINTENANCE_CALL.test(s.sql))) return 'maintenance';
+  if (job.steps.some((s) => 'sql' in s && typeof s.sql === 'string' && MAINTENANCE_CALL.test(s.sql)))
+    return 'maintenance';
   return 'other';
 }
 
@@ -83,14 +87,26 @@ export async function measurePending(set: TableSet): Promise<RunSample> {
   const outcomes = await set.pipeline.runPending();
   const totalMs = Date.now() - began;
   const recording = set.runner.stopRecording();
-  if (outcomes.length !== 1) throw new Error(`expected one pending batch in ${set.label}; runPending ran ${outcomes.length}`);
+  if (outcomes.length !== 1)
+    throw new Error(`expected one pending batch in ${set.label}; runPending ran ${outcomes.length}`);
   const [batch] = outcomes;
   const maintenance = maintenanceOf(batch);
 
   const snapshots = new Map<string, SnapshotRow[]>();
-  const tables = new Map([set.config.sourceTable, set.config.summaryTable, set.config.latestTable, ...Object.values(set.config.tables)].map((t) => [t.plain, t]));
+  const tables = new Map(
+    [set.config.sourceTable, set.config.summaryTable, set.config.latestTable, ...Object.values(set.config.tables)].map(
+      (t) => [t.plain, t],
+    ),
+  );
   const rowsOf = async (plain: string) => {
-    if (!snapshots.has(plain)) snapshots.set(plain, await readSnapshots(set.runner, tables.get(plain) ?? (TableName.parse(plain, set.config.defaultCatalog) as TableName)));
+    if (!snapshots.has(plain))
+      snapshots.set(
+        plain,
+        await readSnapshots(
+          set.runner,
+          tables.get(plain) ?? (TableName.parse(plain, set.config.defaultCatalog) as TableName),
+        ),
+      );
     return snapshots.get(plain)!;
   };
   const jobs: JobSample[] = [];
@@ -104,8 +120,16 @@ export async function measurePending(set: TableSet): Promise<RunSample> {
       commitTimes.push(...made.map((m) => m.committedAtMs));
     }
     const reported = result.steps ?? [];
-    const commits = commitsPerStep(reported.map((st) => st.startedAtMs), commitTimes);
-    const steps = reported.map((st, i) => ({ name: st.name, durationMs: st.durationMs, sparkJobs: st.sparkJobs ?? null, commits: commits[i] }));
+    const commits = commitsPerStep(
+      reported.map((st) => st.startedAtMs),
+      commitTimes,
+    );
+    const steps = reported.map((st, i) => ({
+      name: st.name,
+      durationMs: st.durationMs,
+      sparkJobs: st.sparkJobs ?? null,
+      commits: commits[i],
+    }));
     jobs.push({
       label: jobLabel(job),
       jobId: job.jobId,

@@ -13,7 +13,17 @@ export const SEED_SIMULATION = {
 export const BATCH_MIX = { newAccounts: 0.05, forward: 0.85, backfill: 0.1 } as const;
 
 export type Phase = 'modes' | 'rebuild' | 'batch' | 'table' | 'overhead' | 'sustained' | 'cold' | 'deletes' | 'report';
-export const PHASES: Phase[] = ['modes', 'rebuild', 'batch', 'table', 'overhead', 'sustained', 'cold', 'deletes', 'report'];
+export const PHASES: Phase[] = [
+  'modes',
+  'rebuild',
+  'batch',
+  'table',
+  'overhead',
+  'sustained',
+  'cold',
+  'deletes',
+  'report',
+];
 
 /** SPEC §4a row: the main batch with this many of its backfills replaced by deletes (at scale 1; at most its backfills). */
 export const BATCH_DELETES = 100;
@@ -94,7 +104,9 @@ const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowe
 
 /** The files a run writes into --out: the full benchmark's latest.*, the quick profile's quick.* (no chart). */
 export function resultFiles(o: Pick<BenchOptions, 'quick'>): { json: string; md: string; png: string | null } {
-  return o.quick ? { json: 'quick.json', md: 'quick.md', png: null } : { json: 'latest.json', md: 'latest.md', png: 'latest.png' };
+  return o.quick
+    ? { json: 'quick.json', md: 'quick.md', png: null }
+    : { json: 'latest.json', md: 'latest.md', png: 'latest.png' };
 }
 
 /** The absolute sizes a run works with, derived from the options. */
@@ -128,21 +140,31 @@ export function benchSizes(o: Pick<BenchOptions, 'scale' | 'batchSizes' | 'table
   for (const b of [batchRows, ...batchSizes]) {
     const existing = Math.round(b * BATCH_MIX.forward) + Math.round(b * BATCH_MIX.backfill);
     if (Math.round(b * BATCH_MIX.newAccounts) < 1 || Math.round(b * BATCH_MIX.backfill) < 1) {
-      throw new BenchOptionError(`a batch of ${b} record(s) has no record of some case (5% new, 10% backfill); raise --scale or the --batch-sizes`);
+      throw new BenchOptionError(
+        `a batch of ${b} record(s) has no record of some case (5% new, 10% backfill); raise --scale or the --batch-sizes`,
+      );
     }
     if (existing > accounts) {
-      throw new BenchOptionError(`a batch of ${b} record(s) needs ${existing} distinct existing accounts; the base table has ${accounts} (raise --scale or lower --batch-sizes)`);
+      throw new BenchOptionError(
+        `a batch of ${b} record(s) needs ${existing} distinct existing accounts; the base table has ${accounts} (raise --scale or lower --batch-sizes)`,
+      );
     }
   }
   const tableFactors = [...new Set(o.tableFactors)].sort((a, b) => a - b);
-  if (tableFactors.some((f) => !Number.isInteger(f) || f < 1)) throw new BenchOptionError(`--table-factors: expected positive integers; received ${o.tableFactors.join(',')}`);
+  if (tableFactors.some((f) => !Number.isInteger(f) || f < 1))
+    throw new BenchOptionError(`--table-factors: expected positive integers; received ${o.tableFactors.join(',')}`);
   return { accounts, batchRows, batchSizes, tableFactors, loadChunkAccounts: scaled(o.loadChunk, o.scale) };
 }
 
 /** Parses "1,3,10" into numbers; the flag name goes into the error. */
 export function numberList(flag: string, text: string): number[] {
-  const values = text.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (!values.length || values.some((v) => !Number.isFinite(v) || v <= 0)) throw new BenchOptionError(`${flag}: expected comma-separated positive numbers; received "${text}"`);
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
+  if (!values.length || values.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new BenchOptionError(`${flag}: expected comma-separated positive numbers; received "${text}"`);
   return values;
 }
 
@@ -156,9 +178,13 @@ export function impliedSkips(skip: Phase[]): Phase[] {
 }
 
 export function phaseList(text: string): Phase[] {
-  const values = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const values = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const bad = values.filter((v) => !PHASES.includes(v as Phase));
-  if (bad.length) throw new BenchOptionError(`--skip: expected some of ${PHASES.join(', ')}; received "${bad.join(', ')}"`);
+  if (bad.length)
+    throw new BenchOptionError(`--skip: expected some of ${PHASES.join(', ')}; received "${bad.join(', ')}"`);
   return values as Phase[];
 }
 
@@ -166,34 +192,64 @@ export function phaseList(text: string): Phase[] {
 export function parseOptions(argv: string[]): BenchOptions {
   const cli = new Command('bench')
     .description('Benchmark of the summary pipeline on the seed 000 §9 workload (see README "Performance").')
-    .option('--scale <x>', '1 = seed 000 §9: 100K accounts, ~2.35M summary rows, a 10K batch', String(DEFAULT_OPTIONS.scale))
+    .option(
+      '--scale <x>',
+      '1 = seed 000 §9: 100K accounts, ~2.35M summary rows, a 10K batch',
+      String(DEFAULT_OPTIONS.scale),
+    )
     .option('--repeat <n>', 'runs per measurement (median and min–max)', String(DEFAULT_OPTIONS.repeat))
     .option('--seed <n>', 'data seed', String(DEFAULT_OPTIONS.seed))
     .option('--config <file>', 'pipeline config', DEFAULT_OPTIONS.config)
     .option('--warehouse <dir>', 'scratch warehouse (emptied first)', DEFAULT_OPTIONS.warehouse)
-    .option('--out <dir>', 'where the results go (latest.json, latest.md, latest.png; quick.json, quick.md with --quick)', DEFAULT_OPTIONS.out)
-    .option('--table-factors <list>', 'summary sizes, multiples of the base table', DEFAULT_OPTIONS.tableFactors.join(','))
+    .option(
+      '--out <dir>',
+      'where the results go (latest.json, latest.md, latest.png; quick.json, quick.md with --quick)',
+      DEFAULT_OPTIONS.out,
+    )
+    .option(
+      '--table-factors <list>',
+      'summary sizes, multiples of the base table',
+      DEFAULT_OPTIONS.tableFactors.join(','),
+    )
     .option('--batch-sizes <list>', 'batch sizes in records at scale 1', DEFAULT_OPTIONS.batchSizes.join(','))
     .option('--load-chunk <n>', 'accounts per initial-load batch at scale 1', String(DEFAULT_OPTIONS.loadChunk))
-    .option('--sustained-batches <n>', 'consecutive daily batches of the sustained phase', String(DEFAULT_OPTIONS.sustainedBatches))
+    .option(
+      '--sustained-batches <n>',
+      'consecutive daily batches of the sustained phase',
+      String(DEFAULT_OPTIONS.sustainedBatches),
+    )
     .option('--skip <list>', `phases to leave out: ${PHASES.join(', ')} (deletes leaves out report too)`, '')
     .option('--keep', 'keep the warehouse afterwards')
     .option('-v, --verbose', "print the pipeline's own progress lines")
-    .option('--cluster', `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); writes cluster.{json,md}; scripts/bench.sh starts the topology`)
-    .option('--quick', `scale ${QUICK_PROFILE.scale} unless --scale: the initial load, the main batch in the default write mode (${QUICK_PROFILE.repeat} repeats unless --repeat) with its write amplification, and the cold run; nothing else (~6–7 min alone at scale 1); writes quick.{json,md}`)
+    .option(
+      '--cluster',
+      `the cluster topology beside local mode at a small scale (default --scale ${CLUSTER_SCALE}); ` +
+        `writes cluster.{json,md}; scripts/bench.sh starts the topology`,
+    )
+    .option(
+      '--quick',
+      `scale ${QUICK_PROFILE.scale} unless --scale: the initial load, ` +
+        `the main batch in the default write mode (${QUICK_PROFILE.repeat} repeats unless --repeat) ` +
+        `with its write amplification, and the cold run; ` +
+        `nothing else (~6–7 min alone at scale 1); writes quick.{json,md}`,
+    )
     .parse(argv);
   const o = cli.opts<Record<string, string | boolean | undefined>>();
   const given = (key: string) => cli.getOptionValueSource(key) === 'cli';
   const positiveInt = (flag: string, v: string) => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new BenchOptionError(`${flag}: expected a positive integer; received "${v}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new BenchOptionError(`${flag}: expected a positive integer; received "${v}"`);
     return n;
   };
   const cluster = Boolean(o.cluster);
   const quick = Boolean(o.quick);
   if (quick) {
     const refused = QUICK_REFUSES.filter(given);
-    if (refused.length) throw new BenchOptionError(`--quick takes no ${refused.map(flagName).join(', ')}: the quick profile leaves that out; run without --quick for it`);
+    if (refused.length)
+      throw new BenchOptionError(
+        `--quick takes no ${refused.map(flagName).join(', ')}: the quick profile leaves that out; run without --quick for it`,
+      );
   }
   const skip = o.skip ? impliedSkips(phaseList(String(o.skip))) : [];
   const options: BenchOptions = {

@@ -54,7 +54,8 @@ export interface BuiltTable {
   buildMs: number;
 }
 
-const jobSeconds = (s: RunSample, label: string) => s.jobs.filter((j) => j.label === label).reduce((a, j) => a + j.durationMs, 0) / 1000;
+const jobSeconds = (s: RunSample, label: string) =>
+  s.jobs.filter((j) => j.label === label).reduce((a, j) => a + j.durationMs, 0) / 1000;
 
 /**
  * Creates a set's tables and fills summary and latest through the pipeline's own initial load: history
@@ -71,21 +72,48 @@ export async function buildTable(ctx: BenchContext, namespace: string, factor: n
   for (let chunk = 0; chunk < chunks; chunk++) {
     const what = `${namespace}: initial load${chunks > 1 ? ` ${chunk + 1}/${chunks}` : ''}`;
     const genBegan = Date.now();
-    const { rows } = await set.append(historySql(set.config, ctx.shape, { accounts, chunks, chunk }), 'generate history');
+    const { rows } = await set.append(
+      historySql(set.config, ctx.shape, { accounts, chunks, chunk }),
+      'generate history',
+    );
     const generateMs = Date.now() - genBegan;
     const sample = await measurePending(set);
-    if (sample.caseRows.CASE_II + sample.caseRows.CASE_III > 0) throw new Error(`${what}: expected only new accounts (CASE_I); classify found ${JSON.stringify(sample.caseRows)}`);
-    loads.push({ source_rows: rows, generate_s: generateMs / 1000, load_s: sample.wallMs / 1000, classify_s: jobSeconds(sample, 'classify'), case_i_s: jobSeconds(sample, 'CASE_I') });
-    ctx.log(`${what}: ${rows.toLocaleString('en-US')} source rows generated in ${secs(generateMs)}, loaded in ${secs(sample.wallMs)} (classify ${jobSeconds(sample, 'classify').toFixed(1)} s, CASE_I ${jobSeconds(sample, 'CASE_I').toFixed(1)} s)`);
+    if (sample.caseRows.CASE_II + sample.caseRows.CASE_III > 0)
+      throw new Error(
+        `${what}: expected only new accounts (CASE_I); classify found ${JSON.stringify(sample.caseRows)}`,
+      );
+    loads.push({
+      source_rows: rows,
+      generate_s: generateMs / 1000,
+      load_s: sample.wallMs / 1000,
+      classify_s: jobSeconds(sample, 'classify'),
+      case_i_s: jobSeconds(sample, 'CASE_I'),
+    });
+    ctx.log(
+      `${what}: ${rows.toLocaleString('en-US')} source rows generated in ${secs(generateMs)}, ` +
+        `loaded in ${secs(sample.wallMs)} (classify ${jobSeconds(sample, 'classify').toFixed(1)} s, ` +
+        `CASE_I ${jobSeconds(sample, 'CASE_I').toFixed(1)} s)`,
+    );
   }
   const summaryRows = await set.count(set.config.summaryTable);
   const latestRows = await set.count(set.config.latestTable);
-  return { set, accounts, sourceRows: loads.reduce((a, l) => a + l.source_rows, 0), summaryRows, latestRows, chunks: loads, buildMs: Date.now() - began };
+  return {
+    set,
+    accounts,
+    sourceRows: loads.reduce((a, l) => a + l.source_rows, 0),
+    summaryRows,
+    latestRows,
+    chunks: loads,
+    buildMs: Date.now() - began,
+  };
 }
 
 /** Appends one mixed batch of `rows` records (over the base table's accounts) to the set's source. */
 export async function appendBatch(ctx: BenchContext, set: TableSet, rows: number): Promise<number> {
-  const r = await set.append(batchSql(set.config, ctx.shape, rows, ctx.sizes.accounts), `generate a batch of ${rows} records`);
+  const r = await set.append(
+    batchSql(set.config, ctx.shape, rows, ctx.sizes.accounts),
+    `generate a batch of ${rows} records`,
+  );
   if (r.rows !== rows) throw new Error(`the batch generator appended ${r.rows} rows; expected ${rows}`);
   return r.rows;
 }
@@ -96,10 +124,16 @@ export async function appendBatch(ctx: BenchContext, set: TableSet, rows: number
  */
 export function checkComposition(sample: RunSample, rows: number): void {
   const want = batchComposition(rows);
-  const expected: Record<CaseName, number> = { CASE_I: want.newAccounts, CASE_II: want.forward, CASE_III: want.backfill + (sample.report?.reresolved ?? 0) };
+  const expected: Record<CaseName, number> = {
+    CASE_I: want.newAccounts,
+    CASE_II: want.forward,
+    CASE_III: want.backfill + (sample.report?.reresolved ?? 0),
+  };
   const wrong = CASE_ORDER.filter((c) => sample.caseRows[c] !== expected[c]);
   if (wrong.length || sample.inputRows !== rows) {
-    throw new Error(`batch of ${rows}: classify counted ${sample.inputRows} input rows, ${JSON.stringify(sample.caseRows)}; the generator meant ${JSON.stringify(expected)}`);
+    throw new Error(
+      `batch of ${rows}: classify counted ${sample.inputRows} input rows, ${JSON.stringify(sample.caseRows)}; the generator meant ${JSON.stringify(expected)}`,
+    );
   }
 }
 
@@ -113,7 +147,11 @@ export interface RepeatResult {
   afterRuns?: unknown[];
 }
 
-const caseLine = (s: RunSample) => ['classify', ...CASE_ORDER].filter((c) => s.jobs.some((j) => j.label === c)).map((c) => `${c} ${jobSeconds(s, c).toFixed(1)} s`).join(', ');
+const caseLine = (s: RunSample) =>
+  ['classify', ...CASE_ORDER]
+    .filter((c) => s.jobs.some((j) => j.label === c))
+    .map((c) => `${c} ${jobSeconds(s, c).toFixed(1)} s`)
+    .join(', ');
 
 /**
  * Runs the pending batch `repeat` times, each on the tables as saved in `base` (restored after every run
@@ -125,7 +163,12 @@ export async function repeatBatch(
   set: TableSet,
   base: SavedState,
   what: string,
-  opts: { rows?: number; checksums?: boolean; amplification?: boolean; afterRun?: (sample: RunSample) => Promise<unknown> } = {},
+  opts: {
+    rows?: number;
+    checksums?: boolean;
+    amplification?: boolean;
+    afterRun?: (sample: RunSample) => Promise<unknown>;
+  } = {},
 ): Promise<RepeatResult> {
   const samples: RunSample[] = [];
   const afterRuns: unknown[] = [];
@@ -140,7 +183,9 @@ export async function repeatBatch(
     ctx.log(`${what}: run ${r + 1}/${ctx.repeat}: ${secs(sample.wallMs)} (${caseLine(sample)})${maintenance}`);
     if (r === 0 && opts.amplification) {
       amp = await summaryAmplification(set, sample, base.get(set.config.summaryTable.plain)!.id);
-      ctx.log(`${what}: summary write amplification ${amp.ratio ?? '–'} (${amp.rows_written} rows written, ${amp.rows_changed} changed)`);
+      ctx.log(
+        `${what}: summary write amplification ${amp.ratio ?? '–'} (${amp.rows_written} rows written, ${amp.rows_changed} changed)`,
+      );
     }
     if (r === ctx.repeat - 1 && opts.checksums) checksums = await set.checksums();
     if (opts.afterRun) afterRuns.push(await opts.afterRun(sample));
@@ -150,7 +195,11 @@ export async function repeatBatch(
 }
 
 /** The run's summary rows written ÷ changed, comparing summary now with summary at `before` by time travel. */
-export async function summaryAmplification(set: TableSet, sample: RunSample, before: string | null): Promise<Amplification> {
+export async function summaryAmplification(
+  set: TableSet,
+  sample: RunSample,
+  before: string | null,
+): Promise<Amplification> {
   const table = set.config.summaryTable;
   const after = (await set.save([table])).get(table.plain)!.id;
   const written = summaryRowsWritten(sample, table.plain);
@@ -158,7 +207,20 @@ export async function summaryAmplification(set: TableSet, sample: RunSample, bef
   const changed =
     before === null
       ? await set.count(table)
-      : Number((await set.runner.query(changedRowsQuery(table, set.config.keyColumn, set.config.monthColumn, columnModel(set.config).summary, before, after)))[0].n);
+      : Number(
+          (
+            await set.runner.query(
+              changedRowsQuery(
+                table,
+                set.config.keyColumn,
+                set.config.monthColumn,
+                columnModel(set.config).summary,
+                before,
+                after,
+              ),
+            )
+          )[0].n,
+        );
   return amplification(written, changed);
 }
 
@@ -174,7 +236,11 @@ export async function tableWriteMode(set: TableSet): Promise<WriteMode> {
 }
 
 /** Runs no-op jobs under the ledger (client-side round trip, ms), then restores the ledger. */
-export async function measureNoop(set: TableSet, base: SavedState, count: number): Promise<{ durationMs: number[]; wallMs: number[] }> {
+export async function measureNoop(
+  set: TableSet,
+  base: SavedState,
+  count: number,
+): Promise<{ durationMs: number[]; wallMs: number[] }> {
   const durationMs: number[] = [];
   const wallMs: number[] = [];
   for (let i = 0; i < count; i++) {
@@ -201,7 +267,9 @@ export async function fullRebuild(ctx: BenchContext, baseNamespace: string): Pro
     await set.pipeline.init(false);
     const sample = await measurePending(set);
     samples.push(sample);
-    ctx.log(`full rebuild: run ${r + 1}/${ctx.repeat}: ${secs(sample.wallMs)} for ${sample.inputRows.toLocaleString('en-US')} source rows (${caseLine(sample)})`);
+    ctx.log(
+      `full rebuild: run ${r + 1}/${ctx.repeat}: ${secs(sample.wallMs)} for ${sample.inputRows.toLocaleString('en-US')} source rows (${caseLine(sample)})`,
+    );
     if (r === ctx.repeat - 1) checksums = await set.checksums();
   }
   await set.drop(false);
@@ -216,13 +284,19 @@ export async function fullRebuild(ctx: BenchContext, baseNamespace: string): Pro
 export function softDeleteRaw(raw: Record<string, unknown>): Record<string, unknown> {
   if (raw.soft_delete && typeof raw.soft_delete === 'object') return raw;
   const probe = variantConfig(raw, 'probe');
-  const roles = new Set([probe.keyColumn, probe.monthColumn, probe.tsColumn, probe.dateColumn].map((c) => c.toLowerCase()));
+  const roles = new Set(
+    [probe.keyColumn, probe.monthColumn, probe.tsColumn, probe.dateColumn].map((c) => c.toLowerCase()),
+  );
   const mappers = new Set(probe.rolling.map((r) => r.mapperColumn.toLowerCase()));
   const column = probe.sourceSchema
     .filter((c) => c.type === 'STRING')
     .map((c) => probe.columns.find((x) => x.source.toLowerCase() === c.name.toLowerCase())?.dest)
-    .find((dest): dest is string => dest !== undefined && !roles.has(dest.toLowerCase()) && !mappers.has(dest.toLowerCase()));
-  if (!column) throw new Error('the delete batch needs a STRING source column for soft_delete (SPEC §4a); the config has none');
+    .find(
+      (dest): dest is string =>
+        dest !== undefined && !roles.has(dest.toLowerCase()) && !mappers.has(dest.toLowerCase()),
+    );
+  if (!column)
+    throw new Error('the delete batch needs a STRING source column for soft_delete (SPEC §4a); the config has none');
   return { ...raw, soft_delete: { column, codes: ['D'] } };
 }
 
@@ -236,16 +310,29 @@ export interface DeleteBatchResult extends RepeatResult {
  * base table with soft delete on: the source goes back to before any batch, this batch is appended and
  * measured like the main one, and the set ends with the main batch pending again (`withBatch`).
  */
-export async function measureDeleteBatch(ctx: BenchContext, set: TableSet, namespace: string, main: { empty: SavedState; withBatch: SavedState; rows: number; deletes: number }): Promise<DeleteBatchResult> {
+export async function measureDeleteBatch(
+  ctx: BenchContext,
+  set: TableSet,
+  namespace: string,
+  main: { empty: SavedState; withBatch: SavedState; rows: number; deletes: number },
+): Promise<DeleteBatchResult> {
   const sd = new TableSet(namespace, variantConfig(softDeleteRaw(ctx.raw), namespace), ctx.runner, ctx.pipelineLog);
   await set.restore(main.empty);
   try {
-    const r = await sd.append(batchSql(sd.config, ctx.shape, main.rows, ctx.sizes.accounts, main.deletes), `generate a batch of ${main.rows} records with ${main.deletes} deletes`);
+    const r = await sd.append(
+      batchSql(sd.config, ctx.shape, main.rows, ctx.sizes.accounts, main.deletes),
+      `generate a batch of ${main.rows} records with ${main.deletes} deletes`,
+    );
     if (r.rows !== main.rows) throw new Error(`the batch generator appended ${r.rows} rows; expected ${main.rows}`);
-    const result = await repeatBatch(ctx, sd, await sd.save(), `batch with ${main.deletes} deletes`, { rows: main.rows });
+    const result = await repeatBatch(ctx, sd, await sd.save(), `batch with ${main.deletes} deletes`, {
+      rows: main.rows,
+    });
     const sample = result.samples[0];
     const deleted = sample.cases.reduce((n, c) => n + (c.deleted ?? 0), 0);
-    if (deleted !== main.deletes) throw new Error(`the delete batch deleted ${deleted} month(s); the generator meant ${main.deletes} deletes of existing months`);
+    if (deleted !== main.deletes)
+      throw new Error(
+        `the delete batch deleted ${deleted} month(s); the generator meant ${main.deletes} deletes of existing months`,
+      );
     return { ...result, deletes: main.deletes, deleted };
   } finally {
     await set.restore(main.withBatch);

@@ -16,14 +16,28 @@ describe('reportRaw', () => {
     expect(r.soft_delete).toEqual({ column: 'account_status', codes: ['D'] });
     expect(r.hist_rpt_dt_table).toBe('local.demo.summary_report_dates');
     expect(r.hist_rpt_dt_cols).toEqual(['cons_acct_key', 'acct_dt', 'base_ts', 'account_status']);
-    expect(r.hist_rpt_dt_schema).toEqual({ cons_acct_key: 'BIGINT', acct_dt: 'DATE', base_ts: 'TIMESTAMP', account_status: 'STRING' });
+    expect(r.hist_rpt_dt_schema).toEqual({
+      cons_acct_key: 'BIGINT',
+      acct_dt: 'DATE',
+      base_ts: 'TIMESTAMP',
+      account_status: 'STRING',
+    });
     expect(r.unbounded_history).toEqual({ table: 'local.demo.summary_unbounded' });
   });
 
   it("keeps a config's own report table and unbounded history", () => {
-    const own = { ...raw, hist_rpt_dt_table: 'demo.rpt', hist_rpt_dt_cols: ['cons_acct_key', 'acct_dt', 'base_ts', 'account_status'], unbounded_history: { table: 'demo.unb', max_length: 60 } };
+    const own = {
+      ...raw,
+      hist_rpt_dt_table: 'demo.rpt',
+      hist_rpt_dt_cols: ['cons_acct_key', 'acct_dt', 'base_ts', 'account_status'],
+      unbounded_history: { table: 'demo.unb', max_length: 60 },
+    };
     const r = reportRaw({ ...own, soft_delete: { column: 'account_status', codes: ['D'] } });
-    expect([r.hist_rpt_dt_table, r.hist_rpt_dt_schema, r.unbounded_history]).toEqual(['demo.rpt', undefined, { table: 'demo.unb', max_length: 60 }]);
+    expect([r.hist_rpt_dt_table, r.hist_rpt_dt_schema, r.unbounded_history]).toEqual([
+      'demo.rpt',
+      undefined,
+      { table: 'demo.unb', max_length: 60 },
+    ]);
   });
 });
 
@@ -33,7 +47,11 @@ describe('variantConfig with the report table and unbounded history', () => {
   it('moves them to the namespace; the run writes the report winners and unbounded tables too', () => {
     expect(c.reportDates!.table.plain).toBe('local.bench_report.summary_report_dates');
     expect(c.unboundedHistory!.table.plain).toBe('local.bench_report.summary_unbounded');
-    expect(stateTables(c).map((t) => t.plain).slice(-2)).toEqual(['local.bench_report.summary_report_winners', 'local.bench_report.summary_unbounded']);
+    expect(
+      stateTables(c)
+        .map((t) => t.plain)
+        .slice(-2),
+    ).toEqual(['local.bench_report.summary_report_winners', 'local.bench_report.summary_unbounded']);
     expect(tableRoles([c]).get('local.bench_report.summary_unbounded')).toBe('unbounded history');
   });
 
@@ -64,25 +82,53 @@ describe('reportRowsSql', () => {
   const sql = reportRowsSql(c, shape, { rows: 1000, vetoes: 100, batchCells: 450, existingCells: 450 });
 
   it("inserts the report table's columns in its order, each cast to its type", () => {
-    expect(sql.startsWith('INSERT INTO `local`.`bench_report`.`summary_report_dates`\nSELECT\n  CAST(c.`__key` AS BIGINT) AS `cons_acct_key`')).toBe(true);
-    expect(sql).toContain("CAST(date_add(trunc(c.`__date`, 'MM'), CAST(pmod(xxhash64(1, c.`__key`, c.`__date`, 'report-date'), 28) AS INT)) AS DATE) AS `acct_dt`");
-    expect(sql).toContain("CAST(CASE WHEN CAST(pmod(xxhash64(1, c.`__key`, c.`__date`, 'report-code'), 7) AS STRING) IN ('D') THEN NULL ELSE");
+    expect(
+      sql.startsWith(
+        'INSERT INTO `local`.`bench_report`.`summary_report_dates`\nSELECT\n  CAST(c.`__key` AS BIGINT) AS `cons_acct_key`',
+      ),
+    ).toBe(true);
+    expect(sql).toContain(
+      "CAST(date_add(trunc(c.`__date`, 'MM'), CAST(pmod(xxhash64(1, c.`__key`, c.`__date`, 'report-date'), 28) AS INT)) AS DATE) AS `acct_dt`",
+    );
+    expect(sql).toContain(
+      "CAST(CASE WHEN CAST(pmod(xxhash64(1, c.`__key`, c.`__date`, 'report-code'), 7) AS STRING) IN ('D') THEN NULL ELSE",
+    );
   });
 
   it("takes the vetoes from the batch's delete rows, the batch cells from its other rows, the existing cells from summary outside the batch's accounts", () => {
-    expect(sql).toContain("WHERE coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, `cons_acct_key`, `acct_dt`, 'report-veto'), `cons_acct_key`, `acct_dt` LIMIT 100)");
-    expect(sql).toContain("WHERE NOT coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, `cons_acct_key`, `acct_dt`, 'report-batch'), `cons_acct_key`, `acct_dt` LIMIT 450)");
-    expect(sql).toContain('FROM `local`.`bench_report`.`summary` s\n    LEFT ANTI JOIN (SELECT DISTINCT `cons_acct_key` AS k FROM `local`.`bench_report`.`accounts_all`) b');
+    expect(sql).toContain(
+      "WHERE coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, " +
+        "`cons_acct_key`, `acct_dt`, 'report-veto'), `cons_acct_key`, `acct_dt` LIMIT 100)",
+    );
+    expect(sql).toContain(
+      "WHERE NOT coalesce(CAST(`account_status` AS STRING) IN ('D'), false) ORDER BY xxhash64(1, " +
+        "`cons_acct_key`, `acct_dt`, 'report-batch'), `cons_acct_key`, `acct_dt` LIMIT 450)",
+    );
+    expect(sql).toContain(
+      'FROM `local`.`bench_report`.`summary` s\n    LEFT ANTI JOIN (SELECT DISTINCT `cons_acct_key` AS k FROM `local`.`bench_report`.`accounts_all`) b',
+    );
     expect(sql.match(/UNION ALL/g)).toHaveLength(2);
   });
 
   it('leaves out empty parts and refuses a config without the report table', () => {
     expect(reportRowsSql(c, shape, { rows: 1, vetoes: 1, batchCells: 0, existingCells: 0 })).not.toContain('UNION ALL');
-    expect(() => reportRowsSql(variantConfig(raw, 'b'), shape, { rows: 1, vetoes: 1, batchCells: 0, existingCells: 0 })).toThrow('the config needs hist_rpt_dt_table and soft_delete');
+    expect(() =>
+      reportRowsSql(variantConfig(raw, 'b'), shape, { rows: 1, vetoes: 1, batchCells: 0, existingCells: 0 }),
+    ).toThrow('the config needs hist_rpt_dt_table and soft_delete');
   });
 });
 
-const outcome = (deleted: number): CaseOutcome => ({ case: 'CASE_III', status: 'committed', rows: 0, applied: 0, stale: 0, written: 0, deleted, restored: 0, durationMs: 0 });
+const outcome = (deleted: number): CaseOutcome => ({
+  case: 'CASE_III',
+  status: 'committed',
+  rows: 0,
+  applied: 0,
+  stale: 0,
+  written: 0,
+  deleted,
+  restored: 0,
+  durationMs: 0,
+});
 const sample = (report: RunSample['report'], deleted = 0, caseIII = 1000): RunSample => ({
   wallMs: 1,
   maintenanceMs: 0,
@@ -100,7 +146,11 @@ const want = { composition: { rows: 1000, vetoes: 100, batchCells: 450, existing
 
 describe('reportChecks', () => {
   it('passes a run that read and vetoed what was generated, deleted the unvetoed deletes, and kept unbounded = latest', () => {
-    const checks = reportChecks(sample({ read: 1000, rejected: 0, unmatched: 0, vetoes: 100, reresolved: 210 }), { unboundedRows: 5, latestRows: 5 }, want);
+    const checks = reportChecks(
+      sample({ read: 1000, rejected: 0, unmatched: 0, vetoes: 100, reresolved: 210 }),
+      { unboundedRows: 5, latestRows: 5 },
+      want,
+    );
     expect(checks.map((c) => [c.name, c.ok])).toEqual([
       ['report batch: report counts as generated', true],
       ['report batch: deletes less vetoes', true],
@@ -109,10 +159,17 @@ describe('reportChecks', () => {
   });
 
   it('fails on other counts, and without report counts', () => {
-    const off = reportChecks(sample({ read: 1000, rejected: 0, unmatched: 3, vetoes: 100, reresolved: 0 }, 2), { unboundedRows: 4, latestRows: 5 }, want);
+    const off = reportChecks(
+      sample({ read: 1000, rejected: 0, unmatched: 3, vetoes: 100, reresolved: 0 }, 2),
+      { unboundedRows: 4, latestRows: 5 },
+      want,
+    );
     expect(off.map((c) => c.ok)).toEqual([false, false, false]);
     expect(off[0].detail).toContain('unmatched 3');
-    expect(reportChecks(sample(null), { unboundedRows: 5, latestRows: 5 }, want)[0]).toMatchObject({ ok: false, detail: 'classify reported no report counts' });
+    expect(reportChecks(sample(null), { unboundedRows: 5, latestRows: 5 }, want)[0]).toMatchObject({
+      ok: false,
+      detail: 'classify reported no report counts',
+    });
   });
 });
 
@@ -120,13 +177,24 @@ describe('mergeChecks', () => {
   it('keeps one check per name, failed when any run failed it', () => {
     const a = { name: 'a', ok: true, detail: 'run 1' };
     const b = { name: 'b', ok: true, detail: 'run 1' };
-    expect(mergeChecks([[a, b], [{ ...a, ok: false, detail: 'run 2' }, b], [{ ...a, ok: false, detail: 'run 3' }, b]])).toEqual([{ name: 'a', ok: false, detail: 'run 2' }, b]);
+    expect(
+      mergeChecks([
+        [a, b],
+        [{ ...a, ok: false, detail: 'run 2' }, b],
+        [{ ...a, ok: false, detail: 'run 3' }, b],
+      ]),
+    ).toEqual([{ name: 'a', ok: false, detail: 'run 2' }, b]);
   });
 });
 
 describe('checkComposition with report rows', () => {
   it("counts the re-resolved cells in CASE_III's records", () => {
-    expect(() => checkComposition(sample({ read: 1000, rejected: 0, unmatched: 0, vetoes: 100, reresolved: 210 }, 0, 1210), 10_000)).not.toThrow();
+    expect(() =>
+      checkComposition(
+        sample({ read: 1000, rejected: 0, unmatched: 0, vetoes: 100, reresolved: 210 }, 0, 1210),
+        10_000,
+      ),
+    ).not.toThrow();
     expect(() => checkComposition(sample(null, 0, 1210), 10_000)).toThrow('classify counted');
   });
 });

@@ -25,9 +25,13 @@ export function reportRaw(raw: Json): Json {
   const out: Json = { ...sd };
   if (sd.hist_rpt_dt_table === undefined) {
     const cols = [probe.keyColumn, probe.dateColumn, probe.tsColumn, probe.softDelete!.column];
-    const typeOf = (dest: string) => probe.sourceSchema.find((c) => c.name.toLowerCase() === sourceName(probe, dest).toLowerCase())?.type;
+    const typeOf = (dest: string) =>
+      probe.sourceSchema.find((c) => c.name.toLowerCase() === sourceName(probe, dest).toLowerCase())?.type;
     const missing = cols.filter((c) => !typeOf(c));
-    if (missing.length) throw new Error(`the report batch types its report table from source_schema; it has no type for ${missing.join(', ')}`);
+    if (missing.length)
+      throw new Error(
+        `the report batch types its report table from source_schema; it has no type for ${missing.join(', ')}`,
+      );
     out.hist_rpt_dt_table = beside('_report_dates');
     out.hist_rpt_dt_cols = cols;
     out.hist_rpt_dt_schema = Object.fromEntries(cols.map((c) => [c, typeOf(c)]));
@@ -63,11 +67,20 @@ export function reportChecks(sample: RunSample, counts: ReportRunCounts, want: R
       name: 'report batch: report counts as generated',
       ok: countsOk,
       detail: r
-        ? `read ${r.read} (generated ${c.rows}), vetoes ${r.vetoes} (generated ${c.vetoes}), rejected ${r.rejected}, unmatched ${r.unmatched}, re-resolved ${r.reresolved}`
+        ? `read ${r.read} (generated ${c.rows}), vetoes ${r.vetoes} (generated ${c.vetoes}), ` +
+          `rejected ${r.rejected}, unmatched ${r.unmatched}, re-resolved ${r.reresolved}`
         : 'classify reported no report counts',
     },
-    { name: 'report batch: deletes less vetoes', ok: deleted === want.deletes - c.vetoes, detail: `${deleted} month(s) deleted; ${want.deletes} deletes, ${c.vetoes} of them vetoed` },
-    { name: 'report batch: unbounded rows = latest rows', ok: counts.unboundedRows === counts.latestRows, detail: `unbounded history ${counts.unboundedRows} rows, latest ${counts.latestRows}` },
+    {
+      name: 'report batch: deletes less vetoes',
+      ok: deleted === want.deletes - c.vetoes,
+      detail: `${deleted} month(s) deleted; ${want.deletes} deletes, ${c.vetoes} of them vetoed`,
+    },
+    {
+      name: 'report batch: unbounded rows = latest rows',
+      ok: counts.unboundedRows === counts.latestRows,
+      detail: `unbounded history ${counts.unboundedRows} rows, latest ${counts.latestRows}`,
+    },
   ];
 }
 
@@ -99,7 +112,10 @@ export interface ReportBatchResult extends RepeatResult {
 /** total-data-files of a table's snapshot (Iceberg's snapshot summary); null when unknown. */
 async function dataFiles(set: TableSet, table: TableName, snapshotId: string | null): Promise<number | null> {
   if (snapshotId === null) return null;
-  const rows = await set.runner.query(`SELECT summary['total-data-files'] AS n FROM ${table.sql}.${q('snapshots')} WHERE snapshot_id = ${BigInt(snapshotId)}`, 1);
+  const rows = await set.runner.query(
+    `SELECT summary['total-data-files'] AS n FROM ${table.sql}.${q('snapshots')} WHERE snapshot_id = ${BigInt(snapshotId)}`,
+    1,
+  );
   const n = Number(rows[0]?.n);
   return Number.isFinite(n) ? n : null;
 }
@@ -114,7 +130,12 @@ async function dataFiles(set: TableSet, table: TableName, snapshotId: string | n
  * `repeat` times from the same snapshots (the report winners and unbounded tables restored with the rest).
  * The namespace's tables are dropped at the end.
  */
-export async function measureReportBatch(ctx: BenchContext, base: TableSet, namespace: string, main: { empty: SavedState; rows: number; deletes: number; composition: ReportComposition }): Promise<ReportBatchResult> {
+export async function measureReportBatch(
+  ctx: BenchContext,
+  base: TableSet,
+  namespace: string,
+  main: { empty: SavedState; rows: number; deletes: number; composition: ReportComposition },
+): Promise<ReportBatchResult> {
   const plain = new TableSet(namespace, variantConfig(softDeleteRaw(ctx.raw), namespace), ctx.runner, ctx.pipelineLog);
   const set = new TableSet(namespace, variantConfig(reportRaw(ctx.raw), namespace), ctx.runner, ctx.pipelineLog);
   const c = main.composition;
@@ -124,35 +145,72 @@ export async function measureReportBatch(ctx: BenchContext, base: TableSet, name
       const id = main.empty.get(t.plain)?.id;
       if (!id) throw new Error(`the report batch copies ${t.plain} at its empty state; it has no saved snapshot`);
       const into = [plain.config.summaryTable, plain.config.latestTable][i];
-      return { name: `copy ${t.plain}`, kind: 'sql' as const, sql: `INSERT INTO ${into.sql}\nSELECT * FROM ${t.sql} VERSION AS OF ${BigInt(id)}` };
+      return {
+        name: `copy ${t.plain}`,
+        kind: 'sql' as const,
+        sql: `INSERT INTO ${into.sql}\nSELECT * FROM ${t.sql} VERSION AS OF ${BigInt(id)}`,
+      };
     });
-    await set.run(benchJob('bench-copy', `copy summary and latest into ${namespace}`, copies, [plain.config.summaryTable, plain.config.latestTable]));
+    await set.run(
+      benchJob('bench-copy', `copy summary and latest into ${namespace}`, copies, [
+        plain.config.summaryTable,
+        plain.config.latestTable,
+      ]),
+    );
     await set.pipeline.init(true);
-    const initial = { unbounded: await set.count(set.config.unboundedHistory!.table), latest: await set.count(set.config.latestTable) };
-    ctx.log(`report batch: ${namespace} ready: ${initial.latest.toLocaleString('en-US')} latest rows, ${initial.unbounded.toLocaleString('en-US')} unbounded-history rows rebuilt from summary`);
-    if (initial.unbounded !== initial.latest) throw new Error(`init rebuilt ${initial.unbounded} unbounded-history rows beside ${initial.latest} latest rows`);
+    const initial = {
+      unbounded: await set.count(set.config.unboundedHistory!.table),
+      latest: await set.count(set.config.latestTable),
+    };
+    ctx.log(
+      `report batch: ${namespace} ready: ${initial.latest.toLocaleString('en-US')} latest ` +
+        `rows, ${initial.unbounded.toLocaleString('en-US')} unbounded-history rows rebuilt from summary`,
+    );
+    if (initial.unbounded !== initial.latest)
+      throw new Error(`init rebuilt ${initial.unbounded} unbounded-history rows beside ${initial.latest} latest rows`);
     const summaryDataFiles = {
       base: await dataFiles(set, base.config.summaryTable, main.empty.get(base.config.summaryTable.plain)?.id ?? null),
-      copy: await dataFiles(set, set.config.summaryTable, (await set.save([set.config.summaryTable])).get(set.config.summaryTable.plain)!.id),
+      copy: await dataFiles(
+        set,
+        set.config.summaryTable,
+        (await set.save([set.config.summaryTable])).get(set.config.summaryTable.plain)!.id,
+      ),
     };
-    ctx.log(`report batch: summary data files: ${summaryDataFiles.base ?? '?'} in the base set before any batch, ${summaryDataFiles.copy ?? '?'} in its copy`);
+    ctx.log(
+      `report batch: summary data files: ${summaryDataFiles.base ?? '?'} in the base set before any batch, ${summaryDataFiles.copy ?? '?'} in its copy`,
+    );
 
-    const batch = await set.append(batchSql(set.config, ctx.shape, main.rows, ctx.sizes.accounts, main.deletes), `generate a batch of ${main.rows} records with ${main.deletes} deletes`);
-    if (batch.rows !== main.rows) throw new Error(`the batch generator appended ${batch.rows} rows; expected ${main.rows}`);
+    const batch = await set.append(
+      batchSql(set.config, ctx.shape, main.rows, ctx.sizes.accounts, main.deletes),
+      `generate a batch of ${main.rows} records with ${main.deletes} deletes`,
+    );
+    if (batch.rows !== main.rows)
+      throw new Error(`the batch generator appended ${batch.rows} rows; expected ${main.rows}`);
     const report = set.config.reportDates!.table;
-    const rows = await set.append(reportRowsSql(set.config, ctx.shape, c), `generate ${c.rows} report rows (${c.vetoes} vetoes)`, report);
-    if (rows.rows !== c.rows) throw new Error(`the report generator appended ${rows.rows} rows; expected ${c.rows} (${JSON.stringify(c)})`);
+    const rows = await set.append(
+      reportRowsSql(set.config, ctx.shape, c),
+      `generate ${c.rows} report rows (${c.vetoes} vetoes)`,
+      report,
+    );
+    if (rows.rows !== c.rows)
+      throw new Error(`the report generator appended ${rows.rows} rows; expected ${c.rows} (${JSON.stringify(c)})`);
 
     const runChecks: ResultCheck[][] = [];
     const what = `batch with ${main.deletes} deletes and ${c.rows} report rows`;
     const result = await repeatBatch(ctx, set, await set.save(), what, {
       rows: main.rows,
       afterRun: async (sample) => {
-        const counts = { unboundedRows: await set.count(set.config.unboundedHistory!.table), latestRows: await set.count(set.config.latestTable) };
+        const counts = {
+          unboundedRows: await set.count(set.config.unboundedHistory!.table),
+          latestRows: await set.count(set.config.latestTable),
+        };
         const checks = reportChecks(sample, counts, { composition: c, deletes: main.deletes });
         runChecks.push(checks);
         const r = sample.report;
-        ctx.log(`${what}: report rows ${r?.read ?? '?'} read, ${r?.vetoes ?? '?'} veto(es), ${r?.reresolved ?? '?'} re-resolved; unbounded ${counts.unboundedRows} rows, latest ${counts.latestRows}`);
+        ctx.log(
+          `${what}: report rows ${r?.read ?? '?'} read, ${r?.vetoes ?? '?'} veto(es), ${r?.reresolved ?? '?'} ` +
+            `re-resolved; unbounded ${counts.unboundedRows} rows, latest ${counts.latestRows}`,
+        );
         return counts;
       },
     });

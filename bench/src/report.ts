@@ -71,7 +71,9 @@ function stepTimings(runs: StepSample[][]): StepTiming[] {
   const names = [...new Set(runs.flatMap((r) => r.map((s) => s.name)))];
   return names.map((name) => {
     const s = summarize(runs.map((r) => r.filter((x) => x.name === name).reduce((a, x) => a + x.durationMs, 0)));
-    const jobs = runs.map((r) => r.filter((x) => x.name === name)).filter((xs) => xs.length && xs.every((x) => x.sparkJobs !== null));
+    const jobs = runs
+      .map((r) => r.filter((x) => x.name === name))
+      .filter((xs) => xs.length && xs.every((x) => x.sparkJobs !== null));
     const commits = runs[0].filter((x) => x.name === name).reduce((a, x) => a + x.commits, 0);
     return {
       name,
@@ -90,7 +92,13 @@ function stepTimings(runs: StepSample[][]): StepTiming[] {
  */
 export function stepProfile(r: RunResult): ProfileRow[] {
   return Object.entries(r.cases).flatMap(([job, c]) =>
-    c!.steps.map((st) => ({ job, step: st.name, median_s: sec(st.median_ms), spark_jobs: st.spark_jobs, commits: st.commits })),
+    c!.steps.map((st) => ({
+      job,
+      step: st.name,
+      median_s: sec(st.median_ms),
+      spark_jobs: st.spark_jobs,
+      commits: st.commits,
+    })),
   );
 }
 
@@ -104,7 +112,10 @@ export interface ProfileRow {
 
 /** "merge summary 2,882 (7 jobs, 1 commit)": a step as the markdown's profile lines show it. */
 export function stepLine(st: StepTiming, num: (n: number) => string): string {
-  const parts = [st.spark_jobs === null ? null : `${num(st.spark_jobs)} job${st.spark_jobs === 1 ? '' : 's'}`, st.commits ? `${st.commits} commit${st.commits === 1 ? '' : 's'}` : null].filter(Boolean);
+  const parts = [
+    st.spark_jobs === null ? null : `${num(st.spark_jobs)} job${st.spark_jobs === 1 ? '' : 's'}`,
+    st.commits ? `${st.commits} commit${st.commits === 1 ? '' : 's'}` : null,
+  ].filter(Boolean);
   return `${st.name} ${num(st.median_ms)}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }
 
@@ -112,16 +123,27 @@ export function stepLine(st: StepTiming, num: (n: number) => string): string {
  * One job kind over the repeated runs. Write counts come from the first run: the data and the plan are
  * the same in every repeat, so they are too (the timings are what varies).
  */
-function jobSummary(samples: RunSample[], label: JobLabel, tableRole: (plain: string) => string): JobResultSummary | undefined {
+function jobSummary(
+  samples: RunSample[],
+  label: JobLabel,
+  tableRole: (plain: string) => string,
+): JobResultSummary | undefined {
   const perRun = samples.map((s) => s.jobs.filter((j) => j.label === label));
   if (perRun.every((jobs) => jobs.length === 0)) return undefined;
   const ms = perRun.map((jobs) => jobs.reduce((a, j) => a + j.durationMs, 0));
   const t = timing(ms);
   const first = perRun.find((jobs) => jobs.length)!;
   const tables: Record<string, WriteStats> = {};
-  for (const job of first) for (const [plain, w] of Object.entries(job.writes)) tables[tableRole(plain)] = addWrites(tables[tableRole(plain)] ?? NO_WRITES, w);
+  for (const job of first)
+    for (const [plain, w] of Object.entries(job.writes))
+      tables[tableRole(plain)] = addWrites(tables[tableRole(plain)] ?? NO_WRITES, w);
   const total = Object.values(tables).reduce(addWrites, NO_WRITES);
-  const rows = label === 'classify' ? samples[0].inputRows : CASE_ORDER.includes(label as CaseName) ? samples[0].caseRows[label as CaseName] : 0;
+  const rows =
+    label === 'classify'
+      ? samples[0].inputRows
+      : CASE_ORDER.includes(label as CaseName)
+        ? samples[0].caseRows[label as CaseName]
+        : 0;
   return {
     ...t,
     ...writes(total),
@@ -145,14 +167,17 @@ export function runResult(samples: RunSample[], tableRole: (plain: string) => st
   }
   const t = timing(samples.map((s) => s.wallMs));
   const tables: Record<string, WriteStats> = {};
-  for (const [plain, w] of samples[0].jobs.flatMap((j) => Object.entries(j.writes))) tables[tableRole(plain)] = addWrites(tables[tableRole(plain)] ?? NO_WRITES, w);
+  for (const [plain, w] of samples[0].jobs.flatMap((j) => Object.entries(j.writes)))
+    tables[tableRole(plain)] = addWrites(tables[tableRole(plain)] ?? NO_WRITES, w);
   const total = Object.values(tables).reduce(addWrites, NO_WRITES);
   return {
     ...t,
     ...writes(total),
     batch_rows: samples[0].inputRows,
     records_per_s: perSecond(samples[0].inputRows, t.median_s),
-    orchestration_s: timing(samples.map((s) => s.wallMs - s.jobs.filter((j) => j.label !== 'maintenance').reduce((a, j) => a + j.wallMs, 0))),
+    orchestration_s: timing(
+      samples.map((s) => s.wallMs - s.jobs.filter((j) => j.label !== 'maintenance').reduce((a, j) => a + j.wallMs, 0)),
+    ),
     maintenance_s: timing(samples.map((s) => s.maintenanceMs)),
     jobs_per_run: samples[0].jobs.length,
     tables: Object.fromEntries(Object.entries(tables).map(([k, w]) => [k, writes(w)])),
@@ -185,7 +210,14 @@ export interface TargetInputs {
   batchSeries: { batch_rows: number; median_s: number }[];
   batchRows: number;
   writeAmplification: number | null;
-  sustained: { batches: number; first_s: number; last_s: number; full_scan_ratio: number; point_read_ratio: number; daily_cost_s: number } | null;
+  sustained: {
+    batches: number;
+    first_s: number;
+    last_s: number;
+    full_scan_ratio: number;
+    point_read_ratio: number;
+    daily_cost_s: number;
+  } | null;
   coldRunS: number | null;
   noopJobMs: number | null;
   /** Issue 23: the delete batch with report rows and unbounded history, and the plain delete batch of the same run (median s). */
@@ -194,8 +226,23 @@ export interface TargetInputs {
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
-function judged(id: string, description: string, target: string, value: number | null, ok: (v: number) => boolean, measured: (v: number) => string, note?: string): Target {
-  return { id, description, target, measured: value === null ? 'not measured' : measured(value), met: value === null ? null : ok(value), ...(note ? { note } : {}) };
+function judged(
+  id: string,
+  description: string,
+  target: string,
+  value: number | null,
+  ok: (v: number) => boolean,
+  measured: (v: number) => string,
+  note?: string,
+): Target {
+  return {
+    id,
+    description,
+    target,
+    measured: value === null ? 'not measured' : measured(value),
+    met: value === null ? null : ok(value),
+    ...(note ? { note } : {}),
+  };
 }
 
 /** The batch of the series 10× the main one (or the largest above it): issue #9's "100K vs 10K". */
@@ -222,17 +269,103 @@ export function targets(t: TargetInputs): Target[] {
   const bg = batchGrowth(t);
   const s = t.sustained;
   return [
-    judged('batch_time', '10K batch over ~2.35M summary rows, default configuration', '≤ 10 s', t.incrementalS, (v) => v <= 10, (v) => `${fmt(v)} s`, note),
-    judged('table_growth', '10× more summary rows, same batch', '≤ 1.5× the time', growth, (v) => v <= 1.5, (v) => `${fmt(v, 2)}× the time for ${fmt(rowsFactor)}× the rows`, note),
-    judged('vs_full_rebuild', 'faster than the full rebuild of the same data', '≥ 10×', speedup, (v) => v >= 10, (v) => `${fmt(v)}×`, note),
-    judged('batch_growth', '100K-record batch against the 10K batch', '≤ 2.5× the time', bg?.ratio ?? null, (v) => v <= 2.5, (v) => `${fmt(v, 2)}× the time for ${fmt(bg!.rows / t.batchRows)}× the records`, note),
-    judged('write_amplification', 'summary rows written ÷ rows changed, 10K batch', '≤ 2', t.writeAmplification, (v) => v <= 2, (v) => fmt(v, 2), note),
-    judged('sustained_growth', `batch ${s?.batches ?? 30} of ${s?.batches ?? 30} consecutive daily batches against the 1st`, '≤ 1.2×', s ? s.last_s / s.first_s : null, (v) => v <= 1.2, (v) => `${fmt(v, 2)}× (${fmt(s!.first_s)} → ${fmt(s!.last_s)} s)`, note),
-    judged('sustained_full_scan', `full scan of summary after the daily batches, against a freshly compacted table`, '≤ 1.2×', s?.full_scan_ratio ?? null, (v) => v <= 1.2, (v) => `${fmt(v, 2)}×`, note),
-    judged('sustained_point_read', 'one-account history read after the daily batches, against a freshly compacted table', '≤ 1.2×', s?.point_read_ratio ?? null, (v) => v <= 1.2, (v) => `${fmt(v, 2)}×`, note),
-    judged('daily_cost', 'daily cost: batch + maintenance, mean over the daily batches', '≤ 12 s', s?.daily_cost_s ?? null, (v) => v <= 12, (v) => `${fmt(v)} s`, note),
-    judged('cold_run', 'cold `summary-pipeline run` of a 1K batch over ~10K rows, process start to exit', '≤ 20 s', t.coldRunS, (v) => v <= 20, (v) => `${fmt(v)} s`),
-    judged('job_overhead', 'per-job fixed overhead, long-lived local runner (issue #4)', '≤ 2 s', t.noopJobMs, (v) => v <= 2000, (v) => `${fmt(sec(v), 2)} s (no-op job under the ledger)`),
+    judged(
+      'batch_time',
+      '10K batch over ~2.35M summary rows, default configuration',
+      '≤ 10 s',
+      t.incrementalS,
+      (v) => v <= 10,
+      (v) => `${fmt(v)} s`,
+      note,
+    ),
+    judged(
+      'table_growth',
+      '10× more summary rows, same batch',
+      '≤ 1.5× the time',
+      growth,
+      (v) => v <= 1.5,
+      (v) => `${fmt(v, 2)}× the time for ${fmt(rowsFactor)}× the rows`,
+      note,
+    ),
+    judged(
+      'vs_full_rebuild',
+      'faster than the full rebuild of the same data',
+      '≥ 10×',
+      speedup,
+      (v) => v >= 10,
+      (v) => `${fmt(v)}×`,
+      note,
+    ),
+    judged(
+      'batch_growth',
+      '100K-record batch against the 10K batch',
+      '≤ 2.5× the time',
+      bg?.ratio ?? null,
+      (v) => v <= 2.5,
+      (v) => `${fmt(v, 2)}× the time for ${fmt(bg!.rows / t.batchRows)}× the records`,
+      note,
+    ),
+    judged(
+      'write_amplification',
+      'summary rows written ÷ rows changed, 10K batch',
+      '≤ 2',
+      t.writeAmplification,
+      (v) => v <= 2,
+      (v) => fmt(v, 2),
+      note,
+    ),
+    judged(
+      'sustained_growth',
+      `batch ${s?.batches ?? 30} of ${s?.batches ?? 30} consecutive daily batches against the 1st`,
+      '≤ 1.2×',
+      s ? s.last_s / s.first_s : null,
+      (v) => v <= 1.2,
+      (v) => `${fmt(v, 2)}× (${fmt(s!.first_s)} → ${fmt(s!.last_s)} s)`,
+      note,
+    ),
+    judged(
+      'sustained_full_scan',
+      `full scan of summary after the daily batches, against a freshly compacted table`,
+      '≤ 1.2×',
+      s?.full_scan_ratio ?? null,
+      (v) => v <= 1.2,
+      (v) => `${fmt(v, 2)}×`,
+      note,
+    ),
+    judged(
+      'sustained_point_read',
+      'one-account history read after the daily batches, against a freshly compacted table',
+      '≤ 1.2×',
+      s?.point_read_ratio ?? null,
+      (v) => v <= 1.2,
+      (v) => `${fmt(v, 2)}×`,
+      note,
+    ),
+    judged(
+      'daily_cost',
+      'daily cost: batch + maintenance, mean over the daily batches',
+      '≤ 12 s',
+      s?.daily_cost_s ?? null,
+      (v) => v <= 12,
+      (v) => `${fmt(v)} s`,
+      note,
+    ),
+    judged(
+      'cold_run',
+      'cold `summary-pipeline run` of a 1K batch over ~10K rows, process start to exit',
+      '≤ 20 s',
+      t.coldRunS,
+      (v) => v <= 20,
+      (v) => `${fmt(v)} s`,
+    ),
+    judged(
+      'job_overhead',
+      'per-job fixed overhead, long-lived local runner (issue #4)',
+      '≤ 2 s',
+      t.noopJobMs,
+      (v) => v <= 2000,
+      (v) => `${fmt(sec(v), 2)} s (no-op job under the ledger)`,
+    ),
     judged(
       'report_batch',
       '10K batch with 1,000 report rows (100 vetoes) and unbounded history, against the plain batch (the same deletes) in the same run (issue 23)',

@@ -24,7 +24,12 @@ describe('summarize and timing', () => {
   });
 
   it('turns milliseconds into seconds, keeping every run', () => {
-    expect(timing([1500, 1250, 2001])).toEqual({ median_s: 1.5, min_s: 1.25, max_s: 2.001, runs_s: [1.5, 1.25, 2.001] });
+    expect(timing([1500, 1250, 2001])).toEqual({
+      median_s: 1.5,
+      min_s: 1.25,
+      max_s: 2.001,
+      runs_s: [1.5, 1.25, 2.001],
+    });
   });
 });
 

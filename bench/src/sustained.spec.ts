@@ -1,7 +1,17 @@
 import { asGenerated, sustainedResult } from './sustained';
 
-const day = (n: number, batchMs: number, maintenanceMs: number, calls: string[] | null = maintenanceMs ? ['CALL …'] : null) => ({
-  day: n, batchMs, maintenanceMs, maintenanceCalls: calls, inputRows: 200, caseRows: { CASE_III: 20, CASE_I: 10, CASE_II: 170 },
+const day = (
+  n: number,
+  batchMs: number,
+  maintenanceMs: number,
+  calls: string[] | null = maintenanceMs ? ['CALL …'] : null,
+) => ({
+  day: n,
+  batchMs,
+  maintenanceMs,
+  maintenanceCalls: calls,
+  inputRows: 200,
+  caseRows: { CASE_III: 20, CASE_I: 10, CASE_II: 170 },
 });
 
 describe('sustainedResult', () => {
@@ -22,7 +32,13 @@ describe('sustainedResult', () => {
   it('reports each day: batch and maintenance seconds as arrays and per day', () => {
     expect(r.batch_s).toEqual([5, 5.5, 6]);
     expect(r.maintenance_s).toEqual([0, 3, 0]);
-    expect(r.days[1]).toMatchObject({ day: 2, batch_s: 5.5, maintenance_s: 3, maintenance_calls: ['CALL …'], as_generated: true });
+    expect(r.days[1]).toMatchObject({
+      day: 2,
+      batch_s: 5.5,
+      maintenance_s: 3,
+      maintenance_calls: ['CALL …'],
+      as_generated: true,
+    });
   });
 
   it('divides the median read before compaction by the median after', () => {

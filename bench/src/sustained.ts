@@ -45,9 +45,22 @@ export interface SustainedResult {
   point_read_ratio: number;
   batch_s: number[];
   maintenance_s: number[];
-  days: { day: number; batch_s: number; maintenance_s: number; maintenance_calls: string[] | null; records: number; cases: Record<CaseName, number>; as_generated: boolean }[];
+  days: {
+    day: number;
+    batch_s: number;
+    maintenance_s: number;
+    maintenance_calls: string[] | null;
+    records: number;
+    cases: Record<CaseName, number>;
+    as_generated: boolean;
+  }[];
   summary_rows: number;
-  reads: { point_key: number; full_scan: { before_s: number; after_s: number }; point_read: { before_s: number; after_s: number }; compaction_s: number };
+  reads: {
+    point_key: number;
+    full_scan: { before_s: number; after_s: number };
+    point_read: { before_s: number; after_s: number };
+    compaction_s: number;
+  };
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -56,7 +69,12 @@ const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
 /** Whether classify counted the day's batch as dailyBatchSql meant it (5% / 85% / 10%). */
 export function asGenerated(day: Pick<SustainedDay, 'inputRows' | 'caseRows'>, rows: number): boolean {
   const want = batchComposition(rows);
-  return day.inputRows === rows && day.caseRows.CASE_I === want.newAccounts && day.caseRows.CASE_II === want.forward && day.caseRows.CASE_III === want.backfill;
+  return (
+    day.inputRows === rows &&
+    day.caseRows.CASE_I === want.newAccounts &&
+    day.caseRows.CASE_II === want.forward &&
+    day.caseRows.CASE_III === want.backfill
+  );
 }
 
 /**
@@ -78,7 +96,15 @@ export function sustainedResult(raw: SustainedRaw): SustainedResult {
     point_read_ratio: ratio(raw.before.pointReadMs, raw.after.pointReadMs),
     batch_s: batch,
     maintenance_s: maintenance,
-    days: raw.days.map((d, i) => ({ day: d.day, batch_s: batch[i], maintenance_s: maintenance[i], maintenance_calls: d.maintenanceCalls, records: d.inputRows, cases: d.caseRows, as_generated: asGenerated(d, raw.batchRows) })),
+    days: raw.days.map((d, i) => ({
+      day: d.day,
+      batch_s: batch[i],
+      maintenance_s: maintenance[i],
+      maintenance_calls: d.maintenanceCalls,
+      records: d.inputRows,
+      cases: d.caseRows,
+      as_generated: asGenerated(d, raw.batchRows),
+    })),
     summary_rows: raw.summaryRows,
     reads: {
       point_key: raw.pointKey,
@@ -92,7 +118,10 @@ export function sustainedResult(raw: SustainedRaw): SustainedResult {
 /** rewrite_data_files of every file (deletes applied, dangling delete files dropped): "a freshly compacted table". */
 export function compactAllCall(set: TableSet): string {
   const t = set.config.summaryTable;
-  return `CALL ${q(t.catalog)}.system.rewrite_data_files(table => ${lit(`${t.namespace}.${t.table}`)}, options => map('rewrite-all', 'true', 'remove-dangling-deletes', 'true'))`;
+  return (
+    `CALL ${q(t.catalog)}.system.rewrite_data_files(table => ${lit(`${t.namespace}.${t.table}`)}, ` +
+    `options => map('rewrite-all', 'true', 'remove-dangling-deletes', 'true'))`
+  );
 }
 
 async function timeReads(ctx: BenchContext, set: TableSet, pointKey: number): Promise<ReadTimes> {
@@ -122,7 +151,12 @@ async function timeReads(ctx: BenchContext, set: TableSet, pointKey: number): Pr
  * history read, a full compaction of summary, and the same reads again. A day whose classify counts differ
  * from the generator's split is reported (`as_generated: false`), not fatal.
  */
-export async function measureSustained(ctx: BenchContext, set: TableSet, empty: SavedState, days: number): Promise<SustainedRaw> {
+export async function measureSustained(
+  ctx: BenchContext,
+  set: TableSet,
+  empty: SavedState,
+  days: number,
+): Promise<SustainedRaw> {
   await set.restore(empty);
   const rows = ctx.sizes.batchRows;
   const accounts = ctx.sizes.accounts;
@@ -131,10 +165,23 @@ export async function measureSustained(ctx: BenchContext, set: TableSet, empty: 
     const r = await set.append(dailyBatchSql(set.config, ctx.shape, rows, accounts, day), `generate day ${day}`);
     if (r.rows !== rows) throw new Error(`day ${day}: the generator appended ${r.rows} rows; expected ${rows}`);
     const s = await measurePending(set);
-    const d: SustainedDay = { day, batchMs: s.wallMs, maintenanceMs: s.maintenanceMs, maintenanceCalls: s.maintenanceCalls, inputRows: s.inputRows, caseRows: s.caseRows };
+    const d: SustainedDay = {
+      day,
+      batchMs: s.wallMs,
+      maintenanceMs: s.maintenanceMs,
+      maintenanceCalls: s.maintenanceCalls,
+      inputRows: s.inputRows,
+      caseRows: s.caseRows,
+    };
     out.push(d);
     const split = CASE_ORDER.map((c) => `${c} ${s.caseRows[c]}`).join(', ');
-    ctx.log(`day ${day}/${days}: batch ${(s.wallMs / 1000).toFixed(1)} s, maintenance ${s.maintenanceCalls ? `${(s.maintenanceMs / 1000).toFixed(1)} s (${s.maintenanceCalls.length} call(s))` : 'none due'}; ${split}${asGenerated(d, rows) ? '' : ' (NOT as generated)'}`);
+    const maintenance = s.maintenanceCalls
+      ? `${(s.maintenanceMs / 1000).toFixed(1)} s (${s.maintenanceCalls.length} call(s))`
+      : 'none due';
+    ctx.log(
+      `day ${day}/${days}: batch ${(s.wallMs / 1000).toFixed(1)} s, ` +
+        `maintenance ${maintenance}; ${split}${asGenerated(d, rows) ? '' : ' (NOT as generated)'}`,
+    );
   }
   const c = batchComposition(rows);
   const pointKey = ctx.shape.keyBase + batchAccount(c.forward, accounts); // day 1's first backfill
@@ -144,6 +191,10 @@ export async function measureSustained(ctx: BenchContext, set: TableSet, empty: 
   await set.runner.query(compactAllCall(set), 1000);
   const compactionMs = Date.now() - began;
   const after = await timeReads(ctx, set, pointKey);
-  ctx.log(`sustained reads: full scan ${median(before.fullScanMs)} → ${median(after.fullScanMs)} ms, point read ${median(before.pointReadMs)} → ${median(after.pointReadMs)} ms (compaction ${(compactionMs / 1000).toFixed(1)} s)`);
+  ctx.log(
+    `sustained reads: full scan ${median(before.fullScanMs)} → ${median(after.fullScanMs)} ms, ` +
+      `point read ${median(before.pointReadMs)} → ${median(after.pointReadMs)} ms ` +
+      `(compaction ${(compactionMs / 1000).toFixed(1)} s)`,
+  );
   return { days: out, batchRows: rows, pointKey, summaryRows, before, compactionMs, after };
 }

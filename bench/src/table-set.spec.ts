@@ -20,11 +20,22 @@ describe('variantConfig', () => {
 
   it("reads another namespace's source for the full rebuild", () => {
     const c = variantConfig(raw, 'bench_rebuild', 'bench');
-    expect([c.sourceTable.plain, c.summaryTable.plain]).toEqual(['local.bench.accounts_all', 'local.bench_rebuild.summary']);
+    expect([c.sourceTable.plain, c.summaryTable.plain]).toEqual([
+      'local.bench.accounts_all',
+      'local.bench_rebuild.summary',
+    ]);
   });
 
   it('moves explicit pipeline_tables too', () => {
-    const c = variantConfig({ ...raw, pipeline_tables: { rejects: 'ops.rej', audit: 'ops.aud', ledger: 'other.led', batches: 'ops.bat' } }, 'b');
-    expect(Object.values(c.tables).map((t) => t.plain)).toEqual(['local.b.rej', 'local.b.aud', 'local.b.led', 'local.b.bat']);
+    const c = variantConfig(
+      { ...raw, pipeline_tables: { rejects: 'ops.rej', audit: 'ops.aud', ledger: 'other.led', batches: 'ops.bat' } },
+      'b',
+    );
+    expect(Object.values(c.tables).map((t) => t.plain)).toEqual([
+      'local.b.rej',
+      'local.b.aud',
+      'local.b.led',
+      'local.b.bat',
+    ]);
   });
 });

@@ -30,7 +30,9 @@ export function variantConfig(raw: Json, namespace: string, sourceNamespace = na
     latest_history_table: move(raw.latest_history_table, namespace),
   };
   if (raw.pipeline_tables && typeof raw.pipeline_tables === 'object') {
-    out.pipeline_tables = Object.fromEntries(Object.entries(raw.pipeline_tables as Json).map(([k, v]) => [k, move(v, namespace)]));
+    out.pipeline_tables = Object.fromEntries(
+      Object.entries(raw.pipeline_tables as Json).map(([k, v]) => [k, move(v, namespace)]),
+    );
   }
   // SPEC §4b's report table is a second source: it moves with the source.
   if (raw.hist_rpt_dt_table !== undefined) out.hist_rpt_dt_table = move(raw.hist_rpt_dt_table, sourceNamespace);
@@ -47,7 +49,12 @@ export function variantConfig(raw: Json, namespace: string, sourceNamespace = na
  */
 export function stateTables(config: PipelineConfig): TableName[] {
   return [
-    config.summaryTable, config.latestTable, config.tables.rejects, config.tables.audit, config.tables.ledger, config.tables.batches,
+    config.summaryTable,
+    config.latestTable,
+    config.tables.rejects,
+    config.tables.audit,
+    config.tables.ledger,
+    config.tables.batches,
     ...(config.reportDates ? [reportWinnersTable(config)] : []),
     ...(config.unboundedHistory ? [config.unboundedHistory.table] : []),
   ];
@@ -62,7 +69,14 @@ export function inputTables(config: PipelineConfig): TableName[] {
 export function tableRoles(configs: PipelineConfig[]): Map<string, string> {
   const roles = new Map<string, string>();
   for (const c of configs) {
-    const named: Record<string, TableName> = { summary: c.summaryTable, latest: c.latestTable, rejects: c.tables.rejects, audit: c.tables.audit, ledger: c.tables.ledger, batches: c.tables.batches };
+    const named: Record<string, TableName> = {
+      summary: c.summaryTable,
+      latest: c.latestTable,
+      rejects: c.tables.rejects,
+      audit: c.tables.audit,
+      ledger: c.tables.ledger,
+      batches: c.tables.batches,
+    };
     if (c.reportDates) named['report winners'] = reportWinnersTable(c);
     if (c.unboundedHistory) named['unbounded history'] = c.unboundedHistory.table;
     for (const [role, table] of Object.entries(named)) roles.set(table.plain, role);
@@ -72,7 +86,9 @@ export function tableRoles(configs: PipelineConfig[]): Map<string, string> {
 
 export class BenchJobError extends Error {
   constructor(jobId: string, result: JobResult) {
-    super(`benchmark job ${jobId} failed at step "${result.error?.step ?? '?'}": ${result.error?.type}: ${result.error?.message}`);
+    super(
+      `benchmark job ${jobId} failed at step "${result.error?.step ?? '?'}": ${result.error?.type}: ${result.error?.message}`,
+    );
     this.name = this.constructor.name;
   }
 }
@@ -112,15 +128,26 @@ export class TableSet {
   /** Rolls the saved tables back to their saved snapshots (only those that moved). */
   async restore(saved: SavedState): Promise<number> {
     const now = await this.save([...saved.values()].map((s) => s.table));
-    const moved = [...saved.values()].filter((s) => now.get(s.table.plain)!.id !== s.id).map((s) => ({ table: s.table, to: s.id }));
+    const moved = [...saved.values()]
+      .filter((s) => now.get(s.table.plain)!.id !== s.id)
+      .map((s) => ({ table: s.table, to: s.id }));
     if (moved.length) await this.run(restoreJob(moved));
     return moved.length;
   }
 
   /** Runs an INSERT into the source (or `into`) as one commit; returns the rows it added (from the snapshot summary). */
-  async append(sql: string, description: string, into: TableName = this.config.sourceTable): Promise<{ rows: number; snapshotId: string | null }> {
+  async append(
+    sql: string,
+    description: string,
+    into: TableName = this.config.sourceTable,
+  ): Promise<{ rows: number; snapshotId: string | null }> {
     const source = into;
-    const result = await this.run({ ...snapshotProbe([source]), jobId: 'bench-generate', description, steps: [{ name: description, kind: 'sql', sql }] });
+    const result = await this.run({
+      ...snapshotProbe([source]),
+      jobId: 'bench-generate',
+      description,
+      steps: [{ name: description, kind: 'sql', sql }],
+    });
     const snap = result.snapshots[source.plain];
     const stats = writeStats(snapshotsBetween(await readSnapshots(this.runner, source), snap.before, snap.after));
     return { rows: stats.addedRecords, snapshotId: snap.after };
@@ -136,7 +163,10 @@ export class TableSet {
       const row = (await this.runner.query(checksumQuery(table, columns)))[0];
       return { rows: Number(row.n), checksum: String(row.checksum) };
     };
-    return { summary: await one(this.config.summaryTable, model.summary), latest: await one(this.config.latestTable, model.latest) };
+    return {
+      summary: await one(this.config.summaryTable, model.summary),
+      latest: await one(this.config.latestTable, model.latest),
+    };
   }
 
   async drop(includeSource: boolean): Promise<void> {

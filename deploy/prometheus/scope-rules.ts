@@ -42,7 +42,8 @@ export function scopeExpr(expr: string, label: string, value: string): string {
     const before = expr[i - 1];
     i += name.length;
     out += name;
-    if (braces > 0 || brackets > 0 || !METRIC.test(name) || (before !== undefined && /[a-zA-Z0-9_:.]/.test(before))) continue;
+    if (braces > 0 || brackets > 0 || !METRIC.test(name) || (before !== undefined && /[a-zA-Z0-9_:.]/.test(before)))
+      continue;
     const rest = expr.slice(i);
     if (/^\s*\(/.test(rest)) continue; // a function of that name, not a selector
     const open = /^\s*\{/.exec(rest);
@@ -68,7 +69,10 @@ function closingQuote(text: string, start: number): number {
 }
 
 interface RuleFile {
-  groups: Array<{ name: string; rules: Array<{ alert?: string; record?: string; expr: string; labels?: Record<string, string> }> }>;
+  groups: Array<{
+    name: string;
+    rules: Array<{ alert?: string; record?: string; expr: string; labels?: Record<string, string> }>;
+  }>;
 }
 
 /** A Prometheus rule file with every expression scoped to `label="value"` and that label on every alert. */
@@ -88,7 +92,9 @@ export function scopeRuleFile(text: string, label: string, value: string): strin
 if (require.main === module) {
   const [file, label, value] = process.argv.slice(2);
   if (!file || !label || !value || !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(label)) {
-    process.stderr.write(`usage: scope-rules <rules.yaml> <label> <value>; received ${JSON.stringify(process.argv.slice(2))}\n`);
+    process.stderr.write(
+      `usage: scope-rules <rules.yaml> <label> <value>; received ${JSON.stringify(process.argv.slice(2))}\n`,
+    );
     process.exit(2);
   }
   process.stdout.write(scopeRuleFile(readFileSync(file, 'utf8'), label, value));

@@ -18,7 +18,10 @@ const SEED = Number(process.env.CLUSTER_SEED ?? 20261201);
 const RUN = `cl${Date.now().toString(36)}`;
 
 describe(`compiled jobs on the Spark standalone cluster, tables on S3: ${ACCOUNTS} accounts × ${BATCHES} batches (seed ${SEED})`, () => {
-  const batches: Row[][] = fc.sample(scenarioArb({ accounts: ACCOUNTS, batches: BATCHES }), { seed: SEED, numRuns: 1 })[0];
+  const batches: Row[][] = fc.sample(scenarioArb({ accounts: ACCOUNTS, batches: BATCHES }), {
+    seed: SEED,
+    numRuns: 1,
+  })[0];
   const progress = (line: string) => process.stderr.write(`[e2e:cluster] ${line}\n`);
   let stack: ClusterStack;
   let config: PipelineConfig;
@@ -33,7 +36,9 @@ describe(`compiled jobs on the Spark standalone cluster, tables on S3: ${ACCOUNT
 
   it('init runs on the cluster and creates the tables on the object store', async () => {
     await pipeline.init();
-    expect(runner.submissions.map((s) => [s.jobId.split(':')[0], s.finalState])).toEqual([[expect.any(String), 'FINISHED']]);
+    expect(runner.submissions.map((s) => [s.jobId.split(':')[0], s.finalState])).toEqual([
+      [expect.any(String), 'FINISHED'],
+    ]);
     const ns = config.summaryTable.plain.split('.').slice(1, -1).join('.');
     const table = config.summaryTable.plain.split('.').pop();
     const res = await fetch(`${stack.ICEBERG_S3_REST_URI}/v1/namespaces/${ns}/tables/${table}`);
@@ -57,8 +62,14 @@ describe(`compiled jobs on the Spark standalone cluster, tables on S3: ${ACCOUNT
       const expected = oracle(ALT_ORACLE_SPEC, batches.slice(0, i + 1));
       const summary = await runner.query(exportQuery(config, 'summary'), 1_000_000);
       const latest = await runner.query(exportQuery(config, 'latest_summary'), 1_000_000);
-      expect({ batch: i + 1, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({ batch: i + 1, diffs: [] });
-      expect({ batch: i + 1, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+      expect({ batch: i + 1, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
+      expect({ batch: i + 1, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
       expect(summary.length).toBe(expected.summary.length);
     }
     // One submission per job: no job was submitted twice.

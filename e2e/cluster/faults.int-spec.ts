@@ -4,10 +4,27 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { CompiledJob } from '@app/compiler';
 import { PipelineConfig } from '@app/config';
-import { LeaseHeldError, RunnerClient, RunnerEngineConfig, SummaryPipeline, exportQuery, leaseFor, readLedger, repoRoot, validate } from '@app/engine';
+import {
+  LeaseHeldError,
+  RunnerClient,
+  RunnerEngineConfig,
+  SummaryPipeline,
+  exportQuery,
+  leaseFor,
+  readLedger,
+  repoRoot,
+  validate,
+} from '@app/engine';
 import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testing';
 import { LeasedLauncher } from '../../apps/spark-dispatcher/src/launchers/leased.launcher';
-import { ClusterJobRunner, ClusterStack, awsEnv, driverLog, driverWorker, startClusterPipeline } from './cluster-runner';
+import {
+  ClusterJobRunner,
+  ClusterStack,
+  awsEnv,
+  driverLog,
+  driverWorker,
+  startClusterPipeline,
+} from './cluster-runner';
 import { latestKey, summaryKey } from '../services-run';
 import { waitFor } from '../service-processes';
 
@@ -37,7 +54,9 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
   beforeAll(async () => {
     hooks = join(repoRoot(), '.runtime', 'cluster-hooks', RUN);
     mkdirSync(hooks, { recursive: true });
-    ({ stack, config, runner, pipeline, dir, localEngine } = await startClusterPipeline(RUN, progress, { SUMMARY_RUNNER_PAUSE_DIR: hooks }));
+    ({ stack, config, runner, pipeline, dir, localEngine } = await startClusterPipeline(RUN, progress, {
+      SUMMARY_RUNNER_PAUSE_DIR: hooks,
+    }));
     await pipeline.init();
     await ingest(0);
     await pipeline.runPending();
@@ -61,7 +80,9 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
     expect({ upTo, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({ upTo, diffs: [] });
     expect({ upTo, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({ upTo, diffs: [] });
     // Nothing twice: one committed ledger row per (batch, step), nothing staged or rejected twice.
-    const committed = (await readLedger(pipeline)).filter((r) => r.status === 'committed').map((r) => `${r.batchId} ${r.step}`);
+    const committed = (await readLedger(pipeline))
+      .filter((r) => r.status === 'committed')
+      .map((r) => `${r.batchId} ${r.step}`);
     expect(committed.length).toBe(new Set(committed).size);
     expect((await validate(pipeline)).filter((v) => v.count > 0)).toEqual([]);
   }
@@ -69,29 +90,44 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
   /** One driver per attempt: no (job, attempt) was submitted twice. */
   function expectOneDriverPerAttempt(): void {
     const drivers = new Map<string, Set<string>>();
-    for (const s of runner.submissions) drivers.set(s.submissionId, (drivers.get(s.submissionId) ?? new Set()).add(s.jobId));
+    for (const s of runner.submissions)
+      drivers.set(s.submissionId, (drivers.get(s.submissionId) ?? new Set()).add(s.jobId));
     expect([...drivers.values()].filter((jobs) => jobs.size > 1)).toEqual([]);
   }
 
-  it('the driver dies mid-job (after its commits, before the ledger row): the attempt fails, the next one rolls back and the result equals the oracle', async () => {
-    await ingest(1);
-    writeFileSync(join(hooks, 'crash-release caches'), '');
-    await expect(pipeline.runPending()).rejects.toThrow(/ended FAILED without a result/);
-    expect(existsSync(join(hooks, 'crashed-release caches'))).toBe(true);
-    // The case job's driver died (the audit of the failure ran after it, as its own driver).
-    expect(runner.submissions.filter((s) => s.jobId.startsWith('b-000002-')).map((s) => s.finalState).at(-1)).toBe('FAILED');
+  it(
+    'the driver dies mid-job (after its commits, before the ledger row): the attempt fails, ' +
+      'the next one rolls back and the result equals the oracle',
+    async () => {
+      await ingest(1);
+      writeFileSync(join(hooks, 'crash-release caches'), '');
+      await expect(pipeline.runPending()).rejects.toThrow(/ended FAILED without a result/);
+      expect(existsSync(join(hooks, 'crashed-release caches'))).toBe(true);
+      // The case job's driver died (the audit of the failure ran after it, as its own driver).
+      expect(
+        runner.submissions
+          .filter((s) => s.jobId.startsWith('b-000002-'))
+          .map((s) => s.finalState)
+          .at(-1),
+      ).toBe('FAILED');
 
-    const outcomes = await pipeline.runPending();
-    expect(outcomes.map((o) => o.batchId)).toEqual(['b-000002']);
-    await expectOracle(2);
-    expectOneDriverPerAttempt();
-  });
+      const outcomes = await pipeline.runPending();
+      expect(outcomes.map((o) => o.batchId)).toEqual(['b-000002']);
+      await expectOracle(2);
+      expectOneDriverPerAttempt();
+    },
+  );
 
   it('a worker is killed mid-job (its executor lost): the job goes on with the executors left and the result equals the oracle', async () => {
     await ingest(2);
     writeFileSync(join(hooks, 'arm-stage batch'), '');
     const running = pipeline.runPending();
-    await waitFor('classify to hold after "stage batch"', () => (existsSync(join(hooks, 'paused-stage batch')) && runner.active !== null) || undefined, 240_000, 250);
+    await waitFor(
+      'classify to hold after "stage batch"',
+      () => (existsSync(join(hooks, 'paused-stage batch')) && runner.active !== null) || undefined,
+      240_000,
+      250,
+    );
     const driver = runner.active!;
     const hosting = driverWorker(stack, driver);
     expect(hosting).not.toBeNull();
@@ -127,36 +163,65 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
     writeFileSync(join(hooks, 'arm-adopt held'), '');
     const first = runner.newLauncher();
     const died = runner.launch(first, request).catch((e: unknown) => e);
-    await waitFor('the job to hold on the cluster', () => (existsSync(join(hooks, 'paused-adopt held')) && runner.active !== null) || undefined, 180_000, 250);
+    await waitFor(
+      'the job to hold on the cluster',
+      () => (existsSync(join(hooks, 'paused-adopt held')) && runner.active !== null) || undefined,
+      180_000,
+      250,
+    );
     const submitted = runner.active!;
     await first.close(); // the dispatcher is gone; its driver runs on
-    expect(String(await died)).toMatch(/the launcher was closed while the driver was RUNNING; it goes on, and run\(\) for the same attempt adopts it/);
+    expect(String(await died)).toMatch(
+      /the launcher was closed while the driver was RUNNING; it goes on, and run\(\) for the same attempt adopts it/,
+    );
 
     const second = runner.newLauncher();
     const adopted = runner.launch(second, request);
-    await waitFor('the restarted launcher to adopt the driver', () => (runner.active === submitted) || undefined, 30_000, 250);
+    await waitFor(
+      'the restarted launcher to adopt the driver',
+      () => runner.active === submitted || undefined,
+      30_000,
+      250,
+    );
     rmSync(join(hooks, 'paused-adopt held'));
     const result = await adopted;
     await second.close();
     expect(result.status).toBe('committed');
-    expect(runner.submissions.filter((s) => s.jobId === job.jobId).map((s) => s.submissionId)).toEqual([submitted, submitted]);
+    expect(runner.submissions.filter((s) => s.jobId === job.jobId).map((s) => s.submissionId)).toEqual([
+      submitted,
+      submitted,
+    ]);
   });
 
-  it('a job on the cluster keeps its dispatcher\'s lease alive after the dispatcher died; a CLI writer gets it only after the job ended', async () => {
+  it("a job on the cluster keeps its dispatcher's lease alive after the dispatcher died; a CLI writer gets it only after the job ended", async () => {
     const leaseRunner = new RunnerClient(localEngine, { env: awsEnv(stack), logFile: join(dir, 'lease-runner.log') });
     await leaseRunner.start();
     const dispatcherPipeline = new SummaryPipeline(config, leaseRunner);
-    const launcher = new LeasedLauncher(runner.newLauncher(), async () => leaseFor(dispatcherPipeline, 'spark-dispatcher', LEASE), LEASE, { waitMs: 0 });
+    const launcher = new LeasedLauncher(
+      runner.newLauncher(),
+      async () => leaseFor(dispatcherPipeline, 'spark-dispatcher', LEASE),
+      LEASE,
+      { waitMs: 0 },
+    );
     const job = holdingJob('lease');
     writeFileSync(join(hooks, 'arm-lease held'), '');
     const running = runner.launch(launcher, runner.launchRequest(job));
     try {
-      await waitFor('the job to hold on the cluster', () => (existsSync(join(hooks, 'paused-lease held'))) || undefined, 180_000, 250);
+      await waitFor(
+        'the job to hold on the cluster',
+        () => existsSync(join(hooks, 'paused-lease held')) || undefined,
+        180_000,
+        250,
+      );
       leaseRunner.kill(); // the dispatcher's runner, and with it its heartbeat
       await sleep(LEASE.ttlMs + 4_000);
-      const refused = await leaseFor(pipeline, 'run', LEASE).acquire({ waitMs: 0 }).catch((e: unknown) => e);
+      const refused = await leaseFor(pipeline, 'run', LEASE)
+        .acquire({ waitMs: 0 })
+        .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(LeaseHeldError);
-      expect((refused as Error).message).toMatch(/locked by another writer: "spark-dispatcher" on host \S+ \(pid \d+\)/);
+      expect((refused as Error).message).toMatch(
+        /locked by another writer: "spark-dispatcher" on host \S+ \(pid \d+\)/,
+      );
     } finally {
       rmSync(join(hooks, 'paused-lease held'), { force: true });
     }
@@ -192,7 +257,11 @@ function stackDown(component: string): void {
 }
 
 function stack(command: 'up' | 'down', component: string): void {
-  const out = spawnSync('bash', ['scripts/stack/stack.sh', command], { cwd: repoRoot(), env: { ...process.env, STACK_COMPONENTS: component }, encoding: 'utf8' });
+  const out = spawnSync('bash', ['scripts/stack/stack.sh', command], {
+    cwd: repoRoot(),
+    env: { ...process.env, STACK_COMPONENTS: component },
+    encoding: 'utf8',
+  });
   if (out.status !== 0) throw new Error(`stack.sh ${command} ${component} failed (${out.status}): ${out.stderr}`);
 }
 

@@ -10,7 +10,7 @@ import { ClusterStack, clusterStackEnv } from './cluster-runner';
 // what the EMR launcher uploads and both launchers read back, and a missing key read as "absent" — the
 // spark-submit launcher's adoption depends on that answer (no submission.json = submit).
 
-describe('the launchers\' S3 side on the object store', () => {
+describe("the launchers' S3 side on the object store", () => {
   let stack: ClusterStack;
   let s3: S3Client;
   const prefix = `e2e-objects/${randomUUID().slice(0, 8)}`;

@@ -8,7 +8,8 @@ describe('the disk-full errors the runners logged since a mark', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('finds the messages written after the mark, in logs old and new, and nothing before it', () => {
-    const full = (table: string) => `WARNING id=4 op=query failed after 9ms: DiskFullError: the disk is full: table ${table} at /w/t has 0 B free of 256.0 MiB; free space there`;
+    const full = (table: string) =>
+      `WARNING id=4 op=query failed after 9ms: DiskFullError: the disk is full: table ${table} at /w/t has 0 B free of 256.0 MiB; free space there`;
     writeFileSync(join(dir, 'classifier-runner.log'), `${full('s.before')}\n`);
     writeFileSync(join(dir, 'notes.txt'), `${full('s.not-a-log')}\n`);
     const marks = logMarks(dir);

@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, readdirSync, statSync, statfsSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  statSync,
+  statfsSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 // The soak's disk-full fault (issue 25): the run's summary namespace lives on a small tmpfs mounted where the
@@ -61,7 +71,8 @@ export function freeDisk(fillers: string[]): void {
 export function logMarks(dir: string): Map<string, number> {
   const marks = new Map<string, number>();
   if (!existsSync(dir)) return marks;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log'))) marks.set(name, statSync(join(dir, name)).size);
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.log')))
+    marks.set(name, statSync(join(dir, name)).size);
   return marks;
 }
 

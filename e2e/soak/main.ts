@@ -58,21 +58,35 @@ async function main(): Promise<number> {
       DISPATCHER_RETRY_MAX_BACKOFF_MS: '8000',
     },
   });
-  if (r.batches.length < opts.batches) throw new Error(`the generator gave ${r.batches.length} non-empty batches for ${opts.batches} days (seed ${opts.seed}); try another --seed`);
+  if (r.batches.length < opts.batches)
+    throw new Error(
+      `the generator gave ${r.batches.length} non-empty batches for ${opts.batches} days (seed ${opts.seed}); try another --seed`,
+    );
   // disk-full: the run's summary namespace on a small disk of its own where the local catalog puts its tables,
   // mounted before the tables exist (soak/disk.ts); without root the fault is left out of the plan.
   const warehouse = stackUp('kafka registry catalog').ICEBERG_WAREHOUSE.replace(/^file:\/\//, '');
   const disk = join(warehouse, parseConfig(withNamespace(r.run), 'soak config').summaryTable.namespace);
   const mounted = mountSmallDisk(disk, diskMb(opts.batches));
-  if (!mounted.ok) say(`disk-full left out: mounting a ${diskMb(opts.batches)} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`);
+  if (!mounted.ok)
+    say(
+      `disk-full left out: mounting a ${diskMb(opts.batches)} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`,
+    );
   const kinds = INJECTED_KINDS.filter((k) => k !== 'disk-full' || mounted.ok);
   const plan = planFaults(opts.seed, opts.batches, opts.faults, kinds);
   say(`${opts.batches} batches, ${plan.length} faults, seed ${opts.seed}; replay: ${replay}`);
-  for (const f of plan) say(`  planned fault ${f.index}: day ${f.batch} +${(f.delayMs / 1000).toFixed(1)} s: ${describeTarget(f.target)}`);
+  for (const f of plan)
+    say(`  planned fault ${f.index}: day ${f.batch} +${(f.delayMs / 1000).toFixed(1)} s: ${describeTarget(f.target)}`);
   const startedAt = new Date();
   const batches: BatchRecord[] = [];
   const faults: FaultRecord[] = [];
-  const ctx: Partial<StrikeContext> = { r, pause, malformed: [], cliRuns: [], killedBeforeLedger: [], disk: mounted.ok ? disk : undefined };
+  const ctx: Partial<StrikeContext> = {
+    r,
+    pause,
+    malformed: [],
+    cliRuns: [],
+    killedBeforeLedger: [],
+    disk: mounted.ok ? disk : undefined,
+  };
   let failure: string | undefined;
   let supervisor: Supervisor | undefined;
   try {
@@ -86,14 +100,32 @@ async function main(): Promise<number> {
       await r.ingestNext();
       const ingestedAt = Date.now();
       const snapshot = await r.h.pipeline.currentSnapshot(r.h.config.sourceTable);
-      const todays = runFaults(ctx as StrikeContext, plan.filter((f) => f.batch === day), day, ingestedAt, faults);
+      const todays = runFaults(
+        ctx as StrikeContext,
+        plan.filter((f) => f.batch === day),
+        day,
+        ingestedAt,
+        faults,
+      );
       const { batchId, completedAt, status } = await batchOf(r, snapshot!);
-      const record = { day, batchId, rows, ingestedAt: new Date(ingestedAt).toISOString(), completedAt: new Date(completedAt).toISOString(), seconds: Math.round((completedAt - ingestedAt) / 100) / 10, status };
+      const record = {
+        day,
+        batchId,
+        rows,
+        ingestedAt: new Date(ingestedAt).toISOString(),
+        completedAt: new Date(completedAt).toISOString(),
+        seconds: Math.round((completedAt - ingestedAt) / 100) / 10,
+        status,
+      };
       batches.push(record);
       say(`batch ${day}/${opts.batches} ${batchId}: ${rows} rows, ${status} in ${record.seconds} s`);
       await todays;
     }
-    await waitFor('every service to run (the supervisor restarts the last killed one)', () => (supervisor!.allRunning() ? true : undefined), 2 * MINUTES);
+    await waitFor(
+      'every service to run (the supervisor restarts the last killed one)',
+      () => (supervisor!.allRunning() ? true : undefined),
+      2 * MINUTES,
+    );
   } catch (error) {
     failure = (error as Error).message;
     say(`FAILED: ${failure}`);
@@ -115,15 +147,33 @@ async function main(): Promise<number> {
       failure = `the end checks could not run: ${(error as Error).message}`;
     }
   }
-  const checks = [{ name: 'the run went through every day', ok: failure === undefined, detail: failure ?? `${batches.length} batches` }, ...ended.checks];
+  const checks = [
+    {
+      name: 'the run went through every day',
+      ok: failure === undefined,
+      detail: failure ?? `${batches.length} batches`,
+    },
+    ...ended.checks,
+  ];
   const completions = r.log ? r.log.of('batch-completed').map((c) => Number(c.occurredAt)) : [];
-  recoveries(faults.map((f) => Date.parse(f.struckAt)), completions).forEach((s, i) => (faults[i].recoverySeconds = s));
+  recoveries(
+    faults.map((f) => Date.parse(f.struckAt)),
+    completions,
+  ).forEach((s, i) => (faults[i].recoverySeconds = s));
   // A fault with nothing to strike at its moment is reported, not failed; a strike that threw fails the run.
   const missed = faults.filter((f) => f.missed !== null);
   const struck = faults.length - missed.length;
-  checks.push({ name: 'every planned fault struck (or had nothing to strike)', ok: faults.length === plan.length && !faults.some((f) => f.missed === 'failed'), detail: `${struck} of ${plan.length} struck${missed.length ? `; missed: ${missed.map((f) => `${f.index} ${f.detail}`).join('; ')}` : ''}` });
+  checks.push({
+    name: 'every planned fault struck (or had nothing to strike)',
+    ok: faults.length === plan.length && !faults.some((f) => f.missed === 'failed'),
+    detail: `${struck} of ${plan.length} struck${missed.length ? `; missed: ${missed.map((f) => `${f.index} ${f.detail}`).join('; ')}` : ''}`,
+  });
   const cliFailed = ctx.cliRuns!.filter((c) => c.code !== 0);
-  checks.push({ name: 'every CLI writer beside the services exited 0', ok: cliFailed.length === 0, detail: `${ctx.cliRuns!.length - cliFailed.length} of ${ctx.cliRuns!.length}${cliFailed.length ? `; e.g. ${cliFailed[0].stderr.slice(-300)}` : ''}` });
+  checks.push({
+    name: 'every CLI writer beside the services exited 0',
+    ok: cliFailed.length === 0,
+    detail: `${ctx.cliRuns!.length - cliFailed.length} of ${ctx.cliRuns!.length}${cliFailed.length ? `; e.g. ${cliFailed[0].stderr.slice(-300)}` : ''}`,
+  });
   const finishedAt = new Date();
   const report: SoakReport = {
     seed: opts.seed,
@@ -141,21 +191,36 @@ async function main(): Promise<number> {
     faults,
     faultsByKind: countByKind(faults.filter((f) => f.missed === null)),
     notImplementedKinds: FAULT_KINDS.filter((k) => NOT_IMPLEMENTED.has(k) || !kinds.includes(k)),
-    recoverySeconds: stats(faults.filter((f) => f.missed === null).map((f) => f.recoverySeconds).filter((s): s is number => s !== null)),
+    recoverySeconds: stats(
+      faults
+        .filter((f) => f.missed === null)
+        .map((f) => f.recoverySeconds)
+        .filter((s): s is number => s !== null),
+    ),
     restarts: supervisor?.restarts ?? [],
     checks,
   };
   const files = writeReport(opts.out, report);
   for (const c of checks) say(`${c.ok ? 'ok    ' : 'FAILED'} ${c.name}: ${c.detail}`);
   // The logs' directory is machine-local: printed, not in the report that gets committed.
-  say(`${report.passed ? 'PASSED' : 'FAILED'}; report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}; the services' and runners' logs: ${r.dir}`);
+  say(
+    `${report.passed ? 'PASSED' : 'FAILED'}; ` +
+      `report: ${relative(REPO, files.markdown)}, ${relative(REPO, files.json)}; ` +
+      `the services' and runners' logs: ${r.dir}`,
+  );
   await r.close();
   if (mounted.ok) unmountSmallDisk(disk);
   return report.passed ? 0 : 1;
 }
 
 /** The day's faults one after another, each at its delay from the ingest; one line per fault. */
-async function runFaults(ctx: StrikeContext, planned: PlannedFault[], day: number, ingestedAt: number, out: FaultRecord[]): Promise<void> {
+async function runFaults(
+  ctx: StrikeContext,
+  planned: PlannedFault[],
+  day: number,
+  ingestedAt: number,
+  out: FaultRecord[],
+): Promise<void> {
   for (const f of planned) {
     const wait = ingestedAt + f.delayMs - Date.now();
     if (f.target.kind !== 'kill-before-ledger' && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -164,17 +229,43 @@ async function runFaults(ctx: StrikeContext, planned: PlannedFault[], day: numbe
     try {
       hit = await strike(ctx, f.target);
     } catch (error) {
-      hit = { at: Date.now(), detail: `the strike itself failed: ${(error as Error).message.slice(0, 300)}`, missed: 'failed' };
+      hit = {
+        at: Date.now(),
+        detail: `the strike itself failed: ${(error as Error).message.slice(0, 300)}`,
+        missed: 'failed',
+      };
     }
-    out.push({ index: f.index, kind: f.target.kind, target, day, struckAt: new Date(hit.at).toISOString(), detail: hit.detail, missed: hit.missed ?? null, recoverySeconds: null });
+    out.push({
+      index: f.index,
+      kind: f.target.kind,
+      target,
+      day,
+      struckAt: new Date(hit.at).toISOString(),
+      detail: hit.detail,
+      missed: hit.missed ?? null,
+      recoverySeconds: null,
+    });
     say(`fault ${f.index} (day ${day}) ${target}: ${hit.detail}`);
   }
 }
 
 /** The batch the watcher announced for the ingest's snapshot, once it COMPLETED. */
-async function batchOf(r: ServicesRun, snapshot: string): Promise<{ batchId: string; completedAt: number; status: string }> {
-  const w = await waitFor(`the watcher to announce source snapshot ${snapshot}`, () => r.log.of('watermark-advanced').find((e) => e.sourceEndSnapshotId === snapshot), BATCH_TIMEOUT, 250);
-  const done = await waitFor(`${w.batchId} to complete`, () => r.log.of('batch-completed', w.batchId).find((c) => c.status === 'COMPLETED'), BATCH_TIMEOUT, 250);
+async function batchOf(
+  r: ServicesRun,
+  snapshot: string,
+): Promise<{ batchId: string; completedAt: number; status: string }> {
+  const w = await waitFor(
+    `the watcher to announce source snapshot ${snapshot}`,
+    () => r.log.of('watermark-advanced').find((e) => e.sourceEndSnapshotId === snapshot),
+    BATCH_TIMEOUT,
+    250,
+  );
+  const done = await waitFor(
+    `${w.batchId} to complete`,
+    () => r.log.of('batch-completed', w.batchId).find((c) => c.status === 'COMPLETED'),
+    BATCH_TIMEOUT,
+    250,
+  );
   return { batchId: w.batchId, completedAt: Number(done.occurredAt), status: done.status };
 }
 

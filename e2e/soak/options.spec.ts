@@ -5,13 +5,21 @@ const parse = (...argv: string[]) => parseSoakOptions(argv, '/repo', NOW);
 
 describe('parseSoakOptions', () => {
   it('defaults: 50 batches, 0.6 faults a batch, a seed from the clock, the dated report directory', () => {
-    expect(parse()).toEqual({ batches: 50, faults: 30, seed: NOW.getTime() % 2 ** 31, accounts: 60, out: '/repo/bench/results/soak-2026-12-07' });
+    expect(parse()).toEqual({
+      batches: 50,
+      faults: 30,
+      seed: NOW.getTime() % 2 ** 31,
+      accounts: 60,
+      out: '/repo/bench/results/soak-2026-12-07',
+    });
   });
 
   it('takes --faults or --fault-rate, not both', () => {
     expect(parse('--batches', '6', '--faults', '8', '--seed', '11')).toMatchObject({ batches: 6, faults: 8, seed: 11 });
     expect(parse('--batches', '10', '--fault-rate', '1.5')).toMatchObject({ faults: 15 });
-    expect(() => parse('--faults', '3', '--fault-rate', '1')).toThrow(/--faults and --fault-rate: give one of them, not both/);
+    expect(() => parse('--faults', '3', '--fault-rate', '1')).toThrow(
+      /--faults and --fault-rate: give one of them, not both/,
+    );
   });
 
   it('refuses bad values naming the flag and what it expected', () => {

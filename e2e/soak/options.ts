@@ -56,11 +56,16 @@ export function parseSoakOptions(argv: string[], repo: string, now = new Date())
   }
   if (parsed.help) return 'help';
   const batches = integer('--batches', parsed.batches, 50, 1);
-  if (parsed.faults !== undefined && parsed['fault-rate'] !== undefined) throw new SoakUsageError('--faults and --fault-rate: give one of them, not both');
+  if (parsed.faults !== undefined && parsed['fault-rate'] !== undefined)
+    throw new SoakUsageError('--faults and --fault-rate: give one of them, not both');
   const rate = parsed['fault-rate'] === undefined ? DEFAULT_FAULT_RATE : Number(parsed['fault-rate']);
-  if (!Number.isFinite(rate) || rate < 0) throw new SoakUsageError(`--fault-rate ${parsed['fault-rate']}: expected a number ≥ 0 (faults per batch)`);
+  if (!Number.isFinite(rate) || rate < 0)
+    throw new SoakUsageError(`--fault-rate ${parsed['fault-rate']}: expected a number ≥ 0 (faults per batch)`);
   const faults = parsed.faults === undefined ? Math.round(rate * batches) : integer('--faults', parsed.faults, 0, 0);
-  if (faults > 0 && batches < 2) throw new SoakUsageError(`--batches ${batches} with ${faults} fault(s): faults need at least 2 batches (the batch after a fault shows the recovery)`);
+  if (faults > 0 && batches < 2)
+    throw new SoakUsageError(
+      `--batches ${batches} with ${faults} fault(s): faults need at least 2 batches (the batch after a fault shows the recovery)`,
+    );
   return {
     batches,
     faults,
@@ -72,6 +77,7 @@ export function parseSoakOptions(argv: string[], repo: string, now = new Date())
 
 function integer(flag: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value))) throw new SoakUsageError(`${flag} ${value}: expected a whole number ≥ ${min}`);
+  if (!/^\d+$/.test(value) || Number(value) < min || !Number.isSafeInteger(Number(value)))
+    throw new SoakUsageError(`${flag} ${value}: expected a whole number ≥ ${min}`);
   return Number(value);
 }

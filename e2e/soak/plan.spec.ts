@@ -11,7 +11,8 @@ describe('planFaults', () => {
     expect(plan).toHaveLength(30);
     expect(new Set(plan.map((f) => f.target.kind))).toEqual(new Set(INJECTED_KINDS));
     expect(plan.map((f) => f.index)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
-    for (const [a, b] of plan.slice(1).map((f, i) => [plan[i], f])) expect(a.batch * 1e6 + a.delayMs).toBeLessThanOrEqual(b.batch * 1e6 + b.delayMs);
+    for (const [a, b] of plan.slice(1).map((f, i) => [plan[i], f]))
+      expect(a.batch * 1e6 + a.delayMs).toBeLessThanOrEqual(b.batch * 1e6 + b.delayMs);
     expect(Math.max(...plan.map((f) => f.batch))).toBeLessThanOrEqual(49);
     expect(Math.min(...plan.map((f) => f.batch))).toBeGreaterThanOrEqual(1);
   });
@@ -32,7 +33,8 @@ describe('planFaults', () => {
 
   it('plans only the kinds it is given (a soak without root leaves disk-full out)', () => {
     const kinds = INJECTED_KINDS.filter((k) => k !== 'disk-full');
-    for (let seed = 0; seed < 20; seed++) expect(planFaults(seed, 10, 20, kinds).some((f) => f.target.kind === 'disk-full')).toBe(false);
+    for (let seed = 0; seed < 20; seed++)
+      expect(planFaults(seed, 10, 20, kinds).some((f) => f.target.kind === 'disk-full')).toBe(false);
     expect(new Set(planFaults(7, 50, 30, kinds).map((f) => f.target.kind))).toEqual(new Set(kinds));
   });
 
@@ -45,6 +47,8 @@ describe('planFaults', () => {
     expect(describeTarget({ kind: 'registry-down', outageMs: 12_873 })).toBe('registry-down for 12.9 s');
     expect(describeTarget({ kind: 'disk-full', outageMs: 20_000 })).toBe('disk-full for 20.0 s');
     expect(describeTarget({ kind: 'kill-runner', service: 'auditor' })).toBe('kill-runner auditor');
-    expect(describeTarget({ kind: 'malformed-event', topic: 'job-state-changed', malformed: 'huge-count' })).toBe('malformed-event huge-count on job-state-changed');
+    expect(describeTarget({ kind: 'malformed-event', topic: 'job-state-changed', malformed: 'huge-count' })).toBe(
+      'malformed-event huge-count on job-state-changed',
+    );
   });
 });

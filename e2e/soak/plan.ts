@@ -30,7 +30,12 @@ export const INJECTED_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => !N
 
 /** Services with a Spark runner of their own (the watcher reads snapshots through the catalog's REST API). */
 export const RUNNER_SERVICES: readonly ServiceName[] = ['classifier', 'spark-dispatcher', 'auditor'];
-export const EVENT_TOPICS: readonly EventName[] = ['watermark-advanced', 'case-batch-planned', 'job-state-changed', 'batch-completed'];
+export const EVENT_TOPICS: readonly EventName[] = [
+  'watermark-advanced',
+  'case-batch-planned',
+  'job-state-changed',
+  'batch-completed',
+];
 
 export type FaultTarget =
   | { kind: 'kill-service'; service: ServiceName }
@@ -83,7 +88,9 @@ const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
     case 'reorder-events':
       return fc.integer({ min: 0, max: 2 }).map((back) => ({ kind, back }));
     case 'malformed-event':
-      return fc.record({ topic: fc.constantFrom(...EVENT_TOPICS), malformed: fc.constantFrom(...MALFORMED_KINDS) }).map((t) => ({ kind, ...t }));
+      return fc
+        .record({ topic: fc.constantFrom(...EVENT_TOPICS), malformed: fc.constantFrom(...MALFORMED_KINDS) })
+        .map((t) => ({ kind, ...t }));
     case 'cli-writer':
       return fc.constant({ kind });
     case 'disk-full':
@@ -98,20 +105,44 @@ const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
  *
  * planFaults(7, 6, 3) → [{ index: 1, batch: 1, delayMs: 31204, target: { kind: 'registry-down', outageMs: 12873 } }, …]
  */
-export function planFaults(seed: number, batches: number, faults: number, kinds: readonly FaultKind[] = INJECTED_KINDS): PlannedFault[] {
+export function planFaults(
+  seed: number,
+  batches: number,
+  faults: number,
+  kinds: readonly FaultKind[] = INJECTED_KINDS,
+): PlannedFault[] {
   if (faults === 0) return [];
-  if (batches < 2) throw new Error(`--batches ${batches}: a soak with faults needs at least 2 batches (a fault strikes during one of the first batches − 1 and the next one shows the recovery)`);
+  if (batches < 2)
+    throw new Error(
+      `--batches ${batches}: a soak with faults needs at least 2 batches ` +
+        `(a fault strikes during one of the first batches − 1 and the next one shows the recovery)`,
+    );
   const days = batches - 1;
   const order = fc.shuffledSubarray([...kinds], { minLength: kinds.length, maxLength: kinds.length });
-  const extra = fc.array(fc.constantFrom(...kinds), { minLength: Math.max(0, faults - kinds.length), maxLength: Math.max(0, faults - kinds.length) });
+  const extra = fc.array(fc.constantFrom(...kinds), {
+    minLength: Math.max(0, faults - kinds.length),
+    maxLength: Math.max(0, faults - kinds.length),
+  });
   const kindsArb = fc.tuple(order, extra).map(([first, rest]) => [...first, ...rest].slice(0, faults));
   const planArb = kindsArb.chain((kinds) =>
-    fc.tuple(...kinds.map((kind) => fc.record({ target: targetArb(kind), delayMs: fc.integer({ min: 0, max: MAX_DELAY_MS }), jitter: fc.double({ min: 0, max: 1, noNaN: true }) }))),
+    fc.tuple(
+      ...kinds.map((kind) =>
+        fc.record({
+          target: targetArb(kind),
+          delayMs: fc.integer({ min: 0, max: MAX_DELAY_MS }),
+          jitter: fc.double({ min: 0, max: 1, noNaN: true }),
+        }),
+      ),
+    ),
   );
   // Unbiased: fast-check otherwise favours the ends of each range (delays of 0 and 45 s, the shortest outages).
   const drawn = fc.sample(planArb, { seed, numRuns: 1, unbiased: true })[0];
   return drawn
-    .map((f, i) => ({ batch: Math.min(days, Math.floor(((i + f.jitter) * days) / faults) + 1), delayMs: f.target.kind === 'kill-before-ledger' ? 0 : f.delayMs, target: f.target }))
+    .map((f, i) => ({
+      batch: Math.min(days, Math.floor(((i + f.jitter) * days) / faults) + 1),
+      delayMs: f.target.kind === 'kill-before-ledger' ? 0 : f.delayMs,
+      target: f.target,
+    }))
     .sort((a, b) => a.batch - b.batch || a.delayMs - b.delayMs)
     .map((f, i) => ({ index: i + 1, ...f }));
 }

@@ -111,8 +111,11 @@ export function renderMarkdown(r: SoakReport): string {
     '',
     `- rows lost: **${r.rowsLost ?? 'not checked (the run failed)'}**; summary and latest equal to the oracle: **${r.equalToOracle ? 'yes' : 'no'}**`,
     `- time from a fault to the next completed batch: ${s ? `median ${s.median} s, p95 ${s.p95} s, max ${s.max} s (n = ${s.n})` : 'no faults'}`,
-    `- faults struck, by kind: ${Object.entries(r.faultsByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
-      (r.notImplementedKinds.length ? ` (not injected yet: ${r.notImplementedKinds.join(', ')})` : ''),
+    `- faults struck, by kind: ${
+      Object.entries(r.faultsByKind)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    }` + (r.notImplementedKinds.length ? ` (not injected yet: ${r.notImplementedKinds.join(', ')})` : ''),
     `- service restarts: ${r.restarts.length} (${r.restarts.map((x) => `${x.service}: ${x.cause}`).join('; ') || 'none'})`,
     '',
     '## Checks',
@@ -125,17 +128,25 @@ export function renderMarkdown(r: SoakReport): string {
     '',
     '| # | day | struck at (UTC) | kind | target | what it did | to next completed batch (s) |',
     '|---|---|---|---|---|---|---|',
-    ...r.faults.map((f) => `| ${f.index} | ${f.day} | ${f.struckAt.slice(11, 23)} | ${f.kind} | ${cell(f.target)} | ${cell(f.detail)} | ${f.recoverySeconds ?? '—'} |`),
+    ...r.faults.map(
+      (f) =>
+        `| ${f.index} | ${f.day} | ${f.struckAt.slice(11, 23)} | ${f.kind} | ${cell(f.target)} | ${cell(f.detail)} | ${f.recoverySeconds ?? '—'} |`,
+    ),
     '',
     '## Batches',
     '',
     '| day | batch | rows | ingested (UTC) | completed (UTC) | seconds | status |',
     '|---|---|---|---|---|---|---|',
-    ...r.batches.map((b) => `| ${b.day} | ${b.batchId} | ${b.rows} | ${b.ingestedAt.slice(11, 19)} | ${b.completedAt.slice(11, 19)} | ${b.seconds} | ${b.status} |`),
+    ...r.batches.map(
+      (b) =>
+        `| ${b.day} | ${b.batchId} | ${b.rows} | ${b.ingestedAt.slice(11, 19)} | ${b.completedAt.slice(11, 19)} | ${b.seconds} | ${b.status} |`,
+    ),
     '',
     '## The data',
     '',
-    Object.entries(r.data).map(([k, n]) => `${k} ${n}`).join(', '),
+    Object.entries(r.data)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', '),
     '',
   ];
   return lines.join('\n');

@@ -45,7 +45,11 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
     case 'kill-service':
       return killService(ctx, target.service, 'kill -9 by the injector');
     case 'kill-runner': {
-      const runner = await waitFor(`a Spark runner of ${target.service}`, () => runnerOf(ctx, target.service), 2 * MINUTES);
+      const runner = await waitFor(
+        `a Spark runner of ${target.service}`,
+        () => runnerOf(ctx, target.service),
+        2 * MINUTES,
+      );
       const at = Date.now();
       process.kill(runner.pid, 'SIGKILL');
       return { at, detail: `SIGKILL pid ${runner.pid} (${target.service}'s runner)` };
@@ -55,22 +59,37 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
     case 'kafka-restart':
     case 'registry-down':
     case 'catalog-restart': {
-      const component = { 'kafka-restart': 'kafka', 'registry-down': 'registry', 'catalog-restart': 'catalog' }[target.kind];
+      const component = { 'kafka-restart': 'kafka', 'registry-down': 'registry', 'catalog-restart': 'catalog' }[
+        target.kind
+      ];
       const at = Date.now();
       stackDown(component);
       const stopped = Date.now();
       // The outage's length is the fault itself, drawn by the plan: a wait for time, not for an outcome.
       await new Promise((resolve) => setTimeout(resolve, target.outageMs));
       stackUp(component);
-      return { at, detail: `${component} stopped in ${((stopped - at) / 1000).toFixed(1)} s, down ${(target.outageMs / 1000).toFixed(1)} s, healthy again after ${((Date.now() - at) / 1000).toFixed(1)} s` };
+      return {
+        at,
+        detail:
+          `${component} stopped in ${((stopped - at) / 1000).toFixed(1)} s, ` +
+          `down ${(target.outageMs / 1000).toFixed(1)} s, healthy again after ${((Date.now() - at) / 1000).toFixed(1)} s`,
+      };
     }
     case 'cli-writer': {
       mkdirSync(join(r.dir, 'cli'), { recursive: true });
       const at = Date.now();
       const result = await cliWriter(r, 'run', '--wait', '600');
       ctx.cliRuns.push(result);
-      const last = result.stderr.trim().split('\n').filter((l) => l.trim()).pop() ?? '';
-      return { at, detail: `summary-pipeline run --wait 600 exited ${result.code} after ${((Date.now() - at) / 1000).toFixed(1)} s: ${last.slice(0, 160)}` };
+      const last =
+        result.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim())
+          .pop() ?? '';
+      return {
+        at,
+        detail: `summary-pipeline run --wait 600 exited ${result.code} after ${((Date.now() - at) / 1000).toFixed(1)} s: ${last.slice(0, 160)}`,
+      };
     }
     case 'duplicate-events':
     case 'reorder-events': {
@@ -84,7 +103,10 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       } finally {
         await producer.disconnect();
       }
-      return { at, detail: `${sent.length} event(s) of ${batchId} sent again${target.kind === 'reorder-events' ? ', last first' : ''}` };
+      return {
+        at,
+        detail: `${sent.length} event(s) of ${batchId} sent again${target.kind === 'reorder-events' ? ', last first' : ''}`,
+      };
     }
     case 'malformed-event': {
       const sample = [...r.log.events].reverse().find((e) => e.event === target.topic);
@@ -94,14 +116,18 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       await producer.connect();
       const at = Date.now();
       try {
-        await producer.send({ topic: `${r.run}.${target.topic}`, messages: [{ key: `soak-${target.malformed}`, value }] });
+        await producer.send({
+          topic: `${r.run}.${target.topic}`,
+          messages: [{ key: `soak-${target.malformed}`, value }],
+        });
       } finally {
         await producer.disconnect();
       }
       return { at, detail: `${value.length} bytes on ${target.topic}` };
     }
     case 'disk-full': {
-      if (!ctx.disk) throw new Error('disk-full was planned but the run has no small disk of its own (main.ts mounts it as root)');
+      if (!ctx.disk)
+        throw new Error('disk-full was planned but the run has no small disk of its own (main.ts mounts it as root)');
       const logs = join(r.dir, 'logs');
       const marks = logMarks(logs);
       const { fillers, bytes } = fillDisk(ctx.disk);
@@ -111,7 +137,8 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       // more), so that the run shows the error a user sees.
       const failedSince = () => r.log.of('job-state-changed').filter((e) => e.state === 'FAILED' && e.occurredAt >= at);
       await new Promise((resolve) => setTimeout(resolve, target.outageMs));
-      while (diskFullErrorsSince(logs, marks).length === 0 && Date.now() - at < target.outageMs + DISK_FULL_HOLD_MS) await new Promise((resolve) => setTimeout(resolve, 250));
+      while (diskFullErrorsSince(logs, marks).length === 0 && Date.now() - at < target.outageMs + DISK_FULL_HOLD_MS)
+        await new Promise((resolve) => setTimeout(resolve, 250));
       const heldMs = Date.now() - at;
       freeDisk(fillers);
       // What it did: the errors the runners reported, the job attempts that failed meanwhile (the dispatcher retries them).
@@ -119,8 +146,10 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
       const failed = failedSince();
       return {
         at,
-        detail: `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(heldMs / 1000).toFixed(1)} s, then freed; ` +
-          `${errors.length} disk-full error(s) reported, ${failed.length} case job attempt(s) failed meanwhile${errors.length ? ` (e.g. ${withoutMachinePaths(errors[0], r.dir).slice(0, 300)})` : ''}`,
+        detail:
+          `${relative(REPO, ctx.disk)} filled (${(bytes / 2 ** 20).toFixed(0)} MiB) for ${(heldMs / 1000).toFixed(1)} s, then freed; ` +
+          `${errors.length} disk-full error(s) reported, ${failed.length} case job attempt(s) ` +
+          `failed meanwhile${errors.length ? ` (e.g. ${withoutMachinePaths(errors[0], r.dir).slice(0, 300)})` : ''}`,
       };
     }
   }
@@ -139,7 +168,10 @@ async function killService(ctx: StrikeContext, service: ServiceName, cause: stri
   ctx.supervisor.expectExit(service, cause);
   const at = Date.now();
   await ctx.r.services.kill(service);
-  return { at, detail: pid === undefined ? `${service} was not running (restarting)` : `SIGKILL ${service} pid ${pid}` };
+  return {
+    at,
+    detail: pid === undefined ? `${service} was not running (restarting)` : `SIGKILL ${service} pid ${pid}`,
+  };
 }
 
 function killQuietly(pid: number): void {
@@ -168,7 +200,11 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
     job = await ctx.pause.paused(KILL_BEFORE_LEDGER_STEP, 3 * MINUTES);
   } catch {
     ctx.pause.clear();
-    return { at: Date.now(), detail: 'no case job reached the point within 3 min (a batch without a case to run): nothing killed', missed: 'no-target' };
+    return {
+      at: Date.now(),
+      detail: 'no case job reached the point within 3 min (a batch without a case to run): nothing killed',
+      missed: 'no-target',
+    };
   }
   ctx.killedBeforeLedger.push(job);
   try {
@@ -177,15 +213,25 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
       // end only by reading stdin, which it does not while paused: released, it would write the ledger row of
       // the killed dispatcher's job itself (seen in a soak: 1 attempt, 1 commit). So it dies with the dispatcher.
       const runner = runnerOf(ctx, 'spark-dispatcher');
-      const s = await killService(ctx, 'spark-dispatcher', `kill -9 by the injector, job ${job} after its data commits, before its ledger row`);
+      const s = await killService(
+        ctx,
+        'spark-dispatcher',
+        `kill -9 by the injector, job ${job} after its data commits, before its ledger row`,
+      );
       if (runner) killQuietly(runner.pid);
-      return { ...s, detail: `${s.detail} (and its runner${runner ? ` pid ${runner.pid}` : ''}) while ${job} was after its data commits, before its ledger row` };
+      return {
+        ...s,
+        detail: `${s.detail} (and its runner${runner ? ` pid ${runner.pid}` : ''}) while ${job} was after its data commits, before its ledger row`,
+      };
     }
     const runner = runnerOf(ctx, 'spark-dispatcher');
     if (!runner) throw new Error(`the job ${job} is paused but the dispatcher has no runner process`);
     const at = Date.now();
     process.kill(runner.pid, 'SIGKILL');
-    return { at, detail: `SIGKILL the dispatcher's runner pid ${runner.pid} while ${job} was after its data commits, before its ledger row` };
+    return {
+      at,
+      detail: `SIGKILL the dispatcher's runner pid ${runner.pid} while ${job} was after its data commits, before its ledger row`,
+    };
   } finally {
     ctx.pause.release(KILL_BEFORE_LEDGER_STEP);
   }
@@ -201,7 +247,9 @@ function eventsOf(r: ServicesRun, back: number, atLeast: number): [string, Seen[
   if (ids.length === 0) throw new Error('no batch announced yet: nothing to send again');
   const distinct = (batchId: string) => {
     const seen = new Set<string>();
-    return r.log.events.filter((e) => e.value.batchId === batchId && !seen.has(e.value.eventId) && seen.add(e.value.eventId));
+    return r.log.events.filter(
+      (e) => e.value.batchId === batchId && !seen.has(e.value.eventId) && seen.add(e.value.eventId),
+    );
   };
   for (let i = Math.max(0, ids.length - 1 - back); ; i--) {
     const events = distinct(ids[i]);

@@ -38,7 +38,9 @@ export class Supervisor {
   private check(): void {
     for (const service of SERVICES) {
       if (this.services.isRunning(service) || this.pending.has(service)) continue;
-      const cause = this.causes.get(service) ?? `exited by itself: ${this.services.logTail(service, 2).replace(/\n/g, ' | ').slice(0, 300)}`;
+      const cause =
+        this.causes.get(service) ??
+        `exited by itself: ${this.services.logTail(service, 2).replace(/\n/g, ' | ').slice(0, 300)}`;
       this.causes.delete(service);
       this.pending.add(service);
       setTimeout(() => {

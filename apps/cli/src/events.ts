@@ -41,7 +41,10 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
         // By batch sequence, not by arrival: the topics are read concurrently, so an old batch's watermark
         // may arrive after a later batch completed.
         // An id of another shape is never quiet: it is shown, as whatever else the topic holds.
-        const quiet = options.quietBefore !== undefined && isBatchId(e.value.batchId) && parseBatchId(e.value.batchId) <= options.quietBefore;
+        const quiet =
+          options.quietBefore !== undefined &&
+          isBatchId(e.value.batchId) &&
+          parseBatchId(e.value.batchId) <= options.quietBefore;
         const line = describe(e, batches);
         if (line && !quiet) say(line);
         if (e.event === 'batch-completed') {
@@ -63,7 +66,6 @@ export async function followEvents(options: { untilBatches?: number; quietBefore
   return ok;
 }
 
-
 function view(batches: Map<string, BatchView>, id: string): BatchView {
   let v = batches.get(id);
   if (!v) batches.set(id, (v = { planned: [], durations: {}, attempts: {}, written: {} }));
@@ -80,8 +82,13 @@ function describe(e: DecodedEvent, batches: Map<string, BatchView>): string | nu
     case 'case-batch-planned': {
       const p = e.value;
       view(batches, p.batchId).planned.push(p);
-      const rejects = Object.entries(p.rejects).map(([k, n]) => `${k} ${n}`).join(', ');
-      const head = p.sequence === 0 ? `${p.batchId} classified: ${p.inputRows} row(s)${rejects ? `, rejected ${rejects}` : ''}; ` : `${p.batchId} `;
+      const rejects = Object.entries(p.rejects)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
+      const head =
+        p.sequence === 0
+          ? `${p.batchId} classified: ${p.inputRows} row(s)${rejects ? `, rejected ${rejects}` : ''}; `
+          : `${p.batchId} `;
       return `${head}${p.case} ${p.skipped ? 'skipped (no rows)' : `${p.rows} source row(s), months ${p.minMonth}..${p.maxMonth}`}`;
     }
     case 'job-state-changed': {
@@ -91,7 +98,9 @@ function describe(e: DecodedEvent, batches: Map<string, BatchView>): string | nu
       if (j.state === 'SUCCEEDED' || j.state === 'FAILED') b.durations[j.case] = j.durationMs ?? 0;
       if (j.state === 'SUCCEEDED' && j.rowsWritten !== null) b.written[j.case] = j.rowsWritten;
       if (j.state === 'SKIPPED' || j.state === 'SUBMITTED') return null;
-      return `${j.batchId} ${j.case} ${j.state}${j.attempt > 1 ? ` (attempt ${j.attempt})` : ''}${j.state === 'SUCCEEDED' ? ` in ${secs(j.durationMs)}, ${j.rowsWritten} summary row(s) written` : ''}${j.error ? `: ${j.error}` : ''}`;
+      const attempt = j.attempt > 1 ? ` (attempt ${j.attempt})` : '';
+      const done = j.state === 'SUCCEEDED' ? ` in ${secs(j.durationMs)}, ${j.rowsWritten} summary row(s) written` : '';
+      return `${j.batchId} ${j.case} ${j.state}${attempt}${done}${j.error ? `: ${j.error}` : ''}`;
     }
     case 'batch-completed':
       return `${v.batchId} ${e.value.status} in ${secs(e.value.durationMs)}`;
@@ -103,10 +112,17 @@ function describe(e: DecodedEvent, batches: Map<string, BatchView>): string | nu
  * case rewrites later months too, so the second is the larger), e.g.
  * `  CASE_III committed  source rows     1005  written     7243  12.3 s`.
  */
-export function summaryLine(p: Pick<CaseBatchPlanned, 'case' | 'skipped' | 'rows'>, b: Pick<BatchView, 'durations' | 'attempts' | 'written'>): string {
+export function summaryLine(
+  p: Pick<CaseBatchPlanned, 'case' | 'skipped' | 'rows'>,
+  b: Pick<BatchView, 'durations' | 'attempts' | 'written'>,
+): string {
   const d = b.durations[p.case];
   const written = b.written[p.case];
-  return `  ${p.case.padEnd(8)} ${p.skipped ? 'skipped  ' : 'committed'}  source rows ${String(p.rows).padStart(8)}  written ${String(written ?? '-').padStart(8)}  ${d === undefined ? '' : secs(d)}${(b.attempts[p.case] ?? 1) > 1 ? `  attempts ${b.attempts[p.case]}` : ''}`.trimEnd();
+  const attempts = (b.attempts[p.case] ?? 1) > 1 ? `  attempts ${b.attempts[p.case]}` : '';
+  return (
+    `  ${p.case.padEnd(8)} ${p.skipped ? 'skipped  ' : 'committed'}  source rows ${String(p.rows).padStart(8)}  ` +
+    `written ${String(written ?? '-').padStart(8)}  ${d === undefined ? '' : secs(d)}${attempts}`
+  ).trimEnd();
 }
 
 function printSummary(id: string, b: BatchView | undefined): void {

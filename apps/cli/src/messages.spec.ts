@@ -1,6 +1,19 @@
 import { describeCatalog, npxPathRefusal, unknownCommandMessage, validationReport } from './messages';
 
-const COMMANDS = ['init', 'ingest', 'run', 'export', 'validate', 'repair', 'plan', 'events', 'sample', 'stats', 'optimize', 'load'];
+const COMMANDS = [
+  'init',
+  'ingest',
+  'run',
+  'export',
+  'validate',
+  'repair',
+  'plan',
+  'events',
+  'sample',
+  'stats',
+  'optimize',
+  'load',
+];
 
 describe('unknownCommandMessage', () => {
   it.each([
@@ -21,10 +34,12 @@ describe('unknownCommandMessage', () => {
 
 describe('validationReport', () => {
   it('says what each check found and ends with a verdict', () => {
-    expect(validationReport([
-      { check: 'duplicate (key, month) in summary', count: 0, sample: [] },
-      { check: 'duplicate key in latest', count: 2, sample: [{ k: 1, n: 2 }] },
-    ])).toEqual([
+    expect(
+      validationReport([
+        { check: 'duplicate (key, month) in summary', count: 0, sample: [] },
+        { check: 'duplicate key in latest', count: 2, sample: [{ k: 1, n: 2 }] },
+      ]),
+    ).toEqual([
       'validate: ok    duplicate (key, month) in summary: none found',
       'validate: FAIL  duplicate key in latest: 2 found (e.g. [{"k":1,"n":2}])',
       'validate: 1 of 2 checks failed',
@@ -48,7 +63,11 @@ describe('npxPathRefusal', () => {
     [['export', 'summary', '--out=s.jsonl'], '--out'],
     [['--wait', '60', '--warehouse', 'w', 'run'], '--warehouse'],
   ])('refuses %j through npx, naming %s', (args, what) => {
-    expect(npxPathRefusal(args, npx)).toMatch(new RegExp(`^run through npx, .* the path given to ${what} may not be the one you typed; nothing was done\\. Run node bin/summary-pipeline\\.js`));
+    expect(npxPathRefusal(args, npx)).toMatch(
+      new RegExp(
+        `^run through npx, .* the path given to ${what} may not be the one you typed; nothing was done\\. Run node bin/summary-pipeline\\.js`,
+      ),
+    );
   });
 
   it('lets a run through npx without paths go on, and anything not started by npx itself', () => {

@@ -13,7 +13,9 @@ export function describeCatalog(type: CatalogType, warehouse: string, uri: strin
  */
 export function validationReport(violations: Violation[]): string[] {
   const lines = violations.map((v) =>
-    v.count === 0 ? `validate: ok    ${v.check}: none found` : `validate: FAIL  ${v.check}: ${v.count} found (e.g. ${JSON.stringify(v.sample)})`,
+    v.count === 0
+      ? `validate: ok    ${v.check}: none found`
+      : `validate: FAIL  ${v.check}: ${v.count} found (e.g. ${JSON.stringify(v.sample)})`,
   );
   const failed = violations.filter((v) => v.count > 0).length;
   return [...lines, `validate: ${failed} of ${violations.length} checks failed`];
@@ -21,12 +23,15 @@ export function validationReport(violations: Violation[]): string[] {
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
 function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -37,9 +42,13 @@ function distance(a: string, b: string): number {
  * prefix), and the list of commands, e.g. `unknown command 'valdate'; did you mean 'validate'?`.
  */
 export function unknownCommandMessage(typed: string, commands: string[]): string {
-  const scored = commands.map((c) => ({ c, d: c.startsWith(typed.toLowerCase()) ? 0 : distance(typed.toLowerCase(), c) }));
+  const scored = commands.map((c) => ({
+    c,
+    d: c.startsWith(typed.toLowerCase()) ? 0 : distance(typed.toLowerCase(), c),
+  }));
   const best = Math.min(...scored.map((s) => s.d));
-  const close = best <= Math.max(1, Math.floor(typed.length / 3)) ? scored.filter((s) => s.d === best).map((s) => `'${s.c}'`) : [];
+  const close =
+    best <= Math.max(1, Math.floor(typed.length / 3)) ? scored.filter((s) => s.d === best).map((s) => `'${s.c}'`) : [];
   const hint = close.length ? `; did you mean ${close.join(' or ')}?` : '';
   return `unknown command '${typed}'${hint}\nexpected one of: ${commands.join(', ')} (summary-pipeline --help describes them)`;
 }
@@ -66,6 +75,8 @@ export function npxPathRefusal(args: string[], env: NodeJS.ProcessEnv): string |
   if (!option && !(command && PATH_COMMANDS.includes(command))) return null;
   return (
     `run through npx, whose shell expands patterns in arguments again (a quoted 'g[1].jsonl' arrives as g1.jsonl when that file exists), ` +
-    `so the path given to ${option ?? command} may not be the one you typed; nothing was done. Run node bin/summary-pipeline.js (or node_modules/.bin/summary-pipeline) with the same arguments instead`
+    `so the path given to ${option ?? command} may not be the one you typed; ` +
+    `nothing was done. Run node bin/summary-pipeline.js (or node_modules/.bin/summary-pipeline) ` +
+    `with the same arguments instead`
   );
 }

@@ -4,8 +4,24 @@ import { join } from 'node:path';
 import { compileInit } from '@app/compiler';
 import { parseConfig } from '@app/config';
 import {
-  DEFAULT_MAINTENANCE, LOAD_PART_PROPERTY, LoadOptionError, LoadReport, PipelineStats, RunnerError, SummaryPipeline, WATERMARK_PROPERTY, collectStats, exportQuery, optimizeFacts,
-  parseLoadOptions, parseOptimizeOptions, planOptimize, readSnapshots, runLoad, runOptimize, validate,
+  DEFAULT_MAINTENANCE,
+  LOAD_PART_PROPERTY,
+  LoadOptionError,
+  LoadReport,
+  PipelineStats,
+  RunnerError,
+  SummaryPipeline,
+  WATERMARK_PROPERTY,
+  collectStats,
+  exportQuery,
+  optimizeFacts,
+  parseLoadOptions,
+  parseOptimizeOptions,
+  planOptimize,
+  readSnapshots,
+  runLoad,
+  runOptimize,
+  validate,
 } from '@app/engine';
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
 import seed000 from '../../../config/seed-000.json';
@@ -27,11 +43,17 @@ const latestKey = (r: Record<string, unknown>) => `${r.cons_acct_key}`;
 const progress = process.env.TEST_PROGRESS ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
 
 const CONFIG = parseConfig(seed000, 'seed-000.json');
-const sample = (seed: number, mixed: boolean, baseTs: string) => [...sampleRows(CONFIG, { accounts: 16, months: 6, start: '2024-01', seed, mixed, baseTs })] as Row[];
+const sample = (seed: number, mixed: boolean, baseTs: string) =>
+  [...sampleRows(CONFIG, { accounts: 16, months: 6, start: '2024-01', seed, mixed, baseTs })] as Row[];
 const HISTORY = sample(1, false, '2025-01-01 00:00:00');
 const MIXED = sample(2, true, '2025-02-01 00:00:00'); // forwards with gaps, backfills, corrections, new accounts, 3 invalid rows
 const ROWS = [...HISTORY, ...MIXED];
-const maxBaseTs = (rows: Row[]) => rows.map((r) => r.base_ts).filter((t): t is string => typeof t === 'string').sort().pop();
+const maxBaseTs = (rows: Row[]) =>
+  rows
+    .map((r) => r.base_ts)
+    .filter((t): t is string => typeof t === 'string')
+    .sort()
+    .pop();
 const CORRECTIONS_FROM = "TIMESTAMP '2025-01-15 00:00:00'";
 
 describe('stats, optimize and load', () => {
@@ -41,8 +63,10 @@ describe('stats, optimize and load', () => {
   let plainLatest: OutputRow[];
   let plainStats: PipelineStats;
   const pipelineIn = (ns: string) => new SummaryPipeline(parseConfig(inNamespace(ns), ns), h.runner, progress);
-  const summaryOf = (p: SummaryPipeline) => p.runner.query(exportQuery(p.config, 'summary'), 1_000_000) as Promise<OutputRow[]>;
-  const latestOf = (p: SummaryPipeline) => p.runner.query(exportQuery(p.config, 'latest_summary'), 1_000_000) as Promise<OutputRow[]>;
+  const summaryOf = (p: SummaryPipeline) =>
+    p.runner.query(exportQuery(p.config, 'summary'), 1_000_000) as Promise<OutputRow[]>;
+  const latestOf = (p: SummaryPipeline) =>
+    p.runner.query(exportQuery(p.config, 'latest_summary'), 1_000_000) as Promise<OutputRow[]>;
   const sourceSnapshots = async (p: SummaryPipeline) => readSnapshots(p.runner, p.config.sourceTable);
   const table = (s: PipelineStats, key: string) => s.tables.find((t) => t.table === key)!;
   const expectSameResultAsPlain = async (p: SummaryPipeline) => {
@@ -76,7 +100,10 @@ describe('stats, optimize and load', () => {
       months: new Set(months).size,
       minMonth: months[0],
       maxMonth: months[months.length - 1],
-      maxBaseTs: plainSummary.map((r) => String(r.base_ts)).sort().pop(),
+      maxBaseTs: plainSummary
+        .map((r) => String(r.base_ts))
+        .sort()
+        .pop(),
     });
     expect(plainStats.latest.rows).toBe(plainLatest.length);
     const rejects = await h.runner.query(exportQuery(h.config, 'rejects'));
@@ -87,9 +114,26 @@ describe('stats, optimize and load', () => {
 
     const source = await sourceSnapshots(h.pipeline);
     expect(source).toHaveLength(1);
-    expect(plainStats.lastCommittedBatch).toEqual({ batchId: 'b-000001', watermark: maxBaseTs(ROWS), sourceEndSnapshotId: source[0].id });
-    expect(plainStats.pending).toEqual({ sourceSnapshotId: source[0].id, classifiedUpTo: source[0].id, unclassifiedSnapshots: 0, unfinishedBatch: null });
-    expect(plainStats.tables.map((t) => t.table)).toEqual(['source', 'summary', 'latest', 'ledger', 'batches', 'rejects', 'audit']);
+    expect(plainStats.lastCommittedBatch).toEqual({
+      batchId: 'b-000001',
+      watermark: maxBaseTs(ROWS),
+      sourceEndSnapshotId: source[0].id,
+    });
+    expect(plainStats.pending).toEqual({
+      sourceSnapshotId: source[0].id,
+      classifiedUpTo: source[0].id,
+      unclassifiedSnapshots: 0,
+      unfinishedBatch: null,
+    });
+    expect(plainStats.tables.map((t) => t.table)).toEqual([
+      'source',
+      'summary',
+      'latest',
+      'ledger',
+      'batches',
+      'rejects',
+      'audit',
+    ]);
     expect(table(plainStats, 'source').snapshots).toBe(1);
     // Copy-on-write: every live data file holds at least one row, so the files are the distinct _file values.
     const [files] = await h.runner.query(`SELECT count(DISTINCT _file) AS n FROM ${h.config.summaryTable.sql}`);
@@ -103,18 +147,26 @@ describe('stats, optimize and load', () => {
     chunked = pipelineIn('chunked');
     await chunked.init();
     const report = await runLoad(chunked, file, parseLoadOptions({ chunks: '3' }), progress);
-    expect(report.parts.map((p) => [p.number, p.count, p.status, p.batches.length])).toEqual([[1, 3, 'appended', 1], [2, 3, 'appended', 1], [3, 3, 'appended', 1]]);
+    expect(report.parts.map((p) => [p.number, p.count, p.status, p.batches.length])).toEqual([
+      [1, 3, 'appended', 1],
+      [2, 3, 'appended', 1],
+      [3, 3, 'appended', 1],
+    ]);
     expect(report.parts.reduce((n, p) => n + p.rows, 0)).toBe(ROWS.length);
     expect(report.parts.map((p) => p.batches[0].counts.inputRows)).toEqual(report.parts.map((p) => p.rows));
     await expectSameResultAsPlain(chunked);
     const source = await sourceSnapshots(chunked);
-    expect(source.map((s) => s.summary[LOAD_PART_PROPERTY]).sort()).toEqual([1, 2, 3].map((n) => `${report.loadId}/${n}/3`));
+    expect(source.map((s) => s.summary[LOAD_PART_PROPERTY]).sort()).toEqual(
+      [1, 2, 3].map((n) => `${report.loadId}/${n}/3`),
+    );
 
     const summaryBefore = await chunked.currentSnapshot(chunked.config.summaryTable);
     const again = await runLoad(chunked, file, parseLoadOptions({ chunks: '3' }), progress);
     expect(again.loadId).toBe(report.loadId);
     expect(again.pendingBefore).toEqual([]);
-    expect(again.parts.map((p) => [p.status, p.snapshotId])).toEqual(report.parts.map((p) => ['already_appended', p.snapshotId]));
+    expect(again.parts.map((p) => [p.status, p.snapshotId])).toEqual(
+      report.parts.map((p) => ['already_appended', p.snapshotId]),
+    );
     expect(await sourceSnapshots(chunked)).toHaveLength(3);
     expect(await chunked.currentSnapshot(chunked.config.summaryTable)).toBe(summaryBefore);
   });
@@ -122,28 +174,57 @@ describe('stats, optimize and load', () => {
   let monthly: SummaryPipeline;
   it('load --by-month --months, then the corrections by --where, give the plain result (merge-on-read tables)', async () => {
     // Without the scheduled maintenance, so that `optimize` below has deletes and small files to compact.
-    monthly = new SummaryPipeline(parseConfig(inNamespace('monthly'), 'monthly'), h.runner, progress, { ...DEFAULT_MAINTENANCE, enabled: false });
+    monthly = new SummaryPipeline(parseConfig(inNamespace('monthly'), 'monthly'), h.runner, progress, {
+      ...DEFAULT_MAINTENANCE,
+      enabled: false,
+    });
     await monthly.mustCommit(compileInit(monthly.config, { createSource: true, writeMode: 'merge-on-read' }));
     const history = `base_ts < ${CORRECTIONS_FROM}`;
-    const first = await runLoad(monthly, file, parseLoadOptions({ byMonth: true, months: '2024-01..2024-03', where: history }), progress);
-    expect(first.parts.map((p) => [p.label, p.rows])).toEqual(['2024-01', '2024-02', '2024-03'].map((m) => [`month ${m}`, HISTORY.filter((r) => r.rpt_as_of_mo === m).length]));
+    const first = await runLoad(
+      monthly,
+      file,
+      parseLoadOptions({ byMonth: true, months: '2024-01..2024-03', where: history }),
+      progress,
+    );
+    expect(first.parts.map((p) => [p.label, p.rows])).toEqual(
+      ['2024-01', '2024-02', '2024-03'].map((m) => [`month ${m}`, HISTORY.filter((r) => r.rpt_as_of_mo === m).length]),
+    );
     expect(first.parts.map((p) => p.batches.length)).toEqual([1, 1, 1]);
     expect(first.parts[0].batches[0].counts.cases.CASE_I.rows).toBe(first.parts[0].rows);
     expect(first.parts[1].batches[0].counts.cases.CASE_II.rows).toBeGreaterThan(0);
 
-    const rest = await runLoad(monthly, file, parseLoadOptions({ months: '2024-04..2024-12', where: history }), progress);
-    expect(rest.parts.map((p) => [p.label, p.rows])).toEqual([['months 2024-04..2024-12', HISTORY.filter((r) => String(r.rpt_as_of_mo) >= '2024-04').length]]);
+    const rest = await runLoad(
+      monthly,
+      file,
+      parseLoadOptions({ months: '2024-04..2024-12', where: history }),
+      progress,
+    );
+    expect(rest.parts.map((p) => [p.label, p.rows])).toEqual([
+      ['months 2024-04..2024-12', HISTORY.filter((r) => String(r.rpt_as_of_mo) >= '2024-04').length],
+    ]);
 
-    const corrections = await runLoad(monthly, file, parseLoadOptions({ where: `base_ts >= ${CORRECTIONS_FROM} OR base_ts IS NULL` }), progress);
+    const corrections = await runLoad(
+      monthly,
+      file,
+      parseLoadOptions({ where: `base_ts >= ${CORRECTIONS_FROM} OR base_ts IS NULL` }),
+      progress,
+    );
     expect(corrections.parts.map((p) => p.rows)).toEqual([MIXED.length]);
     const counts = corrections.parts[0].batches[0].counts;
     expect(counts.cases.CASE_III.rows).toBeGreaterThan(0);
     expect(counts.rejects).toEqual(plainStats.rejects.byReason);
 
     // Each part's commit carries its own watermark: the newest base_ts of the rows it appended.
-    const byPart = new Map((await sourceSnapshots(monthly)).map((s) => [s.summary[LOAD_PART_PROPERTY], s.summary[WATERMARK_PROPERTY]]));
-    const loads: [LoadReport, Row[]][] = [[first, HISTORY], [rest, HISTORY], [corrections, MIXED]];
-    for (const [report, rows] of loads) for (const p of report.parts) expect(byPart.get(`${report.loadId}/${p.number}/${p.count}`)).toBe(maxBaseTs(rows));
+    const byPart = new Map(
+      (await sourceSnapshots(monthly)).map((s) => [s.summary[LOAD_PART_PROPERTY], s.summary[WATERMARK_PROPERTY]]),
+    );
+    const loads: [LoadReport, Row[]][] = [
+      [first, HISTORY],
+      [rest, HISTORY],
+      [corrections, MIXED],
+    ];
+    for (const [report, rows] of loads)
+      for (const p of report.parts) expect(byPart.get(`${report.loadId}/${p.number}/${p.count}`)).toBe(maxBaseTs(rows));
 
     await expectSameResultAsPlain(monthly);
     expect((await collectStats(monthly)).rejects).toEqual(plainStats.rejects);
@@ -153,10 +234,19 @@ describe('stats, optimize and load', () => {
     const before = await sourceSnapshots(monthly);
     // Parsed as one predicate of the expression subset before Spark sees it (issue 10: "1=1) OR (1=1" escaped the chunk filter).
     expect(() => parseLoadOptions({ where: 'cons_acct_key >>> 2', run: false })).toThrow(LoadOptionError);
-    expect(() => parseLoadOptions({ where: '1=1) OR (1=1', chunks: '2', run: false })).toThrow(/^--where: expected .*; found '\)' at character 3/);
-    const unresolved = runLoad(monthly, file, parseLoadOptions({ where: 'no_such_column = 1', byMonth: true, run: false }));
+    expect(() => parseLoadOptions({ where: '1=1) OR (1=1', chunks: '2', run: false })).toThrow(
+      /^--where: expected .*; found '\)' at character 3/,
+    );
+    const unresolved = runLoad(
+      monthly,
+      file,
+      parseLoadOptions({ where: 'no_such_column = 1', byMonth: true, run: false }),
+    );
     await expect(unresolved).rejects.toThrow(
-      /^where predicate "\(`no_such_column` = 1\) AND `rpt_as_of_mo` = '20\d\d-\d\d'" is not a boolean condition over the columns \['cons_acct_key', .*UNRESOLVED_COLUMN/,
+      new RegExp(
+        '^where predicate "\\(`no_such_column` = 1\\) AND `rpt_as_of_mo` = \'20\\d\\d-\\d\\d\'" ' +
+          "is not a boolean condition over the columns \\['cons_acct_key', .*UNRESOLVED_COLUMN",
+      ),
     );
     await expect(unresolved).rejects.toBeInstanceOf(RunnerError);
     expect(await sourceSnapshots(monthly)).toEqual(before);
@@ -167,20 +257,37 @@ describe('stats, optimize and load', () => {
     const options = parseOptimizeOptions({ retainDays: '0', retainLast: '1' });
     const plan = planOptimize(chunked.config, options, await optimizeFacts(chunked, options));
     expect(plan.calls.map((c) => `${c.table} ${c.procedure}`)).toEqual(
-      ['summary', 'latest', 'ledger', 'batches', 'rejects', 'audit'].flatMap((t) => [`${t} rewrite_data_files`, `${t} expire_snapshots`]),
+      ['summary', 'latest', 'ledger', 'batches', 'rejects', 'audit'].flatMap((t) => [
+        `${t} rewrite_data_files`,
+        `${t} expire_snapshots`,
+      ]),
     );
     const outcomes = await runOptimize(chunked, plan, progress);
     expect(outcomes.filter((o) => o.error)).toEqual([]);
-    const rewrite = outcomes.find((o) => o.call.table === 'summary' && o.call.procedure === 'rewrite_data_files')!.rows[0];
+    const rewrite = outcomes.find((o) => o.call.table === 'summary' && o.call.procedure === 'rewrite_data_files')!
+      .rows[0];
     expect(Number(rewrite.rewritten_data_files_count)).toBeGreaterThan(Number(rewrite.added_data_files_count));
 
     const after = await collectStats(chunked);
-    expect(table(after, 'summary').dataFiles).toBe(table(before, 'summary').dataFiles - Number(rewrite.rewritten_data_files_count) + Number(rewrite.added_data_files_count));
+    expect(table(after, 'summary').dataFiles).toBe(
+      table(before, 'summary').dataFiles -
+        Number(rewrite.rewritten_data_files_count) +
+        Number(rewrite.added_data_files_count),
+    );
     expect(table(after, 'summary').dataFiles).toBeLessThan(table(before, 'summary').dataFiles);
     // A rewrite that compacted something committed one snapshot more; expiry then leaves only the newest.
-    const rewrote = (t: string) => outcomes.some((o) => o.call.table === t && o.call.procedure === 'rewrite_data_files' && Number(o.rows[0].added_data_files_count) > 0);
+    const rewrote = (t: string) =>
+      outcomes.some(
+        (o) =>
+          o.call.table === t &&
+          o.call.procedure === 'rewrite_data_files' &&
+          Number(o.rows[0].added_data_files_count) > 0,
+      );
     for (const o of outcomes.filter((x) => x.call.procedure === 'expire_snapshots')) {
-      expect({ table: o.call.table, snapshots: o.snapshots }).toEqual({ table: o.call.table, snapshots: { before: table(before, o.call.table).snapshots + (rewrote(o.call.table) ? 1 : 0), after: 1 } });
+      expect({ table: o.call.table, snapshots: o.snapshots }).toEqual({
+        table: o.call.table,
+        snapshots: { before: table(before, o.call.table).snapshots + (rewrote(o.call.table) ? 1 : 0), after: 1 },
+      });
       expect(table(after, o.call.table).snapshots).toBe(1);
     }
     expect(table(after, 'source')).toEqual(table(before, 'source'));
@@ -198,14 +305,22 @@ describe('stats, optimize and load', () => {
     expect(plan.calls.map((c) => c.procedure)).not.toContain('rewrite_position_delete_files');
     const outcomes = await runOptimize(monthly, plan, progress);
     expect(outcomes.filter((o) => o.error)).toEqual([]);
-    const rewrites = Object.fromEntries(outcomes.filter((o) => o.call.procedure === 'rewrite_data_files').map((o) => [o.call.table, o.rows[0]]));
+    const rewrites = Object.fromEntries(
+      outcomes.filter((o) => o.call.procedure === 'rewrite_data_files').map((o) => [o.call.table, o.rows[0]]),
+    );
     const after = await collectStats(monthly);
     for (const t of ['summary', 'latest']) {
-      expect(table(after, t).dataFiles).toBe(table(before, t).dataFiles - Number(rewrites[t].rewritten_data_files_count) + Number(rewrites[t].added_data_files_count));
+      expect(table(after, t).dataFiles).toBe(
+        table(before, t).dataFiles -
+          Number(rewrites[t].rewritten_data_files_count) +
+          Number(rewrites[t].added_data_files_count),
+      );
       expect(table(after, t).dataFiles).toBeLessThan(table(before, t).dataFiles);
     }
     // Partitioned summary: the deletes of the rewritten files are dropped with them (remove-dangling-deletes).
-    expect(table(after, 'summary').deleteFiles).toBe(table(before, 'summary').deleteFiles - Number(rewrites.summary.removed_delete_files_count));
+    expect(table(after, 'summary').deleteFiles).toBe(
+      table(before, 'summary').deleteFiles - Number(rewrites.summary.removed_delete_files_count),
+    );
     expect(table(after, 'summary').deleteFiles).toBe(0);
     expect(table(after, 'latest').deleteFiles).toBeLessThanOrEqual(table(before, 'latest').deleteFiles);
     await expectSameResultAsPlain(monthly);
@@ -220,21 +335,39 @@ describe('stats, optimize and load', () => {
     await h.ingest(latest); // pending: not run
     const [s1, s2, s3] = (await sourceSnapshots(h.pipeline)).sort((a, b) => (a.committedAt < b.committedAt ? -1 : 1));
     const stats = await collectStats(h.pipeline);
-    expect(stats.pending).toEqual({ sourceSnapshotId: s3.id, classifiedUpTo: s2.id, unclassifiedSnapshots: 1, unfinishedBatch: null });
-    expect(stats.lastCommittedBatch).toEqual({ batchId: 'b-000002', watermark: '2025-03-01 00:00:00', sourceEndSnapshotId: s2.id });
+    expect(stats.pending).toEqual({
+      sourceSnapshotId: s3.id,
+      classifiedUpTo: s2.id,
+      unclassifiedSnapshots: 1,
+      unfinishedBatch: null,
+    });
+    expect(stats.lastCommittedBatch).toEqual({
+      batchId: 'b-000002',
+      watermark: '2025-03-01 00:00:00',
+      sourceEndSnapshotId: s2.id,
+    });
 
     const options = parseOptimizeOptions({ tables: 'ledger', includeSource: true, retainDays: '0', retainLast: '1' });
     const plan = planOptimize(h.config, options, await optimizeFacts(h.pipeline, options));
     const expire = plan.calls.filter((c) => c.table === 'source');
-    expect(expire.map((c) => c.sql)).toEqual([`CALL \`local\`.system.expire_snapshots(table => 'plain.accounts_all', older_than => TIMESTAMP '${s2.committedAt}', retain_last => 1)`]);
+    expect(expire.map((c) => c.sql)).toEqual([
+      `CALL \`local\`.system.expire_snapshots(table => 'plain.accounts_all', older_than => TIMESTAMP '${s2.committedAt}', retain_last => 1)`,
+    ]);
     const outcomes = await runOptimize(h.pipeline, plan, progress);
     expect(outcomes.find((o) => o.call.table === 'source')!.snapshots).toEqual({ before: 3, after: 2 });
     // s1, committed before s2 (the retention), is the one expired; s2, where the pending batch starts, and s3 are kept.
     const kept = (await sourceSnapshots(h.pipeline)).map((s) => s.id);
-    expect({ s1: kept.includes(s1.id), s2: kept.includes(s2.id), s3: kept.includes(s3.id), count: kept.length }).toEqual({ s1: false, s2: true, s3: true, count: 2 });
+    expect({
+      s1: kept.includes(s1.id),
+      s2: kept.includes(s2.id),
+      s3: kept.includes(s3.id),
+      count: kept.length,
+    }).toEqual({ s1: false, s2: true, s3: true, count: 2 });
 
     const outcome = await h.pipeline.runPending();
-    expect(outcome.map((b) => [b.batchId, b.sourceStartSnapshotId, b.sourceEndSnapshotId, b.counts.inputRows])).toEqual([['b-000003', s2.id, s3.id, latest.length]]);
+    expect(outcome.map((b) => [b.batchId, b.sourceStartSnapshotId, b.sourceEndSnapshotId, b.counts.inputRows])).toEqual(
+      [['b-000003', s2.id, s3.id, latest.length]],
+    );
     const expected = oracle(SEED_ORACLE_SPEC, [ROWS, later, latest]);
     expect(diffRows(await h.summary(), expected.summary, summaryKey)).toEqual([]);
     expect(diffRows(await h.latest(), expected.latest, latestKey)).toEqual([]);
@@ -245,17 +378,35 @@ describe('stats, optimize and load', () => {
     const bin = join(ROOT, 'bin', 'summary-pipeline.js');
     if (!existsSync(join(ROOT, 'dist', 'apps', 'cli', 'src', 'main.js'))) throw new Error('build first: npm run build');
     const transformed = join(h.dir, 'transformed.json');
-    writeFileSync(transformed, JSON.stringify({ ...inNamespace('cli'), column_transformations: [{ name: 'rpt_as_of_mo', mapper_expr: 'trim(rpt_as_of_mo)' }] }));
-    const cli = (...args: string[]) => spawnSync(process.execPath, [bin, '--warehouse', join(h.dir, 'cli-warehouse'), ...args], { encoding: 'utf8', cwd: ROOT });
+    writeFileSync(
+      transformed,
+      JSON.stringify({
+        ...inNamespace('cli'),
+        column_transformations: [{ name: 'rpt_as_of_mo', mapper_expr: 'trim(rpt_as_of_mo)' }],
+      }),
+    );
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, '--warehouse', join(h.dir, 'cli-warehouse'), ...args], {
+        encoding: 'utf8',
+        cwd: ROOT,
+      });
     const cases: [string[], string][] = [
       [['load', file, '--chunks', 'x'], '--chunks: expected an integer from 1 to 1000; received "x"'],
-      [['--config', transformed, 'load', file, '--by-month'], '--by-month split the file by the month column "rpt_as_of_mo", but the config computes it (column_transformations[0])'],
+      [
+        ['--config', transformed, 'load', file, '--by-month'],
+        '--by-month split the file by the month column "rpt_as_of_mo", but the config computes it (column_transformations[0])',
+      ],
       [['optimize', '--tables', 'summary,source'], '--tables: the source is never compacted'],
       [['optimize', '--retain-last', '0'], '--retain-last: expected an integer ≥ 1; received "0"'],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);
-      expect({ args, code: r.status, refused: r.stderr.includes(message), spark: r.stderr.includes('starting Spark') }).toEqual({ args, code: 1, refused: true, spark: false });
+      expect({
+        args,
+        code: r.status,
+        refused: r.stderr.includes(message),
+        spark: r.stderr.includes('starting Spark'),
+      }).toEqual({ args, code: 1, refused: true, spark: false });
     }
   });
 });

@@ -33,7 +33,8 @@ export interface SampleOptions {
  */
 export function* sampleRows(config: PipelineConfig, o: SampleOptions): Generator<Record<string, unknown>> {
   const random = rng(o.seed);
-  const role = (dest: string) => [config.keyColumn, config.monthColumn, config.tsColumn].find((c) => c.toLowerCase() === dest.toLowerCase());
+  const role = (dest: string) =>
+    [config.keyColumn, config.monthColumn, config.tsColumn].find((c) => c.toLowerCase() === dest.toLowerCase());
   const destOf = new Map(config.columns.map((c) => [c.source, c.dest]));
   const make = (key: number | null, month: string | null, ts: string | null) => {
     const out: Record<string, unknown> = {};
@@ -43,7 +44,11 @@ export function* sampleRows(config: PipelineConfig, o: SampleOptions): Generator
       if (r === config.keyColumn) out[name] = key;
       else if (r === config.monthColumn) out[name] = month;
       else if (r === config.tsColumn) out[name] = ts;
-      else if (type === 'DATE') out[name] = month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month) ? `${month}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}` : null;
+      else if (type === 'DATE')
+        out[name] =
+          month && /^\d{4}-(0[1-9]|1[0-2])$/.test(month)
+            ? `${month}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`
+            : null;
       else if (type.startsWith('TIMESTAMP')) out[name] = ts;
       else if (/INT|LONG/.test(type)) out[name] = random() < 0.03 ? -1 : Math.floor(random() * 1000);
       else if (/DOUBLE|FLOAT|DECIMAL/.test(type)) out[name] = Math.round(random() * 100000) / 100;

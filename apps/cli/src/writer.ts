@@ -31,7 +31,11 @@ export function asCliWriter<T>(
   if (!(WRITER_COMMANDS as readonly string[]).includes(command.name) || command.dryRun) return work(pipeline);
   return asWriter(pipeline, command.name, { waitMs: parseWait(command.wait), onWait: log }, () => {
     const lease = pipeline.lease!;
-    log(`lease of ${lease.pipeline} taken (${lease.table}, epoch ${lease.record!.epoch}${lease.previous === 'expired' ? '; its previous holder died holding it: its unfinished jobs are rolled back by the ledger' : ''})`);
+    const previous =
+      lease.previous === 'expired'
+        ? '; its previous holder died holding it: its unfinished jobs are rolled back by the ledger'
+        : '';
+    log(`lease of ${lease.pipeline} taken (${lease.table}, epoch ${lease.record!.epoch}${previous})`);
     return work(pipeline);
   });
 }

@@ -14,5 +14,13 @@ bootstrap(async () => {
   env.done();
   const config = loadConfigFile(resolve(engine.configFile));
   const snapshots = snapshotSourceFor(engine, config.sourceTable.catalog);
-  await runService(ctx, WatcherModule.register(ctx, { sourceTable: config.sourceTable, reportTable: config.reportDates?.table, snapshots, pollIntervalMs }));
+  await runService(
+    ctx,
+    WatcherModule.register(ctx, {
+      sourceTable: config.sourceTable,
+      reportTable: config.reportDates?.table,
+      snapshots,
+      pollIntervalMs,
+    }),
+  );
 });

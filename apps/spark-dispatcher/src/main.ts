@@ -14,10 +14,20 @@ bootstrap(async () => {
   const env = new EnvReader();
   const ctx = serviceContext('spark-dispatcher', 3003, env);
   const settings = engineSettingsFromEnv(env);
-  const kind = env.oneOf('DISPATCHER_LAUNCHER', ['local', 'emr', 'spark-submit'] as const, 'local', 'where case jobs run: the embedded Spark runner, EMR on EKS, or a Spark standalone master');
+  const kind = env.oneOf(
+    'DISPATCHER_LAUNCHER',
+    ['local', 'emr', 'spark-submit'] as const,
+    'local',
+    'where case jobs run: the embedded Spark runner, EMR on EKS, or a Spark standalone master',
+  );
   // Eight attempts 5, 10, 20, 40, 60, 60, 60 s apart ride out about four minutes of a catalog, object store
   // or lease outage before the batch stops and BatchFailed fires.
-  const maxAttempts = env.int('DISPATCHER_MAX_ATTEMPTS', 8, 'attempts per case for retriable failures before the batch stops', 1);
+  const maxAttempts = env.int(
+    'DISPATCHER_MAX_ATTEMPTS',
+    8,
+    'attempts per case for retriable failures before the batch stops',
+    1,
+  );
   const retryBackoffMs = env.int('DISPATCHER_RETRY_BACKOFF_MS', 5000, 'first retry delay, doubled per attempt');
   const retryMaxBackoffMs = env.int('DISPATCHER_RETRY_MAX_BACKOFF_MS', 60000, 'longest delay between two attempts', 1);
   env.done();
@@ -25,7 +35,8 @@ bootstrap(async () => {
   // Every launcher has a Spark runner in the dispatcher: the local one runs the jobs on it; with EMR_*
   // (docs/emr-on-eks.md) or SPARK_SUBMIT_* (docs/spark-cluster.md) the jobs run on the cluster and the
   // runner only holds the pipeline's lease (LeasedLauncher).
-  const remote = kind === 'emr' ? EmrOnEksLauncher.fromEnv() : kind === 'spark-submit' ? SparkSubmitLauncher.fromEnv() : null; // settings checked before Spark starts
+  const remote =
+    kind === 'emr' ? EmrOnEksLauncher.fromEnv() : kind === 'spark-submit' ? SparkSubmitLauncher.fromEnv() : null; // settings checked before Spark starts
   const engine = new EngineHandle(settings, ctx.name);
   await engine.pipeline();
   let launcher: JobLauncher;
@@ -34,8 +45,18 @@ bootstrap(async () => {
   } else {
     const lease = leaseOptionsFromEnv();
     const newLease = async () => leaseFor(await engine.pipeline(), ctx.name, lease);
-    launcher = new LeasedLauncher(remote, newLease, lease, { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m) }, () => engine.close());
+    launcher = new LeasedLauncher(
+      remote,
+      newLease,
+      lease,
+      { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m) },
+      () => engine.close(),
+    );
   }
   const health = { extra: [{ key: 'spark-runner', check: () => engine.ping() }] };
-  await runService(ctx, DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs, retryMaxBackoffMs }, health), { groupId: ctx.groupId });
+  await runService(
+    ctx,
+    DispatchModule.register(ctx, launcher, { config, maxAttempts, retryBackoffMs, retryMaxBackoffMs }, health),
+    { groupId: ctx.groupId },
+  );
 });

@@ -76,7 +76,10 @@ export class EnvReader {
   }
 
   list(name: string, fallback: string, doc: string): string[] {
-    return (this.raw(name, fallback, doc) as string).split(',').map((s) => s.trim()).filter(Boolean);
+    return (this.raw(name, fallback, doc) as string)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   /** Throws one error naming every invalid variable. */

@@ -2,7 +2,8 @@ import { LoggerService } from '@nestjs/common';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-let threshold: LogLevel = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === process.env.LOG_LEVEL) ?? 'info';
+let threshold: LogLevel =
+  (['debug', 'info', 'warn', 'error'] as const).find((l) => l === process.env.LOG_LEVEL) ?? 'info';
 let baseFields: Record<string, unknown> = {};
 
 export function configureLogging(level: LogLevel, fields: Record<string, unknown>): void {

@@ -1,4 +1,12 @@
-import { DynamicModule, Global, INestApplication, Module, ModuleMetadata, OnApplicationShutdown, Type } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  INestApplication,
+  Module,
+  ModuleMetadata,
+  OnApplicationShutdown,
+  Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -46,7 +54,19 @@ export function serviceContext(name: string, defaultPort: number, env: EnvReader
   const metrics = new Metrics(name);
   metrics.declare(SERVICE_METRICS[name] ?? []);
   const access = topicAccess(name);
-  return { name, httpPort, httpHost, groupId, kafkaSettings, kafka, registry, codec, metrics, access, publisher: new EventPublisher(kafka, codec, metrics, access.produces) };
+  return {
+    name,
+    httpPort,
+    httpHost,
+    groupId,
+    kafkaSettings,
+    kafka,
+    registry,
+    codec,
+    metrics,
+    access,
+    publisher: new EventPublisher(kafka, codec, metrics, access.produces),
+  };
 }
 
 class PublisherLifecycle implements OnApplicationShutdown {
@@ -60,8 +80,16 @@ class PublisherLifecycle implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot(ctx: ServiceContext, health: Omit<HealthDependencies, 'kafka' | 'registryUrl' | 'registryAuth'> = {}): DynamicModule {
-    const deps: HealthDependencies = { kafka: ctx.kafka, registryUrl: ctx.kafkaSettings.registryUrl, registryAuth: ctx.kafkaSettings.registryAuth, ...health };
+  static forRoot(
+    ctx: ServiceContext,
+    health: Omit<HealthDependencies, 'kafka' | 'registryUrl' | 'registryAuth'> = {},
+  ): DynamicModule {
+    const deps: HealthDependencies = {
+      kafka: ctx.kafka,
+      registryUrl: ctx.kafkaSettings.registryUrl,
+      registryAuth: ctx.kafkaSettings.registryAuth,
+      ...health,
+    };
     return {
       module: CoreModule,
       imports: [TerminusModule.forRoot({ logger: false })],
@@ -86,23 +114,37 @@ export type AppModuleMetadata = ModuleMetadata;
  * the events it consumes. SIGTERM/SIGINT close it in order: stop consuming (the message in progress
  * finishes), then the providers' shutdown hooks (Spark runner), then the producer.
  */
-export async function runService(ctx: ServiceContext, module: Type<unknown> | DynamicModule, consumer?: Omit<KafkaEventServerOptions, 'events'>): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
+export async function runService(
+  ctx: ServiceContext,
+  module: Type<unknown> | DynamicModule,
+  consumer?: Omit<KafkaEventServerOptions, 'events'>,
+): Promise<{ app: INestApplication; server?: KafkaEventServer }> {
   exitWithParent();
-  await retryAtBoot('create topics', () => ensureTopics(ctx.kafka, ctx.codec, topicsOfComponent(ctx.access, ctx.codec.contracts)));
+  await retryAtBoot('create topics', () =>
+    ensureTopics(ctx.kafka, ctx.codec, topicsOfComponent(ctx.access, ctx.codec.contracts)),
+  );
   await retryAtBoot('register schemas', () => ctx.codec.register(ctx.access.produces));
   await ctx.publisher.connect();
   const app = await NestFactory.create(module, { logger: new JsonLogger() });
   stopOnSignals(app);
   let server: KafkaEventServer | undefined;
   if (consumer) {
-    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, { sessionTimeoutMs: ctx.kafkaSettings.sessionTimeoutMs, ...consumer, events: [...ctx.access.consumes] });
+    server = new KafkaEventServer(ctx.kafka, ctx.codec, ctx.metrics, {
+      sessionTimeoutMs: ctx.kafkaSettings.sessionTimeoutMs,
+      ...consumer,
+      events: [...ctx.access.consumes],
+    });
     // The consumers carry @UseFilters(PassThroughRpcFilter) themselves: a global filter on a connected
     // microservice comes after its listeners are registered, and Nest ignores it with a warning.
     app.connectMicroservice({ strategy: server }, { inheritAppConfig: false });
     await app.startAllMicroservices();
   }
   await app.listen(ctx.httpPort, ctx.httpHost);
-  jsonLog('info', 'service started', { port: ctx.httpPort, topicPrefix: ctx.kafkaSettings.topicPrefix, groupId: consumer?.groupId });
+  jsonLog('info', 'service started', {
+    port: ctx.httpPort,
+    topicPrefix: ctx.kafkaSettings.topicPrefix,
+    groupId: consumer?.groupId,
+  });
   return { app, server };
 }
 
@@ -123,7 +165,10 @@ function stopOnSignals(app: INestApplication): void {
         process.exit(0);
       },
       (error: unknown) => {
-        jsonLog('error', 'service did not stop cleanly', { signal, error: error instanceof Error ? error.message : String(error) });
+        jsonLog('error', 'service did not stop cleanly', {
+          signal,
+          error: error instanceof Error ? error.message : String(error),
+        });
         process.exit(1);
       },
     );
@@ -151,7 +196,11 @@ export function exitWithParent(env: NodeJS.ProcessEnv = process.env, everyMs = 1
 }
 
 /** A dependency still starting (registry, broker) is waited for; a refusal (incompatible schema) is not. */
-async function retryAtBoot<T>(what: string, work: () => Promise<T>, deadlineMs = Number(process.env.BOOT_RETRY_DEADLINE_MS ?? 300000)): Promise<T> {
+async function retryAtBoot<T>(
+  what: string,
+  work: () => Promise<T>,
+  deadlineMs = Number(process.env.BOOT_RETRY_DEADLINE_MS ?? 300000),
+): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (let delay = 500; ; delay = Math.min(delay * 2, 10000)) {
     try {
@@ -167,7 +216,10 @@ async function retryAtBoot<T>(what: string, work: () => Promise<T>, deadlineMs =
 /** main(): a configuration error exits 2 with the message; anything else at boot exits 1. */
 export function bootstrap(start: () => Promise<unknown>): void {
   start().catch((error: unknown) => {
-    jsonLog('error', 'service failed to start', { error: error instanceof Error ? error.message : String(error), name: (error as Error)?.name });
+    jsonLog('error', 'service failed to start', {
+      error: error instanceof Error ? error.message : String(error),
+      name: (error as Error)?.name,
+    });
     process.exit(/ConfigError$/.test((error as Error)?.name ?? '') ? 2 : 1);
   });
 }

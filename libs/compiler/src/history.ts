@@ -39,9 +39,18 @@ export function historyFromValues(r: RollingColumn, i: number, valsExpr: string,
  * the latest row's array (months ≤ latest month): index i is month m − i; when that month is at or
  * before the latest month L it sits at index L − (m − i) of the latest history (NULL past its end).
  */
-export function forwardHistory(r: RollingColumn, i: number, valsExpr: string, monthInt: string, latestMonthInt: string, latestAlias: string): string {
+export function forwardHistory(
+  r: RollingColumn,
+  i: number,
+  valsExpr: string,
+  monthInt: string,
+  latestMonthInt: string,
+  latestAlias: string,
+): string {
   const latestHistory = `${latestAlias}.${q(historyColumn(r.name))}`;
-  return `transform(sequence(0, ${r.length - 1}), i -> CASE WHEN ${monthInt} - i > ${latestMonthInt} THEN try_element_at(${valsExpr}, ${monthInt} - i).${valueField(i)} ELSE CAST(try_element_at(${latestHistory}, ${latestMonthInt} - ${monthInt} + i + 1) AS ${elementType(r)}) END)`;
+  const fromBatch = `try_element_at(${valsExpr}, ${monthInt} - i).${valueField(i)}`;
+  const fromLatest = `CAST(try_element_at(${latestHistory}, ${latestMonthInt} - ${monthInt} + i + 1) AS ${elementType(r)})`;
+  return `transform(sequence(0, ${r.length - 1}), i -> CASE WHEN ${monthInt} - i > ${latestMonthInt} THEN ${fromBatch} ELSE ${fromLatest} END)`;
 }
 
 /** grid = history with NULL → placeholder, as strings, joined by the separator (SPEC §4). */

@@ -4,7 +4,14 @@ export * from './prepare';
 export * from './history';
 export { compileInit, compileReportUpgrade, InitOptions, sourceName, TABLE_LAYOUT } from './jobs/init.job';
 export { RERESOLVE, reportWinnersTable } from './report-dates';
-export { compileClassify, compileClassifyDryRun, classifiedRows, CLASSIFY_STEP, COUNTS, PLAN } from './jobs/classify.job';
+export {
+  compileClassify,
+  compileClassifyDryRun,
+  classifiedRows,
+  CLASSIFY_STEP,
+  COUNTS,
+  PLAN,
+} from './jobs/classify.job';
 export { compileBackfill } from './jobs/backfill.job';
 export { compileNewAccounts } from './jobs/new-accounts.job';
 export { compileForward } from './jobs/forward.job';

@@ -11,7 +11,14 @@ export type StepName = 'classify' | CaseName;
 export type JobStep =
   | { name: string; kind: 'sql'; sql: string }
   | { name: string; kind: 'collect'; sql: string; maxRows: number }
-  | { name: string; kind: 'incremental_view'; view: string; table: string; startSnapshotId: string | null; endSnapshotId: string }
+  | {
+      name: string;
+      kind: 'incremental_view';
+      view: string;
+      table: string;
+      startSnapshotId: string | null;
+      endSnapshotId: string;
+    }
   /** Creates the ledger table if missing; its columns are the runner's (runner/summary_runner/ledger.py). */
   | { name: string; kind: 'ledger_table'; table: string };
 

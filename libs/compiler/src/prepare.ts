@@ -33,7 +33,9 @@ export function preparedQuery(config: PipelineConfig, fromView: string, withRawR
 
   const layer = (overrides: Map<string, string>, added: string[]) => {
     const name = `p${ctes.length}`;
-    const cols = current.map((c) => (overrides.has(c.toLowerCase()) ? `(${overrides.get(c.toLowerCase())}) AS ${q(c)}` : q(c)));
+    const cols = current.map((c) =>
+      overrides.has(c.toLowerCase()) ? `(${overrides.get(c.toLowerCase())}) AS ${q(c)}` : q(c),
+    );
     for (const a of added) cols.push(`(${overrides.get(a.toLowerCase())}) AS ${q(a)}`);
     ctes.push(`${name} AS (\n  SELECT\n${list([...cols, ...carry.map(q)], '    ')}\n  FROM ${prev}\n)`);
     prev = name;
@@ -48,13 +50,22 @@ export function preparedQuery(config: PipelineConfig, fromView: string, withRawR
     const added: string[] = [];
     for (const r of config.rolling) {
       overrides.set(r.mapperColumn.toLowerCase(), r.mapperExpr);
-      if (!has(r.mapperColumn) && !added.some((a) => a.toLowerCase() === r.mapperColumn.toLowerCase())) added.push(r.mapperColumn);
+      if (!has(r.mapperColumn) && !added.some((a) => a.toLowerCase() === r.mapperColumn.toLowerCase()))
+        added.push(r.mapperColumn);
     }
     layer(overrides, added);
   }
   if (config.dateColumns.length) {
     // Legacy feeds carry 0001-01-01 style placeholders; SPEC §3 step 5 (seed v4 replace_invalid_years).
-    layer(new Map(config.dateColumns.map((d) => [d.toLowerCase(), `CASE WHEN year(${q(d)}) < 1000 THEN NULL ELSE CAST(${q(d)} AS DATE) END`])), []);
+    layer(
+      new Map(
+        config.dateColumns.map((d) => [
+          d.toLowerCase(),
+          `CASE WHEN year(${q(d)}) < 1000 THEN NULL ELSE CAST(${q(d)} AS DATE) END`,
+        ]),
+      ),
+      [],
+    );
   }
 
   const key = q(config.keyColumn);
@@ -69,7 +80,13 @@ export function preparedQuery(config: PipelineConfig, fromView: string, withRawR
   const final = [
     ...model.prepared.filter((c) => !model.internal.includes(c)).map(q),
     // SPEC §4b: W's own date and code, kept beside the E classify stages (docs/report-dates.md).
-    ...(own ? [`${q(config.dateColumn)} AS ${q(own.date)}`, ...(own.code ? [`${q(mainCodeColumn(config))} AS ${q(own.code)}`] : []), `true AS ${q(own.kept)}`] : []),
+    ...(own
+      ? [
+          `${q(config.dateColumn)} AS ${q(own.date)}`,
+          ...(own.code ? [`${q(mainCodeColumn(config))} AS ${q(own.code)}`] : []),
+          `true AS ${q(own.kept)}`,
+        ]
+      : []),
     ...carry.map(q),
     `CASE WHEN ${month} RLIKE '^[0-9]{4}-(0[1-9]|1[0-2])$' THEN ${monthIntSql(month)} END AS ${q(MONTH_INT)}`,
     `${reason} AS ${q(REJECT_REASON)}`,

@@ -35,20 +35,36 @@ export function deletedValue(config: PipelineConfig, expr: string): string {
  *
  * line 2 (both deleted) → date NULL, W's code; line 4 (a veto, or D's later date) → D's date and code.
  */
-export function effectiveSql(config: PipelineConfig, w: { date: string; code: string | null }, d: { has: string; date: string; code: string | null }): { date: string; code: string | null } {
+export function effectiveSql(
+  config: PipelineConfig,
+  w: { date: string; code: string | null },
+  d: { has: string; date: string; code: string | null },
+): { date: string; code: string | null } {
   const delW = w.code ? deletedValue(config, w.code) : 'false';
   const delD = d.code ? deletedValue(config, d.code) : 'false';
   const line2 = `${delW} AND ${delD}`;
   const line3 = `NOT ${delW} AND (${delD} OR coalesce(${w.date} > ${d.date}, false))`;
   const line4 = `NOT ${delD} AND (${delW} OR coalesce(${d.date} > ${w.date}, false))`;
   const date = `CASE WHEN NOT ${d.has} THEN ${w.date} WHEN ${line2} THEN NULL WHEN ${line3} THEN ${w.date} WHEN ${line4} THEN ${d.date} ELSE ${w.date} END`;
-  const code = w.code === null ? null : d.code === null ? w.code : `CASE WHEN NOT ${d.has} OR ${line2} OR ${line3} THEN ${w.code} WHEN ${line4} THEN ${d.code} ELSE ${w.code} END`;
+  const code =
+    w.code === null
+      ? null
+      : d.code === null
+        ? w.code
+        : `CASE WHEN NOT ${d.has} OR ${line2} OR ${line3} THEN ${w.code} WHEN ${line4} THEN ${d.code} ELSE ${w.code} END`;
   return { date, code };
 }
 
 /** The report row's columns in the winners table's order: key, month, date, code, base_ts, ordering columns. */
 function winnerColumns(report: ReportDates): string[] {
-  return [report.keyColumn, MONTH_INT, report.dateColumn, ...(report.deleteColumn ? [report.deleteColumn] : []), report.tsColumn, ...report.orderColumns];
+  return [
+    report.keyColumn,
+    MONTH_INT,
+    report.dateColumn,
+    ...(report.deleteColumn ? [report.deleteColumn] : []),
+    report.tsColumn,
+    ...report.orderColumns,
+  ];
 }
 
 /**
@@ -66,22 +82,38 @@ export function reportPreparedQuery(config: PipelineConfig, fromView: string, wi
     q(report.tsColumn),
     ...report.orderColumns.map(q),
     ...(withRawRow ? [q(RAW_ROW)] : []),
-    `CASE WHEN ${q(report.keyColumn)} IS NULL THEN 'NULL_KEY' WHEN p.__d IS NULL THEN 'NULL_DATE' WHEN ${q(report.tsColumn)} IS NULL THEN 'NULL_TIMESTAMP' END AS ${q(REJECT_REASON)}`,
+    `CASE WHEN ${q(report.keyColumn)} IS NULL THEN 'NULL_KEY' WHEN p.__d IS NULL THEN 'NULL_DATE' ` +
+      `WHEN ${q(report.tsColumn)} IS NULL THEN 'NULL_TIMESTAMP' END AS ${q(REJECT_REASON)}`,
   ];
-  const raw = withRawRow ? `, to_json(struct(*), map('timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'dateFormat', 'yyyy-MM-dd')) AS ${q(RAW_ROW)}` : '';
+  const raw = withRawRow
+    ? `, to_json(struct(*), map('timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'dateFormat', 'yyyy-MM-dd')) AS ${q(RAW_ROW)}`
+    : '';
   return `SELECT\n${list(cols)}\nFROM (SELECT *, ${date} AS __d${raw} FROM ${q(fromView)}) p`;
 }
 
 /** init: the report winners table, typed by the prepared report query over the empty report table. */
 export function createReportWinners(config: PipelineConfig): string {
   const { report } = reportOf(config);
-  return `CREATE TABLE IF NOT EXISTS ${reportWinnersTable(config).sql}\nUSING iceberg\nPARTITIONED BY (${q(MONTH_INT)})\nTBLPROPERTIES ('format-version' = '2')\nAS SELECT ${winnerColumns(report).map(q).join(', ')}\nFROM (\n${reportPreparedQuery(config, '__init_rpt', false)}\n) r`;
+  return [
+    `CREATE TABLE IF NOT EXISTS ${reportWinnersTable(config).sql}`,
+    'USING iceberg',
+    `PARTITIONED BY (${q(MONTH_INT)})`,
+    "TBLPROPERTIES ('format-version' = '2')",
+    `AS SELECT ${winnerColumns(report).map(q).join(', ')}`,
+    'FROM (',
+    reportPreparedQuery(config, '__init_rpt', false),
+    ') r',
+  ].join('\n');
 }
 
 /** The SQL types of SPEC §4b's internal summary columns, for `ALTER TABLE … ADD COLUMNS` on a table of an earlier release. */
 export function ownColumnTypes(config: PipelineConfig, typeOf: (column: string) => string): [string, string][] {
   const { own } = reportOf(config);
-  return [[own.date, typeOf(config.dateColumn)], ...(own.code ? [[own.code, typeOf(mainCodeColumn(config))] as [string, string]] : []), [own.kept, 'BOOLEAN']];
+  return [
+    [own.date, typeOf(config.dateColumn)],
+    ...(own.code ? [[own.code, typeOf(mainCodeColumn(config))] as [string, string]] : []),
+    [own.kept, 'BOOLEAN'],
+  ];
 }
 
 /**
@@ -94,7 +126,10 @@ export function ownColumnTypes(config: PipelineConfig, typeOf: (column: string) 
  *   `__rpt_d`        D' per cell: the batch's candidate if it beats the stored D, else the stored D (`__old`);
  *   `__stored`       summary's scalar columns at the cells (W's own values in the `__own_*` columns).
  */
-export function reportViews(config: PipelineConfig, cache: (name: string, sql: string) => string): { name: string; sql: string }[] {
+export function reportViews(
+  config: PipelineConfig,
+  cache: (name: string, sql: string) => string,
+): { name: string; sql: string }[] {
   const { report } = reportOf(config);
   const key = q(config.keyColumn);
   const rkey = q(report.keyColumn);
@@ -102,34 +137,75 @@ export function reportViews(config: PipelineConfig, cache: (name: string, sql: s
   const month = q(config.monthColumn);
   const model = columnModel(config);
   const order = [q(report.tsColumn), ...report.orderColumns.map(q)].map((c) => `${c} DESC NULLS LAST`);
-  const inBatch = [...order, `${q(report.dateColumn)} DESC NULLS LAST`, ...(report.deleteColumn ? [`${q(report.deleteColumn)} DESC NULLS LAST`] : [])].join(', ');
+  const inBatch = [
+    ...order,
+    `${q(report.dateColumn)} DESC NULLS LAST`,
+    ...(report.deleteColumn ? [`${q(report.deleteColumn)} DESC NULLS LAST`] : []),
+  ].join(', ');
   const cols = winnerColumns(report).map(q).join(', ');
-  const monthLabel = (m: string) => `concat(lpad(CAST(floor(${m} / 12) AS STRING), 4, '0'), '-', lpad(CAST(${m} % 12 + 1 AS STRING), 2, '0'))`;
+  const storedWinners = winnerColumns(report)
+    .map((c) => `o.${q(c)}`)
+    .join(', ');
+  const monthLabel = (m: string) =>
+    `concat(lpad(CAST(floor(${m} / 12) AS STRING), 4, '0'), '-', lpad(CAST(${m} % 12 + 1 AS STRING), 2, '0'))`;
   return [
     { name: 'prepare report rows', sql: cache('__rpt_prepared', reportPreparedQuery(config, '__batch_rpt')) },
     {
       name: 'main candidates',
-      sql: cache('__main_w', `SELECT * FROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank\n  FROM \`__prepared\`\n  WHERE ${q(REJECT_REASON)} IS NULL\n) WHERE __rank = 1`),
+      sql: cache(
+        '__main_w',
+        [
+          'SELECT * FROM (',
+          `  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank`,
+          '  FROM `__prepared`',
+          `  WHERE ${q(REJECT_REASON)} IS NULL`,
+          ') WHERE __rank = 1',
+        ].join('\n'),
+      ),
     },
     {
       name: 'batch cells',
       sql: cache(
         '__cells',
-        `SELECT ${key}, ${mi}, ${monthLabel(mi)} AS \`__month\` FROM (\n  SELECT ${key}, ${mi} FROM \`__main_w\`\n  UNION\n  SELECT ${rkey} AS ${key}, ${mi} FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL\n)`,
+        [
+          `SELECT ${key}, ${mi}, ${monthLabel(mi)} AS \`__month\` FROM (`,
+          `  SELECT ${key}, ${mi} FROM \`__main_w\``,
+          '  UNION',
+          `  SELECT ${rkey} AS ${key}, ${mi} FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL`,
+          ')',
+        ].join('\n'),
       ),
     },
     {
       name: 'report winners',
       sql: cache(
         '__rpt_d',
-        `SELECT ${cols}, ${q(OLD)} FROM (\n  SELECT u.*, row_number() OVER (PARTITION BY ${rkey}, ${mi} ORDER BY ${order.join(', ')}, ${q(OLD)} DESC) AS __rank\n  FROM (\n    SELECT ${cols}, false AS ${q(OLD)} FROM (\n      SELECT *, row_number() OVER (PARTITION BY ${rkey}, ${mi} ORDER BY ${inBatch}) AS __rank\n      FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL\n    ) WHERE __rank = 1\n    UNION ALL\n    SELECT /*+ BROADCAST(c) */ ${winnerColumns(report).map((c) => `o.${q(c)}`).join(', ')}, true AS ${q(OLD)}\n    FROM ${reportWinnersTable(config).sql} o\n    JOIN \`__cells\` c ON c.${key} = o.${rkey} AND c.${mi} = o.${mi}\n  ) u\n) WHERE __rank = 1`,
+        [
+          `SELECT ${cols}, ${q(OLD)} FROM (`,
+          `  SELECT u.*, row_number() OVER (PARTITION BY ${rkey}, ${mi} ORDER BY ${order.join(', ')}, ${q(OLD)} DESC) AS __rank`,
+          '  FROM (',
+          `    SELECT ${cols}, false AS ${q(OLD)} FROM (`,
+          `      SELECT *, row_number() OVER (PARTITION BY ${rkey}, ${mi} ORDER BY ${inBatch}) AS __rank`,
+          `      FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL`,
+          '    ) WHERE __rank = 1',
+          '    UNION ALL',
+          `    SELECT /*+ BROADCAST(c) */ ${storedWinners}, true AS ${q(OLD)}`,
+          `    FROM ${reportWinnersTable(config).sql} o`,
+          `    JOIN \`__cells\` c ON c.${key} = o.${rkey} AND c.${mi} = o.${mi}`,
+          '  ) u',
+          ') WHERE __rank = 1',
+        ].join('\n'),
       ),
     },
     {
       name: 'stored cells',
       sql: cache(
         '__stored',
-        `SELECT /*+ BROADCAST(c) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, c.${mi}\nFROM ${config.summaryTable.sql} s\nJOIN \`__cells\` c ON c.${key} = s.${key} AND CAST(s.${month} AS STRING) = c.\`__month\``,
+        [
+          `SELECT /*+ BROADCAST(c) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, c.${mi}`,
+          `FROM ${config.summaryTable.sql} s`,
+          `JOIN \`__cells\` c ON c.${key} = s.${key} AND CAST(s.${month} AS STRING) = c.\`__month\``,
+        ].join('\n'),
       ),
     },
   ];
@@ -141,13 +217,20 @@ function storedOwn(config: PipelineConfig, alias: string): { date: string; code:
   const kept = `coalesce(${alias}.${q(own.kept)}, false)`;
   return {
     date: `CASE WHEN ${kept} THEN ${alias}.${q(own.date)} ELSE ${alias}.${q(config.dateColumn)} END`,
-    code: own.code && report.deleteColumn ? `CASE WHEN ${kept} THEN ${alias}.${q(own.code)} ELSE ${alias}.${q(mainCodeColumn(config))} END` : null,
+    code:
+      own.code && report.deleteColumn
+        ? `CASE WHEN ${kept} THEN ${alias}.${q(own.code)} ELSE ${alias}.${q(mainCodeColumn(config))} END`
+        : null,
   };
 }
 
 function dOf(config: PipelineConfig, alias: string): { has: string; date: string; code: string | null } {
   const { report } = reportOf(config);
-  return { has: `(${alias}.${q(report.keyColumn)} IS NOT NULL)`, date: `${alias}.${q(report.dateColumn)}`, code: report.deleteColumn ? `${alias}.${q(report.deleteColumn)}` : null };
+  return {
+    has: `(${alias}.${q(report.keyColumn)} IS NOT NULL)`,
+    date: `${alias}.${q(report.dateColumn)}`,
+    code: report.deleteColumn ? `${alias}.${q(report.deleteColumn)}` : null,
+  };
 }
 
 /** The join of a main candidate `w` to its cell's D' (alias rd). */
@@ -162,13 +245,26 @@ export function reportJoin(config: PipelineConfig, w: string): string {
  */
 export function effectiveColumns(config: PipelineConfig, w: string): string[] {
   const model = columnModel(config);
-  const e = effectiveSql(config, { date: `${w}.${q(config.dateColumn)}`, code: reportOf(config).report.deleteColumn ? `${w}.${q(mainCodeColumn(config))}` : null }, dOf(config, 'rd'));
+  const e = effectiveSql(
+    config,
+    {
+      date: `${w}.${q(config.dateColumn)}`,
+      code: reportOf(config).report.deleteColumn ? `${w}.${q(mainCodeColumn(config))}` : null,
+    },
+    dOf(config, 'rd'),
+  );
   return [...model.prepared.map((c) => replaced(config, c, w, e)), `false AS ${q(RERESOLVE)}`];
 }
 
-function replaced(config: PipelineConfig, column: string, alias: string, e: { date: string; code: string | null }): string {
+function replaced(
+  config: PipelineConfig,
+  column: string,
+  alias: string,
+  e: { date: string; code: string | null },
+): string {
   if (column === config.dateColumn) return `${e.date} AS ${q(column)}`;
-  if (e.code && config.reportDates?.deleteColumn && column === mainCodeColumn(config)) return `${e.code} AS ${q(column)}`;
+  if (e.code && config.reportDates?.deleteColumn && column === mainCodeColumn(config))
+    return `${e.code} AS ${q(column)}`;
   return `${alias}.${q(column)}`;
 }
 
@@ -217,15 +313,28 @@ export function reportCountsQuery(config: PipelineConfig, batchId: string): stri
   const mainWins = `m.${key} IS NOT NULL AND (s.${key} IS NULL OR m.${ts} > s.${ts})`;
   const vetoed = `CASE WHEN ${mainWins} THEN ${delM} WHEN s.${key} IS NOT NULL THEN ${delOwn} ELSE false END AND ${d.has} AND NOT ${delD}`;
   const wasVetoed = `s.${key} IS NOT NULL AND ${delOwn} AND NOT ${delVisible}`;
-  const rows = (pairs: string) => `SELECT 'report' AS kind, name, NULL AS month, n, NULL AS watermark FROM (\n  SELECT stack(2, ${pairs}) AS (name, n)`;
+  const rows = (pairs: string) =>
+    `SELECT 'report' AS kind, name, NULL AS month, n, NULL AS watermark FROM (\n  SELECT stack(2, ${pairs}) AS (name, n)`;
   // Per cell, its valid report rows of this batch (a cell of __cells without any is a main row's cell).
   const reported = `SELECT ${rkey}, ${mi}, count(*) AS n FROM \`__rpt_prepared\` WHERE ${q(REJECT_REASON)} IS NULL GROUP BY ${rkey}, ${mi}`;
+  const unmatched = `'unmatched', coalesce(sum(CASE WHEN s.${key} IS NULL AND m.${key} IS NULL THEN r.n END), 0)`;
   return [
-    rows("'read', count(*), 'rejected', count_if(" + `${q(REJECT_REASON)} IS NOT NULL)`) + '\n  FROM `__rpt_prepared`\n)',
+    rows("'read', count(*), 'rejected', count_if(" + `${q(REJECT_REASON)} IS NOT NULL)`) +
+      '\n  FROM `__rpt_prepared`\n)',
     // One pass over the batch's cells: unmatched counts the report rows of cells with neither a stored nor a main row.
-    rows(`'unmatched', coalesce(sum(CASE WHEN s.${key} IS NULL AND m.${key} IS NULL THEN r.n END), 0), 'vetoes', count_if((${vetoed}) AND NOT (${wasVetoed}))`) +
-      `\n  FROM \`__cells\` c\n  LEFT JOIN \`__stored\` s ON s.${key} = c.${key} AND s.${mi} = c.${mi}\n  LEFT JOIN \`__main_w\` m ON m.${key} = c.${key} AND m.${mi} = c.${mi}\n  LEFT JOIN \`__rpt_d\` d ON d.${rkey} = c.${key} AND d.${mi} = c.${mi}\n  LEFT JOIN (${reported}) r ON r.${rkey} = c.${key} AND r.${mi} = c.${mi}\n)`,
-    `SELECT 'report' AS kind, 'reresolved' AS name, NULL AS month, count(*) AS n, NULL AS watermark\nFROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND ${q(RERESOLVE)}`,
+    [
+      rows(`${unmatched}, 'vetoes', count_if((${vetoed}) AND NOT (${wasVetoed}))`),
+      '  FROM `__cells` c',
+      `  LEFT JOIN \`__stored\` s ON s.${key} = c.${key} AND s.${mi} = c.${mi}`,
+      `  LEFT JOIN \`__main_w\` m ON m.${key} = c.${key} AND m.${mi} = c.${mi}`,
+      `  LEFT JOIN \`__rpt_d\` d ON d.${rkey} = c.${key} AND d.${mi} = c.${mi}`,
+      `  LEFT JOIN (${reported}) r ON r.${rkey} = c.${key} AND r.${mi} = c.${mi}`,
+      ')',
+    ].join('\n'),
+    [
+      "SELECT 'report' AS kind, 'reresolved' AS name, NULL AS month, count(*) AS n, NULL AS watermark",
+      `FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND ${q(RERESOLVE)}`,
+    ].join('\n'),
   ].join('\nUNION ALL\n');
 }
 
@@ -233,7 +342,13 @@ export function reportCountsQuery(config: PipelineConfig, batchId: string): stri
 export function mergeReportWinners(config: PipelineConfig): string {
   const { report } = reportOf(config);
   const cols = winnerColumns(report).map(q).join(', ');
-  return `MERGE INTO ${reportWinnersTable(config).sql} t\nUSING (SELECT ${cols} FROM \`__rpt_d\` WHERE NOT ${q(OLD)}) s\nON t.${q(report.keyColumn)} = s.${q(report.keyColumn)} AND t.${q(MONTH_INT)} = s.${q(MONTH_INT)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`;
+  return [
+    `MERGE INTO ${reportWinnersTable(config).sql} t`,
+    `USING (SELECT ${cols} FROM \`__rpt_d\` WHERE NOT ${q(OLD)}) s`,
+    `ON t.${q(report.keyColumn)} = s.${q(report.keyColumn)} AND t.${q(MONTH_INT)} = s.${q(MONTH_INT)}`,
+    'WHEN MATCHED THEN UPDATE SET *',
+    'WHEN NOT MATCHED THEN INSERT *',
+  ].join('\n');
 }
 
 /** Report rejects: the reason prefixed `REPORT_`, the month of the date. */

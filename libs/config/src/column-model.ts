@@ -32,11 +32,28 @@ export function columnModel(config: PipelineConfig): ColumnModel {
   const addLatest = (name: string) => {
     if (!latest.some((p) => p.toLowerCase() === name.toLowerCase())) latest.push(name);
   };
-  [config.keyColumn, config.monthColumn, config.dateColumn, config.tsColumn, ...histories, ...grids, ...config.latestAddonCols].forEach(
-    addLatest,
-  );
-  const unboundedArrays = config.unboundedHistory ? config.rolling.map((r) => unboundedColumn(r.name, config.unboundedHistory!.suffix)) : [];
-  return { prepared, histories, grids, summary, internal, latest, unboundedArrays, unbounded: unboundedArrays.length ? [...latest, ...unboundedArrays] : [] };
+  [
+    config.keyColumn,
+    config.monthColumn,
+    config.dateColumn,
+    config.tsColumn,
+    ...histories,
+    ...grids,
+    ...config.latestAddonCols,
+  ].forEach(addLatest);
+  const unboundedArrays = config.unboundedHistory
+    ? config.rolling.map((r) => unboundedColumn(r.name, config.unboundedHistory!.suffix))
+    : [];
+  return {
+    prepared,
+    histories,
+    grids,
+    summary,
+    internal,
+    latest,
+    unboundedArrays,
+    unbounded: unboundedArrays.length ? [...latest, ...unboundedArrays] : [],
+  };
 }
 
 /** SPEC §4b (docs/report-dates.md): the names of W's own date and delete code, and of the flag that they are set. */
@@ -56,7 +73,11 @@ export interface OwnColumns {
 export function ownColumnNames(config: PipelineConfig): OwnColumns | null {
   const report = config.reportDates;
   if (!report) return null;
-  return { date: `__own_${config.dateColumn}`, code: report.deleteColumn ? `__own_${report.deleteColumn}` : null, kept: '__own_kept' };
+  return {
+    date: `__own_${config.dateColumn}`,
+    code: report.deleteColumn ? `__own_${report.deleteColumn}` : null,
+    kept: '__own_kept',
+  };
 }
 
 function ownColumns(config: PipelineConfig): string[] {

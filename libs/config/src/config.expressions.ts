@@ -26,7 +26,11 @@ export function expressionPolicy(value: unknown, env: NodeJS.ProcessEnv, issues:
     return 'restricted';
   }
   if (env[TRUSTED_EXPRESSIONS_ENV] !== '1') {
-    issues.push({ key: 'expression_policy', expected: `"restricted", or "trusted" where the deployment allows it (env ${TRUSTED_EXPRESSIONS_ENV}=1, unset here)`, received: value });
+    issues.push({
+      key: 'expression_policy',
+      expected: `"restricted", or "trusted" where the deployment allows it (env ${TRUSTED_EXPRESSIONS_ENV}=1, unset here)`,
+      received: value,
+    });
     return 'restricted';
   }
   return 'trusted';
@@ -59,9 +63,17 @@ export function checkConfigExpressions(input: ExpressionInputs, issues: ConfigIs
   const schema = new Map((input.sourceSchema ?? []).map((s) => [s.name.toLowerCase(), s.type]));
   for (const c of input.columns) {
     const sparkType = schema.get(c.source.toLowerCase());
-    types.set(c.dest.toLowerCase(), sparkType ? { type: typeOfSparkType(sparkType), from: `source_schema.${c.source} ${sparkType}` } : { type: 'unknown', from: 'columns' });
+    types.set(
+      c.dest.toLowerCase(),
+      sparkType
+        ? { type: typeOfSparkType(sparkType), from: `source_schema.${c.source} ${sparkType}` }
+        : { type: 'unknown', from: 'columns' },
+    );
   }
-  const scopeOf = (describe: string): Scope => ({ columns: new Map([...types].map(([k, v]) => [k, v.type])), describe });
+  const scopeOf = (describe: string): Scope => ({
+    columns: new Map([...types].map(([k, v]) => [k, v.type])),
+    describe,
+  });
   const check = (text: string, key: string, scope: Scope): ValueType => {
     if (input.policy === 'trusted') return 'unknown';
     try {
@@ -75,15 +87,29 @@ export function checkConfigExpressions(input: ExpressionInputs, issues: ConfigIs
 
   input.transformations.forEach((t, i) => {
     const key = `column_transformations[${i}].mapper_expr`;
-    const type = check(t.expr, key, scopeOf('a column of the row there (SPEC §3 step 2: the destination names of "columns")'));
+    const type = check(
+      t.expr,
+      key,
+      scopeOf('a column of the row there (SPEC §3 step 2: the destination names of "columns")'),
+    );
     types.set(t.name.toLowerCase(), { type, from: key });
   });
   input.inferred.forEach((c, i) => {
     const key = `inferred_columns[${i}].mapper_expr`;
-    const type = check(c.expr, key, scopeOf(`a column of the row there (SPEC §3 step 3: the destination names of "columns" and the inferred_columns before [${i}])`));
+    const type = check(
+      c.expr,
+      key,
+      scopeOf(
+        `a column of the row there (SPEC §3 step 3: the destination names of "columns" and the inferred_columns before [${i}])`,
+      ),
+    );
     types.set(c.name.toLowerCase(), { type, from: key });
   });
-  const afterInferred = scopeOf('a column of the row there (SPEC §3 step 4: the destination names of "columns" and inferred_columns; every mapper_expr reads the same row, not another mapper_column)');
+  const afterInferred = scopeOf(
+    'a column of the row there (SPEC §3 step 4: ' +
+      'the destination names of "columns" and inferred_columns; ' +
+      'every mapper_expr reads the same row, not another mapper_column)',
+  );
   const mapped = input.rolling.map((r, i) => {
     const key = `rolling_columns[${i}].mapper_expr`;
     return { column: r.mapperColumn.toLowerCase(), type: check(r.mapperExpr, key, afterInferred), from: key };
@@ -119,10 +145,13 @@ export function checkNoSubstitution(raw: Record<string, unknown>, issues: Config
     }
   };
   const visitSetting = (value: unknown, path: string): void => {
-    if (typeof value === 'string' && value.includes('${')) issues.push({ key: path, expected: SETTING_NO_SUBSTITUTION, received: value });
-    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) visitSetting(v, `${path}.${k}`);
+    if (typeof value === 'string' && value.includes('${'))
+      issues.push({ key: path, expected: SETTING_NO_SUBSTITUTION, received: value });
+    else if (typeof value === 'object' && value !== null)
+      for (const [k, v] of Object.entries(value)) visitSetting(v, `${path}.${k}`);
   };
   visit(raw, '');
 }
 
-export const SETTING_NO_SUBSTITUTION = 'no "${": Spark expands ${env:…} and ${system:…} in a setting\'s value when it reads it, and its errors would carry the value';
+export const SETTING_NO_SUBSTITUTION =
+  'no "${": Spark expands ${env:…} and ${system:…} in a setting\'s value when it reads it, and its errors would carry the value';

@@ -1,5 +1,13 @@
 import { ConfigIssue } from './errors';
-import { DEFAULT_SOFT_DELETE, PipelineConfig, REPORT_ORDER_COLUMNS, ReportDates, SoftDelete, SourceColumn, UnboundedHistory } from './config.types';
+import {
+  DEFAULT_SOFT_DELETE,
+  PipelineConfig,
+  REPORT_ORDER_COLUMNS,
+  ReportDates,
+  SoftDelete,
+  SourceColumn,
+  UnboundedHistory,
+} from './config.types';
 import { PreparedTypes } from './config.expressions';
 import { ValueType, typeOfSparkType } from './expression/ast';
 import { TableName } from './table-name';
@@ -53,37 +61,63 @@ export function parseReportDates(raw: Json, ctx: ReportContext, issues: ConfigIs
     ['delete', deleteColumn, ctx.softDelete ? 'soft_delete.column, SPEC §4a' : 'carried, soft delete is off'],
     ...REPORT_ORDER_COLUMNS.map((c): [string, string, string] => [c, c, 'an ordering column']),
   ];
-  const allowed = roles.filter(([, name]) => name).map(([, name, why]) => `"${name}" (${why})`).join(', ');
+  const allowed = roles
+    .filter(([, name]) => name)
+    .map(([, name, why]) => `"${name}" (${why})`)
+    .join(', ');
 
   const colsRaw = raw['hist_rpt_dt_cols'];
   const named = new Map<string, string>();
   const columns: string[] = [];
   if (!Array.isArray(colsRaw) || colsRaw.length === 0) {
-    issues.push({ key: 'hist_rpt_dt_cols', expected: `a non-empty array of the report table's columns, each a prepared name of one of ${allowed}`, received: colsRaw });
+    issues.push({
+      key: 'hist_rpt_dt_cols',
+      expected: `a non-empty array of the report table's columns, each a prepared name of one of ${allowed}`,
+      received: colsRaw,
+    });
   } else {
     colsRaw.forEach((name, i) => {
-      const role = typeof name === 'string' ? roles.find(([, n]) => n !== null && n.toLowerCase() === name.toLowerCase()) : undefined;
+      const role =
+        typeof name === 'string'
+          ? roles.find(([, n]) => n !== null && n.toLowerCase() === name.toLowerCase())
+          : undefined;
       if (!role) return issues.push({ key: `hist_rpt_dt_cols[${i}]`, expected: `one of ${allowed}`, received: name });
-      if (named.has(role[0])) return issues.push({ key: `hist_rpt_dt_cols[${i}]`, expected: 'each column once', received: name });
+      if (named.has(role[0]))
+        return issues.push({ key: `hist_rpt_dt_cols[${i}]`, expected: 'each column once', received: name });
       named.set(role[0], name as string);
       columns.push(name as string);
     });
     for (const [role, name, why] of roles.slice(0, ctx.softDelete ? 4 : 3)) {
-      if (!named.has(role)) issues.push({ key: 'hist_rpt_dt_cols', expected: `the column "${name}" (${why}): SPEC §4b's report row has the key, the date, base_ts and §4a's delete column`, received: colsRaw });
+      if (!named.has(role))
+        issues.push({
+          key: 'hist_rpt_dt_cols',
+          expected: `the column "${name}" (${why}): SPEC §4b's report row has the key, the date, base_ts and §4a's delete column`,
+          received: colsRaw,
+        });
     }
   }
 
   const schemaRaw = raw['hist_rpt_dt_schema'];
   const schema: SourceColumn[] = [];
   if (schemaRaw !== undefined && !isObject(schemaRaw)) {
-    issues.push({ key: 'hist_rpt_dt_schema', expected: 'an object of report column → Spark SQL type', received: schemaRaw });
+    issues.push({
+      key: 'hist_rpt_dt_schema',
+      expected: 'an object of report column → Spark SQL type',
+      received: schemaRaw,
+    });
   } else if (schemaRaw !== undefined) {
     for (const [name, type] of Object.entries(schemaRaw)) {
-      if (typeof type !== 'string' || !SPARK_TYPE.test(type.trim())) issues.push({ key: `hist_rpt_dt_schema.${name}`, expected: SPARK_TYPE_EXPECTED, received: type });
+      if (typeof type !== 'string' || !SPARK_TYPE.test(type.trim()))
+        issues.push({ key: `hist_rpt_dt_schema.${name}`, expected: SPARK_TYPE_EXPECTED, received: type });
       else schema.push({ name, type: type.trim().toUpperCase() });
     }
     columns.forEach((name, i) => {
-      if (!Object.keys(schemaRaw).includes(name)) issues.push({ key: `hist_rpt_dt_cols[${i}]`, expected: 'a column of hist_rpt_dt_schema, the table the project creates (names are exact)', received: name });
+      if (!Object.keys(schemaRaw).includes(name))
+        issues.push({
+          key: `hist_rpt_dt_cols[${i}]`,
+          expected: 'a column of hist_rpt_dt_schema, the table the project creates (names are exact)',
+          received: name,
+        });
     });
     checkRoleTypes(schema, named, ctx, issues);
   }
@@ -106,21 +140,40 @@ export function parseReportDates(raw: Json, ctx: ReportContext, issues: ConfigIs
  * the date must have a month (DATE or TIMESTAMP), and the key, date and delete column must be of the main
  * source's type family where that is known (E takes the report row's date and code into the winner's row).
  */
-function checkRoleTypes(schema: SourceColumn[], named: Map<string, string>, ctx: ReportContext, issues: ConfigIssue[]): void {
+function checkRoleTypes(
+  schema: SourceColumn[],
+  named: Map<string, string>,
+  ctx: ReportContext,
+  issues: ConfigIssue[],
+): void {
   const typeOf = (role: string): [string, string, ValueType] | undefined => {
     const name = named.get(role);
     const column = schema.find((s) => s.name === name);
     return name && column ? [name, column.type, typeOfSparkType(column.type)] : undefined;
   };
   const ts = typeOf('ts');
-  if (ts && !['timestamp', 'date'].includes(ts[2])) issues.push({ key: `hist_rpt_dt_schema.${ts[0]}`, expected: 'a TIMESTAMP (or DATE): the newer base_ts wins the report row (SPEC §4b)', received: ts[1] });
+  if (ts && !['timestamp', 'date'].includes(ts[2]))
+    issues.push({
+      key: `hist_rpt_dt_schema.${ts[0]}`,
+      expected: 'a TIMESTAMP (or DATE): the newer base_ts wins the report row (SPEC §4b)',
+      received: ts[1],
+    });
   const date = typeOf('date');
-  if (date && !['timestamp', 'date'].includes(date[2])) issues.push({ key: `hist_rpt_dt_schema.${date[0]}`, expected: "a DATE (or TIMESTAMP): a report row's month is the month of its date (SPEC §4b)", received: date[1] });
+  if (date && !['timestamp', 'date'].includes(date[2]))
+    issues.push({
+      key: `hist_rpt_dt_schema.${date[0]}`,
+      expected: "a DATE (or TIMESTAMP): a report row's month is the month of its date (SPEC §4b)",
+      received: date[1],
+    });
   for (const role of ['key', 'date', 'delete']) {
     const found = typeOf(role);
     const main = found && ctx.types.get(found[0].toLowerCase());
     if (!found || !main || ['unknown', 'null'].includes(main.type) || main.type === found[2]) continue;
-    issues.push({ key: `hist_rpt_dt_schema.${found[0]}`, expected: `a ${main.type} type like the main source's "${found[0]}" (${main.from}): it is matched with or taken into the main row`, received: found[1] });
+    issues.push({
+      key: `hist_rpt_dt_schema.${found[0]}`,
+      expected: `a ${main.type} type like the main source's "${found[0]}" (${main.from}): it is matched with or taken into the main row`,
+      received: found[1],
+    });
   }
 }
 
@@ -132,11 +185,16 @@ function checkRoleTypes(schema: SourceColumn[], named: Map<string, string>, ctx:
  *   [cons_acct_key BIGINT, acct_dt DATE, base_ts TIMESTAMP, update_time STRING].
  */
 export function inferReportSchema(config: PipelineConfig, report: ReportDates): SourceColumn[] {
-  const fallback: Record<string, string> = { [report.keyColumn]: 'BIGINT', [report.dateColumn]: 'DATE', [report.tsColumn]: 'TIMESTAMP' };
+  const fallback: Record<string, string> = {
+    [report.keyColumn]: 'BIGINT',
+    [report.dateColumn]: 'DATE',
+    [report.tsColumn]: 'TIMESTAMP',
+  };
   return report.columns.map((name) => {
     if (report.orderColumns.includes(name)) return { name, type: /_dt$/i.test(name) ? 'DATE' : 'STRING' };
     const source = config.columns.find((c) => c.dest.toLowerCase() === name.toLowerCase())?.source;
-    const typed = source === undefined ? undefined : config.sourceSchema.find((s) => s.name.toLowerCase() === source.toLowerCase());
+    const typed =
+      source === undefined ? undefined : config.sourceSchema.find((s) => s.name.toLowerCase() === source.toLowerCase());
     return { name, type: typed?.type ?? fallback[name] ?? 'STRING' };
   });
 }
@@ -150,7 +208,15 @@ export function inferReportSchema(config: PipelineConfig, report: ReportDates): 
 export function checkReportTable(report: ReportDates, tableColumns: string[]): ConfigIssue[] {
   const have = new Set(tableColumns.map((c) => c.toLowerCase()));
   return report.columns.flatMap((name, i) =>
-    have.has(name.toLowerCase()) ? [] : [{ key: `hist_rpt_dt_cols[${i}]`, expected: `a column of ${report.table.plain} (it has ${tableColumns.join(', ')})`, received: name }],
+    have.has(name.toLowerCase())
+      ? []
+      : [
+          {
+            key: `hist_rpt_dt_cols[${i}]`,
+            expected: `a column of ${report.table.plain} (it has ${tableColumns.join(', ')})`,
+            received: name,
+          },
+        ],
   );
 }
 
@@ -164,24 +230,49 @@ export function parseUnboundedHistory(raw: Json, ctx: ReportContext, issues: Con
   const x = raw['unbounded_history'];
   if (x === undefined) return null;
   if (!isObject(x)) {
-    issues.push({ key: 'unbounded_history', expected: 'an object {"table": <name>, "suffix": "_history_unbounded", "max_length": null or a positive integer}', received: x });
+    issues.push({
+      key: 'unbounded_history',
+      expected: 'an object {"table": <name>, "suffix": "_history_unbounded", "max_length": null or a positive integer}',
+      received: x,
+    });
     return null;
   }
   for (const k of Object.keys(x)) {
-    if (!['table', 'suffix', 'max_length'].includes(k)) issues.push({ key: `unbounded_history.${k}`, expected: 'one of table, suffix, max_length', received: 'an unknown key' });
+    if (!['table', 'suffix', 'max_length'].includes(k))
+      issues.push({
+        key: `unbounded_history.${k}`,
+        expected: 'one of table, suffix, max_length',
+        received: 'an unknown key',
+      });
   }
   const table = parseTable(x, 'unbounded_history.table', ctx, issues);
   const suffix = x['suffix'] ?? DEFAULT_UNBOUNDED_SUFFIX;
   const suffixOk = typeof suffix === 'string' && /^[A-Za-z0-9_]+$/.test(suffix);
-  if (!suffixOk) issues.push({ key: 'unbounded_history.suffix', expected: 'a non-empty suffix of letters, digits and _ (each array is <rolling name><suffix>)', received: suffix });
+  if (!suffixOk)
+    issues.push({
+      key: 'unbounded_history.suffix',
+      expected: 'a non-empty suffix of letters, digits and _ (each array is <rolling name><suffix>)',
+      received: suffix,
+    });
   else {
     const latest = new Set(ctx.latestColumns.map((c) => c.toLowerCase()));
     const clash = ctx.rollingNames.find((n) => latest.has(`${n}${suffix}`.toLowerCase()));
-    if (clash) issues.push({ key: 'unbounded_history.suffix', expected: `a suffix whose "<rolling name><suffix>" is not a column of latest ("${clash}${suffix}" is)`, received: suffix });
+    if (clash)
+      issues.push({
+        key: 'unbounded_history.suffix',
+        expected: `a suffix whose "<rolling name><suffix>" is not a column of latest ("${clash}${suffix}" is)`,
+        received: suffix,
+      });
   }
   const max = x['max_length'] ?? null;
-  const maxOk = max === null || (typeof max === 'number' && Number.isInteger(max) && max >= 1 && max <= MAX_UNBOUNDED_LENGTH);
-  if (!maxOk) issues.push({ key: 'unbounded_history.max_length', expected: `null (as long as the key's months) or an integer from 1 to ${MAX_UNBOUNDED_LENGTH}`, received: max });
+  const maxOk =
+    max === null || (typeof max === 'number' && Number.isInteger(max) && max >= 1 && max <= MAX_UNBOUNDED_LENGTH);
+  if (!maxOk)
+    issues.push({
+      key: 'unbounded_history.max_length',
+      expected: `null (as long as the key's months) or an integer from 1 to ${MAX_UNBOUNDED_LENGTH}`,
+      received: max,
+    });
   if (!table || !suffixOk || !maxOk) return null;
   return { table, suffix: suffix as string, maxLength: max as number | null };
 }

@@ -1,8 +1,10 @@
 import { PipelineConfig, SourceColumn } from './config.types';
 
 /** The Spark SQL types a schema key (`source_schema`, `hist_rpt_dt_schema`) takes. */
-export const SPARK_TYPE = /^(BIGINT|LONG|INT|INTEGER|SMALLINT|TINYINT|STRING|DATE|TIMESTAMP|TIMESTAMP_NTZ|DOUBLE|FLOAT|BOOLEAN|DECIMAL\(\s*\d+\s*,\s*\d+\s*\))$/i;
-export const SPARK_TYPE_EXPECTED = 'a Spark SQL type (BIGINT, INT, STRING, DATE, TIMESTAMP, DOUBLE, BOOLEAN, DECIMAL(p,s), ...)';
+export const SPARK_TYPE =
+  /^(BIGINT|LONG|INT|INTEGER|SMALLINT|TINYINT|STRING|DATE|TIMESTAMP|TIMESTAMP_NTZ|DOUBLE|FLOAT|BOOLEAN|DECIMAL\(\s*\d+\s*,\s*\d+\s*\))$/i;
+export const SPARK_TYPE_EXPECTED =
+  'a Spark SQL type (BIGINT, INT, STRING, DATE, TIMESTAMP, DOUBLE, BOOLEAN, DECIMAL(p,s), ...)';
 
 /**
  * Source column types when the config has no `source_schema` (the production example has none: there the

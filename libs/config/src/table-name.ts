@@ -53,7 +53,10 @@ export class TableName {
  */
 export function tablesOf(config: PipelineConfig): TableName[] {
   return [
-    config.sourceTable, config.summaryTable, config.latestTable, ...Object.values(config.tables),
+    config.sourceTable,
+    config.summaryTable,
+    config.latestTable,
+    ...Object.values(config.tables),
     ...(config.reportDates ? [config.reportDates.table] : []),
     ...(config.unboundedHistory ? [config.unboundedHistory.table] : []),
   ];

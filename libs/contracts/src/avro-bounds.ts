@@ -16,7 +16,8 @@ const MAX_DEPTH = 64;
 export function checkAvroBounds(type: avsc.Type, body: Buffer): void {
   const reader = new BoundedReader(body);
   reader.value(type, 0);
-  if (reader.pos !== body.length) throw new Error(`${body.length - reader.pos} byte(s) left after the value, at offset ${reader.pos}`);
+  if (reader.pos !== body.length)
+    throw new Error(`${body.length - reader.pos} byte(s) left after the value, at offset ${reader.pos}`);
 }
 
 class BoundedReader {
@@ -76,7 +77,10 @@ class BoundedReader {
         return;
       }
       case 'array':
-        return this.blocks(() => this.value(t.itemsType as avsc.Type, depth + 1), minBytes(t.itemsType as avsc.Type, 0));
+        return this.blocks(
+          () => this.value(t.itemsType as avsc.Type, depth + 1),
+          minBytes(t.itemsType as avsc.Type, 0),
+        );
       case 'map':
         return this.blocks(() => {
           this.skip(this.long(), 'a map key');
@@ -108,7 +112,8 @@ class BoundedReader {
         this.long();
       }
       const left = this.buf.length - this.pos;
-      if (itemMinBytes > 0 ? count * itemMinBytes > left : count > MAX_EMPTY_ITEMS) this.fail(`a block of ${count} item(s), more than the bytes left can hold`);
+      if (itemMinBytes > 0 ? count * itemMinBytes > left : count > MAX_EMPTY_ITEMS)
+        this.fail(`a block of ${count} item(s), more than the bytes left can hold`);
       for (let i = 0; i < count; i++) item();
     }
   }

@@ -48,7 +48,9 @@ describe('contract files', () => {
   // Schema evolution safety: bytes written with any recorded version stay readable by the current schema.
   it.each(versions)('%s v%i recorded fixture decodes with the current schema', (event, version) => {
     const { json, bytes } = fixture(event, version);
-    const writer = avsc.Type.forSchema(loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+    const writer = avsc.Type.forSchema(
+      loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0],
+    );
     const current = CONTRACTS[event].type;
     const decoded: unknown = current.fromBuffer(bytes, current.createResolver(writer));
     if (version === CURRENT_VERSIONS[event]) expect(decoded).toEqual(json);
@@ -57,7 +59,9 @@ describe('contract files', () => {
 
   it.each(versions)('%s v%i JSON fixture is what the hex recording holds', (event, version) => {
     const { json, bytes } = fixture(event, version);
-    const writer = avsc.Type.forSchema(loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+    const writer = avsc.Type.forSchema(
+      loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0],
+    );
     expect(writer.toBuffer(json).toString('hex')).toBe(bytes.toString('hex'));
   });
 
@@ -110,9 +114,9 @@ describe('encode-side validation', () => {
   });
 
   it('EventCodec.encode refuses before talking to the registry', async () => {
-    await expect(codec.encode('job-state-changed', { ...job, engine: 42 } as unknown as JobStateChanged)).rejects.toThrow(
-      'Invalid job-state-changed event: field "engine" expected string, received number 42',
-    );
+    await expect(
+      codec.encode('job-state-changed', { ...job, engine: 42 } as unknown as JobStateChanged),
+    ).rejects.toThrow('Invalid job-state-changed event: field "engine" expected string, received number 42');
   });
 });
 
@@ -133,7 +137,9 @@ describe('decode framing (no registry call needed)', () => {
 describe('decode of a body that promises more than it holds (checkAvroBounds)', () => {
   // The registry client stubbed to serve BatchCompleted v2 as schema id 7: no HTTP.
   const registry = new SchemaRegistry({ host: 'http://127.0.0.1:9', retry: { retries: 0 } });
-  const writer = avsc.Type.forSchema(loadSchema('batch-completed', 2) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+  const writer = avsc.Type.forSchema(
+    loadSchema('batch-completed', 2) as unknown as Parameters<typeof avsc.Type.forSchema>[0],
+  );
   jest.spyOn(registry, 'getSchema').mockImplementation(async () => writer as never);
   const codec = new EventCodec(registry);
   const framed = (body: number[]) => Buffer.from([0, 0, 0, 0, 7, ...body]);
@@ -146,16 +152,24 @@ describe('decode of a body that promises more than it holds (checkAvroBounds)', 
     const error: unknown = await codec.decode(bytes).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(error).toBeInstanceOf(PoisonMessageError);
-    expect((error as Error).message).toMatch(/does not decode as batch-completed \(schema id 7\): a block of \d+ item\(s\), more than the bytes left can hold at offset 13/);
+    expect((error as Error).message).toMatch(
+      /does not decode as batch-completed \(schema id 7\): a block of \d+ item\(s\), more than the bytes left can hold at offset 13/,
+    );
   });
 
   it('refuses a string longer than the body and bytes left over, and passes every recorded fixture', () => {
-    expect(() => checkAvroBounds(writer, Buffer.from([0x7e]))).toThrow(/a string of 63 byte\(s\) past the end at offset 1/);
+    expect(() => checkAvroBounds(writer, Buffer.from([0x7e]))).toThrow(
+      /a string of 63 byte\(s\) past the end at offset 1/,
+    );
     for (const [event, version] of versions) {
-      const type = avsc.Type.forSchema(loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+      const type = avsc.Type.forSchema(
+        loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0],
+      );
       const { bytes } = fixture(event, version);
       expect(() => checkAvroBounds(type, bytes)).not.toThrow();
-      expect(() => checkAvroBounds(type, Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/1 byte\(s\) left after the value/);
+      expect(() => checkAvroBounds(type, Buffer.concat([bytes, Buffer.from([0])]))).toThrow(
+        /1 byte\(s\) left after the value/,
+      );
     }
   });
 });

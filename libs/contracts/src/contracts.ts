@@ -85,7 +85,15 @@ function contractOf<E extends EventName>(event: E, topicPrefix: string): Contrac
   const version = CURRENT_VERSIONS[event];
   const schema = loadSchema(event, version);
   const topic = `${topicPrefix}${event}`;
-  return { event, topic, subject: `${topic}-value`, version, schema, fullName: fullNameOf(schema), type: typeOf(schema) };
+  return {
+    event,
+    topic,
+    subject: `${topic}-value`,
+    version,
+    schema,
+    fullName: fullNameOf(schema),
+    type: typeOf(schema),
+  };
 }
 
 /** The contracts with topics `<topicPrefix><event>`; tests pass a unique prefix per run. */

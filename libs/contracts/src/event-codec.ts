@@ -12,7 +12,8 @@ const MAGIC_BYTE = 0;
 
 // mappersmith turns a failed connection into a "400" response carrying the socket error's message, so
 // a 400 is only retriable when that message is a network error.
-const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out/i;
+const NETWORK_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ENOTFOUND|EPIPE|socket hang up|timed? ?out/i;
 /** Tries of one subject's registration while the registry times out or is unreachable, 0.5, 1, 2 s apart. */
 const REGISTER_ATTEMPTS = 4;
 const REGISTER_BACKOFF_MS = 500;
@@ -50,7 +51,10 @@ export class EventCodec {
     for (const event of events) {
       const { subject, schema } = this.contracts[event];
       const attempt = () =>
-        this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
+        this.registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+          { subject, compatibility: COMPATIBILITY.BACKWARD },
+        );
       let id: number | undefined;
       let conflictRetried = false;
       for (let n = 1; id === undefined; n++) {
@@ -62,7 +66,8 @@ export class EventCodec {
           // exists"). Once: the rule now exists, so the client only checks it; a schema the registry
           // really refuses is refused again. A timeout or an unreachable registry: a few more tries.
           const conflict: boolean = statusOf(error) === 409 && !conflictRetried;
-          if (!conflict && !(isTransient(error) && n < REGISTER_ATTEMPTS)) throw registryFailure(`register ${subject}`, error, subject);
+          if (!conflict && !(isTransient(error) && n < REGISTER_ATTEMPTS))
+            throw registryFailure(`register ${subject}`, error, subject);
           conflictRetried ||= conflict;
           if (!conflict) await new Promise((resolve) => setTimeout(resolve, REGISTER_BACKOFF_MS * 2 ** (n - 1)));
         }
@@ -143,9 +148,13 @@ export class EventCodec {
     } catch (error) {
       if (isTransient(error)) throw new RegistryUnavailableError(`fetch schema id ${schemaId}`, error);
       // 404: an id this registry never issued; anything else: a stored schema the client cannot parse.
-      throw new PoisonMessageError(`schema id ${schemaId} cannot be used: ${messageOf(error)}`, { cause: error, schemaId });
+      throw new PoisonMessageError(`schema id ${schemaId} cannot be used: ${messageOf(error)}`, {
+        cause: error,
+        schemaId,
+      });
     }
-    if (!avsc.Type.isType(schema)) throw new PoisonMessageError(`schema id ${schemaId} is not an Avro schema`, { schemaId });
+    if (!avsc.Type.isType(schema))
+      throw new PoisonMessageError(`schema id ${schemaId} is not an Avro schema`, { schemaId });
     return schema as avsc.Type;
   }
 }

@@ -17,6 +17,13 @@ export {
   typeOf,
 } from './contracts';
 export { validateEvent } from './validation';
-export { TopicAccess, readerGroupId, topicAccess, topicAccessAll, topicAccessFile, topicsOfComponent } from './topic-access';
+export {
+  TopicAccess,
+  readerGroupId,
+  topicAccess,
+  topicAccessAll,
+  topicAccessFile,
+  topicsOfComponent,
+} from './topic-access';
 export { EventCodec, EventCodecOptions, isTransient } from './event-codec';
 export { REGISTRY_REQUEST_TIMEOUT_MS, requestTimeout, schemaRegistry } from './registry-client';

@@ -24,7 +24,9 @@ describe('a registry request that is never answered', () => {
 
   it('times out, is retried a few times, then fails as a retriable RegistryUnavailableError', async () => {
     const { port } = server.address() as AddressInfo;
-    const codec = new EventCodec(schemaRegistry({ host: `http://127.0.0.1:${port}`, retry: { retries: 0 } }, 200), { topicPrefix: 'timeout-test.' });
+    const codec = new EventCodec(schemaRegistry({ host: `http://127.0.0.1:${port}`, retry: { retries: 0 } }, 200), {
+      topicPrefix: 'timeout-test.',
+    });
     const started = Date.now();
     const error: unknown = await codec.register().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistryUnavailableError);

@@ -27,11 +27,21 @@ const STACK_ENV = { ...process.env, STACK_COMPONENTS: 'registry' };
 const PREFIX = `it-contracts-${Date.now().toString(36)}-${process.pid}.`;
 
 function stack(command: 'up'): void {
-  const result = spawnSync('bash', ['scripts/stack/stack.sh', command], { cwd: REPO, env: STACK_ENV, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`stack.sh ${command} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync('bash', ['scripts/stack/stack.sh', command], {
+    cwd: REPO,
+    env: STACK_ENV,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(`stack.sh ${command} exited ${result.status}:\n${result.stdout}\n${result.stderr}`);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -55,7 +65,10 @@ function codecWithWatermarkSchema(schema: AvroRecordSchema): EventCodec {
   const dir = mkdtempSync(path.join(tmpdir(), 'contracts-'));
   try {
     cpSync(contractsDir(), dir, { recursive: true });
-    writeFileSync(path.join(dir, 'watermark-advanced', `v${CURRENT_VERSIONS['watermark-advanced']}.avsc`), JSON.stringify(schema));
+    writeFileSync(
+      path.join(dir, 'watermark-advanced', `v${CURRENT_VERSIONS['watermark-advanced']}.avsc`),
+      JSON.stringify(schema),
+    );
     process.env.CONTRACTS_DIR = dir;
     return new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: PREFIX });
   } finally {
@@ -71,14 +84,18 @@ describe('EventCodec against the real schema registry', () => {
 
   beforeAll(async () => {
     stack('up');
-    await waitFor('the registry to list subjects', async () => ((await fetch(`${REGISTRY_URL}/subjects`)).ok ? true : undefined));
+    await waitFor('the registry to list subjects', async () =>
+      (await fetch(`${REGISTRY_URL}/subjects`)).ok ? true : undefined,
+    );
     codec = new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: PREFIX });
   });
 
   afterAll(async () => {
     // Soft-delete this run's subjects so the registry does not accumulate them.
     for (const event of EVENT_NAMES) {
-      await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(`${PREFIX}${event}-value`)}`, { method: 'DELETE' }).catch(() => undefined);
+      await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(`${PREFIX}${event}-value`)}`, {
+        method: 'DELETE',
+      }).catch(() => undefined);
     }
     // The stack stays up for the other integration suites; scripts/test.sh stops it at the end.
   });
@@ -88,9 +105,14 @@ describe('EventCodec against the real schema registry', () => {
     expect([...ids.keys()].sort()).toEqual([...EVENT_NAMES].sort());
     for (const event of EVENT_NAMES) {
       const subject = `${PREFIX}${event}-value`;
-      const config = (await (await fetch(`${REGISTRY_URL}/config/${encodeURIComponent(subject)}`)).json()) as Record<string, unknown>;
+      const config = (await (await fetch(`${REGISTRY_URL}/config/${encodeURIComponent(subject)}`)).json()) as Record<
+        string,
+        unknown
+      >;
       expect(config).toMatchObject({ compatibilityLevel: 'BACKWARD' });
-      const latest = (await (await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}/versions/latest`)).json()) as { id: number };
+      const latest = (await (
+        await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}/versions/latest`)
+      ).json()) as { id: number };
       expect(latest.id).toBe(ids.get(event));
     }
     expect(new Map(await codec.register())).toEqual(ids);
@@ -98,20 +120,28 @@ describe('EventCodec against the real schema registry', () => {
 
   // A deployment upgrades version by version: each recorded vN must pass the registry's BACKWARD check
   // against vN-1 under one subject (e.g. watermark-advanced v2's report range, SPEC §4b, has null defaults).
-  it.each(EVENT_NAMES)('registers every recorded version of %s in order under one subject (BACKWARD)', async (event) => {
-    const subject = `${PREFIX}chain.${event}-value`;
-    const registry = new SchemaRegistry({ host: REGISTRY_URL });
-    try {
-      const ids: number[] = [];
-      for (const version of listVersions(event)) {
-        const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(loadSchema(event, version)) }, { subject, compatibility: COMPATIBILITY.BACKWARD });
-        ids.push(id);
+  it.each(EVENT_NAMES)(
+    'registers every recorded version of %s in order under one subject (BACKWARD)',
+    async (event) => {
+      const subject = `${PREFIX}chain.${event}-value`;
+      const registry = new SchemaRegistry({ host: REGISTRY_URL });
+      try {
+        const ids: number[] = [];
+        for (const version of listVersions(event)) {
+          const { id } = await registry.register(
+            { type: SchemaType.AVRO, schema: JSON.stringify(loadSchema(event, version)) },
+            { subject, compatibility: COMPATIBILITY.BACKWARD },
+          );
+          ids.push(id);
+        }
+        expect(new Set(ids).size).toBe(listVersions(event).length);
+      } finally {
+        await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' }).catch(
+          () => undefined,
+        );
       }
-      expect(new Set(ids).size).toBe(listVersions(event).length);
-    } finally {
-      await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(subject)}`, { method: 'DELETE' }).catch(() => undefined);
-    }
-  });
+    },
+  );
 
   it('four services registering a new subject at once all succeed with the same ids (no "rule already exists")', async () => {
     // Each service registers every schema at start; a first deployment starts them together. Apicurio
@@ -119,14 +149,26 @@ describe('EventCodec against the real schema registry', () => {
     for (let round = 0; round < 3; round++) {
       const prefix = `${PREFIX}race${round}.`;
       try {
-        const codecs = Array.from({ length: 4 }, () => new EventCodec(schemaRegistry({ host: REGISTRY_URL }), { topicPrefix: prefix }));
+        const codecs = Array.from(
+          { length: 4 },
+          () => new EventCodec(schemaRegistry({ host: REGISTRY_URL }), { topicPrefix: prefix }),
+        );
         const results = await Promise.allSettled(codecs.map((c) => c.register()));
-        expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
-        const ids = results.map((r) => JSON.stringify([...(r as PromiseFulfilledResult<ReadonlyMap<EventName, number>>).value].sort()));
+        expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+          'ok',
+          'ok',
+          'ok',
+          'ok',
+        ]);
+        const ids = results.map((r) =>
+          JSON.stringify([...(r as PromiseFulfilledResult<ReadonlyMap<EventName, number>>).value].sort()),
+        );
         expect(new Set(ids).size).toBe(1);
       } finally {
         for (const event of EVENT_NAMES) {
-          await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(`${prefix}${event}-value`)}`, { method: 'DELETE' }).catch(() => undefined);
+          await fetch(`${REGISTRY_URL}/subjects/${encodeURIComponent(`${prefix}${event}-value`)}`, {
+            method: 'DELETE',
+          }).catch(() => undefined);
         }
       }
     }
@@ -139,7 +181,9 @@ describe('EventCodec against the real schema registry', () => {
     expect(bytes.readInt32BE(1)).toBe(codec.schemaId(event));
 
     // A fresh client has no cached schemas: it must resolve the id through the registry.
-    const decoded = await new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: PREFIX }).decode(bytes);
+    const decoded = await new EventCodec(new SchemaRegistry({ host: REGISTRY_URL }), { topicPrefix: PREFIX }).decode(
+      bytes,
+    );
     expect(decoded).toEqual({ event, value, schemaId: codec.schemaId(event) });
   });
 
@@ -147,11 +191,18 @@ describe('EventCodec against the real schema registry', () => {
     const current = loadSchema('watermark-advanced', CURRENT_VERSIONS['watermark-advanced']);
     const breaking = codecWithWatermarkSchema({
       ...current,
-      fields: [...current.fields, { name: 'tenant', type: 'string', doc: 'Owning tenant; no default, so v1 data cannot be read.' }],
+      fields: [
+        ...current.fields,
+        { name: 'tenant', type: 'string', doc: 'Owning tenant; no default, so v1 data cannot be read.' },
+      ],
     });
     const error: unknown = await breaking.register().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SchemaRegistrationError);
-    expect(error).toMatchObject({ retriable: false, subject: `${PREFIX}watermark-advanced-value`, cause: { status: 409 } });
+    expect(error).toMatchObject({
+      retriable: false,
+      subject: `${PREFIX}watermark-advanced-value`,
+      cause: { status: 409 },
+    });
     expect((error as Error).message).toContain('tenant');
   });
 
@@ -159,14 +210,21 @@ describe('EventCodec against the real schema registry', () => {
     const current = loadSchema('watermark-advanced', CURRENT_VERSIONS['watermark-advanced']);
     const evolved = codecWithWatermarkSchema({
       ...current,
-      fields: [...current.fields, { name: 'tenant', type: ['null', 'string'], default: null, doc: 'Owning tenant, optional.' }],
+      fields: [
+        ...current.fields,
+        { name: 'tenant', type: ['null', 'string'], default: null, doc: 'Owning tenant, optional.' },
+      ],
     });
     const ids = await evolved.register();
     expect(ids.get('watermark-advanced')).not.toBe(codec.schemaId('watermark-advanced'));
 
     const value = fixtureOf('watermark-advanced');
     const bytes = await evolved.encode('watermark-advanced', { ...value, tenant: 'acme' } as typeof value);
-    expect(await codec.decode(bytes)).toEqual({ event: 'watermark-advanced', value, schemaId: ids.get('watermark-advanced') });
+    expect(await codec.decode(bytes)).toEqual({
+      event: 'watermark-advanced',
+      value,
+      schemaId: ids.get('watermark-advanced'),
+    });
   });
 
   it('raises PoisonMessageError for garbage bytes', async () => {

@@ -46,7 +46,9 @@ export function topicAccessAll(): ReadonlyMap<string, TopicAccess> {
       LISTS.map((key) => {
         const value = entry[key] ?? [];
         if (!Array.isArray(value) || value.some((e) => !EVENT_NAMES.includes(e as EventName))) {
-          throw new Error(`${where}.${key}: expected a list of events (${EVENT_NAMES.join(', ')}), got ${JSON.stringify(value)}`);
+          throw new Error(
+            `${where}.${key}: expected a list of events (${EVENT_NAMES.join(', ')}), got ${JSON.stringify(value)}`,
+          );
         }
         return [key, value as EventName[]];
       }),
@@ -55,7 +57,8 @@ export function topicAccessAll(): ReadonlyMap<string, TopicAccess> {
     if (readerGroupPrefix !== undefined && (typeof readerGroupPrefix !== 'string' || readerGroupPrefix === '')) {
       throw new Error(`${where}.readerGroupPrefix: expected a non-empty string`);
     }
-    if (lists.reads.length > 0 && readerGroupPrefix === undefined) throw new Error(`${where}: "reads" needs "readerGroupPrefix"`);
+    if (lists.reads.length > 0 && readerGroupPrefix === undefined)
+      throw new Error(`${where}: "reads" needs "readerGroupPrefix"`);
     all.set(component, { component, ...lists, ...(readerGroupPrefix === undefined ? {} : { readerGroupPrefix }) });
   }
   return (cached = all);
@@ -64,7 +67,10 @@ export function topicAccessAll(): ReadonlyMap<string, TopicAccess> {
 /** One component's access; a component the file does not list is an error (every Kafka user is listed). */
 export function topicAccess(component: string): TopicAccess {
   const access = topicAccessAll().get(component);
-  if (!access) throw new Error(`${topicAccessFile()} lists no component "${component}"; expected one of ${[...topicAccessAll().keys()].join(', ')}`);
+  if (!access)
+    throw new Error(
+      `${topicAccessFile()} lists no component "${component}"; expected one of ${[...topicAccessAll().keys()].join(', ')}`,
+    );
   return access;
 }
 
@@ -82,6 +88,7 @@ export function topicsOfComponent(access: TopicAccess, contracts: Contracts): st
 
 /** The throwaway group of one read: `<topic prefix><readerGroupPrefix><pid>.<time>`. */
 export function readerGroupId(access: TopicAccess, topicPrefix: string, now = Date.now()): string {
-  if (!access.readerGroupPrefix) throw new Error(`${topicAccessFile()}: component "${access.component}" reads no topic (no readerGroupPrefix)`);
+  if (!access.readerGroupPrefix)
+    throw new Error(`${topicAccessFile()}: component "${access.component}" reads no topic (no readerGroupPrefix)`);
   return `${topicPrefix}${access.readerGroupPrefix}${process.pid}.${now}`;
 }

@@ -9,7 +9,10 @@ import { EventName, EventPayloads } from './events';
  *   → ContractValidationError 'Invalid job-state-changed event: field "attempt" expected int, received string "2"'
  * Undeclared fields are refused too: avsc would drop them silently, which hides a misspelt field name.
  */
-export function validateEvent<E extends EventName>(contract: Contract<E>, value: unknown): asserts value is EventPayloads[E] {
+export function validateEvent<E extends EventName>(
+  contract: Contract<E>,
+  value: unknown,
+): asserts value is EventPayloads[E] {
   const problems: Array<{ path: string; expected: string; received: string }> = [];
   contract.type.isValid(value, {
     errorHook: (path, received, type) =>
@@ -22,7 +25,11 @@ export function validateEvent<E extends EventName>(contract: Contract<E>, value:
   if (problems.length === 0 && isObject(value)) {
     const declared = contract.schema.fields.map((field) => field.name);
     for (const key of Object.keys(value).filter((k) => !declared.includes(k))) {
-      problems.push({ path: key, expected: `no such field (declared: ${declared.join(', ')})`, received: describeValue(value[key]) });
+      problems.push({
+        path: key,
+        expected: `no such field (declared: ${declared.join(', ')})`,
+        received: describeValue(value[key]),
+      });
     }
   }
   if (problems.length > 0) throw new ContractValidationError(contract.event, problems);
@@ -52,6 +59,10 @@ export function describeType(type: avsc.Type): string {
 export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   const json = JSON.stringify(value) ?? String(value);
-  const kind = Array.isArray(value) ? 'array' : typeof value === 'number' && !Number.isInteger(value) ? 'non-integer number' : typeof value;
+  const kind = Array.isArray(value)
+    ? 'array'
+    : typeof value === 'number' && !Number.isInteger(value)
+      ? 'non-integer number'
+      : typeof value;
   return `${kind} ${json.length > 80 ? `${json.slice(0, 77)}...` : json}`;
 }

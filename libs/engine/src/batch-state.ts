@@ -25,8 +25,20 @@ export interface ReportBatchCounts {
 
 /** Turns the classify job's `counts` rows into per-case ranges: {kind: 'case', name, month, n}, and {kind: 'delete', name, month, n}. */
 export function parseCounts(rows: JsonRow[]): BatchCounts {
-  const empty = (): CaseRange & { months: Record<string, number> } => ({ minMonth: '', maxMonth: '', rows: 0, months: {} });
-  const counts: BatchCounts = { inputRows: 0, watermark: null, rejects: {}, cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() }, deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 }, report: null };
+  const empty = (): CaseRange & { months: Record<string, number> } => ({
+    minMonth: '',
+    maxMonth: '',
+    rows: 0,
+    months: {},
+  });
+  const counts: BatchCounts = {
+    inputRows: 0,
+    watermark: null,
+    rejects: {},
+    cases: { CASE_III: empty(), CASE_I: empty(), CASE_II: empty() },
+    deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 },
+    report: null,
+  };
   for (const r of rows) {
     const n = Number(r.n);
     if (r.kind === 'input') {
@@ -37,8 +49,7 @@ export function parseCounts(rows: JsonRow[]): BatchCounts {
       counts.report ??= { read: 0, rejected: 0, unmatched: 0, vetoes: 0, reresolved: 0 };
       const name = String(r.name) as keyof ReportBatchCounts;
       if (name in counts.report) counts.report[name] = n;
-    }
-    else if (r.kind === 'delete' && CASE_ORDER.includes(r.name as CaseName)) counts.deletes[r.name as CaseName] += n;
+    } else if (r.kind === 'delete' && CASE_ORDER.includes(r.name as CaseName)) counts.deletes[r.name as CaseName] += n;
     else if (r.kind === 'case' && CASE_ORDER.includes(r.name as CaseName)) {
       const c = counts.cases[r.name as CaseName];
       const month = String(r.month);
@@ -72,7 +83,12 @@ export function batchesFromLedger(entries: LedgerEntry[]): BatchState[] {
   const byBatch = new Map<string, BatchState>();
   for (const e of entries) {
     if (!isBatchId(e.batchId)) continue; // ledger rows of loads and maintenance
-    const state = byBatch.get(e.batchId) ?? { batchId: e.batchId, seq: parseBatchId(e.batchId), classify: undefined as unknown as LedgerEntry, steps: new Map() };
+    const state = byBatch.get(e.batchId) ?? {
+      batchId: e.batchId,
+      seq: parseBatchId(e.batchId),
+      classify: undefined as unknown as LedgerEntry,
+      steps: new Map(),
+    };
     if (e.step === 'classify') state.classify = e;
     else state.steps.set(e.step, e);
     byBatch.set(e.batchId, state);
@@ -97,7 +113,11 @@ export function ledgerPosition(batches: BatchState[]): BatchPosition | null {
   const plan = last?.classify.result?.collected?.[PLAN]?.[0];
   if (!plan) return null;
   const report = plan.report_end_snapshot_id;
-  return { batchId: last.batchId, sourceEndSnapshotId: String(plan.source_end_snapshot_id), reportEndSnapshotId: report === undefined || report === null ? null : String(report) };
+  return {
+    batchId: last.batchId,
+    sourceEndSnapshotId: String(plan.source_end_snapshot_id),
+    reportEndSnapshotId: report === undefined || report === null ? null : String(report),
+  };
 }
 
 /** The source snapshot the ledger's last committed classify ended at (ledgerPosition); null before the first. */

@@ -30,7 +30,9 @@ export class CatalogAuthError extends Error {
   readonly retriable = false;
 
   constructor(readonly problems: string[]) {
-    super(`Invalid catalog authentication settings (docs/security.md "Catalog credentials"):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Invalid catalog authentication settings (docs/security.md "Catalog credentials"):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = this.constructor.name;
   }
 }
@@ -43,12 +45,19 @@ export const CATALOG_AUTH_ENV: readonly (readonly [string, string])[] = [
   ['SUMMARY_CATALOG_OAUTH2_SERVER_URI', "oauth2: the token endpoint (default: the catalog's /v1/oauth/tokens)"],
   ['SUMMARY_CATALOG_SCOPE', 'oauth2: the scope requested (default: catalog)'],
   ['SUMMARY_CATALOG_SIGNING_REGION', 'sigv4: the region requests are signed for (default: AWS_REGION)'],
-  ['SUMMARY_CATALOG_SIGNING_NAME', 'sigv4: the service name requests are signed for (default: execute-api; glue for AWS Glue)'],
+  [
+    'SUMMARY_CATALOG_SIGNING_NAME',
+    'sigv4: the service name requests are signed for (default: execute-api; glue for AWS Glue)',
+  ],
   ['AWS_REGION', 'sigv4: the default signing region'],
 ];
 
 const MODES: readonly CatalogAuthMode[] = ['none', 'oauth2', 'sigv4'];
-const OAUTH2_ONLY = ['SUMMARY_CATALOG_OAUTH2_SERVER_URI', 'SUMMARY_CATALOG_SCOPE', ...Object.values(CATALOG_SECRET_ENV)];
+const OAUTH2_ONLY = [
+  'SUMMARY_CATALOG_OAUTH2_SERVER_URI',
+  'SUMMARY_CATALOG_SCOPE',
+  ...Object.values(CATALOG_SECRET_ENV),
+];
 const SIGV4_ONLY = ['SUMMARY_CATALOG_SIGNING_REGION', 'SUMMARY_CATALOG_SIGNING_NAME'];
 
 export interface CatalogAuthOptions {
@@ -67,36 +76,55 @@ export interface CatalogAuthOptions {
  *     'rest.signing-region': 'eu-west-1', 'rest.signing-name': 'glue'}
  * Every problem names its variable; a secret's value is never part of a message.
  */
-export function catalogAuthFromEnv(env: NodeJS.ProcessEnv, options: CatalogAuthOptions = { secretsInEnv: true }): CatalogAuth {
-  const value = (name: string): string | undefined => (env[name] === undefined || env[name]?.trim() === '' ? undefined : env[name]?.trim());
+export function catalogAuthFromEnv(
+  env: NodeJS.ProcessEnv,
+  options: CatalogAuthOptions = { secretsInEnv: true },
+): CatalogAuth {
+  const value = (name: string): string | undefined =>
+    env[name] === undefined || env[name]?.trim() === '' ? undefined : env[name]?.trim();
   const problems: string[] = [];
   const mode = (value('SUMMARY_CATALOG_AUTH') ?? 'none') as CatalogAuthMode;
   if (!MODES.includes(mode)) {
-    throw new CatalogAuthError([`SUMMARY_CATALOG_AUTH: expected one of ${MODES.join(', ')}, received "${env.SUMMARY_CATALOG_AUTH}"`]);
+    throw new CatalogAuthError([
+      `SUMMARY_CATALOG_AUTH: expected one of ${MODES.join(', ')}, received "${env.SUMMARY_CATALOG_AUTH}"`,
+    ]);
   }
   const misplaced = (names: string[], wanted: string) => {
-    for (const name of names.filter((n) => value(n) !== undefined)) problems.push(`${name} is set but SUMMARY_CATALOG_AUTH is "${mode}"; it applies to ${wanted} only`);
+    for (const name of names.filter((n) => value(n) !== undefined))
+      problems.push(`${name} is set but SUMMARY_CATALOG_AUTH is "${mode}"; it applies to ${wanted} only`);
   };
   const auth: CatalogAuth = { mode, properties: {}, propertiesFromEnv: {} };
   if (mode !== 'oauth2') misplaced(OAUTH2_ONLY, 'oauth2');
   if (mode !== 'sigv4') misplaced(SIGV4_ONLY, 'sigv4');
   if (mode === 'oauth2') {
     const serverUri = value('SUMMARY_CATALOG_OAUTH2_SERVER_URI');
-    if (serverUri !== undefined && !/^https?:\/\/\S+$/.test(serverUri)) problems.push(`SUMMARY_CATALOG_OAUTH2_SERVER_URI: expected an http(s) URL, received "${serverUri}"`);
+    if (serverUri !== undefined && !/^https?:\/\/\S+$/.test(serverUri))
+      problems.push(`SUMMARY_CATALOG_OAUTH2_SERVER_URI: expected an http(s) URL, received "${serverUri}"`);
     if (serverUri !== undefined) auth.properties['oauth2-server-uri'] = serverUri;
     const scope = value('SUMMARY_CATALOG_SCOPE');
     if (scope !== undefined) auth.properties.scope = scope;
     if (options.secretsInEnv) {
-      const present = (Object.keys(CATALOG_SECRET_ENV) as CatalogSecretProperty[]).filter((p) => value(CATALOG_SECRET_ENV[p]) !== undefined);
-      if (present.length === 0) problems.push(`SUMMARY_CATALOG_AUTH=oauth2 needs ${CATALOG_SECRET_ENV.credential} (client_id:client_secret) or ${CATALOG_SECRET_ENV.token} (a bearer token), from a Secret; neither is set`);
-      if (present.length === 2) problems.push(`${CATALOG_SECRET_ENV.credential} and ${CATALOG_SECRET_ENV.token} are both set; set one (Iceberg would silently prefer the token)`);
+      const present = (Object.keys(CATALOG_SECRET_ENV) as CatalogSecretProperty[]).filter(
+        (p) => value(CATALOG_SECRET_ENV[p]) !== undefined,
+      );
+      if (present.length === 0)
+        problems.push(
+          `SUMMARY_CATALOG_AUTH=oauth2 needs ${CATALOG_SECRET_ENV.credential} (client_id:client_secret) ` +
+            `or ${CATALOG_SECRET_ENV.token} (a bearer token), from a Secret; neither is set`,
+        );
+      if (present.length === 2)
+        problems.push(
+          `${CATALOG_SECRET_ENV.credential} and ${CATALOG_SECRET_ENV.token} are both set; set one (Iceberg would silently prefer the token)`,
+        );
       for (const p of present) auth.propertiesFromEnv[p] = CATALOG_SECRET_ENV[p];
     }
   }
   if (mode === 'sigv4') {
     const region = value('SUMMARY_CATALOG_SIGNING_REGION') ?? value('AWS_REGION');
-    if (region === undefined) problems.push('SUMMARY_CATALOG_AUTH=sigv4 needs SUMMARY_CATALOG_SIGNING_REGION (or AWS_REGION); neither is set');
-    else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(`SUMMARY_CATALOG_SIGNING_REGION: expected a region such as eu-west-1, received "${region}"`);
+    if (region === undefined)
+      problems.push('SUMMARY_CATALOG_AUTH=sigv4 needs SUMMARY_CATALOG_SIGNING_REGION (or AWS_REGION); neither is set');
+    else if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+      problems.push(`SUMMARY_CATALOG_SIGNING_REGION: expected a region such as eu-west-1, received "${region}"`);
     auth.properties['rest.sigv4-enabled'] = 'true';
     auth.properties['rest.signing-region'] = region ?? '';
     // Iceberg's default signing name is execute-api (API Gateway); AWS Glue's Iceberg REST endpoint wants glue.

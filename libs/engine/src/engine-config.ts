@@ -47,9 +47,16 @@ export const DEFAULT_ENGINE: EngineOptions = {
  * `key=value` pairs separated by newlines or `;` (blank parts skipped), each key checked by `keyOk`.
  * Example: pairs('a=1; b = 2', …) → {a: '1', b: '2'}.
  */
-function pairs(raw: string | undefined, keyOk: (key: string) => boolean, refused: (part: string) => string): Record<string, string> {
+function pairs(
+  raw: string | undefined,
+  keyOk: (key: string) => boolean,
+  refused: (part: string) => string,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of (raw ?? '').split(/[;\n]/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (raw ?? '')
+    .split(/[;\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const key = eq > 0 ? part.slice(0, eq).trim() : '';
     if (!keyOk(key)) throw new Error(refused(part));
@@ -63,7 +70,11 @@ function pairs(raw: string | undefined, keyOk: (key: string) => boolean, refused
  * Example: 'spark.sql.adaptive.enabled=false; spark.sql.codegen.wholeStage=false' → {…: 'false', …: 'false'}.
  */
 export function parseSparkConfEnv(raw: string | undefined): Record<string, string> {
-  return pairs(raw, (key) => key.startsWith('spark.'), (part) => `SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "${part}"`);
+  return pairs(
+    raw,
+    (key) => key.startsWith('spark.'),
+    (part) => `SUMMARY_SPARK_CONF: expected "spark.key=value" pairs separated by ";"; received "${part}"`,
+  );
 }
 
 /** Property names that hold secrets: never in SUMMARY_CATALOG_PROPERTIES (a plain variable, printed with the settings). */
@@ -79,12 +90,16 @@ export function parseCatalogPropertiesEnv(raw: string | undefined): Record<strin
   const out = pairs(
     raw,
     (key) => /^[a-z0-9][a-z0-9._-]*$/.test(key),
-    (part) => `SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. "s3.endpoint=http://host:8333") separated by ";"; received "${part}"`,
+    (part) =>
+      `SUMMARY_CATALOG_PROPERTIES: expected "key=value" pairs of Iceberg catalog properties (e.g. ` +
+      `"s3.endpoint=http://host:8333") separated by ";"; received "${part}"`,
   );
   const secret = Object.keys(out).find((key) => SECRET_PROPERTY.test(key));
   if (secret) {
     throw new Error(
-      `SUMMARY_CATALOG_PROPERTIES: "${secret}" is a secret and this variable is printed with the settings; give S3 credentials through the default AWS chain (the pod's role, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
+      `SUMMARY_CATALOG_PROPERTIES: "${secret}" is a secret and this variable is printed with the ` +
+        `settings; give S3 credentials through the default AWS chain (the pod's role, ` +
+        `AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) and the catalog's through SUMMARY_CATALOG_AUTH (docs/security.md)`,
     );
   }
   return out;
@@ -95,11 +110,18 @@ export function parseCatalogPropertiesEnv(raw: string | undefined): Record<strin
  * SUMMARY_SPARK_MASTER, SUMMARY_DRIVER_MEMORY, SUMMARY_SHUFFLE_PARTITIONS, SUMMARY_SPARK_CONF and the catalog
  * authentication (SUMMARY_CATALOG_AUTH and its settings, catalog-auth.ts).
  */
-export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base: EngineOptions = DEFAULT_ENGINE): EngineOptions {
+export function engineOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  base: EngineOptions = DEFAULT_ENGINE,
+): EngineOptions {
   const type = env.SUMMARY_CATALOG_TYPE ?? base.catalogType;
-  if (!['hadoop', 'rest', 'jdbc'].includes(type)) throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
+  if (!['hadoop', 'rest', 'jdbc'].includes(type))
+    throw new Error(`SUMMARY_CATALOG_TYPE: expected hadoop, rest or jdbc; received "${type}"`);
   const partitions = env.SUMMARY_SHUFFLE_PARTITIONS ? Number(env.SUMMARY_SHUFFLE_PARTITIONS) : base.shufflePartitions;
-  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`SUMMARY_SHUFFLE_PARTITIONS: expected a positive integer; received "${env.SUMMARY_SHUFFLE_PARTITIONS}"`);
+  if (!Number.isInteger(partitions) || partitions < 1)
+    throw new Error(
+      `SUMMARY_SHUFFLE_PARTITIONS: expected a positive integer; received "${env.SUMMARY_SHUFFLE_PARTITIONS}"`,
+    );
   // Always read, so that a secret set without SUMMARY_CATALOG_AUTH fails at start instead of being ignored.
   const auth = catalogAuthFromEnv(env);
   return {
@@ -111,7 +133,11 @@ export function engineOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, base:
     master: env.SUMMARY_SPARK_MASTER ?? base.master,
     driverMemory: env.SUMMARY_DRIVER_MEMORY ?? base.driverMemory,
     shufflePartitions: partitions,
-    sparkConf: { ...base.sparkConf, ...sparkUiConf(env.SUMMARY_SPARK_UI), ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF) },
+    sparkConf: {
+      ...base.sparkConf,
+      ...sparkUiConf(env.SUMMARY_SPARK_UI),
+      ...parseSparkConfEnv(env.SUMMARY_SPARK_CONF),
+    },
     catalogProperties: { ...base.catalogProperties, ...parseCatalogPropertiesEnv(env.SUMMARY_CATALOG_PROPERTIES) },
     jarsDir: env.SUMMARY_JARS_DIR ? resolve(env.SUMMARY_JARS_DIR) : base.jarsDir,
     remote: sparkRemote(env.SUMMARY_SPARK_REMOTE) ?? base.remote,
@@ -126,7 +152,9 @@ export function sparkRemote(raw: string | undefined): string | undefined {
   const value = raw?.trim();
   if (!value) return undefined;
   if (!/^sc:\/\/[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}(\/;.*)?$/.test(value)) {
-    throw new Error(`SUMMARY_SPARK_REMOTE: expected a Spark Connect URL like "sc://127.0.0.1:15002" (stack.sh up --connect); received "${value}"`);
+    throw new Error(
+      `SUMMARY_SPARK_REMOTE: expected a Spark Connect URL like "sc://127.0.0.1:15002" (stack.sh up --connect); received "${value}"`,
+    );
   }
   return value;
 }
@@ -166,10 +194,18 @@ export interface RunnerCatalog {
  * ones by variable name. Example: oauth2 with a credential → {…, properties: {scope: 'catalog'},
  * propertiesFromEnv: {credential: 'SUMMARY_CATALOG_CREDENTIAL'}}. Only REST catalogs authenticate.
  */
-export function withCatalogAuth<C extends { type?: unknown; properties?: Record<string, string> }>(name: string, catalog: C, auth: CatalogAuth): C {
+export function withCatalogAuth<C extends { type?: unknown; properties?: Record<string, string> }>(
+  name: string,
+  catalog: C,
+  auth: CatalogAuth,
+): C {
   if (auth.mode === 'none') return catalog;
-  if (catalog.type !== 'rest') throw new Error(`catalog ${name}: SUMMARY_CATALOG_AUTH=${auth.mode} applies to REST catalogs only; this one is ${JSON.stringify(catalog.type)}`);
-  const fromEnv = Object.keys(auth.propertiesFromEnv).length > 0 ? { propertiesFromEnv: { ...auth.propertiesFromEnv } } : {};
+  if (catalog.type !== 'rest')
+    throw new Error(
+      `catalog ${name}: SUMMARY_CATALOG_AUTH=${auth.mode} applies to REST catalogs only; this one is ${JSON.stringify(catalog.type)}`,
+    );
+  const fromEnv =
+    Object.keys(auth.propertiesFromEnv).length > 0 ? { propertiesFromEnv: { ...auth.propertiesFromEnv } } : {};
   return { ...catalog, properties: { ...catalog.properties, ...auth.properties }, ...fromEnv };
 }
 
@@ -217,7 +253,11 @@ export function warehouseLocation(warehouse: string): string {
  * hadoop each gets `<warehouse>/<catalog>`. Example: tables in spark_catalog and primary_catalog →
  * catalogs {spark_catalog: {hadoop, /w/spark_catalog}, primary_catalog: {hadoop, /w/primary_catalog}}.
  */
-export function runnerEngineConfig(config: PipelineConfig, options: EngineOptions, jarsDir = options.jarsDir): RunnerEngineConfig {
+export function runnerEngineConfig(
+  config: PipelineConfig,
+  options: EngineOptions,
+  jarsDir = options.jarsDir,
+): RunnerEngineConfig {
   const tables: TableName[] = tablesOf(config);
   const warehouse = warehouseLocation(options.warehouse);
   const catalogs: RunnerEngineConfig['catalogs'] = {};
@@ -225,11 +265,17 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
   for (const name of new Set([config.defaultCatalog, ...tables.map((t) => t.catalog)])) {
     if (options.catalogType === 'hadoop') catalogs[name] = { type: 'hadoop', warehouse: `${warehouse}/${name}` };
     else {
-      if (!options.catalogUri) throw new Error(`catalog type ${options.catalogType} needs a catalog URI (--catalog-uri or SUMMARY_CATALOG_URI)`);
+      if (!options.catalogUri)
+        throw new Error(
+          `catalog type ${options.catalogType} needs a catalog URI (--catalog-uri or SUMMARY_CATALOG_URI)`,
+        );
       catalogs[name] = { type: options.catalogType, uri: options.catalogUri, warehouse: `${warehouse}/${name}` };
     }
     if (options.catalogProperties && Object.keys(options.catalogProperties).length > 0) {
-      catalogs[name] = { ...catalogs[name], properties: { ...catalogs[name].properties, ...options.catalogProperties } };
+      catalogs[name] = {
+        ...catalogs[name],
+        properties: { ...catalogs[name].properties, ...options.catalogProperties },
+      };
     }
     catalogs[name] = withCatalogAuth(name, catalogs[name], auth);
   }
@@ -265,14 +311,19 @@ export function runnerEngineConfig(config: PipelineConfig, options: EngineOption
  * CI). Unless the options size the cache themselves, such a driver gets the server's 240 MiB (reserved, not used).
  * Example: '/t/.toolchain/spark-cds.jsa' → '-XX:SharedArchiveFile=/t/.toolchain/spark-cds.jsa -Xshare:auto'.
  */
-export function localDriverJavaOptions(archive: string | null, extra = process.env.SUMMARY_DRIVER_JAVA_OPTIONS): string {
+export function localDriverJavaOptions(
+  archive: string | null,
+  extra = process.env.SUMMARY_DRIVER_JAVA_OPTIONS,
+): string {
   const options = extra?.trim() ?? '';
   const clientCodeCache = /-XX:TieredStopAtLevel=[123]\b/.test(options) && !/-XX:ReservedCodeCacheSize=/.test(options);
   return [
     archive ? `-XX:SharedArchiveFile=${archive} -Xshare:auto` : '',
     options,
     clientCodeCache ? `-XX:ReservedCodeCacheSize=${SERVER_CODE_CACHE}` : '',
-  ].filter(Boolean).join(' ');
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 /** The code cache a tiered (C1 + C2) JVM reserves by default. */

@@ -1,5 +1,14 @@
 import { PipelineConfig, TableName, quoteIdent as q, quoteString as lit } from '@app/config';
-import { AcquireOptions, LeaseOptions, LeaseRecord, LeaseStore, PipelineLease, currentHolder, leaseOptionsFromEnv, withLease } from './lease';
+import {
+  AcquireOptions,
+  LeaseOptions,
+  LeaseRecord,
+  LeaseStore,
+  PipelineLease,
+  currentHolder,
+  leaseOptionsFromEnv,
+  withLease,
+} from './lease';
 import type { SummaryPipeline } from './pipeline';
 import { RunnerClient, RunnerError } from './runner-client';
 
@@ -10,7 +19,18 @@ export function leaseTable(config: PipelineConfig): TableName {
 
 const CONCURRENT_CHANGE = /concurrently modified|conflicting|CommitFailed/i;
 
-const COLUMNS = ['pipeline', 'token', 'epoch', 'host', 'pid', 'command', 'acquired_at_ms', 'renewed_at_ms', 'expires_at_ms', 'released_at_ms'] as const;
+const COLUMNS = [
+  'pipeline',
+  'token',
+  'epoch',
+  'host',
+  'pid',
+  'command',
+  'acquired_at_ms',
+  'renewed_at_ms',
+  'expires_at_ms',
+  'released_at_ms',
+] as const;
 
 const num = (v: number | null) => (v === null ? 'CAST(NULL AS BIGINT)' : `CAST(${Math.trunc(v)} AS BIGINT)`);
 const str = (v: string | null) => (v === null ? 'CAST(NULL AS STRING)' : lit(v));
@@ -56,7 +76,16 @@ export class IcebergLeaseStore implements LeaseStore {
   /** The table with its one row: an atomic CTAS, so two first writers cannot both seed it. */
   async ensure(pipeline: string): Promise<void> {
     if (this.ensured) return;
-    const seed = values({ pipeline, token: null, epoch: 0, holder: null, acquiredAtMs: 0, renewedAtMs: 0, expiresAtMs: 0, releasedAtMs: null });
+    const seed = values({
+      pipeline,
+      token: null,
+      epoch: 0,
+      holder: null,
+      acquiredAtMs: 0,
+      renewedAtMs: 0,
+      expiresAtMs: 0,
+      releasedAtMs: null,
+    });
     const props = {
       'format-version': '2',
       'write.merge.mode': 'copy-on-write',
@@ -67,7 +96,9 @@ export class IcebergLeaseStore implements LeaseStore {
     };
     try {
       await this.runner.query(
-        `CREATE TABLE IF NOT EXISTS ${this.table.sql}\nUSING iceberg\nTBLPROPERTIES (${Object.entries(props).map(([k, v]) => `${lit(k)} = ${lit(v)}`).join(', ')})\nAS SELECT ${COLUMNS.map((c) => `${seed[c]} AS ${q(c)}`).join(', ')}`,
+        `CREATE TABLE IF NOT EXISTS ${this.table.sql}\nUSING iceberg\nTBLPROPERTIES (${Object.entries(props)
+          .map(([k, v]) => `${lit(k)} = ${lit(v)}`)
+          .join(', ')})\nAS SELECT ${COLUMNS.map((c) => `${seed[c]} AS ${q(c)}`).join(', ')}`,
       );
     } catch (err) {
       // Two first writers: the one that lost the create finds the table there.
@@ -78,7 +109,9 @@ export class IcebergLeaseStore implements LeaseStore {
 
   async read(pipeline: string): Promise<LeaseRecord | null> {
     await this.ensure(pipeline);
-    const rows = await this.runner.query(`SELECT ${COLUMNS.map(q).join(', ')} FROM ${this.table.sql} WHERE pipeline = ${lit(pipeline)} ORDER BY epoch DESC LIMIT 1`);
+    const rows = await this.runner.query(
+      `SELECT ${COLUMNS.map(q).join(', ')} FROM ${this.table.sql} WHERE pipeline = ${lit(pipeline)} ORDER BY epoch DESC LIMIT 1`,
+    );
     if (!rows.length) return null;
     const r = rows[0];
     const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -86,7 +119,10 @@ export class IcebergLeaseStore implements LeaseStore {
       pipeline,
       token: (r.token as string | null) ?? null,
       epoch: Number(r.epoch),
-      holder: r.host === null || r.host === undefined ? null : { host: String(r.host), pid: Number(r.pid), command: String(r.command) },
+      holder:
+        r.host === null || r.host === undefined
+          ? null
+          : { host: String(r.host), pid: Number(r.pid), command: String(r.command) },
       acquiredAtMs: Number(r.acquired_at_ms),
       renewedAtMs: Number(r.renewed_at_ms),
       expiresAtMs: Number(r.expires_at_ms),
@@ -97,14 +133,19 @@ export class IcebergLeaseStore implements LeaseStore {
   async compareAndSet(expected: LeaseRecord | null, next: LeaseRecord): Promise<boolean> {
     if (expected === null) {
       // The seed row is missing (deleted by hand): put it back, then the caller reads and tries again.
-      await this.runner.query(`INSERT INTO ${this.table.sql} SELECT ${COLUMNS.map((c) => `${values({ ...next, token: null, epoch: 0, holder: null, releasedAtMs: null })[c]} AS ${q(c)}`).join(', ')}`);
+      const seed = values({ ...next, token: null, epoch: 0, holder: null, releasedAtMs: null });
+      await this.runner.query(
+        `INSERT INTO ${this.table.sql} SELECT ${COLUMNS.map((c) => `${seed[c]} AS ${q(c)}`).join(', ')}`,
+      );
       return false;
     }
     const v = values(next);
     const sql = `MERGE INTO ${this.table.sql} t
 USING (SELECT ${COLUMNS.map((c) => `${v[c]} AS ${q(c)}`).join(', ')}) s
 ON t.pipeline = s.pipeline AND t.epoch = ${num(expected.epoch)} AND t.token <=> ${str(expected.token)}
-WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline').map((c) => `t.${q(c)} = s.${q(c)}`).join(', ')}`;
+WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline')
+      .map((c) => `t.${q(c)} = s.${q(c)}`)
+      .join(', ')}`;
     try {
       await this.runner.query(sql);
     } catch (err) {
@@ -115,11 +156,23 @@ WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline').map((c) =
       if (!(err instanceof RunnerError) || !(err.retriable || CONCURRENT_CHANGE.test(err.message))) throw err;
     }
     const now = await this.read(next.pipeline);
-    return now !== null && now.token === next.token && now.epoch === next.epoch && now.expiresAtMs === next.expiresAtMs && now.releasedAtMs === next.releasedAtMs;
+    return (
+      now !== null &&
+      now.token === next.token &&
+      now.epoch === next.epoch &&
+      now.expiresAtMs === next.expiresAtMs &&
+      now.releasedAtMs === next.releasedAtMs
+    );
   }
 
   keepAlive(record: LeaseRecord, ttlMs: number, everyMs: number): Promise<void> {
-    return this.runner.request('lease_keep', { table: this.table.plain, pipeline: record.pipeline, token: record.token, ttlMs, everyMs });
+    return this.runner.request('lease_keep', {
+      table: this.table.plain,
+      pipeline: record.pipeline,
+      token: record.token,
+      ttlMs,
+      everyMs,
+    });
   }
 
   stopKeepAlive(record: LeaseRecord): Promise<void> {
@@ -128,12 +181,25 @@ WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline').map((c) =
 }
 
 /** A lease of the pipeline for this process (`command` names it to other writers), in its Iceberg lease table; not yet taken. */
-export function leaseFor(pipeline: SummaryPipeline, command: string, options: Partial<LeaseOptions> = leaseOptionsFromEnv()): PipelineLease {
-  return new PipelineLease(new IcebergLeaseStore(pipeline.runner, pipeline.config), pipeline.config.summaryTable.plain, currentHolder(command), options);
+export function leaseFor(
+  pipeline: SummaryPipeline,
+  command: string,
+  options: Partial<LeaseOptions> = leaseOptionsFromEnv(),
+): PipelineLease {
+  return new PipelineLease(
+    new IcebergLeaseStore(pipeline.runner, pipeline.config),
+    pipeline.config.summaryTable.plain,
+    currentHolder(command),
+    options,
+  );
 }
 
 /** The pipeline's lease for this process, held in its Iceberg lease table; jobs run through `pipeline` carry it. */
-export function openLease(pipeline: SummaryPipeline, command: string, options: Partial<LeaseOptions> = leaseOptionsFromEnv()): PipelineLease {
+export function openLease(
+  pipeline: SummaryPipeline,
+  command: string,
+  options: Partial<LeaseOptions> = leaseOptionsFromEnv(),
+): PipelineLease {
   const lease = leaseFor(pipeline, command, options);
   pipeline.lease = lease;
   return lease;
@@ -143,7 +209,13 @@ export function openLease(pipeline: SummaryPipeline, command: string, options: P
  * Runs `work` as the pipeline's one writer: takes the lease (waiting up to `acquire.waitMs`), keeps it
  * alive while `work` runs and releases it after, also on failure.
  */
-export async function asWriter<T>(pipeline: SummaryPipeline, command: string, acquire: AcquireOptions, work: () => Promise<T>, options?: Partial<LeaseOptions>): Promise<T> {
+export async function asWriter<T>(
+  pipeline: SummaryPipeline,
+  command: string,
+  acquire: AcquireOptions,
+  work: () => Promise<T>,
+  options?: Partial<LeaseOptions>,
+): Promise<T> {
   const lease = openLease(pipeline, command, options);
   try {
     return await withLease(lease, acquire, work);

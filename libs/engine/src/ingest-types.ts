@@ -47,11 +47,13 @@ export type Stager = (value: JsonValue) => Staged;
  */
 export function stagerFor(type: string, maxBytes: number): Stager {
   const t = type.trim().toUpperCase();
-  const typed = (expected: string, stage: (value: JsonValue) => string | undefined): Stager => (value) => {
-    if (value.kind === 'null') return { json: 'null' };
-    const json = stage(value);
-    return json !== undefined ? { json } : { problem: `expected ${expected}; received ${describe(value)}` };
-  };
+  const typed =
+    (expected: string, stage: (value: JsonValue) => string | undefined): Stager =>
+    (value) => {
+      if (value.kind === 'null') return { json: 'null' };
+      const json = stage(value);
+      return json !== undefined ? { json } : { problem: `expected ${expected}; received ${describe(value)}` };
+    };
   if (t in INT_RANGES) {
     const [lo, hi] = INT_RANGES[t];
     return typed(`an integer from ${lo} to ${hi}`, (v) => {
@@ -65,13 +67,20 @@ export function stagerFor(type: string, maxBytes: number): Stager {
     // Number() rounds to the nearest double, Math.fround that to the nearest float, as Spark stores it
     // (3.4028235e38, Java's own text of Float.MAX_VALUE, is a float; 3.5e38 is not).
     const stored = t === 'DOUBLE' ? Number : (text: string) => Math.fround(Number(text));
-    const finite = typed(`a finite number (at most ${max} in magnitude)`, (v) => (v.kind === 'number' && Number.isFinite(stored(v.text)) ? v.text : undefined));
+    const finite = typed(`a finite number (at most ${max} in magnitude)`, (v) =>
+      v.kind === 'number' && Number.isFinite(stored(v.text)) ? v.text : undefined,
+    );
     return (value) => {
       if (value.kind !== 'number') return finite(value);
-      if (value.text.length > MAX_NUMBER_CHARS) return { problem: `expected a number of at most ${MAX_NUMBER_CHARS} characters (Spark's JSON reader refuses longer ones); received ${describe(value)}` };
+      if (value.text.length > MAX_NUMBER_CHARS)
+        return {
+          problem: `expected a number of at most ${MAX_NUMBER_CHARS} characters (Spark's JSON reader refuses longer ones); received ${describe(value)}`,
+        };
       const staged = finite(value);
       if ('json' in staged && stored(value.text) === 0 && /[1-9]/.test(value.text.split(/[eE]/)[0])) {
-        return { problem: `expected 0 or a number of at least ${min} in magnitude; received ${describe(value)}, which a ${t} column would store as 0` };
+        return {
+          problem: `expected 0 or a number of at least ${min} in magnitude; received ${describe(value)}, which a ${t} column would store as 0`,
+        };
       }
       return staged;
     };
@@ -79,21 +88,38 @@ export function stagerFor(type: string, maxBytes: number): Stager {
   const decimal = /^DECIMAL(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(t);
   if (decimal) {
     const [p, s] = [Number(decimal[1] ?? 10), Number(decimal[2] ?? 0)];
-    return typed(`a number with at most ${p - s} digit(s) before the point and ${s} after (DECIMAL(${p},${s}), no rounding)`, (v) => (v.kind === 'number' ? fitDecimal(v.text, p, s) : undefined));
+    return typed(
+      `a number with at most ${p - s} digit(s) before the point and ${s} after (DECIMAL(${p},${s}), no rounding)`,
+      (v) => (v.kind === 'number' ? fitDecimal(v.text, p, s) : undefined),
+    );
   }
   if (t === 'STRING' || t.startsWith('VARCHAR') || t.startsWith('CHAR')) {
     const string = typed('a string', (v) => (v.kind === 'string' ? '' : undefined));
     return (value) => {
       if (value.kind !== 'string') return string(value);
-      if (LONE_SURROGATE.test(value.value)) return { problem: `expected a string of well-formed Unicode (a \\u escape leaves a lone surrogate); received ${describe(value)}` };
+      if (LONE_SURROGATE.test(value.value))
+        return {
+          problem: `expected a string of well-formed Unicode (a \\u escape leaves a lone surrogate); received ${describe(value)}`,
+        };
       const bytes = value.value.length > maxBytes / 3 ? Buffer.byteLength(value.value, 'utf8') : 0;
-      return bytes > maxBytes ? { problem: `expected a string of at most ${maxBytes} bytes (UTF-8); received ${bytes} bytes` } : { json: JSON.stringify(value.value) };
+      return bytes > maxBytes
+        ? { problem: `expected a string of at most ${maxBytes} bytes (UTF-8); received ${bytes} bytes` }
+        : { json: JSON.stringify(value.value) };
     };
   }
   if (t === 'BOOLEAN') return typed('true or false', (v) => (v.kind === 'boolean' ? String(v.value) : undefined));
-  if (t === 'DATE') return typed('a date "YYYY-MM-DD"', (v) => (v.kind === 'string' && validDate(v.value) ? JSON.stringify(v.value) : undefined));
-  if (t.startsWith('TIMESTAMP')) return typed('a timestamp "YYYY-MM-DD HH:MM:SS"', (v) => (v.kind === 'string' && validTimestamp(v.value) ? JSON.stringify(v.value) : undefined));
-  const unsupported = `a column of type ${type} cannot be ingested from JSON lines; expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, BOOLEAN, DATE or TIMESTAMP`;
+  if (t === 'DATE')
+    return typed('a date "YYYY-MM-DD"', (v) =>
+      v.kind === 'string' && validDate(v.value) ? JSON.stringify(v.value) : undefined,
+    );
+  if (t.startsWith('TIMESTAMP'))
+    return typed('a timestamp "YYYY-MM-DD HH:MM:SS"', (v) =>
+      v.kind === 'string' && validTimestamp(v.value) ? JSON.stringify(v.value) : undefined,
+    );
+  const unsupported =
+    `a column of type ${type} cannot be ingested from JSON lines; ` +
+    `expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), ` +
+    `STRING, BOOLEAN, DATE or TIMESTAMP`;
   return (value) => (value.kind === 'null' ? { json: 'null' } : { problem: unsupported });
 }
 
@@ -137,7 +163,9 @@ function describe(value: JsonValue): string {
     case 'number':
       return value.text.length > 40 ? `${value.text.slice(0, 40)}… (${value.text.length} characters)` : value.text;
     case 'string':
-      return value.value.length > 40 ? `${JSON.stringify(value.value.slice(0, 40))}… (${value.value.length} characters)` : JSON.stringify(value.value);
+      return value.value.length > 40
+        ? `${JSON.stringify(value.value.slice(0, 40))}… (${value.value.length} characters)`
+        : JSON.stringify(value.value);
     case 'boolean':
       return String(value.value);
     case 'object':

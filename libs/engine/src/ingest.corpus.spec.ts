@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORPUS_KINDS, CORPUS_LINE_LIMIT, CORPUS_NAMES, CORPUS_SCHEMA, CORPUS_VALUE_LIMIT, CorpusCase, CorpusRow, DECOY_MARK, generateHostileCorpus } from '../../testing/src/hostile-corpus';
+import {
+  CORPUS_KINDS,
+  CORPUS_LINE_LIMIT,
+  CORPUS_NAMES,
+  CORPUS_SCHEMA,
+  CORPUS_VALUE_LIMIT,
+  CorpusCase,
+  CorpusRow,
+  DECOY_MARK,
+  generateHostileCorpus,
+} from '../../testing/src/hostile-corpus';
 import { IngestError, MAX_LINE_BYTES, MAX_VALUE_BYTES, withStagedJsonl } from './ingest';
 
 // Issue 25: a hostile-input corpus (libs/testing/src/hostile-corpus.ts) through the ingest's real staging
@@ -21,7 +31,14 @@ function readStaged(text: string): Record<string, unknown>[] {
   return text
     .split('\n')
     .filter((l) => l !== '')
-    .map((line) => JSON.parse(line.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (m) => (m.startsWith('"') ? m : JSON.stringify({ number: m })))) as Record<string, unknown>);
+    .map(
+      (line) =>
+        JSON.parse(
+          line.replace(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g, (m) =>
+            m.startsWith('"') ? m : JSON.stringify({ number: m }),
+          ),
+        ) as Record<string, unknown>,
+    );
 }
 
 /** A JSON number's text at scale 2 exactly ("125e-2" → "1.25"), or a note that it would need rounding. */
@@ -50,7 +67,9 @@ function stored(type: string, value: unknown): unknown {
     case 'bigint':
     case 'int':
     case 'tinyint':
-      return number !== undefined && /^-?\d+$/.test(number) ? BigInt(number) : `not an integer: ${JSON.stringify(value)}`;
+      return number !== undefined && /^-?\d+$/.test(number)
+        ? BigInt(number)
+        : `not an integer: ${JSON.stringify(value)}`;
     case 'decimal(12,2)':
       return number !== undefined ? atScale2(number) : `not a number: ${JSON.stringify(value)}`;
     case 'double':
@@ -62,10 +81,16 @@ function stored(type: string, value: unknown): unknown {
   }
 }
 
-const show = (v: unknown) => (typeof v === 'bigint' ? `${v}n` : typeof v === 'string' && v.length > 60 ? `${JSON.stringify(v.slice(0, 60))}… (${v.length} chars)` : JSON.stringify(v));
+const show = (v: unknown) =>
+  typeof v === 'bigint'
+    ? `${v}n`
+    : typeof v === 'string' && v.length > 60
+      ? `${JSON.stringify(v.slice(0, 60))}… (${v.length} chars)`
+      : JSON.stringify(v);
 const lineOf = (problem: string) => Number(/^line (\d+): /.exec(problem)?.[1] ?? NaN);
 /** How a message names a file: as given, non-printing characters written \uXXXX. */
-const named = (path: string) => path.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const named = (path: string) =>
+  path.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** What is wrong with a case's outcome; empty when it is as expected. */
 function judge(c: CorpusCase, file: string, outcome: Staged | unknown): string[] {
@@ -73,31 +98,46 @@ function judge(c: CorpusCase, file: string, outcome: Staged | unknown): string[]
   if ('refusedAt' in c.expect) {
     const { refusedAt, mentions, laterLinesToo } = c.expect;
     if (!(outcome instanceof IngestError)) {
-      return [outcome instanceof Error ? `expected refused at line ${refusedAt}; threw ${outcome.name}: ${outcome.message.slice(0, 300)}` : `expected refused at line ${refusedAt}; staged ${(outcome as Staged).rows} row(s)`];
+      return [
+        outcome instanceof Error
+          ? `expected refused at line ${refusedAt}; threw ${outcome.name}: ${outcome.message.slice(0, 300)}`
+          : `expected refused at line ${refusedAt}; staged ${(outcome as Staged).rows} row(s)`,
+      ];
     }
     const lines = outcome.problems.map(lineOf).filter((n) => !Number.isNaN(n));
     if (outcome.file !== file) wrong.push(`IngestError.file is ${JSON.stringify(outcome.file)}`);
-    if (!outcome.message.includes(named(file))) wrong.push(`the message does not name the file: ${outcome.message.split('\n')[0]}`);
-    if (lines[0] !== refusedAt) wrong.push(`expected line ${refusedAt} first; problems: ${JSON.stringify(outcome.problems.slice(0, 3))}`);
-    else if (!outcome.problems[0].includes(mentions)) wrong.push(`expected the line-${refusedAt} problem to say ${JSON.stringify(mentions)}: ${outcome.problems[0].slice(0, 300)}`);
-    if (lines.some((n) => n < refusedAt)) wrong.push(`names an earlier line: ${JSON.stringify(outcome.problems.slice(0, 3))}`);
-    if (!laterLinesToo && lines.some((n) => n !== refusedAt)) wrong.push(`names other lines too: ${JSON.stringify(outcome.problems.slice(0, 3))}`);
+    if (!outcome.message.includes(named(file)))
+      wrong.push(`the message does not name the file: ${outcome.message.split('\n')[0]}`);
+    if (lines[0] !== refusedAt)
+      wrong.push(`expected line ${refusedAt} first; problems: ${JSON.stringify(outcome.problems.slice(0, 3))}`);
+    else if (!outcome.problems[0].includes(mentions))
+      wrong.push(
+        `expected the line-${refusedAt} problem to say ${JSON.stringify(mentions)}: ${outcome.problems[0].slice(0, 300)}`,
+      );
+    if (lines.some((n) => n < refusedAt))
+      wrong.push(`names an earlier line: ${JSON.stringify(outcome.problems.slice(0, 3))}`);
+    if (!laterLinesToo && lines.some((n) => n !== refusedAt))
+      wrong.push(`names other lines too: ${JSON.stringify(outcome.problems.slice(0, 3))}`);
     return wrong;
   }
-  if (outcome instanceof Error) return [`expected ${c.expect.rows.length} row(s); threw ${outcome.name}: ${outcome.message.slice(0, 400)}`];
+  if (outcome instanceof Error)
+    return [`expected ${c.expect.rows.length} row(s); threw ${outcome.name}: ${outcome.message.slice(0, 400)}`];
   const staged = outcome as Staged;
   const got = readStaged(staged.text);
   const want = c.expect.rows;
-  if (staged.rows !== want.length || got.length !== want.length) wrong.push(`expected ${want.length} row(s); the ingest counted ${staged.rows} and staged ${got.length}`);
+  if (staged.rows !== want.length || got.length !== want.length)
+    wrong.push(`expected ${want.length} row(s); the ingest counted ${staged.rows} and staged ${got.length}`);
   const decoys = got.filter((r) => typeof r.mo === 'string' && r.mo.startsWith(DECOY_MARK));
   if (decoys.length) wrong.push(`staged ${decoys.length} row(s) of a decoy: ${String(decoys[0].mo)}`);
   for (let i = 0; i < Math.min(got.length, want.length); i++) {
-    if (Object.keys(got[i]).join() !== CORPUS_SCHEMA.map((col) => col.name).join()) wrong.push(`row ${i + 1}: staged columns ${Object.keys(got[i]).join()}`);
+    if (Object.keys(got[i]).join() !== CORPUS_SCHEMA.map((col) => col.name).join())
+      wrong.push(`row ${i + 1}: staged columns ${Object.keys(got[i]).join()}`);
     for (const { name, type } of CORPUS_SCHEMA) {
       const have = stored(type, got[i][name]);
       const expected = want[i][name as keyof CorpusRow];
       // === for doubles: Spark reads "-0" and "0" alike; a NaN cannot be staged.
-      if (have !== expected) wrong.push(`row ${i + 1} ${name}: expected ${show(expected)}, staged ${show(got[i][name])}`);
+      if (have !== expected)
+        wrong.push(`row ${i + 1} ${name}: expected ${show(expected)}, staged ${show(got[i][name])}`);
     }
   }
   return wrong;
@@ -107,13 +147,27 @@ describe('the hostile-input corpus (issue 25)', () => {
   const corpus = generateHostileCorpus();
 
   it('is deterministic, large, and covers every kind and every hostile file name', () => {
-    const digest = (cases: CorpusCase[]) => createHash('sha256').update(JSON.stringify(cases.map((c) => [c.id, c.name, c.bytes.toString('base64'), c.decoys.map((d) => d.name), String(Object.keys(c.expect))]))).digest('hex');
+    const digest = (cases: CorpusCase[]) =>
+      createHash('sha256')
+        .update(
+          JSON.stringify(
+            cases.map((c) => [
+              c.id,
+              c.name,
+              c.bytes.toString('base64'),
+              c.decoys.map((d) => d.name),
+              String(Object.keys(c.expect)),
+            ]),
+          ),
+        )
+        .digest('hex');
     expect(digest(generateHostileCorpus())).toBe(digest(corpus));
     expect(corpus.length).toBeGreaterThanOrEqual(200);
     expect(new Set(corpus.map((c) => c.id)).size).toBe(corpus.length);
     expect([...new Set(corpus.map((c) => c.kind))].sort()).toEqual([...CORPUS_KINDS].sort());
     const names = corpus.map((c) => c.name);
-    for (const needle of ['[', ']', '{', '}', '*', '?', ' ', 'é', '😀']) expect(names.some((n) => n.includes(needle))).toBe(true);
+    for (const needle of ['[', ']', '{', '}', '*', '?', ' ', 'é', '😀'])
+      expect(names.some((n) => n.includes(needle))).toBe(true);
     expect(names.some((n) => n.startsWith('_'))).toBe(true);
     expect(names.some((n) => n.startsWith('.'))).toBe(true);
     expect(new Set(names).size).toBe(CORPUS_NAMES.length);
@@ -137,12 +191,16 @@ describe('the hostile-input corpus (issue 25)', () => {
         writeFileSync(file, c.bytes);
         let outcome: Staged | unknown;
         try {
-          outcome = await withStagedJsonl(file, CORPUS_SCHEMA, { allowMissing: c.allowMissing }, async (staged) => ({ rows: staged.rows, text: readFileSync(staged.path, 'utf8') }));
+          outcome = await withStagedJsonl(file, CORPUS_SCHEMA, { allowMissing: c.allowMissing }, async (staged) => ({
+            rows: staged.rows,
+            text: readFileSync(staged.path, 'utf8'),
+          }));
         } catch (err) {
           outcome = err;
         }
         const wrong = judge(c, file, outcome);
-        if (wrong.length) failures.push(`${c.id} ${JSON.stringify(c.name)} (${c.what}):\n    ${wrong.slice(0, 4).join('\n    ')}`);
+        if (wrong.length)
+          failures.push(`${c.id} ${JSON.stringify(c.name)} (${c.what}):\n    ${wrong.slice(0, 4).join('\n    ')}`);
         rmSync(folder, { recursive: true, force: true });
       }
     } finally {

@@ -1,8 +1,27 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { ColumnType, IngestError, IngestOptions, MAX_LINE_BYTES, MAX_VALUE_BYTES, StagedFile, checkJsonl, withStagedJsonl } from './ingest';
+import {
+  ColumnType,
+  IngestError,
+  IngestOptions,
+  MAX_LINE_BYTES,
+  MAX_VALUE_BYTES,
+  StagedFile,
+  checkJsonl,
+  withStagedJsonl,
+} from './ingest';
 import { fitDecimal } from './ingest-types';
 
 const SCHEMA: ColumnType[] = [
@@ -11,13 +30,19 @@ const SCHEMA: ColumnType[] = [
   { name: 'ts', type: 'timestamp' },
   { name: 'current_balance', type: 'int' },
 ];
-const row = (over: Record<string, unknown> = {}) => JSON.stringify({ k: 1, mo: '2024-01', ts: '2024-02-01 10:00:00', current_balance: 5, ...over });
+const row = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({ k: 1, mo: '2024-01', ts: '2024-02-01 10:00:00', current_balance: 5, ...over });
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ingest-spec-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-async function stage(content: string | Buffer, options: IngestOptions & { distinctOf?: string } = {}, schema = SCHEMA, name = 'in.jsonl'): Promise<StagedFile & { text: string }> {
+async function stage(
+  content: string | Buffer,
+  options: IngestOptions & { distinctOf?: string } = {},
+  schema = SCHEMA,
+  name = 'in.jsonl',
+): Promise<StagedFile & { text: string }> {
   const file = join(dir, name);
   writeFileSync(file, content);
   const staged = await checkJsonl(file, schema, join(dir, `staged-${Math.random()}.jsonl`), options);
@@ -37,18 +62,24 @@ async function problems(content: string | Buffer, options: IngestOptions = {}, s
 
 describe('checkJsonl: one reader, one column rule', () => {
   it('stages every column under its exact name in schema order, numbers as written', async () => {
-    const staged = await stage(`{"current_balance": -0, "ts": null, "mo": "2024-\\u00301", "k": 9223372036854775807}\r\n\n   \n${row().replace('"k":1', '"k":-9223372036854775808')}`);
+    const staged = await stage(
+      `{"current_balance": -0, "ts": null, "mo": "2024-\\u00301", "k": 9223372036854775807}\r\n\n   \n${row().replace('"k":1', '"k":-9223372036854775808')}`,
+    );
 
     expect(staged.rows).toBe(2);
     expect(staged.text).toBe(
       '{"k":9223372036854775807,"mo":"2024-01","ts":null,"current_balance":0}\n' +
-      '{"k":-9223372036854775808,"mo":"2024-01","ts":"2024-02-01 10:00:00","current_balance":5}\n',
+        '{"k":-9223372036854775808,"mo":"2024-01","ts":"2024-02-01 10:00:00","current_balance":5}\n',
     );
   });
 
   it('keeps BIGINT 2^63 − 1 exact and refuses 2^63 (JSON.parse made both 9223372036854775808)', async () => {
-    expect((await stage(`${row({ k: 0 }).replace('"k":0', '"k":9223372036854775807')}\n`)).text).toContain('"k":9223372036854775807,');
-    expect((await stage(`${row({ k: 0 }).replace('"k":0', '"k":9007199254740993')}\n`)).text).toContain('"k":9007199254740993,');
+    expect((await stage(`${row({ k: 0 }).replace('"k":0', '"k":9223372036854775807')}\n`)).text).toContain(
+      '"k":9223372036854775807,',
+    );
+    expect((await stage(`${row({ k: 0 }).replace('"k":0', '"k":9007199254740993')}\n`)).text).toContain(
+      '"k":9007199254740993,',
+    );
     expect(await problems(`${row()}\n${row({ k: 0 }).replace('"k":0', '"k":9223372036854775808')}\n`)).toEqual([
       'line 2: column "k" (bigint): expected an integer from -9223372036854775808 to 9223372036854775807; received 9223372036854775808',
     ]);
@@ -57,7 +88,9 @@ describe('checkJsonl: one reader, one column rule', () => {
   it('refuses a key that differs from a column name only in case (Spark stored it as NULL)', async () => {
     expect(await problems(`${row()}\n{"k": 2, "mo": "2024-01", "ts": null, "CURRENT_BALANCE": 777}\n`)).toEqual([
       'line 2: unknown column "CURRENT_BALANCE"; column names are exact: did you mean "current_balance"?',
-      'line 2: missing column "current_balance"; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)',
+      'line 2: missing column "current_balance"; ' +
+        'expected every source column on every line (null for no value) unless allowed missing ' +
+        '(--allow-missing, config ingest_optional_columns)',
     ]);
     expect(await problems(`{"k": 2, "mo": "2024-01", "ts": null, "current_balance": 1, "x": 1}\n`)).toEqual([
       'line 1: unknown column "x"; expected one of k, mo, ts, current_balance',
@@ -66,13 +99,18 @@ describe('checkJsonl: one reader, one column rule', () => {
 
   it('refuses a missing column unless it is allowed missing, then stages it as NULL', async () => {
     const file = `${row()}\n{"k": 2, "mo": "2024-02", "ts": null}\n`;
-    expect(await problems(file)).toEqual([expect.stringMatching(/^line 2: missing column "current_balance"; expected every source column/)]);
-    expect(await problems('{"k": 2}\n')).toEqual([expect.stringMatching(/^line 1: missing columns "mo", "ts", "current_balance";/)]);
+    expect(await problems(file)).toEqual([
+      expect.stringMatching(/^line 2: missing column "current_balance"; expected every source column/),
+    ]);
+    expect(await problems('{"k": 2}\n')).toEqual([
+      expect.stringMatching(/^line 1: missing columns "mo", "ts", "current_balance";/),
+    ]);
 
     const staged = await stage(file, { allowMissing: ['current_balance'] });
     expect(staged.text.split('\n')[1]).toBe('{"k":2,"mo":"2024-02","ts":null,"current_balance":null}');
     await expect(stage(file, { allowMissing: ['Current_Balance', 'nope'] })).rejects.toThrow(
-      '--allow-missing / ingest_optional_columns: "Current_Balance", "nope" are not source columns; expected some of k, mo, ts, current_balance (names are exact)',
+      '--allow-missing / ingest_optional_columns: "Current_Balance", "nope" are not source columns; ' +
+        'expected some of k, mo, ts, current_balance (names are exact)',
     );
   });
 
@@ -90,20 +128,48 @@ describe('checkJsonl: one reader, one column rule', () => {
     ['128', 'tinyint', 'expected an integer from -128 to 127; received 128'],
     ['1e400', 'double', 'expected a finite number (at most 1.7976931348623157e+308 in magnitude); received 1e400'],
     ['1e39', 'float', 'expected a finite number (at most 3.4028234663852886e+38 in magnitude); received 1e39'],
-    ['1.005', 'decimal(12,2)', 'expected a number with at most 10 digit(s) before the point and 2 after (DECIMAL(12,2), no rounding); received 1.005'],
-    ['12345678901', 'decimal(12,2)', 'expected a number with at most 10 digit(s) before the point and 2 after (DECIMAL(12,2), no rounding); received 12345678901'],
+    [
+      '1.005',
+      'decimal(12,2)',
+      'expected a number with at most 10 digit(s) before the point and 2 after (DECIMAL(12,2), no rounding); received 1.005',
+    ],
+    [
+      '12345678901',
+      'decimal(12,2)',
+      'expected a number with at most 10 digit(s) before the point and 2 after (DECIMAL(12,2), no rounding); received 12345678901',
+    ],
     ['1', 'boolean', 'expected true or false; received 1'],
     ['"2024-02-30"', 'date', 'expected a date "YYYY-MM-DD"; received "2024-02-30"'],
     ['"0000-01-01"', 'date', 'expected a date "YYYY-MM-DD"; received "0000-01-01"'],
-    ['"2024-01-01T10:00:00"', 'timestamp', 'expected a timestamp "YYYY-MM-DD HH:MM:SS"; received "2024-01-01T10:00:00"'],
-    ['"2024-01-01 24:00:00"', 'timestamp', 'expected a timestamp "YYYY-MM-DD HH:MM:SS"; received "2024-01-01 24:00:00"'],
+    [
+      '"2024-01-01T10:00:00"',
+      'timestamp',
+      'expected a timestamp "YYYY-MM-DD HH:MM:SS"; received "2024-01-01T10:00:00"',
+    ],
+    [
+      '"2024-01-01 24:00:00"',
+      'timestamp',
+      'expected a timestamp "YYYY-MM-DD HH:MM:SS"; received "2024-01-01 24:00:00"',
+    ],
     ['7', 'string', 'expected a string; received 7'],
-    ['"\\ud800"', 'string', 'expected a string of well-formed Unicode (a \\u escape leaves a lone surrogate); received "\\ud800"'],
+    [
+      '"\\ud800"',
+      'string',
+      'expected a string of well-formed Unicode (a \\u escape leaves a lone surrogate); received "\\ud800"',
+    ],
     ['{"a": 1}', 'string', 'expected a string; received a JSON object'],
     ['[1]', 'bigint', 'expected an integer from -9223372036854775808 to 9223372036854775807; received a JSON array'],
-    ['1', 'map<string,int>', 'a column of type map<string,int> cannot be ingested from JSON lines; expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), STRING, BOOLEAN, DATE or TIMESTAMP'],
+    [
+      '1',
+      'map<string,int>',
+      'a column of type map<string,int> cannot be ingested from JSON lines; ' +
+        'expected a source column of type BIGINT, INT, SMALLINT, TINYINT, DOUBLE, FLOAT, DECIMAL(p,s), ' +
+        'STRING, BOOLEAN, DATE or TIMESTAMP',
+    ],
   ])('refuses %s for a %s column with the line number', async (value, type, message) => {
-    expect(await problems(`{"v": null}\n{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([`line 2: column "v" (${type}): ${message}`]);
+    expect(await problems(`{"v": null}\n{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([
+      `line 2: column "v" (${type}): ${message}`,
+    ]);
   });
 
   it.each([
@@ -129,14 +195,21 @@ describe('checkJsonl: one reader, one column rule', () => {
   });
 
   it('refuses invalid UTF-8 with its line and byte (Spark failed with a stack trace)', async () => {
-    const bad = Buffer.concat([Buffer.from(`${row()}\n{"k": 1, "mo": "20`), Buffer.from([0xe2, 0x82]), Buffer.from(`", "ts": null, "current_balance": 1}\n`)]);
+    const bad = Buffer.concat([
+      Buffer.from(`${row()}\n{"k": 1, "mo": "20`),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from(`", "ts": null, "current_balance": 1}\n`),
+    ]);
     expect(await problems(bad)).toEqual(['line 2: not valid UTF-8 (byte 19 of the line); expected UTF-8 text']);
   });
 
   it('skips a UTF-8 byte order mark at the start of the file only; refuses one elsewhere, UTF-16, UTF-32 and NUL bytes (issue 25)', async () => {
     const bom = Buffer.from([0xef, 0xbb, 0xbf]);
     const staged = await stage(Buffer.concat([bom, Buffer.from(`${row()}\r\n${row({ k: 2 })}\r\n`)]));
-    expect([staged.rows, staged.text.split('\n')[1]]).toEqual([2, '{"k":2,"mo":"2024-01","ts":"2024-02-01 10:00:00","current_balance":5}']);
+    expect([staged.rows, staged.text.split('\n')[1]]).toEqual([
+      2,
+      '{"k":2,"mo":"2024-01","ts":"2024-02-01 10:00:00","current_balance":5}',
+    ]);
     expect(await problems(Buffer.concat([Buffer.from(`${row()}\n`), bom, Buffer.from(`${row()}\n`)]))).toEqual([
       'line 2: a byte order mark (U+FEFF, bytes EF BB BF) at the start of the line; expected one at most, at the start of the file (were files joined?)',
     ]);
@@ -152,7 +225,9 @@ describe('checkJsonl: one reader, one column rule', () => {
 
   it('reads a CR alone as no line end and a line of U+00A0 as no blank line, naming each (issue 25)', async () => {
     expect(await problems(`${row()}\r${row()}\r`)).toEqual([
-      `line 1: expected a JSON object; invalid JSON at character 71: expected the end of the line after the object; received '{"k":1,"mo":'; a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n`,
+      `line 1: expected a JSON object; invalid JSON at character 71: ` +
+        `expected the end of the line after the object; received '{"k":1,"mo":'; ` +
+        `a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n`,
     ]);
     expect(await problems(`${row()}\n\u00a0\n\u000b\n`)).toEqual([
       "line 2: expected a JSON object; invalid JSON at character 1: expected a JSON object; received '\\u00a0'",
@@ -167,19 +242,38 @@ describe('checkJsonl: one reader, one column rule', () => {
     const err = await stage('{"K": 1}\n', {}, SCHEMA, 'a\n  - line 9: fine\u202e.jsonl').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IngestError);
     expect((err as IngestError).file).toBe(join(dir, 'a\n  - line 9: fine\u202e.jsonl'));
-    expect((err as IngestError).message.split('\n')[0]).toBe(`Refused ${join(dir, 'a\\u000a  - line 9: fine\\u202e.jsonl')}: nothing was appended.`);
+    expect((err as IngestError).message.split('\n')[0]).toBe(
+      `Refused ${join(dir, 'a\\u000a  - line 9: fine\\u202e.jsonl')}: nothing was appended.`,
+    );
   });
 
   it.each([
-    ['1e-400', 'double', 'expected 0 or a number of at least 5e-324 in magnitude; received 1e-400, which a DOUBLE column would store as 0'],
-    ['1e-46', 'float', 'expected 0 or a number of at least 1.401298464324817e-45 in magnitude; received 1e-46, which a FLOAT column would store as 0'],
-    [`1.${'0'.repeat(1000)}`, 'double', `expected a number of at most 1000 characters (Spark's JSON reader refuses longer ones); received 1.00000000000000000000000000000000000000… (1002 characters)`],
+    [
+      '1e-400',
+      'double',
+      'expected 0 or a number of at least 5e-324 in magnitude; received 1e-400, which a DOUBLE column would store as 0',
+    ],
+    [
+      '1e-46',
+      'float',
+      'expected 0 or a number of at least 1.401298464324817e-45 in magnitude; received 1e-46, which a FLOAT column would store as 0',
+    ],
+    [
+      `1.${'0'.repeat(1000)}`,
+      'double',
+      `expected a number of at most 1000 characters (Spark's JSON reader refuses longer ones); ` +
+        `received 1.00000000000000000000000000000000000000… (1002 characters)`,
+    ],
   ])('refuses %s for a %s column, which Spark would store as 0 or fail on (issue 25)', async (value, type, message) => {
-    expect(await problems(`{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([`line 1: column "v" (${type}): ${message}`]);
+    expect(await problems(`{"v": ${value}}\n`, {}, [{ name: 'v', type }])).toEqual([
+      `line 1: column "v" (${type}): ${message}`,
+    ]);
   });
 
-  it('takes 3.4028235e38, Java\'s own text of Float.MAX_VALUE, for a FLOAT column, and 0 written any way', async () => {
-    expect((await stage('{"v": 3.4028235e38}\n{"v": -0.0e-400}\n', {}, [{ name: 'v', type: 'float' }])).text).toBe('{"v":3.4028235e38}\n{"v":-0.0e-400}\n');
+  it("takes 3.4028235e38, Java's own text of Float.MAX_VALUE, for a FLOAT column, and 0 written any way", async () => {
+    expect((await stage('{"v": 3.4028235e38}\n{"v": -0.0e-400}\n', {}, [{ name: 'v', type: 'float' }])).text).toBe(
+      '{"v":3.4028235e38}\n{"v":-0.0e-400}\n',
+    );
   });
 
   it(`refuses a value over ${MAX_VALUE_BYTES} bytes and a line over ${MAX_LINE_BYTES} bytes with the line number`, async () => {
@@ -199,7 +293,9 @@ describe('checkJsonl: one reader, one column rule', () => {
     expect(await problems(`${row()}\n${deep}\n`)).toEqual([
       'line 2: column "k" (bigint): expected an integer from -9223372036854775808 to 9223372036854775807; received a JSON array',
     ]);
-    expect(await problems(`${'['.repeat(200_000)}\n`)).toEqual(["line 1: expected a JSON object; invalid JSON at character 1: expected a JSON object; received '[[[[[[[[[[[['"]);
+    expect(await problems(`${'['.repeat(200_000)}\n`)).toEqual([
+      "line 1: expected a JSON object; invalid JSON at character 1: expected a JSON object; received '[[[[[[[[[[[['",
+    ]);
   });
 
   it('names every problem up to the limit, then stops reading', async () => {
@@ -223,20 +319,23 @@ describe('checkJsonl: one reader, one column rule', () => {
 });
 
 describe('withStagedJsonl', () => {
-  it.each(['_day.jsonl', '.day.jsonl', 'a26[1].jsonl'])('stages %s under a name Spark reads literally, and removes it after', async (name) => {
-    const file = join(dir, name);
-    writeFileSync(file, `${row()}\n`);
-    writeFileSync(join(dir, 'a261.jsonl'), `${row({ k: 261 })}\n`);
-    let seen = '';
-    const result = await withStagedJsonl(file, SCHEMA, {}, async (staged) => {
-      seen = staged.path;
-      expect(basename(staged.path)).toBe('rows.jsonl');
-      expect(staged.path).not.toMatch(/[{}[\]*?\\]|\/[._][^/]*$/);
-      return readFileSync(staged.path, 'utf8');
-    });
-    expect(result).toBe(`${row()}\n`.replace(/"(\w+)":/g, '"$1":'));
-    expect(existsSync(seen)).toBe(false);
-  });
+  it.each(['_day.jsonl', '.day.jsonl', 'a26[1].jsonl'])(
+    'stages %s under a name Spark reads literally, and removes it after',
+    async (name) => {
+      const file = join(dir, name);
+      writeFileSync(file, `${row()}\n`);
+      writeFileSync(join(dir, 'a261.jsonl'), `${row({ k: 261 })}\n`);
+      let seen = '';
+      const result = await withStagedJsonl(file, SCHEMA, {}, async (staged) => {
+        seen = staged.path;
+        expect(basename(staged.path)).toBe('rows.jsonl');
+        expect(staged.path).not.toMatch(/[{}[\]*?\\]|\/[._][^/]*$/);
+        return readFileSync(staged.path, 'utf8');
+      });
+      expect(result).toBe(`${row()}\n`.replace(/"(\w+)":/g, '"$1":'));
+      expect(existsSync(seen)).toBe(false);
+    },
+  );
 
   it('removes the staging directory when the file is refused', async () => {
     const file = join(dir, 'bad.jsonl');
@@ -258,7 +357,10 @@ describe('checkJsonl memory', () => {
   it('streams a 200 MB file with a bounded heap (the old check held the whole file as one string: 400 MB of heap)', async () => {
     const file = join(dir, 'big.jsonl');
     const fd = openSync(file, 'w');
-    const block = Array.from({ length: 5000 }, (_, i) => row({ k: i, mo: `2024-${String((i % 12) + 1).padStart(2, '0')}` })).join('\n') + '\n';
+    const block =
+      Array.from({ length: 5000 }, (_, i) => row({ k: i, mo: `2024-${String((i % 12) + 1).padStart(2, '0')}` })).join(
+        '\n',
+      ) + '\n';
     let size = 0;
     while (size < 200 * 1024 * 1024) size += writeSync(fd, block);
     closeSync(fd);

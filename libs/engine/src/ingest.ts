@@ -42,7 +42,10 @@ export class IngestError extends Error {
 }
 
 export interface IngestOptions {
-  /** Source columns a line may leave out (stored NULL): `--allow-missing` and the config's `ingest_optional_columns`. Every other column must be a key of every line. */
+  /**
+   * Source columns a line may leave out (stored NULL): `--allow-missing` and the config's
+   * `ingest_optional_columns`. Every other column must be a key of every line.
+   */
   allowMissing?: string[];
   /** Stop after this many problems (default 20). */
   maxProblems?: number;
@@ -81,13 +84,23 @@ export { WATERMARK_PROPERTY } from '@app/lifecycle';
  *   out '{"k":9223372036854775807,"mo":"2024-01"}'; line '{"K": 1, "mo": null}' → problem
  *   'line 2: unknown column "K"; column names are exact: did you mean "k"?'.
  */
-export async function checkJsonl(file: string, schema: ColumnType[], out: string, options: IngestOptions & { distinctOf?: string | null } = {}): Promise<StagedFile> {
+export async function checkJsonl(
+  file: string,
+  schema: ColumnType[],
+  out: string,
+  options: IngestOptions & { distinctOf?: string | null } = {},
+): Promise<StagedFile> {
   const maxProblems = options.maxProblems ?? 20;
   const byName = new Map(schema.map((c, i) => [c.name, i]));
   const allowed = new Set(options.allowMissing ?? []);
   const unknownAllowed = [...allowed].filter((c) => !byName.has(c));
   if (unknownAllowed.length) {
-    throw new IngestError(file, [`--allow-missing / ingest_optional_columns: ${unknownAllowed.map((c) => `"${c}"`).join(', ')} ${unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column'}; expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`]);
+    const names = unknownAllowed.map((c) => `"${c}"`).join(', ');
+    const are = unknownAllowed.length > 1 ? 'are not source columns' : 'is not a source column';
+    throw new IngestError(file, [
+      `--allow-missing / ingest_optional_columns: ${names} ${are}; ` +
+        `expected some of ${schema.map((c) => c.name).join(', ')} (names are exact)`,
+    ]);
   }
   const distinctAt = options.distinctOf ? byName.get(options.distinctOf) : undefined;
   const distinct = new Set<string | null>();
@@ -103,21 +116,44 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
 
   /** One line → its staged text, its problems, or null for a blank line. */
   const checkLine = (n: number, line: Buffer | null): { staged: string } | { problems: string[] } | null => {
-    if (line === null) return { problems: [`longer than ${MAX_LINE_BYTES} bytes; expected lines of at most that (and values of at most ${MAX_VALUE_BYTES} bytes)`] };
+    if (line === null)
+      return {
+        problems: [
+          `longer than ${MAX_LINE_BYTES} bytes; expected lines of at most that (and values of at most ${MAX_VALUE_BYTES} bytes)`,
+        ],
+      };
     let bytes = line;
     if (n === 1) {
       const wide = WIDE_BOMS.find(([, bom]) => bytes.subarray(0, bom.length).equals(bom));
-      if (wide) return { problems: [`the file starts with a ${wide[0]} byte order mark; expected UTF-8 text (convert it first, e.g. iconv -f ${wide[0].replace(' ', '')} -t UTF-8)`] };
+      if (wide)
+        return {
+          problems: [
+            `the file starts with a ${wide[0]} byte order mark; expected UTF-8 text (convert it first, e.g. iconv -f ${wide[0].replace(' ', '')} -t UTF-8)`,
+          ],
+        };
       if (bytes.subarray(0, 3).equals(UTF8_BOM)) bytes = bytes.subarray(3);
     }
     // Byte positions in messages count from the start of the line as in the file, a skipped mark included.
     const skipped = line.length - bytes.length;
     if (bytes.subarray(0, 3).equals(UTF8_BOM)) {
-      return { problems: [`a byte order mark (U+FEFF, bytes EF BB BF) at the start of the line; expected one at most, at the start of the file (were files joined?)`] };
+      return {
+        problems: [
+          `a byte order mark (U+FEFF, bytes EF BB BF) at the start of the line; expected one at most, at the start of the file (were files joined?)`,
+        ],
+      };
     }
     const nul = bytes.indexOf(0);
-    if (nul !== -1) return { problems: [`a NUL byte (byte ${skipped + nul + 1} of the line); expected UTF-8 text, which has none (UTF-16 and UTF-32 text has them; in a string write \\u0000)`] };
-    if (!isUtf8(bytes)) return { problems: [`not valid UTF-8 (byte ${skipped + firstInvalidUtf8(bytes) + 1} of the line); expected UTF-8 text`] };
+    if (nul !== -1)
+      return {
+        problems: [
+          `a NUL byte (byte ${skipped + nul + 1} of the line); ` +
+            `expected UTF-8 text, which has none (UTF-16 and UTF-32 text has them; in a string write \\u0000)`,
+        ],
+      };
+    if (!isUtf8(bytes))
+      return {
+        problems: [`not valid UTF-8 (byte ${skipped + firstInvalidUtf8(bytes) + 1} of the line); expected UTF-8 text`],
+      };
     const text = bytes.toString('utf8');
     if (BLANK.test(text)) return null;
     let members: JsonMember[];
@@ -126,7 +162,9 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
     } catch (err) {
       if (!(err instanceof JsonLineError)) throw err;
       // '{…}\r{…}': a CR alone was meant to end the line (classic Mac line ends, or one stray CR).
-      const cr = /\r[ \t\r]*$/.test(text.slice(0, err.position - 1)) ? '; a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n' : '';
+      const cr = /\r[ \t\r]*$/.test(text.slice(0, err.position - 1))
+        ? '; a carriage return (\\r) alone does not end a line: expected lines ending in \\n or \\r\\n'
+        : '';
       return { problems: [`expected a JSON object; ${err.message}${cr}`] };
     }
     const values: (string | undefined)[] = new Array(schema.length);
@@ -145,7 +183,11 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
     }
     const missing = schema.filter((c, i) => values[i] === undefined && !allowed.has(c.name)).map((c) => `"${c.name}"`);
     if (missing.length) {
-      found.push(`missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected every source column on every line (null for no value) unless allowed missing (--allow-missing, config ingest_optional_columns)`);
+      found.push(
+        `missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; ` +
+          `expected every source column on every line (null for no value) unless allowed missing ` +
+          `(--allow-missing, config ingest_optional_columns)`,
+      );
     }
     if (found.length) return { problems: found };
     if (distinctAt !== undefined) distinct.add(textOf(values[distinctAt]));
@@ -196,11 +238,18 @@ export async function checkJsonl(file: string, schema: ColumnType[], out: string
  * Checks and stages `file` (checkJsonl) in a fresh directory under the OS temp dir ($TMPDIR: it needs
  * room for a copy of the file), runs `work` on the staged file, and removes it whatever happens.
  */
-export async function withStagedJsonl<T>(file: string, schema: ColumnType[], options: IngestOptions & { distinctOf?: string | null }, work: (staged: StagedFile) => Promise<T>): Promise<T> {
+export async function withStagedJsonl<T>(
+  file: string,
+  schema: ColumnType[],
+  options: IngestOptions & { distinctOf?: string | null },
+  work: (staged: StagedFile) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'summary-ingest-'));
   try {
     if (/[{}[\]*?\\]/.test(dir)) {
-      throw new Error(`staging directory ${dir} contains a glob character ({}[]*?\\), which Spark would expand; set TMPDIR to a directory without them`);
+      throw new Error(
+        `staging directory ${dir} contains a glob character ({}[]*?\\), which Spark would expand; set TMPDIR to a directory without them`,
+      );
     }
     return await work(await checkJsonl(file, schema, join(dir, 'rows.jsonl'), options));
   } finally {

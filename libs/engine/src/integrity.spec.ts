@@ -1,13 +1,25 @@
 import { LedgerRow, batchWindows, committedTwice, overlappingWindows } from './integrity';
 
-const classify = (batchId: string, status: string, recordedAt: string, start: string | null = null, end = '1', rejects = 0): LedgerRow => ({
+const classify = (
+  batchId: string,
+  status: string,
+  recordedAt: string,
+  start: string | null = null,
+  end = '1',
+  rejects = 0,
+): LedgerRow => ({
   batchId,
   step: 'classify',
   status,
   recordedAt,
   result:
     status === 'committed'
-      ? { collected: { plan: [{ batch_id: batchId, source_start_snapshot_id: start, source_end_snapshot_id: end }], counts: rejects ? [{ kind: 'reject', name: 'NULL_KEY', n: rejects }] : [] } }
+      ? {
+          collected: {
+            plan: [{ batch_id: batchId, source_start_snapshot_id: start, source_end_snapshot_id: end }],
+            counts: rejects ? [{ kind: 'reject', name: 'NULL_KEY', n: rejects }] : [],
+          },
+        }
       : null,
 });
 
@@ -22,11 +34,18 @@ describe('committedTwice', () => {
       classify('b-000002', 'committed', '2026-12-01 11:00:00'),
       { ...classify('b-000002', 'committed', '2026-12-01 11:00:09'), step: 'CASE_I' },
     ];
-    expect(committedTwice(rows)).toEqual([{ batchId: 'b-000001', step: 'classify', keptAt: '2026-12-01 10:00:05.5', later: 1 }]);
+    expect(committedTwice(rows)).toEqual([
+      { batchId: 'b-000001', step: 'classify', keptAt: '2026-12-01 10:00:05.5', later: 1 },
+    ]);
   });
 
   it('a failed attempt and its retry are one commit, not two', () => {
-    const rows = [classify('b-000001', 'started', 'a'), classify('b-000001', 'failed', 'b'), classify('b-000001', 'started', 'c'), classify('b-000001', 'committed', 'd')];
+    const rows = [
+      classify('b-000001', 'started', 'a'),
+      classify('b-000001', 'failed', 'b'),
+      classify('b-000001', 'started', 'c'),
+      classify('b-000001', 'committed', 'd'),
+    ];
     expect(committedTwice(rows)).toEqual([]);
   });
 });
@@ -53,6 +72,8 @@ describe('batch windows', () => {
       { batchId: 'b-000004', start: '30', end: '40', rejects: 0 },
     ];
     expect(overlappingWindows(windows)).toEqual([{ batchId: 'b-000002', start: null, previousEnd: '10' }]);
-    expect(overlappingWindows([{ batchId: 'b-000001', start: '5', end: '10', rejects: 0 }])).toEqual([{ batchId: 'b-000001', start: '5', previousEnd: null }]);
+    expect(overlappingWindows([{ batchId: 'b-000001', start: '5', end: '10', rejects: 0 }])).toEqual([
+      { batchId: 'b-000001', start: '5', previousEnd: null },
+    ]);
   });
 });

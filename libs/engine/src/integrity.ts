@@ -36,13 +36,21 @@ export interface CommittedTwice {
  */
 export function committedTwice(rows: LedgerRow[]): CommittedTwice[] {
   const groups = new Map<string, LedgerRow[]>();
-  for (const r of rows) groups.set(`${r.batchId}\u0000${r.step}`, [...(groups.get(`${r.batchId}\u0000${r.step}`) ?? []), r]);
+  for (const r of rows)
+    groups.set(`${r.batchId}\u0000${r.step}`, [...(groups.get(`${r.batchId}\u0000${r.step}`) ?? []), r]);
   const out: CommittedTwice[] = [];
   for (const group of groups.values()) {
-    const committed = group.filter((r) => r.status === 'committed').sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
+    const committed = group
+      .filter((r) => r.status === 'committed')
+      .sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
     if (committed.length < 2) continue;
     const keptAt = committed[0].recordedAt;
-    out.push({ batchId: committed[0].batchId, step: committed[0].step, keptAt, later: group.filter((r) => r.recordedAt > keptAt).length });
+    out.push({
+      batchId: committed[0].batchId,
+      step: committed[0].step,
+      keptAt,
+      later: group.filter((r) => r.recordedAt > keptAt).length,
+    });
   }
   return out.sort((a, b) => a.batchId.localeCompare(b.batchId) || a.step.localeCompare(b.step));
 }
@@ -81,7 +89,9 @@ export function batchWindows(rows: LedgerRow[]): BatchWindow[] {
  * Batches whose window does not continue the previous batch's: each batch must start where the one
  * before ended (SPEC §5: every source row processed once). `[(∅,5], (∅,5]]` → b-2 overlaps b-1.
  */
-export function overlappingWindows(windows: BatchWindow[]): { batchId: string; start: string | null; previousEnd: string | null }[] {
+export function overlappingWindows(
+  windows: BatchWindow[],
+): { batchId: string; start: string | null; previousEnd: string | null }[] {
   const out: { batchId: string; start: string | null; previousEnd: string | null }[] = [];
   windows.forEach((w, i) => {
     const previousEnd = i === 0 ? null : windows[i - 1].end;
@@ -99,7 +109,8 @@ export function duplicateStagedQuery(config: PipelineConfig): string {
 
 export async function readLedger(pipeline: SummaryPipeline): Promise<LedgerRow[]> {
   const rows = await pipeline.runner.query(
-    `SELECT batch_id, step, status, CAST(recorded_at AS STRING) AS recorded_at, CASE WHEN step = ${lit(CLASSIFY_STEP)} AND status = 'committed' THEN result END AS result
+    `SELECT batch_id, step, status, CAST(recorded_at AS STRING) AS recorded_at,
+       CASE WHEN step = ${lit(CLASSIFY_STEP)} AND status = 'committed' THEN result END AS result
      FROM ${pipeline.config.tables.ledger.sql} WHERE status <> 'superseded'`,
     10_000_000,
   );
@@ -127,16 +138,28 @@ export async function integrityViolations(pipeline: SummaryPipeline): Promise<Vi
   const windows = batchWindows(ledger);
   const overlaps = overlappingWindows(windows);
   const rejects = await rejectsPerBatch(pipeline);
-  const extraRejects = windows.filter((w) => (rejects.get(w.batchId)?.n ?? 0) > w.rejects).map((w) => ({ batch_id: w.batchId, counted: w.rejects, stored: rejects.get(w.batchId)!.n }));
+  const extraRejects = windows
+    .filter((w) => (rejects.get(w.batchId)?.n ?? 0) > w.rejects)
+    .map((w) => ({ batch_id: w.batchId, counted: w.rejects, stored: rejects.get(w.batchId)!.n }));
   const dupSql = duplicateStagedQuery(pipeline.config);
   const dupCount = Number((await pipeline.runner.query(`SELECT count(*) AS n FROM (${dupSql})`))[0].n);
   const dupSample = dupCount ? await pipeline.runner.query(`${dupSql} LIMIT 5`) : [];
-  const v = (check: string, sample: Record<string, unknown>[], count = sample.length): Violation => ({ check, count, sample: sample.slice(0, 5) });
+  const v = (check: string, sample: Record<string, unknown>[], count = sample.length): Violation => ({
+    check,
+    count,
+    sample: sample.slice(0, 5),
+  });
   return [
-    v('two committed ledger rows for one (batch, step)', twice.map((t) => ({ batch_id: t.batchId, step: t.step, first_committed_at: t.keptAt }))),
+    v(
+      'two committed ledger rows for one (batch, step)',
+      twice.map((t) => ({ batch_id: t.batchId, step: t.step, first_committed_at: t.keptAt })),
+    ),
     v('duplicate staged (batch, key, month)', dupSample, dupCount),
     v('rejects of a batch beyond what its classify counted', extraRejects),
-    v('batch source window does not continue the previous batch (overlap or gap)', overlaps.map((o) => ({ batch_id: o.batchId, start: o.start, previous_end: o.previousEnd }))),
+    v(
+      'batch source window does not continue the previous batch (overlap or gap)',
+      overlaps.map((o) => ({ batch_id: o.batchId, start: o.start, previous_end: o.previousEnd })),
+    ),
   ];
 }
 
@@ -161,11 +184,15 @@ export async function planRepair(pipeline: SummaryPipeline): Promise<{ actions: 
     actions.push({
       what: `ledger: ${t.batchId} ${t.step} committed twice; the ${t.later} row(s) after its first commit (${t.keptAt}) are marked superseded`,
       sql: [
-        `UPDATE ${config.tables.ledger.sql} SET status = 'superseded' WHERE batch_id = ${lit(t.batchId)} AND step = ${lit(t.step)} AND status <> 'superseded' AND recorded_at > CAST(${lit(t.keptAt)} AS TIMESTAMP)`,
+        `UPDATE ${config.tables.ledger.sql} SET status = 'superseded' WHERE batch_id = ${lit(t.batchId)} ` +
+          `AND step = ${lit(t.step)} AND status <> 'superseded' AND recorded_at > CAST(${lit(t.keptAt)} AS TIMESTAMP)`,
       ],
     });
   }
-  const dupBatches = await pipeline.runner.query(`SELECT DISTINCT batch_id FROM (${duplicateStagedQuery(config)}) ORDER BY batch_id`, 1_000_000);
+  const dupBatches = await pipeline.runner.query(
+    `SELECT DISTINCT batch_id FROM (${duplicateStagedQuery(config)}) ORDER BY batch_id`,
+    1_000_000,
+  );
   const model = columnModel(config);
   const cols = ['case', MONTH_INT, ...model.prepared].map(q).join(', ');
   for (const { batch_id } of dupBatches) {
@@ -184,18 +211,29 @@ export async function planRepair(pipeline: SummaryPipeline): Promise<{ actions: 
     const stored = rejects.get(w.batchId);
     if (!stored || stored.n <= w.rejects) continue;
     actions.push({
-      what: `rejects: ${w.batchId} holds ${stored.n} reject row(s), its classify counted ${w.rejects}; rows from later classifies (after ${stored.first}) are deleted`,
-      sql: [`DELETE FROM ${config.tables.rejects.sql} WHERE batch_id = ${lit(w.batchId)} AND rejected_at > CAST(${lit(stored.first)} AS TIMESTAMP)`],
+      what:
+        `rejects: ${w.batchId} holds ${stored.n} reject row(s), its classify counted ${w.rejects}; ` +
+        `rows from later classifies (after ${stored.first}) are deleted`,
+      sql: [
+        `DELETE FROM ${config.tables.rejects.sql} WHERE batch_id = ${lit(w.batchId)} AND rejected_at > CAST(${lit(stored.first)} AS TIMESTAMP)`,
+      ],
     });
   }
   const notes = overlappingWindows(batchWindows(ledger)).map(
-    (o) => `not repaired: ${o.batchId} starts at source snapshot ${o.start ?? '(beginning)'}, but the batch before it ended at ${o.previousEnd ?? '(beginning)'}; see docs/runbook.md "Repairing a jammed pipeline"`,
+    (o) =>
+      `not repaired: ${o.batchId} starts at source snapshot ${o.start ?? '(beginning)'}, ` +
+      `but the batch before it ended at ${o.previousEnd ?? '(beginning)'}; ` +
+      `see docs/runbook.md "Repairing a jammed pipeline"`,
   );
   return { actions, notes };
 }
 
 /** Runs a plan's statements in order; a failure stops the repair (run it again: every step is idempotent). */
-export async function runRepair(pipeline: SummaryPipeline, actions: RepairAction[], progress: (m: string) => void): Promise<void> {
+export async function runRepair(
+  pipeline: SummaryPipeline,
+  actions: RepairAction[],
+  progress: (m: string) => void,
+): Promise<void> {
   for (const a of actions) {
     progress(a.what);
     for (const sql of a.sql) await pipeline.runner.query(sql);

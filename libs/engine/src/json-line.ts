@@ -127,7 +127,10 @@ class Scanner {
     // Control and invisible characters shown escaped (a raw tab or a U+FEFF is what was refused).
     const shown = visible(this.s.slice(this.i, this.i + 12));
     const received = this.atEnd() ? 'the end of the line' : `'${shown}'`;
-    throw new JsonLineError(`invalid JSON at character ${this.i + 1}: expected ${expected}; received ${received}`, this.i + 1);
+    throw new JsonLineError(
+      `invalid JSON at character ${this.i + 1}: expected ${expected}; received ${received}`,
+      this.i + 1,
+    );
   }
 
   value(): JsonValue {

@@ -1,7 +1,16 @@
 import * as fc from 'fast-check';
 import { TABLE_LAYOUT } from '@app/compiler';
 import { quoteIdent as q } from '@app/config';
-import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import {
+  ALT_CONFIG,
+  ALT_ORACLE_SPEC,
+  Row,
+  SparkHarness,
+  diffRows,
+  oracle,
+  scenarioArb,
+  startHarness,
+} from '@app/testing';
 import { DEFAULT_MAINTENANCE } from './maintenance';
 import { BatchOutcome, SummaryPipeline } from './pipeline';
 
@@ -52,8 +61,13 @@ describe('table layout', () => {
     await h.pipeline.init();
     // What the previous release's init left: copy-on-write, no layout version, no sort order.
     for (const t of [h.config.summaryTable, h.config.latestTable]) {
-      await h.runner.query(`ALTER TABLE ${t.sql} UNSET TBLPROPERTIES ('${TABLE_LAYOUT.versionProperty}', 'write.delete.granularity')`);
-      await h.runner.query(`ALTER TABLE ${t.sql} SET TBLPROPERTIES ('write.merge.mode' = 'copy-on-write', 'write.update.mode' = 'copy-on-write', 'write.delete.mode' = 'copy-on-write')`);
+      await h.runner.query(
+        `ALTER TABLE ${t.sql} UNSET TBLPROPERTIES ('${TABLE_LAYOUT.versionProperty}', 'write.delete.granularity')`,
+      );
+      await h.runner.query(
+        `ALTER TABLE ${t.sql} SET TBLPROPERTIES ('write.merge.mode' = 'copy-on-write', ` +
+          `'write.update.mode' = 'copy-on-write', 'write.delete.mode' = 'copy-on-write')`,
+      );
       await h.runner.query(`ALTER TABLE ${t.sql} WRITE UNORDERED`);
     }
     expect((await properties(h, 'summary'))['sort-order'] ?? 'none').not.toMatch(/acct_id/);
@@ -69,7 +83,10 @@ describe('table layout', () => {
     for (const table of ['summary', 'latest'] as const) {
       const p = await properties(h, table);
       expect([table, p[TABLE_LAYOUT.versionProperty], p['write.merge.mode'], p['write.delete.granularity']]).toEqual([
-        table, TABLE_LAYOUT.version, 'merge-on-read', 'file',
+        table,
+        TABLE_LAYOUT.version,
+        'merge-on-read',
+        'file',
       ]);
     }
     expect((await properties(h, 'summary'))['sort-order']).toMatch(/^acct_id ASC/);
@@ -89,7 +106,11 @@ describe('table layout', () => {
   });
 
   it('the scheduled maintenance applies the deletes and the result stays equal to the oracle', async () => {
-    const eager = new SummaryPipeline(h.config, h.runner, () => undefined, { ...DEFAULT_MAINTENANCE, filesPerPartition: 2, deleteFilesPerDataFile: 1 });
+    const eager = new SummaryPipeline(h.config, h.runner, () => undefined, {
+      ...DEFAULT_MAINTENANCE,
+      filesPerPartition: 2,
+      deleteFilesPerDataFile: 1,
+    });
     const before = await deleteFiles(h, 'summary');
     expect(before).toBeGreaterThan(0);
     const outcome = await eager.maintain();
@@ -108,12 +129,18 @@ describe('table layout', () => {
   });
 
   it('runPending runs the maintenance after a batch when the policy is on', async () => {
-    const eager = new SummaryPipeline(h.config, h.runner, () => undefined, { ...DEFAULT_MAINTENANCE, filesPerPartition: 2, deleteFilesPerDataFile: 1 });
+    const eager = new SummaryPipeline(h.config, h.runner, () => undefined, {
+      ...DEFAULT_MAINTENANCE,
+      filesPerPartition: 2,
+      deleteFilesPerDataFile: 1,
+    });
     const extra = batches[batches.length - 1].map((r) => ({ ...r, lts: '2099-01-01 00:00:00' }));
     await h.ingest(extra);
     const [outcome] = await eager.runPending();
     expect(outcome.maintenance).not.toBeNull();
-    expect(outcome.maintenance!.tables.map((t) => t.table).sort()).toEqual([h.config.latestTable.plain, h.config.summaryTable.plain].sort());
+    expect(outcome.maintenance!.tables.map((t) => t.table).sort()).toEqual(
+      [h.config.latestTable.plain, h.config.summaryTable.plain].sort(),
+    );
     expect(outcome.maintenance!.tables.some((t) => t.rewrittenFiles > 0)).toBe(true);
   });
 });

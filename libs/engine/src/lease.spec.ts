@@ -1,5 +1,15 @@
 import { MemoryLeaseStore } from '@app/testing';
-import { LEASE_HELD_EXIT_CODE, LeaseHeldError, LeaseLostError, LeaseRecord, PipelineLease, decideLease, describeHolder, leaseOptionsFromEnv, withLease } from './lease';
+import {
+  LEASE_HELD_EXIT_CODE,
+  LeaseHeldError,
+  LeaseLostError,
+  LeaseRecord,
+  PipelineLease,
+  decideLease,
+  describeHolder,
+  leaseOptionsFromEnv,
+  withLease,
+} from './lease';
 
 const T0 = Date.parse('2026-12-01T15:30:00Z');
 
@@ -11,13 +21,21 @@ function setup() {
     await clock.onSleep();
   };
   const options = { ttlMs: 60_000, renewEveryMs: 10_000, pollMs: 1_000, now: () => clock.now, sleep };
-  const writer = (command: string, pid: number) => new PipelineLease(store, 'local.ns.summary', { host: 'node-a', pid, command }, options);
+  const writer = (command: string, pid: number) =>
+    new PipelineLease(store, 'local.ns.summary', { host: 'node-a', pid, command }, options);
   return { store, clock, writer };
 }
 
 describe('decideLease', () => {
   const held: LeaseRecord = {
-    pipeline: 'p', token: 't1', epoch: 3, holder: { host: 'h', pid: 1, command: 'run' }, acquiredAtMs: T0, renewedAtMs: T0, expiresAtMs: T0 + 60_000, releasedAtMs: null,
+    pipeline: 'p',
+    token: 't1',
+    epoch: 3,
+    holder: { host: 'h', pid: 1, command: 'run' },
+    acquiredAtMs: T0,
+    renewedAtMs: T0,
+    expiresAtMs: T0 + 60_000,
+    releasedAtMs: null,
   };
 
   it('takes a lease that was never held, released, or expired; waits for a live holder', () => {
@@ -29,7 +47,9 @@ describe('decideLease', () => {
   });
 
   it('names the holder, its age and its expiry', () => {
-    expect(describeHolder(held, T0 + 5_000)).toBe('"run" on host h (pid 1) since 2026-12-01T15:30:00Z, last renewed 5 s ago, expires in 55 s unless renewed (lease epoch 3)');
+    expect(describeHolder(held, T0 + 5_000)).toBe(
+      '"run" on host h (pid 1) since 2026-12-01T15:30:00Z, last renewed 5 s ago, expires in 55 s unless renewed (lease epoch 3)',
+    );
     expect(describeHolder(held, T0 + 90_000)).toContain('expired 30 s ago');
   });
 });
@@ -43,9 +63,13 @@ describe('PipelineLease', () => {
     expect(store.keeping.has(first.token)).toBe(true);
     expect(first.previous).toBe('never-held');
 
-    const err = await writer('load', 200).acquire({ waitMs: 0 }).catch((e: unknown) => e);
+    const err = await writer('load', 200)
+      .acquire({ waitMs: 0 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LeaseHeldError);
-    expect((err as LeaseHeldError).message).toMatch(/^pipeline local\.ns\.summary is locked by another writer: "run" on host node-a \(pid 100\) since 2026-12-01T15:30:00Z/);
+    expect((err as LeaseHeldError).message).toMatch(
+      /^pipeline local\.ns\.summary is locked by another writer: "run" on host node-a \(pid 100\) since 2026-12-01T15:30:00Z/,
+    );
     expect((err as LeaseHeldError).exitCode).toBe(LEASE_HELD_EXIT_CODE);
     expect((err as LeaseHeldError).retriable).toBe(true);
     expect(store.row!.token).toBe(first.token);
@@ -66,13 +90,17 @@ describe('PipelineLease', () => {
     expect(store.row!.epoch).toBe(2);
     expect(second.previous).toBe('released');
     expect(waits).toHaveLength(1);
-    expect(waits[0]).toMatch(/^waiting up to 30 s for the lease of local\.ns\.summary, held by "run" on host node-a \(pid 100\)/);
+    expect(waits[0]).toMatch(
+      /^waiting up to 30 s for the lease of local\.ns\.summary, held by "run" on host node-a \(pid 100\)/,
+    );
   });
 
   it('gives up after --wait when the holder stays alive', async () => {
     const { clock, writer } = setup();
     await writer('run', 100).acquire({ waitMs: 0 });
-    const err = await writer('run', 200).acquire({ waitMs: 10_000 }).catch((e: unknown) => e);
+    const err = await writer('run', 200)
+      .acquire({ waitMs: 10_000 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LeaseHeldError);
     expect((err as Error).message).toContain('waited 10 s');
     expect(clock.now - T0).toBe(10_000);
@@ -103,7 +131,9 @@ describe('PipelineLease', () => {
     await expect(dead.check()).rejects.toBeInstanceOf(LeaseLostError);
     const lost = await dead.renew().catch((e: unknown) => e);
     expect(lost).toBeInstanceOf(LeaseLostError);
-    expect((lost as Error).message).toMatch(/lost the lease of local\.ns\.summary.*now held by "classifier" on host node-a \(pid 200\)/);
+    expect((lost as Error).message).toMatch(
+      /lost the lease of local\.ns\.summary.*now held by "classifier" on host node-a \(pid 200\)/,
+    );
     await dead.release(); // leaves the new holder's lease alone
     expect(store.row!.token).toBe(next.token);
     expect(store.row!.releasedAtMs).toBeNull();
@@ -118,7 +148,16 @@ describe('PipelineLease', () => {
     store.beforeWrite = () => {
       if (!once) return;
       once = false;
-      store.row = { pipeline: 'local.ns.summary', token: b.token, epoch: 1, holder: b.holder, acquiredAtMs: T0, renewedAtMs: T0, expiresAtMs: T0 + 60_000, releasedAtMs: null };
+      store.row = {
+        pipeline: 'local.ns.summary',
+        token: b.token,
+        epoch: 1,
+        holder: b.holder,
+        acquiredAtMs: T0,
+        renewedAtMs: T0,
+        expiresAtMs: T0 + 60_000,
+        releasedAtMs: null,
+      };
     };
     await expect(a.acquire({ waitMs: 0 })).rejects.toBeInstanceOf(LeaseHeldError);
     expect(store.row!.token).toBe(b.token);
@@ -135,7 +174,8 @@ describe('PipelineLease', () => {
     expect(attempt1.record).toBeNull();
     // The job's driver renews it every 10 s (job.lease.keepAlive): the row changes under the dispatcher.
     clock.onSleep = async () => {
-      if (clock.now % 10_000 === 0) store.row = { ...store.row!, renewedAtMs: clock.now, expiresAtMs: clock.now + 60_000 };
+      if (clock.now % 10_000 === 0)
+        store.row = { ...store.row!, renewedAtMs: clock.now, expiresAtMs: clock.now + 60_000 };
     };
     const attempt2 = writer('spark-dispatcher', 100);
     await expect(attempt2.acquire({ waitMs: 40_000, reclaim: suspended })).rejects.toBeInstanceOf(LeaseHeldError);
@@ -177,15 +217,25 @@ describe('PipelineLease', () => {
   it('withLease: a release that fails (the runner died) does not hide why the work failed', async () => {
     const { store, writer } = setup();
     store.stopKeepAlive = () => Promise.reject(new Error('the Spark runner exited'));
-    await expect(withLease(writer('run', 100), { waitMs: 0 }, async () => Promise.reject(new Error('job failed')))).rejects.toThrow('job failed');
-    await expect(withLease(writer('run', 200), { waitMs: 60_000 }, async () => 1)).rejects.toThrow('the Spark runner exited');
+    await expect(
+      withLease(writer('run', 100), { waitMs: 0 }, async () => Promise.reject(new Error('job failed'))),
+    ).rejects.toThrow('job failed');
+    await expect(withLease(writer('run', 200), { waitMs: 60_000 }, async () => 1)).rejects.toThrow(
+      'the Spark runner exited',
+    );
   });
 });
 
 describe('leaseOptionsFromEnv', () => {
   it('defaults to a 120 s TTL renewed every 20 s; SUMMARY_LEASE_TTL_SECONDS changes it; nonsense is refused', () => {
     expect(leaseOptionsFromEnv({})).toEqual({ ttlMs: 120_000, renewEveryMs: 20_000, pollMs: 2_000 });
-    expect(leaseOptionsFromEnv({ SUMMARY_LEASE_TTL_SECONDS: '30' })).toEqual({ ttlMs: 30_000, renewEveryMs: 5_000, pollMs: 2_000 });
-    expect(() => leaseOptionsFromEnv({ SUMMARY_LEASE_TTL_SECONDS: 'soon' })).toThrow('SUMMARY_LEASE_TTL_SECONDS: expected a number of seconds >= 3, received "soon"');
+    expect(leaseOptionsFromEnv({ SUMMARY_LEASE_TTL_SECONDS: '30' })).toEqual({
+      ttlMs: 30_000,
+      renewEveryMs: 5_000,
+      pollMs: 2_000,
+    });
+    expect(() => leaseOptionsFromEnv({ SUMMARY_LEASE_TTL_SECONDS: 'soon' })).toThrow(
+      'SUMMARY_LEASE_TTL_SECONDS: expected a number of seconds >= 3, received "soon"',
+    );
   });
 });

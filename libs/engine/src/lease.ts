@@ -47,9 +47,7 @@ export interface LeaseStore {
 /** How a writer found the lease it took ('expired': its holder died; 'reclaimed': its own suspended lease, idle). */
 export type LeasePrevious = 'never-held' | 'released' | 'expired' | 'reclaimed';
 
-export type LeaseDecision =
-  | { action: 'take'; previous: LeasePrevious }
-  | { action: 'wait'; holder: LeaseRecord };
+export type LeaseDecision = { action: 'take'; previous: LeasePrevious } | { action: 'wait'; holder: LeaseRecord };
 
 /**
  * A lease this process suspended (PipelineLease.suspend) because a job it started may still run on a
@@ -75,15 +73,36 @@ export function decideLease(current: LeaseRecord | null, nowMs: number, reclaim?
   if (!current || current.token === null) return { action: 'take', previous: 'never-held' };
   if (current.releasedAtMs !== null) return { action: 'take', previous: 'released' };
   if (current.expiresAtMs <= nowMs) return { action: 'take', previous: 'expired' };
-  if (reclaim && current.token === reclaim.token && current.renewedAtMs === reclaim.renewedAtMs && nowMs - reclaim.suspendedAtMs >= reclaim.quietMs) {
+  if (
+    reclaim &&
+    current.token === reclaim.token &&
+    current.renewedAtMs === reclaim.renewedAtMs &&
+    nowMs - reclaim.suspendedAtMs >= reclaim.quietMs
+  ) {
     return { action: 'take', previous: 'reclaimed' };
   }
   return { action: 'wait', holder: current };
 }
 
 /** The record a writer commits to take the lease. */
-export function acquiredRecord(pipeline: string, previous: LeaseRecord | null, holder: LeaseHolder, token: string, nowMs: number, ttlMs: number): LeaseRecord {
-  return { pipeline, token, epoch: (previous?.epoch ?? 0) + 1, holder, acquiredAtMs: nowMs, renewedAtMs: nowMs, expiresAtMs: nowMs + ttlMs, releasedAtMs: null };
+export function acquiredRecord(
+  pipeline: string,
+  previous: LeaseRecord | null,
+  holder: LeaseHolder,
+  token: string,
+  nowMs: number,
+  ttlMs: number,
+): LeaseRecord {
+  return {
+    pipeline,
+    token,
+    epoch: (previous?.epoch ?? 0) + 1,
+    holder,
+    acquiredAtMs: nowMs,
+    renewedAtMs: nowMs,
+    expiresAtMs: nowMs + ttlMs,
+    releasedAtMs: null,
+  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -93,7 +112,9 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
  * `"run" on host a1 (pid 4242) since 2026-12-01T15:30:00Z, last renewed 5 s ago, expires in 115 s (lease epoch 3)`.
  */
 export function describeHolder(record: LeaseRecord, nowMs: number): string {
-  const who = record.holder ? `"${record.holder.command}" on host ${record.holder.host} (pid ${record.holder.pid})` : 'an unknown holder';
+  const who = record.holder
+    ? `"${record.holder.command}" on host ${record.holder.host} (pid ${record.holder.pid})`
+    : 'an unknown holder';
   const renewed = Math.max(0, Math.round((nowMs - record.renewedAtMs) / 1000));
   const left = Math.round((record.expiresAtMs - nowMs) / 1000);
   const expiry = left > 0 ? `expires in ${left} s unless renewed` : `expired ${-left} s ago`;
@@ -115,7 +136,9 @@ export class LeaseHeldError extends Error {
   ) {
     super(
       `pipeline ${pipeline} is locked by another writer: ${describeHolder(holder, nowMs)}; ` +
-        `${waitedMs > 0 ? `waited ${Math.round(waitedMs / 1000)} s. ` : ''}Retry later, or pass --wait SECONDS; if that holder is dead its lease expires by itself (docs/runbook.md "A pipeline lease is held")`,
+        `${waitedMs > 0 ? `waited ${Math.round(waitedMs / 1000)} s. ` : ''}Retry later, ` +
+        `or pass --wait SECONDS; if that holder is dead its lease expires by itself ` +
+        `(docs/runbook.md "A pipeline lease is held")`,
     );
     this.name = this.constructor.name;
   }
@@ -141,15 +164,24 @@ export interface LeaseOptions {
   sleep: (ms: number) => Promise<void>;
 }
 
-export const LEASE_DEFAULTS: Omit<LeaseOptions, 'now' | 'sleep'> = { ttlMs: 120_000, renewEveryMs: 20_000, pollMs: 2_000 };
+export const LEASE_DEFAULTS: Omit<LeaseOptions, 'now' | 'sleep'> = {
+  ttlMs: 120_000,
+  renewEveryMs: 20_000,
+  pollMs: 2_000,
+};
 
 /** SUMMARY_LEASE_TTL_SECONDS (default 120): how long a silent holder keeps the lease; the heartbeat is a sixth of it. */
 export function leaseOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<LeaseOptions, 'now' | 'sleep'> {
   const raw = env.SUMMARY_LEASE_TTL_SECONDS;
   if (raw === undefined || raw === '') return LEASE_DEFAULTS;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 3) throw new Error(`SUMMARY_LEASE_TTL_SECONDS: expected a number of seconds >= 3, received "${raw}"`);
-  return { ttlMs: seconds * 1000, renewEveryMs: Math.max(500, Math.round((seconds * 1000) / 6)), pollMs: Math.min(2_000, Math.round((seconds * 1000) / 3)) };
+  if (!Number.isFinite(seconds) || seconds < 3)
+    throw new Error(`SUMMARY_LEASE_TTL_SECONDS: expected a number of seconds >= 3, received "${raw}"`);
+  return {
+    ttlMs: seconds * 1000,
+    renewEveryMs: Math.max(500, Math.round((seconds * 1000) / 6)),
+    pollMs: Math.min(2_000, Math.round((seconds * 1000) / 3)),
+  };
 }
 
 export function currentHolder(command: string): LeaseHolder {
@@ -179,7 +211,12 @@ export class PipelineLease {
     readonly holder: LeaseHolder,
     options: Partial<LeaseOptions> = {},
   ) {
-    this.options = { ...LEASE_DEFAULTS, now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), ...options };
+    this.options = {
+      ...LEASE_DEFAULTS,
+      now: Date.now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      ...options,
+    };
   }
 
   get table(): string {
@@ -211,7 +248,10 @@ export class PipelineLease {
       const waited = now() - began;
       // The message says how long --wait was, not how long reading the lease took.
       if (waited >= waitMs) throw new LeaseHeldError(this.pipeline, decision.holder, waitMs, now());
-      if (!told) onWait?.(`waiting up to ${Math.round(waitMs / 1000)} s for the lease of ${this.pipeline}, held by ${describeHolder(decision.holder, now())}`);
+      if (!told)
+        onWait?.(
+          `waiting up to ${Math.round(waitMs / 1000)} s for the lease of ${this.pipeline}, held by ${describeHolder(decision.holder, now())}`,
+        );
       told = true;
       await sleep(Math.min(pollMs, waitMs - waited));
     }
@@ -229,7 +269,13 @@ export class PipelineLease {
   /** LeaseLostError unless the stored lease is still this writer's and not expired. */
   async check(): Promise<void> {
     const current = await this.store.read(this.pipeline);
-    if (!current || current.token !== this.token || current.releasedAtMs !== null || current.expiresAtMs <= this.options.now()) throw await this.lost(current);
+    if (
+      !current ||
+      current.token !== this.token ||
+      current.releasedAtMs !== null ||
+      current.expiresAtMs <= this.options.now()
+    )
+      throw await this.lost(current);
   }
 
   /**
@@ -259,7 +305,10 @@ export class PipelineLease {
   }
 
   private mustHold(): LeaseRecord {
-    if (!this.held) throw new LeaseLostError(`the lease of ${this.pipeline} is not held by this writer (${this.holder.command}); acquire it first`);
+    if (!this.held)
+      throw new LeaseLostError(
+        `the lease of ${this.pipeline} is not held by this writer (${this.holder.command}); acquire it first`,
+      );
     return this.held;
   }
 
@@ -267,7 +316,11 @@ export class PipelineLease {
     const now = this.options.now();
     const record = current === undefined ? await this.store.read(this.pipeline) : current;
     const other = record && record.token !== this.token ? `; it is now held by ${describeHolder(record, now)}` : '';
-    return new LeaseLostError(`this writer (${this.holder.command}, pid ${this.holder.pid}) lost the lease of ${this.pipeline}: it stopped renewing for longer than ${this.options.ttlMs / 1000} s${other}. Nothing more was written; run again`);
+    return new LeaseLostError(
+      `this writer (${this.holder.command}, pid ${this.holder.pid}) lost the lease of ${this.pipeline}: ` +
+        `it stopped renewing for longer than ${this.options.ttlMs / 1000} s${other}. ` +
+        `Nothing more was written; run again`,
+    );
   }
 }
 

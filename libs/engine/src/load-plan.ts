@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ExpressionError, PipelineConfig, checkExpression, quoteIdent as q, quoteString as lit, renderExpression } from '@app/config';
+import {
+  ExpressionError,
+  PipelineConfig,
+  checkExpression,
+  quoteIdent as q,
+  quoteString as lit,
+  renderExpression,
+} from '@app/config';
 
 /** A bad `load` option, or one the config cannot support; nothing was appended. Not retriable. */
 export class LoadOptionError extends Error {
@@ -35,23 +42,40 @@ export interface LoadOptions {
  * Command-line strings → options, every problem named.
  * Example: {chunks: '3', months: '2024-01..2024-06'} → {chunks: 3, byMonth: false, months: {from: '2024-01', to: '2024-06'}, where: null, run: true}.
  */
-export function parseLoadOptions(raw: { chunks?: string; byMonth?: boolean; months?: string; where?: string; run?: boolean }): LoadOptions {
+export function parseLoadOptions(raw: {
+  chunks?: string;
+  byMonth?: boolean;
+  months?: string;
+  where?: string;
+  run?: boolean;
+}): LoadOptions {
   let chunks: number | null = null;
   if (raw.chunks !== undefined) {
     chunks = /^\d+$/.test(raw.chunks) ? Number(raw.chunks) : NaN;
-    if (!(chunks >= 1 && chunks <= MAX_CHUNKS)) throw new LoadOptionError(`--chunks: expected an integer from 1 to ${MAX_CHUNKS}; received "${raw.chunks}"`);
+    if (!(chunks >= 1 && chunks <= MAX_CHUNKS))
+      throw new LoadOptionError(`--chunks: expected an integer from 1 to ${MAX_CHUNKS}; received "${raw.chunks}"`);
   }
   let months: LoadOptions['months'] = null;
   if (raw.months !== undefined) {
     const [from, to, ...rest] = raw.months.split('..');
     if (rest.length || !MONTH.test(from ?? '') || !MONTH.test(to ?? '') || from > to) {
-      throw new LoadOptionError(`--months: expected FROM..TO, two months YYYY-MM with FROM not after TO (e.g. 2024-01..2024-06); received "${raw.months}"`);
+      throw new LoadOptionError(
+        `--months: expected FROM..TO, two months YYYY-MM with FROM not after TO (e.g. 2024-01..2024-06); received "${raw.months}"`,
+      );
     }
     months = { from, to };
   }
-  if (raw.where !== undefined && raw.where.trim() === '') throw new LoadOptionError('--where: expected a Spark SQL predicate over source columns; received an empty string');
+  if (raw.where !== undefined && raw.where.trim() === '')
+    throw new LoadOptionError('--where: expected a Spark SQL predicate over source columns; received an empty string');
   const where = raw.where ?? null;
-  return { chunks, byMonth: Boolean(raw.byMonth), months, where, whereSql: where === null ? null : parseWhere(where), run: raw.run ?? true };
+  return {
+    chunks,
+    byMonth: Boolean(raw.byMonth),
+    months,
+    where,
+    whereSql: where === null ? null : parseWhere(where),
+    run: raw.run ?? true,
+  };
 }
 
 /**
@@ -64,11 +88,18 @@ export function parseLoadOptions(raw: { chunks?: string; byMonth?: boolean; mont
 function parseWhere(where: string): string {
   try {
     const { expr, type } = checkExpression(where, { columns: null, describe: 'a source column' });
-    if (!['boolean', 'unknown', 'null'].includes(type)) throw new ExpressionError(0, `a ${type} value`, 'a condition (a comparison, IS NULL, IN, BETWEEN, LIKE, AND, OR, NOT, ...)');
+    if (!['boolean', 'unknown', 'null'].includes(type))
+      throw new ExpressionError(
+        0,
+        `a ${type} value`,
+        'a condition (a comparison, IS NULL, IN, BETWEEN, LIKE, AND, OR, NOT, ...)',
+      );
     return renderExpression(expr);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
-    throw new LoadOptionError(`--where: expected ${err.expected}; found ${err.found} at character ${err.offset} of ${JSON.stringify(where)}`);
+    throw new LoadOptionError(
+      `--where: expected ${err.expected}; found ${err.found} at character ${err.offset} of ${JSON.stringify(where)}`,
+    );
   }
 }
 
@@ -96,10 +127,17 @@ export function loadColumns(config: PipelineConfig, options: LoadOptions): LoadC
       ...config.rolling.map((r, i) => is(r.mapperColumn) && `rolling_columns[${i}].mapper_column`),
     ].filter((x): x is string => Boolean(x));
     if (computed.length) {
-      throw new LoadOptionError(`${flags} split the file by the ${role} column "${dest}", but the config computes it (${computed.join(', ')}), so its source value is not the pipeline's ${role}; load without ${flags} (optionally with --where)`);
+      throw new LoadOptionError(
+        `${flags} split the file by the ${role} column "${dest}", ` +
+          `but the config computes it (${computed.join(', ')}), ` +
+          `so its source value is not the pipeline's ${role}; load without ${flags} (optionally with --where)`,
+      );
     }
     const column = config.columns.find((c) => is(c.dest));
-    if (!column) throw new LoadOptionError(`${flags} need the source column of the ${role} "${dest}"; expected an entry of "columns" whose destination is "${dest}"`);
+    if (!column)
+      throw new LoadOptionError(
+        `${flags} need the source column of the ${role} "${dest}"; expected an entry of "columns" whose destination is "${dest}"`,
+      );
     return column.source;
   };
   const monthFlags = [options.byMonth && '--by-month', options.months && '--months'].filter(Boolean).join(' and ');
@@ -125,7 +163,9 @@ export function scanLoadFile(file: string, monthColumn: string | null): LoadFile
     const wanted = monthColumn.toLowerCase();
     for (const line of bytes.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
-      const entry = Object.entries(JSON.parse(line) as Record<string, unknown>).find(([k]) => k.toLowerCase() === wanted);
+      const entry = Object.entries(JSON.parse(line) as Record<string, unknown>).find(
+        ([k]) => k.toLowerCase() === wanted,
+      );
       months.add(entry === undefined || entry[1] === null ? null : String(entry[1]));
     }
   }
@@ -137,7 +177,13 @@ export function scanLoadFile(file: string, monthColumn: string | null): LoadFile
  * started with --no-run resumes without it). The same file and options give the same id on any machine.
  */
 export function loadId(fileSha256: string, options: LoadOptions): string {
-  const shape = [fileSha256, options.chunks, options.byMonth, options.months ? `${options.months.from}..${options.months.to}` : null, options.where];
+  const shape = [
+    fileSha256,
+    options.chunks,
+    options.byMonth,
+    options.months ? `${options.months.from}..${options.months.to}` : null,
+    options.where,
+  ];
   return createHash('sha256').update(JSON.stringify(shape)).digest('hex').slice(0, 16);
 }
 
@@ -169,16 +215,29 @@ export function planLoadParts(options: LoadOptions, columns: LoadColumns, fileMo
   if (options.byMonth || options.months) {
     const m = q(columns.month!);
     const range = options.months;
-    const selected = fileMonths.filter((v) => !range || (v !== null && MONTH.test(v) && v >= range.from && v <= range.to)).sort(monthOrder);
+    const selected = fileMonths
+      .filter((v) => !range || (v !== null && MONTH.test(v) && v >= range.from && v <= range.to))
+      .sort(monthOrder);
     if (!selected.length) {
       const seen = fileMonths.filter((v): v is string => v !== null).sort();
       if (!range) throw new LoadOptionError('--by-month: the file has no rows');
-      throw new LoadOptionError(`--months ${range.from}..${range.to}: no row of the file has a month in that range; its months: ${seen.length ? `${seen[0]}..${seen[seen.length - 1]}` : 'none'}`);
+      throw new LoadOptionError(
+        `--months ${range.from}..${range.to}: no row of the file has a month in that range; ` +
+          `its months: ${seen.length ? `${seen[0]}..${seen[seen.length - 1]}` : 'none'}`,
+      );
     }
     if (options.byMonth) {
-      for (const v of selected) groups.push(v === null ? { label: 'rows without a month', predicate: `${m} IS NULL` } : { label: `month ${v}`, predicate: `${m} = ${lit(v)}` });
+      for (const v of selected)
+        groups.push(
+          v === null
+            ? { label: 'rows without a month', predicate: `${m} IS NULL` }
+            : { label: `month ${v}`, predicate: `${m} = ${lit(v)}` },
+        );
     } else {
-      groups.push({ label: `months ${range!.from}..${range!.to}`, predicate: `${m} IN (${selected.map((v) => lit(v!)).join(', ')})` });
+      groups.push({
+        label: `months ${range!.from}..${range!.to}`,
+        predicate: `${m} IN (${selected.map((v) => lit(v!)).join(', ')})`,
+      });
     }
   } else {
     groups.push({ label: options.whereSql ? 'rows matching --where' : 'all rows', predicate: null });
@@ -190,7 +249,10 @@ export function planLoadParts(options: LoadOptions, columns: LoadColumns, fileMo
       const chunk = chunks > 1 ? `pmod(xxhash64(${q(columns.key!)}), ${chunks}) = ${i}` : null;
       // whereSql is parenthesised or a single term (renderExpression), so AND cannot split it.
       const predicates = [options.whereSql, g.predicate, chunk].filter((p): p is string => Boolean(p));
-      parts.push({ label: chunks > 1 ? `${g.label}, chunk ${i + 1}/${chunks}` : g.label, where: predicates.length ? predicates.join(' AND ') : null });
+      parts.push({
+        label: chunks > 1 ? `${g.label}, chunk ${i + 1}/${chunks}` : g.label,
+        where: predicates.length ? predicates.join(' AND ') : null,
+      });
     }
   }
   return parts.map((p, i) => ({ number: i + 1, count: parts.length, ...p }));

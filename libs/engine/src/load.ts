@@ -48,7 +48,13 @@ export function describeBatch(b: BatchOutcome): string {
  * carries yet. Expiring the source's snapshots (`optimize --include-source`) forgets those markers, so
  * finish a load before that.
  */
-export async function runLoad(pipeline: SummaryPipeline, file: string, options: LoadOptions, progress: Progress = () => undefined, ingest: IngestOptions = {}): Promise<LoadReport> {
+export async function runLoad(
+  pipeline: SummaryPipeline,
+  file: string,
+  options: LoadOptions,
+  progress: Progress = () => undefined,
+  ingest: IngestOptions = {},
+): Promise<LoadReport> {
   const { config, runner } = pipeline;
   const columns = loadColumns(config, options);
   const schema = await pipeline.sourceSchema();
@@ -57,7 +63,9 @@ export async function runLoad(pipeline: SummaryPipeline, file: string, options: 
     const parts = planLoadParts(options, columns, staged.distinct);
     const id = loadId(staged.sha256, options);
     const appended = appendedParts(await readSnapshots(runner, config.sourceTable), id);
-    progress(`load ${id}: ${staged.rows} row(s) of ${file} in ${parts.length} part(s)${appended.size ? `, ${appended.size} appended by an earlier run` : ''}`);
+    progress(
+      `load ${id}: ${staged.rows} row(s) of ${file} in ${parts.length} part(s)${appended.size ? `, ${appended.size} appended by an earlier run` : ''}`,
+    );
 
     const report: LoadReport = { loadId: id, file, pendingBefore: [], parts: [] };
     if (options.run) report.pendingBefore = await pipeline.runPending();
@@ -70,10 +78,17 @@ export async function runLoad(pipeline: SummaryPipeline, file: string, options: 
         continue;
       }
       // 'true' for a part without a predicate: the runner then skips an empty part like any other.
-      const r = await runner.appendJsonl(config.sourceTable.plain, staged.path, schema, staged.rows, { [LOAD_PART_PROPERTY]: `${id}/${part.number}/${part.count}` }, {
-        where: part.where ?? 'true',
-        watermark: { column: columns.ts, property: WATERMARK_PROPERTY },
-      });
+      const r = await runner.appendJsonl(
+        config.sourceTable.plain,
+        staged.path,
+        schema,
+        staged.rows,
+        { [LOAD_PART_PROPERTY]: `${id}/${part.number}/${part.count}` },
+        {
+          where: part.where ?? 'true',
+          watermark: { column: columns.ts, property: WATERMARK_PROPERTY },
+        },
+      );
       if (r.rows === 0) {
         report.parts.push({ ...part, status: 'empty', rows: 0, snapshotId: null, batches: [] });
         progress(`${head}: no rows, nothing committed`);
@@ -81,7 +96,12 @@ export async function runLoad(pipeline: SummaryPipeline, file: string, options: 
       }
       const batches = options.run ? await pipeline.runPending() : [];
       report.parts.push({ ...part, status: 'appended', rows: r.rows, snapshotId: r.snapshotId, batches });
-      progress(`${head}: ${r.rows} row(s) appended as snapshot ${r.snapshotId}${batches.length ? `; ${batches.map(describeBatch).join('; ')}` : options.run ? '' : ' (not run: --no-run)'}`);
+      const ran = batches.length
+        ? `; ${batches.map(describeBatch).join('; ')}`
+        : options.run
+          ? ''
+          : ' (not run: --no-run)';
+      progress(`${head}: ${r.rows} row(s) appended as snapshot ${r.snapshotId}${ran}`);
     }
     return report;
   });

@@ -1,22 +1,50 @@
 import { parseConfig } from '@app/config';
 import { ALT_CONFIG } from '@app/testing';
-import { DEFAULT_MAINTENANCE, MaintenancePolicyError, compactionCall, describeMaintenance, isDue, maintenancePolicyFromEnv } from './maintenance';
+import {
+  DEFAULT_MAINTENANCE,
+  MaintenancePolicyError,
+  compactionCall,
+  describeMaintenance,
+  isDue,
+  maintenancePolicyFromEnv,
+} from './maintenance';
 
 describe('maintenance policy', () => {
   it('defaults to auto with the documented thresholds', () => {
-    expect(maintenancePolicyFromEnv({})).toEqual({ enabled: true, filesPerPartition: 6, deleteFilesPerDataFile: 6, deleteRatio: 0.2, manifestsPerTable: 48 });
+    expect(maintenancePolicyFromEnv({})).toEqual({
+      enabled: true,
+      filesPerPartition: 6,
+      deleteFilesPerDataFile: 6,
+      deleteRatio: 0.2,
+      manifestsPerTable: 48,
+    });
   });
 
   it('reads every setting from the environment', () => {
     expect(
-      maintenancePolicyFromEnv({ SUMMARY_MAINTENANCE: 'off', SUMMARY_COMPACT_FILES: '4', SUMMARY_COMPACT_DELETE_FILES: '3', SUMMARY_COMPACT_DELETE_RATIO: '0.5', SUMMARY_REWRITE_MANIFESTS: '7' }),
-    ).toEqual({ enabled: false, filesPerPartition: 4, deleteFilesPerDataFile: 3, deleteRatio: 0.5, manifestsPerTable: 7 });
+      maintenancePolicyFromEnv({
+        SUMMARY_MAINTENANCE: 'off',
+        SUMMARY_COMPACT_FILES: '4',
+        SUMMARY_COMPACT_DELETE_FILES: '3',
+        SUMMARY_COMPACT_DELETE_RATIO: '0.5',
+        SUMMARY_REWRITE_MANIFESTS: '7',
+      }),
+    ).toEqual({
+      enabled: false,
+      filesPerPartition: 4,
+      deleteFilesPerDataFile: 3,
+      deleteRatio: 0.5,
+      manifestsPerTable: 7,
+    });
   });
 
   it.each([
     [{ SUMMARY_MAINTENANCE: 'sometimes' }, /SUMMARY_MAINTENANCE: expected auto or off; received "sometimes"/],
     [{ SUMMARY_COMPACT_FILES: '0' }, /SUMMARY_COMPACT_FILES: expected an integer ≥ 1; received "0"/],
-    [{ SUMMARY_COMPACT_DELETE_RATIO: '1.5' }, /SUMMARY_COMPACT_DELETE_RATIO: expected a number in \(0, 1\]; received "1.5"/],
+    [
+      { SUMMARY_COMPACT_DELETE_RATIO: '1.5' },
+      /SUMMARY_COMPACT_DELETE_RATIO: expected a number in \(0, 1\]; received "1.5"/,
+    ],
   ])('refuses %j naming the setting and what was expected', (env, message) => {
     expect(() => maintenancePolicyFromEnv(env)).toThrow(MaintenancePolicyError);
     expect(() => maintenancePolicyFromEnv(env)).toThrow(message);
@@ -30,22 +58,40 @@ describe('maintenance policy', () => {
     expect(isDue({ ...below, max_delete_ratio: 0.2 }, DEFAULT_MAINTENANCE).compaction).toBe(true);
     expect(isDue({ ...below, manifests: 48 }, DEFAULT_MAINTENANCE)).toEqual({ compaction: false, manifests: true });
     // An empty table has no partition row: nothing is due.
-    expect(isDue({ max_files: null, max_delete_files: null, max_delete_ratio: null, manifests: 0 }, DEFAULT_MAINTENANCE)).toEqual({ compaction: false, manifests: false });
+    expect(
+      isDue({ max_files: null, max_delete_files: null, max_delete_ratio: null, manifests: 0 }, DEFAULT_MAINTENANCE),
+    ).toEqual({ compaction: false, manifests: false });
   });
 
   it('compacts with the thresholds as rewrite_data_files options, the table quoted', () => {
     const config = parseConfig(ALT_CONFIG, 'alt');
     expect(compactionCall(config.summaryTable, DEFAULT_MAINTENANCE)).toBe(
-      "CALL `local`.system.rewrite_data_files(table => 'alt.acct_hist', options => map('min-input-files', '6', 'delete-file-threshold', '6', 'delete-ratio-threshold', '0.2', 'remove-dangling-deletes', 'true'))",
+      "CALL `local`.system.rewrite_data_files(table => 'alt.acct_hist', options => map('min-input-files', " +
+        "'6', 'delete-file-threshold', '6', 'delete-ratio-threshold', '0.2', 'remove-dangling-deletes', 'true'))",
     );
   });
 
   it('describes what a pass did', () => {
-    expect(describeMaintenance({ table: 'alt.acct_hist', rewrittenFiles: 12, addedFiles: 3, removedDeleteFiles: 9, manifestsRewritten: 0, durationMs: 2500 })).toBe(
-      'alt.acct_hist: compacted 12 data file(s) into 3, dropped 9 delete file(s) in 2.5 s',
-    );
-    expect(describeMaintenance({ table: 't', rewrittenFiles: 0, addedFiles: 0, removedDeleteFiles: 0, manifestsRewritten: 0, durationMs: 0, error: { type: 'CommitFailed', message: 'conflict', retriable: true } })).toBe(
-      't: maintenance FAILED: CommitFailed: conflict (retried after the next batch)',
-    );
+    expect(
+      describeMaintenance({
+        table: 'alt.acct_hist',
+        rewrittenFiles: 12,
+        addedFiles: 3,
+        removedDeleteFiles: 9,
+        manifestsRewritten: 0,
+        durationMs: 2500,
+      }),
+    ).toBe('alt.acct_hist: compacted 12 data file(s) into 3, dropped 9 delete file(s) in 2.5 s');
+    expect(
+      describeMaintenance({
+        table: 't',
+        rewrittenFiles: 0,
+        addedFiles: 0,
+        removedDeleteFiles: 0,
+        manifestsRewritten: 0,
+        durationMs: 0,
+        error: { type: 'CommitFailed', message: 'conflict', retriable: true },
+      }),
+    ).toBe('t: maintenance FAILED: CommitFailed: conflict (retried after the next batch)');
   });
 });

@@ -45,16 +45,21 @@ export class MaintenancePolicyError extends Error {
  */
 export function maintenancePolicyFromEnv(env: NodeJS.ProcessEnv = process.env): MaintenancePolicy {
   const mode = env.SUMMARY_MAINTENANCE ?? 'auto';
-  if (mode !== 'auto' && mode !== 'off') throw new MaintenancePolicyError(`SUMMARY_MAINTENANCE: expected auto or off; received "${mode}"`);
+  if (mode !== 'auto' && mode !== 'off')
+    throw new MaintenancePolicyError(`SUMMARY_MAINTENANCE: expected auto or off; received "${mode}"`);
   const int = (name: string, fallback: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
-    if (!/^[1-9]\d*$/.test(raw)) throw new MaintenancePolicyError(`${name}: expected an integer ≥ 1; received "${raw}"`);
+    if (!/^[1-9]\d*$/.test(raw))
+      throw new MaintenancePolicyError(`${name}: expected an integer ≥ 1; received "${raw}"`);
     return Number(raw);
   };
   const ratioRaw = env.SUMMARY_COMPACT_DELETE_RATIO;
   const ratio = ratioRaw === undefined || ratioRaw === '' ? DEFAULT_MAINTENANCE.deleteRatio : Number(ratioRaw);
-  if (!(ratio > 0 && ratio <= 1)) throw new MaintenancePolicyError(`SUMMARY_COMPACT_DELETE_RATIO: expected a number in (0, 1]; received "${ratioRaw}"`);
+  if (!(ratio > 0 && ratio <= 1))
+    throw new MaintenancePolicyError(
+      `SUMMARY_COMPACT_DELETE_RATIO: expected a number in (0, 1]; received "${ratioRaw}"`,
+    );
   return {
     enabled: mode === 'auto',
     filesPerPartition: int('SUMMARY_COMPACT_FILES', DEFAULT_MAINTENANCE.filesPerPartition),
@@ -79,11 +84,18 @@ export function compactionOptions(p: MaintenancePolicy): Record<string, string> 
   };
 }
 
-const call = (t: TableName, name: string, args = '') => `CALL ${q(t.catalog)}.system.${name}(table => ${lit(`${t.namespace}.${t.table}`)}${args ? `, ${args}` : ''})`;
+const call = (t: TableName, name: string, args = '') =>
+  `CALL ${q(t.catalog)}.system.${name}(table => ${lit(`${t.namespace}.${t.table}`)}${args ? `, ${args}` : ''})`;
 
 /** `CALL `local`.system.rewrite_data_files(table => 'demo.summary', options => map('min-input-files', '10', …))` */
 export function compactionCall(t: TableName, p: MaintenancePolicy): string {
-  return call(t, 'rewrite_data_files', `options => map(${Object.entries(compactionOptions(p)).map(([k, v]) => `${lit(k)}, ${lit(v)}`).join(', ')})`);
+  return call(
+    t,
+    'rewrite_data_files',
+    `options => map(${Object.entries(compactionOptions(p))
+      .map(([k, v]) => `${lit(k)}, ${lit(v)}`)
+      .join(', ')})`,
+  );
 }
 
 /**
@@ -102,7 +114,10 @@ FROM ${t.sql}.${q('partitions')}`;
 /** Example: {max_files: 3, max_delete_files: 12, …} with the defaults → {compaction: true, manifests: false}. */
 export function isDue(facts: JsonRow | undefined, p: MaintenancePolicy): { compaction: boolean; manifests: boolean } {
   return {
-    compaction: num(facts, 'max_files') >= p.filesPerPartition || num(facts, 'max_delete_files') >= p.deleteFilesPerDataFile || num(facts, 'max_delete_ratio') >= p.deleteRatio,
+    compaction:
+      num(facts, 'max_files') >= p.filesPerPartition ||
+      num(facts, 'max_delete_files') >= p.deleteFilesPerDataFile ||
+      num(facts, 'max_delete_ratio') >= p.deleteRatio,
     manifests: num(facts, 'manifests') >= p.manifestsPerTable,
   };
 }
@@ -133,12 +148,23 @@ const num = (row: JsonRow | undefined, key: string) => Number(row?.[key] ?? 0);
  * pipeline) is reported, not thrown: the next batch's maintenance tries again, and the data is right
  * either way.
  */
-export async function maintainTables(runner: RunnerClient, config: PipelineConfig, policy: MaintenancePolicy): Promise<MaintenanceOutcome> {
+export async function maintainTables(
+  runner: RunnerClient,
+  config: PipelineConfig,
+  policy: MaintenancePolicy,
+): Promise<MaintenanceOutcome> {
   const began = Date.now();
   const tables: TableMaintenance[] = [];
   for (const t of [config.summaryTable, config.latestTable]) {
     const started = Date.now();
-    const m: TableMaintenance = { table: t.plain, rewrittenFiles: 0, addedFiles: 0, removedDeleteFiles: 0, manifestsRewritten: 0, durationMs: 0 };
+    const m: TableMaintenance = {
+      table: t.plain,
+      rewrittenFiles: 0,
+      addedFiles: 0,
+      removedDeleteFiles: 0,
+      manifestsRewritten: 0,
+      durationMs: 0,
+    };
     try {
       const [facts] = await runner.query(dueQuery(t));
       const due = isDue(facts, policy);
@@ -164,9 +190,13 @@ export async function maintainTables(runner: RunnerClient, config: PipelineConfi
 }
 
 export function describeMaintenance(m: TableMaintenance): string {
-  if (m.error) return `${m.table}: maintenance FAILED: ${m.error.type}: ${m.error.message}${m.error.retriable ? ' (retried after the next batch)' : ''}`;
+  if (m.error)
+    return `${m.table}: maintenance FAILED: ${m.error.type}: ${m.error.message}${m.error.retriable ? ' (retried after the next batch)' : ''}`;
   const parts: string[] = [];
-  if (m.rewrittenFiles) parts.push(`compacted ${m.rewrittenFiles} data file(s) into ${m.addedFiles}${m.removedDeleteFiles ? `, dropped ${m.removedDeleteFiles} delete file(s)` : ''}`);
+  if (m.rewrittenFiles)
+    parts.push(
+      `compacted ${m.rewrittenFiles} data file(s) into ${m.addedFiles}${m.removedDeleteFiles ? `, dropped ${m.removedDeleteFiles} delete file(s)` : ''}`,
+    );
   if (m.manifestsRewritten) parts.push(`rewrote ${m.manifestsRewritten} manifest(s)`);
   return `${m.table}: ${parts.join('; ') || 'nothing due'} in ${(m.durationMs / 1000).toFixed(1)} s`;
 }

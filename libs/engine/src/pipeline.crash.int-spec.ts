@@ -2,7 +2,16 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
-import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import {
+  ALT_CONFIG,
+  ALT_ORACLE_SPEC,
+  Row,
+  SparkHarness,
+  diffRows,
+  oracle,
+  scenarioArb,
+  startHarness,
+} from '@app/testing';
 import { readLedger } from './integrity';
 import { validate } from './table-ops';
 
@@ -56,7 +65,9 @@ describe('crash mid-merge and run again', () => {
     expect(diffRows(await h.summary(), expected.summary, (r) => `${r.acct_id}|${r.period}`)).toEqual([]);
     expect(diffRows(await h.latest(), expected.latest, (r) => `${r.acct_id}`)).toEqual([]);
     // Nothing twice: one committed ledger row per (batch, step), no staged row or reject doubled.
-    const committed = (await readLedger(h.pipeline)).filter((r) => r.status === 'committed').map((r) => `${r.batchId} ${r.step}`);
+    const committed = (await readLedger(h.pipeline))
+      .filter((r) => r.status === 'committed')
+      .map((r) => `${r.batchId} ${r.step}`);
     expect(committed.length).toBe(new Set(committed).size);
     expect((await validate(h.pipeline)).filter((v) => v.count > 0)).toEqual([]);
   });

@@ -3,7 +3,16 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statfsSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
-import { ALT_CONFIG, ALT_ORACLE_SPEC, Row, SparkHarness, diffRows, oracle, scenarioArb, startHarness } from '@app/testing';
+import {
+  ALT_CONFIG,
+  ALT_ORACLE_SPEC,
+  Row,
+  SparkHarness,
+  diffRows,
+  oracle,
+  scenarioArb,
+  startHarness,
+} from '@app/testing';
 import { readLedger } from './integrity';
 import { JobFailedError } from './pipeline';
 import { validate } from './table-ops';
@@ -21,10 +30,14 @@ const batches: Row[][] = fc.sample(scenarioArb({ accounts: 60, batches: 5 }), { 
 const dir = mkdtempSync(join(tmpdir(), 'summary-disk-full-'));
 const warehouse = join(dir, 'warehouse');
 mkdirSync(warehouse);
-const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128m,mode=0755', 'tmpfs', warehouse], { encoding: 'utf8' });
+const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=128m,mode=0755', 'tmpfs', warehouse], {
+  encoding: 'utf8',
+});
 const mounted = mount.status === 0;
 if (!mounted) {
-  console.warn(`pipeline.disk-full.int-spec skipped: mounting a tmpfs on ${warehouse} failed (${(mount.stderr || String(mount.error)).trim()}); it needs root`);
+  console.warn(
+    `pipeline.disk-full.int-spec skipped: mounting a tmpfs on ${warehouse} failed (${(mount.stderr || String(mount.error)).trim()}); it needs root`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -42,7 +55,8 @@ if (!mounted) {
   afterAll(async () => {
     await h?.close(true);
     // The runner's JVM may still hold files open for a moment after close: retry, then detach the mount lazily.
-    for (let i = 0; i < 50 && spawnSync('umount', [warehouse]).status !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 50 && spawnSync('umount', [warehouse]).status !== 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 200));
     if (spawnSync('mountpoint', ['-q', warehouse]).status === 0) spawnSync('umount', ['-l', warehouse]);
     rmSync(dir, { recursive: true, force: true });
     rmSync(hooks, { recursive: true, force: true });
@@ -51,7 +65,10 @@ if (!mounted) {
   /** Runs the pending batch with the disk filled once the job reaches `step`; resolves to the batch's error. */
   const runFillingAfter = async (step: string): Promise<JobFailedError> => {
     writeFileSync(join(hooks, `arm-${step}`), '');
-    const run = h.pipeline.runPending().then(() => new Error('the batch completed on a full disk'), (err: unknown) => err);
+    const run = h.pipeline.runPending().then(
+      () => new Error('the batch completed on a full disk'),
+      (err: unknown) => err,
+    );
     const paused = join(hooks, `paused-${step}`);
     while (!existsSync(paused)) {
       const early = await Promise.race([run, new Promise((resolve) => setTimeout(resolve, 200, null))]);
@@ -75,13 +92,18 @@ if (!mounted) {
     return { status: String(row.status), pre: JSON.parse(String(row.pre_snapshots)) as Record<string, string | null> };
   };
 
-  const current = async () => ({ [h.config.summaryTable.plain]: await h.snapshot('summary'), [h.config.latestTable.plain]: await h.snapshot('latest') });
+  const current = async () => ({
+    [h.config.summaryTable.plain]: await h.snapshot('summary'),
+    [h.config.latestTable.plain]: await h.snapshot('latest'),
+  });
 
   const expectOracle = async (upTo: number) => {
     const expected = oracle(ALT_ORACLE_SPEC, batches.slice(0, upTo + 1));
     expect(diffRows(await h.summary(), expected.summary, (r) => `${r.acct_id}|${r.period}`)).toEqual([]);
     expect(diffRows(await h.latest(), expected.latest, (r) => `${r.acct_id}`)).toEqual([]);
-    const committed = (await readLedger(h.pipeline)).filter((r) => r.status === 'committed').map((r) => `${r.batchId} ${r.step}`);
+    const committed = (await readLedger(h.pipeline))
+      .filter((r) => r.status === 'committed')
+      .map((r) => `${r.batchId} ${r.step}`);
     expect(committed.length).toBe(new Set(committed).size);
     expect((await validate(h.pipeline)).filter((v) => v.count > 0)).toEqual([]);
   };
@@ -92,7 +114,9 @@ if (!mounted) {
     // The path and its free space, then what Spark said.
     // The job's tables first, where the catalog keeps them (a REST catalog chooses that itself), then the warehouse.
     const table = h.config.summaryTable.plain;
-    expect(err.message).toContain(`DiskFullError: the disk is full: table ${table} at ${join(warehouse, 'local', ...table.split('.').slice(-2))} has `);
+    expect(err.message).toContain(
+      `DiskFullError: the disk is full: table ${table} at ${join(warehouse, 'local', ...table.split('.').slice(-2))} has `,
+    );
     expect(err.message).toContain(`; ${join(warehouse, 'local')} has `);
     expect(err.message).toMatch(/ has \d+(\.\d)? (B|KiB) free of 128\.0 MiB \(the warehouse of catalog local\)/);
     expect(err.message).toMatch(/No space left on device/);
@@ -116,20 +140,26 @@ if (!mounted) {
     await expectOracle(1);
   });
 
-  it('after the job committed its first write: the ledger keeps it uncommitted, and the run after freeing space rolls it back and completes the batch', async () => {
-    await h.ingest(batches[2]);
-    // CASE_I's or CASE_II's first write is "append summary", then it writes latest ("append latest").
-    const err = await runFillingAfter('append summary');
-    expectDiskFull(err, 'append latest');
-    // The rollback needs space too (a new metadata file): it failed, and says the next run retries it.
-    expect(err.message).toMatch(/rolling the targets back also failed \(DiskFullError: the disk is full: .*\); the next run retries it/s);
-    expect(err.message).not.toMatch(/\n\s+at /); // the errors' messages, not a JVM stack trace (they reach the ledger and the audit)
-    const attempt = await newestAttempt(err.job.jobId);
-    expect(attempt.status).toBe('started'); // nor could the `failed` row be written: the job is the one to resume
-    expect((await current())[h.config.summaryTable.plain]).not.toBe(attempt.pre[h.config.summaryTable.plain]);
+  it(
+    'after the job committed its first write: the ledger keeps it uncommitted, ' +
+      'and the run after freeing space rolls it back and completes the batch',
+    async () => {
+      await h.ingest(batches[2]);
+      // CASE_I's or CASE_II's first write is "append summary", then it writes latest ("append latest").
+      const err = await runFillingAfter('append summary');
+      expectDiskFull(err, 'append latest');
+      // The rollback needs space too (a new metadata file): it failed, and says the next run retries it.
+      expect(err.message).toMatch(
+        /rolling the targets back also failed \(DiskFullError: the disk is full: .*\); the next run retries it/s,
+      );
+      expect(err.message).not.toMatch(/\n\s+at /); // the errors' messages, not a JVM stack trace (they reach the ledger and the audit)
+      const attempt = await newestAttempt(err.job.jobId);
+      expect(attempt.status).toBe('started'); // nor could the `failed` row be written: the job is the one to resume
+      expect((await current())[h.config.summaryTable.plain]).not.toBe(attempt.pre[h.config.summaryTable.plain]);
 
-    unlinkSync(filler);
-    expect((await h.pipeline.runPending()).map((o) => o.batchId)).toEqual(['b-000003']);
-    await expectOracle(2);
-  });
+      unlinkSync(filler);
+      expect((await h.pipeline.runPending()).map((o) => o.batchId)).toEqual(['b-000003']);
+      await expectOracle(2);
+    },
+  );
 });

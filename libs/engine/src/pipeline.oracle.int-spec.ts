@@ -29,10 +29,16 @@ const BATCHES_OFF = Number(process.env.ORACLE_BATCHES_OFF ?? 3);
 
 const summaryKey = (r: Record<string, unknown>) => `${r.acct_id}|${r.period}`;
 const latestKey = (r: Record<string, unknown>) => `${r.acct_id}`;
-const sample = (accounts: number, batches: number): Row[][] => fc.sample(scenarioArb({ accounts, batches }), { seed: SEED, numRuns: 1 })[0];
+const sample = (accounts: number, batches: number): Row[][] =>
+  fc.sample(scenarioArb({ accounts, batches }), { seed: SEED, numRuns: 1 })[0];
 
 /** Ingests and runs each batch and compares summary and latest with the oracle after every one. */
-function equalsTheOracleAfterEveryBatch(rawConfig: unknown, spec: OracleSpec, batches: Row[][], state: { h?: SparkHarness }) {
+function equalsTheOracleAfterEveryBatch(
+  rawConfig: unknown,
+  spec: OracleSpec,
+  batches: Row[][],
+  state: { h?: SparkHarness },
+) {
   beforeAll(async () => {
     state.h = await startHarness(rawConfig);
     await state.h.pipeline.init();
@@ -48,8 +54,14 @@ function equalsTheOracleAfterEveryBatch(rawConfig: unknown, spec: OracleSpec, ba
       const expected = oracle(spec, batches.slice(0, i + 1));
       const summary = await h.summary();
       const latest = await h.latest();
-      expect({ batch: i + 1, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({ batch: i + 1, diffs: [] });
-      expect({ batch: i + 1, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+      expect({ batch: i + 1, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
+      expect({ batch: i + 1, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
       expect(summary.length).toBe(expected.summary.length);
       const rejected = Object.values(outcomes[0].counts.rejects).reduce((a, b) => a + b, 0);
       expect(rejected).toBe(expected.rejects.filter((r) => r.batch === i).length);
@@ -59,7 +71,9 @@ function equalsTheOracleAfterEveryBatch(rawConfig: unknown, spec: OracleSpec, ba
         reported.deleted += c.deleted;
         reported.restored += c.restored;
       }
-      const counted = spec.softDelete ? softDeleteCounts(spec, batches.slice(0, i + 1))[i] : { deleted: 0, restored: 0 };
+      const counted = spec.softDelete
+        ? softDeleteCounts(spec, batches.slice(0, i + 1))[i]
+        : { deleted: 0, restored: 0 };
       expect({ batch: i + 1, ...reported }).toEqual({ batch: i + 1, ...counted });
     }
   });
@@ -71,12 +85,26 @@ describe(`oracle equality: ${ACCOUNTS} accounts × ${BATCHES} batches (seed ${SE
 
   it('the generated scenario covers every feature the issues list, soft deletes included', () => {
     const d = describeScenario(batches);
-    const missing = Object.entries(d).filter(([, n]) => n === 0).map(([k]) => k);
+    const missing = Object.entries(d)
+      .filter(([, n]) => n === 0)
+      .map(([k]) => k);
     expect(missing).toEqual([]);
     expect(d.accounts).toBeGreaterThanOrEqual(200);
     // SPEC §4a situations, each more than once, so the property cannot pass on a generator that stopped making them.
-    const least = { deletesOfPastMonths: 5, deletesOfLatest: 5, keysLeavingLatest: 2, deletesBeyondLatest: 5, deletesOfUnknownKeys: 5, restores: 5, restoresBeyondLatest: 2, deleteAndRestoreInBatch: 5, forwardAfterDeletedMonth: 2 };
-    const tooFew = Object.entries(least).filter(([k, n]) => d[k as keyof typeof least] < n).map(([k, n]) => `${k}: ${d[k as keyof typeof least]} < ${n}`);
+    const least = {
+      deletesOfPastMonths: 5,
+      deletesOfLatest: 5,
+      keysLeavingLatest: 2,
+      deletesBeyondLatest: 5,
+      deletesOfUnknownKeys: 5,
+      restores: 5,
+      restoresBeyondLatest: 2,
+      deleteAndRestoreInBatch: 5,
+      forwardAfterDeletedMonth: 2,
+    };
+    const tooFew = Object.entries(least)
+      .filter(([k, n]) => d[k as keyof typeof least] < n)
+      .map(([k, n]) => `${k}: ${d[k as keyof typeof least]} < ${n}`);
     expect(tooFew).toEqual([]);
   });
 
@@ -92,8 +120,14 @@ describe(`oracle equality: ${ACCOUNTS} accounts × ${BATCHES} batches (seed ${SE
   it('re-running a committed case job changes nothing', async () => {
     const h = state.h!;
     const ledger = await h.pipeline.ledger();
-    const last = ledger.filter((e) => e.step === 'classify').map((e) => e.batchId).sort().pop()!;
-    const counts = (await import('./batch-state')).parseCounts(ledger.find((e) => e.batchId === last && e.step === 'classify')!.result!.collected!.counts);
+    const last = ledger
+      .filter((e) => e.step === 'classify')
+      .map((e) => e.batchId)
+      .sort()
+      .pop()!;
+    const counts = (await import('./batch-state')).parseCounts(
+      ledger.find((e) => e.batchId === last && e.step === 'classify')!.result!.collected!.counts,
+    );
     const before = [await h.snapshot('summary'), await h.snapshot('latest')];
     for (const c of ['CASE_III', 'CASE_I', 'CASE_II'] as const) {
       if (!counts.cases[c].rows) continue;

@@ -1,7 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '@app/config';
-import { ALT_CONFIG, ALT_CONFIG_REPORT, ALT_ORACLE_SPEC, MixedBatch, OutputRow, ReportSpec, Row, SparkHarness, diffRows, reportCounts, reportOracle, startHarness } from '@app/testing';
+import {
+  ALT_CONFIG,
+  ALT_CONFIG_REPORT,
+  ALT_ORACLE_SPEC,
+  MixedBatch,
+  OutputRow,
+  ReportSpec,
+  Row,
+  SparkHarness,
+  diffRows,
+  reportCounts,
+  reportOracle,
+  startHarness,
+} from '@app/testing';
 import { SummaryPipeline } from './pipeline';
 import { exportQuery } from './table-ops';
 
@@ -19,22 +32,58 @@ const withH = <T extends typeof ALT_CONFIG>(c: T) => ({
 const REPORT_CONFIG = withH(ALT_CONFIG_REPORT);
 const PLAIN_CONFIG = withH(ALT_CONFIG);
 const SPEC = { ...ALT_ORACLE_SPEC, rolling: ALT_ORACLE_SPEC.rolling.map((r) => ({ ...r, length: H })) };
-const REPORT: ReportSpec = { keyColumn: 'acct_id', dateColumn: 'as_of_dt', tsColumn: 'load_ts', deleteColumn: 'del_cd', orderColumns: ['update_dt'] };
+const REPORT: ReportSpec = {
+  keyColumn: 'acct_id',
+  dateColumn: 'as_of_dt',
+  tsColumn: 'load_ts',
+  deleteColumn: 'del_cd',
+  orderColumns: ['update_dt'],
+};
 
 const T1 = '2025-01-01 00:00:00';
 const T2 = '2025-02-01 00:00:00';
 const main = (id: number, month: string, bal: number, date: string, ts: string, del: number | null = null): Row => ({
-  id, per: month, lts: ts, aod: date, bal, dpd: 10, st: 'A', opn: '2020-01-01', del,
+  id,
+  per: month,
+  lts: ts,
+  aod: date,
+  bal,
+  dpd: 10,
+  st: 'A',
+  opn: '2020-01-01',
+  del,
 });
-const three = (id: number) => [main(id, '2024-01', 100, '2024-01-15', T1), main(id, '2024-02', 200, '2024-02-15', T1), main(id, '2024-03', 300, '2024-03-15', T1)];
+const three = (id: number) => [
+  main(id, '2024-01', 100, '2024-01-15', T1),
+  main(id, '2024-02', 200, '2024-02-15', T1),
+  main(id, '2024-03', 300, '2024-03-15', T1),
+];
 const deleteRow = (id: number) => main(id, '2024-02', 210, '2024-02-10', T2, 4);
-const reportRow = (id: number): Row => ({ acct_id: id, as_of_dt: '2024-02-20', load_ts: T2, del_cd: null, update_dt: null });
+const reportRow = (id: number): Row => ({
+  acct_id: id,
+  as_of_dt: '2024-02-20',
+  load_ts: T2,
+  del_cd: null,
+  update_dt: null,
+});
 
 // Key 1: report row with its delete row; key 2: no report row (a tombstone); key 3: the report row three
 // batches before its delete row; key 4: the report row alone, a batch after the delete row.
 const BATCHES: MixedBatch[] = [
-  { source: [...three(1), ...three(2), main(3, '2024-01', 100, '2024-01-15', T1), main(3, '2024-03', 300, '2024-03-15', T1), ...three(4)], reports: [reportRow(3)] },
-  { source: [deleteRow(1), deleteRow(2), deleteRow(4), main(3, '2024-02', 200, '2024-02-15', T1)], reports: [reportRow(1)] },
+  {
+    source: [
+      ...three(1),
+      ...three(2),
+      main(3, '2024-01', 100, '2024-01-15', T1),
+      main(3, '2024-03', 300, '2024-03-15', T1),
+      ...three(4),
+    ],
+    reports: [reportRow(3)],
+  },
+  {
+    source: [deleteRow(1), deleteRow(2), deleteRow(4), main(3, '2024-02', 200, '2024-02-15', T1)],
+    reports: [reportRow(1)],
+  },
   { source: [], reports: [reportRow(4)] },
   { source: [deleteRow(3)], reports: [] },
 ];
@@ -60,28 +109,51 @@ describe('SPEC §4b worked example through the pipeline (real Spark)', () => {
   it('equals reportOracle after every batch, report rows before, with and after their main row', async () => {
     for (let i = 0; i < BATCHES.length; i++) {
       if (BATCHES[i].source.length) await h.ingest(BATCHES[i].source);
-      if (BATCHES[i].reports.length) await h.pipeline.ingest(writeLines(h.dir, `report-${++files}.jsonl`, BATCHES[i].reports), {}, 'report-dates');
+      if (BATCHES[i].reports.length)
+        await h.pipeline.ingest(writeLines(h.dir, `report-${++files}.jsonl`, BATCHES[i].reports), {}, 'report-dates');
       const outcomes = await h.pipeline.runPending();
       expect(outcomes).toHaveLength(1);
       const expected = reportOracle(SPEC, REPORT, BATCHES.slice(0, i + 1));
-      expect({ batch: i + 1, diffs: diffRows(await h.summary(), expected.summary, summaryKey) }).toEqual({ batch: i + 1, diffs: [] });
-      expect({ batch: i + 1, diffs: diffRows(await h.latest(), expected.latest, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+      expect({ batch: i + 1, diffs: diffRows(await h.summary(), expected.summary, summaryKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
+      expect({ batch: i + 1, diffs: diffRows(await h.latest(), expected.latest, latestKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
       const counted = reportCounts(SPEC, REPORT, BATCHES.slice(0, i + 1))[i];
       const c = outcomes[0].counts.report!;
-      expect({ batch: i + 1, read: c.read, rejected: c.rejected, unmatched: c.unmatched, vetoes: c.vetoes, reResolved: c.reresolved }).toEqual({ batch: i + 1, ...counted });
+      expect({
+        batch: i + 1,
+        read: c.read,
+        rejected: c.rejected,
+        unmatched: c.unmatched,
+        vetoes: c.vetoes,
+        reResolved: c.reresolved,
+      }).toEqual({ batch: i + 1, ...counted });
     }
   });
 
-  it("has the SPEC's numbers: E(02) = bal 210, date 02-20, active; 03's history [300, 210, 100, NULL]; without the report row [300, NULL, 100, NULL]", async () => {
-    const rows = await h.summary();
-    const at = (id: number, month: string) => rows.find((r) => r.acct_id === id && r.period === month)!;
-    for (const id of [1, 3, 4]) {
-      expect({ id, bal: at(id, '2024-02').balance, date: at(id, '2024-02').as_of_dt, del: at(id, '2024-02').del_cd }).toEqual({ id, bal: 210, date: '2024-02-20', del: null });
-      expect({ id, history: at(id, '2024-03').balance_history }).toEqual({ id, history: [300, 210, 100, null] });
-    }
-    expect(at(2, '2024-02').del_cd).toBe(4);
-    expect(at(2, '2024-03').balance_history).toEqual([300, null, 100, null]);
-  });
+  it(
+    "has the SPEC's numbers: E(02) = bal 210, date 02-20, active; 03's history [300, 210, 100, NULL]; " +
+      'without the report row [300, NULL, 100, NULL]',
+    async () => {
+      const rows = await h.summary();
+      const at = (id: number, month: string) => rows.find((r) => r.acct_id === id && r.period === month)!;
+      for (const id of [1, 3, 4]) {
+        expect({
+          id,
+          bal: at(id, '2024-02').balance,
+          date: at(id, '2024-02').as_of_dt,
+          del: at(id, '2024-02').del_cd,
+        }).toEqual({ id, bal: 210, date: '2024-02-20', del: null });
+        expect({ id, history: at(id, '2024-03').balance_history }).toEqual({ id, history: [300, 210, 100, null] });
+      }
+      expect(at(2, '2024-02').del_cd).toBe(4);
+      expect(at(2, '2024-03').balance_history).toEqual([300, null, 100, null]);
+    },
+  );
 
   it('running again with nothing pending commits nothing', async () => {
     const before = [await h.snapshot('summary'), await h.snapshot('latest')];
@@ -111,14 +183,21 @@ describe('SPEC §4b turned on for a pipeline of the previous release, without a 
     ];
     for (let i = 0; i < later.length; i++) {
       if (later[i].source.length) await h.ingest(later[i].source);
-      if (later[i].reports.length) await pipeline.ingest(writeLines(h.dir, `upgrade-${i}.jsonl`, later[i].reports), {}, 'report-dates');
+      if (later[i].reports.length)
+        await pipeline.ingest(writeLines(h.dir, `upgrade-${i}.jsonl`, later[i].reports), {}, 'report-dates');
       expect(await pipeline.runPending()).toHaveLength(1);
       const all = [...BATCHES.slice(0, 2).map((b) => ({ source: b.source, reports: [] })), ...later.slice(0, i + 1)];
       const expected = reportOracle(SPEC, REPORT, all);
       const summary = (await h.runner.query(exportQuery(config, 'summary'))) as OutputRow[];
       const latest = (await h.runner.query(exportQuery(config, 'latest_summary'))) as OutputRow[];
-      expect({ batch: i + 1, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({ batch: i + 1, diffs: [] });
-      expect({ batch: i + 1, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+      expect({ batch: i + 1, diffs: diffRows(summary, expected.summary, summaryKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
+      expect({ batch: i + 1, diffs: diffRows(latest, expected.latest, latestKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
     }
   });
 });
@@ -130,12 +209,18 @@ describe('SPEC §4b turned on for a pipeline of the previous release, without a 
 // batches kept.
 describe('SPEC §4c worked example through the pipeline (real Spark)', () => {
   const UNBOUNDED = { suffix: '_all', maxLength: null };
-  const config = { ...REPORT_CONFIG, unbounded_history: { table: 'alt.acct_unbounded', suffix: UNBOUNDED.suffix, max_length: UNBOUNDED.maxLength } };
+  const config = {
+    ...REPORT_CONFIG,
+    unbounded_history: { table: 'alt.acct_unbounded', suffix: UNBOUNDED.suffix, max_length: UNBOUNDED.maxLength },
+  };
   const key5: MixedBatch[] = [
     {
       source: [
-        main(5, '2023-11', 5, '2023-11-15', T1), main(5, '2024-01', 1, '2024-01-15', T1), main(5, '2024-02', 2, '2024-02-15', T1, 4),
-        main(5, '2024-05', 50, '2024-05-15', T1), main(5, '2024-07', 70, '2024-07-15', T1, 1),
+        main(5, '2023-11', 5, '2023-11-15', T1),
+        main(5, '2024-01', 1, '2024-01-15', T1),
+        main(5, '2024-02', 2, '2024-02-15', T1, 4),
+        main(5, '2024-05', 50, '2024-05-15', T1),
+        main(5, '2024-07', 70, '2024-07-15', T1, 1),
       ],
       reports: [],
     },
@@ -158,12 +243,24 @@ describe('SPEC §4c worked example through the pipeline (real Spark)', () => {
   it('keeps the unbounded row with every batch: the hand-worked arrays and reportOracle', async () => {
     for (let i = 0; i < key5.length; i++) {
       if (key5[i].source.length) await h.ingest(key5[i].source);
-      if (key5[i].reports.length) await h.pipeline.ingest(writeLines(h.dir, `unbounded-report-${++files}.jsonl`, key5[i].reports), {}, 'report-dates');
+      if (key5[i].reports.length)
+        await h.pipeline.ingest(
+          writeLines(h.dir, `unbounded-report-${++files}.jsonl`, key5[i].reports),
+          {},
+          'report-dates',
+        );
       expect(await h.pipeline.runPending()).toHaveLength(1);
       const rows = await h.unbounded();
-      expect({ batch: i + 1, month: rows.map((r) => r.period), all: rows.map((r) => r.balance_all) }).toEqual({ batch: i + 1, month: ['2024-05'], all: [hand[i]] });
+      expect({ batch: i + 1, month: rows.map((r) => r.period), all: rows.map((r) => r.balance_all) }).toEqual({
+        batch: i + 1,
+        month: ['2024-05'],
+        all: [hand[i]],
+      });
       const expected = reportOracle(SPEC, REPORT, key5.slice(0, i + 1), UNBOUNDED);
-      expect({ batch: i + 1, diffs: diffRows(rows, expected.unbounded, latestKey) }).toEqual({ batch: i + 1, diffs: [] });
+      expect({ batch: i + 1, diffs: diffRows(rows, expected.unbounded, latestKey) }).toEqual({
+        batch: i + 1,
+        diffs: [],
+      });
     }
   });
 

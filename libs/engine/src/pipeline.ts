@@ -1,11 +1,47 @@
 import {
-  APPLIED, AuditEvent, CASE_ORDER, CaseName, COUNTS, CompiledJob, PLAN, compileAuditAppend, compileClassify,
-  compileInit, compileReportUpgrade, compileUnboundedRebuild, RERESOLVE,
+  APPLIED,
+  AuditEvent,
+  CASE_ORDER,
+  CaseName,
+  COUNTS,
+  CompiledJob,
+  PLAN,
+  compileAuditAppend,
+  compileClassify,
+  compileInit,
+  compileReportUpgrade,
+  compileUnboundedRebuild,
+  RERESOLVE,
 } from '@app/compiler';
-import { ConfigError, PipelineConfig, ReportDates, TableName, checkReportTable, columnModel, quoteIdent as q } from '@app/config';
+import {
+  ConfigError,
+  PipelineConfig,
+  ReportDates,
+  TableName,
+  checkReportTable,
+  columnModel,
+  quoteIdent as q,
+} from '@app/config';
 import { DecodedEvent, JobStateChanged } from '@app/contracts';
-import { auditRow, compileCaseJob, completedEvent, jobErrorText, jobStateEvent, nextBatch, planEvents, watermarkEvent } from '@app/lifecycle';
-import { BatchCounts, BatchState, LedgerEntry, batchFinished, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';
+import {
+  auditRow,
+  compileCaseJob,
+  completedEvent,
+  jobErrorText,
+  jobStateEvent,
+  nextBatch,
+  planEvents,
+  watermarkEvent,
+} from '@app/lifecycle';
+import {
+  BatchCounts,
+  BatchState,
+  LedgerEntry,
+  batchFinished,
+  batchesFromLedger,
+  ledgerPosition,
+  parseCounts,
+} from './batch-state';
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
@@ -19,7 +55,9 @@ export class JobFailedError extends Error {
     readonly job: CompiledJob,
     readonly result: JobResult,
   ) {
-    const where = result.error?.step ? `at step "${result.error.step}"` : 'outside its steps (lease, ledger, rollback or snapshots)';
+    const where = result.error?.step
+      ? `at step "${result.error.step}"`
+      : 'outside its steps (lease, ledger, rollback or snapshots)';
     const error = `${result.error?.type ?? 'Error'}: ${result.error?.message ?? 'unknown error'}`;
     super(`${job.jobId} failed ${where}: ${error}${result.error?.retriable ? ' (retriable: run again)' : ''}`);
     this.name = this.constructor.name;
@@ -88,7 +126,17 @@ export class SummaryPipeline {
     if (report) {
       const exists = (await this.describe(report.table)) !== null;
       if (!exists && !createSource) {
-        throw new ConfigError(report.table.plain, [{ key: 'hist_rpt_dt_table', expected: 'an existing table: init creates it only with --create-source (local runs, tests)', received: report.table.plain }], 'The report-date table is missing:');
+        throw new ConfigError(
+          report.table.plain,
+          [
+            {
+              key: 'hist_rpt_dt_table',
+              expected: 'an existing table: init creates it only with --create-source (local runs, tests)',
+              received: report.table.plain,
+            },
+          ],
+          'The report-date table is missing:',
+        );
       }
       if (exists) await this.reportSchema();
     }
@@ -103,9 +151,14 @@ export class SummaryPipeline {
     const unbounded = this.config.unboundedHistory;
     if (unbounded) {
       const probe = (t: TableName) => `(SELECT count(*) FROM (SELECT 1 FROM ${t.sql} LIMIT 1))`;
-      const [row] = await this.runner.query(`SELECT ${probe(this.config.latestTable)} AS latest, ${probe(unbounded.table)} AS unbounded`, 1);
+      const [row] = await this.runner.query(
+        `SELECT ${probe(this.config.latestTable)} AS latest, ${probe(unbounded.table)} AS unbounded`,
+        1,
+      );
       if (Number(row.latest) > 0 && Number(row.unbounded) === 0) {
-        this.progress(`init: ${unbounded.table.plain} is empty beside rows in ${this.config.latestTable.plain}: rebuilding it from summary (SPEC §4c)`);
+        this.progress(
+          `init: ${unbounded.table.plain} is empty beside rows in ${this.config.latestTable.plain}: rebuilding it from summary (SPEC §4c)`,
+        );
         await this.rebuildUnbounded();
       }
     }
@@ -114,7 +167,12 @@ export class SummaryPipeline {
   /** SPEC §4c: the unbounded-history table rebuilt from summary alone (`rebuild-unbounded`); returns its rows. */
   async rebuildUnbounded(): Promise<number> {
     const unbounded = this.config.unboundedHistory;
-    if (!unbounded) throw new ConfigError(this.config.summaryTable.plain, [{ key: 'unbounded_history', expected: '{"table": <name>} (SPEC §4c) to rebuild it', received: 'absent' }], 'Nothing to rebuild:');
+    if (!unbounded)
+      throw new ConfigError(
+        this.config.summaryTable.plain,
+        [{ key: 'unbounded_history', expected: '{"table": <name>} (SPEC §4c) to rebuild it', received: 'absent' }],
+        'Nothing to rebuild:',
+      );
     await this.mustCommit(compileUnboundedRebuild(this.config));
     const [row] = await this.runner.query(`SELECT count(*) AS n FROM ${unbounded.table.sql}`, 1);
     return Number(row.n);
@@ -128,9 +186,15 @@ export class SummaryPipeline {
     const model = columnModel(this.config);
     const summary = (await this.describe(this.config.summaryTable)) ?? [];
     const batches = (await this.describe(this.config.tables.batches)) ?? [];
-    const lacks = (have: ColumnType[], wanted: string[]) => wanted.filter((c) => !have.some((h) => h.name.toLowerCase() === c.toLowerCase()));
-    const typeOf = (column: string) => summary.find((c) => c.name.toLowerCase() === column.toLowerCase())?.type ?? 'STRING';
-    const job = compileReportUpgrade(this.config, { summary: lacks(summary, model.internal), batches: lacks(batches, [...model.internal, RERESOLVE]) }, typeOf);
+    const lacks = (have: ColumnType[], wanted: string[]) =>
+      wanted.filter((c) => !have.some((h) => h.name.toLowerCase() === c.toLowerCase()));
+    const typeOf = (column: string) =>
+      summary.find((c) => c.name.toLowerCase() === column.toLowerCase())?.type ?? 'STRING';
+    const job = compileReportUpgrade(
+      this.config,
+      { summary: lacks(summary, model.internal), batches: lacks(batches, [...model.internal, RERESOLVE]) },
+      typeOf,
+    );
     if (!job) return;
     this.progress(`init: ${job.steps.map((s) => s.name).join('; ')} (SPEC §4b turned on)`);
     await this.mustCommit(job);
@@ -149,8 +213,16 @@ export class SummaryPipeline {
     const report = this.reportDates('reportSchema');
     const described = await this.describe(report.table);
     if (!described) return report.schema;
-    const issues = checkReportTable(report, described.map((c) => c.name));
-    if (issues.length) throw new ConfigError(report.table.plain, issues, 'The report-date table does not have the columns the config names:');
+    const issues = checkReportTable(
+      report,
+      described.map((c) => c.name),
+    );
+    if (issues.length)
+      throw new ConfigError(
+        report.table.plain,
+        issues,
+        'The report-date table does not have the columns the config names:',
+      );
     return described;
   }
 
@@ -172,21 +244,41 @@ export class SummaryPipeline {
 
   private reportDates(what: string): ReportDates {
     if (this.config.reportDates) return this.config.reportDates;
-    throw new ConfigError('(config)', [{ key: 'hist_rpt_dt_table', expected: `the report-date table (SPEC §4b) with hist_rpt_dt_cols, which ${what} needs` }], 'The config has no report-date table:');
+    throw new ConfigError(
+      '(config)',
+      [
+        {
+          key: 'hist_rpt_dt_table',
+          expected: `the report-date table (SPEC §4b) with hist_rpt_dt_cols, which ${what} needs`,
+        },
+      ],
+      'The config has no report-date table:',
+    );
   }
 
   /**
    * Appends a JSON-lines file to the source as one commit: checked and normalised by the ingest's one
    * reader (ingest.ts), then Spark appends exactly the rows checked (runner append.py).
    */
-  async ingest(file: string, options: IngestOptions = {}, into: IngestTarget = 'source'): Promise<{ rows: number; snapshotId: string | null }> {
+  async ingest(
+    file: string,
+    options: IngestOptions = {},
+    into: IngestTarget = 'source',
+  ): Promise<{ rows: number; snapshotId: string | null }> {
     if (into === 'report-dates') return this.ingestReportDates(file, options);
     const schema = await this.sourceSchema();
     const tsSource = this.config.columns.find((c) => c.dest === this.config.tsColumn)?.source ?? this.config.tsColumn;
     const allowMissing = [...this.config.ingestOptionalColumns, ...(options.allowMissing ?? [])];
     return withStagedJsonl(file, schema, { ...options, allowMissing }, (staged) => {
       this.progress(`ingest: ${staged.rows} row(s) from ${file} valid; appending to ${this.config.sourceTable.plain}`);
-      return this.runner.appendJsonl(this.config.sourceTable.plain, staged.path, schema, staged.rows, {}, { watermark: { column: tsSource, property: WATERMARK_PROPERTY } });
+      return this.runner.appendJsonl(
+        this.config.sourceTable.plain,
+        staged.path,
+        schema,
+        staged.rows,
+        {},
+        { watermark: { column: tsSource, property: WATERMARK_PROPERTY } },
+      );
     });
   }
 
@@ -195,12 +287,22 @@ export class SummaryPipeline {
    * the table's columns exactly (the catalog's, or hist_rpt_dt_schema's before init), each of its type,
    * nothing silently lost; only `allowMissing` may be left out (ingest_optional_columns name source columns).
    */
-  private async ingestReportDates(file: string, options: IngestOptions): Promise<{ rows: number; snapshotId: string | null }> {
+  private async ingestReportDates(
+    file: string,
+    options: IngestOptions,
+  ): Promise<{ rows: number; snapshotId: string | null }> {
     const report = this.reportDates('ingest --into report-dates');
     const schema = await this.reportSchema();
     return withStagedJsonl(file, schema, options, (staged) => {
       this.progress(`ingest: ${staged.rows} report row(s) from ${file} valid; appending to ${report.table.plain}`);
-      return this.runner.appendJsonl(report.table.plain, staged.path, schema, staged.rows, {}, { watermark: { column: report.tsColumn, property: WATERMARK_PROPERTY } });
+      return this.runner.appendJsonl(
+        report.table.plain,
+        staged.path,
+        schema,
+        staged.rows,
+        {},
+        { watermark: { column: report.tsColumn, property: WATERMARK_PROPERTY } },
+      );
     });
   }
 
@@ -237,21 +339,44 @@ export class SummaryPipeline {
         const plan = last.classify.result!.collected![PLAN][0];
         this.progress(`batch ${last.batchId}: resuming unfinished cases`);
         const reportId = (v: unknown) => (v === undefined || v === null ? null : String(v));
-        const report = { reportStart: reportId(plan.report_start_snapshot_id), reportEnd: reportId(plan.report_end_snapshot_id) };
-        outcomes.push(await this.runCases(last.batchId, plan.source_start_snapshot_id as string | null, String(plan.source_end_snapshot_id), parseCounts(last.classify.result!.collected![COUNTS]), report));
+        const report = {
+          reportStart: reportId(plan.report_start_snapshot_id),
+          reportEnd: reportId(plan.report_end_snapshot_id),
+        };
+        outcomes.push(
+          await this.runCases(
+            last.batchId,
+            plan.source_start_snapshot_id as string | null,
+            String(plan.source_end_snapshot_id),
+            parseCounts(last.classify.result!.collected![COUNTS]),
+            report,
+          ),
+        );
         continue;
       }
       // An unfinished classify (crashed or failed) has no position: its batch is handed out again.
       // SPEC §4b: the report table's new snapshots make a batch too.
       const report = this.config.reportDates;
       const next = report
-        ? nextBatch(ledgerPosition(batches), await this.currentSnapshot(this.config.sourceTable), await this.currentSnapshot(report.table))
+        ? nextBatch(
+            ledgerPosition(batches),
+            await this.currentSnapshot(this.config.sourceTable),
+            await this.currentSnapshot(report.table),
+          )
         : nextBatch(ledgerPosition(batches), await this.currentSnapshot(this.config.sourceTable));
       if (!next) {
         this.progress('nothing pending: every source snapshot is processed');
         return outcomes;
       }
-      outcomes.push(await this.runBatch(next.batchId, next.sourceStartSnapshotId, next.sourceEndSnapshotId, next.reportStartSnapshotId, next.reportEndSnapshotId));
+      outcomes.push(
+        await this.runBatch(
+          next.batchId,
+          next.sourceStartSnapshotId,
+          next.sourceEndSnapshotId,
+          next.reportStartSnapshotId,
+          next.reportEndSnapshotId,
+        ),
+      );
     }
   }
 
@@ -259,25 +384,56 @@ export class SummaryPipeline {
     return batchFinished(batch);
   }
 
-  async classify(id: string, start: string | null, end: string, reportStart?: string | null, reportEnd?: string | null): Promise<BatchCounts> {
-    const report = reportEnd === undefined ? {} : { reportStartSnapshotId: reportStart ?? null, reportEndSnapshotId: reportEnd };
-    const job = compileClassify(this.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end, ...report });
-    this.progress(`batch ${id}: classifying source snapshots (${start ?? 'beginning'}, ${end}]${reportEnd === undefined ? '' : `, report snapshots (${reportStart ?? 'beginning'}, ${reportEnd ?? 'none'}]`}`);
+  async classify(
+    id: string,
+    start: string | null,
+    end: string,
+    reportStart?: string | null,
+    reportEnd?: string | null,
+  ): Promise<BatchCounts> {
+    const report =
+      reportEnd === undefined ? {} : { reportStartSnapshotId: reportStart ?? null, reportEndSnapshotId: reportEnd };
+    const job = compileClassify(this.config, {
+      batchId: id,
+      sourceStartSnapshotId: start,
+      sourceEndSnapshotId: end,
+      ...report,
+    });
+    this.progress(
+      `batch ${id}: classifying source snapshots ` +
+        `(${start ?? 'beginning'}, ${end}]${reportEnd === undefined ? '' : `, report snapshots (${reportStart ?? 'beginning'}, ${reportEnd ?? 'none'}]`}`,
+    );
     const result = await this.mustCommit(job);
     const counts = parseCounts(result.collected[COUNTS] ?? []);
     const rejected = Object.values(counts.rejects).reduce((a, b) => a + b, 0);
     const deletes = CASE_ORDER.reduce((n, c) => n + counts.deletes[c], 0);
     this.progress(
-      `batch ${id}: ${counts.inputRows} input row(s), ${rejected} rejected${rejected ? ` (${Object.entries(counts.rejects).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}; ` +
+      `batch ${id}: ${counts.inputRows} input row(s), ${rejected} rejected${
+        rejected
+          ? ` (${Object.entries(counts.rejects)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')})`
+          : ''
+      }; ` +
         CASE_ORDER.map((c) => `${c} ${counts.cases[c].rows}`).join(', ') +
         (deletes ? `; ${deletes} delete(s)` : '') +
-        (counts.report ? `; report rows: ${counts.report.read} read, ${counts.report.rejected} rejected, ${counts.report.unmatched} unmatched, ${counts.report.vetoes} veto(es), ${counts.report.reresolved} re-resolved` : '') +
+        (counts.report
+          ? `; report rows: ${counts.report.read} read, ${counts.report.rejected} ` +
+            `rejected, ${counts.report.unmatched} unmatched, ${counts.report.vetoes} ` +
+            `veto(es), ${counts.report.reresolved} re-resolved`
+          : '') +
         `; watermark ${counts.watermark ?? '-'}`,
     );
     return counts;
   }
 
-  private async runBatch(id: string, start: string | null, end: string, reportStart?: string | null, reportEnd?: string | null): Promise<BatchOutcome> {
+  private async runBatch(
+    id: string,
+    start: string | null,
+    end: string,
+    reportStart?: string | null,
+    reportEnd?: string | null,
+  ): Promise<BatchOutcome> {
     const counts = await this.classify(id, start, end, reportStart, reportEnd);
     return this.runCases(id, start, end, counts, { reportStart, reportEnd });
   }
@@ -287,16 +443,33 @@ export class SummaryPipeline {
   }
 
   /** `report`: the batch's report-date range (SPEC §4b), stated in its watermark fact as the watcher states it. */
-  private async runCases(id: string, start: string | null, end: string, counts: BatchCounts, report: { reportStart?: string | null; reportEnd?: string | null } = {}): Promise<BatchOutcome> {
+  private async runCases(
+    id: string,
+    start: string | null,
+    end: string,
+    counts: BatchCounts,
+    report: { reportStart?: string | null; reportEnd?: string | null } = {},
+  ): Promise<BatchOutcome> {
     const began = Date.now();
     const cases: CaseOutcome[] = [];
     // The batch's facts as the services state them (lifecycle), audited through the same auditRow.
     const source = this.config.sourceTable.plain;
-    const facts: Array<Pick<DecodedEvent, 'event' | 'value'>> = [{ event: 'watermark-advanced', value: watermarkEvent(source, id, { start, end, watermark: counts.watermark, ...report }) }];
+    const facts: Array<Pick<DecodedEvent, 'event' | 'value'>> = [
+      {
+        event: 'watermark-advanced',
+        value: watermarkEvent(source, id, { start, end, watermark: counts.watermark, ...report }),
+      },
+    ];
     const plans = planEvents(source, id, counts);
     facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
     const written: Partial<Record<CaseName, number>> = {};
-    const totals = () => ({ cases: written, deleted: cases.reduce((n, c) => n + c.deleted, 0), restored: cases.reduce((n, c) => n + c.restored, 0), watermark: counts.watermark, report: counts.report ?? null });
+    const totals = () => ({
+      cases: written,
+      deleted: cases.reduce((n, c) => n + c.deleted, 0),
+      restored: cases.reduce((n, c) => n + c.restored, 0),
+      watermark: counts.watermark,
+      report: counts.report ?? null,
+    });
     const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
     let failure: unknown = null;
     try {
@@ -305,19 +478,39 @@ export class SummaryPipeline {
         const rows = counts.cases[c].rows;
         if (rows === 0) {
           this.progress(`batch ${id}: ${c} skipped (no rows)`);
-          cases.push({ case: c, status: 'skipped', rows: 0, applied: 0, stale: 0, written: 0, deleted: 0, restored: 0, durationMs: 0 });
+          cases.push({
+            case: c,
+            status: 'skipped',
+            rows: 0,
+            applied: 0,
+            stale: 0,
+            written: 0,
+            deleted: 0,
+            restored: 0,
+            durationMs: 0,
+          });
           stated(jobStateEvent(source, plan, 'SKIPPED', 1, ENGINE));
           continue;
         }
         const job = this.compileCase(id, c, counts);
-        this.progress(`batch ${id}: ${c} running (${rows} row(s), months ${counts.cases[c].minMonth}..${counts.cases[c].maxMonth})`);
+        this.progress(
+          `batch ${id}: ${c} running (${rows} row(s), months ${counts.cases[c].minMonth}..${counts.cases[c].maxMonth})`,
+        );
         let result: JobResult;
         try {
           result = await this.mustCommit(job);
         } catch (err) {
           if (err instanceof JobFailedError) {
-            stated(jobStateEvent(source, plan, 'FAILED', err.result.attempt ?? 1, ENGINE, { durationMs: err.result.durationMs, error: jobErrorText(err.result.error) }));
-            facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'FAILED', Date.now() - began, totals()) });
+            stated(
+              jobStateEvent(source, plan, 'FAILED', err.result.attempt ?? 1, ENGINE, {
+                durationMs: err.result.durationMs,
+                error: jobErrorText(err.result.error),
+              }),
+            );
+            facts.push({
+              event: 'batch-completed',
+              value: completedEvent(source, id, 'FAILED', Date.now() - began, totals()),
+            });
           }
           throw err;
         }
@@ -335,13 +528,22 @@ export class SummaryPipeline {
         };
         cases.push(outcome);
         written[c] = outcome.written;
-        stated(jobStateEvent(source, plan, 'SUCCEEDED', result.attempt ?? 1, ENGINE, { durationMs: result.durationMs, rowsWritten: outcome.written }));
+        stated(
+          jobStateEvent(source, plan, 'SUCCEEDED', result.attempt ?? 1, ENGINE, {
+            durationMs: result.durationMs,
+            rowsWritten: outcome.written,
+          }),
+        );
         this.progress(
-          `batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
+          `batch ${id}: ${c} ${outcome.status} in ${(result.durationMs / 1000).toFixed(1)} ` +
+            `s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
             (outcome.deleted || outcome.restored ? `, ${outcome.deleted} deleted, ${outcome.restored} restored` : ''),
         );
       }
-      facts.push({ event: 'batch-completed', value: completedEvent(source, id, 'COMPLETED', Date.now() - began, totals()) });
+      facts.push({
+        event: 'batch-completed',
+        value: completedEvent(source, id, 'COMPLETED', Date.now() - began, totals()),
+      });
     } catch (err) {
       failure = err;
       throw err;
@@ -351,12 +553,22 @@ export class SummaryPipeline {
       // not replace it. The attempt's audit rows are then lost; the batch's retry audits its own.
       await this.audit(rows).catch((auditError: unknown) => {
         if (failure === null) throw auditError;
-        this.progress(`batch ${id}: the audit rows of the failed attempt were not written either: ${auditError instanceof Error ? auditError.message : String(auditError)}`);
+        this.progress(
+          `batch ${id}: the audit rows of the failed attempt were not written either: ${auditError instanceof Error ? auditError.message : String(auditError)}`,
+        );
       });
     }
     const durationMs = Date.now() - began;
     const wrote = cases.some((c) => c.status === 'committed');
-    return { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts, cases, durationMs, maintenance: wrote ? await this.maintain() : null };
+    return {
+      batchId: id,
+      sourceStartSnapshotId: start,
+      sourceEndSnapshotId: end,
+      counts,
+      cases,
+      durationMs,
+      maintenance: wrote ? await this.maintain() : null,
+    };
   }
 
   /** The scheduled maintenance of summary and latest (maintenance.ts), after a batch that wrote them. */

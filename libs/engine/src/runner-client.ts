@@ -64,7 +64,10 @@ export interface JobProgress {
 
 /** `batch b-000002 CASE_III: step merge_summary, stage 14 tasks 3/8, 21 s`. */
 export function describeProgress(p: JobProgress): string {
-  const stage = p.stage === undefined ? 'between stages' : `stage ${p.stage}${(p.stages ?? 1) > 1 ? ` (+${p.stages! - 1} more)` : ''} tasks ${p.tasksCompleted}/${p.tasksTotal}`;
+  const stage =
+    p.stage === undefined
+      ? 'between stages'
+      : `stage ${p.stage}${(p.stages ?? 1) > 1 ? ` (+${p.stages! - 1} more)` : ''} tasks ${p.tasksCompleted}/${p.tasksTotal}`;
   return `${p.jobId}: step ${p.step}, ${stage}, ${Math.round(p.elapsedMs / 1000)} s`;
 }
 
@@ -145,7 +148,13 @@ export class RunnerClient {
   }
 
   private onResponse(line: string): void {
-    let msg: { id: number; ok: boolean; result?: unknown; error?: { type: string; message: string; retriable: boolean }; progress?: JobProgress };
+    let msg: {
+      id: number;
+      ok: boolean;
+      result?: unknown;
+      error?: { type: string; message: string; retriable: boolean };
+      progress?: JobProgress;
+    };
     try {
       msg = JSON.parse(line);
     } catch {
@@ -160,7 +169,14 @@ export class RunnerClient {
     if (!p) return;
     this.pending.delete(msg.id);
     if (msg.ok) p.resolve(msg.result);
-    else p.reject(new RunnerError(msg.error?.message ?? 'unknown runner error', msg.error?.type ?? 'Unknown', msg.error?.retriable ?? false));
+    else
+      p.reject(
+        new RunnerError(
+          msg.error?.message ?? 'unknown runner error',
+          msg.error?.type ?? 'Unknown',
+          msg.error?.retriable ?? false,
+        ),
+      );
   }
 
   request<T>(op: string, payload: Record<string, unknown>): Promise<T> {
@@ -201,7 +217,15 @@ export class RunnerClient {
     snapshotProperties: Record<string, string> = {},
     options: AppendOptions = {},
   ): Promise<{ rows: number; snapshotId: string | null }> {
-    return this.request('append_jsonl', { table, path, schema, expectedRows, snapshotProperties, where: options.where ?? null, watermark: options.watermark ?? null });
+    return this.request('append_jsonl', {
+      table,
+      path,
+      schema,
+      expectedRows,
+      snapshotProperties,
+      where: options.where ?? null,
+      watermark: options.watermark ?? null,
+    });
   }
 
   /** The last lines of the runner's log, to show with a failure. */

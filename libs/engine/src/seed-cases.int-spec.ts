@@ -12,8 +12,18 @@ const pad = (xs: (number | null)[]) => [...xs, ...nulls(H - xs.length)];
 
 function row(key: number, month: string, balance: number | null, baseTs: string, extra: Partial<Row> = {}): Row {
   return {
-    cons_acct_key: key, acct_dt: `${month}-15`, rpt_as_of_mo: month, current_balance: balance, current_dpd: balance === null ? null : balance % 90,
-    payment_am: 100, status_cd: 'OPEN', account_status: 'ACTIVE', created_ts: baseTs, updated_ts: baseTs, base_ts: baseTs, ...extra,
+    cons_acct_key: key,
+    acct_dt: `${month}-15`,
+    rpt_as_of_mo: month,
+    current_balance: balance,
+    current_dpd: balance === null ? null : balance % 90,
+    payment_am: 100,
+    status_cd: 'OPEN',
+    account_status: 'ACTIVE',
+    created_ts: baseTs,
+    updated_ts: baseTs,
+    base_ts: baseTs,
+    ...extra,
   };
 }
 const T1 = '2025-07-15 12:00:00';
@@ -28,12 +38,13 @@ function months(from: string, count: number): string[] {
   });
 }
 
-
 // Batch 1: histories.
 const first: Row[] = [
   ...months('2025-04', 3).map((m, i) => row(1, m, [4600, 4800, 5000][i], T1)), // TC-003
   ...months('2025-04', 3).map((m, i) => row(2, m, [4600, 4800, 5000][i], T1)), // TC-004
-  row(5, '2025-03', 3000, T1), row(5, '2025-05', 4000, T1), row(5, '2025-06', 4500, T1), // TC-006/007/008
+  row(5, '2025-03', 3000, T1),
+  row(5, '2025-05', 4000, T1),
+  row(5, '2025-06', 4500, T1), // TC-006/007/008
   row(11, '2024-01', 700, T1), // TC-011
   ...months('2023-01', 3).map((m, i) => row(12, m, 10 + i, T1)), // TC-012
   ...Array.from({ length: 300 }, (_, i) => row(1000 + i, '2025-05', 2000 + i, T1)), // TC-005 / TC-009 bases
@@ -68,7 +79,11 @@ describe('seed 000 test cases TC-001 … TC-015', () => {
     await h.ingest(second);
     const [outcome] = await h.pipeline.runPending();
     // TC-010 (mixed batch): all three cases in one batch, run in order.
-    expect(outcome.cases.map((c) => [c.case, c.status])).toEqual([['CASE_III', 'committed'], ['CASE_I', 'committed'], ['CASE_II', 'committed']]);
+    expect(outcome.cases.map((c) => [c.case, c.status])).toEqual([
+      ['CASE_III', 'committed'],
+      ['CASE_I', 'committed'],
+      ['CASE_II', 'committed'],
+    ]);
     expect(outcome.cases.find((c) => c.case === 'CASE_III')!.stale).toBe(1);
     summary = await h.summary();
   });

@@ -22,7 +22,10 @@ export interface SnapshotRow {
 }
 
 export function snapshotsQuery(table: TableName): string {
-  return `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, CAST(committed_at AS STRING) AS committed_at, summary FROM ${table.sql}.${q('snapshots')}`;
+  return (
+    `SELECT CAST(snapshot_id AS STRING) AS id, CAST(parent_id AS STRING) AS parent, ` +
+    `CAST(committed_at AS STRING) AS committed_at, summary FROM ${table.sql}.${q('snapshots')}`
+  );
 }
 
 export async function readSnapshots(runner: RunnerClient, table: TableName): Promise<SnapshotRow[]> {
@@ -41,7 +44,11 @@ export async function readSnapshots(runner: RunnerClient, table: TableName): Pro
  * ancestors were expired): the ids are then a lower bound.
  * Example: chain 1 ← 2 ← 3, since 1, current 3 → {ids: [2, 3], complete: true}; since null → [1, 2, 3].
  */
-export function snapshotsAfter(rows: SnapshotRow[], since: string | null, current: string | null): { ids: string[]; complete: boolean } {
+export function snapshotsAfter(
+  rows: SnapshotRow[],
+  since: string | null,
+  current: string | null,
+): { ids: string[]; complete: boolean } {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const ids: string[] = [];
   let id = current;

@@ -15,7 +15,14 @@ export interface TableStats {
 }
 
 export interface PipelineStats {
-  summary: { rows: number; accounts: number; months: number; minMonth: string | null; maxMonth: string | null; maxBaseTs: string | null };
+  summary: {
+    rows: number;
+    accounts: number;
+    months: number;
+    minMonth: string | null;
+    maxMonth: string | null;
+    maxBaseTs: string | null;
+  };
   latest: { rows: number };
   tables: TableStats[];
   rejects: { total: number; byReason: Record<string, number> };
@@ -38,22 +45,29 @@ export interface PipelineStats {
  */
 export function summaryStatsQuery(config: PipelineConfig): string {
   const month = q(config.monthColumn);
-  return `SELECT count(*) AS \`rows\`, count(DISTINCT ${q(config.keyColumn)}) AS accounts, count(DISTINCT ${month}) AS months, ` +
-    `min(${month}) AS min_month, max(${month}) AS max_month, CAST(max(${q(config.tsColumn)}) AS STRING) AS max_base_ts FROM ${config.summaryTable.sql}`;
+  return (
+    `SELECT count(*) AS \`rows\`, count(DISTINCT ${q(config.keyColumn)}) AS accounts, count(DISTINCT ${month}) AS months, ` +
+    `min(${month}) AS min_month, max(${month}) AS max_month, CAST(max(${q(config.tsColumn)}) AS STRING) AS max_base_ts FROM ${config.summaryTable.sql}`
+  );
 }
 
 /**
  * Snapshot count, data files and bytes, delete files of each table, from the Iceberg metadata tables
  * `<table>.snapshots` and `<table>.files` (the current snapshot's files; content 0 = data): one query.
  */
-export function tableStatsQuery(config: PipelineConfig, tables: readonly PipelineTableKey[] = PIPELINE_TABLE_KEYS): string {
+export function tableStatsQuery(
+  config: PipelineConfig,
+  tables: readonly PipelineTableKey[] = PIPELINE_TABLE_KEYS,
+): string {
   return tables
     .map((key) => {
       const t = pipelineTable(config, key).sql;
-      return `SELECT '${key}' AS tbl, s.snapshots, f.data_files, f.data_bytes, f.delete_files\n` +
+      return (
+        `SELECT '${key}' AS tbl, s.snapshots, f.data_files, f.data_bytes, f.delete_files\n` +
         `FROM (SELECT count(*) AS snapshots FROM ${t}.${q('snapshots')}) s\n` +
         `CROSS JOIN (SELECT count_if(content = 0) AS data_files, coalesce(sum(CASE WHEN content = 0 THEN file_size_in_bytes END), 0) AS data_bytes, ` +
-        `count_if(content <> 0) AS delete_files FROM ${t}.${q('files')}) f`;
+        `count_if(content <> 0) AS delete_files FROM ${t}.${q('files')}) f`
+      );
     })
     .join('\nUNION ALL\n');
 }
@@ -63,16 +77,23 @@ export function rejectsByReasonQuery(config: PipelineConfig): string {
 }
 
 /** What the ledger says: the last fully committed batch, and a batch still to finish. */
-export function ledgerStats(batches: BatchState[]): Pick<PipelineStats, 'lastCommittedBatch'> & { unfinishedBatch: PipelineStats['pending']['unfinishedBatch'] } {
+export function ledgerStats(
+  batches: BatchState[],
+): Pick<PipelineStats, 'lastCommittedBatch'> & { unfinishedBatch: PipelineStats['pending']['unfinishedBatch'] } {
   const finished = batches.filter((b) => b.classify.status === 'committed' && batchFinished(b));
   const last = finished[finished.length - 1];
   const newest = batches[batches.length - 1];
   let unfinishedBatch: PipelineStats['pending']['unfinishedBatch'] = null;
-  if (newest && newest.classify.status !== 'committed') unfinishedBatch = { batchId: newest.batchId, stage: 'classify' };
+  if (newest && newest.classify.status !== 'committed')
+    unfinishedBatch = { batchId: newest.batchId, stage: 'classify' };
   else if (newest && !batchFinished(newest)) unfinishedBatch = { batchId: newest.batchId, stage: 'cases' };
   return {
     lastCommittedBatch: last
-      ? { batchId: last.batchId, watermark: parseCounts(last.classify.result?.collected?.[COUNTS] ?? []).watermark, sourceEndSnapshotId: classifiedUpTo([last])! }
+      ? {
+          batchId: last.batchId,
+          watermark: parseCounts(last.classify.result?.collected?.[COUNTS] ?? []).watermark,
+          sourceEndSnapshotId: classifiedUpTo([last])!,
+        }
       : null,
     unfinishedBatch,
   };
@@ -91,7 +112,9 @@ export async function collectStats(pipeline: SummaryPipeline): Promise<PipelineS
     dataBytes: Number(r.data_bytes),
     deleteFiles: Number(r.delete_files),
   }));
-  const byReason = Object.fromEntries((await runner.query(rejectsByReasonQuery(config))).map((r) => [String(r.reason), Number(r.n)]));
+  const byReason = Object.fromEntries(
+    (await runner.query(rejectsByReasonQuery(config))).map((r) => [String(r.reason), Number(r.n)]),
+  );
   const batches = batchesFromLedger(await pipeline.ledger());
   const { lastCommittedBatch, unfinishedBatch } = ledgerStats(batches);
   const since = classifiedUpTo(batches);
@@ -110,6 +133,11 @@ export async function collectStats(pipeline: SummaryPipeline): Promise<PipelineS
     tables,
     rejects: { total: Object.values(byReason).reduce((a, b) => a + b, 0), byReason },
     lastCommittedBatch,
-    pending: { sourceSnapshotId: current, classifiedUpTo: since, unclassifiedSnapshots: after.complete ? after.ids.length : null, unfinishedBatch },
+    pending: {
+      sourceSnapshotId: current,
+      classifiedUpTo: since,
+      unclassifiedSnapshots: after.complete ? after.ids.length : null,
+      unfinishedBatch,
+    },
   };
 }

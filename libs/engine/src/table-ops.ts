@@ -24,7 +24,8 @@ export function exportQuery(config: PipelineConfig, table: ExportableTable): str
       return `SELECT * FROM ${config.latestTable.sql} ORDER BY ${key}`;
     case 'unbounded_history': {
       // SPEC §4c's columns; the internal map of months (compiler unbounded.ts) is the engine's.
-      if (!config.unboundedHistory) throw new Error('export unbounded_history: the config has no unbounded_history (SPEC §4c)');
+      if (!config.unboundedHistory)
+        throw new Error('export unbounded_history: the config has no unbounded_history (SPEC §4c)');
       return `SELECT ${columnModel(config).unbounded.map(q).join(', ')} FROM ${config.unboundedHistory.table.sql} ORDER BY ${key}`;
     }
     case 'rejects':
@@ -44,7 +45,11 @@ export interface Violation {
 function latestOfSummary(config: PipelineConfig, t: TableName): string {
   const key = q(config.keyColumn);
   const deleted = isDeleted(config, '');
-  return `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${q(config.monthColumn)} DESC) AS __rank FROM ${t.sql}${deleted ? ` WHERE NOT ${deleted}` : ''}) WHERE __rank = 1`;
+  return (
+    `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ` +
+    `ORDER BY ${q(config.monthColumn)} DESC) AS __rank ` +
+    `FROM ${t.sql}${deleted ? ` WHERE NOT ${deleted}` : ''}) WHERE __rank = 1`
+  );
 }
 
 /** SPEC §6 invariants as queries: each returns the offending rows. */
@@ -56,7 +61,9 @@ export function validationQueries(config: PipelineConfig): Record<string, string
   const differs = model.latest.map((c) => `NOT (l.${q(c)} <=> s.${q(c)})`).join(' OR ');
   return {
     'duplicate (key, month) in summary': `SELECT ${key}, ${month}, count(*) AS n FROM ${config.summaryTable.sql} GROUP BY ${key}, ${month} HAVING count(*) > 1`,
-    'history array of wrong length in summary': sizes.length ? `SELECT ${key}, ${month} FROM ${config.summaryTable.sql} WHERE ${sizes.join(' OR ')}` : 'SELECT 1 WHERE false',
+    'history array of wrong length in summary': sizes.length
+      ? `SELECT ${key}, ${month} FROM ${config.summaryTable.sql} WHERE ${sizes.join(' OR ')}`
+      : 'SELECT 1 WHERE false',
     'duplicate key in latest': `SELECT ${key}, count(*) AS n FROM ${config.latestTable.sql} GROUP BY ${key} HAVING count(*) > 1`,
     'latest differs from the newest summary row': `SELECT coalesce(l.${key}, s.${key}) AS ${key}, l.${month} AS latest_month, s.${month} AS summary_month
       FROM ${config.latestTable.sql} l FULL OUTER JOIN (${latestOfSummary(config, config.summaryTable)}) s ON l.${key} = s.${key}
@@ -91,7 +98,11 @@ export async function planDryRun(pipeline: SummaryPipeline): Promise<DryRunPlan>
   const start = position?.sourceEndSnapshotId ?? null;
   if (!next) return { batchId: null, sourceStartSnapshotId: start, sourceEndSnapshotId: end, counts: null, jobs: [] };
   const { batchId: id, sourceEndSnapshotId } = next;
-  const dry = compileClassifyDryRun(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId });
+  const dry = compileClassifyDryRun(pipeline.config, {
+    batchId: id,
+    sourceStartSnapshotId: start,
+    sourceEndSnapshotId,
+  });
   const result = await pipeline.mustCommit(dry);
   const counts = parseCounts(result.collected[COUNTS] ?? []);
   const jobs = [compileClassify(pipeline.config, { batchId: id, sourceStartSnapshotId: start, sourceEndSnapshotId })];

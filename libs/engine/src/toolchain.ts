@@ -21,7 +21,9 @@ export function toolchain(): Toolchain {
   const dir = resolve(process.env.TOOLCHAIN_DIR ?? join(repoRoot(), '.toolchain'));
   const python = join(dir, 'venv', 'bin', 'python');
   if (!existsSync(python)) {
-    throw new Error(`The Spark toolchain is not installed: ${python} is missing. Run "bash scripts/setup-toolchain.sh" (or "npm run setup") first.`);
+    throw new Error(
+      `The Spark toolchain is not installed: ${python} is missing. Run "bash scripts/setup-toolchain.sh" (or "npm run setup") first.`,
+    );
   }
   return { python, jarsDir: join(dir, 'jars') };
 }

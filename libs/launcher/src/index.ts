@@ -23,4 +23,8 @@ export {
   StandaloneRestError,
 } from './spark-submit/standalone-rest';
 export { SparkSubmitLauncher, SparkSubmitLauncherDeps } from './spark-submit/spark-submit-launcher';
-export { SparkSubmitConfig, SparkSubmitConfigError, sparkSubmitConfigFromEnv } from './spark-submit/spark-submit-config';
+export {
+  SparkSubmitConfig,
+  SparkSubmitConfigError,
+  sparkSubmitConfigFromEnv,
+} from './spark-submit/spark-submit-config';

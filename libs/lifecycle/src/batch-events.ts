@@ -1,6 +1,15 @@
 import { AuditEvent, CaseRange } from '@app/compiler';
 import { CASE_ORDER, CaseName } from '@app/domain';
-import { BatchCompleted, BatchStatus, CaseBatchPlanned, DecodedEvent, JobState, JobStateChanged, ReportCounts, WatermarkAdvanced } from '@app/contracts';
+import {
+  BatchCompleted,
+  BatchStatus,
+  CaseBatchPlanned,
+  DecodedEvent,
+  JobState,
+  JobStateChanged,
+  ReportCounts,
+  WatermarkAdvanced,
+} from '@app/contracts';
 
 /**
  * The facts of a batch's life as events, built once for whoever states them: the watcher, the classifier
@@ -25,7 +34,8 @@ export interface PlanCounts {
 export const eventIds = {
   watermark: (source: string, batchId: string) => `${source}:${batchId}:watermark-advanced`,
   planned: (source: string, batchId: string, c: CaseName) => `${source}:${batchId}:${c}:planned`,
-  jobState: (source: string, batchId: string, c: CaseName, state: JobState, attempt: number) => `${source}:${batchId}:${c}:${state}:${attempt}`,
+  jobState: (source: string, batchId: string, c: CaseName, state: JobState, attempt: number) =>
+    `${source}:${batchId}:${c}:${state}:${attempt}`,
   completed: (source: string, batchId: string, status: BatchStatus) => `${source}:${batchId}:batch-completed:${status}`,
 };
 
@@ -39,7 +49,12 @@ export interface WatermarkWindow {
 }
 
 /** Example: ('s', 'b-000004', {start '7', end '7', watermark null, reportStart '3', reportEnd '5'}) → a batch of report rows alone. */
-export function watermarkEvent(source: string, batchId: string, window: WatermarkWindow, now = Date.now()): WatermarkAdvanced {
+export function watermarkEvent(
+  source: string,
+  batchId: string,
+  window: WatermarkWindow,
+  now = Date.now(),
+): WatermarkAdvanced {
   return {
     eventId: eventIds.watermark(source, batchId),
     batchId,
@@ -59,7 +74,13 @@ export function watermarkEvent(source: string, batchId: string, window: Watermar
  * snapshot property) only when classify had none. The batch's counts (input rows, rejects, SPEC §4b's report
  * counts) are the same on each of its events.
  */
-export function planEvents(source: string, batchId: string, counts: PlanCounts, fallbackWatermark: string | null = null, now = Date.now()): CaseBatchPlanned[] {
+export function planEvents(
+  source: string,
+  batchId: string,
+  counts: PlanCounts,
+  fallbackWatermark: string | null = null,
+  now = Date.now(),
+): CaseBatchPlanned[] {
   return CASE_ORDER.map((c, sequence) => {
     const range = counts.cases[c];
     return {
@@ -108,7 +129,9 @@ export function jobStateEvent(
 }
 
 /** A failed job's error as JobStateChanged carries it: `Type at step "name": message`. */
-export function jobErrorText(error: { type?: string; step?: string | null; message?: string } | null | undefined): string {
+export function jobErrorText(
+  error: { type?: string; step?: string | null; message?: string } | null | undefined,
+): string {
   return `${error?.type ?? 'Error'} at step "${error?.step ?? '?'}": ${error?.message ?? 'unknown'}`;
 }
 
@@ -124,8 +147,23 @@ export interface BatchTotals {
   report: ReportCounts | null;
 }
 
-export function completedEvent(source: string, batchId: string, status: BatchStatus, durationMs: number, totals: BatchTotals, now = Date.now()): BatchCompleted {
-  return { eventId: eventIds.completed(source, batchId, status), batchId, status, durationMs, ...totals, sourceTable: source, occurredAt: now };
+export function completedEvent(
+  source: string,
+  batchId: string,
+  status: BatchStatus,
+  durationMs: number,
+  totals: BatchTotals,
+  now = Date.now(),
+): BatchCompleted {
+  return {
+    eventId: eventIds.completed(source, batchId, status),
+    batchId,
+    status,
+    durationMs,
+    ...totals,
+    sourceTable: source,
+    occurredAt: now,
+  };
 }
 
 const AUDIT_TYPES = {
@@ -147,27 +185,83 @@ const ts = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', 
  * FAILED. Example: JobStateChanged{state SUCCEEDED, rowsWritten 42} → status SUCCEEDED, rows 42.
  */
 export function auditRow({ event, value }: Pick<DecodedEvent, 'event' | 'value'>): AuditEvent {
-  const base = { eventId: value.eventId, eventType: AUDIT_TYPES[event], batchId: value.batchId, occurredAt: ts(value.occurredAt) };
+  const base = {
+    eventId: value.eventId,
+    eventType: AUDIT_TYPES[event],
+    batchId: value.batchId,
+    occurredAt: ts(value.occurredAt),
+  };
   switch (event) {
     case 'watermark-advanced': {
       const v = value as WatermarkAdvanced;
       // SPEC §4b: the report range only when the batch has one, so the audit without the report table is as before.
-      const report = v.reportStartSnapshotId === null && v.reportEndSnapshotId === null ? {} : { reportStartSnapshotId: v.reportStartSnapshotId, reportEndSnapshotId: v.reportEndSnapshotId };
-      return { ...base, case: null, status: 'ADVANCED', attempt: null, durationMs: null, rows: null, watermark: v.watermark, details: { sourceTable: v.sourceTable, sourceStartSnapshotId: v.sourceStartSnapshotId, sourceEndSnapshotId: v.sourceEndSnapshotId, ...report } };
+      const report =
+        v.reportStartSnapshotId === null && v.reportEndSnapshotId === null
+          ? {}
+          : { reportStartSnapshotId: v.reportStartSnapshotId, reportEndSnapshotId: v.reportEndSnapshotId };
+      return {
+        ...base,
+        case: null,
+        status: 'ADVANCED',
+        attempt: null,
+        durationMs: null,
+        rows: null,
+        watermark: v.watermark,
+        details: {
+          sourceTable: v.sourceTable,
+          sourceStartSnapshotId: v.sourceStartSnapshotId,
+          sourceEndSnapshotId: v.sourceEndSnapshotId,
+          ...report,
+        },
+      };
     }
     case 'case-batch-planned': {
       const v = value as CaseBatchPlanned;
-      return { ...base, case: v.case, status: v.skipped ? 'SKIPPED' : 'PLANNED', attempt: null, durationMs: null, rows: v.rows, watermark: v.watermark, details: { sequence: v.sequence, minMonth: v.minMonth, maxMonth: v.maxMonth, inputRows: v.inputRows, rejects: v.rejects, deletes: v.deletes } };
+      return {
+        ...base,
+        case: v.case,
+        status: v.skipped ? 'SKIPPED' : 'PLANNED',
+        attempt: null,
+        durationMs: null,
+        rows: v.rows,
+        watermark: v.watermark,
+        details: {
+          sequence: v.sequence,
+          minMonth: v.minMonth,
+          maxMonth: v.maxMonth,
+          inputRows: v.inputRows,
+          rejects: v.rejects,
+          deletes: v.deletes,
+        },
+      };
     }
     case 'job-state-changed': {
       const v = value as JobStateChanged;
-      return { ...base, case: v.case, status: v.state, attempt: v.attempt, durationMs: v.durationMs, rows: v.rowsWritten, watermark: null, details: { engine: v.engine, jobRunId: v.jobRunId, error: v.error } };
+      return {
+        ...base,
+        case: v.case,
+        status: v.state,
+        attempt: v.attempt,
+        durationMs: v.durationMs,
+        rows: v.rowsWritten,
+        watermark: null,
+        details: { engine: v.engine, jobRunId: v.jobRunId, error: v.error },
+      };
     }
     case 'batch-completed': {
       const v = value as BatchCompleted;
       // SPEC §4b: the report counts only when the batch has them, so the audit without the report table is as before.
       const report = v.report ? { report: v.report } : {};
-      return { ...base, case: null, status: v.status, attempt: null, durationMs: v.durationMs, rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0), watermark: v.watermark ?? null, details: { cases: v.cases, deleted: v.deleted, restored: v.restored, ...report } };
+      return {
+        ...base,
+        case: null,
+        status: v.status,
+        attempt: null,
+        durationMs: v.durationMs,
+        rows: Object.values(v.cases).reduce((a, b) => a + (b ?? 0), 0),
+        watermark: v.watermark ?? null,
+        details: { cases: v.cases, deleted: v.deleted, restored: v.restored, ...report },
+      };
     }
   }
 }

@@ -11,17 +11,27 @@ describe('batch identity', () => {
     expect(nextBatchId('b-000009')).toBe('b-000010');
   });
 
-  it.each(['', 'b-', 'b-12', 'b-0000001', 'b-000000', 'B-000001', 'b-00000x', ' b-000001', 'b-000001 ', 'load-000001', 'b--00001'])(
-    'refuses %j with an error naming it, never 0 or NaN',
-    (id) => {
-      expect(() => parseBatchId(id)).toThrow(BatchIdError);
-      expect(() => parseBatchId(id)).toThrow(`${JSON.stringify(id)} is not a batch id`);
-      expect(isBatchId(id)).toBe(false);
-      expect(() => nextBatchId(id || 'x')).toThrow(BatchIdError);
-    },
-  );
+  it.each([
+    '',
+    'b-',
+    'b-12',
+    'b-0000001',
+    'b-000000',
+    'B-000001',
+    'b-00000x',
+    ' b-000001',
+    'b-000001 ',
+    'load-000001',
+    'b--00001',
+  ])('refuses %j with an error naming it, never 0 or NaN', (id) => {
+    expect(() => parseBatchId(id)).toThrow(BatchIdError);
+    expect(() => parseBatchId(id)).toThrow(`${JSON.stringify(id)} is not a batch id`);
+    expect(isBatchId(id)).toBe(false);
+    expect(() => nextBatchId(id || 'x')).toThrow(BatchIdError);
+  });
 
   it('refuses a sequence number that is not an integer from 1', () => {
-    for (const n of [0, -1, 1.5, NaN, Number.MAX_SAFE_INTEGER + 1]) expect(() => formatBatchId(n)).toThrow(BatchIdError);
+    for (const n of [0, -1, 1.5, NaN, Number.MAX_SAFE_INTEGER + 1])
+      expect(() => formatBatchId(n)).toThrow(BatchIdError);
   });
 });

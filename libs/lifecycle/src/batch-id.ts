@@ -19,7 +19,8 @@ export class BatchIdError extends Error {
 
 /** b-000042 for 42. */
 export function formatBatchId(seq: number): string {
-  if (!Number.isSafeInteger(seq) || seq < 1) throw new BatchIdError(`a batch sequence number is an integer from 1, got ${seq}`);
+  if (!Number.isSafeInteger(seq) || seq < 1)
+    throw new BatchIdError(`a batch sequence number is an integer from 1, got ${seq}`);
   return `${BATCH_PREFIX}${String(seq).padStart(6, '0')}`;
 }
 
@@ -28,7 +29,9 @@ export function parseBatchId(id: string): number {
   const match = PATTERN.exec(id);
   const seq = match ? Number(match[1]) : NaN;
   if (!match || !Number.isSafeInteger(seq) || seq < 1 || formatBatchId(seq) !== id) {
-    throw new BatchIdError(`${JSON.stringify(id)} is not a batch id; expected "b-" and a sequence number from 1 of at least six digits, e.g. b-000001`);
+    throw new BatchIdError(
+      `${JSON.stringify(id)} is not a batch id; expected "b-" and a sequence number from 1 of at least six digits, e.g. b-000001`,
+    );
   }
   return seq;
 }

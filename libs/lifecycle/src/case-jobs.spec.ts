@@ -18,7 +18,10 @@ describe('compileCaseJob', () => {
   });
 
   it('bounds the backfill by the batch month range; the other cases do not depend on it', () => {
-    const sql = (c: 'CASE_III' | 'CASE_I', r = range) => compileCaseJob(config, 'b-000007', c, r).steps.map((s) => ('sql' in s ? s.sql : '')).join('\n');
+    const sql = (c: 'CASE_III' | 'CASE_I', r = range) =>
+      compileCaseJob(config, 'b-000007', c, r)
+        .steps.map((s) => ('sql' in s ? s.sql : ''))
+        .join('\n');
     expect(sql('CASE_III')).toContain("BETWEEN '2024-01' AND");
     expect(sql('CASE_III', { ...range, minMonth: '2023-11' })).toContain("BETWEEN '2023-11' AND");
     expect(sql('CASE_I', { ...range, minMonth: '2023-11' })).toBe(sql('CASE_I'));

@@ -1,4 +1,11 @@
-import { CaseRange, CompiledJob, compileBackfill, compileForward, compileNewAccounts, withUnboundedHistory } from '@app/compiler';
+import {
+  CaseRange,
+  CompiledJob,
+  compileBackfill,
+  compileForward,
+  compileNewAccounts,
+  withUnboundedHistory,
+} from '@app/compiler';
 import { CaseName } from '@app/domain';
 import { PipelineConfig } from '@app/config';
 
@@ -8,7 +15,12 @@ import { PipelineConfig } from '@app/config';
  * here, so a case runs the same job whichever of them runs it.
  */
 export function compileCaseJob(config: PipelineConfig, batchId: string, c: CaseName, range: CaseRange): CompiledJob {
-  const job = c === 'CASE_III' ? compileBackfill(config, batchId, range) : c === 'CASE_I' ? compileNewAccounts(config, batchId) : compileForward(config, batchId);
+  const job =
+    c === 'CASE_III'
+      ? compileBackfill(config, batchId, range)
+      : c === 'CASE_I'
+        ? compileNewAccounts(config, batchId)
+        : compileForward(config, batchId);
   // SPEC §4c: with unbounded_history on, each case job also keeps the unbounded rows of the keys it staged.
   return withUnboundedHistory(config, job, c, range);
 }

@@ -31,11 +31,19 @@ export interface PendingBatch {
  * With the report table (SPEC §4b), the third argument: ({b-000003, 7, report 3}, '7', '5') → b-000004
  * reading source (7, 7] (nothing) and report (3, 5].
  */
-export function nextBatch(last: BatchPosition | null, currentSnapshotId: string | null, currentReportSnapshotId?: string | null): PendingBatch | null {
+export function nextBatch(
+  last: BatchPosition | null,
+  currentSnapshotId: string | null,
+  currentReportSnapshotId?: string | null,
+): PendingBatch | null {
   const start = last?.sourceEndSnapshotId ?? null;
   if (currentReportSnapshotId === undefined) {
     if (currentSnapshotId === null || currentSnapshotId === start) return null;
-    return { batchId: nextBatchId(last?.batchId), sourceStartSnapshotId: start, sourceEndSnapshotId: currentSnapshotId };
+    return {
+      batchId: nextBatchId(last?.batchId),
+      sourceStartSnapshotId: start,
+      sourceEndSnapshotId: currentSnapshotId,
+    };
   }
   // SPEC §4b: either table's new snapshots make a batch (report rows alone are a batch). Report rows wait
   // while the source has no snapshot at all: a batch's source range needs an end.

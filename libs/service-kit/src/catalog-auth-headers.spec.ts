@@ -12,7 +12,9 @@ describe('catalogAuthHeaders (the watcher)', () => {
 
   it('exchanges client credentials at the catalog token endpoint once, until the token nears expiry', async () => {
     const env = { SUMMARY_CATALOG_AUTH: 'oauth2', SUMMARY_CATALOG_CREDENTIAL: 'id:s3cr3t' };
-    const fetched = jest.spyOn(global, 'fetch').mockResolvedValue(new Response(JSON.stringify({ access_token: 'abc', expires_in: 3600 })));
+    const fetched = jest
+      .spyOn(global, 'fetch')
+      .mockResolvedValue(new Response(JSON.stringify({ access_token: 'abc', expires_in: 3600 })));
     const headers = catalogAuthHeaders(catalogAuthFromEnv(env), 'https://catalog.example/', env)!;
 
     await expect(headers()).resolves.toEqual({ Authorization: 'Bearer abc' });
@@ -26,7 +28,9 @@ describe('catalogAuthHeaders (the watcher)', () => {
 
   it('reports a refused exchange without echoing the answer', async () => {
     const env = { SUMMARY_CATALOG_AUTH: 'oauth2', SUMMARY_CATALOG_CREDENTIAL: 'id:s3cr3t' };
-    jest.spyOn(global, 'fetch').mockResolvedValue(new Response('{"error":"invalid_client","echo":"id:s3cr3t"}', { status: 401 }));
+    jest
+      .spyOn(global, 'fetch')
+      .mockResolvedValue(new Response('{"error":"invalid_client","echo":"id:s3cr3t"}', { status: 401 }));
     const headers = catalogAuthHeaders(catalogAuthFromEnv(env), 'https://catalog.example', env)!;
     const error = await headers().catch((e: Error) => e);
     expect(String(error)).toContain('answered 401 (client credentials from $SUMMARY_CATALOG_CREDENTIAL)');
@@ -35,6 +39,8 @@ describe('catalogAuthHeaders (the watcher)', () => {
 
   it('refuses SigV4 at start rather than polling unsigned', () => {
     const env = { SUMMARY_CATALOG_AUTH: 'sigv4', AWS_REGION: 'eu-west-1' };
-    expect(() => catalogAuthHeaders(catalogAuthFromEnv(env), 'https://catalog.example', env)).toThrow(CatalogAuthUnsupportedError);
+    expect(() => catalogAuthHeaders(catalogAuthFromEnv(env), 'https://catalog.example', env)).toThrow(
+      CatalogAuthUnsupportedError,
+    );
   });
 });

@@ -23,7 +23,12 @@ interface TokenResponse {
  * Example: credential "id:secret" → POST grant_type=client_credentials&client_id=id&client_secret=secret&scope=catalog.
  * SigV4 is not implemented here: it throws at start, naming the setting, rather than polling unsigned.
  */
-export function catalogAuthHeaders(auth: CatalogAuth | undefined, catalogUri: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 10000): AuthHeaders | undefined {
+export function catalogAuthHeaders(
+  auth: CatalogAuth | undefined,
+  catalogUri: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 10000,
+): AuthHeaders | undefined {
   if (!auth || auth.mode === 'none') return undefined;
   if (auth.mode === 'sigv4') {
     throw new CatalogAuthUnsupportedError(
@@ -43,12 +48,17 @@ export function catalogAuthHeaders(auth: CatalogAuth | undefined, catalogUri: st
       const colon = credential.indexOf(':');
       const body = new URLSearchParams({
         grant_type: 'client_credentials',
-        ...(colon >= 0 ? { client_id: credential.slice(0, colon), client_secret: credential.slice(colon + 1) } : { client_secret: credential }),
+        ...(colon >= 0
+          ? { client_id: credential.slice(0, colon), client_secret: credential.slice(colon + 1) }
+          : { client_secret: credential }),
         scope: auth.properties.scope ?? 'catalog',
       });
       const res = await fetch(endpoint, { method: 'POST', body, signal: AbortSignal.timeout(timeoutMs) });
       // The response body is not echoed: a misconfigured server may return the secret it was sent.
-      if (!res.ok) throw new Error(`OAuth2 token request to ${endpoint} answered ${res.status} (client credentials from $${credentialVar}); retriable once the credential is fixed`);
+      if (!res.ok)
+        throw new Error(
+          `OAuth2 token request to ${endpoint} answered ${res.status} (client credentials from $${credentialVar}); retriable once the credential is fixed`,
+        );
       const answer = (await res.json()) as TokenResponse;
       if (!answer.access_token) throw new Error(`OAuth2 token endpoint ${endpoint} returned no access_token`);
       cached = { token: answer.access_token, until: Date.now() + Math.max(0, (answer.expires_in ?? 3600) - 60) * 1000 };

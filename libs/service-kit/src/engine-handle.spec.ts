@@ -20,7 +20,8 @@ describe('engineSettingsFromEnv: what the services pass to their embedded runner
     });
     // Each is listed with the service's settings.
     const listed = env.documented.map((d) => d.name);
-    for (const name of ['SUMMARY_SPARK_CONF', 'SUMMARY_SPARK_UI', 'SUMMARY_CATALOG_PROPERTIES', 'SUMMARY_JARS_DIR']) expect(listed).toContain(name);
+    for (const name of ['SUMMARY_SPARK_CONF', 'SUMMARY_SPARK_UI', 'SUMMARY_CATALOG_PROPERTIES', 'SUMMARY_JARS_DIR'])
+      expect(listed).toContain(name);
   });
 
   it('leaves them out when unset: no Spark settings of its own, the toolchain jars', () => {
@@ -31,6 +32,8 @@ describe('engineSettingsFromEnv: what the services pass to their embedded runner
   });
 
   it('refuses a secret in the catalog properties at boot', () => {
-    expect(() => engineSettingsFromEnv(new EnvReader({ SUMMARY_CATALOG_PROPERTIES: 's3.secret-access-key=abc' }))).toThrow(/"s3.secret-access-key" is a secret/);
+    expect(() =>
+      engineSettingsFromEnv(new EnvReader({ SUMMARY_CATALOG_PROPERTIES: 's3.secret-access-key=abc' })),
+    ).toThrow(/"s3.secret-access-key" is a secret/);
   });
 });

@@ -4,7 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CompiledJob } from '@app/compiler';
 import { JobResult, RunnerClient, RunnerClientOptions, RunnerEngineConfig, repoRoot } from '@app/engine';
-import { DriverStatus, JobLauncher, LaunchRequest, SparkSubmitConfig, SparkSubmitLauncher, StandaloneRestClient } from '@app/launcher';
+import {
+  DriverStatus,
+  JobLauncher,
+  LaunchRequest,
+  SparkSubmitConfig,
+  SparkSubmitLauncher,
+  StandaloneRestClient,
+} from '@app/launcher';
 
 // The local stack's cluster topology (`bash scripts/stack/stack.sh up --cluster`, docs/spark-cluster.md) as
 // code sees it: its variables, the engine and submission settings that reach its object store and master,
@@ -31,7 +38,11 @@ export function clusterStackEnv(): ClusterStack {
   const vars: Record<string, string> = {};
   for (const m of out.stdout.matchAll(/^export (\w+)=(.*)$/gm)) vars[m[1]] = m[2].replace(/^'(.*)'$/, '$1');
   if (!vars.ICEBERG_S3_REST_URI) {
-    throw new Error(`scripts/stack/env.sh names no cluster topology for STACK_HOME=${vars.STACK_HOME}: start it with 'bash scripts/stack/stack.sh up --cluster' (npm run e2e:cluster and npm run bench -- --cluster do)`);
+    throw new Error(
+      `scripts/stack/env.sh names no cluster topology for STACK_HOME=${vars.STACK_HOME}: ` +
+        `start it with 'bash scripts/stack/stack.sh up --cluster' ` +
+        `(npm run e2e:cluster and npm run bench -- --cluster do)`,
+    );
   }
   return vars as unknown as ClusterStack;
 }
@@ -58,13 +69,20 @@ export function s3aSparkConf(stack: ClusterStack): Record<string, string> {
 
 /** The credentials as every AWS SDK (v1 in s3a, v2 in S3FileIO, JS here) reads them from the environment. */
 export function awsEnv(stack: ClusterStack): Record<string, string> {
-  return { AWS_ACCESS_KEY_ID: stack.STACK_S3_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: stack.STACK_S3_SECRET_ACCESS_KEY, AWS_REGION: stack.STACK_S3_REGION };
+  return {
+    AWS_ACCESS_KEY_ID: stack.STACK_S3_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: stack.STACK_S3_SECRET_ACCESS_KEY,
+    AWS_REGION: stack.STACK_S3_REGION,
+  };
 }
 
 /** The engine config with the catalogs on the stack's object store (S3FileIO) and s3a for job documents. */
 export function withS3(engine: RunnerEngineConfig, stack: ClusterStack): RunnerEngineConfig {
   const catalogs = Object.fromEntries(
-    Object.entries(engine.catalogs).map(([name, c]) => [name, { ...c, properties: { ...(c.properties ?? {}), ...s3CatalogProperties(stack) } }]),
+    Object.entries(engine.catalogs).map(([name, c]) => [
+      name,
+      { ...c, properties: { ...(c.properties ?? {}), ...s3CatalogProperties(stack) } },
+    ]),
   );
   return { ...engine, catalogs, sparkConf: { ...engine.sparkConf, ...s3aSparkConf(stack) } };
 }
@@ -145,7 +163,11 @@ export class ClusterJobs {
       maxAttempts: 1,
       credentials: { accessKeyId: stack.STACK_S3_ACCESS_KEY_ID, secretAccessKey: stack.STACK_S3_SECRET_ACCESS_KEY },
     });
-    return new SparkSubmitLauncher(this.submitConfig, { rest: new StandaloneRestClient(stack.SPARK_MASTER_REST_URL), s3, ownsClients: true }, this.launcherEnv);
+    return new SparkSubmitLauncher(
+      this.submitConfig,
+      { rest: new StandaloneRestClient(stack.SPARK_MASTER_REST_URL), s3, ownsClients: true },
+      this.launcherEnv,
+    );
   }
 
   /** The launch identity of a job's next attempt (counted per batch and step). */
@@ -176,7 +198,10 @@ export class ClusterJobs {
       return out.result;
     } catch (error) {
       const log = submissionId ? driverLog(this.stack, submissionId) : null;
-      throw new Error(`cluster: ${job.jobId} (${submissionId || 'not submitted'}): ${(error as Error).message}; driver log: ${log ?? 'none found'}`, { cause: error });
+      throw new Error(
+        `cluster: ${job.jobId} (${submissionId || 'not submitted'}): ${(error as Error).message}; driver log: ${log ?? 'none found'}`,
+        { cause: error },
+      );
     } finally {
       this.active = null;
       if (submissionId) {

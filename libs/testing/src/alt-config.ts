@@ -138,7 +138,13 @@ export const ALT_CONFIG_REPORT = {
   hist_rpt_dt_schema: { acct_id: 'BIGINT', as_of_dt: 'DATE', load_ts: 'TIMESTAMP', del_cd: 'INT', update_dt: 'DATE' },
 };
 /** ALT_CONFIG_REPORT's report table for reportOracle (with soft delete off: deleteColumn null). */
-export const ALT_REPORT_SPEC: ReportSpec = { keyColumn: 'acct_id', dateColumn: 'as_of_dt', tsColumn: 'load_ts', deleteColumn: 'del_cd', orderColumns: ['update_dt'] };
+export const ALT_REPORT_SPEC: ReportSpec = {
+  keyColumn: 'acct_id',
+  dateColumn: 'as_of_dt',
+  tsColumn: 'load_ts',
+  deleteColumn: 'del_cd',
+  orderColumns: ['update_dt'],
+};
 /** With soft delete off the report table has no delete column (SPEC §4b carries only `soft_del_cd`, which ALT_CONFIG lacks). */
 export const ALT_CONFIG_REPORT_NO_SOFT_DELETE = {
   ...ALT_CONFIG_REPORT,

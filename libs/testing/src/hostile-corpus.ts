@@ -138,7 +138,7 @@ export const CORPUS_NAMES: { name: string; decoys: string[] }[] = [
   { name: 'a:b.jsonl', decoys: ['b.jsonl'] },
   { name: '#frag?q=1.jsonl', decoys: ['frag.jsonl', '#frag'] },
   { name: '$HOME$(id)`id`.jsonl', decoys: ['.jsonl', 'root.jsonl'] },
-  { name: "it's \"q\".jsonl", decoys: ['its q.jsonl'] },
+  { name: 'it\'s "q".jsonl', decoys: ['its q.jsonl'] },
   { name: '~x.jsonl', decoys: ['x.jsonl'] },
   { name: '-n.jsonl', decoys: ['n.jsonl'] },
 ];
@@ -342,7 +342,8 @@ function jsonString(rnd: Rnd, s: string, style: StringStyle): string {
     const escapeIt = style === 'ascii' ? cp > 0x7e : style === 'mixed' && chance(rnd, 0.3);
     if (cp === 0x22) out += '\\"';
     else if (cp === 0x5c) out += '\\\\';
-    else if (cp < 0x20) out += SHORT_ESCAPES[cp] && !chance(rnd, 0.3) ? SHORT_ESCAPES[cp] : `\\u${hex4(cp, chance(rnd, 0.5))}`;
+    else if (cp < 0x20)
+      out += SHORT_ESCAPES[cp] && !chance(rnd, 0.3) ? SHORT_ESCAPES[cp] : `\\u${hex4(cp, chance(rnd, 0.5))}`;
     else if (cp === 0x2f && style !== 'raw' && chance(rnd, 0.5)) out += '\\/';
     else if (!escapeIt) out += ch;
     else if (cp > 0xffff) {
@@ -409,7 +410,13 @@ function valueJson(rnd: Rnd, line: Line, col: Col, style: Style): string {
 function render(rnd: Rnd, line: Line, style: Style, extra: [string, string][] = []): string {
   const ws = () => (style.spaces ? pick(rnd, ['', '', ' ', '  ', '\t', ' \t ', '\r']) : '');
   const cols = (style.shuffle ? shuffled(rnd, COLS) : COLS).filter((c) => !line.omit?.includes(c));
-  const members = cols.map((c) => [jsonString(rnd, c, style.strings === 'raw' ? 'raw' : 'mixed'), valueJson(rnd, line, c, style)] as [string, string]);
+  const members = cols.map(
+    (c) =>
+      [jsonString(rnd, c, style.strings === 'raw' ? 'raw' : 'mixed'), valueJson(rnd, line, c, style)] as [
+        string,
+        string,
+      ],
+  );
   members.push(...extra);
   return `${ws()}{${ws()}${members.map(([key, value]) => `${key}${ws()}:${ws()}${value}`).join(`${ws()},${ws()}`)}${ws()}}${ws()}`;
 }
@@ -456,10 +463,19 @@ const PLAIN: Layout = { eol: '\n', bom: false, finalEol: true, blanks: false };
 const COMPACT: Style = { strings: 'raw', shuffle: false, spaces: false };
 
 function randomLayout(rnd: Rnd): Layout {
-  return { eol: chance(rnd, 0.3) ? '\r\n' : '\n', bom: chance(rnd, 0.1), finalEol: chance(rnd, 0.8), blanks: chance(rnd, 0.2) };
+  return {
+    eol: chance(rnd, 0.3) ? '\r\n' : '\n',
+    bom: chance(rnd, 0.1),
+    finalEol: chance(rnd, 0.8),
+    blanks: chance(rnd, 0.2),
+  };
 }
 function randomStyle(rnd: Rnd): Style {
-  return { strings: pick(rnd, ['raw', 'ascii', 'mixed'] as const), shuffle: chance(rnd, 0.5), spaces: chance(rnd, 0.4) };
+  return {
+    strings: pick(rnd, ['raw', 'ascii', 'mixed'] as const),
+    shuffle: chance(rnd, 0.5),
+    spaces: chance(rnd, 0.4),
+  };
 }
 
 /** Valid rows for a decoy file: keys far from any case's, `mo` marked. */
@@ -474,7 +490,7 @@ function decoyBytes(rnd: Rnd, name: string, n: number): Buffer {
 
 /** The UTF-16/32 form of a text, with or without its byte order mark. */
 function encodeWide(text: string, form: 'utf16le' | 'utf16be' | 'utf32le' | 'utf32be', bom: boolean): Buffer {
-  const cps = [...(bom ? '\uFEFF' : '') + text].map((c) => c.codePointAt(0)!);
+  const cps = [...((bom ? '\uFEFF' : '') + text)].map((c) => c.codePointAt(0)!);
   if (form === 'utf16le' || form === 'utf16be') {
     const le = Buffer.from((bom ? '\uFEFF' : '') + text, 'utf16le');
     if (form === 'utf16le') return le;
@@ -517,8 +533,19 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
   };
 
   /** Lands: the lines rendered in `style`, laid out as `layout`. */
-  const landing = (kind: CorpusKind, what: string, lines: Line[], layout: Layout, style: Style, allowMissing?: string[]) => {
-    const { bytes } = assemble(rnd, lines.map((l) => render(rnd, l, style)), layout);
+  const landing = (
+    kind: CorpusKind,
+    what: string,
+    lines: Line[],
+    layout: Layout,
+    style: Style,
+    allowMissing?: string[],
+  ) => {
+    const { bytes } = assemble(
+      rnd,
+      lines.map((l) => render(rnd, l, style)),
+      layout,
+    );
     add(kind, what, bytes, { rows: lines.map((l) => l.row) }, allowMissing);
   };
 
@@ -526,7 +553,14 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
    * Refused: `bad` (a line, or a function of a valid line) placed first, in the middle or last among
    * valid rows; the case expects its line number.
    */
-  const refusing = (kind: CorpusKind, what: string, bad: Part | ((l: Line) => Part), mentions: string, where?: 'first' | 'middle' | 'last', layout?: Layout) => {
+  const refusing = (
+    kind: CorpusKind,
+    what: string,
+    bad: Part | ((l: Line) => Part),
+    mentions: string,
+    where?: 'first' | 'middle' | 'last',
+    layout?: Layout,
+  ) => {
     const before = where === 'first' ? 0 : where === 'last' ? 2 : 1 + int(rnd, 2);
     const valid = rows(before + (where === 'last' ? 0 : 1 + int(rnd, 2)));
     const style = randomStyle(rnd);
@@ -540,17 +574,43 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
 
   // Plain files and every layout: LF, CRLF, a UTF-8 byte order mark, no final newline, blank lines,
   // keys in any order, spaces between tokens, strings raw or escaped.
-  for (let i = 0; i < 6; i++) landing('plain', 'rows in one of many styles', rows(1 + int(rnd, 5)), PLAIN, randomStyle(rnd));
-  for (let i = 0; i < 12; i++) landing('plain', 'random layout and style', rows(1 + int(rnd, 6)), randomLayout(rnd), randomStyle(rnd));
+  for (let i = 0; i < 6; i++)
+    landing('plain', 'rows in one of many styles', rows(1 + int(rnd, 5)), PLAIN, randomStyle(rnd));
+  for (let i = 0; i < 12; i++)
+    landing('plain', 'random layout and style', rows(1 + int(rnd, 6)), randomLayout(rnd), randomStyle(rnd));
   landing('plain', '1,000 rows', rows(1000), PLAIN, COMPACT);
   for (const finalEol of [true, false]) {
     for (const blanks of [false, true]) {
-      landing('crlf', `CRLF line ends, final ${finalEol}, blank lines ${blanks}`, rows(3), { eol: '\r\n', bom: false, finalEol, blanks }, randomStyle(rnd));
-      landing('bom', `UTF-8 byte order mark, final newline ${finalEol}, blank lines ${blanks}`, rows(2), { eol: '\n', bom: true, finalEol, blanks }, randomStyle(rnd));
-      landing('bom', `UTF-8 byte order mark and CRLF, final ${finalEol}, blank lines ${blanks}`, rows(2), { eol: '\r\n', bom: true, finalEol, blanks }, randomStyle(rnd));
+      landing(
+        'crlf',
+        `CRLF line ends, final ${finalEol}, blank lines ${blanks}`,
+        rows(3),
+        { eol: '\r\n', bom: false, finalEol, blanks },
+        randomStyle(rnd),
+      );
+      landing(
+        'bom',
+        `UTF-8 byte order mark, final newline ${finalEol}, blank lines ${blanks}`,
+        rows(2),
+        { eol: '\n', bom: true, finalEol, blanks },
+        randomStyle(rnd),
+      );
+      landing(
+        'bom',
+        `UTF-8 byte order mark and CRLF, final ${finalEol}, blank lines ${blanks}`,
+        rows(2),
+        { eol: '\r\n', bom: true, finalEol, blanks },
+        randomStyle(rnd),
+      );
     }
   }
-  landing('crlf', 'CR as whitespace between tokens', rows(3), { ...PLAIN, eol: '\r\n' }, { strings: 'mixed', shuffle: true, spaces: true });
+  landing(
+    'crlf',
+    'CR as whitespace between tokens',
+    rows(3),
+    { ...PLAIN, eol: '\r\n' },
+    { strings: 'mixed', shuffle: true, spaces: true },
+  );
   add('bom', 'a file that is only a byte order mark', BOM, { rows: [] });
   add('bom', 'a byte order mark and a newline', Buffer.concat([BOM, Buffer.from('\r\n')]), { rows: [] });
   {
@@ -566,14 +626,23 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
   add('empty', 'blank lines of spaces, tabs and CRs', Buffer.from(' \n\t\n\r\n  \t \r\n\n'), { rows: [] });
   add('empty', 'spaces without a newline', Buffer.from('   '), { rows: [] });
   for (const blank of ['\u00a0', '\u3000', '\u2028', '\u000b', '\u000c', '\u0085']) {
-    refusing('blank-lines', `a line of only U+${hex4(blank.charCodeAt(0), true)} (not JSON whitespace)`, blank, 'invalid JSON', pick(rnd, positions));
+    refusing(
+      'blank-lines',
+      `a line of only U+${hex4(blank.charCodeAt(0), true)} (not JSON whitespace)`,
+      blank,
+      'invalid JSON',
+      pick(rnd, positions),
+    );
   }
 
   // Strings: hostile text, every escape, raw and escaped, in every column that holds a string.
   for (let i = 0; i < HOSTILE_STRINGS.length; i++) {
     const line = randomLine(rnd, key());
     line.row.mo = HOSTILE_STRINGS[i];
-    landing('strings', `mo = ${JSON.stringify(HOSTILE_STRINGS[i])}`, [line], PLAIN, { ...randomStyle(rnd), strings: pick(rnd, ['raw', 'ascii', 'mixed'] as const) });
+    landing('strings', `mo = ${JSON.stringify(HOSTILE_STRINGS[i])}`, [line], PLAIN, {
+      ...randomStyle(rnd),
+      strings: pick(rnd, ['raw', 'ascii', 'mixed'] as const),
+    });
   }
   {
     const line = randomLine(rnd, key());
@@ -581,19 +650,52 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
     line.texts.mo = '"\\u0000\\u0001\\u001F"';
     landing('strings', 'control characters escaped, upper-case hex', [line], PLAIN, COMPACT);
     const keys = randomLine(rnd, key());
-    landing('strings', 'every key written as \\u escapes', [keys], PLAIN, { strings: 'ascii', shuffle: true, spaces: false });
-    const escapedKeys = render(rnd, keys, COMPACT).replace(/"(k|mo|bal|tiny|amt|rate|f|ok|d|ts)":/g, (_, k: string) => `"${[...k].map((c) => `\\u${hex4(c.charCodeAt(0), false)}`).join('')}":`);
-    add('strings', 'keys written entirely as \\u escapes', assemble(rnd, [escapedKeys], PLAIN).bytes, { rows: [keys.row] });
+    landing('strings', 'every key written as \\u escapes', [keys], PLAIN, {
+      strings: 'ascii',
+      shuffle: true,
+      spaces: false,
+    });
+    const escapedKeys = render(rnd, keys, COMPACT).replace(
+      /"(k|mo|bal|tiny|amt|rate|f|ok|d|ts)":/g,
+      (_, k: string) => `"${[...k].map((c) => `\\u${hex4(c.charCodeAt(0), false)}`).join('')}":`,
+    );
+    add('strings', 'keys written entirely as \\u escapes', assemble(rnd, [escapedKeys], PLAIN).bytes, {
+      rows: [keys.row],
+    });
   }
   for (const lone of ['"\\ud800"', '"\\udc00\\ud800"', '"a\\ud83d"', '"\\ude00x"']) {
-    refusing('strings', `a lone surrogate ${lone}`, (l) => render(rnd, withValue(l, 'mo', lone), COMPACT), 'lone surrogate', pick(rnd, positions));
+    refusing(
+      'strings',
+      `a lone surrogate ${lone}`,
+      (l) => render(rnd, withValue(l, 'mo', lone), COMPACT),
+      'lone surrogate',
+      pick(rnd, positions),
+    );
   }
   for (const raw of ['\t', '\r', '\u0001', '\u001f', '\u0000']) {
     const mentions = raw === '\u0000' ? 'NUL byte' : 'raw control character';
-    refusing('strings', `a raw U+${hex4(raw.charCodeAt(0), true)} inside a string`, (l) => render(rnd, withValue(l, 'mo', `"before${raw}after"`), COMPACT), mentions, pick(rnd, positions));
+    refusing(
+      'strings',
+      `a raw U+${hex4(raw.charCodeAt(0), true)} inside a string`,
+      (l) => render(rnd, withValue(l, 'mo', `"before${raw}after"`), COMPACT),
+      mentions,
+      pick(rnd, positions),
+    );
   }
-  refusing('strings', 'a bad escape \\x41', (l) => render(rnd, withValue(l, 'mo', '"\\x41"'), COMPACT), 'invalid JSON', 'middle');
-  refusing('strings', 'a short \\u escape', (l) => render(rnd, withValue(l, 'mo', '"\\u12"'), COMPACT), 'invalid JSON', 'middle');
+  refusing(
+    'strings',
+    'a bad escape \\x41',
+    (l) => render(rnd, withValue(l, 'mo', '"\\x41"'), COMPACT),
+    'invalid JSON',
+    'middle',
+  );
+  refusing(
+    'strings',
+    'a short \\u escape',
+    (l) => render(rnd, withValue(l, 'mo', '"\\u12"'), COMPACT),
+    'invalid JSON',
+    'middle',
+  );
 
   // Numbers: every exact form of each type lands as the type stores it.
   for (const [col, text, value] of INTEGER_FORMS) {
@@ -610,7 +712,13 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
   for (const [text, value] of DOUBLE_FORMS) {
     const line = withValue(randomLine(rnd, key()), 'rate', text);
     line.row.rate = value;
-    landing('numbers', `rate = ${text.length > 40 ? `${text.slice(0, 20)}…` : text}`, [line], randomLayout(rnd), randomStyle(rnd));
+    landing(
+      'numbers',
+      `rate = ${text.length > 40 ? `${text.slice(0, 20)}…` : text}`,
+      [line],
+      randomLayout(rnd),
+      randomStyle(rnd),
+    );
   }
   for (const [text, value] of FLOAT_FORMS) {
     const line = withValue(randomLine(rnd, key()), 'f', text);
@@ -630,45 +738,154 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
 
   // Numbers beyond BIGINT and the other integer types, and what would round.
   const intRange = 'expected an integer from';
-  for (const text of ['9223372036854775808', '-9223372036854775809', '18446744073709551616', '99999999999999999999999', '1e19', '9.223372036854775807e18', '9223372036854775807.0', '92233720368547758070', `1${'0'.repeat(400)}`]) {
-    refusing('beyond-bigint', `k = ${text.length > 30 ? `${text.slice(0, 12)}… (${text.length} digits)` : text}`, (l) => render(rnd, withValue(l, 'k', text), randomStyle(rnd)), intRange, pick(rnd, positions));
+  for (const text of [
+    '9223372036854775808',
+    '-9223372036854775809',
+    '18446744073709551616',
+    '99999999999999999999999',
+    '1e19',
+    '9.223372036854775807e18',
+    '9223372036854775807.0',
+    '92233720368547758070',
+    `1${'0'.repeat(400)}`,
+  ]) {
+    refusing(
+      'beyond-bigint',
+      `k = ${text.length > 30 ? `${text.slice(0, 12)}… (${text.length} digits)` : text}`,
+      (l) => render(rnd, withValue(l, 'k', text), randomStyle(rnd)),
+      intRange,
+      pick(rnd, positions),
+    );
   }
-  for (const [col, text] of [['bal', '2147483648'], ['bal', '-2147483649'], ['bal', '1.0'], ['bal', '1e2'], ['tiny', '128'], ['tiny', '-129'], ['tiny', '1000']] as [Col, string][]) {
-    refusing('beyond-bigint', `${col} = ${text}`, (l) => render(rnd, withValue(l, col, text), randomStyle(rnd)), intRange, pick(rnd, positions));
+  for (const [col, text] of [
+    ['bal', '2147483648'],
+    ['bal', '-2147483649'],
+    ['bal', '1.0'],
+    ['bal', '1e2'],
+    ['tiny', '128'],
+    ['tiny', '-129'],
+    ['tiny', '1000'],
+  ] as [Col, string][]) {
+    refusing(
+      'beyond-bigint',
+      `${col} = ${text}`,
+      (l) => render(rnd, withValue(l, col, text), randomStyle(rnd)),
+      intRange,
+      pick(rnd, positions),
+    );
   }
   for (const text of ['1.005', '0.001', '12345678901', '10000000000', '-1e10', '1e-3', '9999999999.995']) {
-    refusing('numbers', `amt = ${text} (DECIMAL(12,2) would round or overflow)`, (l) => render(rnd, withValue(l, 'amt', text), randomStyle(rnd)), 'no rounding', pick(rnd, positions));
+    refusing(
+      'numbers',
+      `amt = ${text} (DECIMAL(12,2) would round or overflow)`,
+      (l) => render(rnd, withValue(l, 'amt', text), randomStyle(rnd)),
+      'no rounding',
+      pick(rnd, positions),
+    );
   }
 
   // NaN and Infinity, as bare words (not JSON) and as strings; numbers no double or float holds.
   for (const word of ['NaN', 'Infinity', '-Infinity', '+Infinity', 'nan', 'inf', '-NaN']) {
     for (const col of ['rate', 'f'] as Col[]) {
-      refusing('nan-infinity', `${col} = ${word} (bare)`, (l) => render(rnd, withValue(l, col, word), randomStyle(rnd)), 'invalid JSON', pick(rnd, positions));
+      refusing(
+        'nan-infinity',
+        `${col} = ${word} (bare)`,
+        (l) => render(rnd, withValue(l, col, word), randomStyle(rnd)),
+        'invalid JSON',
+        pick(rnd, positions),
+      );
     }
   }
   for (const text of ['"NaN"', '"Infinity"', '"-Infinity"', '1e400', '-1e400', '1.8e308']) {
-    refusing('nan-infinity', `rate = ${text}`, (l) => render(rnd, withValue(l, 'rate', text), randomStyle(rnd)), 'expected a finite number', pick(rnd, positions));
+    refusing(
+      'nan-infinity',
+      `rate = ${text}`,
+      (l) => render(rnd, withValue(l, 'rate', text), randomStyle(rnd)),
+      'expected a finite number',
+      pick(rnd, positions),
+    );
   }
   for (const text of ['"NaN"', '3.5e38', '-1e39', '1e400']) {
-    refusing('nan-infinity', `f = ${text}`, (l) => render(rnd, withValue(l, 'f', text), randomStyle(rnd)), 'expected a finite number', pick(rnd, positions));
+    refusing(
+      'nan-infinity',
+      `f = ${text}`,
+      (l) => render(rnd, withValue(l, 'f', text), randomStyle(rnd)),
+      'expected a finite number',
+      pick(rnd, positions),
+    );
   }
-  for (const [col, text] of [['rate', '1e-400'], ['rate', '-2e-324'], ['f', '1e-46'], ['f', '-1e-50']] as [Col, string][]) {
-    refusing('nan-infinity', `${col} = ${text} (a nonzero number the type stores as 0)`, (l) => render(rnd, withValue(l, col, text), randomStyle(rnd)), 'would store as 0', pick(rnd, positions));
+  for (const [col, text] of [
+    ['rate', '1e-400'],
+    ['rate', '-2e-324'],
+    ['f', '1e-46'],
+    ['f', '-1e-50'],
+  ] as [Col, string][]) {
+    refusing(
+      'nan-infinity',
+      `${col} = ${text} (a nonzero number the type stores as 0)`,
+      (l) => render(rnd, withValue(l, col, text), randomStyle(rnd)),
+      'would store as 0',
+      pick(rnd, positions),
+    );
   }
-  refusing('numbers', 'rate with 1,200 digits (Spark reads numbers of at most 1,000 characters)', (l) => render(rnd, withValue(l, 'rate', `1.${'0'.repeat(1200)}`), COMPACT), 'at most 1000 characters', 'middle');
-  refusing('numbers', 'f with 1,001 digits', (l) => render(rnd, withValue(l, 'f', '1'.repeat(1001)), COMPACT), 'at most 1000 characters', 'last');
+  refusing(
+    'numbers',
+    'rate with 1,200 digits (Spark reads numbers of at most 1,000 characters)',
+    (l) => render(rnd, withValue(l, 'rate', `1.${'0'.repeat(1200)}`), COMPACT),
+    'at most 1000 characters',
+    'middle',
+  );
+  refusing(
+    'numbers',
+    'f with 1,001 digits',
+    (l) => render(rnd, withValue(l, 'f', '1'.repeat(1001)), COMPACT),
+    'at most 1000 characters',
+    'last',
+  );
   for (const text of ['01', '1.', '.5', '+1', '0x1F', '1e', '1e+', '-', '1_000', '1,5', '- 1', '1.2.3', '١٢']) {
-    refusing('numbers', `bal = ${text} (not a JSON number)`, (l) => render(rnd, withValue(l, 'bal', text), COMPACT), 'invalid JSON', pick(rnd, positions));
+    refusing(
+      'numbers',
+      `bal = ${text} (not a JSON number)`,
+      (l) => render(rnd, withValue(l, 'bal', text), COMPACT),
+      'invalid JSON',
+      pick(rnd, positions),
+    );
   }
 
   // Nested values: no source column holds one.
-  const nestedValues = ['{}', '{"a": 1}', '[]', '[1, 2]', '{"k": {"k": [1, {"x": null}]}}', `${'['.repeat(10_000)}${']'.repeat(10_000)}`, `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`];
+  const nestedValues = [
+    '{}',
+    '{"a": 1}',
+    '[]',
+    '[1, 2]',
+    '{"k": {"k": [1, {"x": null}]}}',
+    `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+    `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`,
+  ];
   COLS.forEach((col, i) => {
     const value = nestedValues[i % nestedValues.length];
-    refusing('nested', `${col} = ${value.length > 30 ? `${value.slice(0, 10)}… (nested ${value.length} characters)` : value}`, (l) => render(rnd, withValue(l, col, value), randomStyle(rnd)), value.startsWith('[') ? 'received a JSON array' : 'received a JSON object', pick(rnd, positions));
+    refusing(
+      'nested',
+      `${col} = ${value.length > 30 ? `${value.slice(0, 10)}… (nested ${value.length} characters)` : value}`,
+      (l) => render(rnd, withValue(l, col, value), randomStyle(rnd)),
+      value.startsWith('[') ? 'received a JSON array' : 'received a JSON object',
+      pick(rnd, positions),
+    );
   });
-  refusing('nested', 'an unclosed nested array', (l) => render(rnd, withValue(l, 'mo', '[1, [2]'), COMPACT), 'invalid JSON', 'middle');
-  refusing('nested', 'mismatched brackets', (l) => render(rnd, withValue(l, 'mo', '[1}'), COMPACT), 'invalid JSON', 'middle');
+  refusing(
+    'nested',
+    'an unclosed nested array',
+    (l) => render(rnd, withValue(l, 'mo', '[1, [2]'), COMPACT),
+    'invalid JSON',
+    'middle',
+  );
+  refusing(
+    'nested',
+    'mismatched brackets',
+    (l) => render(rnd, withValue(l, 'mo', '[1}'), COMPACT),
+    'invalid JSON',
+    'middle',
+  );
 
   // Duplicate keys: Spark's reader keeps the last, JSON.parse too; one value would be lost.
   const dupes: [string, (l: Line) => Part][] = [
@@ -676,27 +893,88 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
     ['k twice, another value', (l) => render(rnd, l, COMPACT, [['"k"', '42']])],
     ['mo twice, the second null', (l) => render(rnd, l, COMPACT, [['"mo"', 'null']])],
     ['bal twice as "\\u0062al"', (l) => render(rnd, l, COMPACT, [['"\\u0062al"', '1']])],
-    ['ts twice, spaced', (l) => render(rnd, l, { strings: 'raw', shuffle: true, spaces: true }, [['"ts"', '"2024-01-01 00:00:00"']])],
+    [
+      'ts twice, spaced',
+      (l) => render(rnd, l, { strings: 'raw', shuffle: true, spaces: true }, [['"ts"', '"2024-01-01 00:00:00"']]),
+    ],
     ['amt twice, equal decimals', (l) => render(rnd, withValue(l, 'amt', '1.5'), COMPACT, [['"amt"', '1.50']])],
-    ['ok three times', (l) => render(rnd, l, COMPACT, [['"ok"', 'true'], ['"ok"', 'false']])],
+    [
+      'ok three times',
+      (l) =>
+        render(rnd, l, COMPACT, [
+          ['"ok"', 'true'],
+          ['"ok"', 'false'],
+        ]),
+    ],
   ];
   for (const [what, bad] of dupes) {
-    for (const where of ['first', 'last'] as const) refusing('duplicate-key', what, bad, 'appears more than once', where);
+    for (const where of ['first', 'last'] as const)
+      refusing('duplicate-key', what, bad, 'appears more than once', where);
   }
 
   // Columns: names are exact, every column on every line unless allowed missing.
-  refusing('columns', 'an unknown column', (l) => render(rnd, l, COMPACT, [['"extra"', '1']]), 'unknown column', 'middle');
-  refusing('columns', 'a column in upper case', (l) => render(rnd, l, COMPACT).replace('"bal":', '"BAL":'), 'did you mean', 'middle');
-  refusing('columns', 'a key with a trailing space', (l) => render(rnd, l, COMPACT).replace('"ts":', '"ts ":'), 'unknown column', 'first');
+  refusing(
+    'columns',
+    'an unknown column',
+    (l) => render(rnd, l, COMPACT, [['"extra"', '1']]),
+    'unknown column',
+    'middle',
+  );
+  refusing(
+    'columns',
+    'a column in upper case',
+    (l) => render(rnd, l, COMPACT).replace('"bal":', '"BAL":'),
+    'did you mean',
+    'middle',
+  );
+  refusing(
+    'columns',
+    'a key with a trailing space',
+    (l) => render(rnd, l, COMPACT).replace('"ts":', '"ts ":'),
+    'unknown column',
+    'first',
+  );
   refusing('columns', 'an empty key', (l) => render(rnd, l, COMPACT, [['""', '1']]), 'unknown column', 'last');
-  refusing('columns', 'a key with a byte order mark inside (raw)', (l) => render(rnd, l, COMPACT).replace('"mo":', '"\uFEFFmo":'), 'unknown column "\\ufeffmo"', 'middle');
-  refusing('columns', 'a key with a byte order mark inside (escaped)', (l) => render(rnd, l, COMPACT).replace('"mo":', '"\\ufeffmo":'), 'unknown column "\\ufeffmo"', 'first');
-  refusing('columns', 'a key with a zero-width space', (l) => render(rnd, l, COMPACT).replace('"d":', '"d\u200b":'), 'unknown column "d\\u200b"', 'last');
-  refusing('columns', 'a key k in full width', (l) => render(rnd, l, COMPACT).replace('"k":', '"ｋ":'), 'unknown column', 'middle');
-  refusing('columns', 'a missing column', (l) => render(rnd, { ...l, omit: ['rate'] }, COMPACT), 'missing column "rate"', 'middle');
+  refusing(
+    'columns',
+    'a key with a byte order mark inside (raw)',
+    (l) => render(rnd, l, COMPACT).replace('"mo":', '"\uFEFFmo":'),
+    'unknown column "\\ufeffmo"',
+    'middle',
+  );
+  refusing(
+    'columns',
+    'a key with a byte order mark inside (escaped)',
+    (l) => render(rnd, l, COMPACT).replace('"mo":', '"\\ufeffmo":'),
+    'unknown column "\\ufeffmo"',
+    'first',
+  );
+  refusing(
+    'columns',
+    'a key with a zero-width space',
+    (l) => render(rnd, l, COMPACT).replace('"d":', '"d\u200b":'),
+    'unknown column "d\\u200b"',
+    'last',
+  );
+  refusing(
+    'columns',
+    'a key k in full width',
+    (l) => render(rnd, l, COMPACT).replace('"k":', '"ｋ":'),
+    'unknown column',
+    'middle',
+  );
+  refusing(
+    'columns',
+    'a missing column',
+    (l) => render(rnd, { ...l, omit: ['rate'] }, COMPACT),
+    'missing column "rate"',
+    'middle',
+  );
   refusing('columns', 'an empty object', '{}', 'missing columns', 'first');
   {
-    const lines = rows(3).map((l, i) => (i === 1 ? { ...l, omit: ['rate', 'f'] as Col[], row: { ...l.row, rate: null, f: null } } : l));
+    const lines = rows(3).map((l, i) =>
+      i === 1 ? { ...l, omit: ['rate', 'f'] as Col[], row: { ...l.row, rate: null, f: null } } : l,
+    );
     landing('columns', 'rate and f allowed missing, left out of one line', lines, PLAIN, COMPACT, ['rate', 'f']);
   }
 
@@ -725,7 +1003,13 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
     ['rate', 'true', 'expected a finite number'],
   ];
   for (const [col, text, mentions] of wrongTypes) {
-    refusing('types', `${col} = ${text}`, (l) => render(rnd, withValue(l, col, text), randomStyle(rnd)), mentions, pick(rnd, positions));
+    refusing(
+      'types',
+      `${col} = ${text}`,
+      (l) => render(rnd, withValue(l, col, text), randomStyle(rnd)),
+      mentions,
+      pick(rnd, positions),
+    );
   }
 
   // Structure: one JSON object per line.
@@ -763,7 +1047,9 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
         'encoding',
         `${what} in ${inKey ? 'a key' : 'a value'}`,
         (l) => {
-          const text = inKey ? render(rnd, l, COMPACT).replace('"bal":', '"b@@@l":') : render(rnd, withValue(l, 'mo', '"caf@@@"'), COMPACT);
+          const text = inKey
+            ? render(rnd, l, COMPACT).replace('"bal":', '"b@@@l":')
+            : render(rnd, withValue(l, 'mo', '"caf@@@"'), COMPACT);
           const [a, b, ...rest] = text.split('@@@');
           if (b === undefined || rest.length) throw new Error(`hostile-corpus: no single marker in ${text}`);
           return Buffer.concat([Buffer.from(a), Buffer.from(seq), Buffer.from(b)]);
@@ -776,39 +1062,109 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
   {
     const lines = rows(3);
     const text = lines.map((l) => render(rnd, l, { ...COMPACT, strings: 'raw' })).join('\n') + '\n';
-    add('encoding', 'UTF-16 LE with its byte order mark', encodeWide(text, 'utf16le', true), { refusedAt: 1, mentions: 'UTF-16', laterLinesToo: true });
-    add('encoding', 'UTF-16 BE with its byte order mark', encodeWide(text, 'utf16be', true), { refusedAt: 1, mentions: 'UTF-16', laterLinesToo: true });
-    add('encoding', 'UTF-32 LE with its byte order mark', encodeWide(text, 'utf32le', true), { refusedAt: 1, mentions: 'UTF-32', laterLinesToo: true });
-    add('encoding', 'UTF-32 BE with its byte order mark', encodeWide(text, 'utf32be', true), { refusedAt: 1, mentions: 'UTF-32', laterLinesToo: true });
-    add('encoding', 'UTF-16 LE without a byte order mark', encodeWide(text, 'utf16le', false), { refusedAt: 1, mentions: 'NUL byte', laterLinesToo: true });
-    add('encoding', 'UTF-16 BE without a byte order mark', encodeWide(text, 'utf16be', false), { refusedAt: 1, mentions: 'NUL byte', laterLinesToo: true });
-    add('encoding', 'UTF-32 LE without a byte order mark', encodeWide(text, 'utf32le', false), { refusedAt: 1, mentions: 'NUL byte', laterLinesToo: true });
+    add('encoding', 'UTF-16 LE with its byte order mark', encodeWide(text, 'utf16le', true), {
+      refusedAt: 1,
+      mentions: 'UTF-16',
+      laterLinesToo: true,
+    });
+    add('encoding', 'UTF-16 BE with its byte order mark', encodeWide(text, 'utf16be', true), {
+      refusedAt: 1,
+      mentions: 'UTF-16',
+      laterLinesToo: true,
+    });
+    add('encoding', 'UTF-32 LE with its byte order mark', encodeWide(text, 'utf32le', true), {
+      refusedAt: 1,
+      mentions: 'UTF-32',
+      laterLinesToo: true,
+    });
+    add('encoding', 'UTF-32 BE with its byte order mark', encodeWide(text, 'utf32be', true), {
+      refusedAt: 1,
+      mentions: 'UTF-32',
+      laterLinesToo: true,
+    });
+    add('encoding', 'UTF-16 LE without a byte order mark', encodeWide(text, 'utf16le', false), {
+      refusedAt: 1,
+      mentions: 'NUL byte',
+      laterLinesToo: true,
+    });
+    add('encoding', 'UTF-16 BE without a byte order mark', encodeWide(text, 'utf16be', false), {
+      refusedAt: 1,
+      mentions: 'NUL byte',
+      laterLinesToo: true,
+    });
+    add('encoding', 'UTF-32 LE without a byte order mark', encodeWide(text, 'utf32le', false), {
+      refusedAt: 1,
+      mentions: 'NUL byte',
+      laterLinesToo: true,
+    });
   }
-  refusing('encoding', 'a raw NUL byte between tokens', (l) => render(rnd, l, COMPACT).replace(',"mo"', ',\u0000"mo"'), 'NUL byte', 'middle');
+  refusing(
+    'encoding',
+    'a raw NUL byte between tokens',
+    (l) => render(rnd, l, COMPACT).replace(',"mo"', ',\u0000"mo"'),
+    'NUL byte',
+    'middle',
+  );
 
   // Byte order marks anywhere but at the start of the file.
-  refusing('bom', 'a byte order mark at the start of a later line (files joined)', (l) => Buffer.concat([BOM, Buffer.from(render(rnd, l, COMPACT))]), 'byte order mark', 'middle');
-  refusing('bom', 'a byte order mark at the start of the last line', (l) => Buffer.concat([BOM, Buffer.from(render(rnd, l, COMPACT))]), 'byte order mark', 'last');
-  refusing('bom', 'a byte order mark between tokens', (l) => render(rnd, l, COMPACT).replace(',"mo"', ',\uFEFF"mo"'), 'invalid JSON', 'middle');
+  refusing(
+    'bom',
+    'a byte order mark at the start of a later line (files joined)',
+    (l) => Buffer.concat([BOM, Buffer.from(render(rnd, l, COMPACT))]),
+    'byte order mark',
+    'middle',
+  );
+  refusing(
+    'bom',
+    'a byte order mark at the start of the last line',
+    (l) => Buffer.concat([BOM, Buffer.from(render(rnd, l, COMPACT))]),
+    'byte order mark',
+    'last',
+  );
+  refusing(
+    'bom',
+    'a byte order mark between tokens',
+    (l) => render(rnd, l, COMPACT).replace(',"mo"', ',\uFEFF"mo"'),
+    'invalid JSON',
+    'middle',
+  );
   refusing('bom', 'a byte order mark alone on a line', BOM, 'byte order mark', 'middle');
   {
     const lines = rows(2).map((l) => render(rnd, l, COMPACT));
-    add('bom', 'two byte order marks at the start of the file', Buffer.concat([BOM, BOM, Buffer.from(lines.join('\n') + '\n')]), { refusedAt: 1, mentions: 'byte order mark' });
+    add(
+      'bom',
+      'two byte order marks at the start of the file',
+      Buffer.concat([BOM, BOM, Buffer.from(lines.join('\n') + '\n')]),
+      { refusedAt: 1, mentions: 'byte order mark' },
+    );
   }
 
   // CR: CRLF lands (above); CR alone does not end a line, so such a file is one long line.
   for (let i = 0; i < 3; i++) {
     const lines = rows(2 + i).map((l) => render(rnd, l, randomStyle(rnd)));
-    add('crlf', `${lines.length} rows separated by CR alone`, Buffer.from(lines.join('\r') + (i === 1 ? '\r' : '')), { refusedAt: 1, mentions: 'carriage return' });
+    add('crlf', `${lines.length} rows separated by CR alone`, Buffer.from(lines.join('\r') + (i === 1 ? '\r' : '')), {
+      refusedAt: 1,
+      mentions: 'carriage return',
+    });
   }
   {
     const lines = rows(4).map((l) => render(rnd, l, COMPACT));
-    add('crlf', 'LF, then a CR alone between two rows', Buffer.from(`${lines[0]}\n${lines[1]}\r${lines[2]}\n${lines[3]}\n`), { refusedAt: 2, mentions: 'carriage return' });
+    add(
+      'crlf',
+      'LF, then a CR alone between two rows',
+      Buffer.from(`${lines[0]}\n${lines[1]}\r${lines[2]}\n${lines[3]}\n`),
+      { refusedAt: 2, mentions: 'carriage return' },
+    );
   }
   {
     const ls = rows(3);
     const [a, b, c] = ls.map((l) => render(rnd, l, COMPACT));
-    add('crlf', 'CRLF, then CR CR LF (a CR before the newline is whitespace)', Buffer.from(`${a}\r\n${b}\r\r\n${c}\r\n`), { rows: ls.map((l) => l.row) });
+    add(
+      'crlf',
+      'CRLF, then CR CR LF (a CR before the newline is whitespace)',
+      Buffer.from(`${a}\r\n${b}\r\r\n${c}\r\n`),
+      { rows: ls.map((l) => l.row) },
+    );
   }
 
   // Huge values and lines: at the limits they land, one byte over they are refused.
@@ -818,18 +1174,48 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
     landing('huge-value', `a value of exactly ${CORPUS_VALUE_LIMIT} bytes`, [atLimit], PLAIN, COMPACT);
     const escaped = randomLine(rnd, key());
     escaped.row.mo = '€😀'.repeat(50_000);
-    landing('huge-value', 'a value of 350 kB written as \\u escapes (a line of 0.9 MB)', [escaped], PLAIN, { ...COMPACT, strings: 'ascii' });
-    refusing('huge-value', `a value of ${CORPUS_VALUE_LIMIT + 1} bytes`, (l) => render(rnd, withValue(l, 'mo', JSON.stringify(`${'é'.repeat(CORPUS_VALUE_LIMIT / 2)}x`)), COMPACT), 'bytes (UTF-8)', 'middle');
-    refusing('huge-value', `a value of ${CORPUS_VALUE_LIMIT + 1} bytes, its last characters escaped`, (l) => render(rnd, withValue(l, 'mo', `"${'é'.repeat(CORPUS_VALUE_LIMIT / 2 - 1)}\\u00e9\\u0041"`), COMPACT), 'bytes (UTF-8)', 'first');
+    landing('huge-value', 'a value of 350 kB written as \\u escapes (a line of 0.9 MB)', [escaped], PLAIN, {
+      ...COMPACT,
+      strings: 'ascii',
+    });
+    refusing(
+      'huge-value',
+      `a value of ${CORPUS_VALUE_LIMIT + 1} bytes`,
+      (l) => render(rnd, withValue(l, 'mo', JSON.stringify(`${'é'.repeat(CORPUS_VALUE_LIMIT / 2)}x`)), COMPACT),
+      'bytes (UTF-8)',
+      'middle',
+    );
+    refusing(
+      'huge-value',
+      `a value of ${CORPUS_VALUE_LIMIT + 1} bytes, its last characters escaped`,
+      (l) => render(rnd, withValue(l, 'mo', `"${'é'.repeat(CORPUS_VALUE_LIMIT / 2 - 1)}\\u00e9\\u0041"`), COMPACT),
+      'bytes (UTF-8)',
+      'first',
+    );
 
     const line = randomLine(rnd, key());
     const text = render(rnd, line, COMPACT);
     const padded = (size: number) => `{${' '.repeat(size - Buffer.byteLength(text))}${text.slice(1)}`;
-    add('huge-line', `a line of exactly ${CORPUS_LINE_LIMIT} bytes (spaces inside the object)`, Buffer.from(`${padded(CORPUS_LINE_LIMIT)}\n`), { rows: [line.row] });
+    add(
+      'huge-line',
+      `a line of exactly ${CORPUS_LINE_LIMIT} bytes (spaces inside the object)`,
+      Buffer.from(`${padded(CORPUS_LINE_LIMIT)}\n`),
+      { rows: [line.row] },
+    );
     const over = padded(CORPUS_LINE_LIMIT + 1);
     const others = rows(2).map((l) => render(rnd, l, COMPACT));
-    add('huge-line', `a line of ${CORPUS_LINE_LIMIT + 1} bytes between two rows`, Buffer.from(`${others[0]}\n${over}\n${others[1]}\n`), { refusedAt: 2, mentions: 'longer than' });
-    add('huge-line', 'an over-long last line without a newline', Buffer.from(`${others[0]}\r\n${others[1]}\r\n${over}`), { refusedAt: 3, mentions: 'longer than' });
+    add(
+      'huge-line',
+      `a line of ${CORPUS_LINE_LIMIT + 1} bytes between two rows`,
+      Buffer.from(`${others[0]}\n${over}\n${others[1]}\n`),
+      { refusedAt: 2, mentions: 'longer than' },
+    );
+    add(
+      'huge-line',
+      'an over-long last line without a newline',
+      Buffer.from(`${others[0]}\r\n${others[1]}\r\n${over}`),
+      { refusedAt: 3, mentions: 'longer than' },
+    );
     landing('huge-line', 'a line of 1 MiB of spaces between tokens', [randomLine(rnd, key())], PLAIN, COMPACT);
     const spaced = cases[cases.length - 1];
     const spacedText = spaced.bytes.toString('utf8');
@@ -858,8 +1244,18 @@ export function generateHostileCorpus(seed = 25): CorpusCase[] {
       const full = Buffer.from(lastText);
       const kept = full.subarray(0, cut);
       const midChar = (full[cut] & 0xc0) === 0x80; // the first byte dropped continues a character
-      const { bytes, lineOf } = assemble(rnd, [...lines.map((l) => render(rnd, l, style)), kept], { eol: i === 0 ? '\r\n' : '\n', bom: i === 2, finalEol: false, blanks: i === 1 });
-      add('truncated-last-line', `the last row cut after ${cut} of ${full.length} bytes${midChar ? ' (inside a character)' : ''}`, bytes, { refusedAt: lineOf[lineOf.length - 1], mentions: midChar ? 'not valid UTF-8' : 'invalid JSON' });
+      const { bytes, lineOf } = assemble(rnd, [...lines.map((l) => render(rnd, l, style)), kept], {
+        eol: i === 0 ? '\r\n' : '\n',
+        bom: i === 2,
+        finalEol: false,
+        blanks: i === 1,
+      });
+      add(
+        'truncated-last-line',
+        `the last row cut after ${cut} of ${full.length} bytes${midChar ? ' (inside a character)' : ''}`,
+        bytes,
+        { refusedAt: lineOf[lineOf.length - 1], mentions: midChar ? 'not valid UTF-8' : 'invalid JSON' },
+      );
     }
   }
   return cases;

@@ -14,7 +14,10 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async compareAndSet(expected: LeaseRecord | null, next: LeaseRecord): Promise<boolean> {
     this.beforeWrite?.();
-    const same = expected === null ? this.row === null : this.row !== null && this.row.token === expected.token && this.row.epoch === expected.epoch;
+    const same =
+      expected === null
+        ? this.row === null
+        : this.row !== null && this.row.token === expected.token && this.row.epoch === expected.epoch;
     if (!same) return false;
     this.row = { ...next };
     return true;

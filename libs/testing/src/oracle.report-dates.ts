@@ -2,8 +2,21 @@
 // §4/§4a's oracle (oracle.ts): summary, latest and the unbounded table as a pure function of every main
 // and report row ever ingested, rebuilt from scratch on each call.
 import {
-  OracleSpec, OutputRow, Reject, Row, Scalar, applyBatch, compareScalars, isDeleteRow, latestRows, monthIndex,
-  monthLabel, rejectReason, reportedWinners, rollingValue, summaryRow,
+  OracleSpec,
+  OutputRow,
+  Reject,
+  Row,
+  Scalar,
+  applyBatch,
+  compareScalars,
+  isDeleteRow,
+  latestRows,
+  monthIndex,
+  monthLabel,
+  rejectReason,
+  reportedWinners,
+  rollingValue,
+  summaryRow,
 } from './oracle';
 import { clearAncientDate } from './alt-config';
 
@@ -116,11 +129,20 @@ export type EffectiveLine = 1 | 2 | 3 | 4 | 5;
  *
  * W {d: '2024-02-10', del: 4}, D {d: '2024-02-20', del: null} → line 4: {...W, d: '2024-02-20', del: null}
  */
-export function effectiveRow(spec: OracleSpec, report: ReportSpec, w: Row, d: Row | undefined): { row: Row; line: EffectiveLine } {
+export function effectiveRow(
+  spec: OracleSpec,
+  report: ReportSpec,
+  w: Row,
+  d: Row | undefined,
+): { row: Row; line: EffectiveLine } {
   if (d === undefined) return { row: w, line: 1 };
   const code = spec.softDelete?.column ?? report.deleteColumn;
   const delW = isDeleteRow(spec, w);
-  const delD = spec.softDelete ? isDeleteRow(spec, { [spec.softDelete.column]: report.deleteColumn === null ? null : (d[report.deleteColumn] ?? null) }) : false;
+  const delD = spec.softDelete
+    ? isDeleteRow(spec, {
+        [spec.softDelete.column]: report.deleteColumn === null ? null : (d[report.deleteColumn] ?? null),
+      })
+    : false;
   const wDate = w[spec.dateColumn] ?? null;
   const dDate = d[report.dateColumn] ?? null;
   const later = (a: Scalar, b: Scalar) => a !== null && b !== null && compareScalars(a, b) > 0;
@@ -141,13 +163,22 @@ export function effectiveRow(spec: OracleSpec, report: ReportSpec, w: Row, d: Ro
  *
  * months 2024-01 (bal 1), 2024-02 deleted, 2024-04 (bal 4) → [4, null, null, 1]; maxLength 2 → [4, null]
  */
-export function unboundedArray(spec: OracleSpec, rollingName: string, reported: Map<string, Row>, key: Scalar, latestMonth: string, firstMonth: string, maxLength: number | null): Scalar[] {
+export function unboundedArray(
+  spec: OracleSpec,
+  rollingName: string,
+  reported: Map<string, Row>,
+  key: Scalar,
+  latestMonth: string,
+  firstMonth: string,
+  maxLength: number | null,
+): Scalar[] {
   const rolling = spec.rolling.find((r) => r.name === rollingName)!;
   const m = monthIndex(latestMonth);
   const length = maxLength ?? m - monthIndex(firstMonth) + 1;
   const out: Scalar[] = [];
   for (let i = 0; i < length; i += 1) {
-    const row = m - i >= monthIndex(firstMonth) ? reported.get(`${JSON.stringify(key)}@${monthLabel(m - i)}`) : undefined;
+    const row =
+      m - i >= monthIndex(firstMonth) ? reported.get(`${JSON.stringify(key)}@${monthLabel(m - i)}`) : undefined;
     out.push(row === undefined ? null : rollingValue(rolling.type, row[rolling.mapperColumn]));
   }
   return out;
@@ -159,7 +190,12 @@ export function unboundedArray(spec: OracleSpec, rollingName: string, reported: 
  *
  * batches [{source: [1@02 bal 210 del 4 d 02-10], reports: [{1, 02-20, active}]}] → E(02) = bal 210, d 02-20, active
  */
-export function reportOracle(spec: OracleSpec, report: ReportSpec, batches: MixedBatch[], unbounded: UnboundedSpec | null = null): ReportOracleResult {
+export function reportOracle(
+  spec: OracleSpec,
+  report: ReportSpec,
+  batches: MixedBatch[],
+  unbounded: UnboundedSpec | null = null,
+): ReportOracleResult {
   const rejects: Reject[] = [];
   const reportRejects: ReportReject[] = [];
   let winners = new Map<string, Row>();
@@ -181,19 +217,35 @@ export function reportOracle(spec: OracleSpec, report: ReportSpec, batches: Mixe
     }
     reports = applyReportBatch(report, reports, validReports);
   });
-  const effective = new Map([...winners].map(([cell, w]) => [cell, effectiveRow(spec, report, w, reports.get(cell)).row]));
+  const effective = new Map(
+    [...winners].map(([cell, w]) => [cell, effectiveRow(spec, report, w, reports.get(cell)).row]),
+  );
   const ordered = [...effective.values()].sort(
-    (a, b) => compareScalars(a[spec.keyColumn] ?? null, b[spec.keyColumn] ?? null) || compareScalars(a[spec.monthColumn] ?? null, b[spec.monthColumn] ?? null),
+    (a, b) =>
+      compareScalars(a[spec.keyColumn] ?? null, b[spec.keyColumn] ?? null) ||
+      compareScalars(a[spec.monthColumn] ?? null, b[spec.monthColumn] ?? null),
   );
   const reported = reportedWinners(spec, effective);
   const summary = ordered.map((e) => summaryRow(spec, reported, e));
   const latest = latestRows(spec, summary);
   const waiting = [...reports].filter(([cell]) => !winners.has(cell)).map(([, d]) => d);
-  return { summary, latest, unbounded: unbounded ? unboundedRows(spec, reported, latest, unbounded) : [], rejects, reportRejects, waiting };
+  return {
+    summary,
+    latest,
+    unbounded: unbounded ? unboundedRows(spec, reported, latest, unbounded) : [],
+    rejects,
+    reportRejects,
+    waiting,
+  };
 }
 
 /** §4c: each latest row with `<name><suffix>` per rolling column; F from the effective rows not deleted. */
-function unboundedRows(spec: OracleSpec, reported: Map<string, Row>, latest: OutputRow[], unbounded: UnboundedSpec): OutputRow[] {
+function unboundedRows(
+  spec: OracleSpec,
+  reported: Map<string, Row>,
+  latest: OutputRow[],
+  unbounded: UnboundedSpec,
+): OutputRow[] {
   const first = new Map<string, string>();
   for (const row of reported.values()) {
     const key = JSON.stringify(row[spec.keyColumn] ?? null);
@@ -204,7 +256,15 @@ function unboundedRows(spec: OracleSpec, reported: Map<string, Row>, latest: Out
     const key = l[spec.keyColumn] as Scalar;
     const out: OutputRow = { ...l };
     for (const r of spec.rolling) {
-      out[`${r.name}${unbounded.suffix}`] = unboundedArray(spec, r.name, reported, key, String(l[spec.monthColumn]), first.get(JSON.stringify(key))!, unbounded.maxLength);
+      out[`${r.name}${unbounded.suffix}`] = unboundedArray(
+        spec,
+        r.name,
+        reported,
+        key,
+        String(l[spec.monthColumn]),
+        first.get(JSON.stringify(key))!,
+        unbounded.maxLength,
+      );
     }
     return out;
   });
@@ -231,13 +291,25 @@ export interface ReportCounts {
 export function reportCounts(spec: OracleSpec, report: ReportSpec, batches: MixedBatch[]): ReportCounts[] {
   let winners = new Map<string, Row>();
   let reports = new Map<string, Row>();
-  const resolve = (cell: string, w: Row | undefined, ds: Map<string, Row>) => (w === undefined ? undefined : effectiveRow(spec, report, w, ds.get(cell)).row);
-  const vetoed = (w: Row | undefined, e: Row | undefined) => w !== undefined && e !== undefined && isDeleteRow(spec, w) && !isDeleteRow(spec, e);
+  const resolve = (cell: string, w: Row | undefined, ds: Map<string, Row>) =>
+    w === undefined ? undefined : effectiveRow(spec, report, w, ds.get(cell)).row;
+  const vetoed = (w: Row | undefined, e: Row | undefined) =>
+    w !== undefined && e !== undefined && isDeleteRow(spec, w) && !isDeleteRow(spec, e);
   return batches.map((batch) => {
     const valid = batch.reports.filter((r) => reportRejectReason(report, r) === null);
-    const nextWinners = applyBatch(spec, winners, batch.source.map(spec.prepare).filter((row) => rejectReason(spec, row) === null));
+    const nextWinners = applyBatch(
+      spec,
+      winners,
+      batch.source.map(spec.prepare).filter((row) => rejectReason(spec, row) === null),
+    );
     const nextReports = applyReportBatch(report, reports, valid);
-    const counts: ReportCounts = { read: batch.reports.length, rejected: batch.reports.length - valid.length, unmatched: 0, vetoes: 0, reResolved: 0 };
+    const counts: ReportCounts = {
+      read: batch.reports.length,
+      rejected: batch.reports.length - valid.length,
+      unmatched: 0,
+      vetoes: 0,
+      reResolved: 0,
+    };
     counts.unmatched = valid.filter((r) => !nextWinners.has(reportCell(report, r))).length;
     for (const [cell, w] of nextWinners) {
       const before = resolve(cell, winners.get(cell), reports);
@@ -245,7 +317,10 @@ export function reportCounts(spec: OracleSpec, report: ReportSpec, batches: Mixe
       if (vetoed(w, after) && !vetoed(winners.get(cell), before)) counts.vetoes += 1;
       const sameW = winners.get(cell) === w;
       const code = spec.softDelete?.column ?? report.deleteColumn;
-      const changed = before !== undefined && after !== undefined && (before[spec.dateColumn] !== after[spec.dateColumn] || (code !== null && before[code] !== after[code]));
+      const changed =
+        before !== undefined &&
+        after !== undefined &&
+        (before[spec.dateColumn] !== after[spec.dateColumn] || (code !== null && before[code] !== after[code]));
       if (sameW && changed) counts.reResolved += 1;
     }
     winners = nextWinners;

@@ -50,25 +50,47 @@ function balances(summary: OutputRow[], id: number, period: string) {
 describe('altPrepare (SPEC §3 for ALT_CONFIG)', () => {
   it('renames, nulls balance sentinels, infers rating and clears dates before year 1000', () => {
     expect(altPrepare(src(7, '2024-01', T0, { bal: -999, dpd: 45, opn: '0999-12-31' }))).toEqual({
-      acct_id: 7, period: '2024-01', load_ts: T0, as_of_dt: '2024-01-15', balance: N, days_late: 45,
-      status_cd: 'A', opened_dt: N, del_cd: N, rating: '1',
+      acct_id: 7,
+      period: '2024-01',
+      load_ts: T0,
+      as_of_dt: '2024-01-15',
+      balance: N,
+      days_late: 45,
+      status_cd: 'A',
+      opened_dt: N,
+      del_cd: N,
+      rating: '1',
     });
   });
 
   it.each([
-    [-1, N], [-999, N], [-2, -2], [0, 0], [N, N],
+    [-1, N],
+    [-999, N],
+    [-2, -2],
+    [0, 0],
+    [N, N],
   ])('balance %p becomes %p', (bal, expected) => {
     expect(altPrepare(src(1, '2024-01', T0, { bal })).balance).toBe(expected);
   });
 
   it.each([
-    [N, N], [-3, '0'], [29, '0'], [30, '1'], [59, '1'], [60, '2'], [400, '2'],
+    [N, N],
+    [-3, '0'],
+    [29, '0'],
+    [30, '1'],
+    [59, '1'],
+    [60, '2'],
+    [400, '2'],
   ])('days_late %p gives rating %p', (dpd, expected) => {
     expect(altPrepare(src(1, '2024-01', T0, { dpd })).rating).toBe(expected);
   });
 
   it.each([
-    ['0001-01-01', N], ['0999-12-31', N], ['1000-01-01', '1000-01-01'], ['2021-06-30', '2021-06-30'], [N, N],
+    ['0001-01-01', N],
+    ['0999-12-31', N],
+    ['1000-01-01', '1000-01-01'],
+    ['2021-06-30', '2021-06-30'],
+    [N, N],
   ])('opened_dt %p becomes %p', (opn, expected) => {
     expect(altPrepare(src(1, '2024-01', T0, { opn })).opened_dt).toBe(expected);
   });
@@ -80,8 +102,16 @@ describe('oracle: forward and new accounts', () => {
     expect(rejects).toEqual([]);
     expect(summary).toEqual([
       {
-        acct_id: 1, period: '2024-01', load_ts: T0, as_of_dt: '2024-01-15', balance: 100, days_late: 35,
-        status_cd: 'O', opened_dt: '2020-01-01', del_cd: N, rating: '1',
+        acct_id: 1,
+        period: '2024-01',
+        load_ts: T0,
+        as_of_dt: '2024-01-15',
+        balance: 100,
+        days_late: 35,
+        status_cd: 'O',
+        opened_dt: '2020-01-01',
+        del_cd: N,
+        rating: '1',
         balance_history: [100, N, N, N, N, N],
         dpd_history: [35, N, N, N, N, N],
         rating_history: ['1', N, N, N, N, N],
@@ -90,19 +120,36 @@ describe('oracle: forward and new accounts', () => {
     ]);
     expect(latest).toEqual([
       {
-        acct_id: 1, period: '2024-01', as_of_dt: '2024-01-15', load_ts: T0,
-        balance_history: [100, N, N, N, N, N], dpd_history: [35, N, N, N, N, N],
-        rating_history: ['1', N, N, N, N, N], rating_grid: '1|-|-|-|-|-', balance: 100, status_cd: 'O',
+        acct_id: 1,
+        period: '2024-01',
+        as_of_dt: '2024-01-15',
+        load_ts: T0,
+        balance_history: [100, N, N, N, N, N],
+        dpd_history: [35, N, N, N, N, N],
+        rating_history: ['1', N, N, N, N, N],
+        rating_grid: '1|-|-|-|-|-',
+        balance: 100,
+        status_cd: 'O',
       },
     ]);
     expect(Object.keys(latest[0])).toEqual([
-      'acct_id', 'period', 'as_of_dt', 'load_ts', 'balance_history', 'dpd_history', 'rating_history',
-      'rating_grid', 'balance', 'status_cd',
+      'acct_id',
+      'period',
+      'as_of_dt',
+      'load_ts',
+      'balance_history',
+      'dpd_history',
+      'rating_history',
+      'rating_grid',
+      'balance',
+      'status_cd',
     ]);
   });
 
   it('chains several months of a new account delivered in one batch', () => {
-    const { summary } = run([[src(1, '2024-03', T0, { bal: 3 }), src(1, '2024-01', T0, { bal: 1 }), src(1, '2024-02', T0, { bal: 2 })]]);
+    const { summary } = run([
+      [src(1, '2024-03', T0, { bal: 3 }), src(1, '2024-01', T0, { bal: 1 }), src(1, '2024-02', T0, { bal: 2 })],
+    ]);
     expect(balances(summary, 1, '2024-01')).toEqual([1, N, N, N, N, N]);
     expect(balances(summary, 1, '2024-02')).toEqual([2, 1, N, N, N, N]);
     expect(balances(summary, 1, '2024-03')).toEqual([3, 2, 1, N, N, N]);
@@ -132,10 +179,13 @@ describe('oracle: forward and new accounts', () => {
     expect(balances(summary, 1, '2024-06')).toEqual([6, N, N, N, N, 1]);
   });
 
-  it.each(['2024-07', '2024-09', '2026-01'])('a gap of at least the history length to %s gives [v, null × 5]', (month) => {
-    const { summary } = run([[src(1, '2024-01', T0, { bal: 1 })], [src(1, month, T1, { bal: 9 })]]);
-    expect(balances(summary, 1, month)).toEqual([9, N, N, N, N, N]);
-  });
+  it.each(['2024-07', '2024-09', '2026-01'])(
+    'a gap of at least the history length to %s gives [v, null × 5]',
+    (month) => {
+      const { summary } = run([[src(1, '2024-01', T0, { bal: 1 })], [src(1, month, T1, { bal: 9 })]]);
+      expect(balances(summary, 1, month)).toEqual([9, N, N, N, N, N]);
+    },
+  );
 
   it('crosses a year boundary', () => {
     const { summary } = run([[src(1, '2023-11', T0, { bal: 11 }), src(1, '2024-02', T0, { bal: 2 })]]);
@@ -144,7 +194,11 @@ describe('oracle: forward and new accounts', () => {
 });
 
 describe('oracle: backfill', () => {
-  const firstBatch = [src(1, '2024-01', T0, { bal: 1 }), src(1, '2024-04', T0, { bal: 4 }), src(1, '2024-08', T0, { bal: 8 })];
+  const firstBatch = [
+    src(1, '2024-01', T0, { bal: 1 }),
+    src(1, '2024-04', T0, { bal: 4 }),
+    src(1, '2024-08', T0, { bal: 8 }),
+  ];
 
   it('fills a gap and patches the later rows at index (month − m)', () => {
     const { summary, latest } = run([firstBatch, [src(1, '2024-03', T1, { bal: 3 })]]);
@@ -158,7 +212,12 @@ describe('oracle: backfill', () => {
   });
 
   it('gives the same result whether the gap month arrives first, last or with the others', () => {
-    const expected = [[1, N, N, N, N, N], [3, N, 1, N, N, N], [4, 3, N, 1, N, N], [8, N, N, N, 4, 3]];
+    const expected = [
+      [1, N, N, N, N, N],
+      [3, N, 1, N, N, N],
+      [4, 3, N, 1, N, N],
+      [8, N, N, N, 4, 3],
+    ];
     const backfill = src(1, '2024-03', T1, { bal: 3 });
     for (const batches of [[firstBatch, [backfill]], [[backfill], firstBatch], [[...firstBatch, backfill]]]) {
       expect(run(batches).summary.map((r) => r.balance_history)).toEqual(expected);
@@ -208,7 +267,12 @@ describe('oracle: corrections and the ts rule', () => {
       [src(1, '2024-01', T0, { bal: 10, dpd: 5 }), src(1, '2024-02', T0, { bal: 20, dpd: 6 })],
       [src(1, '2024-01', T1, { bal: -999, dpd: N })],
     ]);
-    expect(at(summary, 1, '2024-01')).toMatchObject({ balance: N, days_late: N, rating: N, rating_grid: '-|-|-|-|-|-' });
+    expect(at(summary, 1, '2024-01')).toMatchObject({
+      balance: N,
+      days_late: N,
+      rating: N,
+      rating_grid: '-|-|-|-|-|-',
+    });
     expect(at(summary, 1, '2024-02')).toMatchObject({
       balance_history: [20, N, N, N, N, N],
       dpd_history: [6, N, N, N, N, N],
@@ -241,7 +305,10 @@ describe('oracle: ties inside one batch (ts equal)', () => {
   });
 
   it('a greater ts beats any tie-break column', () => {
-    const row = pick([src(1, '2024-01', T1, { bal: 1, aod: '2024-01-01' }), src(1, '2024-01', T0, { bal: 9, aod: '2024-01-31' })]);
+    const row = pick([
+      src(1, '2024-01', T1, { bal: 1, aod: '2024-01-01' }),
+      src(1, '2024-01', T0, { bal: 9, aod: '2024-01-31' }),
+    ]);
     expect(row).toMatchObject({ balance: 1, load_ts: T1 });
   });
 
@@ -282,33 +349,58 @@ describe('oracle: rejects', () => {
 
 describe('oracle: ordering and other specs', () => {
   it('sorts by key numerically, then by month', () => {
-    const { summary, latest } = run([[
-      src(10, '2024-02', T0), src(9, '2024-03', T0), src(100, '2024-01', T0), src(10, '2023-12', T0), src(9, '2024-01', T0),
-    ]]);
-    expect(summary.map((r) => `${r.acct_id}@${r.period}`)).toEqual(['9@2024-01', '9@2024-03', '10@2023-12', '10@2024-02', '100@2024-01']);
+    const { summary, latest } = run([
+      [
+        src(10, '2024-02', T0),
+        src(9, '2024-03', T0),
+        src(100, '2024-01', T0),
+        src(10, '2023-12', T0),
+        src(9, '2024-01', T0),
+      ],
+    ]);
+    expect(summary.map((r) => `${r.acct_id}@${r.period}`)).toEqual([
+      '9@2024-01',
+      '9@2024-03',
+      '10@2023-12',
+      '10@2024-02',
+      '100@2024-01',
+    ]);
     expect(latest.map((r) => `${r.acct_id}@${r.period}`)).toEqual(['9@2024-03', '10@2024-02', '100@2024-01']);
   });
 
   it('builds a grid with its own placeholder and separator from a String rolling column named apart from its mapper column', () => {
     const spec: OracleSpec = {
-      keyColumn: 'k', monthColumn: 'm', tsColumn: 'ts', dateColumn: 'd',
+      keyColumn: 'k',
+      monthColumn: 'm',
+      tsColumn: 'ts',
+      dateColumn: 'd',
       rolling: [{ name: 'amt', mapperColumn: 'amount', length: 3, type: 'String' }],
       grids: [{ name: 'amt_grid', rollingName: 'amt', placeholder: '?', separator: ',' }],
       latestColumns: ['amount', 'amt_grid'],
       tieBreakColumns: ['amount'],
       prepare: (row) => ({ ...row }),
     };
-    const { summary, latest } = oracle(spec, [[
-      { k: 'b', m: '2024-01', ts: 1, d: '2024-01-31', amount: 5 },
-      { k: 'b', m: '2024-03', ts: 1, d: '2024-03-31', amount: 12 },
-      { k: 'a', m: '2024-02', ts: 1, d: '2024-02-29', amount: N },
-    ]]);
+    const { summary, latest } = oracle(spec, [
+      [
+        { k: 'b', m: '2024-01', ts: 1, d: '2024-01-31', amount: 5 },
+        { k: 'b', m: '2024-03', ts: 1, d: '2024-03-31', amount: 12 },
+        { k: 'a', m: '2024-02', ts: 1, d: '2024-02-29', amount: N },
+      ],
+    ]);
     expect(summary.map((r) => [r.k, r.m, r.amt_history, r.amt_grid])).toEqual([
       ['a', '2024-02', [N, N, N], '?,?,?'],
       ['b', '2024-01', ['5', N, N], '5,?,?'],
       ['b', '2024-03', ['12', N, '5'], '12,?,5'],
     ]);
-    expect(latest[1]).toEqual({ k: 'b', m: '2024-03', d: '2024-03-31', ts: 1, amt_history: ['12', N, '5'], amt_grid: '12,?,5', amount: 12 });
+    expect(latest[1]).toEqual({
+      k: 'b',
+      m: '2024-03',
+      d: '2024-03-31',
+      ts: 1,
+      amt_history: ['12', N, '5'],
+      amt_grid: '12,?,5',
+      amount: 12,
+    });
   });
 });
 
@@ -317,10 +409,20 @@ describe('oracle: soft delete (SPEC §4a)', () => {
   const latestOf = (latest: OutputRow[], id: number) => latest.filter((r) => r.acct_id === id);
 
   it('a deleted past month is NULL in later histories and keeps a tombstone with index 0 NULL', () => {
-    const b1 = [src(1, '2024-01', T0, { bal: 10 }), src(1, '2024-02', T0, { bal: 20 }), src(1, '2024-03', T0, { bal: 30 })];
+    const b1 = [
+      src(1, '2024-01', T0, { bal: 10 }),
+      src(1, '2024-02', T0, { bal: 20 }),
+      src(1, '2024-03', T0, { bal: 30 }),
+    ];
     const { summary, latest } = run([b1, [src(1, '2024-02', T1, { bal: 99, del: 4 })]]);
     expect(balances(summary, 1, '2024-03')).toEqual([30, N, 10, N, N, N]);
-    expect(at(summary, 1, '2024-02')).toMatchObject({ balance: 99, del_cd: 4, load_ts: T1, balance_history: [N, 10, N, N, N, N], rating_grid: '-|0|-|-|-|-' });
+    expect(at(summary, 1, '2024-02')).toMatchObject({
+      balance: 99,
+      del_cd: 4,
+      load_ts: T1,
+      balance_history: [N, 10, N, N, N, N],
+      rating_grid: '-|0|-|-|-|-',
+    });
     expect(latestOf(latest, 1)).toMatchObject([{ period: '2024-03', balance_history: [30, N, 10, N, N, N] }]);
   });
 
@@ -351,7 +453,11 @@ describe('oracle: soft delete (SPEC §4a)', () => {
 
   it('a newer row without a code restores the month, including the month that was latest', () => {
     const b1 = [src(1, '2024-01', T0, { bal: 10 }), src(1, '2024-02', T0, { bal: 20 })];
-    const { summary, latest } = run([b1, [src(1, '2024-02', T1, { del: 1 })], [src(1, '2024-02', T2, { bal: 22, del: 2 })]]);
+    const { summary, latest } = run([
+      b1,
+      [src(1, '2024-02', T1, { del: 1 })],
+      [src(1, '2024-02', T2, { bal: 22, del: 2 })],
+    ]);
     expect(balances(summary, 1, '2024-02')).toEqual([22, 10, N, N, N, N]);
     expect(latestOf(latest, 1)).toMatchObject([{ period: '2024-02', balance: 22 }]);
   });
@@ -365,8 +471,12 @@ describe('oracle: soft delete (SPEC §4a)', () => {
 
   it('a delete and a restore of one (key, month) in one batch: the greater ts wins', () => {
     const b1 = [src(1, '2024-01', T0, { bal: 10 })];
-    expect(latestOf(run([b1, [src(1, '2024-01', T1, { del: 1 }), src(1, '2024-01', T2, { bal: 11 })]]).latest, 1)).toMatchObject([{ balance: 11 }]);
-    expect(latestOf(run([b1, [src(1, '2024-01', T2, { del: 1 }), src(1, '2024-01', T1, { bal: 11 })]]).latest, 1)).toEqual([]);
+    expect(
+      latestOf(run([b1, [src(1, '2024-01', T1, { del: 1 }), src(1, '2024-01', T2, { bal: 11 })]]).latest, 1),
+    ).toMatchObject([{ balance: 11 }]);
+    expect(
+      latestOf(run([b1, [src(1, '2024-01', T2, { del: 1 }), src(1, '2024-01', T1, { bal: 11 })]]).latest, 1),
+    ).toEqual([]);
   });
 
   it('counts per batch the months deleted (a delete became the winner) and restored', () => {

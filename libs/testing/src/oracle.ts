@@ -62,8 +62,7 @@ const MONTH_PATTERN = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
  * compareScalars(2, 10) < 0; compareScalars('2024-01-31', '2024-02-01') < 0; compareScalars(null, 0) < 0
  */
 export function compareScalars(a: Scalar, b: Scalar): number {
-  const rank = (v: Scalar): number =>
-    v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : 3;
+  const rank = (v: Scalar): number => (v === null ? 0 : typeof v === 'boolean' ? 1 : typeof v === 'number' ? 2 : 3);
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
@@ -221,7 +220,9 @@ export function summaryRow(spec: OracleSpec, winners: Map<string, Row>, winner: 
   for (const grid of spec.grids) {
     const history = histories.get(grid.rollingName);
     if (history === undefined) {
-      throw new Error(`Grid '${grid.name}' names rolling column '${grid.rollingName}'; expected one of: ${spec.rolling.map((r) => r.name).join(', ')}`);
+      throw new Error(
+        `Grid '${grid.name}' names rolling column '${grid.rollingName}'; expected one of: ${spec.rolling.map((r) => r.name).join(', ')}`,
+      );
     }
     row[grid.name] = gridOf(history, grid.placeholder, grid.separator);
   }

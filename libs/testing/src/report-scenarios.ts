@@ -39,12 +39,23 @@ export function reportScenario(batches: Row[][], seed: number, deletes = true): 
     for (const row of rows) {
       if (typeof row.id !== 'number' || typeof row.per !== 'string' || !MONTH.test(row.per) || rnd() > 0.2) continue;
       const where = rnd();
-      const target = where < 0.3 ? at(b) : where < 0.55 ? Math.max(0, at(b) - 1 - Math.floor(rnd() * 3)) : where < 0.85 ? Math.min(out.length - 1, at(b) + 1 + Math.floor(rnd() * 2)) : mid;
+      const target =
+        where < 0.3
+          ? at(b)
+          : where < 0.55
+            ? Math.max(0, at(b) - 1 - Math.floor(rnd() * 3))
+            : where < 0.85
+              ? Math.min(out.length - 1, at(b) + 1 + Math.floor(rnd() * 2))
+              : mid;
       const del = deletes && rnd() < 0.25 ? 4 : null;
       const r = report(row.id, row.per, del);
       out[target].reports.push(r);
       // A tie inside one batch: same base_ts and ordering columns, another date (the greater wins).
-      if (rnd() < 0.15) out[target].reports.push({ ...r, as_of_dt: `${row.per}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}` });
+      if (rnd() < 0.15)
+        out[target].reports.push({
+          ...r,
+          as_of_dt: `${row.per}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`,
+        });
     }
   });
   out.forEach((batch, i) => {

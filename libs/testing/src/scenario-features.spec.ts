@@ -4,14 +4,28 @@ import { describeScenario } from './scenario-features';
 
 const T = (day: number) => `2026-01-${String(day).padStart(2, '0')} 00:00:00`;
 
-function src(id: number | null, per: string | null, lts: string | null, bal: number | null = 0, opn = '2020-01-01', del: number | null = null): Row {
+function src(
+  id: number | null,
+  per: string | null,
+  lts: string | null,
+  bal: number | null = 0,
+  opn = '2020-01-01',
+  del: number | null = null,
+): Row {
   return { id, per, lts, aod: null, bal, dpd: 0, st: 'O', opn, del };
 }
 const del = (id: number, per: string, lts: string, code = 1): Row => src(id, per, lts, 0, '2020-01-01', code);
 
 const NO_SOFT_DELETES = {
-  deletesOfPastMonths: 0, deletesOfLatest: 0, keysLeavingLatest: 0, deletesBeyondLatest: 0, deletesOfUnknownKeys: 0,
-  restores: 0, restoresBeyondLatest: 0, deleteAndRestoreInBatch: 0, forwardAfterDeletedMonth: 0,
+  deletesOfPastMonths: 0,
+  deletesOfLatest: 0,
+  keysLeavingLatest: 0,
+  deletesBeyondLatest: 0,
+  deletesOfUnknownKeys: 0,
+  restores: 0,
+  restoresBeyondLatest: 0,
+  deleteAndRestoreInBatch: 0,
+  forwardAfterDeletedMonth: 0,
 };
 
 describe('describeScenario', () => {
@@ -76,7 +90,13 @@ describe('describeScenario', () => {
 
   it('counts each soft-delete situation (SPEC §4a) of a hand-made scenario', () => {
     const batches: Row[][] = [
-      [src(1, '2024-01', T(10)), src(1, '2024-02', T(10)), src(1, '2024-03', T(10)), src(2, '2024-01', T(10)), src(3, '2024-01', T(10))],
+      [
+        src(1, '2024-01', T(10)),
+        src(1, '2024-02', T(10)),
+        src(1, '2024-03', T(10)),
+        src(2, '2024-01', T(10)),
+        src(3, '2024-01', T(10)),
+      ],
       [
         del(1, '2024-01', T(20), 4), // a past month of key 1
         del(1, '2024-03', T(20)), // key 1's latest month (latest falls back to 2024-02)

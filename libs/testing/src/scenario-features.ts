@@ -69,7 +69,11 @@ export const SCENARIO_FEATURES = [
 ] as const;
 
 export type ScenarioFeature = (typeof SCENARIO_FEATURES)[number];
-export type ScenarioDescription = Record<ScenarioFeature, number> & { rows: number; validRows: number; accounts: number };
+export type ScenarioDescription = Record<ScenarioFeature, number> & {
+  rows: number;
+  validRows: number;
+  accounts: number;
+};
 
 const HISTORY = 6;
 const { keyColumn: KEY, monthColumn: MONTH, tsColumn: TS } = ALT_ORACLE_SPEC;
@@ -102,7 +106,11 @@ export function describeScenario(batches: Row[][]): ScenarioDescription {
     const existing = monthsByKey(winners);
     countRows(valid, existing, earlierRaw, b === 0 ? null : watermark, counts);
     countKeys(valid, existing, counts);
-    const next = applyBatch(ALT_ORACLE_SPEC, winners, valid.map((p) => p.row));
+    const next = applyBatch(
+      ALT_ORACLE_SPEC,
+      winners,
+      valid.map((p) => p.row),
+    );
     countNullUpdates(winners, next, counts);
     countSoftDeletes(valid, winners, next, counts);
     winners = next;
@@ -113,7 +121,11 @@ export function describeScenario(batches: Row[][]): ScenarioDescription {
     }
   });
   // Accounts are keys with a row that is not a delete: a delete for an unknown key is not one.
-  const accounts = new Set([...winners.values()].filter((r) => !isDeleteRow(ALT_ORACLE_SPEC, r) || earlierHasReported(r)).map((r) => JSON.stringify(r[KEY])));
+  const accounts = new Set(
+    [...winners.values()]
+      .filter((r) => !isDeleteRow(ALT_ORACLE_SPEC, r) || earlierHasReported(r))
+      .map((r) => JSON.stringify(r[KEY])),
+  );
   return { ...counts, rows, validRows, accounts: accounts.size };
 
   function earlierHasReported(row: Row): boolean {
@@ -184,7 +196,11 @@ function countRows(
   }
 }
 
-function countKeys(valid: Prepared[], existing: Map<string, Map<number, Row>>, counts: Record<ScenarioFeature, number>): void {
+function countKeys(
+  valid: Prepared[],
+  existing: Map<string, Map<number, Row>>,
+  counts: Record<ScenarioFeature, number>,
+): void {
   const monthsInBatch = new Map<string, Set<number>>();
   for (const p of valid) monthsInBatch.set(p.key, (monthsInBatch.get(p.key) ?? new Set<number>()).add(p.month));
   for (const [key, batchMonths] of monthsInBatch) {
@@ -214,7 +230,11 @@ function countKeys(valid: Prepared[], existing: Map<string, Map<number, Row>>, c
   }
 }
 
-function countNullUpdates(before: Map<string, Row>, after: Map<string, Row>, counts: Record<ScenarioFeature, number>): void {
+function countNullUpdates(
+  before: Map<string, Row>,
+  after: Map<string, Row>,
+  counts: Record<ScenarioFeature, number>,
+): void {
   for (const [cell, winner] of after) {
     const old = before.get(cell);
     if (old === undefined || old === winner) continue;
@@ -235,7 +255,12 @@ function latestMonths(winners: Map<string, Row>): Map<string, number> {
   return latest;
 }
 
-function countSoftDeletes(valid: Prepared[], before: Map<string, Row>, after: Map<string, Row>, counts: Record<ScenarioFeature, number>): void {
+function countSoftDeletes(
+  valid: Prepared[],
+  before: Map<string, Row>,
+  after: Map<string, Row>,
+  counts: Record<ScenarioFeature, number>,
+): void {
   const isDelete = (row: Row) => isDeleteRow(ALT_ORACLE_SPEC, row);
   const latestBefore = latestMonths(before);
   const latestAfter = latestMonths(after);

@@ -12,8 +12,16 @@ const HISTORIES = [
   ['rating_history', 'rating'],
 ] as const;
 const LATEST_COLUMNS = [
-  'acct_id', 'period', 'as_of_dt', 'load_ts', 'balance_history', 'dpd_history', 'rating_history',
-  'rating_grid', 'balance', 'status_cd',
+  'acct_id',
+  'period',
+  'as_of_dt',
+  'load_ts',
+  'balance_history',
+  'dpd_history',
+  'rating_history',
+  'rating_grid',
+  'balance',
+  'status_cd',
 ];
 
 const cell = (key: unknown, month: unknown): string => `${String(key)}@${String(month)}`;
@@ -43,17 +51,22 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
   });
 
   it('emits raw rows with the source names only, well-formed dates and timestamps', () => {
-    const malformed = batches.flat().filter(
-      (row) =>
-        Object.keys(row).join() !== 'id,per,lts,aod,bal,dpd,st,opn,del' ||
-        (row.lts !== null && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(String(row.lts))) ||
-        [row.aod, row.opn].some((date) => date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(String(date))),
-    );
+    const malformed = batches
+      .flat()
+      .filter(
+        (row) =>
+          Object.keys(row).join() !== 'id,per,lts,aod,bal,dpd,st,opn,del' ||
+          (row.lts !== null && !/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(String(row.lts))) ||
+          [row.aod, row.opn].some((date) => date !== null && !/^\d{4}-\d{2}-\d{2}$/.test(String(date))),
+      );
     expect(malformed).toEqual([]);
   });
 
   it('spans months around 2022–2025', () => {
-    const months = batches.flat().filter((r) => typeof r.per === 'string' && /^\d{4}-\d{2}$/.test(r.per)).map((r) => String(r.per));
+    const months = batches
+      .flat()
+      .filter((r) => typeof r.per === 'string' && /^\d{4}-\d{2}$/.test(r.per))
+      .map((r) => String(r.per));
     const sorted = [...months].sort();
     expect(sorted[0] >= '2019-01' && sorted[0] <= '2022-01').toBe(true);
     expect(sorted[sorted.length - 1] >= '2024-12' && sorted[sorted.length - 1] <= '2027-12').toBe(true);
@@ -62,7 +75,11 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
   it('oracle: no two summary rows share a (key, month), and the cells are exactly the valid input cells', () => {
     expect(byCell.size).toBe(result.summary.length);
     const validCells = new Set(
-      batches.flat().map((raw) => ALT_ORACLE_SPEC.prepare(raw)).filter((row) => rejectReason(ALT_ORACLE_SPEC, row) === null).map((row) => cell(row.acct_id, row.period)),
+      batches
+        .flat()
+        .map((raw) => ALT_ORACLE_SPEC.prepare(raw))
+        .filter((row) => rejectReason(ALT_ORACLE_SPEC, row) === null)
+        .map((row) => cell(row.acct_id, row.period)),
     );
     expect(new Set(byCell.keys())).toEqual(validCells);
   });
@@ -91,14 +108,19 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
       const month = monthIndex(String(row.period));
       for (const [history, column] of HISTORIES) {
         const values = row[history] as unknown[];
-        if (values.length !== HISTORY) mismatches.push(`${cell(row.acct_id, row.period)} ${history} has ${values.length} elements`);
+        if (values.length !== HISTORY)
+          mismatches.push(`${cell(row.acct_id, row.period)} ${history} has ${values.length} elements`);
         values.forEach((value, i) => {
           const earlier = byCell.get(cell(row.acct_id, monthLabel(month - i)));
           const expected = earlier === undefined || deleted(earlier) ? null : earlier[column];
-          if (value !== expected) mismatches.push(`${cell(row.acct_id, row.period)} ${history}[${i}] = ${String(value)}, expected ${String(expected)}`);
+          if (value !== expected)
+            mismatches.push(
+              `${cell(row.acct_id, row.period)} ${history}[${i}] = ${String(value)}, expected ${String(expected)}`,
+            );
         });
       }
-      if (String(row.rating_grid).split('|').length !== HISTORY) mismatches.push(`${cell(row.acct_id, row.period)} rating_grid ${String(row.rating_grid)}`);
+      if (String(row.rating_grid).split('|').length !== HISTORY)
+        mismatches.push(`${cell(row.acct_id, row.period)} rating_grid ${String(row.rating_grid)}`);
     }
     expect(mismatches).toEqual([]);
     expect(result.summary.length).toBeGreaterThan(1000);
@@ -121,7 +143,12 @@ describe('scenarioArb at 200 accounts × 5 batches (seed 20250101)', () => {
   });
 
   it('oracle: rejects every invalid row and only those', () => {
-    const invalid = features.invalidNullKey + features.invalidMonthNull + features.invalidMonthMalformed + features.invalidMonthOutOfRange + features.invalidNullTs;
+    const invalid =
+      features.invalidNullKey +
+      features.invalidMonthNull +
+      features.invalidMonthMalformed +
+      features.invalidMonthOutOfRange +
+      features.invalidNullTs;
     expect(result.rejects).toHaveLength(invalid);
     expect(features.rows - features.validRows).toBe(invalid);
   });

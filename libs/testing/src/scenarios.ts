@@ -92,7 +92,10 @@ const dateArb = (fromYear: number, toYear: number): fc.Arbitrary<string> =>
     .map(([y, m, d]) => `${pad(y, 4)}-${pad(m)}-${pad(d)}`);
 
 const valuesArb: fc.Arbitrary<Values> = fc.record({
-  aodDay: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 1, max: 28 }) }, { weight: 1, arbitrary: fc.constant(null) }),
+  aodDay: fc.oneof(
+    { weight: 12, arbitrary: fc.integer({ min: 1, max: 28 }) },
+    { weight: 1, arbitrary: fc.constant(null) },
+  ),
   bal: fc.oneof(
     { weight: 12, arbitrary: fc.integer({ min: 0, max: 250_000 }) },
     { weight: 1, arbitrary: fc.constantFrom(-1, -999) },
@@ -107,7 +110,10 @@ const valuesArb: fc.Arbitrary<Values> = fc.record({
     { weight: 1, arbitrary: fc.constantFrom(29, 30, 59, 60) },
     { weight: 1, arbitrary: fc.constant(null) },
   ),
-  st: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('O', 'C', 'D', 'W') }, { weight: 1, arbitrary: fc.constant(null) }),
+  st: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom('O', 'C', 'D', 'W') },
+    { weight: 1, arbitrary: fc.constant(null) },
+  ),
   opn: fc.oneof(
     { weight: 10, arbitrary: dateArb(1990, 2024) },
     { weight: 1, arbitrary: fc.constant(null) },
@@ -146,9 +152,22 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       ),
     }),
   },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), pick: pickArb, changed: fc.boolean() }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('lateOld' as const), pick: pickArb, ageDays: fc.integer({ min: 3, max: 60 }) }) },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: pickArb, changed: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('redeliver' as const), pick: pickArb, changed: fc.boolean() }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('lateOld' as const),
+      pick: pickArb,
+      ageDays: fc.integer({ min: 3, max: 60 }),
+    }),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('duplicate' as const), pick: pickArb, changed: fc.boolean() }),
+  },
   {
     weight: 8,
     arbitrary: fc.record({
@@ -201,7 +220,10 @@ export function scenarioArb(opts: ScenarioOptions): fc.Arbitrary<Row[][]> {
   const from = monthIndex(opts.firstMonthFrom ?? '2022-01');
   const to = monthIndex(opts.firstMonthTo ?? '2024-12');
   const planArb: fc.Arbitrary<AccountPlan> = fc.record({
-    startBatch: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.nat({ max: opts.batches - 1 }) }),
+    startBatch: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 2, arbitrary: fc.nat({ max: opts.batches - 1 }) },
+    ),
     firstMonth: fc.integer({ min: from, max: to }),
     opening: openingArb,
     batches: fc.array(fc.array(stepArbFull, { maxLength: opts.maxActionsPerBatch ?? 3 }), {
@@ -221,7 +243,9 @@ function interpret(plans: AccountPlan[], batchCount: number, firstId: number): R
     const drafts: Draft[] = [];
     plans.forEach((plan, i) => {
       if (b < plan.startBatch) return;
-      drafts.push(...accounts[i].runBatch(b, b === plan.startBatch ? [plan.opening, ...plan.batches[b]] : plan.batches[b]));
+      drafts.push(
+        ...accounts[i].runBatch(b, b === plan.startBatch ? [plan.opening, ...plan.batches[b]] : plan.batches[b]),
+      );
     });
     batches.push(interleave(drafts.map(format)));
   }
@@ -235,7 +259,10 @@ class AccountInterpreter {
   private emitted: Draft[] = [];
   private base = EPOCH;
 
-  constructor(private readonly id: number, private readonly firstMonth: number) {}
+  constructor(
+    private readonly id: number,
+    private readonly firstMonth: number,
+  ) {}
 
   runBatch(batch: number, steps: Step[]): Draft[] {
     this.base = EPOCH + batch * BATCH_SPACING;
@@ -257,7 +284,9 @@ class AccountInterpreter {
       case 'forward':
         return this.forward(step.steps, step.values);
       case 'backfill':
-        return step.picks.forEach((pick, i) => this.emit(this.backfillMonth(pick), this.windowTs(step.values[i]), step.values[i]));
+        return step.picks.forEach((pick, i) =>
+          this.emit(this.backfillMonth(pick), this.windowTs(step.values[i]), step.values[i]),
+        );
       case 'ancient': {
         let month = Math.min(months[0] - 1, months[months.length - 1] - HISTORY) - step.back;
         while (this.has(month)) month -= 1;
@@ -268,7 +297,12 @@ class AccountInterpreter {
       case 'redeliver':
         return this.redeliver(step.pick, step.changed, step.values);
       case 'lateOld': {
-        const month = months.length === 0 ? this.firstMonth : step.pick % 3 === 0 ? months[months.length - 1] + 1 : this.backfillMonth(step.pick);
+        const month =
+          months.length === 0
+            ? this.firstMonth
+            : step.pick % 3 === 0
+              ? months[months.length - 1] + 1
+              : this.backfillMonth(step.pick);
         return this.emit(month, this.base - step.ageDays * DAY - (v0.tsOffset % DAY), v0);
       }
       case 'duplicate':
@@ -309,7 +343,10 @@ class AccountInterpreter {
     if (candidates.length === 0) return this.forward([1], values);
     const month = candidates[pick % candidates.length];
     const base = Math.max(this.windowTs(values[0]), this.winnerTs(month) + 1);
-    const remove = { ...this.draft(month, inBatch === 'restoreWins' ? base : base + 1, values[0]), del: DELETE_CODES[pick % 2] };
+    const remove = {
+      ...this.draft(month, inBatch === 'restoreWins' ? base : base + 1, values[0]),
+      del: DELETE_CODES[pick % 2],
+    };
     const restore = { ...this.draft(month, inBatch === 'restoreWins' ? base + 1 : base, values[1]), del: null };
     this.push(remove);
     this.push(restore);
@@ -362,7 +399,9 @@ class AccountInterpreter {
     if (months.length === 0) return this.forward([1], values);
     const month = months[pick % months.length];
     const winnerTs = Math.max(...this.rowsAt(month).map((r) => r.ts ?? 0));
-    const ts = stale ? winnerTs - 1 - (values[0].tsOffset % (10 * DAY)) : Math.max(this.windowTs(values[0]), winnerTs + 1);
+    const ts = stale
+      ? winnerTs - 1 - (values[0].tsOffset % (10 * DAY))
+      : Math.max(this.windowTs(values[0]), winnerTs + 1);
     const sentinelOrNull = pick % 2 === 0 ? null : -999;
     const row = this.draft(month, ts, values[0]);
     if (nulls === 'bal' || nulls === 'both') row.bal = sentinelOrNull;
@@ -401,7 +440,13 @@ class AccountInterpreter {
   /** Same id, month and ts as `original`, other values from `values` (forced to differ in balance). */
   private variant(original: Draft, values: Values): Draft {
     const row = this.draft(original.month as number, original.ts, values);
-    if (row.bal === original.bal && row.aod === original.aod && row.dpd === original.dpd && row.st === original.st && row.opn === original.opn) {
+    if (
+      row.bal === original.bal &&
+      row.aod === original.aod &&
+      row.dpd === original.dpd &&
+      row.st === original.st &&
+      row.opn === original.opn
+    ) {
       row.bal = (original.bal ?? 0) + 1;
     }
     return row;

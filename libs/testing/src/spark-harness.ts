@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineConfig, parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, EngineOptions, IngestTarget, RunnerClient, SummaryPipeline, exportQuery, runnerEngineConfig, sparkRemote } from '@app/engine';
+import {
+  DEFAULT_ENGINE,
+  EngineOptions,
+  IngestTarget,
+  RunnerClient,
+  SummaryPipeline,
+  exportQuery,
+  runnerEngineConfig,
+  sparkRemote,
+} from '@app/engine';
 import type { OutputRow, Row } from './oracle';
 
 /** One Spark runner per test module (STYLE.md §9), on a warehouse in a fresh temp dir. */
@@ -38,7 +47,12 @@ export async function startHarness(
   // SUMMARY_SPARK_REMOTE runs the suites' jobs on a Spark Connect server (issue 21) instead of an in-process Spark.
   const remote = sparkRemote(process.env.SUMMARY_SPARK_REMOTE);
   const engine = runnerEngineConfig(config, {
-    ...DEFAULT_ENGINE, warehouse: join(dir, 'warehouse'), shufflePartitions: 2, driverMemory: '2g', remote, ...engineOverrides,
+    ...DEFAULT_ENGINE,
+    warehouse: join(dir, 'warehouse'),
+    shufflePartitions: 2,
+    driverMemory: '2g',
+    remote,
+    ...engineOverrides,
   });
   let files = 0;
   const progress = process.env.TEST_PROGRESS ? (m: string) => process.stderr.write(`${m}\n`) : () => undefined;
@@ -72,20 +86,32 @@ export async function startHarness(
 
 /** Sorted-key JSON of a row, so two rows compare independent of column order. */
 export function canonical(row: Record<string, unknown>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(row).sort().map((k) => [k, row[k]])));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.keys(row)
+        .sort()
+        .map((k) => [k, row[k]]),
+    ),
+  );
 }
 
 /**
  * Differences between actual and expected rows keyed by `keyOf`: missing, unexpected and changed rows,
  * each with both versions, at most `limit`. Empty when equal.
  */
-export function diffRows(actual: Record<string, unknown>[], expected: Record<string, unknown>[], keyOf: (r: Record<string, unknown>) => string, limit = 10): string[] {
+export function diffRows(
+  actual: Record<string, unknown>[],
+  expected: Record<string, unknown>[],
+  keyOf: (r: Record<string, unknown>) => string,
+  limit = 10,
+): string[] {
   const a = new Map(actual.map((r) => [keyOf(r), r]));
   const e = new Map(expected.map((r) => [keyOf(r), r]));
   const out: string[] = [];
   for (const [k, row] of e) {
     if (!a.has(k)) out.push(`missing ${k}: expected ${canonical(row)}`);
-    else if (canonical(a.get(k)!) !== canonical(row)) out.push(`differs ${k}:\n    actual   ${canonical(a.get(k)!)}\n    expected ${canonical(row)}`);
+    else if (canonical(a.get(k)!) !== canonical(row))
+      out.push(`differs ${k}:\n    actual   ${canonical(a.get(k)!)}\n    expected ${canonical(row)}`);
   }
   for (const [k, row] of a) if (!e.has(k)) out.push(`unexpected ${k}: ${canonical(row)}`);
   if (actual.length !== a.size) out.push(`duplicate keys in actual: ${actual.length} rows, ${a.size} distinct`);

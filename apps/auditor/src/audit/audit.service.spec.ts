@@ -15,7 +15,17 @@ import { AuditService } from './audit.service';
 // the MERGE itself (idempotent by event id) is proven on the real catalog by e2e/faults.int-spec.ts.
 
 const config = parseConfig(ALT_CONFIG, 'ALT_CONFIG');
-const counts = { inputRows: 9, watermark: '2025-03-01 00:00:00', rejects: {}, cases: { CASE_III: { rows: 4, minMonth: '2025-01', maxMonth: '2025-01' }, CASE_I: { rows: 0, minMonth: '', maxMonth: '' }, CASE_II: { rows: 5, minMonth: '2025-02', maxMonth: '2025-02' } }, deletes: { CASE_III: 1, CASE_I: 0, CASE_II: 0 } };
+const counts = {
+  inputRows: 9,
+  watermark: '2025-03-01 00:00:00',
+  rejects: {},
+  cases: {
+    CASE_III: { rows: 4, minMonth: '2025-01', maxMonth: '2025-01' },
+    CASE_I: { rows: 0, minMonth: '', maxMonth: '' },
+    CASE_II: { rows: 5, minMonth: '2025-02', maxMonth: '2025-02' },
+  },
+  deletes: { CASE_III: 1, CASE_I: 0, CASE_II: 0 },
+};
 
 function auditor(failFlushes = 0) {
   const merges: AuditEvent[][] = [];
@@ -31,7 +41,12 @@ function auditor(failFlushes = 0) {
   const service = new AuditService({ pipeline: async () => pipeline } as unknown as EngineHandle, metrics, 1000);
   /** The sample of a counter with these labels as exposed, or undefined when there is none yet. */
   const counter = async (name: string, labels: string) =>
-    metrics.registry.getSingleMetric(name) ? (await metrics.registry.getSingleMetricAsString(name)).split('\n').find((l) => l.startsWith(`${name}{${labels}`))?.split(' ')[1] : undefined;
+    metrics.registry.getSingleMetric(name)
+      ? (await metrics.registry.getSingleMetricAsString(name))
+          .split('\n')
+          .find((l) => l.startsWith(`${name}{${labels}`))
+          ?.split(' ')[1]
+      : undefined;
   return { service, merges, counter };
 }
 
@@ -55,7 +70,16 @@ describe('AuditService', () => {
 
   it('a failed flush keeps its events for the next flush and counts nothing until they are durable', async () => {
     const { service, merges, counter } = auditor(1);
-    await service.record('batch-completed', completedEvent('src', 'b-000001', 'COMPLETED', 1000, { cases: { CASE_III: 4 }, deleted: 1, restored: 0, watermark: '2025-03-01 00:00:00', report: null }));
+    await service.record(
+      'batch-completed',
+      completedEvent('src', 'b-000001', 'COMPLETED', 1000, {
+        cases: { CASE_III: 4 },
+        deleted: 1,
+        restored: 0,
+        watermark: '2025-03-01 00:00:00',
+        report: null,
+      }),
+    );
     await expect(service.flush()).rejects.toThrow('catalog unreachable');
     expect(service.pending).toBe(1);
     expect(await counter('summary_batches_total', 'status="COMPLETED"')).toBeUndefined();
@@ -65,7 +89,7 @@ describe('AuditService', () => {
     expect(await counter('summary_batches_total', 'status="COMPLETED"')).toBe('1');
   });
 
-  it('counts a batch\'s report counts (SPEC §4b) by outcome once, when it completes, and keeps them in its audit details', async () => {
+  it("counts a batch's report counts (SPEC §4b) by outcome once, when it completes, and keeps them in its audit details", async () => {
     const { service, merges, counter } = auditor();
     const report = { read: 7, rejected: 1, unmatched: 2, vetoes: 1, reresolved: 3 };
     const totals = { cases: { CASE_III: 4 }, deleted: 0, restored: 0, watermark: null, report };
@@ -75,10 +99,21 @@ describe('AuditService', () => {
     const [failed, completed] = await service.flush();
     expect(failed.details).toEqual({ cases: {}, deleted: 0, restored: 0, report });
     expect(completed.details).toEqual({ cases: { CASE_III: 4 }, deleted: 0, restored: 0, report });
-    const outcomes = async () => Object.fromEntries(await Promise.all(['read', 'rejected', 'unmatched', 'vetoed', 'reresolved'].map(async (o) => [o, await counter('summary_report_rows_total', `outcome="${o}"`)])));
+    const outcomes = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['read', 'rejected', 'unmatched', 'vetoed', 'reresolved'].map(async (o) => [
+            o,
+            await counter('summary_report_rows_total', `outcome="${o}"`),
+          ]),
+        ),
+      );
     expect(await outcomes()).toEqual({ read: '7', rejected: '1', unmatched: '2', vetoed: '1', reresolved: '3' });
     // A batch without the report table: its details as before BatchCompleted v3, nothing counted.
-    await service.record('batch-completed', completedEvent('src', 'b-000002', 'COMPLETED', 1000, { ...totals, report: null }));
+    await service.record(
+      'batch-completed',
+      completedEvent('src', 'b-000002', 'COMPLETED', 1000, { ...totals, report: null }),
+    );
     const [plain] = await service.flush();
     expect(plain.details).toEqual({ cases: { CASE_III: 4 }, deleted: 0, restored: 0 });
     expect(await outcomes()).toEqual({ read: '7', rejected: '1', unmatched: '2', vetoed: '1', reresolved: '3' });
@@ -88,12 +123,24 @@ describe('AuditService', () => {
   it('audits an event of the previous schema version (CaseBatchPlanned v1) with the current defaults', async () => {
     const { service, merges } = auditor();
     const paths = fixturePaths('case-batch-planned', 1);
-    const v1 = avsc.Type.forSchema(loadSchema('case-batch-planned', 1) as unknown as Parameters<typeof avsc.Type.forSchema>[0]);
+    const v1 = avsc.Type.forSchema(
+      loadSchema('case-batch-planned', 1) as unknown as Parameters<typeof avsc.Type.forSchema>[0],
+    );
     const current = CONTRACTS['case-batch-planned'].type;
-    const old = current.fromBuffer(Buffer.from(readFileSync(paths.hex, 'utf8').trim(), 'hex'), current.createResolver(v1)) as CaseBatchPlanned;
+    const old = current.fromBuffer(
+      Buffer.from(readFileSync(paths.hex, 'utf8').trim(), 'hex'),
+      current.createResolver(v1),
+    ) as CaseBatchPlanned;
     await service.record('case-batch-planned', old);
-    const [row] = (await service.flush());
-    expect(row).toMatchObject({ eventType: 'CaseBatchPlanned', eventId: old.eventId, case: old.case, rows: old.rows, watermark: null, details: { inputRows: 0, rejects: {} } });
+    const [row] = await service.flush();
+    expect(row).toMatchObject({
+      eventType: 'CaseBatchPlanned',
+      eventId: old.eventId,
+      case: old.case,
+      rows: old.rows,
+      watermark: null,
+      details: { inputRows: 0, rejects: {} },
+    });
     expect(merges).toHaveLength(1);
   });
 });

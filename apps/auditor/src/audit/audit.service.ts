@@ -55,7 +55,10 @@ export class AuditService {
     this.metrics.get('lastBatchCompleted').set(completedMs / 1000);
     this.lastAdvanceMs = completedMs - Number(last.duration_ms ?? 0);
     this.updateAge();
-    jsonLog('info', 'restored the last completed batch from the audit table', { completedAt: completedMs / 1000, advancedAt: this.lastAdvanceMs / 1000 });
+    jsonLog('info', 'restored the last completed batch from the audit table', {
+      completedAt: completedMs / 1000,
+      advancedAt: this.lastAdvanceMs / 1000,
+    });
   }
 
   async record<E extends EventName>(event: E, value: EventPayloads[E]): Promise<void> {
@@ -119,7 +122,9 @@ export class AuditService {
       if (v.status === 'COMPLETED') {
         // SPEC §4b: a batch's report counts once, when it completes; a batch that failed and then completed
         // carries the same counts on both of its events.
-        if (v.report) for (const [field, outcome] of Object.entries(REPORT_OUTCOMES)) m.get('reportRows').inc({ outcome }, v.report[field as keyof ReportCounts]);
+        if (v.report)
+          for (const [field, outcome] of Object.entries(REPORT_OUTCOMES))
+            m.get('reportRows').inc({ outcome }, v.report[field as keyof ReportCounts]);
         m.get('lastBatchCompleted').set(v.occurredAt / 1000);
         // durationMs runs from the batch's watermark-advanced, also when this auditor did not see that event.
         this.lastAdvanceMs = Math.max(this.lastAdvanceMs ?? 0, from ?? v.occurredAt - v.durationMs);
@@ -131,7 +136,8 @@ export class AuditService {
 
   /** Public for the interval and for tests: sets the gauge from the clock. */
   updateAge(): void {
-    if (this.lastAdvanceMs !== undefined) this.metrics.get('watermarkAge').set(Math.max(0, (this.now() - this.lastAdvanceMs) / 1000));
+    if (this.lastAdvanceMs !== undefined)
+      this.metrics.get('watermarkAge').set(Math.max(0, (this.now() - this.lastAdvanceMs) / 1000));
   }
 
   close(): void {

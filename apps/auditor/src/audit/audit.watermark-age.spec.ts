@@ -18,10 +18,14 @@ function fakeEngine(auditRows: Array<Record<string, unknown>> = []) {
   return { engine: { pipeline: async () => pipeline } as unknown as EngineHandle, merged };
 }
 
-const event = <E extends EventName>(_event: E, value: Record<string, unknown>) => ({ value: value as unknown as EventPayloads[E] });
+const event = <E extends EventName>(_event: E, value: Record<string, unknown>) => ({
+  value: value as unknown as EventPayloads[E],
+});
 
 async function age(metrics: Metrics): Promise<number | undefined> {
-  const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith('summary_watermark_age_seconds{'));
+  const line = (await metrics.registry.metrics())
+    .split('\n')
+    .find((l) => l.startsWith('summary_watermark_age_seconds{'));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
@@ -38,8 +42,31 @@ describe('AuditService watermark age', () => {
   afterEach(() => audit.close());
 
   async function completeBatch(batchId: string, advancedAt: number, completedAt: number, watermark: string) {
-    await audit.record('watermark-advanced', event('watermark-advanced', { eventId: `${batchId}-w`, batchId, sourceTable: 's', sourceStartSnapshotId: null, sourceEndSnapshotId: '1', watermark, occurredAt: advancedAt }).value);
-    await audit.record('batch-completed', event('batch-completed', { eventId: `${batchId}-c`, batchId, status: 'COMPLETED', durationMs: completedAt - advancedAt, cases: { CASE_I: 1 }, deleted: 0, restored: 0, occurredAt: completedAt }).value);
+    await audit.record(
+      'watermark-advanced',
+      event('watermark-advanced', {
+        eventId: `${batchId}-w`,
+        batchId,
+        sourceTable: 's',
+        sourceStartSnapshotId: null,
+        sourceEndSnapshotId: '1',
+        watermark,
+        occurredAt: advancedAt,
+      }).value,
+    );
+    await audit.record(
+      'batch-completed',
+      event('batch-completed', {
+        eventId: `${batchId}-c`,
+        batchId,
+        status: 'COMPLETED',
+        durationMs: completedAt - advancedAt,
+        cases: { CASE_I: 1 },
+        deleted: 0,
+        restored: 0,
+        occurredAt: completedAt,
+      }).value,
+    );
     await audit.flush();
   }
 
@@ -47,7 +74,7 @@ describe('AuditService watermark age', () => {
     expect(await age(metrics)).toBeUndefined();
   });
 
-  it('is the time since the last completed batch was announced, not the age of its rows\' base_ts', async () => {
+  it("is the time since the last completed batch was announced, not the age of its rows' base_ts", async () => {
     clock = T0 + 60000;
     await completeBatch('batch-1', T0, T0 + 60000, '2025-01-01 00:00:00'); // rows almost two years old
     expect(await age(metrics)).toBe(60);
@@ -67,19 +94,46 @@ describe('AuditService watermark age', () => {
   });
 
   it('measures from the batch start carried by batch-completed when this auditor missed the watermark event', async () => {
-    await audit.record('batch-completed', event('batch-completed', { eventId: 'c', batchId: 'batch-3', status: 'COMPLETED', durationMs: 2 * HOUR, cases: {}, deleted: 0, restored: 0, occurredAt: T0 }).value);
+    await audit.record(
+      'batch-completed',
+      event('batch-completed', {
+        eventId: 'c',
+        batchId: 'batch-3',
+        status: 'COMPLETED',
+        durationMs: 2 * HOUR,
+        cases: {},
+        deleted: 0,
+        restored: 0,
+        occurredAt: T0,
+      }).value,
+    );
     await audit.flush();
     expect(await age(metrics)).toBe(2 * 3600);
   });
 
   it('is not set by a failed batch', async () => {
-    await audit.record('batch-completed', event('batch-completed', { eventId: 'f', batchId: 'batch-4', status: 'FAILED', durationMs: 1000, cases: {}, occurredAt: T0 }).value);
+    await audit.record(
+      'batch-completed',
+      event('batch-completed', {
+        eventId: 'f',
+        batchId: 'batch-4',
+        status: 'FAILED',
+        durationMs: 1000,
+        cases: {},
+        occurredAt: T0,
+      }).value,
+    );
     await audit.flush();
     expect(await age(metrics)).toBeUndefined();
   });
 
   it('restores from the audit table after a restart: completion minus the batch duration', async () => {
-    const restored = new AuditService(fakeEngine([{ completed_s: (T0 - HOUR) / 1000, duration_ms: HOUR }]).engine, metrics, 100, () => clock);
+    const restored = new AuditService(
+      fakeEngine([{ completed_s: (T0 - HOUR) / 1000, duration_ms: HOUR }]).engine,
+      metrics,
+      100,
+      () => clock,
+    );
     await restored.restore();
     restored.close();
     expect(await age(metrics)).toBe(2 * 3600);

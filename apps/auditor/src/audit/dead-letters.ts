@@ -1,6 +1,9 @@
 import { ServiceContext, jsonLog } from '@app/common';
 
-/** Messages currently in each `<topic>.dlq` (end − start offsets) of contracts/topic-access.json's `deadLetterSizes`: the "dead-letter topic not empty" alert. */
+/**
+ * Messages currently in each `<topic>.dlq` (end − start offsets) of contracts/topic-access.json's
+ * `deadLetterSizes`: the "dead-letter topic not empty" alert.
+ */
 export function watchDeadLetters(ctx: ServiceContext, intervalMs: number): NodeJS.Timeout {
   const gauge = ctx.metrics.get('deadLetterMessages');
   const admin = ctx.kafka.admin();
@@ -14,7 +17,10 @@ export function watchDeadLetters(ctx: ServiceContext, intervalMs: number): NodeJ
       for (const event of ctx.access.deadLetterSizes) {
         const topic = `${ctx.codec.contracts[event].topic}.dlq`;
         const offsets = await admin.fetchTopicOffsets(topic);
-        gauge.set({ topic }, offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0));
+        gauge.set(
+          { topic },
+          offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0),
+        );
       }
     } catch (error) {
       jsonLog('debug', 'dead-letter sizes not updated', { error: String(error) });

@@ -2,7 +2,15 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, NotYetError, jsonLog } from '@app/common';
 import { EngineHandle } from '@app/service-kit';
 import { PLAN } from '@app/compiler';
-import { BatchCounts, SummaryPipeline, asWriter, batchFinished, batchesFromLedger, ledgerPosition, parseCounts } from '@app/engine';
+import {
+  BatchCounts,
+  SummaryPipeline,
+  asWriter,
+  batchFinished,
+  batchesFromLedger,
+  ledgerPosition,
+  parseCounts,
+} from '@app/engine';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
 import { describeBatch, nextBatch, parseBatchId, planEvents } from '@app/lifecycle';
 import { ENGINE } from './classification.constants';
@@ -40,7 +48,11 @@ export class ClassificationService implements OnApplicationShutdown {
     const pipeline = await this.engine.pipeline();
     // The ledger check and the classify under one lease (issue 10): no other writer can classify or run
     // the batch between them.
-    const counts = await this.underLease(pipeline, event, async () => (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event)));
+    const counts = await this.underLease(
+      pipeline,
+      event,
+      async () => (await this.alreadyClassified(pipeline, event)) ?? (await this.classify(pipeline, event)),
+    );
     const planned = this.plan(event, counts);
     for (const p of planned) await this.publisher.publish('case-batch-planned', p);
     return planned;
@@ -48,7 +60,12 @@ export class ClassificationService implements OnApplicationShutdown {
 
   /** The pipeline's writer lease around `work` (libs/engine iceberg-lease-store). */
   protected underLease<T>(pipeline: SummaryPipeline, event: WatermarkAdvanced, work: () => Promise<T>): Promise<T> {
-    return asWriter(pipeline, 'classifier', { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m, { batchId: event.batchId }) }, work);
+    return asWriter(
+      pipeline,
+      'classifier',
+      { waitMs: LEASE_WAIT_MS, onWait: (m) => jsonLog('info', m, { batchId: event.batchId }) },
+      work,
+    );
   }
 
   private async alreadyClassified(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts | null> {
@@ -58,11 +75,19 @@ export class ClassificationService implements OnApplicationShutdown {
     if (mine) {
       const plan = mine.classify.result!.collected![PLAN][0];
       if (String(plan.source_end_snapshot_id) !== event.sourceEndSnapshotId) {
-        throw new WindowMismatchError(`batch ${event.batchId} was classified for source snapshots up to ${plan.source_end_snapshot_id}, the event says ${event.sourceEndSnapshotId}`);
+        throw new WindowMismatchError(
+          `batch ${event.batchId} was classified for source snapshots up to ${plan.source_end_snapshot_id}, the event says ${event.sourceEndSnapshotId}`,
+        );
       }
-      const reportEnd = plan.report_end_snapshot_id === undefined || plan.report_end_snapshot_id === null ? null : String(plan.report_end_snapshot_id);
+      const reportEnd =
+        plan.report_end_snapshot_id === undefined || plan.report_end_snapshot_id === null
+          ? null
+          : String(plan.report_end_snapshot_id);
       if (withReport && reportEnd !== event.reportEndSnapshotId) {
-        throw new WindowMismatchError(`batch ${event.batchId} was classified for report-date snapshots up to ${reportEnd ?? '(none)'}, the event says ${event.reportEndSnapshotId ?? '(none)'}`);
+        throw new WindowMismatchError(
+          `batch ${event.batchId} was classified for report-date snapshots up to ${reportEnd ?? '(none)'}, ` +
+            `the event says ${event.reportEndSnapshotId ?? '(none)'}`,
+        );
       }
       jsonLog('info', 'batch already classified: re-publishing its plan', { batchId: event.batchId });
       return parseCounts(mine.classify.result!.collected!['counts'] ?? []);
@@ -71,7 +96,9 @@ export class ClassificationService implements OnApplicationShutdown {
     const pending = earlier.filter((b) => b.classify.status !== 'committed' || !batchFinished(b));
     if (pending.length) {
       this.metrics.get('classifierWaiting').set(1);
-      throw new NotYetError(`batch ${event.batchId} waits: batch ${pending[0].batchId} has not committed every case yet`);
+      throw new NotYetError(
+        `batch ${event.batchId} waits: batch ${pending[0].batchId} has not committed every case yet`,
+      );
     }
     this.metrics.get('classifierWaiting').set(0);
     // The watcher numbered the event by the rule the ledger numbers by (lifecycle nextBatch), from the
@@ -79,17 +106,26 @@ export class ClassificationService implements OnApplicationShutdown {
     // With the report table (SPEC §4b) the rule takes the report end too, and the ledger's position has the
     // report snapshot the last batch ended at (null before any, or for a batch of the previous release).
     const position = ledgerPosition(earlier);
-    const expected = withReport ? nextBatch(position, event.sourceEndSnapshotId, event.reportEndSnapshotId) : nextBatch(position, event.sourceEndSnapshotId);
+    const expected = withReport
+      ? nextBatch(position, event.sourceEndSnapshotId, event.reportEndSnapshotId)
+      : nextBatch(position, event.sourceEndSnapshotId);
     const continues =
       expected !== null &&
       expected.batchId === event.batchId &&
       expected.sourceStartSnapshotId === event.sourceStartSnapshotId &&
-      (!withReport || (expected.reportStartSnapshotId === event.reportStartSnapshotId && expected.reportEndSnapshotId === event.reportEndSnapshotId));
+      (!withReport ||
+        (expected.reportStartSnapshotId === event.reportStartSnapshotId &&
+          expected.reportEndSnapshotId === event.reportEndSnapshotId));
     if (!continues) {
-      const reportPosition = withReport ? ` and report-date snapshot ${position?.reportEndSnapshotId ?? '(beginning)'}` : '';
+      const reportPosition = withReport
+        ? ` and report-date snapshot ${position?.reportEndSnapshotId ?? '(beginning)'}`
+        : '';
       throw new WindowMismatchError(
-        `the event's batch is ${describeBatch(event)}, but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}${reportPosition}, ` +
-          `so the next batch is ${expected ? describeBatch(expected) : `one after snapshot ${event.sourceEndSnapshotId}`}; expected the event to continue the ledger`,
+        `the event's batch is ${describeBatch(event)}, ` +
+          `but the ledger's last batch ${position?.batchId ?? '(none)'} ended at source ` +
+          `snapshot ${position?.sourceEndSnapshotId ?? '(beginning)'}${reportPosition}, ` +
+          `so the next batch is ${expected ? describeBatch(expected) : `one after snapshot ${event.sourceEndSnapshotId}`}; ` +
+          `expected the event to continue the ledger`,
       );
     }
     return null;
@@ -103,15 +139,24 @@ export class ClassificationService implements OnApplicationShutdown {
     if (pipeline.config.reportDates) return true;
     if ((event.reportStartSnapshotId ?? null) !== null || (event.reportEndSnapshotId ?? null) !== null) {
       throw new WindowMismatchError(
-        `the event's batch is ${describeBatch(event)}, but this pipeline's config has no report-date table (hist_rpt_dt_table): the watcher and the classifier run different configs`,
+        `the event's batch is ${describeBatch(event)}, ` +
+          `but this pipeline's config has no report-date table (hist_rpt_dt_table): ` +
+          `the watcher and the classifier run different configs`,
       );
     }
     return false;
   }
 
   private classify(pipeline: SummaryPipeline, event: WatermarkAdvanced): Promise<BatchCounts> {
-    if (!pipeline.config.reportDates) return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId);
-    return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId, event.reportStartSnapshotId, event.reportEndSnapshotId);
+    if (!pipeline.config.reportDates)
+      return pipeline.classify(event.batchId, event.sourceStartSnapshotId, event.sourceEndSnapshotId);
+    return pipeline.classify(
+      event.batchId,
+      event.sourceStartSnapshotId,
+      event.sourceEndSnapshotId,
+      event.reportStartSnapshotId,
+      event.reportEndSnapshotId,
+    );
   }
 
   /**

@@ -13,11 +13,25 @@ const REPORT = new TableName('cat', 'raw', 'rpt');
 /** A table's snapshots as a chain: each id's parent is the one before it. */
 const chain = (...ids: string[]): TableSnapshots => ({
   currentId: ids.length ? ids[ids.length - 1] : null,
-  snapshots: new Map(ids.map((id, i): [string, SnapshotInfo] => [id, { snapshotId: id, parentId: i ? ids[i - 1] : null, timestampMs: i, operation: 'append', summary: { 'summary-pipeline.max-base-ts': `2025-01-0${i + 1} 00:00:00` } }])),
+  snapshots: new Map(
+    ids.map((id, i): [string, SnapshotInfo] => [
+      id,
+      {
+        snapshotId: id,
+        parentId: i ? ids[i - 1] : null,
+        timestampMs: i,
+        operation: 'append',
+        summary: { 'summary-pipeline.max-base-ts': `2025-01-0${i + 1} 00:00:00` },
+      },
+    ]),
+  ),
 });
 
 function watcher(withReport: boolean) {
-  const tables = new Map<string, TableSnapshots>([['raw.src', chain()], ['raw.rpt', chain()]]);
+  const tables = new Map<string, TableSnapshots>([
+    ['raw.src', chain()],
+    ['raw.rpt', chain()],
+  ]);
   const loaded: string[] = [];
   const snapshots: SnapshotSource = {
     describe: () => 'in memory',
@@ -28,13 +42,22 @@ function watcher(withReport: boolean) {
     ping: async () => undefined,
   };
   const published: WatermarkAdvanced[] = [];
-  const publisher = { publish: async (_e: string, value: WatermarkAdvanced) => void published.push(value) } as unknown as EventPublisher;
+  const publisher = {
+    publish: async (_e: string, value: WatermarkAdvanced) => void published.push(value),
+  } as unknown as EventPublisher;
   const metrics = new Metrics('ingest-watcher');
-  const service = new WatchService({ sourceTable: SOURCE, reportTable: withReport ? REPORT : undefined, snapshots, pollIntervalMs: 1000 }, {} as ServiceContext, publisher, metrics);
+  const service = new WatchService(
+    { sourceTable: SOURCE, reportTable: withReport ? REPORT : undefined, snapshots, pollIntervalMs: 1000 },
+    {} as ServiceContext,
+    publisher,
+    metrics,
+  );
   const set = (table: 'raw.src' | 'raw.rpt', ...ids: string[]) => tables.set(table, chain(...ids));
   const ranges = async () => {
     const e = await service.poll();
-    return e && [e.batchId, e.sourceStartSnapshotId, e.sourceEndSnapshotId, e.reportStartSnapshotId, e.reportEndSnapshotId];
+    return (
+      e && [e.batchId, e.sourceStartSnapshotId, e.sourceEndSnapshotId, e.reportStartSnapshotId, e.reportEndSnapshotId]
+    );
   };
   const pollErrors = async () => (await metrics.get('watcherPollErrors').get()).values[0]?.value ?? 0;
   return { service, set, ranges, published, loaded, pollErrors };

@@ -1,5 +1,15 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_PUBLISHER, EventPublisher, METRICS, Metrics, SERVICE_CONTEXT, ServiceContext, SnapshotSource, TableNotFoundError, jsonLog } from '@app/common';
+import {
+  EVENT_PUBLISHER,
+  EventPublisher,
+  METRICS,
+  Metrics,
+  SERVICE_CONTEXT,
+  ServiceContext,
+  SnapshotSource,
+  TableNotFoundError,
+  jsonLog,
+} from '@app/common';
 import { TableName } from '@app/config';
 import { nextBatch, watermarkEvent } from '@app/lifecycle';
 import { WatermarkAdvanced } from '@app/contracts';
@@ -40,10 +50,18 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.position = await lastPublished(this.ctx.kafka, this.ctx.codec, this.ctx.access, this.ctx.kafkaSettings.topicPrefix, this.source.plain);
+    this.position = await lastPublished(
+      this.ctx.kafka,
+      this.ctx.codec,
+      this.ctx.access,
+      this.ctx.kafkaSettings.topicPrefix,
+      this.source.plain,
+    );
     jsonLog('info', 'watching', {
       sourceTable: this.source.plain,
-      ...(this.report ? { reportTable: this.report.plain, lastReportSnapshot: this.position?.reportEndSnapshotId ?? null } : {}),
+      ...(this.report
+        ? { reportTable: this.report.plain, lastReportSnapshot: this.position?.reportEndSnapshotId ?? null }
+        : {}),
       catalog: this.snapshots.describe(),
       intervalMs: this.options.pollIntervalMs,
       lastBatch: this.position?.batchId ?? null,
@@ -55,7 +73,9 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.polling = this.poll().then(() => undefined).finally(() => this.schedule(this.options.pollIntervalMs));
+      this.polling = this.poll()
+        .then(() => undefined)
+        .finally(() => this.schedule(this.options.pollIntervalMs));
     }, delay);
   }
 
@@ -67,16 +87,35 @@ export class WatchService implements OnApplicationBootstrap, OnApplicationShutdo
       this.metrics.get('watcherLastPoll').set(Date.now() / 1000);
       // The position is the last published event: with the report table its report end is where the next
       // report range starts (a v1 event, or one published without the table, has none: from its beginning).
-      const batch = report ? nextBatch(this.position, table.currentId, report.currentId) : nextBatch(this.position, table.currentId);
+      const batch = report
+        ? nextBatch(this.position, table.currentId, report.currentId)
+        : nextBatch(this.position, table.currentId);
       if (!batch) return null;
       const window = windowOf(table, batch);
       const reportWindow = report ? reportWindowOf(report, batch) : null;
       const id = batch.batchId;
-      const event = watermarkEvent(this.source.plain, id, reportWindow ? { ...window, reportStart: reportWindow.start, reportEnd: reportWindow.end } : window);
+      const event = watermarkEvent(
+        this.source.plain,
+        id,
+        reportWindow ? { ...window, reportStart: reportWindow.start, reportEnd: reportWindow.end } : window,
+      );
       await this.publisher.publish('watermark-advanced', event);
       this.position = event;
-      const reportFields = reportWindow ? { reportStart: reportWindow.start, reportEnd: reportWindow.end, reportSnapshots: reportWindow.snapshots.length } : {};
-      jsonLog('info', 'new source window', { batchId: id, start: window.start, end: window.end, snapshots: window.snapshots.length, watermark: window.watermark, ...reportFields });
+      const reportFields = reportWindow
+        ? {
+            reportStart: reportWindow.start,
+            reportEnd: reportWindow.end,
+            reportSnapshots: reportWindow.snapshots.length,
+          }
+        : {};
+      jsonLog('info', 'new source window', {
+        batchId: id,
+        start: window.start,
+        end: window.end,
+        snapshots: window.snapshots.length,
+        watermark: window.watermark,
+        ...reportFields,
+      });
       return event;
     } catch (error) {
       this.metrics.get('watcherPollErrors').inc();

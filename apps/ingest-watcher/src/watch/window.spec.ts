@@ -9,7 +9,10 @@ const snap = (id: string, parentId: string | null, maxTs?: string): SnapshotInfo
   operation: 'append',
   summary: maxTs ? { 'summary-pipeline.max-base-ts': maxTs } : {},
 });
-const table = (current: string | null, ...snapshots: SnapshotInfo[]): TableSnapshots => ({ currentId: current, snapshots: new Map(snapshots.map((s) => [s.snapshotId, s])) });
+const table = (current: string | null, ...snapshots: SnapshotInfo[]): TableSnapshots => ({
+  currentId: current,
+  snapshots: new Map(snapshots.map((s) => [s.snapshotId, s])),
+});
 
 /** The watcher's step: the next batch after the last announced end (lifecycle's rule), then its snapshots. */
 const nextWindow = (t: TableSnapshots, position: string | null) => {
@@ -19,7 +22,12 @@ const nextWindow = (t: TableSnapshots, position: string | null) => {
 };
 
 describe('windowOf the next batch', () => {
-  const t = table('3', snap('1', null, '2025-01-01 00:00:00'), snap('2', '1', '2025-01-03 00:00:00'), snap('3', '2', '2025-01-02 12:00:00'));
+  const t = table(
+    '3',
+    snap('1', null, '2025-01-01 00:00:00'),
+    snap('2', '1', '2025-01-03 00:00:00'),
+    snap('3', '2', '2025-01-02 12:00:00'),
+  );
 
   it('starts from the beginning when nothing was announced', () => {
     const w = nextWindow(t, null)!;
@@ -29,7 +37,12 @@ describe('windowOf the next batch', () => {
 
   it('covers exactly the snapshots after the position, with their max base_ts', () => {
     const w = nextWindow(t, '1')!;
-    expect([w.start, w.end, w.snapshots.map((s) => s.snapshotId), w.watermark]).toEqual(['1', '3', ['2', '3'], '2025-01-03 00:00:00']);
+    expect([w.start, w.end, w.snapshots.map((s) => s.snapshotId), w.watermark]).toEqual([
+      '1',
+      '3',
+      ['2', '3'],
+      '2025-01-03 00:00:00',
+    ]);
     expect(nextWindow(t, '2')!.watermark).toBe('2025-01-02 12:00:00');
   });
 
@@ -51,10 +64,20 @@ describe('windowOf the next batch', () => {
 
 describe('reportWindowOf (SPEC §4b)', () => {
   const report = table('12', snap('10', null), snap('11', '10'), snap('12', '11'));
-  const batch = (start: string | null, end: string | null) => ({ batchId: 'b-000002', sourceStartSnapshotId: '3', sourceEndSnapshotId: '3', reportStartSnapshotId: start, reportEndSnapshotId: end });
+  const batch = (start: string | null, end: string | null) => ({
+    batchId: 'b-000002',
+    sourceStartSnapshotId: '3',
+    sourceEndSnapshotId: '3',
+    reportStartSnapshotId: start,
+    reportEndSnapshotId: end,
+  });
 
   it('covers the report snapshots after the last announced one', () => {
-    expect(reportWindowOf(report, batch('10', '12'))).toEqual({ start: '10', end: '12', snapshots: [report.snapshots.get('11'), report.snapshots.get('12')] });
+    expect(reportWindowOf(report, batch('10', '12'))).toEqual({
+      start: '10',
+      end: '12',
+      snapshots: [report.snapshots.get('11'), report.snapshots.get('12')],
+    });
     expect(reportWindowOf(report, batch(null, '12')).snapshots.map((s) => s.snapshotId)).toEqual(['10', '11', '12']);
   });
 
@@ -64,7 +87,9 @@ describe('reportWindowOf (SPEC §4b)', () => {
   });
 
   it('refuses a last announced report snapshot that is not an ancestor, naming the table', () => {
-    expect(() => reportWindowOf(table('13', snap('10', null), snap('13', '10')), batch('11', '13'))).toThrow(/the last announced report-date snapshot 11 is not an ancestor of the current snapshot 13/);
+    expect(() => reportWindowOf(table('13', snap('10', null), snap('13', '10')), batch('11', '13'))).toThrow(
+      /the last announced report-date snapshot 11 is not an ancestor of the current snapshot 13/,
+    );
   });
 });
 
@@ -72,9 +97,14 @@ describe('parseMetadata', () => {
   it('keeps 64-bit snapshot ids exact and prefers the main ref', () => {
     const text = `{"metadata":{"current-snapshot-id":8783644981717731115,"refs":{"main":{"snapshot-id":8783644981717731115,"type":"branch"}},
       "snapshots":[{"snapshot-id":1234567890123456789,"timestamp-ms":1,"summary":{"operation":"append"}},
-                   {"snapshot-id":8783644981717731115,"parent-snapshot-id":1234567890123456789,"timestamp-ms":2,"summary":{"operation":"append","summary-pipeline.max-base-ts":"2025-01-01 00:00:00"}}]}}`;
+                   {"snapshot-id":8783644981717731115,"parent-snapshot-id":1234567890123456789,"timestamp-ms":2,
+                    "summary":{"operation":"append","summary-pipeline.max-base-ts":"2025-01-01 00:00:00"}}]}}`;
     const parsed = parseMetadata(text);
     expect(parsed.currentId).toBe('8783644981717731115');
-    expect(parsed.snapshots.get('8783644981717731115')).toMatchObject({ parentId: '1234567890123456789', operation: 'append', summary: { 'summary-pipeline.max-base-ts': '2025-01-01 00:00:00' } });
+    expect(parsed.snapshots.get('8783644981717731115')).toMatchObject({
+      parentId: '1234567890123456789',
+      operation: 'append',
+      summary: { 'summary-pipeline.max-base-ts': '2025-01-01 00:00:00' },
+    });
   });
 });

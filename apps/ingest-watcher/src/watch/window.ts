@@ -55,7 +55,11 @@ export interface ReportWindow {
 export function reportWindowOf(table: TableSnapshots, batch: PendingBatch): ReportWindow {
   const start = batch.reportStartSnapshotId ?? null;
   const end = batch.reportEndSnapshotId ?? null;
-  return { start, end, snapshots: end === null ? [] : snapshotsBetween(table, start, end, 'the last announced report-date snapshot') };
+  return {
+    start,
+    end,
+    snapshots: end === null ? [] : snapshotsBetween(table, start, end, 'the last announced report-date snapshot'),
+  };
 }
 
 /** The ancestry of `end` back to (not including) `position`, oldest first; `what` names the position in errors. */
@@ -66,13 +70,17 @@ function snapshotsBetween(table: TableSnapshots, position: string | null, end: s
     const snapshot = table.snapshots.get(id);
     if (!snapshot) {
       if (position === null) break; // older history expired: the first window reads the table as of `end`
-      throw new WindowError(`snapshot ${id} in the ancestry of ${end} is not in the table metadata (expired?); ${what} ${position} cannot be reached`);
+      throw new WindowError(
+        `snapshot ${id} in the ancestry of ${end} is not in the table metadata (expired?); ${what} ${position} cannot be reached`,
+      );
     }
     chain.push(snapshot);
     id = snapshot.parentId;
   }
   if (position !== null && id !== position) {
-    throw new WindowError(`${what} ${position} is not an ancestor of the current snapshot ${end} (table rolled back or replaced); an operator must decide where to resume`);
+    throw new WindowError(
+      `${what} ${position} is not an ancestor of the current snapshot ${end} (table rolled back or replaced); an operator must decide where to resume`,
+    );
   }
   return chain.reverse();
 }

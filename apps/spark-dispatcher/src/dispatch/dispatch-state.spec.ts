@@ -38,9 +38,9 @@ function run(state: DispatchState, events: CaseBatchPlanned[], fail: string[] = 
 describe('DispatchState', () => {
   it('runs III, I, II of a batch in order and skips cases without rows', () => {
     const state = new DispatchState();
-    expect(run(state, [planned('b-000001', 'CASE_III'), planned('b-000001', 'CASE_I', 0), planned('b-000001', 'CASE_II')])).toEqual([
-      'b-000001:CASE_III:run', 'b-000001:CASE_I:skip', 'b-000001:CASE_II:run',
-    ]);
+    expect(
+      run(state, [planned('b-000001', 'CASE_III'), planned('b-000001', 'CASE_I', 0), planned('b-000001', 'CASE_II')]),
+    ).toEqual(['b-000001:CASE_III:run', 'b-000001:CASE_I:skip', 'b-000001:CASE_II:run']);
   });
 
   it('reports the last case of a batch', () => {
@@ -53,7 +53,10 @@ describe('DispatchState', () => {
   it('holds a case that arrives before an earlier case of its batch', () => {
     const state = new DispatchState();
     run(state, [planned('b-000001', 'CASE_III')]);
-    expect(state.decide(planned('b-000001', 'CASE_II'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('before CASE_I') });
+    expect(state.decide(planned('b-000001', 'CASE_II'))).toMatchObject({
+      action: 'hold',
+      reason: expect.stringContaining('before CASE_I'),
+    });
   });
 
   it('treats a re-delivered case as a duplicate, never a second run', () => {
@@ -65,18 +68,27 @@ describe('DispatchState', () => {
 
   it('stops the batch after a failed case: later cases and the next batch are held', () => {
     const state = new DispatchState();
-    expect(run(state, [planned('b-000001', 'CASE_III'), planned('b-000001', 'CASE_I')], ['b-000001:CASE_III'])).toEqual([
-      'b-000001:CASE_III:failed', 'b-000001:CASE_I:hold',
-    ]);
-    expect(state.decide(planned('b-000002', 'CASE_III'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('b-000001 stopped') });
+    expect(run(state, [planned('b-000001', 'CASE_III'), planned('b-000001', 'CASE_I')], ['b-000001:CASE_III'])).toEqual(
+      ['b-000001:CASE_III:failed', 'b-000001:CASE_I:hold'],
+    );
+    expect(state.decide(planned('b-000002', 'CASE_III'))).toMatchObject({
+      action: 'hold',
+      reason: expect.stringContaining('b-000001 stopped'),
+    });
   });
 
   it('keeps batches in order: n+1 only after n finished, no gaps', () => {
     const state = new DispatchState();
     run(state, [planned('b-000001', 'CASE_III')]);
-    expect(state.decide(planned('b-000002', 'CASE_III'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('before batch b-000001 finished') });
+    expect(state.decide(planned('b-000002', 'CASE_III'))).toMatchObject({
+      action: 'hold',
+      reason: expect.stringContaining('before batch b-000001 finished'),
+    });
     run(state, [planned('b-000001', 'CASE_I'), planned('b-000001', 'CASE_II')]);
-    expect(state.decide(planned('b-000003', 'CASE_III'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('expected b-000002') });
+    expect(state.decide(planned('b-000003', 'CASE_III'))).toMatchObject({
+      action: 'hold',
+      reason: expect.stringContaining('expected b-000002'),
+    });
     expect(state.decide(planned('b-000002', 'CASE_III')).action).toBe('run');
     // A batch older than the newest one seen, after a restart forgot it: a redelivery, not work.
     const restarted = new DispatchState();
@@ -85,7 +97,10 @@ describe('DispatchState', () => {
   });
 
   it.each(['b-000000', 'b-12', 'batch-1', ''])('holds an event whose batch id %j is not a batch id', (id) => {
-    expect(new DispatchState().decide(planned(id, 'CASE_III'))).toMatchObject({ action: 'hold', reason: expect.stringContaining('is not b-<number>') });
+    expect(new DispatchState().decide(planned(id, 'CASE_III'))).toMatchObject({
+      action: 'hold',
+      reason: expect.stringContaining('is not b-<number>'),
+    });
   });
 
   it('after a restart (empty state) continues mid-batch: earlier cases were committed', () => {
@@ -93,6 +108,8 @@ describe('DispatchState', () => {
   });
 
   it('holds an event whose sequence and case disagree', () => {
-    expect(new DispatchState().decide({ ...planned('b-000001', 'CASE_I'), sequence: 0 })).toMatchObject({ action: 'hold' });
+    expect(new DispatchState().decide({ ...planned('b-000001', 'CASE_I'), sequence: 0 })).toMatchObject({
+      action: 'hold',
+    });
   });
 });

@@ -3,10 +3,7 @@ import { CaseBatchPlanned } from '@app/contracts';
 import { isBatchId, nextBatchId, parseBatchId } from '@app/lifecycle';
 
 export type Decision =
-  | { action: 'run' }
-  | { action: 'skip' }
-  | { action: 'duplicate'; reason: string }
-  | { action: 'hold'; reason: string };
+  { action: 'run' } | { action: 'skip' } | { action: 'duplicate'; reason: string } | { action: 'hold'; reason: string };
 
 interface BatchProgress {
   seq: number;
@@ -14,7 +11,6 @@ interface BatchProgress {
   next: number;
   failed: boolean;
 }
-
 
 /**
  * The dispatcher's ordering rules (SPEC §5) as a pure state machine over CaseBatchPlanned events:
@@ -33,20 +29,45 @@ export class DispatchState {
     if (!isBatchId(event.batchId)) return { action: 'hold', reason: `batch id ${event.batchId} is not b-<number>` };
     const seq = parseBatchId(event.batchId);
     if (CASE_ORDER[event.sequence] !== event.case) {
-      return { action: 'hold', reason: `sequence ${event.sequence} is ${CASE_ORDER[event.sequence] ?? 'no case'}, the event says ${event.case}` };
+      return {
+        action: 'hold',
+        reason: `sequence ${event.sequence} is ${CASE_ORDER[event.sequence] ?? 'no case'}, the event says ${event.case}`,
+      };
     }
     const progress = this.batches.get(event.batchId);
     if (progress) {
       if (progress.failed) return { action: 'hold', reason: `batch ${event.batchId} stopped after a failed case` };
-      if (event.sequence < progress.next) return { action: 'duplicate', reason: `${event.case} of ${event.batchId} already done` };
-      if (event.sequence > progress.next) return { action: 'hold', reason: `${event.case} of ${event.batchId} arrived before ${CASE_ORDER[progress.next]}` };
+      if (event.sequence < progress.next)
+        return { action: 'duplicate', reason: `${event.case} of ${event.batchId} already done` };
+      if (event.sequence > progress.next)
+        return {
+          action: 'hold',
+          reason: `${event.case} of ${event.batchId} arrived before ${CASE_ORDER[progress.next]}`,
+        };
     } else if (this.latest) {
       const previous = this.batches.get(this.latest.batchId)!;
-      if (seq < this.latest.seq) return { action: 'duplicate', reason: `batch ${event.batchId} is older than ${this.latest.batchId}` };
-      if (previous.failed) return { action: 'hold', reason: `batch ${this.latest.batchId} stopped after a failed case; ${event.batchId} must wait` };
-      if (previous.next < CASE_ORDER.length) return { action: 'hold', reason: `batch ${event.batchId} arrived before batch ${this.latest.batchId} finished` };
-      if (seq !== this.latest.seq + 1) return { action: 'hold', reason: `batch ${event.batchId} follows ${this.latest.batchId}: expected ${nextBatchId(this.latest.batchId)}` };
-      if (event.sequence !== 0) return { action: 'hold', reason: `batch ${event.batchId} starts with ${event.case}, expected ${CASE_ORDER[0]}` };
+      if (seq < this.latest.seq)
+        return { action: 'duplicate', reason: `batch ${event.batchId} is older than ${this.latest.batchId}` };
+      if (previous.failed)
+        return {
+          action: 'hold',
+          reason: `batch ${this.latest.batchId} stopped after a failed case; ${event.batchId} must wait`,
+        };
+      if (previous.next < CASE_ORDER.length)
+        return {
+          action: 'hold',
+          reason: `batch ${event.batchId} arrived before batch ${this.latest.batchId} finished`,
+        };
+      if (seq !== this.latest.seq + 1)
+        return {
+          action: 'hold',
+          reason: `batch ${event.batchId} follows ${this.latest.batchId}: expected ${nextBatchId(this.latest.batchId)}`,
+        };
+      if (event.sequence !== 0)
+        return {
+          action: 'hold',
+          reason: `batch ${event.batchId} starts with ${event.case}, expected ${CASE_ORDER[0]}`,
+        };
     }
     // First event after a (re)start: earlier sequences of this batch were committed before.
     return { action: event.skipped ? 'skip' : 'run' };

@@ -7,12 +7,21 @@ import { DispatchService } from './dispatch.service';
 
 @Module({})
 export class DispatchModule {
-  static register(ctx: ServiceContext, launcher: JobLauncher, options: DispatchOptions, health: Omit<HealthDependencies, 'kafka' | 'registryUrl'>): DynamicModule {
+  static register(
+    ctx: ServiceContext,
+    launcher: JobLauncher,
+    options: DispatchOptions,
+    health: Omit<HealthDependencies, 'kafka' | 'registryUrl'>,
+  ): DynamicModule {
     return {
       module: DispatchModule,
       imports: [CoreModule.forRoot(ctx, health)],
       controllers: [DispatchConsumer],
-      providers: [{ provide: LAUNCHER, useValue: launcher }, { provide: DISPATCH_OPTIONS, useValue: options }, DispatchService],
+      providers: [
+        { provide: LAUNCHER, useValue: launcher },
+        { provide: DISPATCH_OPTIONS, useValue: options },
+        DispatchService,
+      ],
     };
   }
 }

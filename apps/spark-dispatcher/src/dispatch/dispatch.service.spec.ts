@@ -21,21 +21,47 @@ class ScriptedLauncher implements JobLauncher {
     const outcome = this.outcomes[this.attempts.length - 1] ?? 'ok';
     const base = { jobId: request.job.jobId, attempt: request.attempt, steps: [], collected: {}, snapshots: {} };
     if (outcome === 'ok') return { result: { ...base, status: 'committed' } as unknown as JobResult, jobRunId: null };
-    const error = { type: outcome === 'retriable' ? 'RuntimeIOException' : 'AnalysisException', message: 'catalog unreachable', retriable: outcome === 'retriable', step: 'merge summary' };
+    const error = {
+      type: outcome === 'retriable' ? 'RuntimeIOException' : 'AnalysisException',
+      message: 'catalog unreachable',
+      retriable: outcome === 'retriable',
+      step: 'merge summary',
+    };
     return { result: { ...base, status: 'failed', error } as unknown as JobResult, jobRunId: null };
   }
   async close(): Promise<void> {}
 }
 
-function dispatcher(launcher: JobLauncher, options: { maxAttempts: number; retryBackoffMs: number; retryMaxBackoffMs?: number }) {
+function dispatcher(
+  launcher: JobLauncher,
+  options: { maxAttempts: number; retryBackoffMs: number; retryMaxBackoffMs?: number },
+) {
   const published: Array<{ event: string; value: Record<string, unknown> }> = [];
-  const publisher = { publish: async (event: string, value: Record<string, unknown>) => void published.push({ event, value }) } as unknown as EventPublisher;
-  return { service: new DispatchService(launcher, { config, ...options }, publisher, new Metrics('spark-dispatcher')), published };
+  const publisher = {
+    publish: async (event: string, value: Record<string, unknown>) => void published.push({ event, value }),
+  } as unknown as EventPublisher;
+  return {
+    service: new DispatchService(launcher, { config, ...options }, publisher, new Metrics('spark-dispatcher')),
+    published,
+  };
 }
 
 const planned = (sequence: number, c: CaseBatchPlanned['case']): CaseBatchPlanned => ({
-  eventId: `src:b-000001:${c}:planned`, batchId: 'b-000001', sequence, case: c, rows: 5, minMonth: '2024-01', maxMonth: '2024-03',
-  skipped: false, inputRows: 5, rejects: {}, watermark: null, deletes: 0, sourceTable: '', report: null, occurredAt: 0,
+  eventId: `src:b-000001:${c}:planned`,
+  batchId: 'b-000001',
+  sequence,
+  case: c,
+  rows: 5,
+  minMonth: '2024-01',
+  maxMonth: '2024-03',
+  skipped: false,
+  inputRows: 5,
+  rejects: {},
+  watermark: null,
+  deletes: 0,
+  sourceTable: '',
+  report: null,
+  occurredAt: 0,
 });
 
 describe('DispatchService retries', () => {
@@ -49,7 +75,12 @@ describe('DispatchService retries', () => {
     expect(gaps[1]).toBeGreaterThanOrEqual(78);
     expect(gaps[2]).toBeGreaterThanOrEqual(98); // 160 ms doubled, capped at 100
     expect(gaps[2]).toBeLessThan(160);
-    expect(published.map((p) => `${p.value.state}:${p.value.attempt}`)).toEqual(['FAILED:1', 'FAILED:2', 'FAILED:3', 'SUCCEEDED:4']);
+    expect(published.map((p) => `${p.value.state}:${p.value.attempt}`)).toEqual([
+      'FAILED:1',
+      'FAILED:2',
+      'FAILED:3',
+      'SUCCEEDED:4',
+    ]);
   });
 
   it('stops the batch after maxAttempts retriable failures: BatchCompleted FAILED and the partition held', async () => {
@@ -63,35 +94,53 @@ describe('DispatchService retries', () => {
     expect(launcher.attempts).toHaveLength(3);
   });
 
-  it('holds a plan of another pipeline (its source table) without running it, and builds ids from the plan\'s source table', async () => {
+  it("holds a plan of another pipeline (its source table) without running it, and builds ids from the plan's source table", async () => {
     const launcher = new ScriptedLauncher(['ok']);
     const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
-    await expect(service.onPlanned({ ...planned(0, 'CASE_III'), sourceTable: 'other.raw.src' })).rejects.toThrow(/planned for source table other\.raw\.src, this dispatcher runs local\.raw_alt\./);
+    await expect(service.onPlanned({ ...planned(0, 'CASE_III'), sourceTable: 'other.raw.src' })).rejects.toThrow(
+      /planned for source table other\.raw\.src, this dispatcher runs local\.raw_alt\./,
+    );
     expect(launcher.attempts).toHaveLength(0);
     await service.onPlanned({ ...planned(0, 'CASE_III'), sourceTable: config.sourceTable.plain });
-    expect(published.map((p) => p.value.eventId)).toEqual([`${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`]);
+    expect(published.map((p) => p.value.eventId)).toEqual([
+      `${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`,
+    ]);
   });
 
-  it('a plan delivered twice runs its case once; a plan of the previous schema version (no source table) runs as its own pipeline\'s', async () => {
+  it("a plan delivered twice runs its case once; a plan of the previous schema version (no source table) runs as its own pipeline's", async () => {
     const launcher = new ScriptedLauncher(['ok', 'ok']);
     const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
     const old = { ...planned(0, 'CASE_III'), sourceTable: '' }; // v2 decoded with the v3 schema: the default
     await service.onPlanned(old);
     await service.onPlanned(old);
     expect(launcher.attempts).toHaveLength(1);
-    expect(published.map((p) => p.value.eventId)).toEqual([`${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`]);
+    expect(published.map((p) => p.value.eventId)).toEqual([
+      `${config.sourceTable.plain}:b-000001:CASE_III:SUCCEEDED:1`,
+    ]);
   });
 
   it('BatchCompleted carries the report counts (SPEC §4b) and the watermark its plans carry; null from plans without them', async () => {
     const report = { read: 8, rejected: 1, unmatched: 2, vetoes: 1, reresolved: 3 };
     const launcher = new ScriptedLauncher([]);
     const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
-    const plans = (['CASE_III', 'CASE_I', 'CASE_II'] as const).map((c, i) => ({ ...planned(i, c), watermark: '2025-03-01 00:00:00', report }));
+    const plans = (['CASE_III', 'CASE_I', 'CASE_II'] as const).map((c, i) => ({
+      ...planned(i, c),
+      watermark: '2025-03-01 00:00:00',
+      report,
+    }));
     for (const plan of plans) await service.onPlanned(plan);
     const completed = published.filter((p) => p.event === 'batch-completed').map((p) => p.value);
-    expect(completed).toEqual([expect.objectContaining({ status: 'COMPLETED', watermark: '2025-03-01 00:00:00', report })]);
+    expect(completed).toEqual([
+      expect.objectContaining({ status: 'COMPLETED', watermark: '2025-03-01 00:00:00', report }),
+    ]);
     // A plan of v3 (decoded with v4: report null) or of a pipeline without the report table: null, audited as before.
-    for (const plan of plans) await service.onPlanned({ ...plan, eventId: plan.eventId.replace('b-000001', 'b-000002'), batchId: 'b-000002', report: null });
+    for (const plan of plans)
+      await service.onPlanned({
+        ...plan,
+        eventId: plan.eventId.replace('b-000001', 'b-000002'),
+        batchId: 'b-000002',
+        report: null,
+      });
     expect(published.filter((p) => p.event === 'batch-completed').map((p) => p.value.report)).toEqual([report, null]);
   });
 
@@ -99,7 +148,9 @@ describe('DispatchService retries', () => {
     const report = { read: 3, rejected: 0, unmatched: 0, vetoes: 0, reresolved: 1 };
     const { service, published } = dispatcher(new ScriptedLauncher(['fatal']), { maxAttempts: 1, retryBackoffMs: 1 });
     await expect(service.onPlanned({ ...planned(0, 'CASE_III'), report })).rejects.toThrow(HoldPartitionError);
-    expect(published.filter((p) => p.event === 'batch-completed').map((p) => [p.value.status, p.value.report])).toEqual([['FAILED', report]]);
+    expect(published.filter((p) => p.event === 'batch-completed').map((p) => [p.value.status, p.value.report])).toEqual(
+      [['FAILED', report]],
+    );
   });
 
   it('does not retry a failure that is not retriable', async () => {

@@ -32,7 +32,11 @@ export class DispatchService implements OnApplicationShutdown {
 
   compile(event: CaseBatchPlanned): CompiledJob {
     const { config } = this.options;
-    return compileCaseJob(config, event.batchId, event.case, { rows: event.rows, minMonth: event.minMonth ?? '', maxMonth: event.maxMonth ?? '' });
+    return compileCaseJob(config, event.batchId, event.case, {
+      rows: event.rows,
+      minMonth: event.minMonth ?? '',
+      maxMonth: event.maxMonth ?? '',
+    });
   }
 
   /** The pipeline's source table: the plan names it (v3), a plan of v1/v2 is this dispatcher's own. */
@@ -46,7 +50,9 @@ export class DispatchService implements OnApplicationShutdown {
       // Topics shared by two pipelines: running another pipeline's plan on this config would write the
       // wrong tables. Held, like any plan this dispatcher cannot run, until an operator fixes the routing.
       this.metrics.get('dispatcherBlocked').set(1);
-      throw new HoldPartitionError(`${event.batchId} ${event.case}: planned for source table ${event.sourceTable}, this dispatcher runs ${own}; check TOPIC_PREFIX and SUMMARY_CONFIG`);
+      throw new HoldPartitionError(
+        `${event.batchId} ${event.case}: planned for source table ${event.sourceTable}, this dispatcher runs ${own}; check TOPIC_PREFIX and SUMMARY_CONFIG`,
+      );
     }
     const decision = this.state.decide(event);
     if (decision.action === 'duplicate') {
@@ -81,21 +87,45 @@ export class DispatchService implements OnApplicationShutdown {
       let states = Promise.resolve();
       this.metrics.get('dispatcherInFlight').inc();
       try {
-        jsonLog('info', 'case job starting', { batchId: event.batchId, case: event.case, attempt, rows: event.rows, engine: this.launcher.engine });
-        const { result, jobRunId: id } = await this.launcher.run({ pipeline, batchId: event.batchId, step: event.case, attempt, job }, (state, id) => {
-          jobRunId = id;
-          states = states.then(() => this.publishState(event, state, attempt, { jobRunId: id }));
+        jsonLog('info', 'case job starting', {
+          batchId: event.batchId,
+          case: event.case,
+          attempt,
+          rows: event.rows,
+          engine: this.launcher.engine,
         });
+        const { result, jobRunId: id } = await this.launcher.run(
+          { pipeline, batchId: event.batchId, step: event.case, attempt, job },
+          (state, id) => {
+            jobRunId = id;
+            states = states.then(() => this.publishState(event, state, attempt, { jobRunId: id }));
+          },
+        );
         await states;
         jobRunId = id;
         if (result.status !== 'failed') {
-          const applied = (result.collected[APPLIED]?.[0] ?? {}) as { written?: unknown; deleted?: unknown; restored?: unknown };
+          const applied = (result.collected[APPLIED]?.[0] ?? {}) as {
+            written?: unknown;
+            deleted?: unknown;
+            restored?: unknown;
+          };
           const written = Number(applied.written ?? 0);
           this.rowsWritten.set(event.batchId, { ...this.rowsWritten.get(event.batchId), [event.case]: written });
           const softDeletes = { deleted: Number(applied.deleted ?? 0), restored: Number(applied.restored ?? 0) };
           this.softDeletes.set(event.batchId, { ...this.softDeletes.get(event.batchId), [event.case]: softDeletes });
-          await this.publishState(event, 'SUCCEEDED', attempt, { jobRunId, durationMs: Date.now() - began, rowsWritten: written });
-          jsonLog('info', 'case job committed', { batchId: event.batchId, case: event.case, attempt, status: result.status, written, seconds: (Date.now() - began) / 1000 });
+          await this.publishState(event, 'SUCCEEDED', attempt, {
+            jobRunId,
+            durationMs: Date.now() - began,
+            rowsWritten: written,
+          });
+          jsonLog('info', 'case job committed', {
+            batchId: event.batchId,
+            case: event.case,
+            attempt,
+            status: result.status,
+            written,
+            seconds: (Date.now() - began) / 1000,
+          });
           this.metrics.get('dispatcherBlocked').set(0);
           return;
         }
@@ -112,20 +142,39 @@ export class DispatchService implements OnApplicationShutdown {
       }
       await this.publishState(event, 'FAILED', attempt, { jobRunId, durationMs: Date.now() - began, error });
       if (retriable && attempt < this.options.maxAttempts) {
-        const delay = Math.min(this.options.retryBackoffMs * 2 ** (attempt - 1), this.options.retryMaxBackoffMs ?? Infinity);
-        jsonLog('warn', 'case job failed: retrying', { batchId: event.batchId, case: event.case, attempt, delayMs: delay, error });
+        const delay = Math.min(
+          this.options.retryBackoffMs * 2 ** (attempt - 1),
+          this.options.retryMaxBackoffMs ?? Infinity,
+        );
+        jsonLog('warn', 'case job failed: retrying', {
+          batchId: event.batchId,
+          case: event.case,
+          attempt,
+          delayMs: delay,
+          error,
+        });
         await sleep(delay);
         continue;
       }
       this.state.failed(event);
       this.metrics.get('dispatcherBlocked').set(1);
       await this.complete(event, 'FAILED');
-      throw new HoldPartitionError(`${event.batchId} ${event.case} failed after ${attempt} attempt(s)${retriable ? '' : ' (not retriable)'}: ${error}`);
+      throw new HoldPartitionError(
+        `${event.batchId} ${event.case} failed after ${attempt} attempt(s)${retriable ? '' : ' (not retriable)'}: ${error}`,
+      );
     }
   }
 
-  private async publishState(event: CaseBatchPlanned, state: JobState, attempt: number, extra: Partial<JobStateChanged> = {}): Promise<void> {
-    await this.publisher.publish('job-state-changed', jobStateEvent(this.source(event), event, state, attempt, this.launcher.engine, extra));
+  private async publishState(
+    event: CaseBatchPlanned,
+    state: JobState,
+    attempt: number,
+    extra: Partial<JobStateChanged> = {},
+  ): Promise<void> {
+    await this.publisher.publish(
+      'job-state-changed',
+      jobStateEvent(this.source(event), event, state, attempt, this.launcher.engine, extra),
+    );
   }
 
   /**
@@ -135,10 +184,22 @@ export class DispatchService implements OnApplicationShutdown {
   private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
     const perCase = Object.values(this.softDeletes.get(event.batchId) ?? {});
     const total = (k: 'deleted' | 'restored') => perCase.reduce((n, c) => n + c[k], 0);
-    const totals = { cases: this.rowsWritten.get(event.batchId) ?? {}, deleted: total('deleted'), restored: total('restored'), watermark: event.watermark, report: event.report };
+    const totals = {
+      cases: this.rowsWritten.get(event.batchId) ?? {},
+      deleted: total('deleted'),
+      restored: total('restored'),
+      watermark: event.watermark,
+      report: event.report,
+    };
     const durationMs = Date.now() - (this.started.get(event.batchId) ?? Date.now());
-    await this.publisher.publish('batch-completed', completedEvent(this.source(event), event.batchId, status, durationMs, totals));
-    jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, { batchId: event.batchId, ...totals });
+    await this.publisher.publish(
+      'batch-completed',
+      completedEvent(this.source(event), event.batchId, status, durationMs, totals),
+    );
+    jsonLog(status === 'COMPLETED' ? 'info' : 'error', `batch ${status.toLowerCase()}`, {
+      batchId: event.batchId,
+      ...totals,
+    });
   }
 
   /**
@@ -152,7 +213,10 @@ export class DispatchService implements OnApplicationShutdown {
       const calls = await this.launcher.maintain();
       jsonLog('info', 'maintenance after batch', { batchId, durationMs: Date.now() - began, calls });
     } catch (error) {
-      jsonLog('warn', 'maintenance after batch failed; the next batch retries it', { batchId, error: error instanceof Error ? error.message : String(error) });
+      jsonLog('warn', 'maintenance after batch failed; the next batch retries it', {
+        batchId,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

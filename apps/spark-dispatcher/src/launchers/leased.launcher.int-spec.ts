@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompiledJob } from '@app/compiler';
-import { DEFAULT_ENGINE, JobResult, LeaseHeldError, leaseFor, repoRoot, runnerEngineConfig, toolchain } from '@app/engine';
+import {
+  DEFAULT_ENGINE,
+  JobResult,
+  LeaseHeldError,
+  leaseFor,
+  repoRoot,
+  runnerEngineConfig,
+  toolchain,
+} from '@app/engine';
 import { JobLauncher, LaunchRequest, LaunchResult } from '@app/launcher';
 import { ALT_CONFIG, SparkHarness, startHarness } from '@app/testing';
 import { LeasedLauncher } from './leased.launcher';
@@ -28,17 +36,24 @@ class ProcessLauncher implements JobLauncher {
     const jobFile = join(this.dir, `${request.batchId}-${request.step}-a${request.attempt}.json`);
     writeFileSync(jobFile, JSON.stringify(request.job));
     const log = openSync(join(this.dir, 'remote-driver.log'), 'a');
-    const child = spawn(toolchain().python, ['-m', 'summary_runner', 'run', '--engine', this.engineFile, '--job', jobFile], {
-      cwd: join(repoRoot(), 'runner'),
-      env: { ...process.env, ...this.env, PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', log],
-    });
+    const child = spawn(
+      toolchain().python,
+      ['-m', 'summary_runner', 'run', '--engine', this.engineFile, '--job', jobFile],
+      {
+        cwd: join(repoRoot(), 'runner'),
+        env: { ...process.env, ...this.env, PYTHONUNBUFFERED: '1' },
+        stdio: ['ignore', 'pipe', log],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     closeSync(log);
     const last = out.trim().split('\n').pop() ?? '';
-    if (!last.startsWith('{')) throw new Error(`the remote runner exited ${code} without a result; its log ends: ${readFileSync(join(this.dir, 'remote-driver.log'), 'utf8').slice(-2000)}`);
+    if (!last.startsWith('{'))
+      throw new Error(
+        `the remote runner exited ${code} without a result; its log ends: ${readFileSync(join(this.dir, 'remote-driver.log'), 'utf8').slice(-2000)}`,
+      );
     return { result: JSON.parse(last) as JobResult, jobRunId: String(child.pid) };
   }
 
@@ -57,7 +72,12 @@ describe('a dispatcher with a remote launcher under the pipeline lease', () => {
     pauseDir = join(dispatcher.dir, 'hooks');
     mkdirSync(pauseDir);
     engineFile = join(dispatcher.dir, 'remote-engine.json');
-    const engine = runnerEngineConfig(dispatcher.config, { ...DEFAULT_ENGINE, warehouse: join(dispatcher.dir, 'warehouse'), shufflePartitions: 2, driverMemory: '1g' });
+    const engine = runnerEngineConfig(dispatcher.config, {
+      ...DEFAULT_ENGINE,
+      warehouse: join(dispatcher.dir, 'warehouse'),
+      shufflePartitions: 2,
+      driverMemory: '1g',
+    });
     writeFileSync(engineFile, JSON.stringify({ ...engine, jarsDir: toolchain().jarsDir }));
   });
   afterAll(async () => {
@@ -84,18 +104,36 @@ describe('a dispatcher with a remote launcher under the pipeline lease', () => {
     } as unknown as CompiledJob;
     writeFileSync(join(pauseDir, 'arm-started'), '');
     let ended: unknown = null;
-    const running = launcher.run({ pipeline: dispatcher.config.summaryTable.plain, batchId: 'b-000001', step: 'CASE_II', attempt: 1, job });
-    running.then((r) => (ended = r), (e: unknown) => (ended = e));
+    const running = launcher.run({
+      pipeline: dispatcher.config.summaryTable.plain,
+      batchId: 'b-000001',
+      step: 'CASE_II',
+      attempt: 1,
+      job,
+    });
+    running.then(
+      (r) => (ended = r),
+      (e: unknown) => (ended = e),
+    );
 
     // The remote job passed its lease check and holds at the hook; then the dispatcher dies.
-    await until(() => {
-      if (ended) throw new Error(`the remote job ended before its first step: ${ended instanceof Error ? ended.message : JSON.stringify(ended)}`);
-      return existsSync(join(pauseDir, 'paused-started'));
-    }, 180_000, 'the remote job to reach its first step');
+    await until(
+      () => {
+        if (ended)
+          throw new Error(
+            `the remote job ended before its first step: ${ended instanceof Error ? ended.message : JSON.stringify(ended)}`,
+          );
+        return existsSync(join(pauseDir, 'paused-started'));
+      },
+      180_000,
+      'the remote job to reach its first step',
+    );
     dispatcher.runner.kill();
     await sleep(FAST.ttlMs + 3_000); // without the driver's heartbeat the lease would have expired by now
 
-    const refused = await leaseFor(cli.pipeline, 'run', FAST).acquire({ waitMs: 0 }).catch((e: unknown) => e);
+    const refused = await leaseFor(cli.pipeline, 'run', FAST)
+      .acquire({ waitMs: 0 })
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(LeaseHeldError);
     expect((refused as Error).message).toMatch(/locked by another writer: "spark-dispatcher" on host \S+ \(pid \d+\)/);
 

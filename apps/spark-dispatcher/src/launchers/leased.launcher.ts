@@ -30,7 +30,10 @@ export class LeasedLauncher implements JobLauncher {
     this.engine = inner.engine;
   }
 
-  async run(request: LaunchRequest, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<LaunchResult> {
+  async run(
+    request: LaunchRequest,
+    onState?: (state: JobRunState, jobRunId: string | null) => void,
+  ): Promise<LaunchResult> {
     let lease: PipelineLease;
     try {
       lease = await this.newLease();
@@ -38,10 +41,19 @@ export class LeasedLauncher implements JobLauncher {
       this.suspended = null;
     } catch (error) {
       // The lease runner died or the catalog did not answer: an attempt that failed before submitting.
-      if (error instanceof RunnerError) throw new LaunchError(`lease runner, ${request.batchId} ${request.step} attempt ${request.attempt}: ${error.message}`, error.retriable);
+      if (error instanceof RunnerError)
+        throw new LaunchError(
+          `lease runner, ${request.batchId} ${request.step} attempt ${request.attempt}: ${error.message}`,
+          error.retriable,
+        );
       throw error;
     }
-    const fence: JobLease = { table: lease.table, pipeline: lease.pipeline, token: lease.token, keepAlive: { ttlMs: this.lease.ttlMs, everyMs: this.lease.renewEveryMs } };
+    const fence: JobLease = {
+      table: lease.table,
+      pipeline: lease.pipeline,
+      token: lease.token,
+      keepAlive: { ttlMs: this.lease.ttlMs, everyMs: this.lease.renewEveryMs },
+    };
     let inFlight = false;
     try {
       return await this.inner.run({ ...request, job: { ...request.job, lease: fence } }, onState);
@@ -53,12 +65,19 @@ export class LeasedLauncher implements JobLauncher {
       if (inFlight) {
         // The job may still run and renew the lease from its driver: keep it, without our heartbeat.
         this.suspended = await lease.suspend(Math.round(this.lease.renewEveryMs * 1.5)).catch((e: unknown) => {
-          jsonLog('warn', 'lease heartbeat could not be stopped; the lease expires by itself', { ...where, error: String(e) });
+          jsonLog('warn', 'lease heartbeat could not be stopped; the lease expires by itself', {
+            ...where,
+            error: String(e),
+          });
           return null;
         });
       } else {
         // The job ended (a result, or an error that says the run is over or never started): the next writer may go.
-        await lease.release().catch((e: unknown) => jsonLog('warn', 'lease not released; it expires by itself', { ...where, error: String(e) }));
+        await lease
+          .release()
+          .catch((e: unknown) =>
+            jsonLog('warn', 'lease not released; it expires by itself', { ...where, error: String(e) }),
+          );
       }
     }
   }

@@ -15,7 +15,10 @@ export class LocalLauncher implements JobLauncher {
 
   constructor(private readonly handle: EngineHandle) {}
 
-  async run(request: LaunchRequest, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<LaunchResult> {
+  async run(
+    request: LaunchRequest,
+    onState?: (state: JobRunState, jobRunId: string | null) => void,
+  ): Promise<LaunchResult> {
     try {
       const pipeline = await this.handle.pipeline();
       onState?.('SUBMITTED', null);
@@ -23,10 +26,16 @@ export class LocalLauncher implements JobLauncher {
       // One writer per pipeline (issue 10): the job runs under the lease and carries its token, so the
       // runner rolls back a dead attempt only while no other writer (a CLI run, a second pod) can run.
       // A LeaseHeldError is not a failed attempt: it passes up, retriable, and the message is retried.
-      const result = await asWriter(pipeline, 'spark-dispatcher', { waitMs: LEASE_WAIT_MS }, () => pipeline.runner.runJob(pipeline.fenced(request.job)));
+      const result = await asWriter(pipeline, 'spark-dispatcher', { waitMs: LEASE_WAIT_MS }, () =>
+        pipeline.runner.runJob(pipeline.fenced(request.job)),
+      );
       return { result, jobRunId: null };
     } catch (error) {
-      if (error instanceof RunnerError) throw new LaunchError(`local runner, ${request.batchId} ${request.step} attempt ${request.attempt}: ${error.message}`, error.retriable);
+      if (error instanceof RunnerError)
+        throw new LaunchError(
+          `local runner, ${request.batchId} ${request.step} attempt ${request.attempt}: ${error.message}`,
+          error.retriable,
+        );
       throw error;
     }
   }

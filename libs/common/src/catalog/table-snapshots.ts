@@ -44,7 +44,12 @@ export class TableNotFoundError extends Error {
 interface MetadataDoc {
   'current-snapshot-id'?: number | string | null;
   refs?: Record<string, { 'snapshot-id': number | string; type: string }>;
-  snapshots?: Array<{ 'snapshot-id': number | string; 'parent-snapshot-id'?: number | string; 'timestamp-ms': number; summary?: Record<string, string> }>;
+  snapshots?: Array<{
+    'snapshot-id': number | string;
+    'parent-snapshot-id'?: number | string;
+    'timestamp-ms': number;
+    summary?: Record<string, string>;
+  }>;
 }
 
 /**
@@ -59,7 +64,13 @@ export function parseMetadata(text: string): TableSnapshots {
   for (const s of meta.snapshots ?? []) {
     const id = String(s['snapshot-id']);
     const { operation, ...summary } = s.summary ?? {};
-    snapshots.set(id, { snapshotId: id, parentId: s['parent-snapshot-id'] === undefined ? null : String(s['parent-snapshot-id']), timestampMs: s['timestamp-ms'], operation: operation ?? 'unknown', summary });
+    snapshots.set(id, {
+      snapshotId: id,
+      parentId: s['parent-snapshot-id'] === undefined ? null : String(s['parent-snapshot-id']),
+      timestampMs: s['timestamp-ms'],
+      operation: operation ?? 'unknown',
+      summary,
+    });
   }
   const main = meta.refs?.main?.['snapshot-id'] ?? meta['current-snapshot-id'];
   const currentId = main === undefined || main === null || String(main) === '-1' ? null : String(main);
@@ -82,16 +93,26 @@ export class RestSnapshotSource implements SnapshotSource {
   private async get(path: string): Promise<Response> {
     try {
       const headers = this.authHeaders ? await this.authHeaders() : {};
-      return await fetch(`${this.uri.replace(/\/$/, '')}${path}`, { headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      return await fetch(`${this.uri.replace(/\/$/, '')}${path}`, {
+        headers,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (error) {
-      throw new CatalogUnavailableError(`${this.describe()} unreachable (GET ${path}): ${(error as Error).message}`, { cause: error });
+      throw new CatalogUnavailableError(`${this.describe()} unreachable (GET ${path}): ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
   async load(namespace: string[], table: string): Promise<TableSnapshots> {
-    const res = await this.get(`/v1/namespaces/${encodeURIComponent(namespace.join('\u001f'))}/tables/${encodeURIComponent(table)}`);
+    const res = await this.get(
+      `/v1/namespaces/${encodeURIComponent(namespace.join('\u001f'))}/tables/${encodeURIComponent(table)}`,
+    );
     if (res.status === 404) throw new TableNotFoundError([...namespace, table].join('.'), this.describe());
-    if (!res.ok) throw new CatalogUnavailableError(`${this.describe()} answered ${res.status} for table ${table}: ${(await res.text()).slice(0, 300)}`);
+    if (!res.ok)
+      throw new CatalogUnavailableError(
+        `${this.describe()} answered ${res.status} for table ${table}: ${(await res.text()).slice(0, 300)}`,
+      );
     return parseMetadata(await res.text());
   }
 

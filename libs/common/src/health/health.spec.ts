@@ -12,7 +12,9 @@ describe('registryProbe', () => {
     // A registry that requires basic auth, as the production one does.
     server = createServer((req, res) => {
       seen.push(req.headers.authorization);
-      const ok = req.url === '/apis/ccompat/v7/subjects' && req.headers.authorization === `Basic ${Buffer.from('svc:s3cret').toString('base64')}`;
+      const ok =
+        req.url === '/apis/ccompat/v7/subjects' &&
+        req.headers.authorization === `Basic ${Buffer.from('svc:s3cret').toString('base64')}`;
       res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? '[]' : '{"error_code":401}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -23,7 +25,9 @@ describe('registryProbe', () => {
   it('sends the registry credentials, so a registry that requires them answers', async () => {
     await expect(registryProbe(url, { username: 'svc', password: 's3cret' })()).resolves.toBeUndefined();
     await expect(registryProbe(url)()).rejects.toThrow('GET /subjects answered 401');
-    await expect(registryProbe(url, { username: 'svc', password: 'wrong' })()).rejects.toThrow('GET /subjects answered 401');
+    await expect(registryProbe(url, { username: 'svc', password: 'wrong' })()).rejects.toThrow(
+      'GET /subjects answered 401',
+    );
     expect(seen[1]).toBeUndefined();
   });
 });

@@ -18,7 +18,12 @@ export interface HealthDependencies {
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
-  Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 
 /**
  * Kafka's probe: one admin client, connected on the first check and kept (a connection per request piled up
@@ -49,7 +54,9 @@ export function kafkaProbe(kafka: Kafka): (() => Promise<void>) & { close(): Pro
 
 /** The registry's probe: GET /subjects with its credentials when it has some. */
 export function registryProbe(url: string, auth?: { username: string; password: string }): () => Promise<void> {
-  const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
+  const headers: Record<string, string> = auth
+    ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
+    : {};
   return async () => {
     const res = await fetch(`${url.replace(/\/$/, '')}/subjects`, { headers });
     if (!res.ok) throw new Error(`GET /subjects answered ${res.status}`);

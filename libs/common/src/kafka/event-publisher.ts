@@ -16,14 +16,21 @@ export function topicsOf(codec: EventCodec): string[] {
  * A service passes its own topics (contracts/topic-access.json): under per-component ACLs it sees no
  * other topic, and may create none (the operator creates them first: docs/security.md "Principals").
  */
-export async function ensureTopics(kafka: Kafka, codec: EventCodec, topics: readonly string[] = topicsOf(codec)): Promise<void> {
+export async function ensureTopics(
+  kafka: Kafka,
+  codec: EventCodec,
+  topics: readonly string[] = topicsOf(codec),
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length) {
-      await admin.createTopics({ waitForLeaders: true, topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: -1 })) });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: 1, replicationFactor: -1 })),
+      });
       jsonLog('info', 'created topics', { topics: missing });
     }
   } finally {
@@ -48,15 +55,27 @@ export class EventPublisher {
 
   async connect(): Promise<void> {
     // The partitioner named (kafkajs 2's default, Java-compatible murmur2): without it kafkajs warns at every start.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
   }
 
-  async publish<E extends EventName>(event: E, value: EventPayloads[E] & { eventId: string; batchId: string }): Promise<void> {
+  async publish<E extends EventName>(
+    event: E,
+    value: EventPayloads[E] & { eventId: string; batchId: string },
+  ): Promise<void> {
     if (!this.producer) throw new Error('EventPublisher.publish before connect()');
     if (this.produces && !this.produces.includes(event)) {
       // A programming error, never retriable: the component's principal may not write that topic either.
-      throw new Error(`this service does not produce ${event} (contracts/topic-access.json lists ${this.produces.join(', ') || 'nothing'}); add it there, and to deploy/principals.yaml, if it should`);
+      throw new Error(
+        `this service does not produce ${event} ` +
+          `(contracts/topic-access.json lists ${this.produces.join(', ') || 'nothing'}); ` +
+          `add it there, and to deploy/principals.yaml, if it should`,
+      );
     }
     const bytes = await this.codec.encode(event, value);
     await this.producer.send({

@@ -92,7 +92,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
 
   private async start(): Promise<void> {
     // The dead-letter producer; the partitioner named as in event-publisher.ts (no start-up warning).
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
     this.admin = this.kafka.admin();
     await this.admin.connect();
@@ -121,11 +125,26 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     jsonLog('info', 'consuming', { groupId: this.options.groupId, topics: [...this.topicEvents.keys()] });
   }
 
-  private async onBatch({ batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+  private async onBatch({
+    batch,
+    heartbeat,
+    resolveOffset,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+    pause,
+  }: EachBatchPayload): Promise<void> {
     const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatIntervalMs(this.sessionTimeoutMs));
     const commit = async (offset: string) => {
       resolveOffset(offset);
-      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }] }] });
+      await commitOffsetsIfNecessary({
+        topics: [
+          {
+            topic: batch.topic,
+            partitions: [{ partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }],
+          },
+        ],
+      });
     };
     // Event ids count as handled only once their effect is durable (after afterBatch), so a batch that
     // is delivered again after a failed flush is handled again, not acknowledged as duplicates.
@@ -138,7 +157,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         if (outcome === 'hold') {
           this.held = true;
           pause();
-          jsonLog('error', 'partition held: message stays uncommitted until a restart', { topic: batch.topic, partition: batch.partition, offset: message.offset });
+          jsonLog('error', 'partition held: message stays uncommitted until a restart', {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+          });
           break;
         }
         if (typeof outcome === 'string') handled.push(outcome);
@@ -166,7 +189,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
       } catch (error) {
         if (!isRetriable(error) || this.closing) throw error;
         this.metrics.get('handlerRetries').inc({ topic });
-        jsonLog('warn', `${what}: retriable error, retrying`, { topic, attempt, delayMs: delay, error: (error as Error).message });
+        jsonLog('warn', `${what}: retriable error, retrying`, {
+          topic,
+          attempt,
+          delayMs: delay,
+          error: (error as Error).message,
+        });
         await sleep(delay);
         delay = Math.min(delay * 2, this.options.retryMaxMs ?? 15000);
       }
@@ -174,7 +202,12 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   }
 
   /** The handled event id, 'skipped' (duplicate or dead-lettered) or 'hold'. */
-  private async handleWithRetry(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<string | 'skipped' | 'hold'> {
+  private async handleWithRetry(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<string | 'skipped' | 'hold'> {
     let delay = this.options.retryInitialMs ?? 500;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -183,7 +216,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         if (error instanceof HoldPartitionError) return 'hold';
         if (isRetriable(error) && !this.closing) {
           this.metrics.get('handlerRetries').inc({ topic });
-          jsonLog(attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug', 'retriable error: retrying', { topic, offset: message.offset, attempt, delayMs: delay, error: String((error as Error).message ?? error) });
+          jsonLog(attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug', 'retriable error: retrying', {
+            topic,
+            offset: message.offset,
+            attempt,
+            delayMs: delay,
+            error: String((error as Error).message ?? error),
+          });
           await sleep(delay);
           delay = Math.min(delay * 2, this.options.retryMaxMs ?? 15000);
           continue;
@@ -195,11 +234,17 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     }
   }
 
-  private async handle(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<string | undefined> {
+  private async handle(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<string | undefined> {
     const expected = this.topicEvents.get(topic);
     if (!message.value) throw new PoisonMessageError('empty message value');
     const decoded = await this.codec.decode(message.value);
-    if (decoded.event !== expected) throw new PoisonMessageError(`${decoded.event} event on topic ${topic}, which carries ${expected}`);
+    if (decoded.event !== expected)
+      throw new PoisonMessageError(`${decoded.event} event on topic ${topic}, which carries ${expected}`);
     const eventId = (decoded.value as { eventId: string }).eventId;
     const label = { topic, event: decoded.event };
     if (this.processed.has(eventId)) {
@@ -209,7 +254,13 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     }
     const handler = this.getHandlerByPattern(decoded.event);
     if (!handler) throw new PoisonMessageError(`no handler for ${decoded.event} in group ${this.options.groupId}`);
-    const context: KafkaEventContext = { topic, partition, offset: message.offset, key: message.key?.toString() ?? null, heartbeat };
+    const context: KafkaEventContext = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      heartbeat,
+    };
     const result: unknown = await handler(decoded.value, context);
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
     this.metrics.get('eventsConsumed').inc({ ...label, outcome: 'handled' });
@@ -221,21 +272,31 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     await this.producer!.send({
       topic: `${topic}.dlq`,
       acks: -1,
-      messages: [{
-        key: message.key,
-        value: message.value,
-        headers: {
-          'dlq-reason': reason.slice(0, 2000),
-          'dlq-source-topic': topic,
-          'dlq-source-partition': String(partition),
-          'dlq-source-offset': message.offset,
-          'dlq-group': this.options.groupId,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            'dlq-reason': reason.slice(0, 2000),
+            'dlq-source-topic': topic,
+            'dlq-source-partition': String(partition),
+            'dlq-source-offset': message.offset,
+            'dlq-group': this.options.groupId,
+          },
         },
-      }],
+      ],
     });
     this.metrics.get('deadLetters').inc({ topic });
-    this.metrics.get('eventsConsumed').inc({ topic, event: this.topicEvents.get(topic) ?? 'unknown', outcome: 'dead_lettered' });
-    jsonLog('error', 'message dead-lettered', { topic, partition, offset: message.offset, dlq: `${topic}.dlq`, reason });
+    this.metrics
+      .get('eventsConsumed')
+      .inc({ topic, event: this.topicEvents.get(topic) ?? 'unknown', outcome: 'dead_lettered' });
+    jsonLog('error', 'message dead-lettered', {
+      topic,
+      partition,
+      offset: message.offset,
+      dlq: `${topic}.dlq`,
+      reason,
+    });
   }
 
   private async updateLag(): Promise<void> {
@@ -247,8 +308,11 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
         const ends = await this.admin.fetchTopicOffsets(t.topic);
         for (const p of t.partitions) {
           const end = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
-          const at = Number(p.offset) < 0 ? Number(ends.find((e) => e.partition === p.partition)?.low ?? 0) : Number(p.offset);
-          this.metrics.get('consumerLag').set({ topic: t.topic, partition: String(p.partition) }, Math.max(0, end - at));
+          const at =
+            Number(p.offset) < 0 ? Number(ends.find((e) => e.partition === p.partition)?.low ?? 0) : Number(p.offset);
+          this.metrics
+            .get('consumerLag')
+            .set({ topic: t.topic, partition: String(p.partition) }, Math.max(0, end - at));
         }
       }
     } catch (error) {

@@ -1,16 +1,24 @@
 import { logLevel } from 'kafkajs';
 // kafkajs' own table of protocol errors: the messages it logs are these, so a renamed one fails here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { errorCodes } = require('kafkajs/src/protocol/error') as { errorCodes: Array<{ type: string; message: string }> };
+const { errorCodes } = require('kafkajs/src/protocol/error') as {
+  errorCodes: Array<{ type: string; message: string }>;
+};
 import { EnvConfigError, EnvReader } from '../env';
 import { heartbeatIntervalMs, kafkaLogLevel, kafkaSettingsFromEnv } from './kafka-settings';
 
 const message = (type: string) => errorCodes.find((e) => e.type === type)!.message;
 
 describe('kafkaLogLevel', () => {
-  it.each(['GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'REBALANCE_IN_PROGRESS'])(
-    'logs the retried %s at debug, not error',
-    (type) => expect(kafkaLogLevel(logLevel.ERROR, { error: message(type) })).toBe('debug'),
+  it.each([
+    'GROUP_LOAD_IN_PROGRESS',
+    'GROUP_COORDINATOR_NOT_AVAILABLE',
+    'NOT_COORDINATOR_FOR_GROUP',
+    'LEADER_NOT_AVAILABLE',
+    'UNKNOWN_TOPIC_OR_PARTITION',
+    'REBALANCE_IN_PROGRESS',
+  ])('logs the retried %s at debug, not error', (type) =>
+    expect(kafkaLogLevel(logLevel.ERROR, { error: message(type) })).toBe('debug'),
   );
 
   it('keeps other errors at their level', () => {
@@ -35,7 +43,9 @@ describe('KAFKA_SESSION_TIMEOUT_MS', () => {
 
   it('refuses a session shorter than the broker allows, naming the variable', () => {
     expect(() => read({ KAFKA_SESSION_TIMEOUT_MS: '5000' })).toThrow(EnvConfigError);
-    expect(() => read({ KAFKA_SESSION_TIMEOUT_MS: '5000' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS: expected an integer ≥ 6000, received "5000"/);
+    expect(() => read({ KAFKA_SESSION_TIMEOUT_MS: '5000' })).toThrow(
+      /KAFKA_SESSION_TIMEOUT_MS: expected an integer ≥ 6000, received "5000"/,
+    );
   });
 
   it('heartbeats every 3 s, or a third of a shorter session', () => {

@@ -37,19 +37,33 @@ export function kafkaSettingsFromEnv(env: EnvReader, service: string): KafkaSett
   const brokers = env.list('KAFKA_BROKERS', '127.0.0.1:9092', 'Kafka bootstrap brokers, comma-separated');
   const clientId = env.string('KAFKA_CLIENT_ID', service, 'kafkajs clientId (also the consumer group id)');
   const ssl = env.bool('KAFKA_SSL', false, 'TLS to the brokers');
-  const mechanism = env.oneOf('KAFKA_SASL_MECHANISM', ['plain', 'scram-sha-256', 'scram-sha-512'] as const, 'scram-sha-512', 'SASL mechanism when KAFKA_SASL_USERNAME is set');
+  const mechanism = env.oneOf(
+    'KAFKA_SASL_MECHANISM',
+    ['plain', 'scram-sha-256', 'scram-sha-512'] as const,
+    'scram-sha-512',
+    'SASL mechanism when KAFKA_SASL_USERNAME is set',
+  );
   const username = env.optional('KAFKA_SASL_USERNAME', 'SASL user (from a Secret); unset = no SASL');
   const password = env.optional('KAFKA_SASL_PASSWORD', 'SASL password (from a Secret)');
-  const registryUrl = env.string('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7', 'Confluent-compatible schema registry base URL');
+  const registryUrl = env.string(
+    'SCHEMA_REGISTRY_URL',
+    'http://127.0.0.1:8081/apis/ccompat/v7',
+    'Confluent-compatible schema registry base URL',
+  );
   const registryUser = env.optional('SCHEMA_REGISTRY_USERNAME', 'registry basic-auth user (from a Secret)');
   const registryPassword = env.optional('SCHEMA_REGISTRY_PASSWORD', 'registry basic-auth password (from a Secret)');
   const sessionTimeoutMs = env.int(
     'KAFKA_SESSION_TIMEOUT_MS',
     DEFAULT_SESSION_TIMEOUT_MS,
-    'consumer group session timeout, ms: a crashed consumer is taken for dead after it, and its restarted service waits that long to rejoin (the broker allows 6000 to 300000 by default)',
+    'consumer group session timeout, ms: a crashed consumer is taken for dead after it, ' +
+      'and its restarted service waits that long to rejoin (the broker allows 6000 to 300000 by default)',
     MIN_SESSION_TIMEOUT_MS,
   );
-  const prefix = env.string('TOPIC_PREFIX', DEFAULT_TOPIC_PREFIX.replace(/\.$/, ''), 'topics are <prefix>.<event>; dead letters <topic>.dlq');
+  const prefix = env.string(
+    'TOPIC_PREFIX',
+    DEFAULT_TOPIC_PREFIX.replace(/\.$/, ''),
+    'topics are <prefix>.<event>; dead letters <topic>.dlq',
+  );
   return {
     brokers,
     clientId,
@@ -97,10 +111,12 @@ export function createKafka(settings: KafkaSettings): Kafka {
     brokers: settings.brokers,
     ssl: settings.ssl,
     logLevel: logLevel.WARN,
-    logCreator: () => ({ namespace, level, log }) => {
-      const { message, ...rest } = log;
-      jsonLog(kafkaLogLevel(level, rest), String(message), { component: `kafkajs.${namespace}`, ...rest });
-    },
+    logCreator:
+      () =>
+      ({ namespace, level, log }) => {
+        const { message, ...rest } = log;
+        jsonLog(kafkaLogLevel(level, rest), String(message), { component: `kafkajs.${namespace}`, ...rest });
+      },
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10000 },
   };
   if (settings.sasl) config.sasl = settings.sasl as KafkaConfig['sasl'];

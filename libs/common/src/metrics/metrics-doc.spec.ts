@@ -7,11 +7,14 @@ import { METRIC_DEFINITIONS, Metrics, SERVICE_METRICS } from './metrics';
 describe('metrics', () => {
   const doc = readFileSync(join(__dirname, '../../../../docs/metrics.md'), 'utf8');
 
-  it.each(Object.values(METRIC_DEFINITIONS).map((d) => [d.name, d] as const))('docs/metrics.md documents %s with its labels', (name, def) => {
-    const line = doc.split('\n').find((l) => l.startsWith(`| \`${name}\``));
-    expect(line).toBeDefined();
-    for (const label of def.labels) expect(line).toContain(`\`${label}\``);
-  });
+  it.each(Object.values(METRIC_DEFINITIONS).map((d) => [d.name, d] as const))(
+    'docs/metrics.md documents %s with its labels',
+    (name, def) => {
+      const line = doc.split('\n').find((l) => l.startsWith(`| \`${name}\``));
+      expect(line).toBeDefined();
+      for (const label of def.labels) expect(line).toContain(`\`${label}\``);
+    },
+  );
 
   it('exposes a metric with the service label once it is used', async () => {
     const m = new Metrics('unit-test');
@@ -19,7 +22,7 @@ describe('metrics', () => {
     expect(await m.registry.metrics()).toContain('summary_case_records_total{case="CASE_I",service="unit-test"} 3');
   });
 
-  it('declares a service\'s metrics at start: counters of known labels at 0, no made-up gauge values', async () => {
+  it("declares a service's metrics at start: counters of known labels at 0, no made-up gauge values", async () => {
     const m = new Metrics('auditor');
     m.declare(SERVICE_METRICS.auditor);
     const text = await m.registry.metrics();
@@ -33,7 +36,13 @@ describe('metrics', () => {
   });
 
   it('declares only defined metrics, for the four services', () => {
-    expect(Object.keys(SERVICE_METRICS).sort()).toEqual(['auditor', 'classifier', 'ingest-watcher', 'spark-dispatcher']);
-    for (const keys of Object.values(SERVICE_METRICS)) for (const k of keys) expect(METRIC_DEFINITIONS[k]).toBeDefined();
+    expect(Object.keys(SERVICE_METRICS).sort()).toEqual([
+      'auditor',
+      'classifier',
+      'ingest-watcher',
+      'spark-dispatcher',
+    ]);
+    for (const keys of Object.values(SERVICE_METRICS))
+      for (const k of keys) expect(METRIC_DEFINITIONS[k]).toBeDefined();
   });
 });

@@ -18,17 +18,32 @@ export interface AuditEvent {
 }
 
 const str = (x: string | null) => (x === null ? 'CAST(NULL AS STRING)' : lit(x));
-const num = (x: number | null, type: string) => (x === null ? `CAST(NULL AS ${type})` : `CAST(${Math.trunc(x)} AS ${type})`);
+const num = (x: number | null, type: string) =>
+  x === null ? `CAST(NULL AS ${type})` : `CAST(${Math.trunc(x)} AS ${type})`;
 
 /**
  * Appends audit events; idempotent by event id (a re-delivered event is not written twice), so it needs
  * no ledger.
  */
 export function compileAuditAppend(config: PipelineConfig, events: AuditEvent[]): CompiledJob {
-  const rows = events.map(
-    (e) =>
-      `(${[str(e.eventId), str(e.eventType), str(e.batchId), str(e.case), str(e.status), num(e.attempt, 'INT'), `TIMESTAMP ${lit(e.occurredAt)}`, num(e.durationMs, 'BIGINT'), num(e.rows, 'BIGINT'), str(e.watermark), lit(JSON.stringify(e.details))].join(', ')})`,
-  );
+  const rows = events.map((e) => {
+    const values = [
+      str(e.eventId),
+      str(e.eventType),
+      str(e.batchId),
+      str(e.case),
+      str(e.status),
+      num(e.attempt, 'INT'),
+      `TIMESTAMP ${lit(e.occurredAt)}`,
+      num(e.durationMs, 'BIGINT'),
+      num(e.rows, 'BIGINT'),
+      str(e.watermark),
+      lit(JSON.stringify(e.details)),
+    ];
+    return `(${values.join(', ')})`;
+  });
+  const columns =
+    'event_id, event_type, batch_id, `case`, status, attempt, occurred_at, duration_ms, `rows`, watermark, details';
   return {
     schemaVersion: JOB_SCHEMA_VERSION,
     jobId: `audit-${events[0]?.eventId ?? 'none'}`,
@@ -43,7 +58,14 @@ export function compileAuditAppend(config: PipelineConfig, events: AuditEvent[])
           {
             name: 'append audit',
             kind: 'sql',
-            sql: `MERGE INTO ${config.tables.audit.sql} t\nUSING (SELECT * FROM VALUES\n  ${rows.join(',\n  ')}\n  AS v(event_id, event_type, batch_id, \`case\`, status, attempt, occurred_at, duration_ms, \`rows\`, watermark, details)) s\nON t.event_id = s.event_id\nWHEN NOT MATCHED THEN INSERT *`,
+            sql: [
+              `MERGE INTO ${config.tables.audit.sql} t`,
+              'USING (SELECT * FROM VALUES',
+              `  ${rows.join(',\n  ')}`,
+              `  AS v(${columns})) s`,
+              'ON t.event_id = s.event_id',
+              'WHEN NOT MATCHED THEN INSERT *',
+            ].join('\n'),
           },
         ]
       : [],

@@ -25,11 +25,54 @@ export function moveLatest(config: PipelineConfig, model: ColumnModel): string {
   const cols = model.latest;
   const keys = `(SELECT DISTINCT ${key} FROM \`__applied\`)`;
   const sameCell = (a: string, b: string) => `${keyEq(config, a, b)} AND ${a}.${month} = ${b}.${month}`;
-  const rebuilt = `    SELECT\n${latestColumns(model, 'r')}, true AS __changed\n    FROM \`__rebuilt\` r\n    WHERE NOT ${isDeleted(config, 'r')}`;
-  const current = `    SELECT /*+ BROADCAST(k) */\n${latestColumns(model, 'o')}, false AS __changed\n    FROM ${config.latestTable.sql} o\n    LEFT SEMI JOIN ${keys} k ON ${keyEq(config, 'k', 'o')}\n    LEFT ANTI JOIN \`__rebuilt\` r ON ${sameCell('r', 'o')}`;
-  const deletedLatest = `SELECT /*+ BROADCAST(a) */ o.${key}, o.${month}\n      FROM ${config.latestTable.sql} o\n      JOIN \`__applied\` a ON ${keyEq(config, 'a', 'o')} AND a.${q(MONTH_INT)} = ${monthIntSql(`o.${month}`)}\n      WHERE a.${q(DELETED)}`;
-  const fallback = `    SELECT /*+ BROADCAST(f) */\n${latestColumns(model, 's')}, true AS __changed\n    FROM ${config.summaryTable.sql} s\n    JOIN (\n      ${deletedLatest}\n    ) f ON ${keyEq(config, 'f', 's')} AND s.${month} < f.${month}\n    LEFT ANTI JOIN \`__rebuilt\` r ON ${sameCell('r', 's')}\n    WHERE NOT ${isDeleted(config, 's')}`;
-  const ranked = `SELECT * FROM (\n  SELECT c.*, row_number() OVER (PARTITION BY c.${key} ORDER BY c.${month} DESC) AS __rank\n  FROM (\n${rebuilt}\n    UNION ALL\n${current}\n    UNION ALL\n${fallback}\n  ) c\n) WHERE __rank = 1`;
-  const source = `SELECT k.${key} AS \`__key\`, ${cols.map((c) => `n.${q(c)}`).join(', ')}\nFROM ${keys} k\nLEFT JOIN (\n${ranked}\n) n ON ${keyEq(config, 'n', 'k')}\nWHERE n.${key} IS NULL OR n.__changed`;
+  const rebuilt = [
+    '    SELECT',
+    `${latestColumns(model, 'r')}, true AS __changed`,
+    '    FROM `__rebuilt` r',
+    `    WHERE NOT ${isDeleted(config, 'r')}`,
+  ].join('\n');
+  const current = [
+    '    SELECT /*+ BROADCAST(k) */',
+    `${latestColumns(model, 'o')}, false AS __changed`,
+    `    FROM ${config.latestTable.sql} o`,
+    `    LEFT SEMI JOIN ${keys} k ON ${keyEq(config, 'k', 'o')}`,
+    `    LEFT ANTI JOIN \`__rebuilt\` r ON ${sameCell('r', 'o')}`,
+  ].join('\n');
+  const deletedLatest = [
+    `SELECT /*+ BROADCAST(a) */ o.${key}, o.${month}`,
+    `      FROM ${config.latestTable.sql} o`,
+    `      JOIN \`__applied\` a ON ${keyEq(config, 'a', 'o')} AND a.${q(MONTH_INT)} = ${monthIntSql(`o.${month}`)}`,
+    `      WHERE a.${q(DELETED)}`,
+  ].join('\n');
+  const fallback = [
+    '    SELECT /*+ BROADCAST(f) */',
+    `${latestColumns(model, 's')}, true AS __changed`,
+    `    FROM ${config.summaryTable.sql} s`,
+    '    JOIN (',
+    `      ${deletedLatest}`,
+    `    ) f ON ${keyEq(config, 'f', 's')} AND s.${month} < f.${month}`,
+    `    LEFT ANTI JOIN \`__rebuilt\` r ON ${sameCell('r', 's')}`,
+    `    WHERE NOT ${isDeleted(config, 's')}`,
+  ].join('\n');
+  const ranked = [
+    'SELECT * FROM (',
+    `  SELECT c.*, row_number() OVER (PARTITION BY c.${key} ORDER BY c.${month} DESC) AS __rank`,
+    '  FROM (',
+    rebuilt,
+    '    UNION ALL',
+    current,
+    '    UNION ALL',
+    fallback,
+    '  ) c',
+    ') WHERE __rank = 1',
+  ].join('\n');
+  const source = [
+    `SELECT k.${key} AS \`__key\`, ${cols.map((c) => `n.${q(c)}`).join(', ')}`,
+    `FROM ${keys} k`,
+    'LEFT JOIN (',
+    ranked,
+    `) n ON ${keyEq(config, 'n', 'k')}`,
+    `WHERE n.${key} IS NULL OR n.__changed`,
+  ].join('\n');
   return mergeByKey(config.latestTable.sql, source, key, cols);
 }

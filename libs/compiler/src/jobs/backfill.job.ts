@@ -44,9 +44,15 @@ export function compileBackfill(config: PipelineConfig, batchId: string, range: 
 
   const deleted = isDeleted(config, 's');
   const flag = q(DELETED);
-  const window = `SELECT /*+ BROADCAST(k) */ ${model.prepared.map((c) => `s.${q(c)}`).join(', ')}, ${monthIntSql(`s.${month}`)} AS ${mi}${deleted ? `, ${deleted} AS ${flag}` : ''}
+  const windowColumns = [
+    ...model.prepared.map((c) => `s.${q(c)}`),
+    `${monthIntSql(`s.${month}`)} AS ${mi}`,
+    ...(deleted ? [`${deleted} AS ${flag}`] : []),
+  ];
+  const keyMonths = `SELECT ${key}, min(${mi}) AS lo, max(${mi}) AS hi FROM \`__case_rows\` GROUP BY ${key}`;
+  const window = `SELECT /*+ BROADCAST(k) */ ${windowColumns.join(', ')}
 FROM ${config.summaryTable.sql} s
-JOIN (SELECT ${key}, min(${mi}) AS lo, max(${mi}) AS hi FROM \`__case_rows\` GROUP BY ${key}) k ON ${keyEq(config, 'k', 's')}
+JOIN (${keyMonths}) k ON ${keyEq(config, 'k', 's')}
 WHERE s.${month} BETWEEN ${lit(readFrom)} AND ${lit(readTo)}
   AND ${monthIntSql(`s.${month}`)} BETWEEN k.lo - ${H - 1} AND k.hi + ${H - 1}`;
 
@@ -67,35 +73,85 @@ FROM (
   FROM \`__applied\` a
 ) GROUP BY ${key}`;
 
-  const changedRows = `  SELECT\n${list([...model.prepared.map((c) => `a.${q(c)}`), ...historiesFor('a')], '    ')}\n  FROM \`__applied\` a JOIN \`__values\` v ON ${keyEq(config, 'v', 'a')}`;
-  const patchedRows = `  SELECT\n${list([...model.prepared.map((c) => `e.${q(c)}`), ...historiesFor('e')], '    ')}\n  FROM \`__window\` e JOIN \`__values\` v ON ${keyEq(config, 'v', 'e')}\n  LEFT ANTI JOIN \`__applied\` a ON ${keyEq(config, 'a', 'e')} AND a.${mi} = e.${mi}\n  WHERE exists(v.changed_months, m -> m < e.${mi} AND m > e.${mi} - ${H})`;
+  const rowColumns = (alias: string) =>
+    list([...model.prepared.map((c) => `${alias}.${q(c)}`), ...historiesFor(alias)], '    ');
+  const changedRows = [
+    '  SELECT',
+    rowColumns('a'),
+    `  FROM \`__applied\` a JOIN \`__values\` v ON ${keyEq(config, 'v', 'a')}`,
+  ].join('\n');
+  const patchedRows = [
+    '  SELECT',
+    rowColumns('e'),
+    `  FROM \`__window\` e JOIN \`__values\` v ON ${keyEq(config, 'v', 'e')}`,
+    `  LEFT ANTI JOIN \`__applied\` a ON ${keyEq(config, 'a', 'e')} AND a.${mi} = e.${mi}`,
+    `  WHERE exists(v.changed_months, m -> m < e.${mi} AND m > e.${mi} - ${H})`,
+  ].join('\n');
 
-  return caseJob(config, batchId, 'CASE_III', `backfills and corrections of batch ${batchId}`, { readFrom, readTo, historyWindow: H, ...range }, [
-    { name: 'case rows', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_III')}` },
-    { name: 'read window', kind: 'sql', sql: cacheTable('__window', window) },
-    { name: 'winning rows', kind: 'sql', sql: cacheTable('__applied', applied) },
-    { name: 'month values', kind: 'sql', sql: cacheTable('__values', values) },
-    { name: 'rebuild rows', kind: 'sql', sql: cacheTable('__rebuilt', summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)) },
-    // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
-    {
-      name: APPLIED,
-      kind: 'collect',
-      maxRows: 10,
-      sql: `SELECT (SELECT count(*) FROM \`__applied\`) AS applied, (SELECT count(*) FROM \`__rebuilt\`) AS written, (SELECT count(*) FROM \`__case_rows\`) - (SELECT count(*) FROM \`__applied\`) AS stale${
-        deleted ? `, (SELECT count_if(${flag}) FROM \`__applied\`) AS deleted, (SELECT count_if(NOT ${flag} AND \`__was_deleted\`) FROM \`__applied\`) AS restored` : ''
-      }`,
-    },
-    deleted
-      ? { name: 'move latest', kind: 'sql', sql: moveLatest(config, model) }
-      : {
-          name: 'patch latest',
-          kind: 'sql',
-          sql: `MERGE INTO ${config.latestTable.sql} t\nUSING (SELECT\n${latestColumns(model, 'r')}\nFROM \`__rebuilt\` r) s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}\nWHEN MATCHED THEN UPDATE SET *`,
-        },
-    {
-      name: 'merge summary',
-      kind: 'sql',
-      sql: `MERGE INTO ${config.summaryTable.sql} t\nUSING \`__rebuilt\` s\nON ${keyEq(config, 't', 's')} AND t.${month} = s.${month} AND t.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(readTo)}\nWHEN MATCHED THEN UPDATE SET *\nWHEN NOT MATCHED THEN INSERT *`,
-    },
-  ]);
+  const counts = [
+    '(SELECT count(*) FROM `__applied`) AS applied',
+    '(SELECT count(*) FROM `__rebuilt`) AS written',
+    '(SELECT count(*) FROM `__case_rows`) - (SELECT count(*) FROM `__applied`) AS stale',
+    ...(deleted
+      ? [
+          `(SELECT count_if(${flag}) FROM \`__applied\`) AS deleted`,
+          `(SELECT count_if(NOT ${flag} AND \`__was_deleted\`) FROM \`__applied\`) AS restored`,
+        ]
+      : []),
+  ];
+
+  return caseJob(
+    config,
+    batchId,
+    'CASE_III',
+    `backfills and corrections of batch ${batchId}`,
+    { readFrom, readTo, historyWindow: H, ...range },
+    [
+      {
+        name: 'case rows',
+        kind: 'sql',
+        sql: `CREATE OR REPLACE TEMPORARY VIEW \`__case_rows\` AS ${stagedRows(config, batchId, 'CASE_III')}`,
+      },
+      { name: 'read window', kind: 'sql', sql: cacheTable('__window', window) },
+      { name: 'winning rows', kind: 'sql', sql: cacheTable('__applied', applied) },
+      { name: 'month values', kind: 'sql', sql: cacheTable('__values', values) },
+      {
+        name: 'rebuild rows',
+        kind: 'sql',
+        sql: cacheTable('__rebuilt', summaryRows(config, model, `${changedRows}\n  UNION ALL\n${patchedRows}`)),
+      },
+      // Counted before the writes: Spark re-caches a cached view after a table it reads is written.
+      {
+        name: APPLIED,
+        kind: 'collect',
+        maxRows: 10,
+        sql: `SELECT ${counts.join(', ')}`,
+      },
+      deleted
+        ? { name: 'move latest', kind: 'sql', sql: moveLatest(config, model) }
+        : {
+            name: 'patch latest',
+            kind: 'sql',
+            sql: [
+              `MERGE INTO ${config.latestTable.sql} t`,
+              'USING (SELECT',
+              latestColumns(model, 'r'),
+              'FROM `__rebuilt` r) s',
+              `ON ${keyEq(config, 't', 's')} AND t.${month} = s.${month}`,
+              'WHEN MATCHED THEN UPDATE SET *',
+            ].join('\n'),
+          },
+      {
+        name: 'merge summary',
+        kind: 'sql',
+        sql: [
+          `MERGE INTO ${config.summaryTable.sql} t`,
+          'USING `__rebuilt` s',
+          `ON ${keyEq(config, 't', 's')} AND t.${month} = s.${month} AND t.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(readTo)}`,
+          'WHEN MATCHED THEN UPDATE SET *',
+          'WHEN NOT MATCHED THEN INSERT *',
+        ].join('\n'),
+      },
+    ],
+  );
 }

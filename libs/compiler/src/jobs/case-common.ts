@@ -2,6 +2,8 @@ import { PipelineConfig } from '@app/config';
 import { CaseName, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { list, lit, q } from '../sql';
 import { isDeleted } from '../soft-delete';
+import { valueStruct } from '../history';
+import { MONTH_INT } from '../prepare';
 
 export const APPLIED = 'applied';
 
@@ -10,7 +12,14 @@ export function stagedRows(config: PipelineConfig, batchId: string, caseName: Ca
   return `SELECT * FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
 }
 
-export function caseJob(config: PipelineConfig, batchId: string, caseName: CaseName, description: string, params: Record<string, unknown>, steps: JobStep[]): CompiledJob {
+export function caseJob(
+  config: PipelineConfig,
+  batchId: string,
+  caseName: CaseName,
+  description: string,
+  params: Record<string, unknown>,
+  steps: JobStep[],
+): CompiledJob {
   return {
     schemaVersion: JOB_SCHEMA_VERSION,
     jobId: `${batchId}-${caseName}`,
@@ -38,6 +47,23 @@ export function cacheTable(name: string, query: string): string {
   return `CACHE TABLE ${q(name)} OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS\n${query}`;
 }
 
+/**
+ * The applied counts of a job that only appends (CASE_I, CASE_II): every staged row is written, none is
+ * stale; with soft delete (`deleted`, the delete test) also the deletes among them.
+ */
+export function appendedCounts(rowsView: string, deleted: string | null): string {
+  const counts = ['count(*) AS applied', 'count(*) AS written', '0 AS stale'];
+  if (deleted) counts.push(`count_if(${deleted}) AS deleted`, '0 AS restored');
+  return `SELECT ${counts.join(', ')} FROM ${q(rowsView)}`;
+}
+
+/** Per key of the staged case rows, the map month → its values that CASE_I and CASE_II build histories from. */
+export function caseRowValues(config: PipelineConfig): string {
+  const entry = `struct(${q(MONTH_INT)}, ${valueStruct(config, (r) => q(r.mapperColumn))})`;
+  const key = q(config.keyColumn);
+  return `SELECT ${key}, map_from_entries(collect_list(${reportedEntry(config, entry)})) AS vals FROM \`__case_rows\` GROUP BY ${key}`;
+}
+
 export function keyEq(config: PipelineConfig, a: string, b: string): string {
   return `${a}.${q(config.keyColumn)} = ${b}.${q(config.keyColumn)}`;
 }
@@ -62,7 +88,13 @@ export type MergeValue = (column: string) => string;
  * soft delete and SPEC §4c's unbounded rows are both written this way; the unbounded rows compute some columns
  * from the stored row (`update`) or without it (`insert`).
  */
-export function mergeByKey(table: string, source: string, key: string, cols: string[], values: { update?: MergeValue; insert?: MergeValue } = {}): string {
+export function mergeByKey(
+  table: string,
+  source: string,
+  key: string,
+  cols: string[],
+  values: { update?: MergeValue; insert?: MergeValue } = {},
+): string {
   const fromSource: MergeValue = (c) => `s.${q(c)}`;
   const update = values.update ?? fromSource;
   const insert = values.insert ?? fromSource;

@@ -4,7 +4,16 @@ import { MONTH_INT, RAW_ROW, REJECT_REASON, preparedQuery, winnerOrder } from '.
 import { lit, list, monthIntSql, q } from '../sql';
 import { isDeleted } from '../soft-delete';
 import { cacheTable } from './case-common';
-import { effectiveColumns, mergeReportWinners, reportCountsQuery, reportJoin, reportRejectRows, reportViews, reportWinnersTable, reresolveRows } from '../report-dates';
+import {
+  effectiveColumns,
+  mergeReportWinners,
+  reportCountsQuery,
+  reportJoin,
+  reportRejectRows,
+  reportViews,
+  reportWinnersTable,
+  reresolveRows,
+} from '../report-dates';
 
 export const CLASSIFY_STEP = 'classify';
 export const COUNTS = 'counts';
@@ -27,20 +36,38 @@ export function classifiedRows(config: PipelineConfig, batchId: string, prepared
   // SPEC §4a: a key whose months are all deleted has no latest row, and a deleted latest month leaves
   // latest at an earlier one; the key's tombstones still exist, so it is new only without either, and a
   // month is forward only beyond both (CASE_I/CASE_II never write over a stored row).
-  const caseExpr = tombstones
-    ? `CASE\n    WHEN l.${key} IS NULL AND d.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > greatest(${monthIntSql(`l.${month}`)}, d.\`__deleted_hi\`) THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``
-    : `CASE\n    WHEN l.${key} IS NULL THEN 'CASE_I'\n    WHEN w.${q(MONTH_INT)} > ${monthIntSql(`l.${month}`)} THEN 'CASE_II'\n    ELSE 'CASE_III'\n  END AS \`case\``;
+  const latestMonth = monthIntSql(`l.${month}`);
+  const caseExpr = [
+    'CASE',
+    tombstones
+      ? `    WHEN l.${key} IS NULL AND d.${key} IS NULL THEN 'CASE_I'`
+      : `    WHEN l.${key} IS NULL THEN 'CASE_I'`,
+    tombstones
+      ? `    WHEN w.${q(MONTH_INT)} > greatest(${latestMonth}, d.\`__deleted_hi\`) THEN 'CASE_II'`
+      : `    WHEN w.${q(MONTH_INT)} > ${latestMonth} THEN 'CASE_II'`,
+    "    ELSE 'CASE_III'",
+    '  END AS `case`',
+  ].join('\n');
+  const joinLatest = [
+    `LEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}`,
+    ...(tombstones ? ['LEFT JOIN (', tombstones, `) d ON d.${key} = w.${key}`] : []),
+  ].join('\n');
   if (config.reportDates) {
     // SPEC §4b: the candidates are deduplicated on W's own values (`__main_w`), then staged as E.
     const columns = [`${lit(batchId)} AS batch_id`, caseExpr, `w.${q(MONTH_INT)}`, ...effectiveColumns(config, 'w')];
-    return `SELECT\n${list(columns)}\nFROM \`__main_w\` w\n${reportJoin(config, 'w')}\nLEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}${tombstones ? `\nLEFT JOIN (\n${tombstones}\n) d ON d.${key} = w.${key}` : ''}`;
+    return ['SELECT', list(columns), 'FROM `__main_w` w', reportJoin(config, 'w'), joinLatest].join('\n');
   }
-  return `SELECT\n${list([
-    `${lit(batchId)} AS batch_id`,
-    caseExpr,
-    `w.${q(MONTH_INT)}`,
-    ...model.prepared.map((c) => `w.${q(c)}`),
-  ])}\nFROM (\n  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank\n  FROM ${q(preparedView)}\n  WHERE ${q(REJECT_REASON)} IS NULL\n) w\nLEFT JOIN ${config.latestTable.sql} l ON l.${key} = w.${key}${tombstones ? `\nLEFT JOIN (\n${tombstones}\n) d ON d.${key} = w.${key}` : ''}\nWHERE w.__rank = 1`;
+  return [
+    'SELECT',
+    list([`${lit(batchId)} AS batch_id`, caseExpr, `w.${q(MONTH_INT)}`, ...model.prepared.map((c) => `w.${q(c)}`)]),
+    'FROM (',
+    `  SELECT *, row_number() OVER (PARTITION BY ${key}, ${month} ORDER BY ${winnerOrder(config)}) AS __rank`,
+    `  FROM ${q(preparedView)}`,
+    `  WHERE ${q(REJECT_REASON)} IS NULL`,
+    ') w',
+    joinLatest,
+    'WHERE w.__rank = 1',
+  ].join('\n');
 }
 
 /**
@@ -62,14 +89,25 @@ function tombstoneMonths(config: PipelineConfig, preparedView: string): string |
 /** The counts query of a batch: rows per case and month, deletes per case and month (SPEC §4a), rejects per reason, input rows, watermark. */
 export function countsQuery(config: PipelineConfig, classified: string, preparedView: string): string {
   const month = q(config.monthColumn);
+  const watermark = `CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark`;
+  const reason = q(REJECT_REASON);
   return [
-    `SELECT 'case' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${classified} GROUP BY \`case\`, ${month}`,
-    `SELECT 'reject' AS kind, ${q(REJECT_REASON)} AS name, NULL AS month, count(*) AS n, NULL AS watermark\nFROM ${q(preparedView)} WHERE ${q(REJECT_REASON)} IS NOT NULL GROUP BY ${q(REJECT_REASON)}`,
+    `SELECT 'case' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, ${watermark}`,
+    `FROM ${classified} GROUP BY \`case\`, ${month}`,
+    'UNION ALL',
+    `SELECT 'reject' AS kind, ${reason} AS name, NULL AS month, count(*) AS n, NULL AS watermark`,
+    `FROM ${q(preparedView)} WHERE ${reason} IS NOT NULL GROUP BY ${reason}`,
+    'UNION ALL',
     ...(config.softDelete
-      ? [`SELECT 'delete' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, NULL AS watermark\nFROM ${classified} WHERE ${isDeleted(config, '')} GROUP BY \`case\`, ${month}`]
+      ? [
+          `SELECT 'delete' AS kind, \`case\` AS name, ${month} AS month, count(*) AS n, NULL AS watermark`,
+          `FROM ${classified} WHERE ${isDeleted(config, '')} GROUP BY \`case\`, ${month}`,
+          'UNION ALL',
+        ]
       : []),
-    `SELECT 'input' AS kind, 'rows' AS name, NULL AS month, count(*) AS n, CAST(max(${q(config.tsColumn)}) AS STRING) AS watermark\nFROM ${q(preparedView)}`,
-  ].join('\nUNION ALL\n');
+    `SELECT 'input' AS kind, 'rows' AS name, NULL AS month, count(*) AS n, ${watermark}`,
+    `FROM ${q(preparedView)}`,
+  ].join('\n');
 }
 
 /** Read-only twin of the classify job for `plan --dry-run`: same counts, nothing written. */
@@ -86,16 +124,39 @@ export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): 
     steps: [
       config.reportDates
         ? rangeView('__batch_src', config.sourceTable, plan.sourceStartSnapshotId, plan.sourceEndSnapshotId)
-        : { name: 'source rows', kind: 'incremental_view', view: '__batch_src', table: config.sourceTable.plain, startSnapshotId: plan.sourceStartSnapshotId, endSnapshotId: plan.sourceEndSnapshotId },
-      { name: 'prepare', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}` },
+        : {
+            name: 'source rows',
+            kind: 'incremental_view',
+            view: '__batch_src',
+            table: config.sourceTable.plain,
+            startSnapshotId: plan.sourceStartSnapshotId,
+            endSnapshotId: plan.sourceEndSnapshotId,
+          },
+      {
+        name: 'prepare',
+        kind: 'sql',
+        sql: `CREATE OR REPLACE TEMPORARY VIEW \`__prepared\` AS\n${preparedQuery(config, '__batch_src')}`,
+      },
       // SPEC §4b: the report views the staged rows are computed from (temporary views here: nothing is written).
       ...(config.reportDates
         ? [
-            rangeView('__batch_rpt', config.reportDates.table, plan.reportStartSnapshotId ?? null, plan.reportEndSnapshotId ?? null),
-            ...reportViews(config, (name, sql) => `CREATE OR REPLACE TEMPORARY VIEW ${q(name)} AS\n${sql}`).map((v): JobStep => ({ name: v.name, kind: 'sql', sql: v.sql })),
+            rangeView(
+              '__batch_rpt',
+              config.reportDates.table,
+              plan.reportStartSnapshotId ?? null,
+              plan.reportEndSnapshotId ?? null,
+            ),
+            ...reportViews(config, (name, sql) => `CREATE OR REPLACE TEMPORARY VIEW ${q(name)} AS\n${sql}`).map(
+              (v): JobStep => ({ name: v.name, kind: 'sql', sql: v.sql }),
+            ),
           ]
         : []),
-      { name: COUNTS, kind: 'collect', maxRows: 100000, sql: countsQuery(config, `(\n${classifiedRows(config, plan.batchId, '__prepared')}\n) c`, '__prepared') },
+      {
+        name: COUNTS,
+        kind: 'collect',
+        maxRows: 100000,
+        sql: countsQuery(config, `(\n${classifiedRows(config, plan.batchId, '__prepared')}\n) c`, '__prepared'),
+      },
     ],
   };
 }
@@ -105,8 +166,20 @@ export function compileClassifyDryRun(config: PipelineConfig, plan: BatchPlan): 
  * no snapshot yet: a batch of the other table's rows alone, SPEC §4b).
  */
 function rangeView(view: string, table: TableName, start: string | null, end: string | null): JobStep {
-  if (end === null || end === start) return { name: `${view} (empty range)`, kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW ${q(view)} AS SELECT * FROM ${table.sql} WHERE false` };
-  return { name: view === '__batch_src' ? 'source rows' : 'report rows', kind: 'incremental_view', view, table: table.plain, startSnapshotId: start, endSnapshotId: end };
+  if (end === null || end === start)
+    return {
+      name: `${view} (empty range)`,
+      kind: 'sql',
+      sql: `CREATE OR REPLACE TEMPORARY VIEW ${q(view)} AS SELECT * FROM ${table.sql} WHERE false`,
+    };
+  return {
+    name: view === '__batch_src' ? 'source rows' : 'report rows',
+    kind: 'incremental_view',
+    view,
+    table: table.plain,
+    startSnapshotId: start,
+    endSnapshotId: end,
+  };
 }
 
 /**
@@ -142,23 +215,30 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
     {
       name: 'write rejects',
       kind: 'sql',
-      sql: `INSERT INTO ${config.tables.rejects.sql}\nSELECT\n${list([
-        `${batch} AS batch_id`,
-        `${q(REJECT_REASON)} AS reason`,
-        `CAST(${key} AS STRING) AS key`,
-        `CAST(${month} AS STRING) AS month`,
-        `${q(RAW_ROW)} AS source_row`,
-        'current_timestamp() AS rejected_at',
-      ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL` +
+      sql:
+        `INSERT INTO ${config.tables.rejects.sql}\nSELECT\n${list([
+          `${batch} AS batch_id`,
+          `${q(REJECT_REASON)} AS reason`,
+          `CAST(${key} AS STRING) AS key`,
+          `CAST(${month} AS STRING) AS month`,
+          `${q(RAW_ROW)} AS source_row`,
+          'current_timestamp() AS rejected_at',
+        ])}\nFROM \`__prepared\`\nWHERE ${q(REJECT_REASON)} IS NOT NULL` +
         // SPEC §4b: the report rows' rejects in the same commit.
         (report ? `\nUNION ALL\n${reportRejectRows(config, plan.batchId)}` : ''),
     },
-    { name: 'clear staged batch', kind: 'sql', sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}` },
+    {
+      name: 'clear staged batch',
+      kind: 'sql',
+      sql: `DELETE FROM ${config.tables.batches.sql} WHERE batch_id = ${batch}`,
+    },
     {
       name: 'stage batch',
       kind: 'sql',
       // SPEC §4b: with the cells whose E a report row changed while their W stays, in the same commit.
-      sql: `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` + (report ? `\nUNION ALL\n${reresolveRows(config, plan.batchId)}` : ''),
+      sql:
+        `INSERT INTO ${config.tables.batches.sql}\n${classifiedRows(config, plan.batchId, '__prepared')}` +
+        (report ? `\nUNION ALL\n${reresolveRows(config, plan.batchId)}` : ''),
     },
     {
       name: COUNTS,
@@ -173,9 +253,17 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
       name: PLAN,
       kind: 'collect',
       maxRows: 1,
-      sql: `SELECT ${batch} AS batch_id, ${plan.sourceStartSnapshotId === null ? 'CAST(NULL AS STRING)' : lit(plan.sourceStartSnapshotId)} AS source_start_snapshot_id, ${lit(plan.sourceEndSnapshotId)} AS source_end_snapshot_id${
-        report ? `, ${nullableLit(reportStart)} AS report_start_snapshot_id, ${nullableLit(reportEnd)} AS report_end_snapshot_id` : ''
-      }`,
+      sql: `SELECT ${[
+        `${batch} AS batch_id`,
+        `${nullableLit(plan.sourceStartSnapshotId)} AS source_start_snapshot_id`,
+        `${lit(plan.sourceEndSnapshotId)} AS source_end_snapshot_id`,
+        ...(report
+          ? [
+              `${nullableLit(reportStart)} AS report_start_snapshot_id`,
+              `${nullableLit(reportEnd)} AS report_end_snapshot_id`,
+            ]
+          : []),
+      ].join(', ')}`,
     },
     // Last: the cached views above read the winners table, and Spark re-evaluates them once it is written.
     ...(report ? [{ name: 'merge report winners', kind: 'sql' as const, sql: mergeReportWinners(config) }] : []),
@@ -185,11 +273,17 @@ export function compileClassify(config: PipelineConfig, plan: BatchPlan): Compil
     schemaVersion: JOB_SCHEMA_VERSION,
     jobId: `${plan.batchId}-${CLASSIFY_STEP}`,
     kind: 'classify',
-    description: `classify batch ${plan.batchId}: source snapshots (${plan.sourceStartSnapshotId ?? 'start'}, ${plan.sourceEndSnapshotId}]${report ? `, report snapshots (${reportStart ?? 'start'}, ${reportEnd ?? 'none'}]` : ''}`,
+    description:
+      `classify batch ${plan.batchId}: source snapshots (${plan.sourceStartSnapshotId ?? 'start'}, ${plan.sourceEndSnapshotId}]` +
+      (report ? `, report snapshots (${reportStart ?? 'start'}, ${reportEnd ?? 'none'}]` : ''),
     tags: { batchId: plan.batchId, step: CLASSIFY_STEP },
     params: { ...plan },
     ledger: { table: config.tables.ledger.plain, batchId: plan.batchId, step: CLASSIFY_STEP },
-    targets: [config.tables.rejects.plain, config.tables.batches.plain, ...(report ? [reportWinnersTable(config).plain] : [])],
+    targets: [
+      config.tables.rejects.plain,
+      config.tables.batches.plain,
+      ...(report ? [reportWinnersTable(config).plain] : []),
+    ],
     steps,
   };
 }

@@ -36,7 +36,9 @@ export const TABLE_LAYOUT = {
 
 function props(extra: Record<string, string> = {}): string {
   const all = { 'format-version': '2', ...extra };
-  return `TBLPROPERTIES (${Object.entries(all).map(([k, v]) => `${lit(k)} = ${lit(v)}`).join(', ')})`;
+  return `TBLPROPERTIES (${Object.entries(all)
+    .map(([k, v]) => `${lit(k)} = ${lit(v)}`)
+    .join(', ')})`;
 }
 
 /**
@@ -57,30 +59,64 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
   };
   const all: TableName[] = tablesOf(config);
   const namespaces = [...new Map(all.map((t) => [t.namespaceSql, t])).values()];
-  const steps: JobStep[] = namespaces.map((t) => ({ name: `namespace ${t.catalog}.${t.namespace}`, kind: 'sql', sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}` }));
+  const steps: JobStep[] = namespaces.map((t) => ({
+    name: `namespace ${t.catalog}.${t.namespace}`,
+    kind: 'sql',
+    sql: `CREATE NAMESPACE IF NOT EXISTS ${t.namespaceSql}`,
+  }));
 
   if (options.createSource) {
     steps.push({
       name: 'create source',
       kind: 'sql',
-      sql: `CREATE TABLE IF NOT EXISTS ${config.sourceTable.sql} (\n${list(config.sourceSchema.map((c) => `${q(c.name)} ${c.type}`))}\n) USING iceberg\nPARTITIONED BY (${q(sourceName(config, config.monthColumn))})\n${props()}`,
+      sql: [
+        `CREATE TABLE IF NOT EXISTS ${config.sourceTable.sql} (`,
+        list(config.sourceSchema.map((c) => `${q(c.name)} ${c.type}`)),
+        ') USING iceberg',
+        `PARTITIONED BY (${q(sourceName(config, config.monthColumn))})`,
+        props(),
+      ].join('\n'),
     });
   }
   if (options.createSource && config.reportDates) steps.push(createReportDates(config));
-  steps.push({ name: 'empty source view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_src\` AS SELECT * FROM ${config.sourceTable.sql} WHERE false` });
-  steps.push({ name: 'empty prepared view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_prepared\` AS\n${preparedQuery(config, '__init_src', false)}` });
+  steps.push({
+    name: 'empty source view',
+    kind: 'sql',
+    sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_src\` AS SELECT * FROM ${config.sourceTable.sql} WHERE false`,
+  });
+  steps.push({
+    name: 'empty prepared view',
+    kind: 'sql',
+    sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_prepared\` AS\n${preparedQuery(config, '__init_src', false)}`,
+  });
 
-  const histories = config.rolling.map((r) => `transform(sequence(0, ${r.length - 1}), i -> CAST(${q(r.mapperColumn)} AS ${elementType(r)})) AS ${q(`${r.name}_history`)}`);
+  const histories = config.rolling.map(
+    (r) =>
+      `transform(sequence(0, ${r.length - 1}), i -> CAST(${q(r.mapperColumn)} AS ${elementType(r)})) AS ${q(`${r.name}_history`)}`,
+  );
   const inner = `SELECT\n${list([...model.prepared.map(q), ...histories])}\nFROM \`__init_prepared\``;
   steps.push({
     name: 'create summary',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}\nUSING iceberg\nPARTITIONED BY (${q(config.monthColumn)})\n${props({ ...layout, 'write.distribution-mode': 'hash' })}\nAS ${summaryRows(config, model, inner)}`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.summaryTable.sql}`,
+      'USING iceberg',
+      `PARTITIONED BY (${q(config.monthColumn)})`,
+      props({ ...layout, 'write.distribution-mode': 'hash' }),
+      `AS ${summaryRows(config, model, inner)}`,
+    ].join('\n'),
   });
   steps.push({
     name: 'create latest',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list(model.latest.map(q))}\nFROM ${config.summaryTable.sql} WHERE false`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.latestTable.sql}`,
+      'USING iceberg',
+      props(layout),
+      'AS SELECT',
+      list(model.latest.map(q)),
+      `FROM ${config.summaryTable.sql} WHERE false`,
+    ].join('\n'),
   });
   const unbounded = config.unboundedHistory;
   if (unbounded) {
@@ -91,40 +127,74 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
     steps.push({
       name: 'create unbounded history',
       kind: 'sql',
-      sql: `CREATE TABLE IF NOT EXISTS ${unbounded.table.sql}\nUSING iceberg\n${props(layout)}\nAS SELECT\n${list([...model.latest.map(q), ...arrays])}\nFROM ${config.latestTable.sql} WHERE false`,
+      sql: [
+        `CREATE TABLE IF NOT EXISTS ${unbounded.table.sql}`,
+        'USING iceberg',
+        props(layout),
+        'AS SELECT',
+        list([...model.latest.map(q), ...arrays]),
+        `FROM ${config.latestTable.sql} WHERE false`,
+      ].join('\n'),
     });
   }
   for (const t of [config.summaryTable, config.latestTable, ...(unbounded ? [unbounded.table] : [])]) {
     // Idempotent: the same properties and order again; on a table of an earlier release, the migration.
     steps.push({ name: `layout ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} SET ${props(layout)}` });
-    steps.push({ name: `sort order ${t.plain}`, kind: 'sql', sql: `ALTER TABLE ${t.sql} WRITE LOCALLY ORDERED BY ${q(config.keyColumn)}` });
+    steps.push({
+      name: `sort order ${t.plain}`,
+      kind: 'sql',
+      sql: `ALTER TABLE ${t.sql} WRITE LOCALLY ORDERED BY ${q(config.keyColumn)}`,
+    });
   }
   steps.push({
     name: 'create batches',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.batches.sql}\nUSING iceberg\nPARTITIONED BY (\`batch_id\`)\n${props()}\nAS SELECT\n${list([
-      'CAST(NULL AS STRING) AS `batch_id`',
-      'CAST(NULL AS STRING) AS `case`',
-      `CAST(NULL AS INT) AS ${q(MONTH_INT)}`,
-      ...model.prepared.map(q),
-      ...(config.reportDates ? [`CAST(NULL AS BOOLEAN) AS ${q(RERESOLVE)}`] : []),
-    ])}\nFROM \`__init_prepared\``,
+    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.batches.sql}\nUSING iceberg\nPARTITIONED BY (\`batch_id\`)\n${props()}\nAS SELECT\n${list(
+      [
+        'CAST(NULL AS STRING) AS `batch_id`',
+        'CAST(NULL AS STRING) AS `case`',
+        `CAST(NULL AS INT) AS ${q(MONTH_INT)}`,
+        ...model.prepared.map(q),
+        ...(config.reportDates ? [`CAST(NULL AS BOOLEAN) AS ${q(RERESOLVE)}`] : []),
+      ],
+    )}\nFROM \`__init_prepared\``,
   });
   if (config.reportDates) {
     // SPEC §4b: D per cell, waiting cells included (docs/report-dates.md).
-    steps.push({ name: 'empty report view', kind: 'sql', sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_rpt\` AS SELECT * FROM ${config.reportDates.table.sql} WHERE false` });
+    steps.push({
+      name: 'empty report view',
+      kind: 'sql',
+      sql: `CREATE OR REPLACE TEMPORARY VIEW \`__init_rpt\` AS SELECT * FROM ${config.reportDates.table.sql} WHERE false`,
+    });
     steps.push({ name: 'create report winners', kind: 'sql', sql: createReportWinners(config) });
-    steps.push({ name: `sort order ${reportWinnersTable(config).plain}`, kind: 'sql', sql: `ALTER TABLE ${reportWinnersTable(config).sql} WRITE LOCALLY ORDERED BY ${q(config.reportDates.keyColumn)}` });
+    steps.push({
+      name: `sort order ${reportWinnersTable(config).plain}`,
+      kind: 'sql',
+      sql: `ALTER TABLE ${reportWinnersTable(config).sql} WRITE LOCALLY ORDERED BY ${q(config.reportDates.keyColumn)}`,
+    });
   }
   steps.push({
     name: 'create rejects',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.rejects.sql} (\n  batch_id STRING, reason STRING, key STRING, month STRING, source_row STRING, rejected_at TIMESTAMP\n) USING iceberg\nPARTITIONED BY (batch_id)\n${props()}`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.tables.rejects.sql} (`,
+      '  batch_id STRING, reason STRING, key STRING, month STRING, source_row STRING, rejected_at TIMESTAMP',
+      ') USING iceberg',
+      'PARTITIONED BY (batch_id)',
+      props(),
+    ].join('\n'),
   });
   steps.push({
     name: 'create audit',
     kind: 'sql',
-    sql: `CREATE TABLE IF NOT EXISTS ${config.tables.audit.sql} (\n  event_id STRING, event_type STRING, batch_id STRING, \`case\` STRING, status STRING, attempt INT,\n  occurred_at TIMESTAMP, duration_ms BIGINT, \`rows\` BIGINT, watermark STRING, details STRING\n) USING iceberg\nPARTITIONED BY (days(occurred_at))\n${props()}`,
+    sql: [
+      `CREATE TABLE IF NOT EXISTS ${config.tables.audit.sql} (`,
+      '  event_id STRING, event_type STRING, batch_id STRING, `case` STRING, status STRING, attempt INT,',
+      '  occurred_at TIMESTAMP, duration_ms BIGINT, `rows` BIGINT, watermark STRING, details STRING',
+      ') USING iceberg',
+      'PARTITIONED BY (days(occurred_at))',
+      props(),
+    ].join('\n'),
   });
   // The ledger is the runner's bookkeeping (exactly-once, rollback): it owns the table's columns.
   steps.push({ name: 'create ledger', kind: 'ledger_table', table: config.tables.ledger.plain });
@@ -149,7 +219,10 @@ export function compileInit(config: PipelineConfig, options: InitOptions): Compi
 function createReportDates(config: PipelineConfig): JobStep {
   const report = config.reportDates!;
   const date = report.schema.find((c) => c.name === report.dateColumn);
-  const byMonth = date && ['date', 'timestamp'].includes(typeOfSparkType(date.type)) ? `\nPARTITIONED BY (months(${q(date.name)}))` : '';
+  const byMonth =
+    date && ['date', 'timestamp'].includes(typeOfSparkType(date.type))
+      ? `\nPARTITIONED BY (months(${q(date.name)}))`
+      : '';
   return {
     name: 'create report dates',
     kind: 'sql',
@@ -168,12 +241,34 @@ export function sourceName(config: PipelineConfig, dest: string): string {
  * `__own_kept` then says its visible date and code are W's own. `missing` lists what each table lacks;
  * `typeOf` gives a summary column's SQL type (DESCRIBE). Empty when nothing is missing.
  */
-export function compileReportUpgrade(config: PipelineConfig, missing: { summary: string[]; batches: string[] }, typeOf: (column: string) => string): CompiledJob | null {
+export function compileReportUpgrade(
+  config: PipelineConfig,
+  missing: { summary: string[]; batches: string[] },
+  typeOf: (column: string) => string,
+): CompiledJob | null {
   const types = new Map([...ownColumnTypes(config, typeOf), [RERESOLVE, 'BOOLEAN']]);
   const steps: JobStep[] = [];
-  for (const [table, columns] of [[config.summaryTable, missing.summary], [config.tables.batches, missing.batches]] as const) {
-    if (columns.length) steps.push({ name: `add columns ${table.plain}`, kind: 'sql', sql: `ALTER TABLE ${table.sql} ADD COLUMNS (${columns.map((c) => `${q(c)} ${types.get(c)}`).join(', ')})` });
+  for (const [table, columns] of [
+    [config.summaryTable, missing.summary],
+    [config.tables.batches, missing.batches],
+  ] as const) {
+    if (columns.length)
+      steps.push({
+        name: `add columns ${table.plain}`,
+        kind: 'sql',
+        sql: `ALTER TABLE ${table.sql} ADD COLUMNS (${columns.map((c) => `${q(c)} ${types.get(c)}`).join(', ')})`,
+      });
   }
   if (!steps.length) return null;
-  return { schemaVersion: JOB_SCHEMA_VERSION, jobId: 'init-report-dates', kind: 'init', description: 'add SPEC §4b internal columns to summary and batches', tags: {}, params: {}, ledger: null, targets: [], steps };
+  return {
+    schemaVersion: JOB_SCHEMA_VERSION,
+    jobId: 'init-report-dates',
+    kind: 'init',
+    description: 'add SPEC §4b internal columns to summary and batches',
+    tags: {},
+    params: {},
+    ledger: null,
+    targets: [],
+    steps,
+  };
 }

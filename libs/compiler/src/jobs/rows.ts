@@ -10,7 +10,13 @@ export function summaryRows(config: PipelineConfig, model: ColumnModel, inner: s
   const grids = config.grids.map((g) => `${gridExpr(g, `h.${q(historyColumn(g.rollingName))}`)} AS ${q(g.name)}`);
   const visible = model.prepared.filter((c) => !model.internal.includes(c));
   // SPEC §4b's internal columns last: where they were added to a table of an earlier release, they are its last columns too.
-  return `SELECT\n${list([...visible.map((c) => `h.${q(c)}`), ...model.histories.map((c) => `h.${q(c)}`), ...grids, ...model.internal.map((c) => `h.${q(c)}`)])}\nFROM (\n${inner}\n) h`;
+  const columns = [
+    ...visible.map((c) => `h.${q(c)}`),
+    ...model.histories.map((c) => `h.${q(c)}`),
+    ...grids,
+    ...model.internal.map((c) => `h.${q(c)}`),
+  ];
+  return ['SELECT', list(columns), 'FROM (', inner, ') h'].join('\n');
 }
 
 /** Projects summary-shaped rows (view or alias) onto the latest table's columns. */

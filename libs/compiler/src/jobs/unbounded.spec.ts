@@ -30,7 +30,8 @@ describe('withUnboundedHistory', () => {
     expect(sql).toContain("BETWEEN '2024-03' AND '2024-05'");
     // The stored map is read by the MERGE alone: the staged months replaced, those deleted dropped.
     expect(sql).not.toMatch(/FROM `local`\.`alt`\.`acct_unbounded`/);
-    const merged = 'map_concat(map_filter(coalesce(t.`__unbounded_cells`, s.`__live`), (m, v) -> NOT array_contains(s.`__months`, m)), s.`__live`)';
+    const merged =
+      'map_concat(map_filter(coalesce(t.`__unbounded_cells`, s.`__live`), (m, v) -> NOT array_contains(s.`__months`, m)), s.`__live`)';
     expect(sql).toContain(`t.\`__unbounded_cells\` = ${merged}`);
     // As long as the key's months: from latest's month back to the earliest one in the map.
     expect(sql).toContain(`s.\`__mi\` - array_min(map_keys(${merged})) + 1`);

@@ -34,7 +34,9 @@ export function unboundedTableColumns(model: ColumnModel): string[] {
 function arrays(config: PipelineConfig, cells: string, m: string): string[] {
   const maxLength = config.unboundedHistory!.maxLength;
   const length = maxLength === null ? `${m} - array_min(map_keys(${cells})) + 1` : String(maxLength);
-  return config.rolling.map((_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i})`);
+  return config.rolling.map(
+    (_, i) => `transform(sequence(0, ${length} - 1), i -> try_element_at(${cells}, ${m} - i).v${i})`,
+  );
 }
 
 /**
@@ -46,7 +48,12 @@ function arrays(config: PipelineConfig, cells: string, m: string): string[] {
  * read once, by the MERGE itself. A key with no latest row (all its months deleted) loses its unbounded row.
  * CASE_I appends instead: its keys had neither a latest nor an unbounded row.
  */
-export function unboundedSteps(config: PipelineConfig, batchId: string, caseName: CaseName, range: CaseRange): JobStep[] {
+export function unboundedSteps(
+  config: PipelineConfig,
+  batchId: string,
+  caseName: CaseName,
+  range: CaseRange,
+): JobStep[] {
   const unbounded = config.unboundedHistory;
   if (!unbounded) return [];
   const model = columnModel(config);
@@ -54,7 +61,8 @@ export function unboundedSteps(config: PipelineConfig, batchId: string, caseName
   const month = q(config.monthColumn);
   const staged = `SELECT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
   const deleted = isDeleted(config, 's');
-  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${valueStruct(config, (r) => `s.${q(r.mapperColumn)}`)} AS vals
+  const nowValues = valueStruct(config, (r) => `s.${q(r.mapperColumn)}`);
+  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${nowValues} AS vals
     FROM ${config.summaryTable.sql} s
     JOIN (SELECT DISTINCT ${key}, ${month} FROM staged) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}
     WHERE s.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(range.maxMonth)}`;
@@ -75,26 +83,44 @@ JOIN touched t ON ${keyEq(config, 't', 'k')}`;
   // The key's map after the batch: the stored one without the staged months, then those of them not deleted.
   const merged = `map_concat(map_filter(coalesce(t.${q(UNBOUNDED_CELLS)}, s.\`__live\`), (m, v) -> NOT array_contains(s.\`__months\`, m)), s.\`__live\`)`;
   const values = (cells: string) => {
-    const computed = new Map<string, string>(model.unboundedArrays.map((c, i) => [c, arrays(config, cells, 's.`__mi`')[i]]));
+    const computed = new Map<string, string>(
+      model.unboundedArrays.map((c, i) => [c, arrays(config, cells, 's.`__mi`')[i]]),
+    );
     computed.set(UNBOUNDED_CELLS, cells);
     return (c: string) => computed.get(c) ?? `s.${q(c)}`;
   };
   const columns = unboundedTableColumns(model);
+  const appended = [
+    `INSERT INTO ${unbounded.table.sql}`,
+    'SELECT',
+    list(columns.map((c) => `${values('s.`__live`')(c)} AS ${q(c)}`)),
+    `FROM (\n${source}\n) s`,
+    `WHERE s.${key} IS NOT NULL`,
+  ].join('\n');
   // CASE_I's keys are new: no latest row before the batch, so no unbounded row (SPEC §4c) — appended, no MERGE.
   const sql =
     caseName === 'CASE_I'
-      ? `INSERT INTO ${unbounded.table.sql}\nSELECT\n${list(columns.map((c) => `${values('s.`__live`')(c)} AS ${q(c)}`))}\nFROM (\n${source}\n) s\nWHERE s.${key} IS NOT NULL`
+      ? appended
       : mergeByKey(unbounded.table.sql, source, key, columns, { update: values(merged), insert: values('s.`__live`') });
   return [{ name: 'unbounded history', kind: 'sql', sql }];
 }
 
 /** A case job with SPEC §4c's steps before its last one (releasing the caches), the unbounded table a target. */
-export function withUnboundedHistory(config: PipelineConfig, job: CompiledJob, caseName: CaseName, range: CaseRange): CompiledJob {
+export function withUnboundedHistory(
+  config: PipelineConfig,
+  job: CompiledJob,
+  caseName: CaseName,
+  range: CaseRange,
+): CompiledJob {
   const unbounded = config.unboundedHistory;
   if (!unbounded) return job;
   const steps = unboundedSteps(config, String(job.params.batchId), caseName, range);
   const last = job.steps.length - 1;
-  return { ...job, targets: [...job.targets, unbounded.table.plain], steps: [...job.steps.slice(0, last), ...steps, job.steps[last]] };
+  return {
+    ...job,
+    targets: [...job.targets, unbounded.table.plain],
+    steps: [...job.steps.slice(0, last), ...steps, job.steps[last]],
+  };
 }
 
 /**
@@ -110,12 +136,18 @@ export function compileUnboundedRebuild(config: PipelineConfig): CompiledJob {
   const month = q(config.monthColumn);
   const deleted = isDeleted(config, 's');
   const live = `SELECT s.*, ${monthIntSql(`s.${month}`)} AS \`__mi\` FROM ${config.summaryTable.sql} s${deleted ? ` WHERE NOT ${deleted}` : ''}`;
-  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(\`__mi\`, ${valueStruct(config, (r) => q(r.mapperColumn))}))) AS cells FROM live GROUP BY ${key}`;
+  const cellValues = valueStruct(config, (r) => q(r.mapperColumn));
+  const cells = `SELECT ${key}, map_from_entries(collect_list(struct(\`__mi\`, ${cellValues}))) AS cells FROM live GROUP BY ${key}`;
   const latest = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY \`__mi\` DESC) AS \`__rank\` FROM live) WHERE \`__rank\` = 1`;
+  const columns = [
+    ...model.latest.map((c) => `l.${q(c)}`),
+    ...arrays(config, 'c.cells', 'l.`__mi`').map((a, i) => `${a} AS ${q(model.unboundedArrays[i])}`),
+    `c.cells AS ${q(UNBOUNDED_CELLS)}`,
+  ];
   const query = `WITH live AS (${live}),
   cells AS (${cells})
 SELECT
-${list([...model.latest.map((c) => `l.${q(c)}`), ...arrays(config, 'c.cells', 'l.`__mi`').map((a, i) => `${a} AS ${q(model.unboundedArrays[i])}`), `c.cells AS ${q(UNBOUNDED_CELLS)}`])}
+${list(columns)}
 FROM (${latest}) l
 JOIN cells c ON ${keyEq(config, 'c', 'l')}`;
   return {
@@ -127,6 +159,8 @@ JOIN cells c ON ${keyEq(config, 'c', 'l')}`;
     params: {},
     ledger: null,
     targets: [unbounded.table.plain],
-    steps: [{ name: 'rebuild unbounded history', kind: 'sql', sql: `INSERT OVERWRITE ${unbounded.table.sql}\n${query}` }],
+    steps: [
+      { name: 'rebuild unbounded history', kind: 'sql', sql: `INSERT OVERWRITE ${unbounded.table.sql}\n${query}` },
+    ],
   };
 }

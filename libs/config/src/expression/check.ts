@@ -35,13 +35,41 @@ interface Value {
  * string with it, which knows no clock values).
  */
 const DATE_ARGUMENTS: Readonly<Record<string, readonly number[]>> = {
-  date: [0], timestamp: [0], year: [0], quarter: [0], month: [0], day: [0], dayofmonth: [0], dayofweek: [0],
-  dayofyear: [0], weekofyear: [0], hour: [0], minute: [0], second: [0], datediff: [0, 1], months_between: [0, 1],
-  add_months: [0], date_add: [0], date_sub: [0], last_day: [0], trunc: [0], date_trunc: [1], date_format: [0],
+  date: [0],
+  timestamp: [0],
+  year: [0],
+  quarter: [0],
+  month: [0],
+  day: [0],
+  dayofmonth: [0],
+  dayofweek: [0],
+  dayofyear: [0],
+  weekofyear: [0],
+  hour: [0],
+  minute: [0],
+  second: [0],
+  datediff: [0, 1],
+  months_between: [0, 1],
+  add_months: [0],
+  date_add: [0],
+  date_sub: [0],
+  last_day: [0],
+  trunc: [0],
+  date_trunc: [1],
+  date_format: [0],
 };
 const ONE_ARGUMENT_DATE = ['to_date', 'to_timestamp'];
 /** Functions whose arguments (from `from` on) Spark coerces to one type, as it does CASE's branches. */
-const COERCED_ARGUMENTS: Readonly<Record<string, number>> = { coalesce: 0, nvl: 0, ifnull: 0, nullif: 0, greatest: 0, least: 0, if: 1, nvl2: 1 };
+const COERCED_ARGUMENTS: Readonly<Record<string, number>> = {
+  coalesce: 0,
+  nvl: 0,
+  ifnull: 0,
+  nullif: 0,
+  greatest: 0,
+  least: 0,
+  if: 1,
+  nvl2: 1,
+};
 const DATE_CAST = /^(DATE|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ)$/;
 const COERCING_OPERATORS = ['=', '==', '<>', '!=', '<', '<=', '>', '>=', '<=>', '+', '-'];
 
@@ -50,25 +78,35 @@ function valueOf(e: Expr, scope: Scope): Value {
   switch (e.kind) {
     case 'column': {
       if (scope.columns === null) {
-        if (CLOCK_NAMES.includes(e.name.toLowerCase())) throw new ExpressionError(e.offset, `the name ${e.name}`, CLOCK_NAME_EXPECTED);
+        if (CLOCK_NAMES.includes(e.name.toLowerCase()))
+          throw new ExpressionError(e.offset, `the name ${e.name}`, CLOCK_NAME_EXPECTED);
         return { type: 'unknown', constant: false };
       }
       const type = scope.columns.get(e.name.toLowerCase());
-      if (type === undefined) throw new ExpressionError(e.offset, `the column ${e.name}, which is not in the row there`, scope.describe);
+      if (type === undefined)
+        throw new ExpressionError(e.offset, `the column ${e.name}, which is not in the row there`, scope.describe);
       return { type, constant: false };
     }
     case 'literal':
       return { type: e.type, constant: true };
     case 'unary': {
       const arg = sub(e.arg);
-      return { type: e.op === 'NOT' ? 'boolean' : arg.type === 'number' ? 'number' : 'unknown', constant: arg.constant };
+      return {
+        type: e.op === 'NOT' ? 'boolean' : arg.type === 'number' ? 'number' : 'unknown',
+        constant: arg.constant,
+      };
     }
     case 'binary': {
       const [l, r] = [sub(e.left), sub(e.right)];
-      if (COERCING_OPERATORS.includes(e.op)) refuseBuiltDate([[e.left, l], [e.right, r]]);
+      if (COERCING_OPERATORS.includes(e.op))
+        refuseBuiltDate([
+          [e.left, l],
+          [e.right, r],
+        ]);
       const constant = l.constant && r.constant;
       if (e.op === '||') return { type: 'string', constant };
-      if (['+', '-', '*', '/', '%', 'DIV'].includes(e.op)) return { type: l.type === 'number' && r.type === 'number' ? 'number' : 'unknown', constant };
+      if (['+', '-', '*', '/', '%', 'DIV'].includes(e.op))
+        return { type: l.type === 'number' && r.type === 'number' ? 'number' : 'unknown', constant };
       return { type: 'boolean', constant };
     }
     case 'isNull':
@@ -85,19 +123,32 @@ function valueOf(e: Expr, scope: Scope): Value {
     case 'between': {
       // x BETWEEN a AND b is x >= a AND x <= b.
       const [arg, low, high] = [sub(e.arg), sub(e.low), sub(e.high)];
-      refuseBuiltDate([[e.arg, arg], [e.low, low]]);
-      refuseBuiltDate([[e.arg, arg], [e.high, high]]);
+      refuseBuiltDate([
+        [e.arg, arg],
+        [e.low, low],
+      ]);
+      refuseBuiltDate([
+        [e.arg, arg],
+        [e.high, high],
+      ]);
       return { type: 'boolean', constant: arg.constant && low.constant && high.constant };
     }
     case 'case': {
       // CASE x WHEN v compares x = v; the branches' results are coerced to one type.
       const operand = e.operand ? sub(e.operand) : null;
       const whens = e.whens.map((w) => ({ when: sub(w.when), then: sub(w.then) }));
-      if (e.operand && operand) e.whens.forEach((w, i) => refuseBuiltDate([[e.operand!, operand], [w.when, whens[i].when]]));
+      if (e.operand && operand)
+        e.whens.forEach((w, i) =>
+          refuseBuiltDate([
+            [e.operand!, operand],
+            [w.when, whens[i].when],
+          ]),
+        );
       const results: [Expr, Value][] = e.whens.map((w, i) => [w.then, whens[i].then]);
       if (e.otherwise) results.push([e.otherwise, sub(e.otherwise)]);
       refuseBuiltDate(results);
-      const constant = (operand?.constant ?? true) && whens.every((w) => w.when.constant) && results.every(([, v]) => v.constant);
+      const constant =
+        (operand?.constant ?? true) && whens.every((w) => w.when.constant) && results.every(([, v]) => v.constant);
       return { type: common([...results.map(([, v]) => v.type), ...(e.otherwise ? [] : ['null' as const])]), constant };
     }
     case 'cast': {
@@ -107,10 +158,15 @@ function valueOf(e: Expr, scope: Scope): Value {
     }
     case 'call': {
       const args = e.args.map(sub);
-      const dateArguments = ONE_ARGUMENT_DATE.includes(e.name) ? (e.args.length === 1 ? [0] : []) : (DATE_ARGUMENTS[e.name] ?? []);
+      const dateArguments = ONE_ARGUMENT_DATE.includes(e.name)
+        ? e.args.length === 1
+          ? [0]
+          : []
+        : (DATE_ARGUMENTS[e.name] ?? []);
       for (const i of dateArguments) if (i < e.args.length) refuseBuiltString(e.args[i], args[i]);
       const coercedFrom = COERCED_ARGUMENTS[e.name];
-      if (coercedFrom !== undefined) refuseBuiltDate(e.args.slice(coercedFrom).map((x, i) => [x, args[coercedFrom + i]]));
+      if (coercedFrom !== undefined)
+        refuseBuiltDate(e.args.slice(coercedFrom).map((x, i) => [x, args[coercedFrom + i]]));
       const constant = args.every((a) => a.constant);
       const types = args.map((a) => a.type);
       const returns = ALLOWED_FUNCTIONS[e.name].returns;
@@ -130,7 +186,11 @@ function valueOf(e: Expr, scope: Scope): Value {
  */
 function refuseBuiltString(e: Expr, value: Value): void {
   if (e.kind === 'literal' || !value.constant || !(value.type === 'string' || value.type === 'unknown')) return;
-  throw new ExpressionError(e.offset, `the string computed from literals ${renderExpression(e)}, which Spark converts to a date or timestamp there`, BUILT_CLOCK_EXPECTED);
+  throw new ExpressionError(
+    e.offset,
+    `the string computed from literals ${renderExpression(e)}, which Spark converts to a date or timestamp there`,
+    BUILT_CLOCK_EXPECTED,
+  );
 }
 
 /**
@@ -141,7 +201,9 @@ function refuseBuiltString(e: Expr, value: Value): void {
  */
 function refuseBuiltDate(values: ReadonlyArray<readonly [Expr, Value]>): void {
   values.forEach(([e, v], i) => {
-    const dateBeside = values.some(([, other], j) => j !== i && (other.type === 'date' || other.type === 'timestamp' || other.type === 'unknown'));
+    const dateBeside = values.some(
+      ([, other], j) => j !== i && (other.type === 'date' || other.type === 'timestamp' || other.type === 'unknown'),
+    );
     if (dateBeside) refuseBuiltString(e, v);
   });
 }

@@ -28,9 +28,16 @@ export function isClockString(value: string): boolean {
   return word !== undefined && CLOCK_WORDS.includes(word);
 }
 
-export const CLOCK_STRING_EXPECTED = `a string that is not one of Spark's clock values (now, today, yesterday, tomorrow, in any case, with a time zone or control characters around it), which read the clock when cast to a date or timestamp: the result must depend on the rows alone`;
+export const CLOCK_STRING_EXPECTED =
+  `a string that is not one of Spark's clock values (now, today, yesterday, tomorrow, in any case, ` +
+  `with a time zone or control characters around it), ` +
+  `which read the clock when cast to a date or timestamp: the result must depend on the rows alone`;
 
-export const BUILT_CLOCK_EXPECTED = `a string literal or a column where a string becomes a date or timestamp: Spark computes a string of literals alone (concat('to', 'day'), lower(concat('N', 'OW'))) before it reads any row and reads the clock when it is now, today, yesterday or tomorrow; the result must depend on the rows alone (write the literal instead)`;
+export const BUILT_CLOCK_EXPECTED =
+  `a string literal or a column where a string becomes a date or timestamp: ` +
+  `Spark computes a string of literals alone (concat('to', 'day'), lower(concat('N', ` +
+  `'OW'))) before it reads any row and reads the clock when it is now, today, yesterday or tomorrow; ` +
+  `the result must depend on the rows alone (write the literal instead)`;
 
 /**
  * Bare names Spark 3.5 resolves to the clock or the session's user when no column has that name
@@ -39,4 +46,6 @@ export const BUILT_CLOCK_EXPECTED = `a string literal or a column where a string
  */
 export const CLOCK_NAMES = ['current_date', 'current_timestamp', 'current_user', 'user'];
 
-export const CLOCK_NAME_EXPECTED = `a column of the file: where no column has this name, Spark reads current_date, current_timestamp, current_user and user as the clock or the session's user, not a row's value`;
+export const CLOCK_NAME_EXPECTED =
+  `a column of the file: where no column has this name, Spark reads current_date, current_timestamp, ` +
+  `current_user and user as the clock or the session's user, not a row's value`;

@@ -4,7 +4,13 @@ import { ExpressionError, tokenize } from './lexer';
 import { parseExpression } from './parser';
 
 const ROW: Scope = {
-  columns: new Map<string, ValueType>([['bal', 'number'], ['dpd', 'number'], ['st', 'string'], ['dt', 'date'], ['ts', 'timestamp']]),
+  columns: new Map<string, ValueType>([
+    ['bal', 'number'],
+    ['dpd', 'number'],
+    ['st', 'string'],
+    ['dt', 'date'],
+    ['ts', 'timestamp'],
+  ]),
   describe: 'a column of the test row',
 };
 
@@ -29,7 +35,11 @@ describe('tokenize: literals are delimited as Spark 3.5 delimits them', () => {
     ['`a``b`', ['`a``b`']],
     ['1.5e3 10L .5 2BD', ['1.5e3', '10L', '.5', '2BD']],
   ])('%s', (text, expected) => {
-    expect(tokenize(text).filter((t) => t.kind !== 'end').map((t) => t.text)).toEqual(expected);
+    expect(
+      tokenize(text)
+        .filter((t) => t.kind !== 'end')
+        .map((t) => t.text),
+    ).toEqual(expected);
   });
 
   it('a quoted quote does not end the string, so a call hidden in it stays text', () => {
@@ -63,18 +73,27 @@ describe('parseExpression accepts the documented subset', () => {
   // in every column: `(original) <=> (rendered)` on every row); `x IN (1) = TRUE` is refused by both.
   it.each([
     ['NOT a = 1 AND b = 2 OR c = 3', '(((NOT (`a` = 1)) AND (`b` = 2)) OR (`c` = 3))'],
-    ["s LIKE 'a%' OR s NOT LIKE 'b_' AND s RLIKE '^[ab]'", "((`s` LIKE 'a%') OR ((`s` NOT LIKE 'b_') AND (`s` RLIKE '^[ab]')))"],
+    [
+      "s LIKE 'a%' OR s NOT LIKE 'b_' AND s RLIKE '^[ab]'",
+      "((`s` LIKE 'a%') OR ((`s` NOT LIKE 'b_') AND (`s` RLIKE '^[ab]')))",
+    ],
     ['x * 2 - 1 > y / 2 % 3', '(((`x` * 2) - 1) > ((`y` / 2) % 3))'],
     ['- x * 2 = -2', '(((-`x`) * 2) = (-2))'],
     ['a = b = c', '((`a` = `b`) = `c`)'],
     ["'a\\'b' = s OR s = r'a\\' OR s = 'x' 'y'", "((('a\\'b' = `s`) OR (`s` = r'a\\')) OR (`s` = 'x' 'y'))"],
-    ['CASE WHEN x > 1 THEN y ELSE -y END > 0 AND x <=> y OR x IS NULL', '(((CASE WHEN (`x` > 1) THEN `y` ELSE (-`y`) END > 0) AND (`x` <=> `y`)) OR (`x` IS NULL))'],
+    [
+      'CASE WHEN x > 1 THEN y ELSE -y END > 0 AND x <=> y OR x IS NULL',
+      '(((CASE WHEN (`x` > 1) THEN `y` ELSE (-`y`) END > 0) AND (`x` <=> `y`)) OR (`x` IS NULL))',
+    ],
   ])('renders %s as Spark reads it', (text, rendered) => {
     expect(render(text)).toBe(rendered);
   });
 
   it('refuses what Spark refuses: one predicate per value', () => {
-    expect(errorOf('x IN (1, 2, 3) = TRUE', { columns: null, describe: 'any' })).toMatchObject({ found: "'='", offset: 15 });
+    expect(errorOf('x IN (1, 2, 3) = TRUE', { columns: null, describe: 'any' })).toMatchObject({
+      found: "'='",
+      offset: 15,
+    });
   });
 
   it('reads with Spark precedence: OR < AND < NOT < predicate < comparison < + - || < * / < unary', () => {
@@ -87,7 +106,12 @@ describe('parseExpression accepts the documented subset', () => {
 
 describe('parseExpression refuses, naming what was found, where, and what is allowed', () => {
   it.each([
-    ["java_method('java.lang.System', 'getenv', 'HOME')", 'the function java_method', 0, /^a function on the allow-list \(abs, add_months, /],
+    [
+      "java_method('java.lang.System', 'getenv', 'HOME')",
+      'the function java_method',
+      0,
+      /^a function on the allow-list \(abs, add_months, /,
+    ],
     ["reflect('java.lang.System', 'getenv', 'HOME')", 'the function reflect', 0, /allow-list/],
     ["`reflect`('java.lang.System', 'getenv', 'HOME')", 'the function reflect', 0, /allow-list/],
     ['upper(my_udf(st))', 'the function my_udf', 6, /allow-list/],
@@ -118,31 +142,47 @@ describe('parseExpression refuses, naming what was found, where, and what is all
   });
 
   it('a column must be in the row at that point', () => {
-    expect(errorOf('coalesce(bal, __source_row)')).toEqual({ found: 'the column __source_row, which is not in the row there', offset: 14, expected: 'a column of the test row' });
+    expect(errorOf('coalesce(bal, __source_row)')).toEqual({
+      found: 'the column __source_row, which is not in the row there',
+      offset: 14,
+      expected: 'a column of the test row',
+    });
     // Spark resolves names case-insensitively (spark.sql.caseSensitive=false); null = any column.
     expect(checkExpression('BAL + Dpd', ROW).type).toBe('number');
     expect(checkExpression('anything + 1', { columns: null, describe: 'any' }).type).toBe('unknown');
   });
 
-  it.each([`DATE 'today'`, `CAST('now' AS TIMESTAMP)`, `dt > 'Yesterday'`, `TIMESTAMP ' tomorrow UTC'`, `CAST('to' 'day' AS DATE)`, `CAST('to\\day' AS DATE)`])(
-    'refuses a clock value in %s: the result must depend on the rows alone (SPEC §4)',
-    (text) => {
-      expect(() => parseExpression(text)).toThrow(/which read the clock when cast to a date or timestamp/);
-    },
-  );
+  it.each([
+    `DATE 'today'`,
+    `CAST('now' AS TIMESTAMP)`,
+    `dt > 'Yesterday'`,
+    `TIMESTAMP ' tomorrow UTC'`,
+    `CAST('to' 'day' AS DATE)`,
+    `CAST('to\\day' AS DATE)`,
+  ])('refuses a clock value in %s: the result must depend on the rows alone (SPEC §4)', (text) => {
+    expect(() => parseExpression(text)).toThrow(/which read the clock when cast to a date or timestamp/);
+  });
 
   it('keeps strings that only start like a clock value, and epoch (a constant)', () => {
-    for (const text of [`'nowhere'`, `'todays'`, `DATE 'epoch'`, `concat('no', 'where')`]) expect(() => parseExpression(text)).not.toThrow();
+    for (const text of [`'nowhere'`, `'todays'`, `DATE 'epoch'`, `concat('no', 'where')`])
+      expect(() => parseExpression(text)).not.toThrow();
   });
 
   // Issue 25: the literal check above missed escapes Spark decodes (\u0074, \164, \0) and the time zone Spark
   // accepts after the word ('today-1'): each of these is today's date in Spark 3.5.7.
-  it.each([String.raw`CAST('\u0074oday' AS DATE)`, String.raw`CAST('\164oday' AS DATE)`, String.raw`CAST('\U00000074oday' AS DATE)`, String.raw`CAST('\0today' AS DATE)`, String.raw`CAST('today\Z' AS DATE)`, `CAST('today-1' AS DATE)`, `CAST('TODAY+01:00' AS TIMESTAMP)`, `dt = 'Now'`, `CAST(lower('NOW') AS TIMESTAMP)`])(
-    'refuses the clock value Spark decodes from %s',
-    (text) => {
-      expect(() => parseExpression(text)).toThrow(/which read the clock when cast to a date or timestamp/);
-    },
-  );
+  it.each([
+    String.raw`CAST('\u0074oday' AS DATE)`,
+    String.raw`CAST('\164oday' AS DATE)`,
+    String.raw`CAST('\U00000074oday' AS DATE)`,
+    String.raw`CAST('\0today' AS DATE)`,
+    String.raw`CAST('today\Z' AS DATE)`,
+    `CAST('today-1' AS DATE)`,
+    `CAST('TODAY+01:00' AS TIMESTAMP)`,
+    `dt = 'Now'`,
+    `CAST(lower('NOW') AS TIMESTAMP)`,
+  ])('refuses the clock value Spark decodes from %s', (text) => {
+    expect(() => parseExpression(text)).toThrow(/which read the clock when cast to a date or timestamp/);
+  });
 
   // Issue 25: Spark computes a string of literals alone while it plans, and a DATE or TIMESTAMP made of it
   // reads the clock when it spells now/today/yesterday/tomorrow (checked on Spark 3.5.7; clock.ts).
@@ -172,8 +212,13 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     ["date_format(concat('n','ow'), 'yyyy')", "concat('n', 'ow')", 12],
   ])('refuses %s: a clock value built from literals, where Spark makes it a date', (text, built, offset) => {
     const e = errorOf(text);
-    expect([e.found, e.offset]).toEqual([`the string computed from literals ${built}, which Spark converts to a date or timestamp there`, offset]);
-    expect(e.expected).toMatch(/^a string literal or a column where a string becomes a date or timestamp: .*reads the clock/);
+    expect([e.found, e.offset]).toEqual([
+      `the string computed from literals ${built}, which Spark converts to a date or timestamp there`,
+      offset,
+    ]);
+    expect(e.expected).toMatch(
+      /^a string literal or a column where a string becomes a date or timestamp: .*reads the clock/,
+    );
   });
 
   it('refuses a built string beside a column of unknown type (load --where, a config without source_schema)', () => {
@@ -182,24 +227,58 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     expect(errorOf("coalesce(x, concat('to', 'day'))", anyColumn).offset).toBe(12);
   });
 
-  it("refuses current_date, current_timestamp, current_user and user as names where the columns are not known: Spark reads them as the clock or the user", () => {
-    const anyColumn: Scope = { columns: null, describe: 'a source column' };
-    for (const [text, offset] of [['base_ts < current_date', 10], ['`Current_Timestamp` IS NULL', 0], ['current_user', 0], ['USER', 0]] as const) {
-      const e = errorOf(text, anyColumn);
-      expect([e.found, e.offset]).toEqual([`the name ${text.replace(/^base_ts < /, '').replace(/ IS NULL$/, '').replace(/`/g, '')}`, offset]);
-      expect(e.expected).toMatch(/as the clock or the session's user/);
-    }
-    // A row that has such a column reads the column (Spark resolves columns first).
-    expect(checkExpression('current_date', { columns: new Map([['current_date', 'date']]), describe: 'a row with that column' }).type).toBe('date');
-  });
+  it(
+    'refuses current_date, current_timestamp, ' +
+      'current_user and user as names where the columns are not known: Spark reads them as the clock or the user',
+    () => {
+      const anyColumn: Scope = { columns: null, describe: 'a source column' };
+      for (const [text, offset] of [
+        ['base_ts < current_date', 10],
+        ['`Current_Timestamp` IS NULL', 0],
+        ['current_user', 0],
+        ['USER', 0],
+      ] as const) {
+        const e = errorOf(text, anyColumn);
+        expect([e.found, e.offset]).toEqual([
+          `the name ${text
+            .replace(/^base_ts < /, '')
+            .replace(/ IS NULL$/, '')
+            .replace(/`/g, '')}`,
+          offset,
+        ]);
+        expect(e.expected).toMatch(/as the clock or the session's user/);
+      }
+      // A row that has such a column reads the column (Spark resolves columns first).
+      expect(
+        checkExpression('current_date', {
+          columns: new Map([['current_date', 'date']]),
+          describe: 'a row with that column',
+        }).type,
+      ).toBe('date');
+    },
+  );
 
   it('keeps what cannot read the clock: strings from columns (NULL at run time), parsing with a format, string contexts', () => {
     for (const text of [
-      'CAST(st AS DATE)', 'to_date(st)', 'date(st)', 'timestamp(st)', "CAST(concat(st, 'day') AS DATE)", "dt = nvl(st, 'to' || 'day')",
-      "dt = CASE WHEN bal > 0 THEN 'to' || 'day' END", "to_date(concat('tod', 'ay'), 'yyyy-MM-dd')", "CAST(concat('to', 'day') AS STRING)",
-      "st = concat('to', 'day')", "concat('to', 'day') || st", "CAST('2024-01-31' AS DATE)", "dt = '2024-01-31'", "CAST(r'to\\day' AS DATE)",
-      "'nowhere'", "CAST('\u00a0today' AS DATE)", 'make_date(2024, 1, 31) = dt',
-      "CAST(concat(CAST(dt AS STRING), '') AS DATE)", "bal = concat('1', '2')",
+      'CAST(st AS DATE)',
+      'to_date(st)',
+      'date(st)',
+      'timestamp(st)',
+      "CAST(concat(st, 'day') AS DATE)",
+      "dt = nvl(st, 'to' || 'day')",
+      "dt = CASE WHEN bal > 0 THEN 'to' || 'day' END",
+      "to_date(concat('tod', 'ay'), 'yyyy-MM-dd')",
+      "CAST(concat('to', 'day') AS STRING)",
+      "st = concat('to', 'day')",
+      "concat('to', 'day') || st",
+      "CAST('2024-01-31' AS DATE)",
+      "dt = '2024-01-31'",
+      "CAST(r'to\\day' AS DATE)",
+      "'nowhere'",
+      "CAST('\u00a0today' AS DATE)",
+      'make_date(2024, 1, 31) = dt',
+      "CAST(concat(CAST(dt AS STRING), '') AS DATE)",
+      "bal = concat('1', '2')",
     ]) {
       expect(() => checkExpression(text, ROW)).not.toThrow();
     }
@@ -211,11 +290,16 @@ describe('parseExpression refuses, naming what was found, where, and what is all
     ['||', Array(10000).fill("'x'").join(' || ')],
   ])('refuses a chain of 10,000 %s terms with a config error, not a stack overflow', (_op, text) => {
     expect(() => checkExpression(text, { columns: null, describe: 'a source column' })).toThrow(ExpressionError);
-    expect(() => checkExpression(text, { columns: null, describe: 'a source column' })).toThrow(/expected at most 1000 operations deep .*; found an expression 1000[01] operations deep/);
+    expect(() => checkExpression(text, { columns: null, describe: 'a source column' })).toThrow(
+      /expected at most 1000 operations deep .*; found an expression 1000[01] operations deep/,
+    );
   });
 
   it('keeps a chain of 500 terms', () => {
-    const { expr } = checkExpression(Array(500).fill('a = 1').join(' OR '), { columns: null, describe: 'a source column' });
+    const { expr } = checkExpression(Array(500).fill('a = 1').join(' OR '), {
+      columns: null,
+      describe: 'a source column',
+    });
     expect(renderExpression(expr).length).toBeGreaterThan(500 * 5);
   });
 

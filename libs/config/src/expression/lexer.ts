@@ -25,13 +25,52 @@ export interface Token {
 }
 
 /** Operators and punctuation, longest first. Some only exist so the parser can refuse them by name. */
-const OPERATORS = ['<=>', '<=', '>=', '<>', '!=', '==', '||', '->', '=>', '::', '=', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', '.', ';', '[', ']', '{', '}', ':', '?', '!', '&', '|', '^', '~', '@', '#', '$'];
+const OPERATORS = [
+  '<=>',
+  '<=',
+  '>=',
+  '<>',
+  '!=',
+  '==',
+  '||',
+  '->',
+  '=>',
+  '::',
+  '=',
+  '<',
+  '>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '(',
+  ')',
+  ',',
+  '.',
+  ';',
+  '[',
+  ']',
+  '{',
+  '}',
+  ':',
+  '?',
+  '!',
+  '&',
+  '|',
+  '^',
+  '~',
+  '@',
+  '#',
+  '$',
+];
 /**
  * Spark substitutes `${env:NAME}`, `${system:name}` and `${spark.conf.key}` into the SQL text before it
  * parses it, inside string literals and quoted names too (SparkSqlParser, spark.sql.variable.substitute,
  * on by default): `'${env:AWS_SECRET_ACCESS_KEY}'` would be a string holding the secret.
  */
-export const NO_SUBSTITUTION = 'no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text';
+export const NO_SUBSTITUTION =
+  'no "${": Spark substitutes environment, system and configuration values for ${…} anywhere in SQL text';
 const NUMBER = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:BD|bd|Bd|bD|[LSYDFlsydf])?/;
 const WORD = /^[A-Za-z_][A-Za-z0-9_]*/;
 const WORD_CHAR = /[A-Za-z0-9_]/;
@@ -67,21 +106,34 @@ export function tokenize(text: string): Token[] {
     } else if ((c === 'r' || c === 'R') && text[i + 1] === "'") {
       push('string', quoted(text, i, "'", false, 1));
     } else if (c === '"') {
-      throw new ExpressionError(i, 'double-quoted text', "'single quotes' for a string, `backquotes` for a column name");
+      throw new ExpressionError(
+        i,
+        'double-quoted text',
+        "'single quotes' for a string, `backquotes` for a column name",
+      );
     } else if (c === '`') {
       const raw = quoted(text, i, '`', false);
       push('quoted', raw, raw.slice(1, -1).replace(/``/g, '`'));
     } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(text[i + 1] ?? ''))) {
       const raw = NUMBER.exec(rest)![0];
       if (WORD_CHAR.test(text[i + raw.length] ?? '')) {
-        throw new ExpressionError(i, `'${rest.slice(0, raw.length + 1)}…'`, 'a number, or a name that starts with a letter or _');
+        throw new ExpressionError(
+          i,
+          `'${rest.slice(0, raw.length + 1)}…'`,
+          'a number, or a name that starts with a letter or _',
+        );
       }
       push('number', raw);
     } else if (WORD.test(rest)) {
       push('word', WORD.exec(rest)![0]);
     } else {
       const op = OPERATORS.find((o) => rest.startsWith(o));
-      if (!op) throw new ExpressionError(i, `the character '${c}'`, 'names, literals, operators and parentheses (ASCII outside string literals)');
+      if (!op)
+        throw new ExpressionError(
+          i,
+          `the character '${c}'`,
+          'names, literals, operators and parentheses (ASCII outside string literals)',
+        );
       push('op', op);
     }
   }
@@ -98,7 +150,11 @@ function quoted(text: string, start: number, quote: string, backslashEscapes: bo
     else if (text[j] === quote) return text.slice(start, j + 1);
     else j++;
   }
-  throw new ExpressionError(start, quote === '`' ? 'a backquoted name without its closing `' : 'a string without its closing quote', `a closing ${quote}`);
+  throw new ExpressionError(
+    start,
+    quote === '`' ? 'a backquoted name without its closing `' : 'a string without its closing quote',
+    `a closing ${quote}`,
+  );
 }
 
 /**
@@ -124,7 +180,13 @@ export function stringLiteralValue(token: string): string {
       i += 4;
     } else if (after === 'U' && hex(8)) {
       const codePoint = parseInt(body.slice(i + 1, i + 9), 16);
-      out += codePoint < 0x10000 ? String.fromCharCode(codePoint) : String.fromCharCode(Math.floor((codePoint - 0x10000) / 0x400) + 0xd800, ((codePoint - 0x10000) % 0x400) + 0xdc00);
+      out +=
+        codePoint < 0x10000
+          ? String.fromCharCode(codePoint)
+          : String.fromCharCode(
+              Math.floor((codePoint - 0x10000) / 0x400) + 0xd800,
+              ((codePoint - 0x10000) % 0x400) + 0xdc00,
+            );
       i += 8;
     } else if (/^[01][0-7][0-7]$/.test(body.slice(i, i + 3))) {
       out += String.fromCharCode(parseInt(body.slice(i, i + 3), 8));
@@ -136,4 +198,13 @@ export function stringLiteralValue(token: string): string {
   return out;
 }
 
-const ESCAPED: Record<string, string> = { '0': '\u0000', b: '\b', n: '\n', r: '\r', t: '\t', Z: '\u001a', '%': '\\%', _: '\\_' };
+const ESCAPED: Record<string, string> = {
+  '0': '\u0000',
+  b: '\b',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  Z: '\u001a',
+  '%': '\\%',
+  _: '\\_',
+};

@@ -1,15 +1,40 @@
-import { Expr, ValueType, childrenOf } from './ast';
+import { Expr, SPARK_TYPE_NAMES, ValueType, childrenOf } from './ast';
 import { allowedFunctionList, functionRule } from './functions';
 import { CLOCK_STRING_EXPECTED, isClockString } from './clock';
 import { ExpressionError, Token, stringLiteralValue, tokenize } from './lexer';
 
 const MAX_DEPTH = 100;
 const COMPARISONS = ['=', '==', '<>', '!=', '<', '<=', '>', '>=', '<=>'];
-const CAST_TYPES = /^(BOOLEAN|TINYINT|BYTE|SMALLINT|SHORT|INT|INTEGER|BIGINT|LONG|FLOAT|REAL|DOUBLE|DATE|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|STRING|BINARY|CHAR|VARCHAR|DECIMAL|DEC|NUMERIC)$/i;
-const TYPED_LITERALS: Record<string, ValueType> = { DATE: 'date', TIMESTAMP: 'timestamp', TIMESTAMP_NTZ: 'timestamp', TIMESTAMP_LTZ: 'timestamp' };
+// CAST's target types: every family's names (ast.ts) and BINARY.
+const CAST_TYPE_NAMES = [...Object.values(SPARK_TYPE_NAMES).flat(), 'BINARY'];
+const CAST_TYPES = new RegExp(`^(${CAST_TYPE_NAMES.join('|')})$`, 'i');
+const TYPED_LITERALS: Record<string, ValueType> = {
+  DATE: 'date',
+  TIMESTAMP: 'timestamp',
+  TIMESTAMP_NTZ: 'timestamp',
+  TIMESTAMP_LTZ: 'timestamp',
+};
 const QUERY_WORDS = ['SELECT', 'FROM', 'WITH', 'VALUES', 'TABLE', 'EXISTS'];
 /** Words that cannot start a value; as bare words they are read as keywords, never as column names. */
-const KEYWORDS = ['AND', 'OR', 'NOT', 'WHEN', 'THEN', 'ELSE', 'END', 'IS', 'IN', 'BETWEEN', 'LIKE', 'ILIKE', 'RLIKE', 'REGEXP', 'AS', 'DIV', 'ESCAPE'];
+const KEYWORDS = [
+  'AND',
+  'OR',
+  'NOT',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'IS',
+  'IN',
+  'BETWEEN',
+  'LIKE',
+  'ILIKE',
+  'RLIKE',
+  'REGEXP',
+  'AS',
+  'DIV',
+  'ESCAPE',
+];
 /** Why a token cannot appear, for the ones a hostile or careless expression typically uses. */
 const REFUSED: Record<string, string> = {
   ';': 'a semicolon (a second statement)',
@@ -21,7 +46,8 @@ const REFUSED: Record<string, string> = {
 };
 
 const EXPRESSION = 'a column, a literal, CASE, CAST, NOT, - or (';
-const OPERATOR = 'an operator (+ - * / % DIV || = <> < <= > >= <=> AND OR IS IN BETWEEN LIKE RLIKE) or the end of the expression';
+const OPERATOR =
+  'an operator (+ - * / % DIV || = <> < <= > >= <=> AND OR IS IN BETWEEN LIKE RLIKE) or the end of the expression';
 
 /**
  * Parses one Spark SQL expression of the allowed subset (docs/config-expressions.md) with Spark 3.5's
@@ -41,7 +67,12 @@ export function parseExpression(text: string): Expr {
   // (the type check, the rendering) recurses through: 10,000 terms overflowed the stack (a RangeError, not a
   // config error).
   const depth = treeDepth(expr);
-  if (depth > MAX_TREE_DEPTH) throw new ExpressionError(0, `an expression ${depth} operations deep`, `at most ${MAX_TREE_DEPTH} operations deep (for many values, one IN list)`);
+  if (depth > MAX_TREE_DEPTH)
+    throw new ExpressionError(
+      0,
+      `an expression ${depth} operations deep`,
+      `at most ${MAX_TREE_DEPTH} operations deep (for many values, one IN list)`,
+    );
   return expr;
 }
 
@@ -58,7 +89,6 @@ function treeDepth(root: Expr): number {
   }
   return deepest;
 }
-
 
 class Parser {
   private pos = 0;
@@ -109,11 +139,14 @@ class Parser {
       this.expectWord('NULL', 'NULL or NOT NULL after IS');
       return { kind: 'isNull', not, arg, offset };
     }
-    const not = this.isWord('NOT') && ['IN', 'BETWEEN', 'LIKE', 'ILIKE', 'RLIKE', 'REGEXP'].includes(this.peek(1).value.toUpperCase());
+    const not =
+      this.isWord('NOT') &&
+      ['IN', 'BETWEEN', 'LIKE', 'ILIKE', 'RLIKE', 'REGEXP'].includes(this.peek(1).value.toUpperCase());
     if (not) this.pos++;
     if (this.acceptWord('IN')) {
       this.expectOp('(', '( and a list of values after IN');
-      if (QUERY_WORDS.includes(this.peek().value.toUpperCase()) && this.peek().kind === 'word') this.fail('a list of values (a subquery is not allowed)');
+      if (QUERY_WORDS.includes(this.peek().value.toUpperCase()) && this.peek().kind === 'word')
+        this.fail('a list of values (a subquery is not allowed)');
       const list = this.list();
       return { kind: 'in', not, arg, list, offset };
     }
@@ -125,7 +158,8 @@ class Parser {
     const like = ['LIKE', 'ILIKE', 'RLIKE', 'REGEXP'].find((w) => this.isWord(w));
     if (like) {
       this.pos++;
-      if (['ANY', 'SOME', 'ALL'].some((w) => this.isWord(w)) && this.peek(1).text === '(') this.fail('a pattern (LIKE ANY/SOME/ALL is not in the allowed subset)');
+      if (['ANY', 'SOME', 'ALL'].some((w) => this.isWord(w)) && this.peek(1).text === '(')
+        this.fail('a pattern (LIKE ANY/SOME/ALL is not in the allowed subset)');
       const pattern = this.comparison();
       let escape: string | null = null;
       if (like !== 'RLIKE' && like !== 'REGEXP' && this.acceptWord('ESCAPE')) {
@@ -186,7 +220,8 @@ class Parser {
     if (t.kind === 'string') return { kind: 'literal', text: this.strings(), type: 'string', offset };
     if (t.kind === 'op' && t.text === '(') {
       this.pos++;
-      if (this.peek().kind === 'word' && QUERY_WORDS.includes(this.peek().value.toUpperCase())) this.fail(`an expression (a subquery is not allowed)`);
+      if (this.peek().kind === 'word' && QUERY_WORDS.includes(this.peek().value.toUpperCase()))
+        this.fail(`an expression (a subquery is not allowed)`);
       const inner = this.expression();
       this.expectOp(')', ') to close the ( at character ' + offset);
       return inner;
@@ -207,7 +242,8 @@ class Parser {
       this.pos++;
       return { kind: 'literal', text: `${word} ${this.strings()}`, type: TYPED_LITERALS[word], offset };
     }
-    if (word === 'INTERVAL') this.fail(`${EXPRESSION} (INTERVAL is not in the allowed subset: use add_months, date_add, date_sub)`);
+    if (word === 'INTERVAL')
+      this.fail(`${EXPRESSION} (INTERVAL is not in the allowed subset: use add_months, date_add, date_sub)`);
     return this.name();
   }
 
@@ -215,15 +251,26 @@ class Parser {
   private name(): Expr {
     const t = this.next();
     const offset = t.offset;
-    if (this.peek().kind === 'op' && this.peek().text === '.') this.fail(`a column name alone (a dotted name such as a table, file or struct reference is not allowed)`);
+    if (this.peek().kind === 'op' && this.peek().text === '.')
+      this.fail(`a column name alone (a dotted name such as a table, file or struct reference is not allowed)`);
     if (!(this.peek().kind === 'op' && this.peek().text === '(')) return { kind: 'column', name: t.value, offset };
     const name = t.value.toLowerCase();
     const rule = functionRule(name);
-    if (!rule) throw new ExpressionError(offset, `the function ${t.value}`, `a function on the allow-list (${allowedFunctionList()})`);
+    if (!rule)
+      throw new ExpressionError(
+        offset,
+        `the function ${t.value}`,
+        `a function on the allow-list (${allowedFunctionList()})`,
+      );
     this.pos++;
     const args = this.peek().text === ')' && this.peek().kind === 'op' ? (this.pos++, []) : this.list();
     if (args.length < rule.min || args.length > rule.max) {
-      const count = rule.min === rule.max ? `${rule.min}` : rule.max >= 1000 ? `at least ${rule.min}` : `${rule.min} to ${rule.max}`;
+      const count =
+        rule.min === rule.max
+          ? `${rule.min}`
+          : rule.max >= 1000
+            ? `at least ${rule.min}`
+            : `${rule.min} to ${rule.max}`;
       throw new ExpressionError(offset, `${name} with ${args.length} argument(s)`, `${name} with ${count} argument(s)`);
     }
     return { kind: 'call', name, args, offset };
@@ -243,13 +290,19 @@ class Parser {
     const arg = this.expression();
     this.expectWord('AS', 'AS and a type in CAST');
     const typeToken = this.peek();
-    if (typeToken.kind !== 'word' || !CAST_TYPES.test(typeToken.value)) this.fail('a type (BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL(p,s), STRING, DATE, TIMESTAMP, ...)');
+    if (typeToken.kind !== 'word' || !CAST_TYPES.test(typeToken.value))
+      this.fail('a type (BOOLEAN, INT, BIGINT, DOUBLE, DECIMAL(p,s), STRING, DATE, TIMESTAMP, ...)');
     this.pos++;
     let type = typeToken.value.toUpperCase();
     if (this.acceptOp('(')) {
       const sizes = [this.next()];
       if (this.acceptOp(',')) sizes.push(this.next());
-      if (sizes.some((s) => s.kind !== 'number' || !/^\d+$/.test(s.text))) throw new ExpressionError(sizes[0].offset, `'${sizes.map((s) => s.text).join(',')}'`, 'integer sizes, e.g. DECIMAL(18,2)');
+      if (sizes.some((s) => s.kind !== 'number' || !/^\d+$/.test(s.text)))
+        throw new ExpressionError(
+          sizes[0].offset,
+          `'${sizes.map((s) => s.text).join(',')}'`,
+          'integer sizes, e.g. DECIMAL(18,2)',
+        );
       this.expectOp(')', ') after the type size');
       type += `(${sizes.map((s) => s.text).join(',')})`;
     }
@@ -290,7 +343,8 @@ class Parser {
     // CAST('now' AS TIMESTAMP), a date column compared with 'yesterday'): a result that depends on when a
     // batch ran, not on its rows (SPEC §4). Refused anywhere, whatever the context (clock.ts).
     const value = values.join('');
-    if (isClockString(value)) throw new ExpressionError(offset, `the string ${JSON.stringify(value)}`, CLOCK_STRING_EXPECTED);
+    if (isClockString(value))
+      throw new ExpressionError(offset, `the string ${JSON.stringify(value)}`, CLOCK_STRING_EXPECTED);
     return parts.join(' ');
   }
 
@@ -328,7 +382,10 @@ class Parser {
 
   private fail(expected: string): never {
     const t = this.peek();
-    const found = t.kind === 'end' ? 'the end of the expression' : (REFUSED[t.text] ?? (t.kind === 'string' ? `the string ${t.text}` : `'${t.text}'`));
+    const found =
+      t.kind === 'end'
+        ? 'the end of the expression'
+        : (REFUSED[t.text] ?? (t.kind === 'string' ? `the string ${t.text}` : `'${t.text}'`));
     throw new ExpressionError(t.offset, found, expected);
   }
 }

@@ -35,18 +35,50 @@ interface AwsErrorShape {
 // Error names the SDK's own retry strategy treats as throttling or transient (@smithy/service-error-
 // classification), plus the Node socket errors a dropped connection surfaces as.
 const THROTTLING = new Set([
-  'ThrottlingException', 'Throttling', 'ThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded',
-  'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ProvisionedThroughputExceededException', 'BandwidthLimitExceeded',
-  'LimitExceededException', 'TransactionInProgressException', 'PriorRequestNotComplete', 'EC2ThrottledException',
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ProvisionedThroughputExceededException',
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'TransactionInProgressException',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
 ]);
-const TRANSIENT = new Set(['RequestTimeout', 'RequestTimeoutException', 'TimeoutError', 'InternalError', 'ServiceUnavailable']);
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TRANSIENT = new Set([
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'InternalError',
+  'ServiceUnavailable',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** An error from an AWS call (the SDK's service exceptions) or from the connection beneath it. */
 export function isAwsOrNetworkError(error: unknown): error is Error & AwsErrorShape {
   if (!(error instanceof Error)) return false;
   const e = error as AwsErrorShape;
-  return e.$metadata !== undefined || e.$fault !== undefined || NETWORK_CODES.has(e.code ?? '') || TRANSIENT.has(e.name ?? '');
+  return (
+    e.$metadata !== undefined ||
+    e.$fault !== undefined ||
+    NETWORK_CODES.has(e.code ?? '') ||
+    TRANSIENT.has(e.name ?? '')
+  );
 }
 
 /** Throttling, 5xx, timeouts and dropped connections: the same call may succeed later. */
@@ -83,7 +115,13 @@ export function backoffMs(retry: number, policy: Pick<RetryPolicy, 'random' | 'b
  *
  * e.g. callAws('EMR StartJobRun', 'name=summary-b-1-CASE_I-a1', () => emr.send(cmd), policy)
  */
-export async function callAws<T>(call: string, sent: string, fn: () => Promise<T>, policy: RetryPolicy, jobRunId: string | null = null): Promise<T> {
+export async function callAws<T>(
+  call: string,
+  sent: string,
+  fn: () => Promise<T>,
+  policy: RetryPolicy,
+  jobRunId: string | null = null,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -94,14 +132,22 @@ export async function callAws<T>(call: string, sent: string, fn: () => Promise<T
         const verdict = retriable
           ? `gave up after ${attempt} attempt(s) (EMR_API_MAX_ATTEMPTS); retriable: the service may recover`
           : 'not retriable: the service refused the request as sent; check the configuration and permissions';
-        const wrapped = new LaunchError(`${call} failed: ${describeAwsError(error)}; sent ${sent}; ${verdict}`, retriable, jobRunId);
+        const wrapped = new LaunchError(
+          `${call} failed: ${describeAwsError(error)}; sent ${sent}; ${verdict}`,
+          retriable,
+          jobRunId,
+        );
         wrapped.cause = error;
         throw wrapped;
       }
       try {
         await policy.clock.sleep(backoffMs(attempt, policy), policy.signal);
       } catch {
-        throw new LaunchError(`${call}: the launcher was closed while retrying (sent ${sent}); retriable`, true, jobRunId);
+        throw new LaunchError(
+          `${call}: the launcher was closed while retrying (sent ${sent}); retriable`,
+          true,
+          jobRunId,
+        );
       }
     }
   }

@@ -58,7 +58,9 @@ describe('runIdentity', () => {
   });
 
   it('puts jobs/ at the bucket root when the prefix is empty', () => {
-    expect(runIdentity({ ...base, job }, { bucket: 'bucket', prefix: '' }).jobKey).toBe('jobs/local.demo.summary/b-000003/CASE_III/attempt-1/job.json');
+    expect(runIdentity({ ...base, job }, { bucket: 'bucket', prefix: '' }).jobKey).toBe(
+      'jobs/local.demo.summary/b-000003/CASE_III/attempt-1/job.json',
+    );
   });
 
   it.each([

@@ -46,7 +46,9 @@ export function clientTokenFor(request: Pick<LaunchRequest, 'pipeline' | 'batchI
 export function jobRunNameFor(request: Pick<LaunchRequest, 'batchId' | 'step' | 'attempt'>): string {
   const name = `summary-${request.batchId}-${request.step}-a${request.attempt}`.replace(/[^.\-_/#A-Za-z0-9]/g, '-');
   if (name.length <= RUN_NAME_MAX) return name;
-  const hash = createHash('sha256').update(JSON.stringify([request.batchId, request.step, request.attempt])).digest('hex');
+  const hash = createHash('sha256')
+    .update(JSON.stringify([request.batchId, request.step, request.attempt]))
+    .digest('hex');
   return `${name.slice(0, RUN_NAME_MAX - 9)}-${hash.slice(0, 8)}`;
 }
 
@@ -55,13 +57,17 @@ export function runIdentity(request: LaunchRequest, artifacts: S3Location): RunI
   for (const [field, value] of Object.entries({ pipeline, batchId, step })) {
     if (!SEGMENT.test(value) || value === '.' || value === '..' || value.length > TAG_VALUE_MAX) {
       throw new LaunchError(
-        `EMR launcher: request ${field} "${value}" cannot name an S3 path segment or tag; expected 1-${TAG_VALUE_MAX} of [A-Za-z0-9._=-] (not retriable: the request itself is invalid)`,
+        `EMR launcher: request ${field} "${value}" cannot name an S3 path segment or tag; ` +
+          `expected 1-${TAG_VALUE_MAX} of [A-Za-z0-9._=-] (not retriable: the request itself is invalid)`,
         false,
       );
     }
   }
   if (!Number.isInteger(attempt) || attempt < 1) {
-    throw new LaunchError(`EMR launcher: request attempt ${attempt} is invalid; expected an integer ≥ 1 (not retriable)`, false);
+    throw new LaunchError(
+      `EMR launcher: request attempt ${attempt} is invalid; expected an integer ≥ 1 (not retriable)`,
+      false,
+    );
   }
   const dir = keyUnder(artifacts, `jobs/${pipeline}/${batchId}/${step}/attempt-${attempt}`);
   return {

@@ -1,4 +1,10 @@
-import { EmrConfigError, emrArtifactsConfigFromEnv, emrConfigFromEnv, parseS3Uri, sparkSubmitParametersFor } from './emr-config';
+import {
+  EmrConfigError,
+  emrArtifactsConfigFromEnv,
+  emrConfigFromEnv,
+  parseS3Uri,
+  sparkSubmitParametersFor,
+} from './emr-config';
 
 const minimal = {
   AWS_REGION: 'eu-west-1',
@@ -66,23 +72,63 @@ describe('emrConfigFromEnv', () => {
   });
 
   it.each([
-    ['EMR_ARTIFACTS_S3_URI', 'https://bucket/prefix', 'EMR_ARTIFACTS_S3_URI: expected s3://bucket[/prefix], received "https://bucket/prefix"'],
+    [
+      'EMR_ARTIFACTS_S3_URI',
+      'https://bucket/prefix',
+      'EMR_ARTIFACTS_S3_URI: expected s3://bucket[/prefix], received "https://bucket/prefix"',
+    ],
     ['EMR_VIRTUAL_CLUSTER_ID', 'arn:aws:emr-containers:x', 'EMR_VIRTUAL_CLUSTER_ID: expected 1-64 of [0-9a-z]'],
     ['EMR_EXECUTION_ROLE_ARN', 'summary-emr-job', 'EMR_EXECUTION_ROLE_ARN: expected an IAM role ARN'],
-    ['EMR_RELEASE_LABEL', '7.5.0', 'EMR_RELEASE_LABEL: expected an EMR release label such as emr-7.5.0-latest, received "7.5.0"'],
-    ['EMR_RUNNER_ENTRYPOINT', 's3://bucket', 'EMR_RUNNER_ENTRYPOINT: expected an object URI s3://bucket/key or local:///path, received "s3://bucket"'],
-    ['EMR_RUNNER_PY_FILES', `s3://bucket/${'x'.repeat(260)}`, "EMR_RUNNER_PY_FILES: at most 256 characters (EMR's limit), received 272"],
-    ['EMR_SPARK_SUBMIT_PARAMETERS_CASE_I', '--py-files s3://b/x.zip', 'EMR_SPARK_SUBMIT_PARAMETERS_CASE_I: must not contain --py-files'],
+    [
+      'EMR_RELEASE_LABEL',
+      '7.5.0',
+      'EMR_RELEASE_LABEL: expected an EMR release label such as emr-7.5.0-latest, received "7.5.0"',
+    ],
+    [
+      'EMR_RUNNER_ENTRYPOINT',
+      's3://bucket',
+      'EMR_RUNNER_ENTRYPOINT: expected an object URI s3://bucket/key or local:///path, received "s3://bucket"',
+    ],
+    [
+      'EMR_RUNNER_PY_FILES',
+      `s3://bucket/${'x'.repeat(260)}`,
+      "EMR_RUNNER_PY_FILES: at most 256 characters (EMR's limit), received 272",
+    ],
+    [
+      'EMR_SPARK_SUBMIT_PARAMETERS_CASE_I',
+      '--py-files s3://b/x.zip',
+      'EMR_SPARK_SUBMIT_PARAMETERS_CASE_I: must not contain --py-files',
+    ],
     ['EMR_ENGINE_CONFIG', '{catalogs', 'EMR_ENGINE_CONFIG: expected a JSON object, received invalid JSON'],
     ['EMR_ENGINE_CONFIG', '[1]', 'EMR_ENGINE_CONFIG: expected a JSON object, received an array'],
-    ['EMR_ENGINE_CONFIG', '{"catalog":{}}', 'EMR_ENGINE_CONFIG: unknown key(s) catalog; expected only appName, master, catalogs, defaultCatalog, sparkConf, jarsDir'],
-    ['EMR_ENGINE_CONFIG', '{"master":"local[*]"}', 'EMR_ENGINE_CONFIG: "master" must be absent or null on EMR (spark-submit decides it), received "local[*]"'],
-    ['EMR_ENGINE_CONFIG', JSON.stringify({ sparkConf: { 'spark.x': 'y'.repeat(10300) } }), 'EMR_ENGINE_CONFIG: at most 10280 characters as compact JSON'],
-    ['EMR_POLL_INTERVAL_MS', '15s', 'EMR_POLL_INTERVAL_MS: expected an integer in [100, 9007199254740991], received "15s"'],
+    [
+      'EMR_ENGINE_CONFIG',
+      '{"catalog":{}}',
+      'EMR_ENGINE_CONFIG: unknown key(s) catalog; expected only appName, master, catalogs, defaultCatalog, sparkConf, jarsDir',
+    ],
+    [
+      'EMR_ENGINE_CONFIG',
+      '{"master":"local[*]"}',
+      'EMR_ENGINE_CONFIG: "master" must be absent or null on EMR (spark-submit decides it), received "local[*]"',
+    ],
+    [
+      'EMR_ENGINE_CONFIG',
+      JSON.stringify({ sparkConf: { 'spark.x': 'y'.repeat(10300) } }),
+      'EMR_ENGINE_CONFIG: at most 10280 characters as compact JSON',
+    ],
+    [
+      'EMR_POLL_INTERVAL_MS',
+      '15s',
+      'EMR_POLL_INTERVAL_MS: expected an integer in [100, 9007199254740991], received "15s"',
+    ],
     ['EMR_API_MAX_ATTEMPTS', '0', 'EMR_API_MAX_ATTEMPTS: expected an integer in [1, 20], received "0"'],
     ['EMR_LOG_S3_URI', 'logs/', 'EMR_LOG_S3_URI: expected s3://bucket[/prefix], received "logs/"'],
     ['EMR_JOB_TIMEOUT_MS', '-1', 'EMR_JOB_TIMEOUT_MS: expected an integer in [0, 9007199254740991], received "-1"'],
-    ['EMR_SPARK_SUBMIT_PARAMETER_CASE_I', '--conf a=b', 'EMR_SPARK_SUBMIT_PARAMETER_CASE_I: unknown variable (a typo?)'],
+    [
+      'EMR_SPARK_SUBMIT_PARAMETER_CASE_I',
+      '--conf a=b',
+      'EMR_SPARK_SUBMIT_PARAMETER_CASE_I: unknown variable (a typo?)',
+    ],
   ])('names %s when it is "%s"', (name, value, expected) => {
     const problems = problemsOf({ ...minimal, [name]: value });
 
@@ -99,7 +145,11 @@ describe('emrConfigFromEnv', () => {
   });
 
   it('accepts a null master and an S3 log location', () => {
-    const config = emrConfigFromEnv({ ...minimal, EMR_ENGINE_CONFIG: '{"master":null}', EMR_LOG_S3_URI: 's3://logs-bucket/emr' });
+    const config = emrConfigFromEnv({
+      ...minimal,
+      EMR_ENGINE_CONFIG: '{"master":null}',
+      EMR_LOG_S3_URI: 's3://logs-bucket/emr',
+    });
 
     expect(config.engineConfig).toEqual({ master: null });
     expect(config.logS3Uri).toBe('s3://logs-bucket/emr');
@@ -130,13 +180,28 @@ describe('parseS3Uri', () => {
 });
 
 describe('emrConfigFromEnv with catalog authentication', () => {
-  const oauth2 = { ...minimal, SUMMARY_CATALOG_AUTH: 'oauth2', SUMMARY_CATALOG_SCOPE: 'catalog', EMR_CATALOG_CREDENTIAL_SECRET: 'summary-catalog:credential' };
+  const oauth2 = {
+    ...minimal,
+    SUMMARY_CATALOG_AUTH: 'oauth2',
+    SUMMARY_CATALOG_SCOPE: 'catalog',
+    EMR_CATALOG_CREDENTIAL_SECRET: 'summary-catalog:credential',
+  };
 
   it('passes OAuth2 as catalog properties and the secret as a Kubernetes secret reference of the driver', () => {
-    const config = emrConfigFromEnv({ ...oauth2, EMR_SPARK_SUBMIT_PARAMETERS_CASE_III: '--conf spark.executor.instances=40' });
+    const config = emrConfigFromEnv({
+      ...oauth2,
+      EMR_SPARK_SUBMIT_PARAMETERS_CASE_III: '--conf spark.executor.instances=40',
+    });
 
     expect(config.engineConfig).toEqual({
-      catalogs: { lake: { type: 'rest', uri: 'https://catalog.example', properties: { scope: 'catalog' }, propertiesFromEnv: { credential: 'SUMMARY_CATALOG_CREDENTIAL' } } },
+      catalogs: {
+        lake: {
+          type: 'rest',
+          uri: 'https://catalog.example',
+          properties: { scope: 'catalog' },
+          propertiesFromEnv: { credential: 'SUMMARY_CATALOG_CREDENTIAL' },
+        },
+      },
       defaultCatalog: 'lake',
       sparkConf: { 'spark.redaction.regex': '(?i)secret|password|token|access[.]key|credential' },
     });
@@ -151,7 +216,11 @@ describe('emrConfigFromEnv with catalog authentication', () => {
   });
 
   it('passes SigV4 as catalog properties, with no secret', () => {
-    const config = emrConfigFromEnv({ ...minimal, SUMMARY_CATALOG_AUTH: 'sigv4', SUMMARY_CATALOG_SIGNING_NAME: 'glue' });
+    const config = emrConfigFromEnv({
+      ...minimal,
+      SUMMARY_CATALOG_AUTH: 'sigv4',
+      SUMMARY_CATALOG_SIGNING_NAME: 'glue',
+    });
 
     expect((config.engineConfig.catalogs as Record<string, unknown>).lake).toEqual({
       type: 'rest',
@@ -162,10 +231,22 @@ describe('emrConfigFromEnv with catalog authentication', () => {
   });
 
   it.each([
-    [{ ...minimal, SUMMARY_CATALOG_AUTH: 'oauth2' }, 'SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or EMR_CATALOG_TOKEN_SECRET'],
-    [{ ...oauth2, EMR_CATALOG_CREDENTIAL_SECRET: 'Summary Catalog' }, 'EMR_CATALOG_CREDENTIAL_SECRET: expected <secret name>:<key>'],
-    [{ ...minimal, EMR_CATALOG_TOKEN_SECRET: 'summary-catalog:token' }, 'EMR_CATALOG_TOKEN_SECRET is set but SUMMARY_CATALOG_AUTH is "none"'],
-    [{ ...oauth2, EMR_ENGINE_CONFIG: '{"catalogs":{"lake":{"type":"hadoop","warehouse":"s3://w"}}}' }, 'EMR_ENGINE_CONFIG: catalog lake: SUMMARY_CATALOG_AUTH=oauth2 applies to REST catalogs only'],
+    [
+      { ...minimal, SUMMARY_CATALOG_AUTH: 'oauth2' },
+      'SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or EMR_CATALOG_TOKEN_SECRET',
+    ],
+    [
+      { ...oauth2, EMR_CATALOG_CREDENTIAL_SECRET: 'Summary Catalog' },
+      'EMR_CATALOG_CREDENTIAL_SECRET: expected <secret name>:<key>',
+    ],
+    [
+      { ...minimal, EMR_CATALOG_TOKEN_SECRET: 'summary-catalog:token' },
+      'EMR_CATALOG_TOKEN_SECRET is set but SUMMARY_CATALOG_AUTH is "none"',
+    ],
+    [
+      { ...oauth2, EMR_ENGINE_CONFIG: '{"catalogs":{"lake":{"type":"hadoop","warehouse":"s3://w"}}}' },
+      'EMR_ENGINE_CONFIG: catalog lake: SUMMARY_CATALOG_AUTH=oauth2 applies to REST catalogs only',
+    ],
   ])('refuses inconsistent settings (case %#), naming the variable', (env, expected) => {
     expect(problemsOf(env).join('\n')).toContain(expected);
   });

@@ -1,5 +1,13 @@
 import { CASE_ORDER } from '@app/domain';
-import { CATALOG_SECRET_ENV, CatalogAuth, CatalogAuthError, CatalogSecretProperty, catalogAuthFromEnv, catalogAuthSparkConf, withCatalogAuth } from '@app/engine';
+import {
+  CATALOG_SECRET_ENV,
+  CatalogAuth,
+  CatalogAuthError,
+  CatalogSecretProperty,
+  catalogAuthFromEnv,
+  catalogAuthSparkConf,
+  withCatalogAuth,
+} from '@app/engine';
 
 /**
  * Settings of the EMR on EKS launcher, read from the environment once at boot and validated strictly
@@ -64,20 +72,36 @@ export const ENTRY_POINT_ARGUMENT_MAX_CHARS = 10280;
 const ENGINE_KEYS = ['appName', 'master', 'catalogs', 'defaultCatalog', 'sparkConf', 'jarsDir'];
 
 const KNOWN = new Set([
-  'EMR_VIRTUAL_CLUSTER_ID', 'EMR_EXECUTION_ROLE_ARN', 'EMR_RELEASE_LABEL', 'EMR_ARTIFACTS_S3_URI', 'EMR_RUNNER_ENTRYPOINT',
-  'EMR_RUNNER_PY_FILES', 'EMR_SPARK_SUBMIT_PARAMETERS', ...PER_STEP_PARAMETER_STEPS.map((s) => `EMR_SPARK_SUBMIT_PARAMETERS_${s}`),
-  'EMR_ENGINE_CONFIG', 'EMR_POLL_INTERVAL_MS', 'EMR_API_MAX_ATTEMPTS', 'EMR_LOG_S3_URI', 'EMR_JOB_TIMEOUT_MS',
-  'EMR_CATALOG_CREDENTIAL_SECRET', 'EMR_CATALOG_TOKEN_SECRET',
+  'EMR_VIRTUAL_CLUSTER_ID',
+  'EMR_EXECUTION_ROLE_ARN',
+  'EMR_RELEASE_LABEL',
+  'EMR_ARTIFACTS_S3_URI',
+  'EMR_RUNNER_ENTRYPOINT',
+  'EMR_RUNNER_PY_FILES',
+  'EMR_SPARK_SUBMIT_PARAMETERS',
+  ...PER_STEP_PARAMETER_STEPS.map((s) => `EMR_SPARK_SUBMIT_PARAMETERS_${s}`),
+  'EMR_ENGINE_CONFIG',
+  'EMR_POLL_INTERVAL_MS',
+  'EMR_API_MAX_ATTEMPTS',
+  'EMR_LOG_S3_URI',
+  'EMR_JOB_TIMEOUT_MS',
+  'EMR_CATALOG_CREDENTIAL_SECRET',
+  'EMR_CATALOG_TOKEN_SECRET',
 ]);
 
 // The Kubernetes Secret (in the virtual cluster's namespace) and key a catalog secret comes from.
-const EMR_SECRET_REF: Record<CatalogSecretProperty, string> = { credential: 'EMR_CATALOG_CREDENTIAL_SECRET', token: 'EMR_CATALOG_TOKEN_SECRET' };
+const EMR_SECRET_REF: Record<CatalogSecretProperty, string> = {
+  credential: 'EMR_CATALOG_CREDENTIAL_SECRET',
+  token: 'EMR_CATALOG_TOKEN_SECRET',
+};
 
 export class EmrConfigError extends Error {
   readonly retriable = false;
 
   constructor(readonly problems: string[]) {
-    super(`Invalid EMR on EKS configuration (${problems.length} problem(s); see docs/emr-on-eks.md):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Invalid EMR on EKS configuration (${problems.length} problem(s); see docs/emr-on-eks.md):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = this.constructor.name;
   }
 }
@@ -141,7 +165,9 @@ class Reader {
     if (!(s3 && s3.prefix) && !/^local:\/\/\/\S+$/.test(value)) {
       this.problems.push(`${name}: expected an object URI s3://bucket/key or local:///path, received "${value}"`);
     } else if (value.length > ENTRY_POINT_MAX_CHARS) {
-      this.problems.push(`${name}: at most ${ENTRY_POINT_MAX_CHARS} characters (EMR's limit), received ${value.length}`);
+      this.problems.push(
+        `${name}: at most ${ENTRY_POINT_MAX_CHARS} characters (EMR's limit), received ${value.length}`,
+      );
     }
     return value;
   }
@@ -149,7 +175,9 @@ class Reader {
   sparkSubmitParameters(name: string, fallback?: string): string | undefined {
     const value = this.value(name) ?? fallback;
     if (value !== undefined && /(^|\s)--py-files(\s|=|$)/.test(value)) {
-      this.problems.push(`${name}: must not contain --py-files (the launcher adds EMR_RUNNER_PY_FILES), received "${value}"`);
+      this.problems.push(
+        `${name}: must not contain --py-files (the launcher adds EMR_RUNNER_PY_FILES), received "${value}"`,
+      );
     }
     return value;
   }
@@ -176,15 +204,24 @@ class Reader {
 }
 
 function readArtifacts(r: Reader): EmrArtifactsConfig {
-  const region = r.matching('AWS_REGION', r.required('AWS_REGION', 'the region of the virtual cluster, e.g. eu-west-1'), /^[a-z]{2}(-[a-z]+)+-\d$/, 'a region such as eu-west-1');
+  const region = r.matching(
+    'AWS_REGION',
+    r.required('AWS_REGION', 'the region of the virtual cluster, e.g. eu-west-1'),
+    /^[a-z]{2}(-[a-z]+)+-\d$/,
+    'a region such as eu-west-1',
+  );
   const artifactsUri = r.required('EMR_ARTIFACTS_S3_URI', 's3://bucket/prefix');
   const artifacts = parseS3Uri(artifactsUri);
-  if (artifactsUri && !artifacts) r.problems.push(`EMR_ARTIFACTS_S3_URI: expected s3://bucket[/prefix], received "${artifactsUri}"`);
+  if (artifactsUri && !artifacts)
+    r.problems.push(`EMR_ARTIFACTS_S3_URI: expected s3://bucket[/prefix], received "${artifactsUri}"`);
   const base = artifacts ?? { bucket: 'invalid', prefix: '' };
   return {
     region,
     artifacts: base,
-    runnerEntryPoint: r.objectUri('EMR_RUNNER_ENTRYPOINT', s3Uri(base.bucket, keyUnder(base, 'runner/summary_runner_main.py'))),
+    runnerEntryPoint: r.objectUri(
+      'EMR_RUNNER_ENTRYPOINT',
+      s3Uri(base.bucket, keyUnder(base, 'runner/summary_runner_main.py')),
+    ),
     runnerPyFiles: r.objectUri('EMR_RUNNER_PY_FILES', s3Uri(base.bucket, keyUnder(base, 'runner/summary_runner.zip'))),
   };
 }
@@ -201,25 +238,40 @@ export function emrConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EmrConfi
   const r = new Reader(env);
   r.unknownEmrVariables();
   const artifacts = readArtifacts(r);
-  const virtualClusterId = r.matching('EMR_VIRTUAL_CLUSTER_ID', r.required('EMR_VIRTUAL_CLUSTER_ID', 'the virtual cluster id'), /^[0-9a-z]{1,64}$/, '1-64 of [0-9a-z] (the id, not the name or ARN)');
+  const virtualClusterId = r.matching(
+    'EMR_VIRTUAL_CLUSTER_ID',
+    r.required('EMR_VIRTUAL_CLUSTER_ID', 'the virtual cluster id'),
+    /^[0-9a-z]{1,64}$/,
+    '1-64 of [0-9a-z] (the id, not the name or ARN)',
+  );
   const executionRoleArn = r.matching(
     'EMR_EXECUTION_ROLE_ARN',
     r.required('EMR_EXECUTION_ROLE_ARN', 'the job execution role ARN'),
     /^arn:aws[a-zA-Z0-9-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/,
     'an IAM role ARN arn:aws:iam::<account>:role/<name>',
   );
-  const releaseLabel = r.matching('EMR_RELEASE_LABEL', r.value('EMR_RELEASE_LABEL') ?? EMR_DEFAULTS.releaseLabel, /^emr-[\w.-]{1,60}$/, 'an EMR release label such as emr-7.5.0-latest');
-  const sparkSubmitParameters = r.sparkSubmitParameters('EMR_SPARK_SUBMIT_PARAMETERS', EMR_DEFAULTS.sparkSubmitParameters) as string;
+  const releaseLabel = r.matching(
+    'EMR_RELEASE_LABEL',
+    r.value('EMR_RELEASE_LABEL') ?? EMR_DEFAULTS.releaseLabel,
+    /^emr-[\w.-]{1,60}$/,
+    'an EMR release label such as emr-7.5.0-latest',
+  );
+  const sparkSubmitParameters = r.sparkSubmitParameters(
+    'EMR_SPARK_SUBMIT_PARAMETERS',
+    EMR_DEFAULTS.sparkSubmitParameters,
+  ) as string;
   const stepSparkSubmitParameters: Record<string, string> = {};
   for (const step of PER_STEP_PARAMETER_STEPS) {
     const value = r.sparkSubmitParameters(`EMR_SPARK_SUBMIT_PARAMETERS_${step}`);
     if (value !== undefined) stepSparkSubmitParameters[step] = value;
   }
   const logS3Uri = r.value('EMR_LOG_S3_URI');
-  if (logS3Uri !== undefined && !parseS3Uri(logS3Uri)) r.problems.push(`EMR_LOG_S3_URI: expected s3://bucket[/prefix], received "${logS3Uri}"`);
+  if (logS3Uri !== undefined && !parseS3Uri(logS3Uri))
+    r.problems.push(`EMR_LOG_S3_URI: expected s3://bucket[/prefix], received "${logS3Uri}"`);
   const auth = readCatalogAuth(r);
   const secretConf = catalogSecretSubmitParameters(r, auth);
-  for (const step of Object.keys(stepSparkSubmitParameters)) stepSparkSubmitParameters[step] = `${stepSparkSubmitParameters[step]}${secretConf}`;
+  for (const step of Object.keys(stepSparkSubmitParameters))
+    stepSparkSubmitParameters[step] = `${stepSparkSubmitParameters[step]}${secretConf}`;
   const config: EmrConfig = {
     ...artifacts,
     virtualClusterId,
@@ -249,20 +301,28 @@ function readEngineConfig(r: Reader): Record<string, unknown> {
     return {};
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    r.problems.push(`${name}: expected a JSON object, received ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}`);
+    r.problems.push(
+      `${name}: expected a JSON object, received ${Array.isArray(parsed) ? 'an array' : JSON.stringify(parsed)}`,
+    );
     return {};
   }
   const engine = parsed as Record<string, unknown>;
   const unknown = Object.keys(engine).filter((key) => !ENGINE_KEYS.includes(key));
   if (unknown.length > 0) {
-    r.problems.push(`${name}: unknown key(s) ${unknown.join(', ')}; expected only ${ENGINE_KEYS.join(', ')} (runner/README.md "Engine config")`);
+    r.problems.push(
+      `${name}: unknown key(s) ${unknown.join(', ')}; expected only ${ENGINE_KEYS.join(', ')} (runner/README.md "Engine config")`,
+    );
   }
   if (engine.master !== undefined && engine.master !== null) {
-    r.problems.push(`${name}: "master" must be absent or null on EMR (spark-submit decides it), received ${JSON.stringify(engine.master)}`);
+    r.problems.push(
+      `${name}: "master" must be absent or null on EMR (spark-submit decides it), received ${JSON.stringify(engine.master)}`,
+    );
   }
   const compact = JSON.stringify(engine);
   if (compact.length > ENTRY_POINT_ARGUMENT_MAX_CHARS) {
-    r.problems.push(`${name}: at most ${ENTRY_POINT_ARGUMENT_MAX_CHARS} characters as compact JSON (EMR's limit for one entry point argument), received ${compact.length}`);
+    r.problems.push(
+      `${name}: at most ${ENTRY_POINT_ARGUMENT_MAX_CHARS} characters as compact JSON (EMR's limit for one entry point argument), received ${compact.length}`,
+    );
   }
   return engine;
 }
@@ -276,13 +336,28 @@ function readCatalogAuth(r: Reader): CatalogAuth {
     if (!(error instanceof CatalogAuthError)) throw error;
     r.problems.push(...error.problems);
   }
-  const refs = (Object.keys(EMR_SECRET_REF) as CatalogSecretProperty[]).filter((p) => r.get(EMR_SECRET_REF[p]) !== undefined);
+  const refs = (Object.keys(EMR_SECRET_REF) as CatalogSecretProperty[]).filter(
+    (p) => r.get(EMR_SECRET_REF[p]) !== undefined,
+  );
   if (auth.mode === 'oauth2' && refs.length !== 1) {
-    r.problems.push(`SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or EMR_CATALOG_TOKEN_SECRET (<secret>:<key> of a Kubernetes Secret in the virtual cluster's namespace); ${refs.length === 0 ? 'neither is set' : 'both are set'}`);
+    r.problems.push(
+      `SUMMARY_CATALOG_AUTH=oauth2 on EMR needs exactly one of EMR_CATALOG_CREDENTIAL_SECRET or ` +
+        `EMR_CATALOG_TOKEN_SECRET (<secret>:<key> of a Kubernetes Secret in the virtual cluster's ` +
+        `namespace); ${refs.length === 0 ? 'neither is set' : 'both are set'}`,
+    );
   }
-  if (auth.mode !== 'oauth2') for (const p of refs) r.problems.push(`${EMR_SECRET_REF[p]} is set but SUMMARY_CATALOG_AUTH is "${auth.mode}"; it applies to oauth2 only`);
+  if (auth.mode !== 'oauth2')
+    for (const p of refs)
+      r.problems.push(
+        `${EMR_SECRET_REF[p]} is set but SUMMARY_CATALOG_AUTH is "${auth.mode}"; it applies to oauth2 only`,
+      );
   for (const p of refs) {
-    r.matching(EMR_SECRET_REF[p], r.get(EMR_SECRET_REF[p]) as string, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[-._a-zA-Z0-9]+$/, '<secret name>:<key>, e.g. summary-catalog:credential');
+    r.matching(
+      EMR_SECRET_REF[p],
+      r.get(EMR_SECRET_REF[p]) as string,
+      /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?:[-._a-zA-Z0-9]+$/,
+      '<secret name>:<key>, e.g. summary-catalog:credential',
+    );
     if (auth.mode === 'oauth2') auth.propertiesFromEnv[p] = CATALOG_SECRET_ENV[p];
   }
   return auth;
@@ -296,14 +371,19 @@ function readCatalogAuth(r: Reader): CatalogAuth {
  */
 function catalogSecretSubmitParameters(r: Reader, auth: CatalogAuth): string {
   return Object.keys(auth.propertiesFromEnv)
-    .map((p) => ` --conf spark.kubernetes.driver.secretKeyRef.${CATALOG_SECRET_ENV[p as CatalogSecretProperty]}=${r.get(EMR_SECRET_REF[p as CatalogSecretProperty])}`)
+    .map(
+      (p) =>
+        ` --conf spark.kubernetes.driver.secretKeyRef.${CATALOG_SECRET_ENV[p as CatalogSecretProperty]}=${r.get(EMR_SECRET_REF[p as CatalogSecretProperty])}`,
+    )
     .join('');
 }
 
 function engineWithCatalogAuth(r: Reader, engine: Record<string, unknown>, auth: CatalogAuth): Record<string, unknown> {
   if (auth.mode === 'none' || typeof engine.catalogs !== 'object' || engine.catalogs === null) return engine;
   const catalogs: Record<string, unknown> = {};
-  for (const [name, catalog] of Object.entries(engine.catalogs as Record<string, { type?: unknown; properties?: Record<string, string> }>)) {
+  for (const [name, catalog] of Object.entries(
+    engine.catalogs as Record<string, { type?: unknown; properties?: Record<string, string> }>,
+  )) {
     try {
       catalogs[name] = withCatalogAuth(name, catalog, auth);
     } catch (error) {
@@ -311,7 +391,10 @@ function engineWithCatalogAuth(r: Reader, engine: Record<string, unknown>, auth:
       catalogs[name] = catalog;
     }
   }
-  const sparkConf = { ...((engine.sparkConf as Record<string, string> | undefined) ?? {}), ...catalogAuthSparkConf(auth) };
+  const sparkConf = {
+    ...((engine.sparkConf as Record<string, string> | undefined) ?? {}),
+    ...catalogAuthSparkConf(auth),
+  };
   return { ...engine, catalogs, sparkConf };
 }
 

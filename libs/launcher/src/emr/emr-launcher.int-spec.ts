@@ -9,7 +9,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateVirtualClusterCommand, DescribeJobRunCommand, EMRContainersClient, JobRun, ListJobRunsCommand } from '@aws-sdk/client-emr-containers';
+import {
+  CreateVirtualClusterCommand,
+  DescribeJobRunCommand,
+  EMRContainersClient,
+  JobRun,
+  ListJobRunsCommand,
+} from '@aws-sdk/client-emr-containers';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CompiledJob } from '@app/compiler';
 import { JobResult, repoRoot } from '@app/engine';
@@ -31,10 +37,17 @@ let config: EmrConfig;
 const launchers: EmrOnEksLauncher[] = [];
 
 function moto(command: string): string {
-  return execFileSync('bash', [MOTO_SCRIPT, command], { encoding: 'utf-8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return execFileSync('bash', [MOTO_SCRIPT, command], {
+    encoding: 'utf-8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe();
@@ -55,7 +68,8 @@ async function runsOnCluster(virtualClusterId = config.virtualClusterId): Promis
 }
 
 async function describeRun(id: string): Promise<JobRun> {
-  return (await emr.send(new DescribeJobRunCommand({ virtualClusterId: config.virtualClusterId, id }))).jobRun as JobRun;
+  return (await emr.send(new DescribeJobRunCommand({ virtualClusterId: config.virtualClusterId, id })))
+    .jobRun as JobRun;
 }
 
 async function text(key: string): Promise<string> {
@@ -83,11 +97,16 @@ function requestFor(batchId: string): LaunchRequest {
 /** Starts run() in the background and resolves once the run is RUNNING in moto. */
 async function startRun(target: EmrOnEksLauncher, request: LaunchRequest) {
   const seen: [JobRunState, string | null][] = [];
-  const settled = target.run(request, (state, id) => seen.push([state, id])).then(
-    (result): LaunchResult | Error => result,
-    (error: Error) => error,
+  const settled = target
+    .run(request, (state, id) => seen.push([state, id]))
+    .then(
+      (result): LaunchResult | Error => result,
+      (error: Error) => error,
+    );
+  const jobRunId = await waitFor(
+    'the run to be RUNNING',
+    () => seen.find(([state]) => state === 'RUNNING')?.[1] ?? undefined,
   );
-  const jobRunId = await waitFor('the run to be RUNNING', () => seen.find(([state]) => state === 'RUNNING')?.[1] ?? undefined);
   return { jobRunId, seen, settled };
 }
 
@@ -183,7 +202,15 @@ describe('EmrOnEksLauncher on moto', () => {
     expect((await runsOnCluster()).filter((r) => r.name === 'summary-b-000001-CASE_III-a1')).toHaveLength(1);
 
     // moto never completes a run: write the runner's result ourselves, then end the run with a cancel.
-    const result: JobResult = { jobId: 'b-000001-CASE_III', status: 'committed', attempt: 1, durationMs: 1, steps: [], collected: {}, snapshots: {} };
+    const result: JobResult = {
+      jobId: 'b-000001-CASE_III',
+      status: 'committed',
+      attempt: 1,
+      durationMs: 1,
+      steps: [],
+      collected: {},
+      snapshots: {},
+    };
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${dir}/result.json`, Body: JSON.stringify(result) }));
     await expect(launchers[0].cancel('b-000001', 'CASE_III', 1)).resolves.toEqual([first.jobRunId]);
 
@@ -196,7 +223,9 @@ describe('EmrOnEksLauncher on moto', () => {
     const request = requestFor('b-000002');
     const watching = await startRun(launcher(), request);
 
-    await expect(launcher().cancel('b-000002', 'CASE_III', 1, 'lake.pipeline.summary')).resolves.toEqual([watching.jobRunId]);
+    await expect(launcher().cancel('b-000002', 'CASE_III', 1, 'lake.pipeline.summary')).resolves.toEqual([
+      watching.jobRunId,
+    ]);
     const error = await watching.settled;
 
     expect(error).toBeInstanceOf(LaunchError);
@@ -207,7 +236,9 @@ describe('EmrOnEksLauncher on moto', () => {
   });
 
   it('cancels a run that outlives EMR_JOB_TIMEOUT_MS', async () => {
-    const outcome = await launcher({ jobTimeoutMs: 300 }).run(requestFor('b-000003')).catch((error: Error) => error);
+    const outcome = await launcher({ jobTimeoutMs: 300 })
+      .run(requestFor('b-000003'))
+      .catch((error: Error) => error);
 
     expect(outcome).toBeInstanceOf(LaunchError);
     const error = outcome as LaunchError;
@@ -217,24 +248,40 @@ describe('EmrOnEksLauncher on moto', () => {
   });
 
   it('surfaces a request moto refuses (unknown virtual cluster) as not retriable, naming StartJobRun', async () => {
-    const outcome = await launcher({ virtualClusterId: 'doesnotexist000' }).run(requestFor('b-000004')).catch((error: Error) => error);
+    const outcome = await launcher({ virtualClusterId: 'doesnotexist000' })
+      .run(requestFor('b-000004'))
+      .catch((error: Error) => error);
 
     expect(outcome).toBeInstanceOf(LaunchError);
     expect((outcome as LaunchError).retriable).toBe(false);
-    expect((outcome as LaunchError).message).toMatch(/^EMR StartJobRun failed: ResourceNotFoundException \(HTTP 400.*Virtual cluster doesnotexist000 doesn't exist\.; sent virtualClusterId=doesnotexist000 /);
+    expect((outcome as LaunchError).message).toMatch(
+      /^EMR StartJobRun failed: ResourceNotFoundException \(HTTP 400.*Virtual cluster doesnotexist000 doesn't exist\.; sent virtualClusterId=doesnotexist000 /,
+    );
   });
 
   it('uploads the runner: a zip Python can import summary_runner from, and the entry script', async () => {
     const upload = await uploadRunnerArtifacts(config, s3, join(repoRoot(), 'runner'));
 
-    expect(upload.files).toEqual(expect.arrayContaining(['summary_runner/__init__.py', 'summary_runner/__main__.py', 'summary_runner/uris.py']));
+    expect(upload.files).toEqual(
+      expect.arrayContaining(['summary_runner/__init__.py', 'summary_runner/__main__.py', 'summary_runner/uris.py']),
+    );
     expect(upload.files.some((f) => f.includes('__pycache__'))).toBe(false);
-    const archive = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'summary/runner/summary_runner.zip' }))).Body?.transformToByteArray();
+    const archive = await (
+      await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'summary/runner/summary_runner.zip' }))
+    ).Body?.transformToByteArray();
     const zipFile = join(mkdtempSync(join(tmpdir(), 'emr-runner-')), 'summary_runner.zip');
     writeFileSync(zipFile, archive as Uint8Array);
-    const imported = execFileSync(process.env.PYTHON ?? 'python3', ['-c', 'import sys; sys.path.insert(0, sys.argv[1]); import summary_runner.uris as u; print(u.__file__, u.is_uri("s3://b/k"))', zipFile], {
-      encoding: 'utf-8',
-    });
+    const imported = execFileSync(
+      process.env.PYTHON ?? 'python3',
+      [
+        '-c',
+        'import sys; sys.path.insert(0, sys.argv[1]); import summary_runner.uris as u; print(u.__file__, u.is_uri("s3://b/k"))',
+        zipFile,
+      ],
+      {
+        encoding: 'utf-8',
+      },
+    );
     expect(imported.trim()).toBe(`${zipFile}/summary_runner/uris.py True`);
     expect(await text('summary/runner/summary_runner_main.py')).toContain('from summary_runner.__main__ import main');
   });

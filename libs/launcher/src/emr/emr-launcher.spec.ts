@@ -38,10 +38,24 @@ const config: EmrConfig = {
 };
 
 const job = { schemaVersion: 1, jobId: 'b-000003-CASE_III', kind: 'case', steps: [] } as unknown as CompiledJob;
-const request: LaunchRequest = { pipeline: 'local.demo.summary', batchId: 'b-000003', step: 'CASE_III', attempt: 1, job };
+const request: LaunchRequest = {
+  pipeline: 'local.demo.summary',
+  batchId: 'b-000003',
+  step: 'CASE_III',
+  attempt: 1,
+  job,
+};
 const attemptDir = 'summary/jobs/local.demo.summary/b-000003/CASE_III/attempt-1';
 const token = createHash('sha256').update('["local.demo.summary","b-000003","CASE_III",1]').digest('hex');
-const committed: JobResult = { jobId: 'b-000003-CASE_III', status: 'committed', attempt: 1, durationMs: 900, steps: [], collected: {}, snapshots: {} };
+const committed: JobResult = {
+  jobId: 'b-000003-CASE_III',
+  status: 'committed',
+  attempt: 1,
+  durationMs: 900,
+  steps: [],
+  collected: {},
+  snapshots: {},
+};
 
 /** Virtual time: sleep() returns at once and moves the clock; `block` makes it wait for an abort instead. */
 class VirtualClock implements Clock {
@@ -54,7 +68,8 @@ class VirtualClock implements Clock {
   async sleep(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw new Error('aborted');
     this.sleeps.push(ms);
-    if (this.block) await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    if (this.block)
+      await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
     this.time += ms;
   }
 }
@@ -64,7 +79,11 @@ function body(text: string): GetObjectCommandOutput['Body'] {
 }
 
 function throttled(): Error {
-  return Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  return Object.assign(new Error('Rate exceeded'), {
+    name: 'ThrottlingException',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 function states(...sequence: Partial<JobRun>[]) {
@@ -89,12 +108,15 @@ let seen: [JobRunState, string | null][];
 const onState = (state: JobRunState, id: string | null) => seen.push([state, id]);
 
 function makeLauncher(overrides: Partial<EmrConfig> = {}): EmrOnEksLauncher {
-  return new EmrOnEksLauncher({ ...config, ...overrides }, {
-    emr: new EMRContainersClient({ region: 'eu-west-1' }),
-    s3: new S3Client({ region: 'eu-west-1' }),
-    clock,
-    random: () => 0.5,
-  });
+  return new EmrOnEksLauncher(
+    { ...config, ...overrides },
+    {
+      emr: new EMRContainersClient({ region: 'eu-west-1' }),
+      s3: new S3Client({ region: 'eu-west-1' }),
+      clock,
+      random: () => 0.5,
+    },
+  );
 }
 
 beforeEach(() => {
@@ -117,7 +139,12 @@ describe('EmrOnEksLauncher requests', () => {
     await launcher.run(request, onState);
 
     expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input)).toEqual([
-      { Bucket: 'artifacts', Key: `${attemptDir}/job.json`, Body: JSON.stringify(job), ContentType: 'application/json' },
+      {
+        Bucket: 'artifacts',
+        Key: `${attemptDir}/job.json`,
+        Body: JSON.stringify(job),
+        ContentType: 'application/json',
+      },
     ]);
     expect(emr.commandCalls(ListJobRunsCommand)[0].args[0].input).toEqual({
       virtualClusterId: 'vc0123456789',
@@ -146,7 +173,8 @@ describe('EmrOnEksLauncher requests', () => {
               '--result',
               `s3://artifacts/${attemptDir}/result.json`,
             ],
-            sparkSubmitParameters: '--py-files s3://artifacts/summary/runner/summary_runner.zip --conf spark.executor.instances=8',
+            sparkSubmitParameters:
+              '--py-files s3://artifacts/summary/runner/summary_runner.zip --conf spark.executor.instances=8',
           },
         },
         tags: { pipeline: 'local.demo.summary', batchId: 'b-000003', step: 'CASE_III', attempt: '1' },
@@ -158,9 +186,12 @@ describe('EmrOnEksLauncher requests', () => {
     await launcher.run(request, onState);
 
     const uploaded = s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string;
-    const args = emr.commandCalls(StartJobRunCommand)[0].args[0].input.jobDriver?.sparkSubmitJobDriver?.entryPointArguments ?? [];
+    const args =
+      emr.commandCalls(StartJobRunCommand)[0].args[0].input.jobDriver?.sparkSubmitJobDriver?.entryPointArguments ?? [];
     expect(args).toContain('--job-sha256');
-    expect(args[args.indexOf('--job-sha256') + 1]).toBe(createHash('sha256').update(Buffer.from(uploaded, 'utf8')).digest('hex'));
+    expect(args[args.indexOf('--job-sha256') + 1]).toBe(
+      createHash('sha256').update(Buffer.from(uploaded, 'utf8')).digest('hex'),
+    );
   });
 
   it('uses the default parameters for a step without its own, and sends the S3 log location', async () => {
@@ -170,8 +201,12 @@ describe('EmrOnEksLauncher requests', () => {
     await launcher.run({ ...request, step: 'CASE_I', job: { ...job, jobId: 'b-000003-CASE_I' } });
 
     const input = emr.commandCalls(StartJobRunCommand)[0].args[0].input;
-    expect(input.jobDriver?.sparkSubmitJobDriver?.sparkSubmitParameters).toBe('--py-files s3://artifacts/summary/runner/summary_runner.zip --conf spark.executor.instances=2');
-    expect(input.configurationOverrides).toEqual({ monitoringConfiguration: { s3MonitoringConfiguration: { logUri: 's3://logs/emr' } } });
+    expect(input.jobDriver?.sparkSubmitJobDriver?.sparkSubmitParameters).toBe(
+      '--py-files s3://artifacts/summary/runner/summary_runner.zip --conf spark.executor.instances=2',
+    );
+    expect(input.configurationOverrides).toEqual({
+      monitoringConfiguration: { s3MonitoringConfiguration: { logUri: 's3://logs/emr' } },
+    });
   });
 
   it('sends the same clientToken again for the same attempt and another one for the next attempt', async () => {
@@ -188,18 +223,34 @@ describe('EmrOnEksLauncher requests', () => {
 
 describe('EmrOnEksLauncher state machine', () => {
   it('PENDING → RUNNING → COMPLETED: reports SUBMITTED and RUNNING once, polls every interval, returns the S3 result', async () => {
-    states({ state: 'PENDING' }, { state: 'SUBMITTED' }, { state: 'RUNNING' }, { state: 'RUNNING' }, { state: 'COMPLETED' });
+    states(
+      { state: 'PENDING' },
+      { state: 'SUBMITTED' },
+      { state: 'RUNNING' },
+      { state: 'RUNNING' },
+      { state: 'COMPLETED' },
+    );
 
     const launched = await launcher.run(request, onState);
 
     expect(launched).toEqual({ result: committed, jobRunId: 'run0000000000000001' });
-    expect(seen).toEqual([['SUBMITTED', 'run0000000000000001'], ['RUNNING', 'run0000000000000001']]);
+    expect(seen).toEqual([
+      ['SUBMITTED', 'run0000000000000001'],
+      ['RUNNING', 'run0000000000000001'],
+    ]);
     expect(clock.sleeps).toEqual([15000, 15000, 15000, 15000]);
-    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({ Bucket: 'artifacts', Key: `${attemptDir}/result.json` });
+    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({
+      Bucket: 'artifacts',
+      Key: `${attemptDir}/result.json`,
+    });
   });
 
   it('FAILED with a result document: returns the failed job result (a failed job, not a launch error)', async () => {
-    const failed: JobResult = { ...committed, status: 'failed', error: { type: 'AnalysisException', message: 'no such table', step: 'merge', retriable: false } };
+    const failed: JobResult = {
+      ...committed,
+      status: 'failed',
+      error: { type: 'AnalysisException', message: 'no such table', step: 'merge', retriable: false },
+    };
     states({ state: 'RUNNING' }, { state: 'FAILED', failureReason: 'USER_ERROR' });
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify(failed)) });
 
@@ -211,16 +262,24 @@ describe('EmrOnEksLauncher state machine', () => {
     ['INTERNAL_ERROR', true],
     ['USER_ERROR', false],
     ['VALIDATION_ERROR', false],
-  ] as const)('FAILED without a result document, failureReason %s: LaunchError retriable=%s', async (failureReason, retriable) => {
-    states({ state: 'FAILED', failureReason, stateDetails: 'Job run failed.' });
-    s3.on(GetObjectCommand).rejects(new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }));
+  ] as const)(
+    'FAILED without a result document, failureReason %s: LaunchError retriable=%s',
+    async (failureReason, retriable) => {
+      states({ state: 'FAILED', failureReason, stateDetails: 'Job run failed.' });
+      s3.on(GetObjectCommand).rejects(
+        new NoSuchKey({ $metadata: { httpStatusCode: 404 }, message: 'The specified key does not exist.' }),
+      );
 
-    const error = await launchError(launcher.run(request));
+      const error = await launchError(launcher.run(request));
 
-    expect(error.retriable).toBe(retriable);
-    expect(error.jobRunId).toBe('run0000000000000001');
-    expect(error.message).toContain(`b-000003 CASE_III attempt 1 (EMR job run run0000000000000001) ended FAILED without a result document (failureReason=${failureReason}, stateDetails=Job run failed.)`);
-  });
+      expect(error.retriable).toBe(retriable);
+      expect(error.jobRunId).toBe('run0000000000000001');
+      expect(error.message).toContain(
+        `b-000003 CASE_III attempt 1 (EMR job run run0000000000000001) ` +
+          `ended FAILED without a result document (failureReason=${failureReason}, stateDetails=Job run failed.)`,
+      );
+    },
+  );
 
   it('CANCELLED by someone else without a result: retriable', async () => {
     states({ state: 'CANCELLED', stateDetails: 'JobRun CANCELLED successfully.' });
@@ -236,20 +295,28 @@ describe('EmrOnEksLauncher state machine', () => {
     const error = await launchError(launcher.run(request));
 
     expect(error.retriable).toBe(false);
-    expect(error.message).toContain(`COMPLETED but wrote no result document at s3://artifacts/${attemptDir}/result.json`);
+    expect(error.message).toContain(
+      `COMPLETED but wrote no result document at s3://artifacts/${attemptDir}/result.json`,
+    );
   });
 
   it('a result document for another job is refused', async () => {
     states({ state: 'COMPLETED' });
     s3.on(GetObjectCommand).resolves({ Body: body(JSON.stringify({ ...committed, jobId: 'b-000002-CASE_III' })) });
 
-    expect((await launchError(launcher.run(request))).message).toContain('is for job "b-000002-CASE_III", expected "b-000003-CASE_III"');
+    expect((await launchError(launcher.run(request))).message).toContain(
+      'is for job "b-000002-CASE_III", expected "b-000003-CASE_III"',
+    );
   });
 });
 
 describe('EmrOnEksLauncher AWS errors', () => {
   it('retries throttling with growing, jittered backoff, then succeeds', async () => {
-    emr.on(StartJobRunCommand).rejectsOnce(throttled()).rejectsOnce(new InternalServerException({ $metadata: { httpStatusCode: 500 }, message: 'boom' })).resolves({ id: 'run0000000000000002' });
+    emr
+      .on(StartJobRunCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(new InternalServerException({ $metadata: { httpStatusCode: 500 }, message: 'boom' }))
+      .resolves({ id: 'run0000000000000002' });
     states({ state: 'COMPLETED' });
 
     const launched = await launcher.run(request);
@@ -266,11 +333,19 @@ describe('EmrOnEksLauncher AWS errors', () => {
 
     expect(emr.commandCalls(DescribeJobRunCommand)).toHaveLength(3);
     expect(error.retriable).toBe(true);
-    expect(error.message).toContain('EMR DescribeJobRun failed: ThrottlingException (HTTP 400): Rate exceeded; sent virtualClusterId=vc0123456789 id=run0000000000000001; gave up after 3 attempt(s)');
+    expect(error.message).toContain(
+      'EMR DescribeJobRun failed: ThrottlingException (HTTP 400): Rate exceeded; ' +
+        'sent virtualClusterId=vc0123456789 id=run0000000000000001; gave up after 3 attempt(s)',
+    );
   });
 
   it('surfaces a refused request at once, naming the call and what was sent', async () => {
-    emr.on(StartJobRunCommand).rejects(new ValidationException({ $metadata: { httpStatusCode: 400 }, message: 'Virtual cluster vc0123456789 is not in a valid state.' }));
+    emr.on(StartJobRunCommand).rejects(
+      new ValidationException({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Virtual cluster vc0123456789 is not in a valid state.',
+      }),
+    );
 
     const error = await launchError(launcher.run(request));
 
@@ -293,7 +368,12 @@ describe('EmrOnEksLauncher AWS errors', () => {
 });
 
 describe('EmrOnEksLauncher adoption, timeout, cancel and close', () => {
-  const inFlight: JobRun = { id: 'run0000000000000009', name: 'summary-b-000003-CASE_III-a1', state: 'RUNNING', clientToken: token };
+  const inFlight: JobRun = {
+    id: 'run0000000000000009',
+    name: 'summary-b-000003-CASE_III-a1',
+    state: 'RUNNING',
+    clientToken: token,
+  };
 
   it('adopts the run of this attempt found by ListJobRuns: no upload, no StartJobRun', async () => {
     emr.on(ListJobRunsCommand).resolves({ jobRuns: [inFlight] });
@@ -304,13 +384,22 @@ describe('EmrOnEksLauncher adoption, timeout, cancel and close', () => {
     expect(launched).toEqual({ result: committed, jobRunId: 'run0000000000000009' });
     expect(emr.commandCalls(StartJobRunCommand)).toHaveLength(0);
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
-    expect(emr.commandCalls(DescribeJobRunCommand)[0].args[0].input).toEqual({ virtualClusterId: 'vc0123456789', id: 'run0000000000000009' });
-    expect(seen).toEqual([['SUBMITTED', 'run0000000000000009'], ['RUNNING', 'run0000000000000009']]);
+    expect(emr.commandCalls(DescribeJobRunCommand)[0].args[0].input).toEqual({
+      virtualClusterId: 'vc0123456789',
+      id: 'run0000000000000009',
+    });
+    expect(seen).toEqual([
+      ['SUBMITTED', 'run0000000000000009'],
+      ['RUNNING', 'run0000000000000009'],
+    ]);
   });
 
   it("does not adopt a run with the same name but another pipeline's token, and follows the list's pages", async () => {
     const other = { ...inFlight, id: 'run0000000000000008', clientToken: 'f'.repeat(64) };
-    emr.on(ListJobRunsCommand).resolvesOnce({ jobRuns: [other], nextToken: 'page2' }).resolvesOnce({ jobRuns: [] });
+    emr
+      .on(ListJobRunsCommand)
+      .resolvesOnce({ jobRuns: [other], nextToken: 'page2' })
+      .resolvesOnce({ jobRuns: [] });
     states({ state: 'COMPLETED' });
 
     const launched = await launcher.run(request);
@@ -327,9 +416,13 @@ describe('EmrOnEksLauncher adoption, timeout, cancel and close', () => {
     const error = await launchError(launcher.run(request));
 
     expect(clock.sleeps).toEqual([15000, 15000, 10000]);
-    expect(emr.commandCalls(CancelJobRunCommand).map((c) => c.args[0].input)).toEqual([{ virtualClusterId: 'vc0123456789', id: 'run0000000000000001' }]);
+    expect(emr.commandCalls(CancelJobRunCommand).map((c) => c.args[0].input)).toEqual([
+      { virtualClusterId: 'vc0123456789', id: 'run0000000000000001' },
+    ]);
     expect(error.retriable).toBe(true);
-    expect(error.message).toContain('did not finish within EMR_JOB_TIMEOUT_MS=40000 (last state RUNNING); cancelled it; retriable as a new attempt');
+    expect(error.message).toContain(
+      'did not finish within EMR_JOB_TIMEOUT_MS=40000 (last state RUNNING); cancelled it; retriable as a new attempt',
+    );
   });
 
   it('cancel() cancels the run in flight; its run() ends with a non-retriable LaunchError', async () => {
@@ -382,7 +475,9 @@ describe('EmrOnEksLauncher adoption, timeout, cancel and close', () => {
     const error = await launchError(running);
 
     expect(error.retriable).toBe(true);
-    expect(error.message).toContain('the launcher was closed while the run was RUNNING; the run goes on, and run() for the same attempt adopts it');
+    expect(error.message).toContain(
+      'the launcher was closed while the run was RUNNING; the run goes on, and run() for the same attempt adopts it',
+    );
     expect(emr.commandCalls(CancelJobRunCommand)).toHaveLength(0);
     expect((await launchError(launcher.run(request))).message).toContain('EMR launcher is closed');
   });

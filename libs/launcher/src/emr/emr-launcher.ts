@@ -67,10 +67,18 @@ export class EmrOnEksLauncher implements JobLauncher {
   }
 
   private policy(): RetryPolicy {
-    return { maxAttempts: this.config.apiMaxAttempts, clock: this.clock, signal: this.closing.signal, random: this.deps.random };
+    return {
+      maxAttempts: this.config.apiMaxAttempts,
+      clock: this.clock,
+      signal: this.closing.signal,
+      random: this.deps.random,
+    };
   }
 
-  async run(request: LaunchRequest, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<LaunchResult> {
+  async run(
+    request: LaunchRequest,
+    onState?: (state: JobRunState, jobRunId: string | null) => void,
+  ): Promise<LaunchResult> {
     this.assertOpen(request);
     const run = runIdentity(request, this.config.artifacts);
     const existing = await this.findRuns(run, ADOPTABLE);
@@ -80,7 +88,14 @@ export class EmrOnEksLauncher implements JobLauncher {
       jobRunId = existing[0].id as string;
     } else {
       const document = jobDocument(request.job);
-      await putObject(this.deps.s3, this.config.artifacts.bucket, run.jobKey, document.text, 'application/json', this.policy());
+      await putObject(
+        this.deps.s3,
+        this.config.artifacts.bucket,
+        run.jobKey,
+        document.text,
+        'application/json',
+        this.policy(),
+      );
       jobRunId = await this.start(run, document.sha256);
     }
     this.inFlight.set(jobRunId, run);
@@ -99,12 +114,22 @@ export class EmrOnEksLauncher implements JobLauncher {
    */
   async cancel(batchId: string, step: string, attempt: number, pipeline?: string): Promise<string[]> {
     const matches = (r: Pick<RunIdentity, 'batchId' | 'step' | 'attempt' | 'pipeline'>) =>
-      r.batchId === batchId && r.step === step && r.attempt === attempt && (pipeline === undefined || r.pipeline === pipeline);
+      r.batchId === batchId &&
+      r.step === step &&
+      r.attempt === attempt &&
+      (pipeline === undefined || r.pipeline === pipeline);
     let ids = [...this.inFlight.entries()].filter(([, r]) => matches(r)).map(([id]) => id);
     if (ids.length === 0) {
       const runs = await this.listRuns(jobRunNameFor({ batchId, step, attempt }), ACTIVE);
       ids = runs
-        .filter((r) => matches({ batchId: r.tags?.batchId ?? '', step: r.tags?.step ?? '', attempt: Number(r.tags?.attempt), pipeline: r.tags?.pipeline ?? '' }))
+        .filter((r) =>
+          matches({
+            batchId: r.tags?.batchId ?? '',
+            step: r.tags?.step ?? '',
+            attempt: Number(r.tags?.attempt),
+            pipeline: r.tags?.pipeline ?? '',
+          }),
+        )
         .map((r) => r.id as string);
     }
     for (const id of ids) {
@@ -125,7 +150,10 @@ export class EmrOnEksLauncher implements JobLauncher {
 
   private assertOpen(request: LaunchRequest): void {
     if (this.closing.signal.aborted) {
-      throw new LaunchError(`EMR launcher is closed; cannot run ${request.batchId} ${request.step} attempt ${request.attempt} (retriable on a new launcher)`, true);
+      throw new LaunchError(
+        `EMR launcher is closed; cannot run ${request.batchId} ${request.step} attempt ${request.attempt} (retriable on a new launcher)`,
+        true,
+      );
     }
   }
 
@@ -142,19 +170,44 @@ export class EmrOnEksLauncher implements JobLauncher {
       jobDriver: {
         sparkSubmitJobDriver: {
           entryPoint: config.runnerEntryPoint,
-          entryPointArguments: ['run', '--engine-json', JSON.stringify(config.engineConfig), '--job', s3Uri(bucket, run.jobKey), '--job-sha256', jobSha256, '--result', s3Uri(bucket, run.resultKey)],
-          sparkSubmitParameters: `--py-files ${config.runnerPyFiles} ${sparkSubmitParametersFor(config, run.step)}`.trim(),
+          entryPointArguments: [
+            'run',
+            '--engine-json',
+            JSON.stringify(config.engineConfig),
+            '--job',
+            s3Uri(bucket, run.jobKey),
+            '--job-sha256',
+            jobSha256,
+            '--result',
+            s3Uri(bucket, run.resultKey),
+          ],
+          sparkSubmitParameters:
+            `--py-files ${config.runnerPyFiles} ${sparkSubmitParametersFor(config, run.step)}`.trim(),
         },
       },
-      ...(config.logS3Uri ? { configurationOverrides: { monitoringConfiguration: { s3MonitoringConfiguration: { logUri: config.logS3Uri } } } } : {}),
+      ...(config.logS3Uri
+        ? {
+            configurationOverrides: {
+              monitoringConfiguration: { s3MonitoringConfiguration: { logUri: config.logS3Uri } },
+            },
+          }
+        : {}),
       tags: run.tags,
     };
   }
 
   private async start(run: RunIdentity, jobSha256: string): Promise<string> {
     const input = this.startJobRunRequest(run, jobSha256);
-    const sent = `virtualClusterId=${input.virtualClusterId} name=${input.name} clientToken=${input.clientToken} releaseLabel=${input.releaseLabel} executionRoleArn=${input.executionRoleArn} entryPoint=${this.config.runnerEntryPoint}`;
-    const out = await callAws('EMR StartJobRun', sent, () => this.deps.emr.send(new StartJobRunCommand(input)), this.policy());
+    const sent =
+      `virtualClusterId=${input.virtualClusterId} name=${input.name} clientToken=${input.clientToken} ` +
+      `releaseLabel=${input.releaseLabel} executionRoleArn=${input.executionRoleArn} ` +
+      `entryPoint=${this.config.runnerEntryPoint}`;
+    const out = await callAws(
+      'EMR StartJobRun',
+      sent,
+      () => this.deps.emr.send(new StartJobRunCommand(input)),
+      this.policy(),
+    );
     if (!out.id) throw new LaunchError(`EMR StartJobRun returned no job run id (sent ${sent}); retriable`, true);
     return out.id;
   }
@@ -162,8 +215,12 @@ export class EmrOnEksLauncher implements JobLauncher {
   /** Runs of this attempt in `states`: same name, and the same clientToken (or, if not listed, tags). */
   private async findRuns(run: RunIdentity, states: EmrJobRunState[]): Promise<JobRun[]> {
     const runs = await this.listRuns(run.name, states);
-    return runs.filter((r) =>
-      r.name === run.name && (r.clientToken ? r.clientToken === run.clientToken : r.tags?.pipeline === run.pipeline && r.tags?.attempt === String(run.attempt)),
+    return runs.filter(
+      (r) =>
+        r.name === run.name &&
+        (r.clientToken
+          ? r.clientToken === run.clientToken
+          : r.tags?.pipeline === run.pipeline && r.tags?.attempt === String(run.attempt)),
     );
   }
 
@@ -175,7 +232,10 @@ export class EmrOnEksLauncher implements JobLauncher {
       const page = await callAws(
         'EMR ListJobRuns',
         sent,
-        () => this.deps.emr.send(new ListJobRunsCommand({ virtualClusterId: this.config.virtualClusterId, name, states, nextToken })),
+        () =>
+          this.deps.emr.send(
+            new ListJobRunsCommand({ virtualClusterId: this.config.virtualClusterId, name, states, nextToken }),
+          ),
         this.policy(),
       );
       runs.push(...(page.jobRuns ?? []).filter((r) => r.name === name));
@@ -188,11 +248,13 @@ export class EmrOnEksLauncher implements JobLauncher {
     const out = await callAws(
       'EMR DescribeJobRun',
       `virtualClusterId=${this.config.virtualClusterId} id=${jobRunId}`,
-      () => this.deps.emr.send(new DescribeJobRunCommand({ virtualClusterId: this.config.virtualClusterId, id: jobRunId })),
+      () =>
+        this.deps.emr.send(new DescribeJobRunCommand({ virtualClusterId: this.config.virtualClusterId, id: jobRunId })),
       this.policy(),
       jobRunId,
     );
-    if (!out.jobRun) throw new LaunchError(`EMR DescribeJobRun returned no jobRun for ${jobRunId}; retriable`, true, jobRunId);
+    if (!out.jobRun)
+      throw new LaunchError(`EMR DescribeJobRun returned no jobRun for ${jobRunId}; retriable`, true, jobRunId);
     return out.jobRun;
   }
 
@@ -200,14 +262,20 @@ export class EmrOnEksLauncher implements JobLauncher {
     await callAws(
       'EMR CancelJobRun',
       `virtualClusterId=${this.config.virtualClusterId} id=${jobRunId}`,
-      () => this.deps.emr.send(new CancelJobRunCommand({ virtualClusterId: this.config.virtualClusterId, id: jobRunId })),
+      () =>
+        this.deps.emr.send(new CancelJobRunCommand({ virtualClusterId: this.config.virtualClusterId, id: jobRunId })),
       this.policy(),
       jobRunId,
     );
   }
 
   /** Polls the run until it ends; returns its result document or throws why there is none. */
-  private async watch(run: RunIdentity, jobRunId: string, jobId: string, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<JobResult> {
+  private async watch(
+    run: RunIdentity,
+    jobRunId: string,
+    jobId: string,
+    onState?: (state: JobRunState, jobRunId: string | null) => void,
+  ): Promise<JobResult> {
     const { jobTimeoutMs, pollIntervalMs } = this.config;
     const deadline = jobTimeoutMs > 0 ? this.clock.now() + jobTimeoutMs : Number.POSITIVE_INFINITY;
     let reportedRunning = false;
@@ -227,7 +295,9 @@ export class EmrOnEksLauncher implements JobLauncher {
           const result = await this.readResult(run, jobRunId, jobId);
           if (result) return result;
           throw new LaunchError(
-            `${where} COMPLETED but wrote no result document at ${s3Uri(this.config.artifacts.bucket, run.resultKey)}; expected the runner's result JSON (is EMR_RUNNER_ENTRYPOINT the summary runner?); not retriable`,
+            `${where} COMPLETED but wrote no result document ` +
+              `at ${s3Uri(this.config.artifacts.bucket, run.resultKey)}; ` +
+              `expected the runner's result JSON (is EMR_RUNNER_ENTRYPOINT the summary runner?); not retriable`,
             false,
             jobRunId,
           );
@@ -240,14 +310,22 @@ export class EmrOnEksLauncher implements JobLauncher {
           throw this.endedWithoutResult(where, jobRun, jobRunId);
         }
         default:
-          throw new LaunchError(`${where} is in state ${jobRun.state}; expected one of PENDING, SUBMITTED, RUNNING, CANCEL_PENDING, COMPLETED, FAILED, CANCELLED; not retriable`, false, jobRunId);
+          throw new LaunchError(
+            `${where} is in state ${jobRun.state}; expected one of PENDING, SUBMITTED, RUNNING, CANCEL_PENDING, COMPLETED, FAILED, CANCELLED; not retriable`,
+            false,
+            jobRunId,
+          );
       }
       const now = this.clock.now();
       if (now >= deadline) throw await this.timedOut(where, jobRun, jobRunId);
       try {
         await this.clock.sleep(Math.min(pollIntervalMs, deadline - now), this.closing.signal);
       } catch {
-        throw new LaunchError(`${where}: the launcher was closed while the run was ${jobRun.state}; the run goes on, and run() for the same attempt adopts it; retriable`, true, jobRunId);
+        throw new LaunchError(
+          `${where}: the launcher was closed while the run was ${jobRun.state}; the run goes on, and run() for the same attempt adopts it; retriable`,
+          true,
+          jobRunId,
+        );
       }
     }
   }
@@ -267,7 +345,11 @@ export class EmrOnEksLauncher implements JobLauncher {
       cancelled = `could not cancel it: ${error.message}`;
     }
     const limit = `EMR_JOB_TIMEOUT_MS=${this.config.jobTimeoutMs}`;
-    return new LaunchError(`${where} did not finish within ${limit} (last state ${jobRun.state}); ${cancelled}; retriable as a new attempt`, true, jobRunId);
+    return new LaunchError(
+      `${where} did not finish within ${limit} (last state ${jobRun.state}); ${cancelled}; retriable as a new attempt`,
+      true,
+      jobRunId,
+    );
   }
 
   private endedWithoutResult(where: string, jobRun: JobRun, jobRunId: string): LaunchError {
@@ -276,10 +358,17 @@ export class EmrOnEksLauncher implements JobLauncher {
       return new LaunchError(`${where} was CANCELLED on request (${details}); not retriable`, false, jobRunId);
     }
     // A cancel nobody here asked for (an operator, the cluster going away) says nothing about the job.
-    const retriable = jobRun.state === 'CANCELLED' ? jobRun.failureReason === undefined || RETRIABLE_FAILURES.has(jobRun.failureReason) : RETRIABLE_FAILURES.has(jobRun.failureReason ?? '');
+    const retriable =
+      jobRun.state === 'CANCELLED'
+        ? jobRun.failureReason === undefined || RETRIABLE_FAILURES.has(jobRun.failureReason)
+        : RETRIABLE_FAILURES.has(jobRun.failureReason ?? '');
     const expected = retriable
       ? 'retriable: EMR or the cluster failed, not the job'
       : 'not retriable: the job or its configuration was refused (USER_ERROR / VALIDATION_ERROR); see the driver log under EMR_LOG_S3_URI';
-    return new LaunchError(`${where} ended ${jobRun.state} without a result document (${details}); ${expected}`, retriable, jobRunId);
+    return new LaunchError(
+      `${where} ended ${jobRun.state} without a result document (${details}); ${expected}`,
+      retriable,
+      jobRunId,
+    );
   }
 }

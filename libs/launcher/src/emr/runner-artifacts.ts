@@ -28,14 +28,19 @@ export function runnerPackageEntries(runnerDir: string): { name: string; data: B
   };
   walk(packageDir);
   return files
-    .map((path) => ({ name: ['summary_runner', ...relative(packageDir, path).split(sep)].join('/'), data: readFileSync(path) }))
+    .map((path) => ({
+      name: ['summary_runner', ...relative(packageDir, path).split(sep)].join('/'),
+      data: readFileSync(path),
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
 function s3Target(variable: string, uri: string): { bucket: string; key: string } {
   const location = parseS3Uri(uri);
   if (!location || !location.prefix) {
-    throw new EmrConfigError([`${variable}: the runner can only be uploaded to an s3:// object URI, received "${uri}" (a local:// file belongs in the image)`]);
+    throw new EmrConfigError([
+      `${variable}: the runner can only be uploaded to an s3:// object URI, received "${uri}" (a local:// file belongs in the image)`,
+    ]);
   }
   return { bucket: location.bucket, key: location.prefix };
 }
@@ -55,6 +60,18 @@ export async function uploadRunnerArtifacts(
   const entries = runnerPackageEntries(runnerDir);
   const archive = zip(entries);
   await putObject(s3, pyFiles.bucket, pyFiles.key, archive, 'application/zip', policy);
-  await putObject(s3, entryPoint.bucket, entryPoint.key, readFileSync(join(runnerDir, 'summary_runner_main.py')), 'text/x-python', policy);
-  return { entryPoint: config.runnerEntryPoint, pyFiles: config.runnerPyFiles, files: entries.map((e) => e.name), zipBytes: archive.length };
+  await putObject(
+    s3,
+    entryPoint.bucket,
+    entryPoint.key,
+    readFileSync(join(runnerDir, 'summary_runner_main.py')),
+    'text/x-python',
+    policy,
+  );
+  return {
+    entryPoint: config.runnerEntryPoint,
+    pyFiles: config.runnerPyFiles,
+    files: entries.map((e) => e.name),
+    zipBytes: archive.length,
+  };
 }

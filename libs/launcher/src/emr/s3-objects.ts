@@ -6,7 +6,14 @@ import { s3Uri } from './emr-config';
 
 const RESULT_STATUSES = ['committed', 'already_committed', 'failed'];
 
-export async function putObject(s3: S3Client, bucket: string, key: string, body: string | Uint8Array, contentType: string, policy: RetryPolicy): Promise<void> {
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  contentType: string,
+  policy: RetryPolicy,
+): Promise<void> {
   await callAws(
     'S3 PutObject',
     `${s3Uri(bucket, key)} (${body.length} bytes, ${contentType})`,
@@ -16,7 +23,13 @@ export async function putObject(s3: S3Client, bucket: string, key: string, body:
 }
 
 /** The object's text, or null when there is no such key. */
-export async function getTextOrNull(s3: S3Client, bucket: string, key: string, policy: RetryPolicy, jobRunId: string | null): Promise<string | null> {
+export async function getTextOrNull(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  policy: RetryPolicy,
+  jobRunId: string | null,
+): Promise<string | null> {
   return callAws(
     'S3 GetObject',
     s3Uri(bucket, key),
@@ -44,18 +57,32 @@ export function parseResultDocument(text: string, where: string, jobId: string, 
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    throw new LaunchError(`result document ${where} of EMR job run ${jobRunId} is not JSON (${(error as Error).message}); received "${text.slice(0, 200)}"; not retriable`, false, jobRunId);
+    throw new LaunchError(
+      `result document ${where} of EMR job run ${jobRunId} is not JSON (${(error as Error).message}); received "${text.slice(0, 200)}"; not retriable`,
+      false,
+      jobRunId,
+    );
   }
   const result = doc as Partial<JobResult> | null;
-  if (typeof result !== 'object' || result === null || typeof result.jobId !== 'string' || !RESULT_STATUSES.includes(result.status as string)) {
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    typeof result.jobId !== 'string' ||
+    !RESULT_STATUSES.includes(result.status as string)
+  ) {
     throw new LaunchError(
-      `result document ${where} of EMR job run ${jobRunId} is not a runner result: expected {jobId, status: ${RESULT_STATUSES.join(' | ')}, ...}, received ${text.slice(0, 200)}; not retriable`,
+      `result document ${where} of EMR job run ${jobRunId} is not a runner result: expected {jobId, ` +
+        `status: ${RESULT_STATUSES.join(' | ')}, ...}, received ${text.slice(0, 200)}; not retriable`,
       false,
       jobRunId,
     );
   }
   if (result.jobId !== jobId) {
-    throw new LaunchError(`result document ${where} of EMR job run ${jobRunId} is for job "${result.jobId}", expected "${jobId}"; not retriable`, false, jobRunId);
+    throw new LaunchError(
+      `result document ${where} of EMR job run ${jobRunId} is for job "${result.jobId}", expected "${jobId}"; not retriable`,
+      false,
+      jobRunId,
+    );
   }
   return result as JobResult;
 }

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const s3 = new S3Client({ region: config.region, maxAttempts: 1 });
   try {
     const upload = await uploadRunnerArtifacts(config, s3, join(repoRoot(), 'runner'));
-    process.stdout.write(`uploaded ${upload.pyFiles} (${upload.files.length} files, ${upload.zipBytes} bytes) and ${upload.entryPoint}\n`);
+    process.stdout.write(
+      `uploaded ${upload.pyFiles} (${upload.files.length} files, ${upload.zipBytes} bytes) and ${upload.entryPoint}\n`,
+    );
   } finally {
     s3.destroy();
   }

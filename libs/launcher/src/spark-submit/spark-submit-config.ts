@@ -74,16 +74,22 @@ export function sparkSubmitConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
     );
   }
   const restUrl = required('SPARK_SUBMIT_REST_URL');
-  if (restUrl && !/^https?:\/\/[^/]+\/?$/.test(restUrl)) problems.push(`SPARK_SUBMIT_REST_URL="${restUrl}"; expected http://host:6066 (the master's REST submission server)`);
+  if (restUrl && !/^https?:\/\/[^/]+\/?$/.test(restUrl))
+    problems.push(
+      `SPARK_SUBMIT_REST_URL="${restUrl}"; expected http://host:6066 (the master's REST submission server)`,
+    );
   const artifactsUri = required('SPARK_SUBMIT_ARTIFACTS_S3_URI');
   const artifacts = parseS3Uri(artifactsUri);
-  if (artifactsUri && !artifacts) problems.push(`SPARK_SUBMIT_ARTIFACTS_S3_URI="${artifactsUri}"; expected s3://bucket[/prefix]`);
+  if (artifactsUri && !artifacts)
+    problems.push(`SPARK_SUBMIT_ARTIFACTS_S3_URI="${artifactsUri}"; expected s3://bucket[/prefix]`);
   const s3Endpoint = env.SPARK_SUBMIT_S3_ENDPOINT?.trim() || null;
-  if (s3Endpoint && !/^https?:\/\//.test(s3Endpoint)) problems.push(`SPARK_SUBMIT_S3_ENDPOINT="${s3Endpoint}"; expected http(s)://host:port`);
+  if (s3Endpoint && !/^https?:\/\//.test(s3Endpoint))
+    problems.push(`SPARK_SUBMIT_S3_ENDPOINT="${s3Endpoint}"; expected http(s)://host:port`);
   const region = env.AWS_REGION?.trim() ?? '';
-  if (!region) problems.push('AWS_REGION is required (the artifacts bucket\'s region; any value for a non-AWS store)');
+  if (!region) problems.push("AWS_REGION is required (the artifacts bucket's region; any value for a non-AWS store)");
   const runnerDir = required('SPARK_SUBMIT_RUNNER_DIR');
-  if (runnerDir && !runnerDir.startsWith('/')) problems.push(`SPARK_SUBMIT_RUNNER_DIR="${runnerDir}"; expected an absolute path on the workers`);
+  if (runnerDir && !runnerDir.startsWith('/'))
+    problems.push(`SPARK_SUBMIT_RUNNER_DIR="${runnerDir}"; expected an absolute path on the workers`);
   let engineConfig: Record<string, unknown> = {};
   const engineRaw = required('SPARK_SUBMIT_ENGINE_CONFIG');
   if (engineRaw) {
@@ -92,20 +98,32 @@ export function sparkSubmitConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
       engineConfig = parsed;
       if (engineConfig.master !== undefined && engineConfig.master !== null) {
-        problems.push(`SPARK_SUBMIT_ENGINE_CONFIG sets master "${engineConfig.master}"; expected it absent or null (the submission decides)`);
+        problems.push(
+          `SPARK_SUBMIT_ENGINE_CONFIG sets master "${engineConfig.master}"; expected it absent or null (the submission decides)`,
+        );
       }
     } catch (error) {
-      problems.push(`SPARK_SUBMIT_ENGINE_CONFIG is not a JSON object (${(error as Error).message}); expected the runner's engine document (runner/README.md)`);
+      problems.push(
+        `SPARK_SUBMIT_ENGINE_CONFIG is not a JSON object (${(error as Error).message}); expected the runner's engine document (runner/README.md)`,
+      );
     }
   }
   const sparkProperties: Record<string, string> = {};
-  for (const part of (env.SPARK_SUBMIT_PROPERTIES ?? '').split(/[;\n]/).map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (env.SPARK_SUBMIT_PROPERTIES ?? '')
+    .split(/[;\n]/)
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     if (eq <= 0) problems.push(`SPARK_SUBMIT_PROPERTIES has "${part}"; expected key=value`);
     else sparkProperties[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
   }
-  const passEnv = (env.SPARK_SUBMIT_PASS_ENV ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  for (const name of passEnv) if (env[name] === undefined) problems.push(`SPARK_SUBMIT_PASS_ENV names ${name}, which is not set in the dispatcher's environment`);
+  const passEnv = (env.SPARK_SUBMIT_PASS_ENV ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of passEnv)
+    if (env[name] === undefined)
+      problems.push(`SPARK_SUBMIT_PASS_ENV names ${name}, which is not set in the dispatcher's environment`);
   // The values go in the submission's JSON body: in clear text over http to a master on another host.
   if (passEnv.length > 0 && restUrl && plainHttpOffHost(restUrl) && env.SPARK_SUBMIT_PASS_ENV_OVER_HTTP !== '1') {
     problems.push(
@@ -123,5 +141,17 @@ export function sparkSubmitConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
   const pollIntervalMs = int('SPARK_SUBMIT_POLL_INTERVAL_MS', 5000, 100);
   const jobTimeoutMs = int('SPARK_SUBMIT_JOB_TIMEOUT_MS', 21_600_000, 0);
   if (problems.length) throw new SparkSubmitConfigError(problems);
-  return { master, restUrl, artifacts: artifacts!, s3Endpoint, region, runnerDir, engineConfig, sparkProperties, passEnv, pollIntervalMs, jobTimeoutMs };
+  return {
+    master,
+    restUrl,
+    artifacts: artifacts!,
+    s3Endpoint,
+    region,
+    runnerDir,
+    engineConfig,
+    sparkProperties,
+    passEnv,
+    pollIntervalMs,
+    jobTimeoutMs,
+  };
 }

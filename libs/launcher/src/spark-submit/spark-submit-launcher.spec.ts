@@ -19,7 +19,10 @@ const config: SparkSubmitConfig = {
     SPARK_SUBMIT_REST_URL: 'http://10.0.0.5:6066',
     SPARK_SUBMIT_ARTIFACTS_S3_URI: 's3://artifacts/summary',
     SPARK_SUBMIT_RUNNER_DIR: '/opt/runner',
-    SPARK_SUBMIT_ENGINE_CONFIG: JSON.stringify({ catalogs: { lake: { type: 'rest', uri: 'https://catalog.example' } }, defaultCatalog: 'lake' }),
+    SPARK_SUBMIT_ENGINE_CONFIG: JSON.stringify({
+      catalogs: { lake: { type: 'rest', uri: 'https://catalog.example' } },
+      defaultCatalog: 'lake',
+    }),
     SPARK_SUBMIT_PROPERTIES: 'spark.executor.memory=4g',
     SPARK_SUBMIT_PASS_ENV: 'AWS_REGION',
     SPARK_SUBMIT_PASS_ENV_OVER_HTTP: '1', // a master on another host over http: values in clear text, told it is fine here
@@ -29,9 +32,23 @@ const config: SparkSubmitConfig = {
 };
 
 const job = { schemaVersion: 1, jobId: 'b-000003-CASE_III', kind: 'case', steps: [] } as unknown as CompiledJob;
-const request: LaunchRequest = { pipeline: 'local.demo.summary', batchId: 'b-000003', step: 'CASE_III', attempt: 1, job };
+const request: LaunchRequest = {
+  pipeline: 'local.demo.summary',
+  batchId: 'b-000003',
+  step: 'CASE_III',
+  attempt: 1,
+  job,
+};
 const dir = 'summary/jobs/local.demo.summary/b-000003/CASE_III/attempt-1';
-const committed: JobResult = { jobId: 'b-000003-CASE_III', status: 'committed', attempt: 1, durationMs: 900, steps: [], collected: {}, snapshots: {} };
+const committed: JobResult = {
+  jobId: 'b-000003-CASE_III',
+  status: 'committed',
+  attempt: 1,
+  durationMs: 900,
+  steps: [],
+  collected: {},
+  snapshots: {},
+};
 
 class VirtualClock implements Clock {
   time = 0;
@@ -77,11 +94,18 @@ let seen: [JobRunState, string | null][];
 const onState = (state: JobRunState, id: string | null) => seen.push([state, id]);
 
 function launcher(overrides: Partial<SparkSubmitConfig> = {}): SparkSubmitLauncher {
-  return new SparkSubmitLauncher({ ...config, ...overrides }, { rest: master, s3: new S3Client({ region: 'eu-west-1' }), clock }, { AWS_REGION: 'eu-west-1' });
+  return new SparkSubmitLauncher(
+    { ...config, ...overrides },
+    { rest: master, s3: new S3Client({ region: 'eu-west-1' }), clock },
+    { AWS_REGION: 'eu-west-1' },
+  );
 }
 
 async function launchError(promise: Promise<unknown>): Promise<LaunchError> {
-  const error = await promise.then(() => null, (e) => e);
+  const error = await promise.then(
+    () => null,
+    (e) => e,
+  );
   if (error instanceof LaunchError) return error;
   throw new Error(`expected a LaunchError, got ${error}`);
 }
@@ -116,7 +140,10 @@ describe('SparkSubmitLauncher', () => {
     const out = await launcher().run(request, onState);
     expect(out).toEqual({ result: committed, jobRunId: 'driver-1' });
     expect(JSON.parse(store.get(`${dir}/job.json`)!)).toEqual(job);
-    expect(JSON.parse(store.get(`${dir}/submission.json`)!)).toEqual({ submissionId: 'driver-1', master: 'spark://10.0.0.5:7077' });
+    expect(JSON.parse(store.get(`${dir}/submission.json`)!)).toEqual({
+      submissionId: 'driver-1',
+      master: 'spark://10.0.0.5:7077',
+    });
     expect(master.created).toHaveLength(1);
     const submission = master.created[0];
     expect(submission).toMatchObject({
@@ -138,7 +165,10 @@ describe('SparkSubmitLauncher', () => {
       '--result',
       `s3a://artifacts/${dir}/result.json`,
     ]);
-    expect(seen).toEqual([['SUBMITTED', 'driver-1'], ['RUNNING', 'driver-1']]);
+    expect(seen).toEqual([
+      ['SUBMITTED', 'driver-1'],
+      ['RUNNING', 'driver-1'],
+    ]);
     expect(clock.sleeps).toEqual([5000, 5000]);
   });
 
@@ -149,7 +179,9 @@ describe('SparkSubmitLauncher', () => {
     const uploaded = store.get(`${dir}/job.json`)!;
     const { args } = master.created[0];
     expect(args).toContain('--job-sha256');
-    expect(args[args.indexOf('--job-sha256') + 1]).toBe(createHash('sha256').update(Buffer.from(uploaded, 'utf8')).digest('hex'));
+    expect(args[args.indexOf('--job-sha256') + 1]).toBe(
+      createHash('sha256').update(Buffer.from(uploaded, 'utf8')).digest('hex'),
+    );
   });
 
   it('adopts the recorded driver of the attempt after a dispatcher restart instead of submitting again', async () => {
@@ -162,8 +194,12 @@ describe('SparkSubmitLauncher', () => {
     expect(store.has(`${dir}/job.json`)).toBe(false);
   });
 
-  it('returns a failed job\'s result (the runner wrote it before exiting 1)', async () => {
-    const failed: JobResult = { ...committed, status: 'failed', error: { type: 'AnalysisException', message: 'x', retriable: false } };
+  it("returns a failed job's result (the runner wrote it before exiting 1)", async () => {
+    const failed: JobResult = {
+      ...committed,
+      status: 'failed',
+      error: { type: 'AnalysisException', message: 'x', retriable: false },
+    };
     master.states = ['RUNNING', 'FAILED'];
     runnerWritesResultAt(2, failed);
     expect((await launcher().run(request)).result).toEqual(failed);
@@ -174,7 +210,9 @@ describe('SparkSubmitLauncher', () => {
     const error = await launchError(launcher().run(request));
     expect(error.retriable).toBe(true);
     expect(error.jobRunId).toBe('driver-1');
-    expect(error.message).toContain(`b-000003 CASE_III attempt 1 (driver driver-1 on spark://10.0.0.5:7077) ended FAILED without a result at s3://artifacts/${dir}/result.json`);
+    expect(error.message).toContain(
+      `b-000003 CASE_III attempt 1 (driver driver-1 on spark://10.0.0.5:7077) ended FAILED without a result at s3://artifacts/${dir}/result.json`,
+    );
   });
 
   it('a driver that FINISHED without a result is not retriable: the entry point is not the runner', async () => {
@@ -197,7 +235,9 @@ describe('SparkSubmitLauncher', () => {
     const error = await launchError(launcher({ jobTimeoutMs: 12_000 }).run(request));
     expect(master.killed).toEqual(['driver-1']);
     expect(error.retriable).toBe(true);
-    expect(error.message).toContain('did not finish within SPARK_SUBMIT_JOB_TIMEOUT_MS=12000 (last state RUNNING); killed it');
+    expect(error.message).toContain(
+      'did not finish within SPARK_SUBMIT_JOB_TIMEOUT_MS=12000 (last state RUNNING); killed it',
+    );
     expect(clock.sleeps).toEqual([5000, 5000, 2000]);
   });
 
@@ -214,11 +254,16 @@ describe('SparkSubmitLauncher', () => {
 
   it('a master that refuses the submission is a LaunchError with its reason; nothing is recorded', async () => {
     master.createPythonDriver = async () => {
-      throw new StandaloneRestError('Spark master http://10.0.0.5:6066 refused the submission of summary-b-000003-CASE_III-a1: Malformed request', false);
+      throw new StandaloneRestError(
+        'Spark master http://10.0.0.5:6066 refused the submission of summary-b-000003-CASE_III-a1: Malformed request',
+        false,
+      );
     };
     const error = await launchError(launcher().run(request));
     expect(error.retriable).toBe(false);
-    expect(error.message).toContain('spark-submit launcher: create: Spark master http://10.0.0.5:6066 refused the submission');
+    expect(error.message).toContain(
+      'spark-submit launcher: create: Spark master http://10.0.0.5:6066 refused the submission',
+    );
     expect(store.has(`${dir}/submission.json`)).toBe(false);
   });
 });

@@ -46,17 +46,31 @@ export class SparkSubmitLauncher implements JobLauncher {
 
   static fromEnv(env: NodeJS.ProcessEnv = process.env): SparkSubmitLauncher {
     const config = sparkSubmitConfigFromEnv(env);
-    const s3 = new S3Client({ region: config.region, maxAttempts: 1, ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}) });
-    return new SparkSubmitLauncher(config, { rest: new StandaloneRestClient(config.restUrl), s3, ownsClients: true }, env);
+    const s3 = new S3Client({
+      region: config.region,
+      maxAttempts: 1,
+      ...(config.s3Endpoint ? { endpoint: config.s3Endpoint, forcePathStyle: true } : {}),
+    });
+    return new SparkSubmitLauncher(
+      config,
+      { rest: new StandaloneRestClient(config.restUrl), s3, ownsClients: true },
+      env,
+    );
   }
 
   private policy(): RetryPolicy {
     return { maxAttempts: 5, clock: this.clock, signal: this.closing.signal };
   }
 
-  async run(request: LaunchRequest, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<LaunchResult> {
+  async run(
+    request: LaunchRequest,
+    onState?: (state: JobRunState, jobRunId: string | null) => void,
+  ): Promise<LaunchResult> {
     if (this.closing.signal.aborted) {
-      throw new LaunchError(`spark-submit launcher is closed; cannot run ${request.batchId} ${request.step} attempt ${request.attempt} (retriable on a new launcher)`, true);
+      throw new LaunchError(
+        `spark-submit launcher is closed; cannot run ${request.batchId} ${request.step} attempt ${request.attempt} (retriable on a new launcher)`,
+        true,
+      );
     }
     const run = runIdentity(request, this.config.artifacts);
     const bucket = this.config.artifacts.bucket;
@@ -69,7 +83,9 @@ export class SparkSubmitLauncher implements JobLauncher {
     } else {
       const document = jobDocument(request.job);
       await putObject(this.deps.s3, bucket, run.jobKey, document.text, 'application/json', this.policy());
-      submissionId = await this.rest('create', () => this.deps.rest.createPythonDriver(this.submission(run, document.sha256)));
+      submissionId = await this.rest('create', () =>
+        this.deps.rest.createPythonDriver(this.submission(run, document.sha256)),
+      );
       const record: SubmissionRecord = { submissionId, master: this.config.master };
       await putObject(this.deps.s3, bucket, recordKey, JSON.stringify(record), 'application/json', this.policy());
     }
@@ -94,7 +110,17 @@ export class SparkSubmitLauncher implements JobLauncher {
       master: config.master,
       entryPoint: `${config.runnerDir}/summary_runner_main.py`,
       pyFiles: [config.runnerDir],
-      args: ['run', '--engine-json', JSON.stringify({ ...config.engineConfig, master: null }), '--job', uri(run.jobKey), '--job-sha256', jobSha256, '--result', uri(run.resultKey)],
+      args: [
+        'run',
+        '--engine-json',
+        JSON.stringify({ ...config.engineConfig, master: null }),
+        '--job',
+        uri(run.jobKey),
+        '--job-sha256',
+        jobSha256,
+        '--result',
+        uri(run.resultKey),
+      ],
       environment: env,
       sparkProperties: {
         ...config.sparkProperties,
@@ -118,12 +144,18 @@ export class SparkSubmitLauncher implements JobLauncher {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof StandaloneRestError) throw new LaunchError(`spark-submit launcher: ${what}: ${error.message}`, error.retriable);
+      if (error instanceof StandaloneRestError)
+        throw new LaunchError(`spark-submit launcher: ${what}: ${error.message}`, error.retriable);
       throw error;
     }
   }
 
-  private async watch(run: RunIdentity, submissionId: string, jobId: string, onState?: (state: JobRunState, jobRunId: string | null) => void): Promise<JobResult> {
+  private async watch(
+    run: RunIdentity,
+    submissionId: string,
+    jobId: string,
+    onState?: (state: JobRunState, jobRunId: string | null) => void,
+  ): Promise<JobResult> {
     const { jobTimeoutMs, pollIntervalMs } = this.config;
     const deadline = jobTimeoutMs > 0 ? this.clock.now() + jobTimeoutMs : Number.POSITIVE_INFINITY;
     const where = `${run.batchId} ${run.step} attempt ${run.attempt} (driver ${submissionId} on ${this.config.master})`;
@@ -134,7 +166,11 @@ export class SparkSubmitLauncher implements JobLauncher {
         const result = await this.readResult(run, submissionId, jobId);
         if (result) return result;
         // A restarted master forgets its drivers (no recovery mode here): whatever ran is gone.
-        throw new LaunchError(`${where}: the master does not know this driver (restarted?) and there is no result; retriable as a new attempt`, true, submissionId);
+        throw new LaunchError(
+          `${where}: the master does not know this driver (restarted?) and there is no result; retriable as a new attempt`,
+          true,
+          submissionId,
+        );
       }
       if (status.state === 'RUNNING' && !reportedRunning) {
         onState?.('RUNNING', submissionId);
@@ -149,12 +185,21 @@ export class SparkSubmitLauncher implements JobLauncher {
       const now = this.clock.now();
       if (now >= deadline) {
         const killed = await this.kill(submissionId).catch((e: Error) => `could not kill it: ${e.message}`);
-        throw new LaunchError(`${where} did not finish within SPARK_SUBMIT_JOB_TIMEOUT_MS=${jobTimeoutMs} (last state ${status.state}); ${killed === true ? 'killed it' : killed}; retriable as a new attempt`, true, submissionId);
+        throw new LaunchError(
+          `${where} did not finish within SPARK_SUBMIT_JOB_TIMEOUT_MS=${jobTimeoutMs} ` +
+            `(last state ${status.state}); ${killed === true ? 'killed it' : killed}; retriable as a new attempt`,
+          true,
+          submissionId,
+        );
       }
       try {
         await this.clock.sleep(Math.min(pollIntervalMs, deadline - now), this.closing.signal);
       } catch {
-        throw new LaunchError(`${where}: the launcher was closed while the driver was ${status.state}; it goes on, and run() for the same attempt adopts it; retriable`, true, submissionId);
+        throw new LaunchError(
+          `${where}: the launcher was closed while the driver was ${status.state}; it goes on, and run() for the same attempt adopts it; retriable`,
+          true,
+          submissionId,
+        );
       }
     }
   }
@@ -165,13 +210,23 @@ export class SparkSubmitLauncher implements JobLauncher {
     return text === null ? null : parseResultDocument(text, s3Uri(bucket, run.resultKey), jobId, submissionId);
   }
 
-  private endedWithoutResult(where: string, status: DriverStatus, submissionId: string, resultUri: string): LaunchError {
+  private endedWithoutResult(
+    where: string,
+    status: DriverStatus,
+    submissionId: string,
+    resultUri: string,
+  ): LaunchError {
     const said = status.message ? ` (${status.message.split('\n')[0]})` : '';
     if (status.state === 'KILLED' && this.killRequested.has(submissionId)) {
       return new LaunchError(`${where} was KILLED on request${said}; not retriable`, false, submissionId);
     }
     if (status.state === 'FINISHED') {
-      return new LaunchError(`${where} FINISHED but wrote no result at ${resultUri}; expected the runner's result JSON (is SPARK_SUBMIT_RUNNER_DIR the summary runner?); not retriable`, false, submissionId);
+      return new LaunchError(
+        `${where} FINISHED but wrote no result at ${resultUri}; ` +
+          `expected the runner's result JSON (is SPARK_SUBMIT_RUNNER_DIR the summary runner?); not retriable`,
+        false,
+        submissionId,
+      );
     }
     // FAILED without a result: the driver died (killed, lost with its worker, out of memory) or the runner
     // refused its input (exit 2); ERROR: the worker could not launch it; KILLED by someone else. The next

@@ -29,8 +29,10 @@ const submission = {
 };
 
 describe('StandaloneRestClient', () => {
-  it('creates a Python driver run by Spark\'s PythonRunner, in cluster deploy mode', async () => {
-    const { fetchImpl, seen } = fakeFetch([[200, '{"action":"CreateSubmissionResponse","success":true,"submissionId":"driver-20261201-0001"}']]);
+  it("creates a Python driver run by Spark's PythonRunner, in cluster deploy mode", async () => {
+    const { fetchImpl, seen } = fakeFetch([
+      [200, '{"action":"CreateSubmissionResponse","success":true,"submissionId":"driver-20261201-0001"}'],
+    ]);
     const id = await new StandaloneRestClient('http://127.0.0.1:6066/', fetchImpl).createPythonDriver(submission);
     expect(id).toBe('driver-20261201-0001');
     expect(seen[0].url).toBe('http://127.0.0.1:6066/v1/submissions/create');
@@ -54,15 +56,29 @@ describe('StandaloneRestClient', () => {
   });
 
   it('refuses a submission the master did not accept, with its message, not retriable', async () => {
-    const { fetchImpl } = fakeFetch([[200, '{"action":"CreateSubmissionResponse","success":false,"message":"Can only accept driver submissions in ALIVE state. Current state: STANDBY."}']]);
-    const err = await new StandaloneRestClient('http://m:6066', fetchImpl).createPythonDriver(submission).catch((e) => e);
+    const { fetchImpl } = fakeFetch([
+      [
+        200,
+        '{"action":"CreateSubmissionResponse","success":false,"message":"Can only accept driver submissions in ALIVE state. Current state: STANDBY."}',
+      ],
+    ]);
+    const err = await new StandaloneRestClient('http://m:6066', fetchImpl)
+      .createPythonDriver(submission)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(StandaloneRestError);
-    expect(err.message).toContain('refused the submission of summary-b-000001-CASE_I-a1: Can only accept driver submissions in ALIVE state');
+    expect(err.message).toContain(
+      'refused the submission of summary-b-000001-CASE_I-a1: Can only accept driver submissions in ALIVE state',
+    );
     expect(err.retriable).toBe(false);
   });
 
-  it('reads a driver\'s state and worker', async () => {
-    const { fetchImpl, seen } = fakeFetch([[200, '{"action":"SubmissionStatusResponse","driverState":"RUNNING","success":true,"submissionId":"driver-1","workerId":"worker-1"}']]);
+  it("reads a driver's state and worker", async () => {
+    const { fetchImpl, seen } = fakeFetch([
+      [
+        200,
+        '{"action":"SubmissionStatusResponse","driverState":"RUNNING","success":true,"submissionId":"driver-1","workerId":"worker-1"}',
+      ],
+    ]);
     expect(await new StandaloneRestClient('http://m:6066', fetchImpl).status('driver-1')).toEqual({
       submissionId: 'driver-1',
       found: true,
@@ -74,26 +90,42 @@ describe('StandaloneRestClient', () => {
   });
 
   it('tells an id the master does not know (success false, no state)', async () => {
-    const { fetchImpl } = fakeFetch([[200, '{"action":"SubmissionStatusResponse","success":false,"submissionId":"driver-x"}']]);
-    expect(await new StandaloneRestClient('http://m:6066', fetchImpl).status('driver-x')).toMatchObject({ found: false, state: null });
+    const { fetchImpl } = fakeFetch([
+      [200, '{"action":"SubmissionStatusResponse","success":false,"submissionId":"driver-x"}'],
+    ]);
+    expect(await new StandaloneRestClient('http://m:6066', fetchImpl).status('driver-x')).toMatchObject({
+      found: false,
+      state: null,
+    });
   });
 
   it('kills a driver: true only when the master accepted', async () => {
     const { fetchImpl, seen } = fakeFetch([
       [200, '{"action":"KillSubmissionResponse","success":true,"submissionId":"driver-1"}'],
-      [200, '{"action":"KillSubmissionResponse","success":false,"message":"Driver driver-2 has already finished or does not exist","submissionId":"driver-2"}'],
+      [
+        200,
+        '{"action":"KillSubmissionResponse","success":false,"message":"Driver driver-2 has already finished or does not exist","submissionId":"driver-2"}',
+      ],
     ]);
     const client = new StandaloneRestClient('http://m:6066', fetchImpl);
     expect(await client.kill('driver-1')).toBe(true);
     expect(await client.kill('driver-2')).toBe(false);
-    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST http://m:6066/v1/submissions/kill/driver-1', 'POST http://m:6066/v1/submissions/kill/driver-2']);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST http://m:6066/v1/submissions/kill/driver-1',
+      'POST http://m:6066/v1/submissions/kill/driver-2',
+    ]);
   });
 
   it('a master that does not answer is retriable; an ErrorResponse names the HTTP status', async () => {
-    const down = await new StandaloneRestClient('http://m:6066', fakeFetch([]).fetchImpl).status('driver-1').catch((e) => e);
+    const down = await new StandaloneRestClient('http://m:6066', fakeFetch([]).fetchImpl)
+      .status('driver-1')
+      .catch((e) => e);
     expect(down).toMatchObject({ retriable: true });
     expect(down.message).toContain('GET http://m:6066/v1/submissions/status/driver-1 got no answer');
-    const bad = await new StandaloneRestClient('http://m:6066', fakeFetch([[400, '{"action":"ErrorResponse","message":"Malformed request: missing appResource"}']]).fetchImpl)
+    const bad = await new StandaloneRestClient(
+      'http://m:6066',
+      fakeFetch([[400, '{"action":"ErrorResponse","message":"Malformed request: missing appResource"}']]).fetchImpl,
+    )
       .createPythonDriver(submission)
       .catch((e) => e);
     expect(bad).toMatchObject({ retriable: false });

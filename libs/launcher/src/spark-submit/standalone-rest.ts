@@ -8,7 +8,8 @@
  */
 
 /** Driver states of the standalone master (Spark's DriverState). */
-export type DriverState = 'SUBMITTED' | 'RUNNING' | 'FINISHED' | 'RELAUNCHING' | 'UNKNOWN' | 'KILLED' | 'FAILED' | 'ERROR';
+export type DriverState =
+  'SUBMITTED' | 'RUNNING' | 'FINISHED' | 'RELAUNCHING' | 'UNKNOWN' | 'KILLED' | 'FAILED' | 'ERROR';
 
 export const FINAL_DRIVER_STATES: ReadonlySet<DriverState> = new Set(['FINISHED', 'KILLED', 'FAILED', 'ERROR']);
 
@@ -58,9 +59,22 @@ export class StandaloneRestError extends Error {
  */
 export const JAVA_17_MODULE_OPTIONS = [
   '-XX:+IgnoreUnrecognizedVMOptions',
-  ...['java.lang', 'java.lang.invoke', 'java.lang.reflect', 'java.io', 'java.net', 'java.nio', 'java.util', 'java.util.concurrent', 'java.util.concurrent.atomic', 'jdk.internal.ref', 'sun.nio.ch', 'sun.nio.cs', 'sun.security.action', 'sun.util.calendar'].map(
-    (pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`,
-  ),
+  ...[
+    'java.lang',
+    'java.lang.invoke',
+    'java.lang.reflect',
+    'java.io',
+    'java.net',
+    'java.nio',
+    'java.util',
+    'java.util.concurrent',
+    'java.util.concurrent.atomic',
+    'jdk.internal.ref',
+    'sun.nio.ch',
+    'sun.nio.cs',
+    'sun.security.action',
+    'sun.util.calendar',
+  ].map((pkg) => `--add-opens=java.base/${pkg}=ALL-UNNAMED`),
   '-Djdk.reflect.useDirectMethodHandle=false',
 ].join(' ');
 
@@ -89,7 +103,12 @@ export class StandaloneRestClient {
       environmentVariables: s.environment,
       sparkProperties: {
         ...s.sparkProperties,
-        'spark.driver.extraJavaOptions': [JAVA_17_MODULE_OPTIONS, s.sparkProperties['spark.driver.extraJavaOptions'] ?? ''].join(' ').trim(),
+        'spark.driver.extraJavaOptions': [
+          JAVA_17_MODULE_OPTIONS,
+          s.sparkProperties['spark.driver.extraJavaOptions'] ?? '',
+        ]
+          .join(' ')
+          .trim(),
         'spark.app.name': s.appName,
         'spark.master': s.master,
         'spark.submit.deployMode': 'cluster',
@@ -98,7 +117,10 @@ export class StandaloneRestClient {
     };
     const answer = await this.call('POST', '/v1/submissions/create', body);
     if (answer.success !== true || typeof answer.submissionId !== 'string') {
-      throw new StandaloneRestError(`Spark master ${this.restUrl} refused the submission of ${s.appName}: ${answer.message ?? JSON.stringify(answer)}`, false);
+      throw new StandaloneRestError(
+        `Spark master ${this.restUrl} refused the submission of ${s.appName}: ${answer.message ?? JSON.stringify(answer)}`,
+        false,
+      );
     }
     return answer.submissionId;
   }
@@ -132,21 +154,33 @@ export class StandaloneRestClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new StandaloneRestError(`Spark master REST ${method} ${url} got no answer: ${(err as Error).message}; retriable: is the master up (stack.sh status)?`, true);
+      throw new StandaloneRestError(
+        `Spark master REST ${method} ${url} got no answer: ${(err as Error).message}; retriable: is the master up (stack.sh status)?`,
+        true,
+      );
     }
     const text = await response.text();
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new StandaloneRestError(`Spark master REST ${method} ${url} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`, response.status >= 500);
+      throw new StandaloneRestError(
+        `Spark master REST ${method} ${url} answered HTTP ${response.status} with a body that is not JSON: ${text.slice(0, 300)}`,
+        response.status >= 500,
+      );
     }
     if (!parsed || typeof parsed !== 'object') {
-      throw new StandaloneRestError(`Spark master REST ${method} ${url} answered ${text.slice(0, 300)}; expected a JSON object`, false);
+      throw new StandaloneRestError(
+        `Spark master REST ${method} ${url} answered ${text.slice(0, 300)}; expected a JSON object`,
+        false,
+      );
     }
     // An ErrorResponse (HTTP 400/500) still carries a message worth showing.
     if (!response.ok && (parsed as Record<string, unknown>).action === 'ErrorResponse') {
-      throw new StandaloneRestError(`Spark master REST ${method} ${url} answered HTTP ${response.status}: ${(parsed as Record<string, unknown>).message}`, response.status >= 500);
+      throw new StandaloneRestError(
+        `Spark master REST ${method} ${url} answered HTTP ${response.status}: ${(parsed as Record<string, unknown>).message}`,
+        response.status >= 500,
+      );
     }
     return parsed as Record<string, unknown>;
   }
