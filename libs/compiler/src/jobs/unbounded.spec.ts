@@ -34,7 +34,10 @@ describe('withUnboundedHistory', () => {
       'map_concat(map_filter(coalesce(t.`__unbounded_cells`, s.`__live`), (m, v) -> NOT array_contains(s.`__months`, m)), s.`__live`)';
     expect(sql).toContain(`t.\`__unbounded_cells\` = ${merged}`);
     // As long as the key's months: from latest's month back to the earliest one in the map.
-    expect(sql).toContain(`s.\`__mi\` - array_min(map_keys(${merged})) + 1`);
+    // The merged map bound once per array (a lambda would evaluate it once per element).
+    expect(sql).toContain(
+      `element_at(transform(array(${merged}), uc -> transform(sequence(0, s.\`__mi\` - array_min(map_keys(uc)) + 1 - 1)`,
+    );
     expect(sql).toContain('s.`__mi` - array_min(map_keys(s.`__live`)) + 1');
     expect(sql).toContain('WHEN MATCHED AND s.`acct_id` IS NULL THEN DELETE');
   });

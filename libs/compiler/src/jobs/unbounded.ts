@@ -82,9 +82,13 @@ LEFT JOIN (${latest}) l ON ${keyEq(config, 'l', 'k')}
 JOIN touched t ON ${keyEq(config, 't', 'k')}`;
   // The key's map after the batch: the stored one without the staged months, then those of them not deleted.
   const merged = `map_concat(map_filter(coalesce(t.${q(UNBOUNDED_CELLS)}, s.\`__live\`), (m, v) -> NOT array_contains(s.\`__months\`, m)), s.\`__live\`)`;
+  // An array's lambda would evaluate an expression of a map once per element (Spark shares no subexpression with
+  // a lambda): the merged map is bound once per array as the lambda variable `uc` of a one-element transform.
+  const once = (expr: string, body: (cells: string) => string) =>
+    expr.startsWith('s.') ? body(expr) : `element_at(transform(array(${expr}), uc -> ${body('uc')}), 1)`;
   const values = (cells: string) => {
     const computed = new Map<string, string>(
-      model.unboundedArrays.map((c, i) => [c, arrays(config, cells, 's.`__mi`')[i]]),
+      model.unboundedArrays.map((c, i) => [c, once(cells, (bound) => arrays(config, bound, 's.`__mi`')[i])]),
     );
     computed.set(UNBOUNDED_CELLS, cells);
     return (c: string) => computed.get(c) ?? `s.${q(c)}`;
