@@ -21,6 +21,14 @@ describe('kafkaLogLevel', () => {
     expect(kafkaLogLevel(logLevel.ERROR, { error: message(type) })).toBe('debug'),
   );
 
+  it('logs a CreateTopics response with errors at info: two services creating one topic, its admin call decides', () => {
+    const response = 'Response CreateTopics(key: 19, version: 3)';
+    expect(kafkaLogLevel(logLevel.ERROR, { error: 'Topic creation errors' }, response)).toBe('info');
+    expect(
+      kafkaLogLevel(logLevel.ERROR, { error: 'Topic creation errors' }, 'Response Produce(key: 0, version: 7)'),
+    ).toBe('error');
+  });
+
   it('keeps other errors at their level', () => {
     expect(kafkaLogLevel(logLevel.ERROR, { error: message('TOPIC_AUTHORIZATION_FAILED') })).toBe('error');
     expect(kafkaLogLevel(logLevel.ERROR, { error: 'Connection timeout' })).toBe('error');

@@ -99,9 +99,26 @@ const TRANSIENT_KAFKA_ERRORS = [
   'The group is rebalancing, so a rejoin is needed',
 ];
 
-/** The level a kafkajs log entry is logged at: its own, except that a retried transient error is debug. */
-export function kafkaLogLevel(level: number, entry: Record<string, unknown>): 'error' | 'warn' | 'info' | 'debug' {
+/**
+ * A CreateTopics response with errors (kafkajs logs it at ERROR before its admin call decides): when several
+ * services start at once, each finds a topic missing and creates it, and all but one are told it exists. The
+ * admin call counts "every topic already exists" as done (kafkajs 2.2.4 src/admin/index.js) and throws
+ * otherwise, and ensureTopics' caller reports that failure; the response itself is info.
+ */
+const CREATE_TOPICS_RESPONSE = /^Response CreateTopics\(/;
+
+/**
+ * The level a kafkajs log entry is logged at: its own, except that a retried transient error is debug and a
+ * CreateTopics response with errors is info (its admin call decides). `message` is the entry's message,
+ * e.g. (ERROR, {error: 'Topic creation errors'}, 'Response CreateTopics(key: 19, version: 3)') → 'info'.
+ */
+export function kafkaLogLevel(
+  level: number,
+  entry: Record<string, unknown>,
+  message = '',
+): 'error' | 'warn' | 'info' | 'debug' {
   if (typeof entry.error === 'string' && TRANSIENT_KAFKA_ERRORS.includes(entry.error)) return 'debug';
+  if (CREATE_TOPICS_RESPONSE.test(message) && level <= logLevel.ERROR) return 'info';
   return LEVELS[level] ?? 'info';
 }
 
@@ -115,7 +132,10 @@ export function createKafka(settings: KafkaSettings): Kafka {
       () =>
       ({ namespace, level, log }) => {
         const { message, ...rest } = log;
-        jsonLog(kafkaLogLevel(level, rest), String(message), { component: `kafkajs.${namespace}`, ...rest });
+        jsonLog(kafkaLogLevel(level, rest, String(message)), String(message), {
+          component: `kafkajs.${namespace}`,
+          ...rest,
+        });
       },
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10000 },
   };
