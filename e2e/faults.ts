@@ -57,6 +57,13 @@ export interface CliResult {
  * `summary-pipeline <args>` as an operator runs it beside the services of `r`: its own process and Spark;
  * `stderr()` so far while it runs, `pid` to signal it.
  */
+const catalogEnv = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv =>
+  Object.fromEntries(
+    Object.entries(env).filter(
+      ([k]) => k === 'SUMMARY_CATALOG_PROPERTIES' || k === 'SUMMARY_JARS_DIR' || k.startsWith('AWS_'),
+    ),
+  );
+
 export function cliWriter(
   r: ServicesRun,
   ...args: string[]
@@ -70,7 +77,7 @@ export function cliWriter(
       '--catalog-type',
       'rest',
       '--catalog-uri',
-      r.stack.ICEBERG_REST_URI,
+      r.serviceEnv.SUMMARY_CATALOG_URI ?? r.stack.ICEBERG_REST_URI,
       '--warehouse',
       join(r.dir, 'cli', 'warehouse'),
       ...args,
@@ -79,6 +86,9 @@ export function cliWriter(
       cwd: REPO,
       env: {
         ...process.env,
+        // The services' catalog as they reach it (the cluster topology's S3 REST catalog: its S3FileIO settings,
+        // jars and the object store's credentials); nothing for the local stack's.
+        ...catalogEnv(r.serviceEnv),
         SUMMARY_LEASE_TTL_SECONDS: '30',
         SUMMARY_DRIVER_MEMORY: '1g',
         SUMMARY_SHUFFLE_PARTITIONS: '2',

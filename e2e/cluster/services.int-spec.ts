@@ -1,70 +1,21 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, repoRoot, runnerEngineConfig } from '@app/engine';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
-import { join } from 'node:path';
-import { MINUTES, RunCatalog, ServicesRun, withNamespace } from '../services-run';
+import { MINUTES, ServicesRun } from '../services-run';
 import { waitFor } from '../service-processes';
-import { ClusterStack, awsEnv, clusterSparkProperties, s3CatalogProperties, withS3 } from './cluster-runner';
+import { ClusterStack } from './cluster-runner';
+import { CLUSTER_SERVICES_COMPONENTS, clusterCatalog } from './services-catalog';
 
-// Issue 14: the four services as in production with a cluster — the dispatcher submits every case job to
-// the Spark standalone master (DISPATCHER_LAUNCHER=spark-submit, cluster deploy mode), the tables live on
-// the object store behind the S3 REST catalog, and the services' own runners (classify, audit, the lease)
-// reach the same tables through S3FileIO (SUMMARY_CATALOG_PROPERTIES, SUMMARY_JARS_DIR). Needs the cluster
-// topology and Kafka with the registry (npm run e2e:cluster starts them).
-
-const COMPONENTS = 'kafka registry s3 catalog-s3 spark-master spark-worker-1 spark-worker-2';
-
-/** The run's catalog on the stack's object store, and the dispatcher's spark-submit settings. */
-function clusterCatalog(vars: Record<string, string>, run: string): RunCatalog {
-  const stack = vars as unknown as ClusterStack;
-  if (!stack.ICEBERG_S3_REST_URI)
-    throw new Error('the cluster topology is not up: run npm run e2e:cluster (stack.sh up --cluster)');
-  const config = parseConfig(withNamespace(run), 'cluster services config');
-  const s3 = s3CatalogProperties(stack);
-  // The drivers' engine document: the same catalogs, S3FileIO, and s3a for the job document and result.
-  const base = {
-    ...DEFAULT_ENGINE,
-    catalogType: 'rest' as const,
-    catalogUri: stack.ICEBERG_S3_REST_URI,
-    shufflePartitions: 2,
-    driverMemory: '1g',
-  };
-  const drivers: Record<string, unknown> = { ...withS3(runnerEngineConfig(config, base), stack) };
-  delete drivers.master; // the submission decides
-  const pairs = (o: Record<string, string>) =>
-    Object.entries(o)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(';');
-  return {
-    harness: { catalogUri: stack.ICEBERG_S3_REST_URI, catalogProperties: s3, jarsDir: stack.SPARK_CLUSTER_JARS_DIR },
-    harnessEnv: awsEnv(stack),
-    services: {
-      ...awsEnv(stack),
-      SUMMARY_CATALOG_URI: stack.ICEBERG_S3_REST_URI,
-      SUMMARY_CATALOG_PROPERTIES: pairs(s3),
-      SUMMARY_JARS_DIR: stack.SPARK_CLUSTER_JARS_DIR,
-      DISPATCHER_LAUNCHER: 'spark-submit',
-      SPARK_SUBMIT_MASTER: stack.SPARK_MASTER_URL,
-      SPARK_SUBMIT_REST_URL: stack.SPARK_MASTER_REST_URL,
-      SPARK_SUBMIT_ARTIFACTS_S3_URI: `s3://${stack.STACK_S3_BUCKET}/e2e-cluster-services/${run}`,
-      SPARK_SUBMIT_S3_ENDPOINT: stack.STACK_S3_ENDPOINT,
-      SPARK_SUBMIT_RUNNER_DIR: join(repoRoot(), 'runner'),
-      SPARK_SUBMIT_ENGINE_CONFIG: JSON.stringify(drivers),
-      SPARK_SUBMIT_PROPERTIES: pairs(clusterSparkProperties(stack)),
-      SPARK_SUBMIT_PASS_ENV: Object.keys(awsEnv(stack)).join(','),
-      SPARK_SUBMIT_POLL_INTERVAL_MS: '1000',
-    },
-  };
-}
+// Issue 14: the four services as in production with a cluster (services-catalog.ts): every case job a driver
+// on the Spark standalone master, the tables on the object store. Needs the cluster topology and Kafka with
+// the registry (npm run e2e:cluster starts them).
 
 const r = new ServicesRun({
   tag: 'cls',
   accounts: Number(process.env.CLUSTER_ACCOUNTS ?? 16),
   seed: Number(process.env.CLUSTER_SEED ?? 20261202),
   batches: 4,
-  components: COMPONENTS,
-  catalog: clusterCatalog,
+  components: CLUSTER_SERVICES_COMPONENTS,
+  catalog: (vars, run) => clusterCatalog(vars, run),
 });
 
 describe(`the four services with the spark-submit launcher on the cluster topology (${r.options.accounts} accounts, seed ${r.options.seed})`, () => {

@@ -9,7 +9,8 @@ import { MINUTES, ServicesRun, withNamespace } from '../services-run';
 import { EndState, endChecks } from './checks';
 import { SOAK_USAGE, SoakOptions, SoakUsageError, parseSoakOptions } from './options';
 import { mountSmallDisk, unmountSmallDisk } from './disk';
-import { FAULT_KINDS, INJECTED_KINDS, NOT_IMPLEMENTED, PlannedFault, describeTarget, planFaults } from './plan';
+import { CLUSTER_SERVICES_COMPONENTS, clusterCatalog } from '../cluster/services-catalog';
+import { FAULT_KINDS, NOT_IMPLEMENTED, PlannedFault, describeTarget, kindsOf, planFaults } from './plan';
 import { BatchRecord, FaultRecord, SoakReport, countByKind, recoveries, stats, writeReport } from './report';
 import { Strike, StrikeContext, strike } from './strike';
 import { Supervisor } from './supervisor';
@@ -42,15 +43,23 @@ async function main(): Promise<number> {
     return 0;
   }
   const opts = options;
-  const replay = `npm run soak -- --seed ${opts.seed} --batches ${opts.batches} --faults ${opts.faults} --accounts ${opts.accounts}`;
+  const replay =
+    `npm run soak -- --seed ${opts.seed} --batches ${opts.batches} --faults ${opts.faults} --accounts ${opts.accounts}` +
+    (opts.cluster ? ' --cluster' : '');
+  const topology = opts.cluster ? 'cluster' : 'local';
   const pause = new PauseHook(mkdtempSync(join(tmpdir(), 'summary-soak-pause-')));
+  // The cluster topology: the case jobs' drivers on the workers see the runner's pause hook too (they run here).
+  const components = opts.cluster ? CLUSTER_SERVICES_COMPONENTS : 'kafka registry catalog';
   // More generated batches than needed: the generator's empty ones are dropped.
   const r = new ServicesRun({
     tag: 'soak',
     accounts: opts.accounts,
     seed: opts.seed,
     batches: opts.batches + 5,
-    components: 'kafka registry catalog',
+    components,
+    catalog: opts.cluster
+      ? (vars, run) => clusterCatalog(vars, run, 'soak-cluster', ['SUMMARY_RUNNER_PAUSE_DIR'])
+      : undefined,
     env: {
       SUMMARY_RUNNER_PAUSE_DIR: pause.dir,
       // The faults test's retry pace (faults.int-spec): outages of up to 30 s end within the attempts.
@@ -63,17 +72,23 @@ async function main(): Promise<number> {
       `the generator gave ${r.batches.length} non-empty batches for ${opts.batches} days (seed ${opts.seed}); try another --seed`,
     );
   // disk-full: the run's summary namespace on a small disk of its own where the local catalog puts its tables,
-  // mounted before the tables exist (soak/disk.ts); without root the fault is left out of the plan.
-  const warehouse = stackUp('kafka registry catalog').ICEBERG_WAREHOUSE.replace(/^file:\/\//, '');
-  const disk = join(warehouse, parseConfig(withNamespace(r.run), 'soak config').summaryTable.namespace);
-  const mounted = mountSmallDisk(disk, diskMb(opts.batches));
-  if (!mounted.ok)
+  // mounted before the tables exist (soak/disk.ts); without root the fault is left out of the plan. The cluster
+  // topology keeps its tables on the object store: no such disk, no such fault.
+  const stack = stackUp(components);
+  const disk = opts.cluster
+    ? undefined
+    : join(
+        stack.ICEBERG_WAREHOUSE.replace(/^file:\/\//, ''),
+        parseConfig(withNamespace(r.run), 'soak config').summaryTable.namespace,
+      );
+  const mounted = disk ? mountSmallDisk(disk, diskMb(opts.batches)) : { ok: false as const, reason: 'cluster' };
+  if (disk && !mounted.ok)
     say(
       `disk-full left out: mounting a ${diskMb(opts.batches)} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`,
     );
-  const kinds = INJECTED_KINDS.filter((k) => k !== 'disk-full' || mounted.ok);
+  const kinds = kindsOf(topology).filter((k) => k !== 'disk-full' || mounted.ok);
   const plan = planFaults(opts.seed, opts.batches, opts.faults, kinds);
-  say(`${opts.batches} batches, ${plan.length} faults, seed ${opts.seed}; replay: ${replay}`);
+  say(`${opts.batches} batches, ${plan.length} faults, seed ${opts.seed}, ${topology} topology; replay: ${replay}`);
   for (const f of plan)
     say(`  planned fault ${f.index}: day ${f.batch} +${(f.delayMs / 1000).toFixed(1)} s: ${describeTarget(f.target)}`);
   const startedAt = new Date();
@@ -81,6 +96,7 @@ async function main(): Promise<number> {
   const faults: FaultRecord[] = [];
   const ctx: Partial<StrikeContext> = {
     r,
+    topology,
     pause,
     malformed: [],
     cliRuns: [],
@@ -134,7 +150,7 @@ async function main(): Promise<number> {
   supervisor?.stop();
   pause.clear();
   try {
-    stackUp('kafka registry catalog'); // whatever a failed strike left stopped
+    stackUp(components); // whatever a failed strike left stopped
   } catch (error) {
     failure ??= (error as Error).message;
   }
@@ -190,6 +206,7 @@ async function main(): Promise<number> {
     batches,
     faults,
     faultsByKind: countByKind(faults.filter((f) => f.missed === null)),
+    topology,
     notImplementedKinds: FAULT_KINDS.filter((k) => NOT_IMPLEMENTED.has(k) || !kinds.includes(k)),
     recoverySeconds: stats(
       faults
@@ -209,7 +226,7 @@ async function main(): Promise<number> {
       `the services' and runners' logs: ${r.dir}`,
   );
   await r.close();
-  if (mounted.ok) unmountSmallDisk(disk);
+  if (mounted.ok && disk) unmountSmallDisk(disk);
   return report.passed ? 0 : 1;
 }
 

@@ -11,7 +11,17 @@ describe('parseSoakOptions', () => {
       seed: NOW.getTime() % 2 ** 31,
       accounts: 60,
       out: '/repo/bench/results/soak-2026-12-07',
+      cluster: false,
     });
+  });
+
+  it('--cluster: the cluster topology, reported in a directory of its own', () => {
+    expect(parse('--cluster', '--batches', '8')).toMatchObject({
+      cluster: true,
+      batches: 8,
+      out: '/repo/bench/results/soak-cluster-2026-12-07',
+    });
+    expect(parse('--cluster', '--out', '/x')).toMatchObject({ cluster: true, out: '/x' });
   });
 
   it('takes --faults or --fault-rate, not both', () => {

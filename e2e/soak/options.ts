@@ -8,6 +8,11 @@ export interface SoakOptions {
   accounts: number;
   /** Report directory. */
   out: string;
+  /**
+   * The cluster topology (stack.sh up --cluster): every case job a driver on the Spark standalone master, the
+   * tables on the object store (e2e/cluster/services-catalog.ts); adds the object store's restart and a driver's kill.
+   */
+  cluster: boolean;
 }
 
 export const SOAK_USAGE = `npm run soak -- [options]   (scripts/soak.sh; the README's "Soak")
@@ -16,7 +21,8 @@ export const SOAK_USAGE = `npm run soak -- [options]   (scripts/soak.sh; the REA
   --faults F       faults to inject over the run
   --fault-rate R   faults per batch instead of --faults (default 0.6: 30 faults in 50 batches)
   --accounts N     accounts in the generated data (default 60)
-  --out DIR        report directory (default bench/results/soak-<date>)
+  --out DIR        report directory (default bench/results/soak-<date>, soak-cluster-<date> with --cluster)
+  --cluster        the cluster topology: case jobs as drivers on a Spark standalone cluster, tables on S3
   --help`;
 
 export class SoakUsageError extends Error {
@@ -46,6 +52,7 @@ export function parseSoakOptions(argv: string[], repo: string, now = new Date())
         'fault-rate': { type: 'string' },
         accounts: { type: 'string' },
         out: { type: 'string' },
+        cluster: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -71,7 +78,10 @@ export function parseSoakOptions(argv: string[], repo: string, now = new Date())
     faults,
     seed: integer('--seed', parsed.seed, now.getTime() % 2 ** 31, 0),
     accounts: integer('--accounts', parsed.accounts, 60, 1),
-    out: parsed.out ?? join(repo, 'bench', 'results', `soak-${now.toISOString().slice(0, 10)}`),
+    out:
+      parsed.out ??
+      join(repo, 'bench', 'results', `soak-${parsed.cluster ? 'cluster-' : ''}${now.toISOString().slice(0, 10)}`),
+    cluster: parsed.cluster === true,
   };
 }
 

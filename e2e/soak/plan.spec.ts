@@ -1,4 +1,4 @@
-import { FAULT_KINDS, INJECTED_KINDS, NOT_IMPLEMENTED, describeTarget, planFaults } from './plan';
+import { FAULT_KINDS, INJECTED_KINDS, NOT_IMPLEMENTED, describeTarget, kindsOf, planFaults } from './plan';
 
 describe('planFaults', () => {
   it('is a function of the seed: the same seed gives the same schedule, another seed another', () => {
@@ -22,9 +22,10 @@ describe('planFaults', () => {
     expect(days.size).toBeGreaterThanOrEqual(20);
   });
 
-  it('injects every kind it knows, disk-full included, with an outage of 5 to 30 s', () => {
+  it('injects every kind it knows in one topology or the other, disk-full included, with an outage of 5 to 30 s', () => {
     expect(NOT_IMPLEMENTED.size).toBe(0);
-    expect([...INJECTED_KINDS]).toEqual([...FAULT_KINDS]);
+    expect(new Set([...kindsOf('local'), ...kindsOf('cluster')])).toEqual(new Set(FAULT_KINDS));
+    expect([...INJECTED_KINDS]).toEqual(kindsOf('local'));
     const disk = planFaults(7, 50, 30).filter((f) => f.target.kind === 'disk-full');
     expect(disk.length).toBeGreaterThanOrEqual(1);
     for (const f of disk) expect(f.target).toEqual({ kind: 'disk-full', outageMs: expect.any(Number) });
@@ -36,6 +37,34 @@ describe('planFaults', () => {
     for (let seed = 0; seed < 20; seed++)
       expect(planFaults(seed, 10, 20, kinds).some((f) => f.target.kind === 'disk-full')).toBe(false);
     expect(new Set(planFaults(7, 50, 30, kinds).map((f) => f.target.kind))).toEqual(new Set(kinds));
+  });
+
+  it('the local topology plans the kinds of the soaks before --cluster, so their seeds replay the same schedule', () => {
+    expect(kindsOf('local')).toEqual([
+      'kill-service',
+      'kill-runner',
+      'kill-before-ledger',
+      'kafka-restart',
+      'registry-down',
+      'catalog-restart',
+      'cli-writer',
+      'duplicate-events',
+      'reorder-events',
+      'malformed-event',
+      'disk-full',
+    ]);
+  });
+
+  it('the cluster topology adds the object store restart and the driver kill, and has no disk of its own to fill', () => {
+    const cluster = kindsOf('cluster');
+    expect(cluster).toEqual(expect.arrayContaining(['object-store-restart', 'kill-driver', 'catalog-restart']));
+    expect(cluster).not.toContain('disk-full');
+    const plan = planFaults(9, 12, 14, cluster);
+    expect(new Set(plan.map((f) => f.target.kind))).toEqual(new Set(cluster));
+    for (const f of plan.filter((p) => p.target.kind === 'object-store-restart'))
+      expect((f.target as { outageMs: number }).outageMs).toBeGreaterThanOrEqual(1_000);
+    expect(describeTarget({ kind: 'object-store-restart', outageMs: 4_200 })).toBe('object-store-restart for 4.2 s');
+    expect(describeTarget({ kind: 'kill-driver' })).toBe('kill-driver');
   });
 
   it('refuses faults with a single batch: no batch after the fault would show the recovery', () => {

@@ -8,7 +8,9 @@ import { SERVICES, ServiceName } from '../service-processes';
 
 /**
  * Every fault the injector knows. `disk-full` fills the small disk the run's tables live on (soak/disk.ts);
- * it needs root to mount that disk, so a soak without root plans without it (planFaults' `kinds`).
+ * it needs root to mount that disk, so a soak without root plans without it (planFaults' `kinds`). The last two
+ * exist only in the cluster topology (`--cluster`): the object store under the tables restarted, a case job's
+ * driver on a worker killed; there the tables live on the object store, so `disk-full` is the local topology's.
  */
 export const FAULT_KINDS = [
   'kill-service',
@@ -22,11 +24,27 @@ export const FAULT_KINDS = [
   'reorder-events',
   'malformed-event',
   'disk-full',
+  'object-store-restart',
+  'kill-driver',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
+export type Topology = 'local' | 'cluster';
+const CLUSTER_ONLY: ReadonlySet<FaultKind> = new Set<FaultKind>(['object-store-restart', 'kill-driver']);
+const LOCAL_ONLY: ReadonlySet<FaultKind> = new Set<FaultKind>(['disk-full']);
+
 export const NOT_IMPLEMENTED: ReadonlySet<FaultKind> = new Set<FaultKind>([]);
-export const INJECTED_KINDS: readonly FaultKind[] = FAULT_KINDS.filter((k) => !NOT_IMPLEMENTED.has(k));
+
+/**
+ * The kinds a topology injects, in FAULT_KINDS' order (the local list is the one of the soaks before `--cluster`
+ * existed, so their seeds replay the same schedule).
+ */
+export function kindsOf(topology: Topology): FaultKind[] {
+  const other = topology === 'local' ? CLUSTER_ONLY : LOCAL_ONLY;
+  return FAULT_KINDS.filter((k) => !NOT_IMPLEMENTED.has(k) && !other.has(k));
+}
+
+export const INJECTED_KINDS: readonly FaultKind[] = kindsOf('local');
 
 /** Services with a Spark runner of their own (the watcher reads snapshots through the catalog's REST API). */
 export const RUNNER_SERVICES: readonly ServiceName[] = ['classifier', 'spark-dispatcher', 'auditor'];
@@ -51,7 +69,10 @@ export type FaultTarget =
   | { kind: 'reorder-events'; back: number }
   | { kind: 'malformed-event'; topic: EventName; malformed: MalformedKind }
   /** The tables' disk filled to its last byte for `outageMs`, then freed. */
-  | { kind: 'disk-full'; outageMs: number };
+  | { kind: 'disk-full'; outageMs: number }
+  | { kind: 'object-store-restart'; outageMs: number }
+  /** SIGKILL of a running case job's driver (its JVM on a worker and the runner below it). */
+  | { kind: 'kill-driver' };
 
 export interface PlannedFault {
   /** 1-based, in strike order. */
@@ -83,6 +104,7 @@ const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
     case 'registry-down':
       return outage(5_000, 30_000).map((outageMs) => ({ kind, outageMs }));
     case 'catalog-restart':
+    case 'object-store-restart':
       return outage(1_000, 10_000).map((outageMs) => ({ kind, outageMs }));
     case 'duplicate-events':
     case 'reorder-events':
@@ -92,6 +114,7 @@ const targetArb = (kind: FaultKind): fc.Arbitrary<FaultTarget> => {
         .record({ topic: fc.constantFrom(...EVENT_TOPICS), malformed: fc.constantFrom(...MALFORMED_KINDS) })
         .map((t) => ({ kind, ...t }));
     case 'cli-writer':
+    case 'kill-driver':
       return fc.constant({ kind });
     case 'disk-full':
       return outage(5_000, 30_000).map((outageMs) => ({ kind, outageMs }));
@@ -159,6 +182,7 @@ export function describeTarget(t: FaultTarget): string {
     case 'registry-down':
     case 'catalog-restart':
     case 'disk-full':
+    case 'object-store-restart':
       return `${t.kind} for ${(t.outageMs / 1000).toFixed(1)} s`;
     case 'duplicate-events':
     case 'reorder-events':
@@ -166,6 +190,7 @@ export function describeTarget(t: FaultTarget): string {
     case 'malformed-event':
       return `${t.kind} ${t.malformed} on ${t.topic}`;
     case 'cli-writer':
+    case 'kill-driver':
       return t.kind;
   }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FaultKind } from './plan';
+import type { FaultKind, Topology } from './plan';
 
 /** One daily batch as the soak saw it. */
 export interface BatchRecord {
@@ -52,6 +52,9 @@ export interface SoakReport {
   batches: BatchRecord[];
   faults: FaultRecord[];
   faultsByKind: Partial<Record<FaultKind, number>>;
+  /** `local`: the stack's REST catalog on local disk, case jobs in the dispatcher's runner; `cluster`: `--cluster`. */
+  topology: Topology;
+  /** Kinds the injector knows and this run did not plan (the other topology's, or disk-full without root). */
   notImplementedKinds: FaultKind[];
   recoverySeconds: Stats | null;
   /** Services that exited and were started again (by a fault's kill, or by themselves). */
@@ -106,7 +109,11 @@ export function renderMarkdown(r: SoakReport): string {
     `# Soak: ${r.batches.length} batches, ${r.faults.length} faults, seed ${r.seed} — ${r.passed ? 'PASSED' : 'FAILED'}`,
     '',
     `${r.startedAt} → ${r.finishedAt} (${(r.durationSeconds / 60).toFixed(1)} min). The four services ran as processes on the local stack`,
-    `(Kafka, registry, Iceberg REST catalog) over ${r.batches.length} daily batches of generated mixed data (${r.accounts} accounts,`,
+    r.topology === 'cluster'
+      ? '(Kafka, registry, the S3 REST catalog with its tables on the object store, a Spark standalone master and ' +
+        'two workers running every case job as a driver)'
+      : '(Kafka, registry, Iceberg REST catalog)',
+    `over ${r.batches.length} daily batches of generated mixed data (${r.accounts} accounts,`,
     `${r.rowsIngested} rows) while the seeded injector struck; nobody intervened. Replay: \`${r.replay}\`.`,
     '',
     `- rows lost: **${r.rowsLost ?? 'not checked (the run failed)'}**; summary and latest equal to the oracle: **${r.equalToOracle ? 'yes' : 'no'}**`,
@@ -115,7 +122,7 @@ export function renderMarkdown(r: SoakReport): string {
       Object.entries(r.faultsByKind)
         .map(([k, n]) => `${k} ${n}`)
         .join(', ') || 'none'
-    }` + (r.notImplementedKinds.length ? ` (not injected yet: ${r.notImplementedKinds.join(', ')})` : ''),
+    }` + (r.notImplementedKinds.length ? ` (not in this run: ${r.notImplementedKinds.join(', ')})` : ''),
     `- service restarts: ${r.restarts.length} (${r.restarts.map((x) => `${x.service}: ${x.cause}`).join('; ') || 'none'})`,
     '',
     '## Checks',

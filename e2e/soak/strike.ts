@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Seen } from '../event-log';
 import { CliResult, PauseHook, cliWriter, malformedMessage, redeliver } from '../faults';
-import { tree } from '../process-tree';
+import { Proc, processes, tree } from '../process-tree';
 import { REPO, ServiceName, stackDown, stackUp, waitFor } from '../service-processes';
 import { MINUTES, ServicesRun } from '../services-run';
 import { diskFullErrorsSince, fillDisk, freeDisk, logMarks } from './disk';
-import { FaultTarget } from './plan';
+import { FaultTarget, Topology } from './plan';
 import { Supervisor } from './supervisor';
 
 // How each fault of plan.ts strikes. A strike returns once the fault is over (an outage ended, a CLI run
@@ -14,6 +14,7 @@ import { Supervisor } from './supervisor';
 
 export interface StrikeContext {
   r: ServicesRun;
+  topology: Topology;
   pause: PauseHook;
   supervisor: Supervisor;
   /** Every malformed payload sent: a dead-lettered message must be one of these. */
@@ -56,12 +57,32 @@ export async function strike(ctx: StrikeContext, target: FaultTarget): Promise<S
     }
     case 'kill-before-ledger':
       return killBeforeLedger(ctx, target.victim);
+    case 'kill-driver': {
+      let driver: DriverProcess;
+      try {
+        driver = await waitFor('a case job driver on the cluster', () => driverOf(ctx), 3 * MINUTES, 250);
+      } catch {
+        return {
+          at: Date.now(),
+          detail: 'no case job driver ran within 3 min (a batch without a case to run): nothing killed',
+          missed: 'no-target',
+        };
+      }
+      const at = Date.now();
+      for (const p of driver.tree) killQuietly(p.pid);
+      return { at, detail: `SIGKILL the driver pid ${driver.pid} and ${driver.tree.length - 1} process(es) below it` };
+    }
     case 'kafka-restart':
     case 'registry-down':
-    case 'catalog-restart': {
-      const component = { 'kafka-restart': 'kafka', 'registry-down': 'registry', 'catalog-restart': 'catalog' }[
-        target.kind
-      ];
+    case 'catalog-restart':
+    case 'object-store-restart': {
+      const component = {
+        'kafka-restart': 'kafka',
+        'registry-down': 'registry',
+        // The cluster topology's tables are behind the S3 REST catalog, on the object store.
+        'catalog-restart': ctx.topology === 'cluster' ? 'catalog-s3' : 'catalog',
+        'object-store-restart': 's3',
+      }[target.kind];
       const at = Date.now();
       stackDown(component);
       const stopped = Date.now();
@@ -206,8 +227,9 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
       missed: 'no-target',
     };
   }
-  ctx.killedBeforeLedger.push(job);
   try {
+    if (ctx.topology === 'cluster') return await killPausedDriver(ctx, job, victim);
+    ctx.killedBeforeLedger.push(job);
     if (victim === 'spark-dispatcher') {
       // A pod that dies takes its runner with it. Here the runner is a separate process that notices its parent's
       // end only by reading stdin, which it does not while paused: released, it would write the ledger row of
@@ -236,6 +258,55 @@ async function killBeforeLedger(ctx: StrikeContext, victim: 'spark-dispatcher' |
     ctx.pause.release(KILL_BEFORE_LEDGER_STEP);
   }
 }
+
+/**
+ * The cluster topology's kill before the ledger row. The job runs in a driver on a worker, not in the dispatcher:
+ * `runner` kills that driver (the attempt fails, the next one rolls back and commits); `spark-dispatcher` kills the
+ * dispatcher, and the driver goes on by itself (writes its ledger row; the restarted dispatcher adopts its result).
+ */
+async function killPausedDriver(
+  ctx: StrikeContext,
+  job: string,
+  victim: 'spark-dispatcher' | 'runner',
+): Promise<Strike> {
+  if (victim === 'spark-dispatcher') {
+    const runner = runnerOf(ctx, 'spark-dispatcher');
+    const s = await killService(
+      ctx,
+      'spark-dispatcher',
+      `kill -9 by the injector, job ${job}'s driver before its ledger row`,
+    );
+    if (runner) killQuietly(runner.pid);
+    return {
+      ...s,
+      detail: `${s.detail} while ${job}'s driver was after its data commits, before its ledger row (it goes on)`,
+    };
+  }
+  const driver = driverOf(ctx);
+  if (!driver) throw new Error(`the job ${job} is paused but no driver process of the run is on the workers`);
+  ctx.killedBeforeLedger.push(job);
+  const at = Date.now();
+  for (const p of driver.tree) killQuietly(p.pid);
+  return {
+    at,
+    detail: `SIGKILL ${job}'s driver pid ${driver.pid} (and ${driver.tree.length - 1} below it) after its data commits, before its ledger row`,
+  };
+}
+
+interface DriverProcess {
+  pid: number;
+  /** The driver's JVM and every process below it (PythonRunner's python: the job's runner). */
+  tree: Proc[];
+}
+
+/** A driver of this run on a worker of the cluster (the worker's DriverWrapper JVM), if one runs. */
+function driverOf(ctx: StrikeContext): DriverProcess | undefined {
+  const drivers = processes().filter((p) => p.cmd.includes(DRIVER_WRAPPER));
+  const mine = drivers.find((p) => p.cmd.includes(ctx.r.run)) ?? drivers[0];
+  return mine && { pid: mine.pid, tree: tree(mine.pid) };
+}
+
+const DRIVER_WRAPPER = 'org.apache.spark.deploy.worker.DriverWrapper';
 
 /**
  * The distinct events (first delivery of each id) of the batch `back` batches before the newest announced
