@@ -82,6 +82,13 @@ async function main(): Promise<number> {
         parseConfig(withNamespace(r.run), 'soak config').summaryTable.namespace,
       );
   const mounted = disk ? mountSmallDisk(disk, diskMb(opts.batches)) : { ok: false as const, reason: 'cluster' };
+  if (mounted.ok && disk)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const)
+      process.once(signal, () => {
+        // Stopped by hand: the tables' disk is not left mounted over the stack's warehouse.
+        unmountSmallDisk(disk);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
   if (disk && !mounted.ok)
     say(
       `disk-full left out: mounting a ${diskMb(opts.batches)} MiB tmpfs on ${disk} failed (${mounted.reason}); it needs root`,

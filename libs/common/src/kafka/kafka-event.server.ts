@@ -66,6 +66,8 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
   private readonly processed = new ProcessedEvents();
   private readonly topicEvents = new Map<string, EventName>();
   held = false;
+  /** Consumers started again after a crash kafkajs did not restart. */
+  consumerRestarts = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -100,29 +102,70 @@ export class KafkaEventServer extends Server implements CustomTransportStrategy 
     await this.producer.connect();
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    this.consumer = this.kafka.consumer({
-      groupId: this.options.groupId,
-      sessionTimeout: this.sessionTimeoutMs,
-      heartbeatInterval: heartbeatIntervalMs(this.sessionTimeoutMs),
-      allowAutoTopicCreation: false,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.topicEvents.keys()], fromBeginning: true });
+    await this.startConsumer();
     // Per consumed topic at 0 (docs/metrics.md): the dashboard's dead-letter and retry panels show 0 on a
     // healthy pipeline instead of "no data", and increase() counts the first one.
     for (const topic of this.topicEvents.keys()) {
       this.metrics.get('deadLetters').inc({ topic }, 0);
       this.metrics.get('handlerRetries').inc({ topic }, 0);
     }
-    await this.consumer.run({
+    this.lagTimer = setInterval(() => void this.updateLag(), 10000);
+    this.lagTimer.unref();
+    jsonLog('info', 'consuming', { groupId: this.options.groupId, topics: [...this.topicEvents.keys()] });
+  }
+
+  /** A new consumer of the group, subscribed and running; a crash kafkajs will not restart starts another. */
+  private async startConsumer(): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: heartbeatIntervalMs(this.sessionTimeoutMs),
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || this.closing || consumer !== this.consumer) return;
+      // kafkajs restarts its consumer only after a retriable error; after any other (seen in the soak: "Failed to
+      // find group coordinator" while the broker restarted) it has disconnected and stays so, and the service
+      // would consume nothing again while looking healthy. The messages since the last commit come again.
+      jsonLog('error', 'consumer crashed and kafkajs does not restart it: starting a new consumer', {
+        groupId: this.options.groupId,
+        error: `${payload.error.name}: ${payload.error.message}`,
+      });
+      void this.restartConsumer();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.topicEvents.keys()], fromBeginning: true });
+    await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    this.lagTimer = setInterval(() => void this.updateLag(), 10000);
-    this.lagTimer.unref();
-    jsonLog('info', 'consuming', { groupId: this.options.groupId, topics: [...this.topicEvents.keys()] });
+  }
+
+  /** Starts a new consumer until one runs (the broker may still be down), with capped exponential backoff. */
+  private async restartConsumer(): Promise<void> {
+    let delay = this.options.retryInitialMs ?? 500;
+    for (let attempt = 1; !this.closing; attempt++) {
+      await this.consumer?.disconnect().catch(() => undefined);
+      if (this.closing) return;
+      try {
+        await this.startConsumer();
+        this.consumerRestarts++;
+        jsonLog('info', 'consumer started again', { groupId: this.options.groupId, attempt });
+        return;
+      } catch (error) {
+        jsonLog('warn', 'consumer could not start again: retrying', {
+          groupId: this.options.groupId,
+          attempt,
+          delayMs: delay,
+          error: String((error as Error).message ?? error),
+        });
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 15000);
+      }
+    }
   }
 
   private async onBatch({
