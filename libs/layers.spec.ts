@@ -10,6 +10,7 @@ const LAYERS: string[][] = [
   ['common'],
   ['compiler'],
   ['lifecycle'],
+  ['runner-client'],
   ['engine'],
   ['launcher'],
   ['service-kit'],

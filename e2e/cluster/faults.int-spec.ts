@@ -4,17 +4,8 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { CompiledJob } from '@app/compiler';
 import { PipelineConfig } from '@app/config';
-import {
-  LeaseHeldError,
-  RunnerClient,
-  RunnerEngineConfig,
-  SummaryPipeline,
-  exportQuery,
-  leaseFor,
-  readLedger,
-  repoRoot,
-  validate,
-} from '@app/engine';
+import { LeaseHeldError, SummaryPipeline, exportQuery, leaseFor, readLedger, validate } from '@app/engine';
+import { RunnerClient, RunnerEngineConfig, repoRoot } from '@app/runner-client';
 import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testing';
 import { LeasedLauncher } from '../../apps/spark-dispatcher/src/launchers/leased.launcher';
 import {

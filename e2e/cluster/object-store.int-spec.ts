@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { repoRoot } from '@app/engine';
+import { repoRoot } from '@app/runner-client';
 import { systemClock, uploadRunnerArtifacts } from '@app/launcher';
 import { getTextOrNull, putObject } from '../../libs/launcher/src/emr/s3-objects';
 import { ClusterStack, clusterStackEnv } from './cluster-runner';

@@ -6,6 +6,15 @@ import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType,
   DEFAULT_ENGINE,
+  RunnerClient,
+  engineOptionsFromEnv,
+  describeProgress,
+  sparkUiConf,
+  redactRemote,
+  runnerEngineConfig,
+  warehouseLocation,
+} from '@app/runner-client';
+import {
   EXPORTABLE,
   INGEST_TARGETS,
   IngestTarget,
@@ -14,27 +23,20 @@ import {
   MAX_VALUE_BYTES,
   OPTIMIZE_DEFAULTS,
   OPTIMIZE_TABLES,
-  RunnerClient,
   SummaryPipeline,
   collectStats,
-  engineOptionsFromEnv,
-  describeProgress,
   exportQuery,
   loadColumns,
   optimizeFacts,
-  sparkUiConf,
   parseLoadOptions,
   planRepair,
   runRepair,
   parseOptimizeOptions,
   planDryRun,
   planOptimize,
-  redactRemote,
   runLoad,
   runOptimize,
-  runnerEngineConfig,
   validate,
-  warehouseLocation,
 } from '@app/engine';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';

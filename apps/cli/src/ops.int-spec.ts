@@ -9,7 +9,6 @@ import {
   LoadOptionError,
   LoadReport,
   PipelineStats,
-  RunnerError,
   SummaryPipeline,
   WATERMARK_PROPERTY,
   collectStats,
@@ -23,6 +22,7 @@ import {
   runOptimize,
   validate,
 } from '@app/engine';
+import { RunnerError } from '@app/runner-client';
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
 import seed000 from '../../../config/seed-000.json';
 import { sampleRows } from './sample';

@@ -10,7 +10,7 @@ import {
   withLease,
 } from './lease';
 import type { SummaryPipeline } from './pipeline';
-import { RunnerClient, RunnerError } from './runner-client';
+import { RunnerClient, RunnerError } from '@app/runner-client';
 
 /** `<summary>_lease`, beside the ledger: one row, the pipeline's lease. */
 export function leaseTable(config: PipelineConfig): TableName {

@@ -2,7 +2,7 @@ import { CLASSIFY_STEP, COUNTS, MONTH_INT, PLAN } from '@app/compiler';
 import { PipelineConfig, columnModel, quoteIdent as q, quoteString as lit } from '@app/config';
 import { compareBatchIds, isBatchId } from '@app/lifecycle';
 import { parseCounts } from './batch-state';
-import { JsonRow } from './runner-client';
+import { JsonRow } from '@app/runner-client';
 import type { SummaryPipeline } from './pipeline';
 import type { Violation } from './table-ops';
 

@@ -1,7 +1,7 @@
 import { TableName, PipelineConfig, quoteIdent as q, quoteString as lit } from '@app/config';
 import { batchesFromLedger, classifiedUpTo } from './batch-state';
 import { SummaryPipeline } from './pipeline';
-import { JsonRow, RunnerError } from './runner-client';
+import { JsonRow, RunnerError } from '@app/runner-client';
 import { PipelineTableKey, pipelineTable, readSnapshots } from './snapshots';
 
 /** A bad `optimize` option; nothing was run. Not retriable. */

@@ -45,7 +45,7 @@ import {
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
 import { PipelineLease } from './lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
-import { JobResult, JsonRow, RunnerClient } from './runner-client';
+import { JobResult, JsonRow, RunnerClient } from '@app/runner-client';
 
 export type Progress = (message: string) => void;
 

@@ -2,15 +2,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompiledJob } from '@app/compiler';
-import {
-  DEFAULT_ENGINE,
-  JobResult,
-  LeaseHeldError,
-  leaseFor,
-  repoRoot,
-  runnerEngineConfig,
-  toolchain,
-} from '@app/engine';
+import { DEFAULT_ENGINE, JobResult, repoRoot, runnerEngineConfig, toolchain } from '@app/runner-client';
+import { LeaseHeldError, leaseFor } from '@app/engine';
 import { JobLauncher, LaunchRequest, LaunchResult } from '@app/launcher';
 import { ALT_CONFIG, SparkHarness, startHarness } from '@app/testing';
 import { LeasedLauncher } from './leased.launcher';

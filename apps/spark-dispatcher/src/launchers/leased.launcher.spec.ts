@@ -1,5 +1,6 @@
 import { CompiledJob } from '@app/compiler';
-import { JobResult, LeaseHeldError, PipelineLease } from '@app/engine';
+import { JobResult } from '@app/runner-client';
+import { LeaseHeldError, PipelineLease } from '@app/engine';
 import { JobLauncher, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
 import { MemoryLeaseStore } from '@app/testing';
 import { LeasedLauncher } from './leased.launcher';
