@@ -11,6 +11,7 @@ const LAYERS: string[][] = [
   ['compiler'],
   ['lifecycle'],
   ['runner-client'],
+  ['lease'],
   ['engine'],
   ['launcher'],
   ['service-kit'],

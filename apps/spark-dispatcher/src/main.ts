@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { EnvReader, bootstrap, jsonLog, runService, serviceContext } from '@app/common';
-import { leaseFor, leaseOptionsFromEnv } from '@app/engine';
+import { leaseFor } from '@app/engine';
+import { leaseOptionsFromEnv } from '@app/lease';
 import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
 import { EmrOnEksLauncher, JobLauncher, SparkSubmitLauncher } from '@app/launcher';

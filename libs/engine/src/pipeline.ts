@@ -43,7 +43,7 @@ import {
   parseCounts,
 } from './batch-state';
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
-import { PipelineLease } from './lease';
+import { PipelineLease } from '@app/lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
 import { JobResult, JsonRow, RunnerClient } from '@app/runner-client';
 
@@ -106,7 +106,7 @@ const ENGINE = 'local';
  * state lives in Iceberg (ledger, batches), so a restart resumes where the last run stopped.
  */
 export class SummaryPipeline {
-  /** The writer's lease (lease.ts); while held, every job carries it and the runner checks it first. */
+  /** The writer's lease (@app/lease); while held, every job carries it and the runner checks it first. */
   lease: PipelineLease | null = null;
 
   constructor(

@@ -3,7 +3,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { CompiledJob } from '@app/compiler';
 import { DEFAULT_ENGINE, JobResult, repoRoot, runnerEngineConfig, toolchain } from '@app/runner-client';
-import { LeaseHeldError, leaseFor } from '@app/engine';
+import { LeaseHeldError } from '@app/lease';
+import { leaseFor } from '@app/engine';
 import { JobLauncher, LaunchRequest, LaunchResult } from '@app/launcher';
 import { ALT_CONFIG, SparkHarness, startHarness } from '@app/testing';
 import { LeasedLauncher } from './leased.launcher';

@@ -1,6 +1,6 @@
 import { CompiledJob } from '@app/compiler';
 import { JobResult } from '@app/runner-client';
-import { LeaseHeldError, PipelineLease } from '@app/engine';
+import { LeaseHeldError, PipelineLease } from '@app/lease';
 import { JobLauncher, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
 import { MemoryLeaseStore } from '@app/testing';
 import { LeasedLauncher } from './leased.launcher';

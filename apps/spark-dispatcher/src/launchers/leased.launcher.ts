@@ -1,5 +1,5 @@
 import { JobLease } from '@app/compiler';
-import { AcquireOptions, LeaseOptions, PipelineLease, SuspendedLease } from '@app/engine';
+import { AcquireOptions, LeaseOptions, PipelineLease, SuspendedLease } from '@app/lease';
 import { RunnerError } from '@app/runner-client';
 import { jsonLog } from '@app/common';
 import { EngineKind, JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
