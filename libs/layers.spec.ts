@@ -10,7 +10,7 @@ const LAYERS: string[][] = [
   ['common'],
   ['compiler'],
   ['lifecycle'],
-  ['runner-client'],
+  ['runner-client', 'ingest'],
   ['lease'],
   ['engine'],
   ['launcher'],

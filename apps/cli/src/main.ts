@@ -19,16 +19,12 @@ import {
   INGEST_TARGETS,
   IngestTarget,
   ExportableTable,
-  MAX_LINE_BYTES,
-  MAX_VALUE_BYTES,
   OPTIMIZE_DEFAULTS,
   OPTIMIZE_TABLES,
   SummaryPipeline,
   collectStats,
   exportQuery,
-  loadColumns,
   optimizeFacts,
-  parseLoadOptions,
   planRepair,
   runRepair,
   parseOptimizeOptions,
@@ -38,6 +34,7 @@ import {
   runOptimize,
   validate,
 } from '@app/engine';
+import { MAX_LINE_BYTES, MAX_VALUE_BYTES, loadColumns, parseLoadOptions } from '@app/ingest';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
 import { followEvents } from './events';

@@ -5,16 +5,12 @@ import { compileInit } from '@app/compiler';
 import { parseConfig } from '@app/config';
 import {
   DEFAULT_MAINTENANCE,
-  LOAD_PART_PROPERTY,
-  LoadOptionError,
   LoadReport,
   PipelineStats,
   SummaryPipeline,
-  WATERMARK_PROPERTY,
   collectStats,
   exportQuery,
   optimizeFacts,
-  parseLoadOptions,
   parseOptimizeOptions,
   planOptimize,
   readSnapshots,
@@ -22,6 +18,7 @@ import {
   runOptimize,
   validate,
 } from '@app/engine';
+import { LOAD_PART_PROPERTY, LoadOptionError, WATERMARK_PROPERTY, parseLoadOptions } from '@app/ingest';
 import { RunnerError } from '@app/runner-client';
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
 import seed000 from '../../../config/seed-000.json';

@@ -1,4 +1,3 @@
-export * from './ingest';
 export * from './batch-state';
 export * from './pipeline';
 export * from './writer';
@@ -7,7 +6,6 @@ export * from './table-ops';
 export * from './snapshots';
 export * from './stats';
 export * from './optimize';
-export * from './load-plan';
 export * from './load';
 export * from './maintenance';
 // The runner client is @app/runner-client's. These names stay here only for e2e/cluster/cluster-runner.ts and

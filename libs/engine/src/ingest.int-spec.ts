@@ -8,9 +8,8 @@ import {
   DECOY_MARK,
   generateHostileCorpus,
 } from '../../testing/src/hostile-corpus';
-import { IngestError, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
+import { IngestError, WATERMARK_PROPERTY, withStagedJsonl, parseLoadOptions } from '@app/ingest';
 import { runLoad } from './load';
-import { parseLoadOptions } from './load-plan';
 import { readSnapshots } from './snapshots';
 import seed000 from '../../../config/seed-000.json';
 

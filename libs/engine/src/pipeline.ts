@@ -42,7 +42,7 @@ import {
   ledgerPosition,
   parseCounts,
 } from './batch-state';
-import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
+import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from '@app/ingest';
 import { PipelineLease } from '@app/lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
 import { JobResult, JsonRow, RunnerClient } from '@app/runner-client';
