@@ -16,12 +16,9 @@ import {
 } from '@app/runner-client';
 import {
   EXPORTABLE,
-  INGEST_TARGETS,
-  IngestTarget,
   ExportableTable,
   OPTIMIZE_DEFAULTS,
   OPTIMIZE_TABLES,
-  SummaryPipeline,
   collectStats,
   exportQuery,
   optimizeFacts,
@@ -30,10 +27,10 @@ import {
   parseOptimizeOptions,
   planDryRun,
   planOptimize,
-  runLoad,
   runOptimize,
   validate,
-} from '@app/engine';
+} from '@app/table-ops';
+import { INGEST_TARGETS, IngestTarget, SummaryPipeline, runLoad } from '@app/engine';
 import { MAX_LINE_BYTES, MAX_VALUE_BYTES, loadColumns, parseLoadOptions } from '@app/ingest';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';

@@ -3,21 +3,17 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileInit } from '@app/compiler';
 import { parseConfig } from '@app/config';
+import { DEFAULT_MAINTENANCE, LoadReport, SummaryPipeline, readSnapshots, runLoad } from '@app/engine';
 import {
-  DEFAULT_MAINTENANCE,
-  LoadReport,
   PipelineStats,
-  SummaryPipeline,
   collectStats,
   exportQuery,
   optimizeFacts,
   parseOptimizeOptions,
   planOptimize,
-  readSnapshots,
-  runLoad,
   runOptimize,
   validate,
-} from '@app/engine';
+} from '@app/table-ops';
 import { LOAD_PART_PROPERTY, LoadOptionError, WATERMARK_PROPERTY, parseLoadOptions } from '@app/ingest';
 import { RunnerError } from '@app/runner-client';
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';

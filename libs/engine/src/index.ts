@@ -1,11 +1,7 @@
 export * from './batch-state';
 export * from './pipeline';
 export * from './writer';
-export * from './integrity';
-export * from './table-ops';
 export * from './snapshots';
-export * from './stats';
-export * from './optimize';
 export * from './load';
 export * from './maintenance';
 // The runner client is @app/runner-client's. These names stay here only for e2e/cluster/cluster-runner.ts and

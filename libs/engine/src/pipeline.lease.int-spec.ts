@@ -10,9 +10,8 @@ import {
   startHarness,
 } from '@app/testing';
 import { LeaseHeldError, leaseTable } from '@app/lease';
-import { planRepair, readLedger, runRepair } from './integrity';
+import { planRepair, readLedger, runRepair, validate } from '@app/table-ops';
 import { BatchOutcome } from './pipeline';
-import { validate } from './table-ops';
 import { asWriter } from './writer';
 
 // Issue 10, one writer per pipeline: two writers (two runners, as two `summary-pipeline run`s) on one
