@@ -9,7 +9,7 @@ import { SummaryPipeline, leaseFor } from '@app/engine';
 import { exportQuery, readLedger, validate } from '@app/table-ops';
 import { RunnerClient, RunnerEngineConfig, repoRoot } from '@app/runner-client';
 import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testing';
-import { LeasedLauncher } from '../../apps/spark-dispatcher/src/launchers/leased.launcher';
+import { LeasedLauncher } from '@app/launcher';
 import {
   ClusterJobRunner,
   ClusterStack,

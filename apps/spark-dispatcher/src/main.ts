@@ -5,10 +5,9 @@ import { leaseFor } from '@app/engine';
 import { leaseOptionsFromEnv } from '@app/lease';
 import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
-import { EmrOnEksLauncher, JobLauncher, SparkSubmitLauncher } from '@app/launcher';
+import { EmrOnEksLauncher, JobLauncher, LeasedLauncher, SparkSubmitLauncher } from '@app/launcher';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { LEASE_WAIT_MS, LocalLauncher } from './launchers/local.launcher';
-import { LeasedLauncher } from './launchers/leased.launcher';
 
 /** spark-dispatcher: runs each planned case's job in order III → I → II on the launcher (README "Services"). */
 bootstrap(async () => {

@@ -23,6 +23,7 @@ export {
   StandaloneRestError,
 } from './spark-submit/standalone-rest';
 export { SparkSubmitLauncher, SparkSubmitLauncherDeps } from './spark-submit/spark-submit-launcher';
+export { LeasedLauncher } from './leased/leased-launcher';
 export {
   SparkSubmitConfig,
   SparkSubmitConfigError,
