@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SparkHarness, startHarness } from '@app/testing';
 import {
   CORPUS_SCHEMA,
   CorpusCase,
   CorpusRow,
   DECOY_MARK,
+  SparkHarness,
   generateHostileCorpus,
-} from '../../testing/src/hostile-corpus';
+  startHarness,
+} from '@app/testing';
 import { IngestError, WATERMARK_PROPERTY, withStagedJsonl, parseLoadOptions } from '@app/ingest';
 import { runLoad } from './load';
 import { readSnapshots } from './snapshots';

@@ -14,6 +14,7 @@ export {
 export { RunIdentity, clientTokenFor, jobRunNameFor, runIdentity } from './emr/client-token';
 export { Clock, systemClock } from './emr/aws-call';
 export { RunnerUpload, uploadRunnerArtifacts } from './emr/runner-artifacts';
+export { getTextOrNull, putObject } from './emr/s3-objects';
 export {
   DriverState,
   DriverStatus,
