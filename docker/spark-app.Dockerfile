@@ -64,7 +64,7 @@ COPY package.json package-lock.json ./
 COPY bin bin
 COPY contracts contracts
 COPY config config
-# The runner is started as `python -m summary_runner` with cwd /app/runner (libs/engine/src/runner-client.ts).
+# The runner is started as `python -m summary_runner` with cwd /app/runner (libs/runner-client/src/runner-client.ts).
 COPY runner/summary_runner runner/summary_runner
 USER 10001:10001
 EXPOSE 3002 3003 3004

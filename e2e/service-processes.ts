@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { Server, createServer } from 'node:net';
 import { join } from 'node:path';
-import { repoRoot } from '@app/engine';
+import { repoRoot } from '@app/runner-client';
 
 export const SERVICES = ['ingest-watcher', 'classifier', 'spark-dispatcher', 'auditor'] as const;
 export type ServiceName = (typeof SERVICES)[number];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { EventCodec, schemaRegistry } from '@app/contracts';
-import { EngineOptions } from '@app/engine';
+import { EngineOptions } from '@app/runner-client';
 import { formatBatchId as batchIdOf } from '@app/lifecycle';
 import {
   ALT_CONFIG,

@@ -2,7 +2,7 @@
 # Class-data-sharing archive for the local Spark driver JVM (issue #9, cold run): a training run of the
 # CLI (init, ingest, run of a small history and a mixed batch: classify and every case job) dumps the
 # classes it loaded into $TOOLCHAIN_DIR/spark-cds.jsa with -XX:ArchiveClassesAtExit; every later local
-# driver maps them from that file (libs/engine/src/engine-config.ts localDriverJavaOptions) instead of
+# driver maps them from that file (libs/runner-client/src/engine-config.ts localDriverJavaOptions) instead of
 # loading ~20,000 classes from the jars. Cached: made again only when the JVM or the jars change. Best
 # effort: if the training fails, the drivers start without it (the JVM ignores a missing archive).
 set -uo pipefail

@@ -32,7 +32,7 @@ export KAFKA_SESSION_TIMEOUT_MS="${KAFKA_SESSION_TIMEOUT_MS:-10000}"
 # new suite is never left out.
 # The crash suite and the §4b oracle property test need only a local Spark; they run here so that the two lanes
 # take about as long (CI 2026-12-07: the spark lane, with the Connect step, was ~12 min longer than this one).
-STACK_SUITES='e2e/[^/]+\.int-spec\.ts$|libs/contracts/src/registry\.int-spec\.ts$|apps/spark-dispatcher/src/launchers/leased\.launcher\.int-spec\.ts$|libs/launcher/src/emr/emr-launcher\.int-spec\.ts$|libs/engine/src/pipeline\.crash\.int-spec\.ts$|libs/engine/src/pipeline\.oracle\.report-dates\.int-spec\.ts$'
+STACK_SUITES='e2e/[^/]+\.int-spec\.ts$|libs/contracts/src/registry\.int-spec\.ts$|libs/launcher/src/leased/leased-launcher\.int-spec\.ts$|libs/launcher/src/emr/emr-launcher\.int-spec\.ts$|libs/engine/src/pipeline\.crash\.int-spec\.ts$|libs/engine/src/pipeline\.oracle\.report-dates\.int-spec\.ts$'
 
 step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
 

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CASE_ORDER } from '@app/compiler';
 import { parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, RunnerEngineConfig, engineOptionsFromEnv, runnerEngineConfig } from '@app/engine';
+import { DEFAULT_ENGINE, RunnerEngineConfig, engineOptionsFromEnv, runnerEngineConfig } from '@app/runner-client';
 import { ClusterJobs, ClusterStack, awsEnv, clusterStackEnv, withS3 } from '@app/stack';
 import { median } from './stats';
 import { BenchContext, Log, appendBatch, buildTable, measureNoop, phase, repeatBatch } from './phases';

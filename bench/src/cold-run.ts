@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from '@app/engine';
+import { repoRoot } from '@app/runner-client';
 import { Log } from './phases';
 import { median, sec } from './stats';
 

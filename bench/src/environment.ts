@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpus, platform, release, totalmem } from 'node:os';
-import { RunnerEngineConfig } from '@app/engine';
+import { RunnerEngineConfig } from '@app/runner-client';
 
 export interface Environment {
   date: string;

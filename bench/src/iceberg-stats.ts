@@ -1,5 +1,5 @@
 import { TableName, quoteIdent as q } from '@app/config';
-import { RunnerClient } from '@app/engine';
+import { RunnerClient } from '@app/runner-client';
 
 /** One row of `<table>.snapshots`. */
 export interface SnapshotRow {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '@app/config';
-import { engineOptionsFromEnv, repoRoot, runnerEngineConfig } from '@app/engine';
+import { engineOptionsFromEnv, repoRoot, runnerEngineConfig } from '@app/runner-client';
 import { BenchDocument, ChecksumPair, Measurements, buildDocument } from './document';
 import { environment } from './environment';
 import { batchComposition, dataShape, reportComposition } from './generator';

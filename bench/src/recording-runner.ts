@@ -1,5 +1,5 @@
 import { CompiledJob } from '@app/compiler';
-import { JobResult, JsonRow, RunnerClient } from '@app/engine';
+import { JobResult, JsonRow, RunnerClient } from '@app/runner-client';
 
 export interface RecordedJob {
   job: CompiledJob;

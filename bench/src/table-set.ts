@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { reportWinnersTable } from '@app/compiler';
 import { PipelineConfig, TableName, columnModel, parseConfig } from '@app/config';
-import { JobResult, Progress, SummaryPipeline } from '@app/engine';
+import { JobResult } from '@app/runner-client';
+import { Progress, SummaryPipeline } from '@app/engine';
 import { checksumQuery, dropJob, restoreJob, snapshotProbe } from './bench-jobs';
 import { readSnapshots, snapshotsBetween, writeStats } from './iceberg-stats';
 import { RecordingRunner } from './recording-runner';

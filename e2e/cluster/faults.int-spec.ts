@@ -4,19 +4,12 @@ import { join } from 'node:path';
 import * as fc from 'fast-check';
 import { CompiledJob } from '@app/compiler';
 import { PipelineConfig } from '@app/config';
-import {
-  LeaseHeldError,
-  RunnerClient,
-  RunnerEngineConfig,
-  SummaryPipeline,
-  exportQuery,
-  leaseFor,
-  readLedger,
-  repoRoot,
-  validate,
-} from '@app/engine';
+import { LeaseHeldError } from '@app/lease';
+import { SummaryPipeline, leaseFor } from '@app/engine';
+import { exportQuery, readLedger, validate } from '@app/table-ops';
+import { RunnerClient, RunnerEngineConfig, repoRoot } from '@app/runner-client';
 import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testing';
-import { LeasedLauncher } from '../../apps/spark-dispatcher/src/launchers/leased.launcher';
+import { LeasedLauncher } from '@app/launcher';
 import {
   ClusterJobRunner,
   ClusterStack,

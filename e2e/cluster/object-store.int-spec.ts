@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { repoRoot } from '@app/engine';
-import { systemClock, uploadRunnerArtifacts } from '@app/launcher';
-import { getTextOrNull, putObject } from '../../libs/launcher/src/emr/s3-objects';
+import { repoRoot } from '@app/runner-client';
+import { getTextOrNull, putObject, systemClock, uploadRunnerArtifacts } from '@app/launcher';
 import { ClusterStack, clusterStackEnv } from './cluster-runner';
 
 // The launchers' S3 side against the real object store (SeaweedFS of `stack.sh up --cluster`), not a mock:

@@ -1,6 +1,6 @@
 """The ingest append: a staging file the TypeScript ingest checked and normalised -> ONE Iceberg commit.
 
-The staging file is JSON lines written by libs/engine/src/ingest.ts: every line an object with every
+The staging file is JSON lines written by libs/ingest/src/ingest.ts: every line an object with every
 column of `schema` under its exact name (null where absent), integers as exact JSON integers, dates
 `yyyy-MM-dd`, timestamps `yyyy-MM-dd HH:mm:ss` (UTC). The TypeScript side is the one parser that decides
 what a line means; Spark only reads that normalised form, with the schema given (no inference).

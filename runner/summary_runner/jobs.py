@@ -161,7 +161,7 @@ def _run(spark, job: dict, started_at: float) -> dict:
             # machine, a long GC) is still this token's until another writer's takeover commits, and of
             # that takeover and this renewal exactly one commits; the same holds for a submitter that takes
             # a suspended lease over once nobody renewed it for a while (SuspendedLease in
-            # libs/engine/src/lease.ts).
+            # libs/lease/src/lease.ts).
             if not lease.renew_first(spark, fence["table"], fence["pipeline"], fence["token"], keep["ttlMs"]):
                 lease.verify(spark, fence)  # raises, naming the holder that took it
                 raise lease.LeaseNotHeldError(f"the lease of {fence['pipeline']} could not be renewed by this job; nothing was executed")

@@ -1,4 +1,4 @@
-"""The pipeline lease, runner side (the lease itself: libs/engine/src/lease.ts).
+"""The pipeline lease, runner side (the lease itself: libs/lease/src/lease.ts).
 
 Two things only:
 - `LeaseKeeper`: the heartbeat. It renews the lease row from a thread of the process that writes, so a

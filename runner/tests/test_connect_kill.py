@@ -127,7 +127,7 @@ def _now(spark):
 
 def _take_over(spark, lease_table: str, deadline: float):
     """Waits for the dead writer's lease to expire and takes it (a compare-and-set on token and expiry, as
-    libs/engine/src/lease.ts does); returns the takeover's commit time (the server's clock)."""
+    libs/lease/src/lease.ts does); returns the takeover's commit time (the server's clock)."""
     while True:
         now = int(time.time() * 1000)
         spark.sql(

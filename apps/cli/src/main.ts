@@ -6,36 +6,32 @@ import { PipelineConfig, loadConfigFile } from '@app/config';
 import {
   CatalogType,
   DEFAULT_ENGINE,
-  EXPORTABLE,
-  INGEST_TARGETS,
-  IngestTarget,
-  ExportableTable,
-  MAX_LINE_BYTES,
-  MAX_VALUE_BYTES,
-  OPTIMIZE_DEFAULTS,
-  OPTIMIZE_TABLES,
   RunnerClient,
-  SummaryPipeline,
-  collectStats,
   engineOptionsFromEnv,
   describeProgress,
-  exportQuery,
-  loadColumns,
-  optimizeFacts,
   sparkUiConf,
-  parseLoadOptions,
+  redactRemote,
+  runnerEngineConfig,
+  warehouseLocation,
+} from '@app/runner-client';
+import {
+  EXPORTABLE,
+  ExportableTable,
+  OPTIMIZE_DEFAULTS,
+  OPTIMIZE_TABLES,
+  collectStats,
+  exportQuery,
+  optimizeFacts,
   planRepair,
   runRepair,
   parseOptimizeOptions,
   planDryRun,
   planOptimize,
-  redactRemote,
-  runLoad,
   runOptimize,
-  runnerEngineConfig,
   validate,
-  warehouseLocation,
-} from '@app/engine';
+} from '@app/table-ops';
+import { INGEST_TARGETS, IngestTarget, SummaryPipeline, runLoad } from '@app/engine';
+import { MAX_LINE_BYTES, MAX_VALUE_BYTES, loadColumns, parseLoadOptions } from '@app/ingest';
 import { printPlan, printOutcome, printStats } from './report';
 import { asCliWriter, exitCodeFor, parseWait } from './writer';
 import { followEvents } from './events';

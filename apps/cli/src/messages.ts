@@ -1,4 +1,5 @@
-import { CatalogType, Violation } from '@app/engine';
+import { CatalogType } from '@app/runner-client';
+import { Violation } from '@app/table-ops';
 
 /** Where the tables live, as the start-up line says it: a REST catalog has no local warehouse. */
 export function describeCatalog(type: CatalogType, warehouse: string, uri: string | undefined): string {

@@ -3,26 +3,19 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileInit } from '@app/compiler';
 import { parseConfig } from '@app/config';
+import { DEFAULT_MAINTENANCE, LoadReport, SummaryPipeline, readSnapshots, runLoad } from '@app/engine';
 import {
-  DEFAULT_MAINTENANCE,
-  LOAD_PART_PROPERTY,
-  LoadOptionError,
-  LoadReport,
   PipelineStats,
-  RunnerError,
-  SummaryPipeline,
-  WATERMARK_PROPERTY,
   collectStats,
   exportQuery,
   optimizeFacts,
-  parseLoadOptions,
   parseOptimizeOptions,
   planOptimize,
-  readSnapshots,
-  runLoad,
   runOptimize,
   validate,
-} from '@app/engine';
+} from '@app/table-ops';
+import { LOAD_PART_PROPERTY, LoadOptionError, WATERMARK_PROPERTY, parseLoadOptions } from '@app/ingest';
+import { RunnerError } from '@app/runner-client';
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
 import seed000 from '../../../config/seed-000.json';
 import { sampleRows } from './sample';

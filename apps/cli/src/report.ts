@@ -1,5 +1,6 @@
 import { CASE_ORDER } from '@app/domain';
-import { BatchOutcome, DryRunPlan, PipelineStats } from '@app/engine';
+import { BatchOutcome } from '@app/engine';
+import { DryRunPlan, PipelineStats } from '@app/table-ops';
 
 export function printOutcome(o: BatchOutcome, log: (m: string) => void): void {
   log(

@@ -1,5 +1,6 @@
 import { parseConfig } from '@app/config';
-import { LeaseHeldError, SummaryPipeline } from '@app/engine';
+import { LeaseHeldError } from '@app/lease';
+import { SummaryPipeline } from '@app/engine';
 import seed000 from '../../../config/seed-000.json';
 import { WaitOptionError, asCliWriter, exitCodeFor, parseWait } from './writer';
 

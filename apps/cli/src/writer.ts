@@ -1,4 +1,5 @@
-import { LEASE_HELD_EXIT_CODE, LeaseHeldError, SummaryPipeline, asWriter } from '@app/engine';
+import { LEASE_HELD_EXIT_CODE, LeaseHeldError } from '@app/lease';
+import { SummaryPipeline, asWriter } from '@app/engine';
 
 /** Commands that write the pipeline's tables: each runs as the pipeline's one writer (issue 10). */
 export const WRITER_COMMANDS = ['run', 'load', 'optimize', 'repair'] as const;

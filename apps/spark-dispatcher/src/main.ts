@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { EnvReader, bootstrap, jsonLog, runService, serviceContext } from '@app/common';
-import { leaseFor, leaseOptionsFromEnv } from '@app/engine';
+import { leaseFor } from '@app/engine';
+import { leaseOptionsFromEnv } from '@app/lease';
 import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
-import { EmrOnEksLauncher, JobLauncher, SparkSubmitLauncher } from '@app/launcher';
+import { EmrOnEksLauncher, JobLauncher, LeasedLauncher, SparkSubmitLauncher } from '@app/launcher';
 import { DispatchModule } from './dispatch/dispatch.module';
 import { LEASE_WAIT_MS, LocalLauncher } from './launchers/local.launcher';
-import { LeasedLauncher } from './launchers/leased.launcher';
 
 /** spark-dispatcher: runs each planned case's job in order III → I → II on the launcher (README "Services"). */
 bootstrap(async () => {

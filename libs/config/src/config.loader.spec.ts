@@ -5,7 +5,7 @@ import { loadConfigFile, parseConfig } from './config.loader';
 import { columnModel } from './column-model';
 import { checkReportTable } from './report-dates';
 import seed000 from '../../../config/seed-000.json';
-import { ALT_CONFIG } from '../../testing/src/alt-config';
+import { ALT_CONFIG } from '@app/testing';
 
 const REPO = join(__dirname, '..', '..', '..');
 const PRODUCTION = join(REPO, '..', 'shared', 'reference', 'summary_config.production-example.json');

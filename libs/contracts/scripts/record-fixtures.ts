@@ -3,13 +3,7 @@
 //   RECORD_FIXTURES=1 npx jest libs/contracts/scripts --selectProjects unit
 // An existing hex file is never rewritten: it is the recording later schemas must keep reading.
 import { existsSync, readFileSync, writeFileSync } from 'fs';
-import * as path from 'path';
-import { EVENT_NAMES, contractsDir, listVersions, loadSchema, typeOf } from '../src';
-
-export function fixturePaths(event: string, version: number): { json: string; hex: string } {
-  const base = path.join(contractsDir(), event, `v${version}.fixture`);
-  return { json: `${base}.json`, hex: `${base}.avro.hex` };
-}
+import { EVENT_NAMES, fixturePaths, listVersions, loadSchema, typeOf } from '../src';
 
 export function recordFixtures(): string[] {
   const written: string[] = [];

@@ -1,7 +1,6 @@
 import { readFileSync } from 'fs';
 import * as avsc from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { fixturePaths } from '../scripts/record-fixtures';
 import { checkAvroBounds } from './avro-bounds';
 import {
   CONTRACTS,
@@ -12,6 +11,7 @@ import {
   EventName,
   JobStateChanged,
   PoisonMessageError,
+  fixturePaths,
   listVersions,
   loadSchema,
   validateEvent,

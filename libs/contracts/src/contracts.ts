@@ -64,6 +64,12 @@ export function schemaFile(event: EventName, version: number): string {
   return path.join(contractsDir(), event, `v${version}.avsc`);
 }
 
+/** A version's recorded fixture: vN.fixture.json and its Avro binary written with vN.avsc (scripts/record-fixtures.ts). */
+export function fixturePaths(event: string, version: number): { json: string; hex: string } {
+  const base = path.join(contractsDir(), event, `v${version}.fixture`);
+  return { json: `${base}.json`, hex: `${base}.avro.hex` };
+}
+
 export function loadSchema(event: EventName, version: number): AvroRecordSchema {
   return JSON.parse(readFileSync(schemaFile(event, version), 'utf8')) as AvroRecordSchema;
 }

@@ -10,6 +10,7 @@ export {
   DEFAULT_TOPIC_PREFIX,
   contractsDir,
   contractsFor,
+  fixturePaths,
   fullNameOf,
   listVersions,
   loadSchema,

@@ -3,7 +3,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { fixturePaths } from '../scripts/record-fixtures';
 import {
   CURRENT_VERSIONS,
   AvroRecordSchema,
@@ -15,6 +14,7 @@ import {
   RegistryUnavailableError,
   SchemaRegistrationError,
   contractsDir,
+  fixturePaths,
   listVersions,
   loadSchema,
   schemaRegistry,

@@ -1,7 +1,7 @@
 import { COUNTS, CaseRange, PLAN } from '@app/compiler';
 import { CASE_ORDER, CaseName } from '@app/domain';
 import { BatchPosition, isBatchId, parseBatchId } from '@app/lifecycle';
-import { JsonRow } from './runner-client';
+import { JsonRow } from '@app/runner-client';
 
 /** Counts the classify job collected for one batch. */
 export interface BatchCounts {

@@ -1,16 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SparkHarness, startHarness } from '@app/testing';
 import {
   CORPUS_SCHEMA,
   CorpusCase,
   CorpusRow,
   DECOY_MARK,
+  SparkHarness,
   generateHostileCorpus,
-} from '../../testing/src/hostile-corpus';
-import { IngestError, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
+  startHarness,
+} from '@app/testing';
+import { IngestError, WATERMARK_PROPERTY, withStagedJsonl, parseLoadOptions } from '@app/ingest';
 import { runLoad } from './load';
-import { parseLoadOptions } from './load-plan';
 import { readSnapshots } from './snapshots';
 import seed000 from '../../../config/seed-000.json';
 

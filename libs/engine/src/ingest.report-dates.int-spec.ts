@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '@app/config';
 import { SparkHarness, startHarness } from '@app/testing';
-import { IngestError, WATERMARK_PROPERTY } from './ingest';
+import { IngestError, WATERMARK_PROPERTY } from '@app/ingest';
 import { SummaryPipeline } from './pipeline';
 import { readSnapshots } from './snapshots';
 import seed000 from '../../../config/seed-000.json';

@@ -1,6 +1,15 @@
 import { CASE_ORDER } from '@app/domain';
-import { IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
-import { LOAD_PART_PROPERTY, LoadOptions, LoadPart, loadColumns, loadId, planLoadParts } from './load-plan';
+import {
+  IngestOptions,
+  WATERMARK_PROPERTY,
+  withStagedJsonl,
+  LOAD_PART_PROPERTY,
+  LoadOptions,
+  LoadPart,
+  loadColumns,
+  loadId,
+  planLoadParts,
+} from '@app/ingest';
 import { BatchOutcome, Progress, SummaryPipeline } from './pipeline';
 import { SnapshotRow, readSnapshots } from './snapshots';
 

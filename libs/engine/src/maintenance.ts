@@ -1,5 +1,5 @@
 import { PipelineConfig, TableName, quoteIdent as q, quoteString as lit } from '@app/config';
-import { JsonRow, RunnerClient, RunnerError } from './runner-client';
+import { JsonRow, RunnerClient, RunnerError } from '@app/runner-client';
 
 /**
  * The maintenance the pipeline schedules itself after every batch it commits (README "Table layout and

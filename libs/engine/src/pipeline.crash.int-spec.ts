@@ -12,8 +12,7 @@ import {
   scenarioArb,
   startHarness,
 } from '@app/testing';
-import { readLedger } from './integrity';
-import { validate } from './table-ops';
+import { readLedger, validate } from '@app/table-ops';
 
 // SPEC §6: a job that dies half-way leaves the tables as before it (rolled back on the next attempt)
 // and its retry completes it. The runner dies (exit 137, as with kill -9) right after a job's first

@@ -13,9 +13,8 @@ import {
   scenarioArb,
   startHarness,
 } from '@app/testing';
-import { readLedger } from './integrity';
+import { readLedger, validate } from '@app/table-ops';
 import { JobFailedError } from './pipeline';
-import { validate } from './table-ops';
 
 // Issue 25: the disk under the warehouse fills up in the middle of a batch. The warehouse is a 128 MiB tmpfs
 // mount, filled to its last byte (fallocate) while a job waits at the runner's pause hook; the job's next write

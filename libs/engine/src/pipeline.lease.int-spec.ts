@@ -9,11 +9,10 @@ import {
   scenarioArb,
   startHarness,
 } from '@app/testing';
-import { asWriter, leaseTable } from './iceberg-lease-store';
-import { planRepair, readLedger, runRepair } from './integrity';
-import { LeaseHeldError } from './lease';
+import { LeaseHeldError, leaseTable } from '@app/lease';
+import { planRepair, readLedger, runRepair, validate } from '@app/table-ops';
 import { BatchOutcome } from './pipeline';
-import { validate } from './table-ops';
+import { asWriter } from './writer';
 
 // Issue 10, one writer per pipeline: two writers (two runners, as two `summary-pipeline run`s) on one
 // warehouse at once. Before the lease both classified the same batch, doubling its staged rows and

@@ -16,7 +16,7 @@ import {
   startHarness,
 } from '@app/testing';
 import { SummaryPipeline } from './pipeline';
-import { exportQuery } from './table-ops';
+import { exportQuery } from '@app/table-ops';
 
 // SPEC §4b's worked example through the CLI pipeline on real Spark + Iceberg, with H = 4 and `bal`
 // (ALT_CONFIG's balance): months 01, 02, 03 with 100, 200, 300, then a delete row at 02 (210, 02-10,

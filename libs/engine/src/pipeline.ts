@@ -42,10 +42,10 @@ import {
   ledgerPosition,
   parseCounts,
 } from './batch-state';
-import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from './ingest';
-import { PipelineLease } from './lease';
+import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from '@app/ingest';
+import { PipelineLease } from '@app/lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
-import { JobResult, JsonRow, RunnerClient } from './runner-client';
+import { JobResult, JsonRow, RunnerClient } from '@app/runner-client';
 
 export type Progress = (message: string) => void;
 
@@ -106,7 +106,7 @@ const ENGINE = 'local';
  * state lives in Iceberg (ledger, batches), so a restart resumes where the last run stopped.
  */
 export class SummaryPipeline {
-  /** The writer's lease (lease.ts); while held, every job carries it and the runner checks it first. */
+  /** The writer's lease (@app/lease); while held, every job carries it and the runner checks it first. */
   lease: PipelineLease | null = null;
 
   constructor(

@@ -1,5 +1,5 @@
 import { OutputRow, Row, SEED_ORACLE_SPEC, SparkHarness, diffRows, oracle, startHarness } from '@app/testing';
-import { validate } from './table-ops';
+import { validate } from '@app/table-ops';
 import seed000 from '../../../config/seed-000.json';
 
 // The seeds' TC-001 … TC-015 (seed 000 §8) on real Spark + Iceberg with the seed 000 layout (36-month

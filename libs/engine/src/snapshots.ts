@@ -1,5 +1,5 @@
 import { PipelineConfig, TableName, quoteIdent as q } from '@app/config';
-import { RunnerClient } from './runner-client';
+import { RunnerClient } from '@app/runner-client';
 
 /** The tables `stats` and `optimize` name on the command line. */
 export const PIPELINE_TABLE_KEYS = ['source', 'summary', 'latest', 'ledger', 'batches', 'rejects', 'audit'] as const;

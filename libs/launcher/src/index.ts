@@ -14,6 +14,7 @@ export {
 export { RunIdentity, clientTokenFor, jobRunNameFor, runIdentity } from './emr/client-token';
 export { Clock, systemClock } from './emr/aws-call';
 export { RunnerUpload, uploadRunnerArtifacts } from './emr/runner-artifacts';
+export { getTextOrNull, putObject } from './emr/s3-objects';
 export {
   DriverState,
   DriverStatus,
@@ -23,6 +24,7 @@ export {
   StandaloneRestError,
 } from './spark-submit/standalone-rest';
 export { SparkSubmitLauncher, SparkSubmitLauncherDeps } from './spark-submit/spark-submit-launcher';
+export { LeasedLauncher } from './leased/leased-launcher';
 export {
   SparkSubmitConfig,
   SparkSubmitConfigError,

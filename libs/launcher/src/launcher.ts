@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CompiledJob } from '@app/compiler';
-import { JobResult } from '@app/engine';
+import { JobResult } from '@app/runner-client';
 
 /** Where a compiled job runs (SPEC §8): the embedded local Spark, EMR on EKS, or a Spark master through spark-submit's REST protocol. */
 export type EngineKind = 'local' | 'emr-on-eks' | 'spark-submit';

@@ -1,4 +1,4 @@
-import { catalogAuthFromEnv } from '@app/engine';
+import { catalogAuthFromEnv } from '@app/runner-client';
 import { CatalogAuthUnsupportedError, catalogAuthHeaders } from './catalog-auth-headers';
 
 describe('catalogAuthHeaders (the watcher)', () => {

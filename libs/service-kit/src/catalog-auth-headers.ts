@@ -1,4 +1,4 @@
-import { CatalogAuth } from '@app/engine';
+import { CatalogAuth } from '@app/runner-client';
 
 /** Headers for one request to the REST catalog; resolved per request so that a token can be refreshed. */
 export type AuthHeaders = () => Promise<Record<string, string>>;

@@ -9,10 +9,10 @@ import {
   EngineOptions,
   RunnerClient,
   RunnerError,
-  SummaryPipeline,
   engineOptionsFromEnv,
   runnerEngineConfig,
-} from '@app/engine';
+} from '@app/runner-client';
+import { SummaryPipeline } from '@app/engine';
 import { EnvReader, HadoopSnapshotSource, RestSnapshotSource, SnapshotSource, jsonLog } from '@app/common';
 import { catalogAuthHeaders } from './catalog-auth-headers';
 

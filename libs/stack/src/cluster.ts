@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { S3Client } from '@aws-sdk/client-s3';
 import { CompiledJob } from '@app/compiler';
-import { JobResult, RunnerClient, RunnerClientOptions, RunnerEngineConfig, repoRoot } from '@app/engine';
+import { JobResult, RunnerClient, RunnerClientOptions, RunnerEngineConfig, repoRoot } from '@app/runner-client';
 import {
   DriverStatus,
   JobLauncher,

@@ -8,7 +8,7 @@
 // Each case carries its expected outcome, computed here from how the case was built and never by the code
 // under test: either the exact rows it must land (values as the source table's column types store them)
 // or "refused" with the 1-based line the refusal must name. Deterministic: the same seed gives the same
-// bytes (mulberry32; no other randomness). Used by libs/engine/src/ingest.corpus.spec.ts.
+// bytes (mulberry32; no other randomness). Used by libs/ingest/src/ingest.corpus.spec.ts.
 
 /** The source table the corpus is written for: one column of each type the ingest accepts. */
 export const CORPUS_SCHEMA: { name: string; type: string }[] = [

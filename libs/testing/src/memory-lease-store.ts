@@ -1,4 +1,4 @@
-import { LeaseRecord, LeaseStore } from '@app/engine';
+import { LeaseRecord, LeaseStore } from '@app/lease';
 
 /** A lease store in memory with the compare-and-set contract of the Iceberg one (unit tests of lease holders). */
 export class MemoryLeaseStore implements LeaseStore {

@@ -2,16 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineConfig, parseConfig } from '@app/config';
-import {
-  DEFAULT_ENGINE,
-  EngineOptions,
-  IngestTarget,
-  RunnerClient,
-  SummaryPipeline,
-  exportQuery,
-  runnerEngineConfig,
-  sparkRemote,
-} from '@app/engine';
+import { DEFAULT_ENGINE, EngineOptions, RunnerClient, runnerEngineConfig, sparkRemote } from '@app/runner-client';
+import { IngestTarget, SummaryPipeline } from '@app/engine';
+import { exportQuery } from '@app/table-ops';
 import type { OutputRow, Row } from './oracle';
 
 /** One Spark runner per test module (STYLE.md §9), on a warehouse in a fresh temp dir. */

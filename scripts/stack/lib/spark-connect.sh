@@ -15,7 +15,7 @@ SPARK_CONNECT_MEMORY="${STACK_SPARK_CONNECT_MEMORY:-3g}"
 # writer lease's TTL (SUMMARY_LEASE_TTL_SECONDS, 120 s), so that whatever a dead runner started has ended,
 # committed or not, before another writer can take the lease and roll back by the ledger (docs/spark-connect.md).
 SPARK_CONNECT_DETACHED_TIMEOUT="${STACK_SPARK_CONNECT_DETACHED_TIMEOUT:-20s}"
-# The same pattern the TypeScript side gives an in-process driver (libs/engine/src/catalog-auth.ts): catalog
+# The same pattern the TypeScript side gives an in-process driver (libs/runner-client/src/catalog-auth.ts): catalog
 # credentials set by a session never show in the server's UI or logs.
 SPARK_CONNECT_REDACTION='(?i)secret|password|token|access[.]key|credential'
 

@@ -3,11 +3,10 @@ import * as avsc from 'avsc';
 import { Metrics } from '@app/common';
 import { AuditEvent } from '@app/compiler';
 import { parseConfig } from '@app/config';
-import { CONTRACTS, CaseBatchPlanned, loadSchema } from '@app/contracts';
+import { CONTRACTS, CaseBatchPlanned, fixturePaths, loadSchema } from '@app/contracts';
 import { completedEvent, planEvents } from '@app/lifecycle';
 import { EngineHandle } from '@app/service-kit';
 import { ALT_CONFIG } from '@app/testing';
-import { fixturePaths } from '../../../../libs/contracts/scripts/record-fixtures';
 import { AuditService } from './audit.service';
 
 // The auditor as a consumer: what a message delivered twice, a failed flush and an event of the previous

@@ -1,7 +1,8 @@
 import { EventPublisher, Metrics, NotYetError } from '@app/common';
 import { COUNTS, PLAN } from '@app/compiler';
 import { CaseBatchPlanned, WatermarkAdvanced } from '@app/contracts';
-import { BatchCounts, JsonRow, LedgerEntry, SummaryPipeline } from '@app/engine';
+import { BatchCounts, LedgerEntry, SummaryPipeline } from '@app/engine';
+import { JsonRow } from '@app/runner-client';
 import { watermarkEvent } from '@app/lifecycle';
 import { EngineHandle } from '@app/service-kit';
 import { ClassificationService, WindowMismatchError } from './classification.service';

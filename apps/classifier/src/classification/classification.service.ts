@@ -58,7 +58,7 @@ export class ClassificationService implements OnApplicationShutdown {
     return planned;
   }
 
-  /** The pipeline's writer lease around `work` (libs/engine iceberg-lease-store). */
+  /** The pipeline's writer lease around `work` (libs/engine writer.ts). */
   protected underLease<T>(pipeline: SummaryPipeline, event: WatermarkAdvanced, work: () => Promise<T>): Promise<T> {
     return asWriter(
       pipeline,

@@ -1,7 +1,7 @@
 import { EventPublisher, HoldPartitionError, Metrics } from '@app/common';
 import { parseConfig } from '@app/config';
 import { CaseBatchPlanned } from '@app/contracts';
-import { JobResult } from '@app/engine';
+import { JobResult } from '@app/runner-client';
 import { JobLauncher, LaunchRequest, LaunchResult } from '@app/launcher';
 import { ALT_CONFIG } from '@app/testing';
 import { DispatchService } from './dispatch.service';

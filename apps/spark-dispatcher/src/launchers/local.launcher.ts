@@ -1,5 +1,6 @@
 import { EngineHandle } from '@app/service-kit';
-import { RunnerError, asWriter } from '@app/engine';
+import { RunnerError } from '@app/runner-client';
+import { asWriter } from '@app/engine';
 import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
 
 /** How long a case waits for another writer's lease before the retriable LeaseHeldError is thrown. */

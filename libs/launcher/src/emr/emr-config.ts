@@ -7,7 +7,7 @@ import {
   catalogAuthFromEnv,
   catalogAuthSparkConf,
   withCatalogAuth,
-} from '@app/engine';
+} from '@app/runner-client';
 
 /**
  * Settings of the EMR on EKS launcher, read from the environment once at boot and validated strictly
@@ -327,7 +327,7 @@ function readEngineConfig(r: Reader): Record<string, unknown> {
   return engine;
 }
 
-/** SUMMARY_CATALOG_AUTH and its settings (libs/engine catalog-auth.ts); the secrets are references here. */
+/** SUMMARY_CATALOG_AUTH and its settings (libs/runner-client catalog-auth.ts); the secrets are references here. */
 function readCatalogAuth(r: Reader): CatalogAuth {
   let auth: CatalogAuth = { mode: 'none', properties: {}, propertiesFromEnv: {} };
   try {

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-emr-containers';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CompiledJob } from '@app/compiler';
-import { JobResult, repoRoot } from '@app/engine';
+import { JobResult, repoRoot } from '@app/runner-client';
 import { JobRunState, LaunchError, LaunchRequest, LaunchResult } from '../launcher';
 import { EmrConfig } from './emr-config';
 import { EmrOnEksLauncher } from './emr-launcher';

@@ -9,7 +9,7 @@ import {
   StartJobRunRequest,
 } from '@aws-sdk/client-emr-containers';
 import { S3Client } from '@aws-sdk/client-s3';
-import { JobResult } from '@app/engine';
+import { JobResult } from '@app/runner-client';
 import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult, jobDocument } from '../launcher';
 import { Clock, RetryPolicy, callAws, systemClock } from './aws-call';
 import { RunIdentity, jobRunNameFor, runIdentity } from './client-token';

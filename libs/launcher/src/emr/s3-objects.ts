@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { JobResult } from '@app/engine';
+import { JobResult } from '@app/runner-client';
 import { LaunchError } from '../launcher';
 import { RetryPolicy, callAws } from './aws-call';
 import { s3Uri } from './emr-config';

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import { repoRoot } from '@app/engine';
+import { repoRoot } from '@app/runner-client';
 import { emrArtifactsConfigFromEnv } from './emr-config';
 import { uploadRunnerArtifacts } from './runner-artifacts';
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, GetObjectCommandOutput, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CompiledJob } from '@app/compiler';
-import { JobResult } from '@app/engine';
+import { JobResult } from '@app/runner-client';
 import { JobRunState, LaunchError, LaunchRequest } from '../launcher';
 import { Clock } from '../emr/aws-call';
 import { SparkSubmitConfig, sparkSubmitConfigFromEnv } from './spark-submit-config';

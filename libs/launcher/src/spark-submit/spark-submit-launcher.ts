@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { JobResult } from '@app/engine';
+import { JobResult } from '@app/runner-client';
 import { JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult, jobDocument } from '../launcher';
 import { Clock, RetryPolicy, systemClock } from '../emr/aws-call';
 import { RunIdentity, runIdentity } from '../emr/client-token';

@@ -1,7 +1,8 @@
 import { JobLease } from '@app/compiler';
-import { AcquireOptions, LeaseOptions, PipelineLease, RunnerError, SuspendedLease } from '@app/engine';
+import { AcquireOptions, LeaseOptions, PipelineLease, SuspendedLease } from '@app/lease';
+import { RunnerError } from '@app/runner-client';
 import { jsonLog } from '@app/common';
-import { EngineKind, JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
+import { EngineKind, JobLauncher, JobRunState, LaunchError, LaunchRequest, LaunchResult } from '../launcher';
 
 /**
  * One writer per pipeline for a dispatcher whose jobs run elsewhere (EMR on EKS, spark-submit): the

@@ -1,10 +1,9 @@
 import { CLASSIFY_STEP, COUNTS, MONTH_INT, PLAN } from '@app/compiler';
 import { PipelineConfig, columnModel, quoteIdent as q, quoteString as lit } from '@app/config';
 import { compareBatchIds, isBatchId } from '@app/lifecycle';
-import { parseCounts } from './batch-state';
-import { JsonRow } from './runner-client';
-import type { SummaryPipeline } from './pipeline';
-import type { Violation } from './table-ops';
+import { parseCounts } from '@app/engine';
+import { JsonRow } from '@app/runner-client';
+import type { SummaryPipeline } from '@app/engine';
 
 /**
  * The pipeline's own state, checked and repaired (issue 10). Two writers at once (before the lease, or a
@@ -12,6 +11,12 @@ import type { Violation } from './table-ops';
  * and rejects doubled — after which every case job of the batch fails with DUPLICATED_MAP_KEY, for good —
  * and possibly source windows classified twice. `validate` reports each; `repair` fixes the first three.
  */
+
+export interface Violation {
+  check: string;
+  count: number;
+  sample: Record<string, unknown>[];
+}
 
 /** One ledger row as `integrity` reads it (superseded rows excluded). */
 export interface LedgerRow {

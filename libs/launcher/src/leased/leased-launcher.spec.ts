@@ -1,8 +1,9 @@
 import { CompiledJob } from '@app/compiler';
-import { JobResult, LeaseHeldError, PipelineLease } from '@app/engine';
-import { JobLauncher, LaunchError, LaunchRequest, LaunchResult } from '@app/launcher';
+import { JobResult } from '@app/runner-client';
+import { LeaseHeldError, PipelineLease } from '@app/lease';
+import { JobLauncher, LaunchError, LaunchRequest, LaunchResult } from '../launcher';
 import { MemoryLeaseStore } from '@app/testing';
-import { LeasedLauncher } from './leased.launcher';
+import { LeasedLauncher } from './leased-launcher';
 
 const OPTIONS = { ttlMs: 60_000, renewEveryMs: 10_000, pollMs: 1_000 };
 const job: CompiledJob = {

@@ -1,8 +1,13 @@
 import { parseConfig } from '@app/config';
 import { ALT_CONFIG } from '@app/testing';
-import { LedgerEntry, batchesFromLedger, classifiedUpTo } from './batch-state';
-import { appendedParts } from './load';
-import { SnapshotRow, snapshotsAfter } from './snapshots';
+import {
+  LedgerEntry,
+  batchesFromLedger,
+  classifiedUpTo,
+  appendedParts,
+  SnapshotRow,
+  snapshotsAfter,
+} from '@app/engine';
 import { ledgerStats, rejectsByReasonQuery, summaryStatsQuery, tableStatsQuery } from './stats';
 
 const ALT = parseConfig(ALT_CONFIG, 'alt');

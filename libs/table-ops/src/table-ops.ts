@@ -2,9 +2,8 @@ import { COUNTS, CompiledJob, compileClassify, compileClassifyDryRun, isDeleted 
 import { CASE_ORDER } from '@app/domain';
 import { PipelineConfig, TableName, columnModel, historyColumn, quoteIdent as q } from '@app/config';
 import { nextBatch } from '@app/lifecycle';
-import { BatchCounts, batchesFromLedger, ledgerPosition, parseCounts } from './batch-state';
-import { integrityViolations } from './integrity';
-import { SummaryPipeline } from './pipeline';
+import { BatchCounts, batchesFromLedger, ledgerPosition, parseCounts, SummaryPipeline } from '@app/engine';
+import { Violation, integrityViolations } from './integrity';
 
 export const EXPORTABLE = ['summary', 'latest_summary', 'unbounded_history', 'rejects', 'audit'] as const;
 export type ExportableTable = (typeof EXPORTABLE)[number];
@@ -33,12 +32,6 @@ export function exportQuery(config: PipelineConfig, table: ExportableTable): str
     case 'audit':
       return `SELECT * FROM ${config.tables.audit.sql} ORDER BY occurred_at, event_id`;
   }
-}
-
-export interface Violation {
-  check: string;
-  count: number;
-  sample: Record<string, unknown>[];
 }
 
 /** Per key, its summary row with the greatest month that is not deleted (SPEC §4a; every row with soft delete off). */

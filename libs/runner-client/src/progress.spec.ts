@@ -1,4 +1,4 @@
-import { describeProgress, sparkUiConf } from '@app/engine';
+import { describeProgress, sparkUiConf } from '@app/runner-client';
 
 describe('describeProgress', () => {
   it('names the job, the step, the running stage with its tasks, and the time so far', () => {

@@ -1,8 +1,18 @@
 import { COUNTS } from '@app/compiler';
 import { PipelineConfig, quoteIdent as q } from '@app/config';
-import { BatchState, batchFinished, batchesFromLedger, classifiedUpTo, parseCounts } from './batch-state';
-import { SummaryPipeline } from './pipeline';
-import { PIPELINE_TABLE_KEYS, PipelineTableKey, pipelineTable, readSnapshots, snapshotsAfter } from './snapshots';
+import {
+  BatchState,
+  batchFinished,
+  batchesFromLedger,
+  classifiedUpTo,
+  parseCounts,
+  SummaryPipeline,
+  PIPELINE_TABLE_KEYS,
+  PipelineTableKey,
+  pipelineTable,
+  readSnapshots,
+  snapshotsAfter,
+} from '@app/engine';
 
 export interface TableStats {
   table: PipelineTableKey;

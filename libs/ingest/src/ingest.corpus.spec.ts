@@ -12,7 +12,7 @@ import {
   CorpusRow,
   DECOY_MARK,
   generateHostileCorpus,
-} from '../../testing/src/hostile-corpus';
+} from '@app/testing';
 import { IngestError, MAX_LINE_BYTES, MAX_VALUE_BYTES, withStagedJsonl } from './ingest';
 
 // Issue 25: a hostile-input corpus (libs/testing/src/hostile-corpus.ts) through the ingest's real staging

@@ -1,8 +1,13 @@
 import { TableName, PipelineConfig, quoteIdent as q, quoteString as lit } from '@app/config';
-import { batchesFromLedger, classifiedUpTo } from './batch-state';
-import { SummaryPipeline } from './pipeline';
-import { JsonRow, RunnerError } from './runner-client';
-import { PipelineTableKey, pipelineTable, readSnapshots } from './snapshots';
+import {
+  batchesFromLedger,
+  classifiedUpTo,
+  SummaryPipeline,
+  PipelineTableKey,
+  pipelineTable,
+  readSnapshots,
+} from '@app/engine';
+import { JsonRow, RunnerError } from '@app/runner-client';
 
 /** A bad `optimize` option; nothing was run. Not retriable. */
 export class OptimizeOptionError extends Error {

@@ -2,18 +2,12 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompiledJob } from '@app/compiler';
-import {
-  DEFAULT_ENGINE,
-  JobResult,
-  LeaseHeldError,
-  leaseFor,
-  repoRoot,
-  runnerEngineConfig,
-  toolchain,
-} from '@app/engine';
-import { JobLauncher, LaunchRequest, LaunchResult } from '@app/launcher';
+import { DEFAULT_ENGINE, JobResult, repoRoot, runnerEngineConfig, toolchain } from '@app/runner-client';
+import { LeaseHeldError } from '@app/lease';
+import { leaseFor } from '@app/engine';
+import { JobLauncher, LaunchRequest, LaunchResult } from '../launcher';
 import { ALT_CONFIG, SparkHarness, startHarness } from '@app/testing';
-import { LeasedLauncher } from './leased.launcher';
+import { LeasedLauncher } from './leased-launcher';
 
 // Issue 10: a dispatcher whose jobs run on a cluster holds the pipeline's lease like every writer, and a
 // job it submitted keeps that lease alive from its own driver. Here the "cluster" is the runner's one-shot

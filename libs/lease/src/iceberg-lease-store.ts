@@ -1,16 +1,6 @@
 import { PipelineConfig, TableName, quoteIdent as q, quoteString as lit } from '@app/config';
-import {
-  AcquireOptions,
-  LeaseOptions,
-  LeaseRecord,
-  LeaseStore,
-  PipelineLease,
-  currentHolder,
-  leaseOptionsFromEnv,
-  withLease,
-} from './lease';
-import type { SummaryPipeline } from './pipeline';
-import { RunnerClient, RunnerError } from './runner-client';
+import { LeaseRecord, LeaseStore } from './lease';
+import { RunnerClient, RunnerError } from '@app/runner-client';
 
 /** `<summary>_lease`, beside the ledger: one row, the pipeline's lease. */
 export function leaseTable(config: PipelineConfig): TableName {
@@ -177,49 +167,5 @@ WHEN MATCHED THEN UPDATE SET ${COLUMNS.filter((c) => c !== 'pipeline')
 
   stopKeepAlive(record: LeaseRecord): Promise<void> {
     return this.runner.request('lease_stop', { token: record.token });
-  }
-}
-
-/** A lease of the pipeline for this process (`command` names it to other writers), in its Iceberg lease table; not yet taken. */
-export function leaseFor(
-  pipeline: SummaryPipeline,
-  command: string,
-  options: Partial<LeaseOptions> = leaseOptionsFromEnv(),
-): PipelineLease {
-  return new PipelineLease(
-    new IcebergLeaseStore(pipeline.runner, pipeline.config),
-    pipeline.config.summaryTable.plain,
-    currentHolder(command),
-    options,
-  );
-}
-
-/** The pipeline's lease for this process, held in its Iceberg lease table; jobs run through `pipeline` carry it. */
-export function openLease(
-  pipeline: SummaryPipeline,
-  command: string,
-  options: Partial<LeaseOptions> = leaseOptionsFromEnv(),
-): PipelineLease {
-  const lease = leaseFor(pipeline, command, options);
-  pipeline.lease = lease;
-  return lease;
-}
-
-/**
- * Runs `work` as the pipeline's one writer: takes the lease (waiting up to `acquire.waitMs`), keeps it
- * alive while `work` runs and releases it after, also on failure.
- */
-export async function asWriter<T>(
-  pipeline: SummaryPipeline,
-  command: string,
-  acquire: AcquireOptions,
-  work: () => Promise<T>,
-  options?: Partial<LeaseOptions>,
-): Promise<T> {
-  const lease = openLease(pipeline, command, options);
-  try {
-    return await withLease(lease, acquire, work);
-  } finally {
-    if (pipeline.lease === lease) pipeline.lease = null;
   }
 }
