@@ -49,9 +49,10 @@ lane_stack() {
   local status=0
   step "lint + type check"
   run_step "$bin/eslint" . || status=1
-  # prettier (.prettierrc.json; .prettierignore: generated and byte-compared files) and no .ts line over 160 (issue 24)
+  # prettier (.prettierrc.json; .prettierignore: generated and byte-compared files) and no line of a tracked text
+  # file over 160 but generated fixtures and the exceptions scripts/lint-lines.sh lists (issue 24)
   run_step "$bin/prettier" --check . || status=1
-  run_step bash scripts/lint-ts-lines.sh || status=1
+  run_step bash scripts/lint-lines.sh || status=1
   # ruff (check, format --check) on runner/ and bench/, gofmt -l and lines <= 160 on tools/ (issue 24)
   run_step bash scripts/lint-py-go.sh || status=1
   run_step "$bin/tsc" -p tsconfig.json --noEmit || status=1
