@@ -33,7 +33,10 @@ COPY runner/summary_runner /tmp/summary-runner-src/summary_runner
 COPY runner/summary_runner_main.py /usr/local/lib/summary-runner/summary_runner_main.py
 # The package as the zip the launcher passes with --py-files (what npm run emr:upload-runner uploads).
 RUN cd /tmp/summary-runner-src \
- && python3.11 -c "import pathlib, zipfile; z = zipfile.ZipFile('/usr/local/lib/summary-runner/summary_runner.zip', 'w', zipfile.ZIP_DEFLATED); [z.write(p, p.as_posix()) for p in sorted(pathlib.Path('summary_runner').rglob('*.py'))]; z.close()" \
+ && python3.11 -c "import pathlib, zipfile; \
+      z = zipfile.ZipFile('/usr/local/lib/summary-runner/summary_runner.zip', 'w', zipfile.ZIP_DEFLATED); \
+      [z.write(p, p.as_posix()) for p in sorted(pathlib.Path('summary_runner').rglob('*.py'))]; \
+      z.close()" \
  && rm -rf /tmp/summary-runner-src
 # Pass the jars with --jars local:///usr/local/lib/summary-runner/jars/iceberg-spark-runtime-3.5_2.12-1.10.1.jar,...
 # (k8s/overlays/prod/emr.env); PYSPARK_PYTHON makes driver and executors use Python 3.11.

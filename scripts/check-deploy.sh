@@ -163,9 +163,11 @@ if [[ "$WRITE_RULE" == 1 ]]; then
 fi
 
 check "pipeline config JSON (k8s/base, k8s/overlays/prod)" valid_json "$ROOT/k8s/base/pipeline-config.json" "$ROOT/k8s/overlays/prod/pipeline-config.json"
-check "k8s/base/pipeline-config.json is config/seed-000.json" same_file "$ROOT/k8s/base/pipeline-config.json" "$ROOT/config/seed-000.json" "copy config/seed-000.json over it"
+check "k8s/base/pipeline-config.json is config/seed-000.json" \
+  same_file "$ROOT/k8s/base/pipeline-config.json" "$ROOT/config/seed-000.json" "copy config/seed-000.json over it"
 check "pipeline configs load (libs/config)" config_loads "$ROOT/k8s/base/pipeline-config.json" "$ROOT/k8s/overlays/prod/pipeline-config.json"
-check "k8s/overlays/prod/emr.env is valid for the EMR launcher (libs/launcher)" emr_env_valid "$ROOT/k8s/overlays/prod/emr.env" "$ROOT/k8s/overlays/prod/kustomization.yaml"
+check "k8s/overlays/prod/emr.env is valid for the EMR launcher (libs/launcher)" \
+  emr_env_valid "$ROOT/k8s/overlays/prod/emr.env" "$ROOT/k8s/overlays/prod/kustomization.yaml"
 
 rendered=()
 for overlay in "${OVERLAYS[@]}"; do
@@ -175,13 +177,19 @@ for overlay in "${OVERLAYS[@]}"; do
     rendered+=("$out")
     check "$overlay decodes strictly" "$DEPLOY_CHECK" manifests "$overlay" "$out"
     if [[ "$overlay" == k8s/overlays/prod* ]]; then
-      check "$overlay least privilege: roles, trust, source read-only, egress" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" -egress "${RELEASE[@]}" "$overlay" "$out"
+      check "$overlay least privilege: roles, trust, source read-only, egress" \
+        "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" -egress "${RELEASE[@]}" "$overlay" "$out"
       if [[ "$overlay" == k8s/overlays/prod ]]; then
-        check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
+        check "$overlay principals: one per component, ACLs as the code uses the topics (deploy/principals.yaml)" \
+          "$DEPLOY_CHECK" principals -file "$ROOT/deploy/principals.yaml" -access "$ROOT/contracts/topic-access.json" \
+          -iam "$ROOT/deploy/iam" -env "$ROOT/k8s/overlays/prod/emr.env" "$overlay" "$out"
       fi
-      check "$overlay images pinned by digest (deploy/images.lock)" "$DEPLOY_CHECK" images -lock "$ROOT/deploy/images.lock" -env "$ROOT/k8s/overlays/prod/emr.env" "${RELEASE[@]}" "$overlay" "$out"
+      check "$overlay images pinned by digest (deploy/images.lock)" \
+        "$DEPLOY_CHECK" images -lock "$ROOT/deploy/images.lock" -env "$ROOT/k8s/overlays/prod/emr.env" "${RELEASE[@]}" "$overlay" "$out"
       if [[ "$overlay" == k8s/overlays/prod-connect ]]; then
-        check "$overlay Spark Connect server: client authentication, NetworkPolicy, RBAC (docs/security.md)" "$DEPLOY_CHECK" spark-connect -server Deployment/summary-spark-connect -clients Deployment/classifier,Deployment/spark-dispatcher "$overlay" "$out"
+        check "$overlay Spark Connect server: client authentication, NetworkPolicy, RBAC (docs/security.md)" \
+          "$DEPLOY_CHECK" spark-connect -server Deployment/summary-spark-connect \
+          -clients Deployment/classifier,Deployment/spark-dispatcher "$overlay" "$out"
       fi
     else
       check "$overlay least privilege: one account per component" "$DEPLOY_CHECK" least-privilege -iam "$ROOT/deploy/iam" "$overlay" "$out"
@@ -190,7 +198,8 @@ for overlay in "${OVERLAYS[@]}"; do
 done
 
 check "promtool check rules deploy/prometheus/alerts.yaml" promtool_rules "$ROOT/deploy/prometheus/alerts.yaml"
-check "alerts name defined metrics; PrometheusRule equals alerts.yaml" "$DEPLOY_CHECK" rules -metrics "$METRICS_TS" "$ROOT/deploy/prometheus/alerts.yaml" "${rendered[@]}"
+check "alerts name defined metrics; PrometheusRule equals alerts.yaml" \
+  "$DEPLOY_CHECK" rules -metrics "$METRICS_TS" "$ROOT/deploy/prometheus/alerts.yaml" "${rendered[@]}"
 
 dashboards=("$ROOT"/deploy/grafana/dashboards/*.json)
 check "dashboard queries extracted, defined metrics only" "$DEPLOY_CHECK" panels -metrics "$METRICS_TS" -out "$OUT/panel-queries.rules.yaml" "${dashboards[@]}"

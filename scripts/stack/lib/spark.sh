@@ -91,6 +91,9 @@ spark_worker_healthy() {
 spark-worker-1_healthy() { spark_worker_healthy "$STACK_SPARK_WORKER_1_UI_PORT"; }
 spark-worker-2_healthy() { spark_worker_healthy "$STACK_SPARK_WORKER_2_UI_PORT"; }
 
-spark-master_url() { echo "spark://127.0.0.1:$STACK_SPARK_MASTER_PORT (REST http://127.0.0.1:$STACK_SPARK_REST_PORT, UI http://127.0.0.1:$STACK_SPARK_MASTER_UI_PORT)"; }
+spark-master_url() {
+  echo "spark://127.0.0.1:$STACK_SPARK_MASTER_PORT" \
+    "(REST http://127.0.0.1:$STACK_SPARK_REST_PORT, UI http://127.0.0.1:$STACK_SPARK_MASTER_UI_PORT)"
+}
 spark-worker-1_url() { echo "http://127.0.0.1:$STACK_SPARK_WORKER_1_UI_PORT"; }
 spark-worker-2_url() { echo "http://127.0.0.1:$STACK_SPARK_WORKER_2_UI_PORT"; }
