@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineConfig, parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, RunnerEngineConfig, SummaryPipeline, runnerEngineConfig } from '@app/engine';
+import { SummaryPipeline } from '@app/engine';
+import { DEFAULT_ENGINE, RunnerEngineConfig, runnerEngineConfig } from '@app/runner-client';
 import { ClusterJobRunner, ClusterStack, awsEnv, clusterStackEnv, withS3 } from '@app/stack';
 import { withNamespace } from '../services-run';
 

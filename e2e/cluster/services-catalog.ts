@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, repoRoot, runnerEngineConfig } from '@app/engine';
+import { DEFAULT_ENGINE, repoRoot, runnerEngineConfig } from '@app/runner-client';
 import { ClusterStack, awsEnv, clusterSparkProperties, s3CatalogProperties, withS3 } from '@app/stack';
 import { RunCatalog, withNamespace } from '../services-run';
 
