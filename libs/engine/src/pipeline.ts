@@ -1,5 +1,4 @@
 import {
-  APPLIED,
   AuditEvent,
   CASE_ORDER,
   CaseName,
@@ -24,6 +23,9 @@ import {
 } from '@app/config';
 import { DecodedEvent, JobStateChanged } from '@app/contracts';
 import {
+  BatchEnd,
+  BatchMachine,
+  CaseOutcome,
   auditRow,
   compileCaseJob,
   completedEvent,
@@ -45,7 +47,7 @@ import {
 import { ColumnType, IngestOptions, WATERMARK_PROPERTY, withStagedJsonl } from '@app/ingest';
 import { PipelineLease } from '@app/lease';
 import { MaintenanceOutcome, MaintenancePolicy, maintainTables, maintenancePolicyFromEnv } from './maintenance';
-import { JobResult, JsonRow, RunnerClient } from '@app/runner-client';
+import { JobResult, RunnerClient } from '@app/runner-client';
 
 export type Progress = (message: string) => void;
 
@@ -69,18 +71,8 @@ export class JobFailedError extends Error {
   }
 }
 
-export interface CaseOutcome {
-  case: CaseName;
-  status: 'committed' | 'already_committed' | 'skipped';
-  rows: number;
-  applied: number;
-  stale: number;
-  written: number;
-  /** SPEC §4a: months this job deleted (delete rows that won) and restored (a deleted month's new winner). */
-  deleted: number;
-  restored: number;
-  durationMs: number;
-}
+/** A case of a batch as it ended (lifecycle's BatchMachine records it), as runPending returns it. */
+export type { CaseOutcome };
 
 export interface BatchOutcome {
   batchId: string;
@@ -332,6 +324,8 @@ export class SummaryPipeline {
   /** Processes everything pending; returns the batches it ran (or finished). */
   async runPending(): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];
+    // The batch state machine the dispatcher drives too (lifecycle): one per run, each batch fed from its first case.
+    const machine = new BatchMachine();
     for (;;) {
       const batches = batchesFromLedger(await this.ledger());
       const last = batches[batches.length - 1];
@@ -345,6 +339,7 @@ export class SummaryPipeline {
         };
         outcomes.push(
           await this.runCases(
+            machine,
             last.batchId,
             plan.source_start_snapshot_id as string | null,
             String(plan.source_end_snapshot_id),
@@ -370,6 +365,7 @@ export class SummaryPipeline {
       }
       outcomes.push(
         await this.runBatch(
+          machine,
           next.batchId,
           next.sourceStartSnapshotId,
           next.sourceEndSnapshotId,
@@ -428,6 +424,7 @@ export class SummaryPipeline {
   }
 
   private async runBatch(
+    machine: BatchMachine,
     id: string,
     start: string | null,
     end: string,
@@ -435,15 +432,20 @@ export class SummaryPipeline {
     reportEnd?: string | null,
   ): Promise<BatchOutcome> {
     const counts = await this.classify(id, start, end, reportStart, reportEnd);
-    return this.runCases(id, start, end, counts, { reportStart, reportEnd });
+    return this.runCases(machine, id, start, end, counts, { reportStart, reportEnd });
   }
 
   compileCase(id: string, c: CaseName, counts: BatchCounts): CompiledJob {
     return compileCaseJob(this.config, id, c, counts.cases[c]);
   }
 
-  /** `report`: the batch's report-date range (SPEC §4b), stated in its watermark fact as the watcher states it. */
+  /**
+   * The batch's cases through the batch state machine (`machine`, lifecycle): it decides each case, decodes each
+   * job's result and adds up the batch; this states the events and runs the jobs. `report`: the batch's
+   * report-date range (SPEC §4b), stated in its watermark fact as the watcher states it.
+   */
   private async runCases(
+    machine: BatchMachine,
     id: string,
     start: string | null,
     end: string,
@@ -451,7 +453,6 @@ export class SummaryPipeline {
     report: { reportStart?: string | null; reportEnd?: string | null } = {},
   ): Promise<BatchOutcome> {
     const began = Date.now();
-    const cases: CaseOutcome[] = [];
     // The batch's facts as the services state them (lifecycle), audited through the same auditRow.
     const source = this.config.sourceTable.plain;
     const facts: Array<Pick<DecodedEvent, 'event' | 'value'>> = [
@@ -462,36 +463,26 @@ export class SummaryPipeline {
     ];
     const plans = planEvents(source, id, counts);
     facts.push(...plans.map((value) => ({ event: 'case-batch-planned' as const, value })));
-    const written: Partial<Record<CaseName, number>> = {};
-    const totals = () => ({
-      cases: written,
-      deleted: cases.reduce((n, c) => n + c.deleted, 0),
-      restored: cases.reduce((n, c) => n + c.restored, 0),
-      watermark: counts.watermark,
-      report: counts.report ?? null,
-    });
     const stated = (value: JobStateChanged) => facts.push({ event: 'job-state-changed', value });
+    const completed = ({ status, durationMs, totals }: BatchEnd) =>
+      facts.push({ event: 'batch-completed', value: completedEvent(source, id, status, durationMs, totals) });
+    let ended: BatchEnd | null = null;
     let failure: unknown = null;
     try {
       for (const plan of plans) {
         const c = plan.case;
-        const rows = counts.cases[c].rows;
-        if (rows === 0) {
+        const decision = machine.decide(plan);
+        if (decision.action !== 'run' && decision.action !== 'skip')
+          throw new Error(`batch ${id}: the batch state machine says ${decision.action} to ${c}: ${decision.reason}`);
+        machine.started(plan, Date.now());
+        if (decision.action === 'skip') {
           this.progress(`batch ${id}: ${c} skipped (no rows)`);
-          cases.push({
-            case: c,
-            status: 'skipped',
-            rows: 0,
-            applied: 0,
-            stale: 0,
-            written: 0,
-            deleted: 0,
-            restored: 0,
-            durationMs: 0,
-          });
+          machine.skipped(plan);
           stated(jobStateEvent(source, plan, 'SKIPPED', 1, ENGINE));
+          ended = machine.done(plan, Date.now());
           continue;
         }
+        const rows = counts.cases[c].rows;
         const job = this.compileCase(id, c, counts);
         this.progress(
           `batch ${id}: ${c} running (${rows} row(s), months ${counts.cases[c].minMonth}..${counts.cases[c].maxMonth})`,
@@ -507,27 +498,11 @@ export class SummaryPipeline {
                 error: jobErrorText(err.result.error),
               }),
             );
-            facts.push({
-              event: 'batch-completed',
-              value: completedEvent(source, id, 'FAILED', Date.now() - began, totals()),
-            });
+            completed(machine.failed(plan, Date.now()));
           }
           throw err;
         }
-        const applied = (result.collected[APPLIED]?.[0] ?? {}) as JsonRow;
-        const outcome: CaseOutcome = {
-          case: c,
-          status: result.status === 'already_committed' ? 'already_committed' : 'committed',
-          rows,
-          applied: Number(applied.applied ?? 0),
-          stale: Number(applied.stale ?? 0),
-          written: Number(applied.written ?? 0),
-          deleted: Number(applied.deleted ?? 0),
-          restored: Number(applied.restored ?? 0),
-          durationMs: result.durationMs,
-        };
-        cases.push(outcome);
-        written[c] = outcome.written;
+        const outcome = machine.succeeded(plan, result);
         stated(
           jobStateEvent(source, plan, 'SUCCEEDED', result.attempt ?? 1, ENGINE, {
             durationMs: result.durationMs,
@@ -539,11 +514,10 @@ export class SummaryPipeline {
             `s: ${outcome.applied} applied, ${outcome.stale} stale, ${outcome.written} row(s) written` +
             (outcome.deleted || outcome.restored ? `, ${outcome.deleted} deleted, ${outcome.restored} restored` : ''),
         );
+        ended = machine.done(plan, Date.now());
       }
-      facts.push({
-        event: 'batch-completed',
-        value: completedEvent(source, id, 'COMPLETED', Date.now() - began, totals()),
-      });
+      if (!ended) throw new Error(`batch ${id}: its last case ran and the batch did not end`);
+      completed(ended);
     } catch (err) {
       failure = err;
       throw err;
@@ -559,6 +533,7 @@ export class SummaryPipeline {
       });
     }
     const durationMs = Date.now() - began;
+    const cases = ended.cases;
     const wrote = cases.some((c) => c.status === 'committed');
     return {
       batchId: id,

@@ -3,3 +3,4 @@ export * from './watermark';
 export * from './case-jobs';
 export * from './batch-events';
 export * from './next-batch';
+export * from './batch-machine';

@@ -1,4 +1,5 @@
 import { EventPublisher, HoldPartitionError, Metrics } from '@app/common';
+import { APPLIED } from '@app/compiler';
 import { parseConfig } from '@app/config';
 import { CaseBatchPlanned } from '@app/contracts';
 import { JobResult } from '@app/runner-client';
@@ -15,11 +16,17 @@ const config = parseConfig(ALT_CONFIG, 'ALT_CONFIG');
 class ScriptedLauncher implements JobLauncher {
   readonly engine = 'local' as const;
   readonly attempts: Array<{ request: LaunchRequest; at: number }> = [];
-  constructor(private readonly outcomes: Array<'ok' | 'retriable' | 'fatal'>) {}
+  /** `applied`: a case's applied counts as its job collects them (none: the job collected nothing). */
+  constructor(
+    private readonly outcomes: Array<'ok' | 'retriable' | 'fatal'>,
+    private readonly applied: Record<string, Record<string, number>> = {},
+  ) {}
   async run(request: LaunchRequest): Promise<LaunchResult> {
     this.attempts.push({ request, at: Date.now() });
     const outcome = this.outcomes[this.attempts.length - 1] ?? 'ok';
-    const base = { jobId: request.job.jobId, attempt: request.attempt, steps: [], collected: {}, snapshots: {} };
+    const applied = this.applied[request.step];
+    const collected = applied ? { [APPLIED]: [applied] } : {};
+    const base = { jobId: request.job.jobId, attempt: request.attempt, steps: [], collected, snapshots: {} };
     if (outcome === 'ok') return { result: { ...base, status: 'committed' } as unknown as JobResult, jobRunId: null };
     const error = {
       type: outcome === 'retriable' ? 'RuntimeIOException' : 'AnalysisException',
@@ -151,6 +158,64 @@ describe('DispatchService retries', () => {
     expect(published.filter((p) => p.event === 'batch-completed').map((p) => [p.value.status, p.value.report])).toEqual(
       [['FAILED', report]],
     );
+  });
+
+  it("BatchCompleted adds up what the batch's cases wrote, deleted and restored (their applied counts); a skipped case adds nothing", async () => {
+    const launcher = new ScriptedLauncher([], {
+      CASE_III: { applied: 3, stale: 1, written: 4, deleted: 2, restored: 0 },
+      CASE_II: { applied: 2, stale: 0, written: 2, deleted: 0, restored: 1 },
+    });
+    const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
+    await service.onPlanned(planned(0, 'CASE_III'));
+    await service.onPlanned({ ...planned(1, 'CASE_I'), rows: 0, skipped: true });
+    await service.onPlanned(planned(2, 'CASE_II'));
+    expect(published.map((p) => [p.event, p.value.case ?? p.value.status, p.value.rowsWritten])).toEqual([
+      ['job-state-changed', 'CASE_III', 4],
+      ['job-state-changed', 'CASE_I', null],
+      ['job-state-changed', 'CASE_II', 2],
+      ['batch-completed', 'COMPLETED', undefined],
+    ]);
+    expect(published[3].value).toMatchObject({ cases: { CASE_III: 4, CASE_II: 2 }, deleted: 2, restored: 1 });
+    expect(Object.keys(published[3].value.cases as object)).toEqual(['CASE_III', 'CASE_II']);
+  });
+
+  it('a batch picked up mid-way (after a restart) adds up the cases run since; FAILED carries the cases before the failure', async () => {
+    const launcher = new ScriptedLauncher(['ok', 'fatal'], {
+      CASE_I: { applied: 5, stale: 0, written: 5, deleted: 1, restored: 2 },
+    });
+    const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
+    await service.onPlanned(planned(1, 'CASE_I'));
+    await expect(service.onPlanned(planned(2, 'CASE_II'))).rejects.toThrow(HoldPartitionError);
+    const completed = published.filter((p) => p.event === 'batch-completed').map((p) => p.value);
+    expect(completed).toEqual([
+      expect.objectContaining({ status: 'FAILED', cases: { CASE_I: 5 }, deleted: 1, restored: 2, watermark: null }),
+    ]);
+  });
+
+  it('BatchCompleted takes its duration from the first case this dispatcher started of the batch', async () => {
+    let clock = Date.UTC(2025, 5, 1);
+    jest.spyOn(Date, 'now').mockImplementation(() => clock);
+    const launcher = new ScriptedLauncher([]);
+    const run = launcher.run.bind(launcher);
+    launcher.run = async (request) => {
+      clock += 1000;
+      return run(request);
+    };
+    const { service, published } = dispatcher(launcher, { maxAttempts: 1, retryBackoffMs: 1 });
+    try {
+      await service.onPlanned({ ...planned(0, 'CASE_III'), rows: 0, skipped: true });
+      clock += 500;
+      await service.onPlanned(planned(1, 'CASE_I'));
+      await service.onPlanned(planned(2, 'CASE_II'));
+    } finally {
+      jest.restoreAllMocks();
+    }
+    expect(published.map((p) => [p.value.state ?? p.value.status, p.value.durationMs])).toEqual([
+      ['SKIPPED', null],
+      ['SUCCEEDED', 1000],
+      ['SUCCEEDED', 1000],
+      ['COMPLETED', 2500],
+    ]);
   });
 
   it('does not retry a failure that is not retriable', async () => {

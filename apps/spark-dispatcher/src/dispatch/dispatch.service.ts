@@ -1,27 +1,23 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_PUBLISHER, EventPublisher, HoldPartitionError, METRICS, Metrics, jsonLog } from '@app/common';
-import { APPLIED, CompiledJob } from '@app/compiler';
+import { CompiledJob } from '@app/compiler';
 import { CaseBatchPlanned, JobState, JobStateChanged } from '@app/contracts';
 import { JobLauncher, LaunchError } from '@app/launcher';
-import { compileCaseJob, completedEvent, jobErrorText, jobStateEvent } from '@app/lifecycle';
+import { BatchEnd, BatchMachine, compileCaseJob, completedEvent, jobErrorText, jobStateEvent } from '@app/lifecycle';
 import { DISPATCH_OPTIONS, DispatchOptions, LAUNCHER } from './dispatch.constants';
-import { DispatchState } from './dispatch-state';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * CaseBatchPlanned → the case's compiled job on the launcher, with JobStateChanged for every transition
- * and BatchCompleted after the batch's last case. Order and stops come from DispatchState; a case that
+ * and BatchCompleted after the batch's last case. Order, stops and the batch's totals come from the batch
+ * state machine (lifecycle BatchMachine, which the CLI's orchestrator drives too); a case that
  * fails after its retries stops the batch: the event stays uncommitted (HoldPartitionError), so nothing
  * later runs until an operator fixes the cause and restarts the dispatcher, which runs the case again.
  */
 @Injectable()
 export class DispatchService implements OnApplicationShutdown {
-  private readonly state = new DispatchState();
-  private readonly rowsWritten = new Map<string, Record<string, number>>();
-  /** SPEC §4a: months deleted and restored per batch and case (per case, so a re-run case counts once). */
-  private readonly softDeletes = new Map<string, Record<string, { deleted: number; restored: number }>>();
-  private readonly started = new Map<string, number>();
+  private readonly machine = new BatchMachine();
 
   constructor(
     @Inject(LAUNCHER) private readonly launcher: JobLauncher,
@@ -54,7 +50,7 @@ export class DispatchService implements OnApplicationShutdown {
         `${event.batchId} ${event.case}: planned for source table ${event.sourceTable}, this dispatcher runs ${own}; check TOPIC_PREFIX and SUMMARY_CONFIG`,
       );
     }
-    const decision = this.state.decide(event);
+    const decision = this.machine.decide(event);
     if (decision.action === 'duplicate') {
       jsonLog('info', 'case already handled', { batchId: event.batchId, case: event.case, reason: decision.reason });
       return;
@@ -63,14 +59,16 @@ export class DispatchService implements OnApplicationShutdown {
       this.metrics.get('dispatcherBlocked').set(1);
       throw new HoldPartitionError(`${event.batchId} ${event.case}: ${decision.reason}`);
     }
-    if (!this.started.has(event.batchId)) this.started.set(event.batchId, Date.now());
+    this.machine.started(event, Date.now());
     if (decision.action === 'skip') {
+      this.machine.skipped(event);
       await this.publishState(event, 'SKIPPED', 1);
     } else {
       await this.runCase(event);
     }
-    if (this.state.done(event)) {
-      await this.complete(event, 'COMPLETED');
+    const end = this.machine.done(event, Date.now());
+    if (end) {
+      await this.complete(event, end);
       await this.maintain(event.batchId);
     }
   }
@@ -104,15 +102,7 @@ export class DispatchService implements OnApplicationShutdown {
         await states;
         jobRunId = id;
         if (result.status !== 'failed') {
-          const applied = (result.collected[APPLIED]?.[0] ?? {}) as {
-            written?: unknown;
-            deleted?: unknown;
-            restored?: unknown;
-          };
-          const written = Number(applied.written ?? 0);
-          this.rowsWritten.set(event.batchId, { ...this.rowsWritten.get(event.batchId), [event.case]: written });
-          const softDeletes = { deleted: Number(applied.deleted ?? 0), restored: Number(applied.restored ?? 0) };
-          this.softDeletes.set(event.batchId, { ...this.softDeletes.get(event.batchId), [event.case]: softDeletes });
+          const { written } = this.machine.succeeded(event, result);
           await this.publishState(event, 'SUCCEEDED', attempt, {
             jobRunId,
             durationMs: Date.now() - began,
@@ -156,9 +146,9 @@ export class DispatchService implements OnApplicationShutdown {
         await sleep(delay);
         continue;
       }
-      this.state.failed(event);
+      const end = this.machine.failed(event, Date.now());
       this.metrics.get('dispatcherBlocked').set(1);
-      await this.complete(event, 'FAILED');
+      await this.complete(event, end);
       throw new HoldPartitionError(
         `${event.batchId} ${event.case} failed after ${attempt} attempt(s)${retriable ? '' : ' (not retriable)'}: ${error}`,
       );
@@ -178,20 +168,10 @@ export class DispatchService implements OnApplicationShutdown {
   }
 
   /**
-   * BatchCompleted of the batch `event` belongs to: what its cases wrote, deleted and restored here, and what
-   * classify counted of the batch (watermark, SPEC §4b's report counts), which each of its plans carries alike.
+   * BatchCompleted of the batch `event` belongs to, as the machine ended it: what its cases wrote, deleted and
+   * restored here, and what classify counted of the batch (watermark, SPEC §4b's report counts).
    */
-  private async complete(event: CaseBatchPlanned, status: 'COMPLETED' | 'FAILED'): Promise<void> {
-    const perCase = Object.values(this.softDeletes.get(event.batchId) ?? {});
-    const total = (k: 'deleted' | 'restored') => perCase.reduce((n, c) => n + c[k], 0);
-    const totals = {
-      cases: this.rowsWritten.get(event.batchId) ?? {},
-      deleted: total('deleted'),
-      restored: total('restored'),
-      watermark: event.watermark,
-      report: event.report,
-    };
-    const durationMs = Date.now() - (this.started.get(event.batchId) ?? Date.now());
+  private async complete(event: CaseBatchPlanned, { status, durationMs, totals }: BatchEnd): Promise<void> {
     await this.publisher.publish(
       'batch-completed',
       completedEvent(this.source(event), event.batchId, status, durationMs, totals),
