@@ -1,3 +1,4 @@
+import { CASE_ORDER } from '@app/domain';
 import { BenchDocument } from './document';
 import { JobResultSummary, RunResult, stepLine } from './report';
 import { Timing } from './stats';
@@ -212,12 +213,12 @@ export function renderMarkdown(d: BenchDocument): string {
     out.push('## Growing batch, base summary', '');
     out.push(
       ...table(
-        ['batch records', 'summary rows', 'time s', 'classify s', 'CASE_III s', 'CASE_I s', 'CASE_II s', 'records/s'],
+        ['batch records', 'summary rows', 'time s', 'classify s', ...CASE_ORDER.map((c) => `${c} s`), 'records/s'],
         d.scaling.batch.map((b) => [
           num(b.batch_rows),
           num(b.summary_rows),
           range(b),
-          ...['classify', 'CASE_III', 'CASE_I', 'CASE_II'].map((k) => s(b.cases[k] ?? 0)),
+          ...['classify', ...CASE_ORDER].map((k) => s(b.cases[k] ?? 0)),
           num(b.records_per_s),
         ]),
       ),

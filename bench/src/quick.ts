@@ -1,3 +1,4 @@
+import { CASE_ORDER } from '@app/domain';
 import { BenchDocument, ChecksumPair, Parameters, ResultCheck } from './document';
 import { Environment } from './environment';
 import { ColdRunResult } from './cold-run';
@@ -150,7 +151,7 @@ export function quickDocument(
 const num = (n: number) => n.toLocaleString('en-US');
 const s = (x: number) => x.toFixed(2);
 const range = (t: Pick<Timing, 'median_s' | 'min_s' | 'max_s'>) => `${s(t.median_s)} (${s(t.min_s)}–${s(t.max_s)})`;
-const JOBS = ['classify', 'CASE_III', 'CASE_I', 'CASE_II'];
+const JOBS = ['classify', ...CASE_ORDER];
 const jobs = (cases: Record<string, number>) =>
   JOBS.map((j) => (cases[j] === undefined ? '–' : s(cases[j]))).join(' / ');
 

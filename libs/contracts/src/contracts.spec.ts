@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import * as avsc from 'avsc';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { CASE_ORDER } from '@app/domain';
 import { checkAvroBounds } from './avro-bounds';
 import {
   CONTRACTS,
@@ -63,6 +64,23 @@ describe('contract files', () => {
       loadSchema(event, version) as unknown as Parameters<typeof avsc.Type.forSchema>[0],
     );
     expect(writer.toBuffer(json).toString('hex')).toBe(bytes.toString('hex'));
+  });
+
+  // The case list has one definition (libs/domain); an Avro enum of cases in any version is that list, in its order.
+  it.each(versions)("%s v%i: every enum of cases is the domain's CASE_ORDER", (event, version) => {
+    const enums: string[][] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        const o = node as Record<string, unknown>;
+        if (o.type === 'enum' && Array.isArray(o.symbols) && o.symbols.some((x) => String(x).startsWith('CASE_')))
+          enums.push(o.symbols as string[]);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(loadSchema(event, version));
+    if (event === 'case-batch-planned' || event === 'job-state-changed') expect(enums.length).toBeGreaterThan(0);
+    for (const symbols of enums) expect(symbols).toEqual(CASE_ORDER);
   });
 
   it.each(EVENT_NAMES)('%s current fixture passes encode-side validation', (event) => {
