@@ -6,15 +6,7 @@ export * from './table-name';
 export * from './source-schema';
 export * from './report-dates';
 export { ExpressionPolicy, TRUSTED_EXPRESSIONS_ENV } from './config.expressions';
-// The expression language and the Spark SQL quoting are @app/expression's (the layer below); re-exported
-// under the names config has always given them.
-export {
-  ALLOWED_FUNCTIONS,
-  ExpressionError,
-  checkExpression,
-  parseExpression,
-  quoteIdent,
-  quoteString,
-  renderExpression,
-  typeOfSparkType,
-} from '@app/expression';
+// The Spark SQL quoting is @app/expression's (the layer below): re-exported because every library writing SQL
+// takes it from here next to TableName and PipelineConfig. The expression language itself is imported from
+// @app/expression.
+export { quoteIdent, quoteString } from '@app/expression';
