@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 // what the code under test did (an engine int-spec runs @app/table-ops's validate on the tables it wrote).
 const LAYERS: string[][] = [
   ['domain'],
+  ['expression'],
   ['contracts', 'config'],
   ['common'],
   ['compiler'],

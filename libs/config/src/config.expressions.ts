@@ -1,8 +1,6 @@
 import { ConfigIssue } from './errors';
 import { NamedExpr, RollingColumn, SourceColumn } from './config.types';
-import { ValueType, typeOfSparkType } from './expression/ast';
-import { Scope, checkExpression } from './expression/check';
-import { ExpressionError, NO_SUBSTITUTION } from './expression/lexer';
+import { ExpressionError, NO_SUBSTITUTION, Scope, ValueType, checkExpression, typeOfSparkType } from '@app/expression';
 
 /**
  * `restricted` (default): every expression is checked against the allowed subset (docs/config-expressions.md).

@@ -2,13 +2,11 @@ export * from './config.types';
 export * from './config.loader';
 export * from './column-model';
 export * from './errors';
-export * from './identifiers';
 export * from './table-name';
 export * from './source-schema';
 export * from './report-dates';
 export { ExpressionPolicy, TRUSTED_EXPRESSIONS_ENV } from './config.expressions';
-export { ExpressionError } from './expression/lexer';
-export { parseExpression } from './expression/parser';
-export { checkExpression, renderExpression } from './expression/check';
-export { ALLOWED_FUNCTIONS } from './expression/functions';
-export { typeOfSparkType } from './expression/ast';
+// The Spark SQL quoting is @app/expression's (the layer below): re-exported because every library writing SQL
+// takes it from here next to TableName and PipelineConfig. The expression language itself is imported from
+// @app/expression.
+export { quoteIdent, quoteString } from '@app/expression';

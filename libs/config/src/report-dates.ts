@@ -9,7 +9,7 @@ import {
   UnboundedHistory,
 } from './config.types';
 import { PreparedTypes } from './config.expressions';
-import { ValueType, typeOfSparkType } from './expression/ast';
+import { ValueType, typeOfSparkType } from '@app/expression';
 import { TableName } from './table-name';
 import { SPARK_TYPE, SPARK_TYPE_EXPECTED } from './source-schema';
 

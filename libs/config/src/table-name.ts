@@ -1,5 +1,5 @@
 import type { PipelineConfig } from './config.types';
-import { quoteIdent } from './identifiers';
+import { quoteIdent } from '@app/expression';
 
 /** A table identifier `[catalog.]namespace.table`; two-part names live in the default catalog. */
 export class TableName {

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  ExpressionError,
-  PipelineConfig,
-  checkExpression,
-  quoteIdent as q,
-  quoteString as lit,
-  renderExpression,
-} from '@app/config';
+import { PipelineConfig, quoteIdent as q, quoteString as lit } from '@app/config';
+import { ExpressionError, checkExpression, renderExpression } from '@app/expression';
 
 /** A bad `load` option, or one the config cannot support; nothing was appended. Not retriable. */
 export class LoadOptionError extends Error {

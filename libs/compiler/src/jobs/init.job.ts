@@ -1,4 +1,5 @@
-import { PipelineConfig, TableName, columnModel, tablesOf, typeOfSparkType } from '@app/config';
+import { PipelineConfig, TableName, columnModel, tablesOf } from '@app/config';
+import { typeOfSparkType } from '@app/expression';
 import { CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { elementType } from '../history';
 import { MONTH_INT, preparedQuery } from '../prepare';

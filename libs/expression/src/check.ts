@@ -3,7 +3,7 @@ import { BUILT_CLOCK_EXPECTED, CLOCK_NAMES, CLOCK_NAME_EXPECTED } from './clock'
 import { ALLOWED_FUNCTIONS } from './functions';
 import { ExpressionError } from './lexer';
 import { parseExpression } from './parser';
-import { quoteIdent } from '../identifiers';
+import { quoteIdent } from './identifiers';
 
 /** The columns an expression may read (lower-cased name → type) and how to describe them in an error. */
 export interface Scope {
