@@ -22,7 +22,7 @@ const LAYERS: string[][] = [
 ];
 // Test support: imported by specs and e2e/, never by a library's source (in no layer, the check below refuses
 // it), and not built (tsconfig.build.json).
-const TEST_SUPPORT = ['testing'];
+const TEST_SUPPORT = ['testing', 'hostile-corpus'];
 const layerOf = new Map(LAYERS.flatMap((libs, i) => libs.map((l) => [l, i] as const)));
 
 function sources(dir: string): string[] {
