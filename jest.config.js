@@ -1,7 +1,7 @@
 // Two tiers (STYLE.md §9): *.spec.ts are pure unit tests, *.int-spec.ts run against real Spark + Iceberg
 // (and later Kafka, the registry and the catalog) and run in band: one Spark runner per test file.
 const moduleNameMapper = {
-  '^@app/(common|expression|config|domain|compiler|runner-client|lease|ingest|engine|table-ops|testing|contracts|launcher|lifecycle|service-kit|stack)$':
+  '^@app/(common|expression|config|domain|compiler|runner-client|lease|ingest|engine|table-ops|testing|hostile-corpus|contracts|launcher|lifecycle|service-kit|stack)$':
     '<rootDir>/libs/$1/src',
 };
 // Transpile only (tsconfig.jest.json: isolatedModules): the test command type-checks the whole tree once with

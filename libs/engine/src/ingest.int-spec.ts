@@ -1,14 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  CORPUS_SCHEMA,
-  CorpusCase,
-  CorpusRow,
-  DECOY_MARK,
-  SparkHarness,
-  generateHostileCorpus,
-  startHarness,
-} from '@app/testing';
+import { CORPUS_SCHEMA, CorpusCase, CorpusRow, DECOY_MARK, generateHostileCorpus } from '@app/hostile-corpus';
+import { SparkHarness, startHarness } from '@app/testing';
 import { IngestError, WATERMARK_PROPERTY, withStagedJsonl, parseLoadOptions } from '@app/ingest';
 import { runLoad } from './load';
 import { readSnapshots } from './snapshots';
@@ -124,7 +117,7 @@ describe('ingest reads what it checked (real Spark)', () => {
     'lands accepted cases of the hostile-input corpus as the corpus says (issue 25): BOM, CRLF, ' +
       'escapes, extreme numbers, glob names beside decoys',
     async () => {
-      // Five accepted cases of libs/testing/src/hostile-corpus.ts (the unit spec checks all of them up to the
+      // Five accepted cases of libs/hostile-corpus/src/hostile-corpus.ts (the unit spec checks all of them up to the
       // staged copy), through Spark's reader and an Iceberg table of the corpus's schema.
       const corpus = generateHostileCorpus();
       const wanted: ((c: CorpusCase) => boolean)[] = [

@@ -12,10 +12,10 @@ import {
   CorpusRow,
   DECOY_MARK,
   generateHostileCorpus,
-} from '@app/testing';
+} from '@app/hostile-corpus';
 import { IngestError, MAX_LINE_BYTES, MAX_VALUE_BYTES, withStagedJsonl } from './ingest';
 
-// Issue 25: a hostile-input corpus (libs/testing/src/hostile-corpus.ts) through the ingest's real staging
+// Issue 25: a hostile-input corpus (libs/hostile-corpus/src/hostile-corpus.ts) through the ingest's real staging
 // (withStagedJsonl, what `ingest` and `load` run before Spark reads the staged copy). Each case lands
 // exactly the rows it was built from, or is refused with an IngestError naming the file and the line the
 // case put its fault on; never a decoy's rows. The expected outcomes come from the generator, not from

@@ -8,4 +8,3 @@ export * from './production-config';
 export * from './memory-lease-store';
 export * from './oracle.report-dates';
 export * from './report-scenarios';
-export * from './hostile-corpus';
