@@ -1,9 +1,25 @@
 // Two tiers (STYLE.md §9): *.spec.ts are pure unit tests, *.int-spec.ts run against real Spark + Iceberg
 // (and later Kafka, the registry and the catalog) and run in band: one Spark runner per test file.
-const moduleNameMapper = {
-  '^@app/(common|expression|config|domain|compiler|runner-client|lease|ingest|engine|table-ops|testing|hostile-corpus|contracts|launcher|lifecycle|service-kit|stack)$':
-    '<rootDir>/libs/$1/src',
-};
+const LIBS = [
+  'common',
+  'expression',
+  'config',
+  'domain',
+  'compiler',
+  'runner-client',
+  'lease',
+  'ingest',
+  'engine',
+  'table-ops',
+  'testing',
+  'hostile-corpus',
+  'contracts',
+  'launcher',
+  'lifecycle',
+  'service-kit',
+  'stack',
+];
+const moduleNameMapper = { [`^@app/(${LIBS.join('|')})$`]: '<rootDir>/libs/$1/src' };
 // Transpile only (tsconfig.jest.json: isolatedModules): the test command type-checks the whole tree once with
 // `tsc --noEmit`, so ts-jest checking every test file's import graph again only cost minutes.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] };
