@@ -3,6 +3,7 @@ export * from './config.loader';
 export * from './column-model';
 export * from './errors';
 export * from './table-name';
+export * from './tables-of';
 export * from './source-schema';
 export * from './report-dates';
 export { ExpressionPolicy, TRUSTED_EXPRESSIONS_ENV } from './config.expressions';

@@ -1,7 +1,7 @@
 // The property-test configuration. Its names and history length deliberately differ from the production
 // defaults (reference/summary_config.production-example.json: cons_acct_key, rpt_as_of_mo, base_ts, 36),
 // so a name or a length hard-coded in the engine shows up as a failing property.
-import type { OracleSpec, Row, Scalar } from './oracle';
+import { OracleSpec, Row, Scalar, clearAncientDate } from './oracle';
 import type { ReportSpec } from './oracle.report-dates';
 
 // Mutable and widened on purpose (no `as const`): it is handed to the config loader as parsed JSON would be.
@@ -73,17 +73,6 @@ export function altRating(daysLate: Scalar): Scalar {
   if (n < 30) return '0';
   if (n < 60) return '1';
   return '2';
-}
-
-/**
- * SPEC §3 date_col_list rule: a date with year < 1000 becomes NULL.
- *
- * clearAncientDate('0999-12-31') === null; clearAncientDate('1000-01-01') === '1000-01-01'
- */
-export function clearAncientDate(date: Scalar): Scalar {
-  if (typeof date !== 'string') return date;
-  const year = /^(-?[0-9]+)-/.exec(date);
-  return year !== null && Number(year[1]) < 1000 ? null : date;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   Row,
   Scalar,
   applyBatch,
+  clearAncientDate,
   compareScalars,
   isDeleteRow,
   latestRows,
@@ -18,7 +19,6 @@ import {
   rollingValue,
   summaryRow,
 } from './oracle';
-import { clearAncientDate } from './alt-config';
 
 /** SPEC §4b's report table, by prepared names (hist_rpt_dt_cols). */
 export interface ReportSpec {

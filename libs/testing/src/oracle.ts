@@ -325,3 +325,14 @@ function cellKey(key: Scalar, month: string): string {
 function cellId(spec: OracleSpec, row: Row): string {
   return cellKey(value(row, spec.keyColumn), String(row[spec.monthColumn]));
 }
+
+/**
+ * SPEC §3 date_col_list rule: a date with year < 1000 becomes NULL.
+ *
+ * clearAncientDate('0999-12-31') === null; clearAncientDate('1000-01-01') === '1000-01-01'
+ */
+export function clearAncientDate(date: Scalar): Scalar {
+  if (typeof date !== 'string') return date;
+  const year = /^(-?[0-9]+)-/.exec(date);
+  return year !== null && Number(year[1]) < 1000 ? null : date;
+}
