@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { repoRoot } from '@app/runner-client';
+import { IN_PROCESS, repoRoot } from '@app/runner-client';
 import { Log } from './phases';
 import { median, sec } from './stats';
 
@@ -97,7 +97,12 @@ export function runCli(config: string, warehouse: string, args: string[]): Promi
     const child = spawn(
       process.execPath,
       [join(repoRoot(), 'bin', 'summary-pipeline.js'), '--config', config, '--warehouse', warehouse, ...args],
-      { cwd: repoRoot(), stdio: ['ignore', 'ignore', 'pipe'] },
+      {
+        cwd: repoRoot(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+        // The bench's own engine (SUMMARY_SPARK_REMOTE or in-process), not whatever server the CLI would find.
+        env: { ...process.env, SUMMARY_SPARK_REMOTE: process.env.SUMMARY_SPARK_REMOTE?.trim() || IN_PROCESS },
+      },
     );
     running.add(child);
     const lines: TimedLine[] = [];

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseConfig } from '@app/config';
+import { IN_PROCESS } from '@app/runner-client';
 import { describeScenario } from '@app/testing';
 import { PauseHook } from '../faults';
 import { REPO, SERVICES, stackUp, waitFor } from '../service-processes';
@@ -38,6 +39,9 @@ async function main(): Promise<number> {
     process.stderr.write(`soak: ${error.message}\n`);
     return 2;
   }
+  // One Spark mode for every process of the run (the services, the CLI writers): SUMMARY_SPARK_REMOTE, or in-process.
+  // A CLI would otherwise find the stack's Connect server by itself beside in-process services (jest.int-setup.js).
+  process.env.SUMMARY_SPARK_REMOTE = process.env.SUMMARY_SPARK_REMOTE?.trim() || IN_PROCESS;
   if (options === 'help') {
     process.stdout.write(`${SOAK_USAGE}\n`);
     return 0;

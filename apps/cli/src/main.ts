@@ -8,6 +8,8 @@ import {
   DEFAULT_ENGINE,
   RunnerClient,
   engineOptionsFromEnv,
+  IN_PROCESS,
+  stackConnectServer,
   describeProgress,
   sparkUiConf,
   redactRemote,
@@ -82,8 +84,11 @@ function columnList(value: string, previous: string[] = []): string[] {
 async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) => Promise<T>): Promise<T> {
   const config: PipelineConfig = loadConfigFile(resolve(opts.config));
   const env = engineOptionsFromEnv();
+  // One warm engine (issue 21): with SUMMARY_SPARK_REMOTE unset, the local stack's Spark Connect server when it runs.
+  const stackServer = env.remote ? undefined : await stackConnectServer();
   const engine = runnerEngineConfig(config, {
     ...env,
+    remote: env.remote ?? stackServer,
     sparkConf: { ...env.sparkConf, ...(opts.sparkUi ? sparkUiConf('1') : {}) },
     warehouse: opts.warehouse ?? env.warehouse,
     catalogType: opts.catalogType ?? env.catalogType,
@@ -99,10 +104,16 @@ async function withPipeline<T>(opts: GlobalOptions, work: (p: SummaryPipeline) =
   });
   const started = Date.now();
   const catalog = describeCatalog(opts.catalogType ?? env.catalogType, warehouse, opts.catalogUri ?? env.catalogUri);
-  log(
-    `${engine.remote ? `connecting to Spark Connect at ${redactRemote(engine.remote)}` : `starting Spark (${engine.master}`}; ` +
-      `${catalog}; log ${runner.logFile})`,
-  );
+  const whose = stackServer ? "the local stack's" : 'SUMMARY_SPARK_REMOTE';
+  const starting = engine.remote
+    ? `connecting to Spark Connect at ${redactRemote(engine.remote)} (${whose}`
+    : `starting Spark (${engine.master}`;
+  log(`${starting}; ${catalog}; log ${runner.logFile})`);
+  if (!engine.remote && !process.env.SUMMARY_SPARK_REMOTE?.trim())
+    log(
+      `an in-process Spark starts cold on every run; a warm one: \`bash scripts/stack/stack.sh up\` starts the ` +
+        `local stack's Spark Connect server, which later runs use (SUMMARY_SPARK_REMOTE=${IN_PROCESS} keeps them in-process)`,
+    );
   await runner.start();
   log(
     `Spark ready in ${((Date.now() - started) / 1000).toFixed(1)} s${runner.versions?.sparkUi ? `; Spark UI at ${runner.versions.sparkUi}` : ''}`,

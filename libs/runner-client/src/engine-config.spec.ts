@@ -10,7 +10,10 @@ import {
   parseSparkConfEnv,
   redactRemote,
   runnerEngineConfig,
+  sparkRemote,
+  stackConnectServer,
 } from './engine-config';
+import { AddressInfo, createServer } from 'node:net';
 
 describe('localSparkSettings', () => {
   it('takes the query tuning of the production config and leaves catalog wiring, cluster sizing and the rest out', () => {
@@ -168,5 +171,47 @@ describe('redactRemote (a Spark Connect URL in a log line)', () => {
     );
     expect(redactRemote('sc://h:15002/;token=s3cr3t;user_id=runner')).toBe('sc://h:15002/;token=***;user_id=runner');
     expect(redactRemote('sc://127.0.0.1:15002')).toBe('sc://127.0.0.1:15002');
+  });
+});
+
+describe("SUMMARY_SPARK_REMOTE and the local stack's server (issue 21: one warm engine by default)", () => {
+  it('takes a Spark Connect URL, "local" or nothing, and refuses anything else naming what it expects', () => {
+    expect(sparkRemote('sc://127.0.0.1:15002')).toBe('sc://127.0.0.1:15002');
+    expect(sparkRemote(' local ')).toBeUndefined();
+    expect(sparkRemote('')).toBeUndefined();
+    expect(() => sparkRemote('http://127.0.0.1:15002')).toThrow(
+      /SUMMARY_SPARK_REMOTE: expected a Spark Connect URL like "sc:\/\/127\.0\.0\.1:15002".*or "local".*received "http:/,
+    );
+  });
+
+  it("finds a server listening on the stack's port, and none on a closed port", async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      await expect(stackConnectServer({ STACK_SPARK_CONNECT_PORT: String(port) })).resolves.toBe(
+        `sc://127.0.0.1:${port}`,
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await expect(stackConnectServer({ STACK_SPARK_CONNECT_PORT: String(port) })).resolves.toBeUndefined();
+  });
+
+  it('does not look when SUMMARY_SPARK_REMOTE chose (a URL or "local"), and refuses a port that is not one', async () => {
+    const server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      for (const chosen of ['local', 'sc://10.0.0.1:15002'])
+        await expect(
+          stackConnectServer({ SUMMARY_SPARK_REMOTE: chosen, STACK_SPARK_CONNECT_PORT: String(port) }),
+        ).resolves.toBeUndefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    await expect(stackConnectServer({ STACK_SPARK_CONNECT_PORT: 'x' })).rejects.toThrow(
+      'STACK_SPARK_CONNECT_PORT: expected a port number; received "x"',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { PipelineConfig, TableName, tablesOf } from '@app/config';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { CatalogAuth, NO_CATALOG_AUTH, SPARK_REDACTION_REGEX, catalogAuthFromEnv } from './catalog-auth';
 import { cdsArchive } from './toolchain';
@@ -144,19 +145,52 @@ export function engineOptionsFromEnv(
   };
 }
 
+/** SUMMARY_SPARK_REMOTE's value that asks for an in-process Spark even where the local stack's server runs. */
+export const IN_PROCESS = 'local';
+
 /**
  * SUMMARY_SPARK_REMOTE: a Spark Connect server as `sc://host:port` (optionally `/;key=value` parameters), or
- * unset/empty for an in-process Spark. Example: 'sc://127.0.0.1:15002' → 'sc://127.0.0.1:15002'.
+ * `local` / unset / empty for an in-process Spark (the CLI first looks for the local stack's server when unset:
+ * stackConnectServer). Example: 'sc://127.0.0.1:15002' → 'sc://127.0.0.1:15002'; 'local' → undefined.
  */
 export function sparkRemote(raw: string | undefined): string | undefined {
   const value = raw?.trim();
-  if (!value) return undefined;
+  if (!value || value === IN_PROCESS) return undefined;
   if (!/^sc:\/\/[A-Za-z0-9.\-[\]:]+:[0-9]{1,5}(\/;.*)?$/.test(value)) {
     throw new Error(
-      `SUMMARY_SPARK_REMOTE: expected a Spark Connect URL like "sc://127.0.0.1:15002" (stack.sh up --connect); received "${value}"`,
+      `SUMMARY_SPARK_REMOTE: expected a Spark Connect URL like "sc://127.0.0.1:15002" (stack.sh up), or "${IN_PROCESS}" ` +
+        `for an in-process Spark; received "${value}"`,
     );
   }
   return value;
+}
+
+/**
+ * The local stack's Spark Connect server (`stack.sh up`; port STACK_SPARK_CONNECT_PORT, default 15002) when
+ * SUMMARY_SPARK_REMOTE leaves the choice open (unset or empty) and something accepts connections on that port
+ * of 127.0.0.1 within `timeoutMs`; undefined otherwise (then an in-process Spark). A refused port answers at
+ * once, so a machine without the stack pays well under a millisecond.
+ * Example: with `stack.sh up` running and nothing set → 'sc://127.0.0.1:15002'.
+ */
+export async function stackConnectServer(
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 500,
+): Promise<string | undefined> {
+  if (env.SUMMARY_SPARK_REMOTE?.trim()) return undefined;
+  const port = Number(env.STACK_SPARK_CONNECT_PORT ?? 15002);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`STACK_SPARK_CONNECT_PORT: expected a port number; received "${env.STACK_SPARK_CONNECT_PORT}"`);
+  const open = await new Promise<boolean>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+  return open ? `sc://127.0.0.1:${port}` : undefined;
 }
 
 /**
