@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on its embedded default: the four services on the local stack (Kafka, schema registry,
-# Iceberg REST catalog, Prometheus) with the embedded local Spark, watched as in production. Installs what
+# Iceberg REST catalog, Prometheus) and its one warm local Spark (the stack's Spark Connect server, whose thin
+# clients the services' jobs are), watched as in production. Installs what
 # is missing, starts the stack, creates the tables, starts the services and has Prometheus scrape them with
 # the shipped alert rules loaded, loads DEMO_ACCOUNTS accounts × DEMO_MONTHS months through the services
 # (batch 1, all new accounts), then one mixed daily batch (new accounts, forward months with gaps,
@@ -90,6 +91,12 @@ trap 'exit 143' TERM
 if [ -z "${DEMO_SKIP_SETUP:-}" ] && [ "${SUMMARY_SETUP_DONE:-0}" != 1 ]; then run bash scripts/setup.sh; fi
 run bash scripts/stack/stack.sh up
 eval "$(bash scripts/stack/env.sh)"
+# One warm engine (issue 21): the services' Spark jobs run on the stack's Spark Connect server, unless
+# SUMMARY_SPARK_REMOTE chose (`local`: an in-process driver per service; or another server's URL).
+if [ -z "${SUMMARY_SPARK_REMOTE:-}" ] && STACK_COMPONENTS=spark-connect bash scripts/stack/stack.sh status > /dev/null 2>&1; then
+  export SUMMARY_SPARK_REMOTE="$SPARK_CONNECT_URL"
+fi
+say "Spark: ${SUMMARY_SPARK_REMOTE:-in-process drivers (SUMMARY_SPARK_REMOTE unset and no Spark Connect server)}"
 # Each run gets its own namespace and topics on the shared local stack.
 sed "s/local\.demo\./local.$run./g" "${DEMO_CONFIG:-config/seed-000.json}" > "$dir/config.json"
 export SUMMARY_CONFIG="$dir/config.json" SUMMARY_CATALOG_TYPE=rest SUMMARY_CATALOG_URI="$ICEBERG_REST_URI" \

@@ -5,8 +5,10 @@
 #   stack.sh up [--cluster]          install what is missing (cached), start what is not running, wait for health;
 #                                    --cluster adds the cluster topology: SeaweedFS S3, a REST catalog on it,
 #                                    a Spark standalone master and two workers
-#                                    --connect adds a Spark Connect server (sc://127.0.0.1:15002) that runners
-#                                    use as thin clients with SUMMARY_SPARK_REMOTE (docs/local-stack.md)
+#                                    the Spark Connect server (sc://127.0.0.1:15002) is one of the default
+#                                    components: the CLI, the demo's services and the tests run their Spark
+#                                    jobs on it as thin clients (docs/spark-connect.md); --no-connect leaves it
+#                                    out (--connect: kept for old scripts, a no-op)
 #   stack.sh install [--cluster]     install what is missing (cached) and start nothing: the test command's
 #                                    set-up, so no test step downloads or builds
 #   stack.sh down [--purge]          stop what this stack started (cluster components included); --purge also
@@ -35,7 +37,7 @@ source "$STACK_SCRIPT_DIR/lib/spark.sh"
 source "$STACK_SCRIPT_DIR/lib/spark-connect.sh"
 
 usage() {
-  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -187,7 +189,9 @@ main() {
     if [[ "$arg" == --cluster && "$cmd" != kafka ]]; then
       STACK_COMPONENTS+=" ${STACK_CLUSTER_COMPONENTS[*]}"
     elif [[ "$arg" == --connect && "$cmd" != kafka ]]; then
-      STACK_COMPONENTS+=" ${STACK_CONNECT_COMPONENTS[*]}"
+      [[ " $STACK_COMPONENTS " == *" spark-connect "* ]] || STACK_COMPONENTS+=" ${STACK_CONNECT_COMPONENTS[*]}"
+    elif [[ "$arg" == --no-connect && "$cmd" != kafka ]]; then
+      STACK_COMPONENTS="$(printf '%s\n' $STACK_COMPONENTS | grep -vx spark-connect | xargs)"
     else
       rest+=("$arg")
     fi

@@ -31,7 +31,7 @@ STACK_SPARK_CONNECT_UI_PORT="${STACK_SPARK_CONNECT_UI_PORT:-4050}"
 STACK_TOOLCHAIN_DIR="${STACK_TOOLCHAIN_DIR:-${TOOLCHAIN_DIR:-$STACK_REPO_DIR/.toolchain}}"
 # Whether the caller named the components: a `down` of named components stops those only.
 if [[ -n "${STACK_COMPONENTS:-}" ]]; then STACK_COMPONENTS_NAMED=1; else STACK_COMPONENTS_NAMED=0; fi
-STACK_COMPONENTS="${STACK_COMPONENTS:-kafka registry catalog prometheus}"
+STACK_COMPONENTS="${STACK_COMPONENTS:-kafka registry catalog prometheus spark-connect}"
 # Generous: a Spark test run may share the two cores, and Quarkus/Kafka start slowly then.
 STACK_START_TIMEOUT="${STACK_START_TIMEOUT:-240}"
 STACK_STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-30}"
@@ -39,7 +39,8 @@ STACK_STOP_TIMEOUT="${STACK_STOP_TIMEOUT:-30}"
 STACK_BASE_COMPONENTS=(kafka registry catalog prometheus)
 # Opt-in (`--cluster`, or named in STACK_COMPONENTS): object store, its catalog, Spark standalone.
 STACK_CLUSTER_COMPONENTS=(s3 catalog-s3 spark-master spark-worker-1 spark-worker-2)
-# Opt-in (`--connect`, or named): the Spark Connect server (issue 21).
+# The Spark Connect server (issue 21): in the default set (`--no-connect` leaves it out), the one warm engine
+# of the CLI, the demo's services and the tests.
 STACK_CONNECT_COMPONENTS=(spark-connect)
 STACK_ALL_COMPONENTS=("${STACK_BASE_COMPONENTS[@]}" "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}")
 STACK_DIST="$STACK_HOME/dist"     # installed binaries (cached; survives `down --purge`)

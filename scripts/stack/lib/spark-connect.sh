@@ -1,4 +1,4 @@
-# Spark Connect server of the stack (sourced by stack.sh; opt-in: `stack.sh up --connect`, issue 21): one
+# Spark Connect server of the stack (sourced by stack.sh; a default component, issue 21): one
 # long-lived driver that runners reach as thin clients (engine "remote", SUMMARY_SPARK_REMOTE), so a CLI run or a
 # service pays no JVM start and no cold JIT of its own. It is the pinned pyspark distribution of the toolchain
 # venv (the same as the runner's in-process Spark) with the spark-connect jar of maven/spark-connect/pom.xml, the
@@ -9,7 +9,7 @@
 SPARK_CONNECT_DIST="$STACK_DIST/spark-connect"     # spark-connect jar + the interceptor's jar
 SPARK_CONNECT_DIR="$STACK_HOME/spark-connect"      # the server's conf and scratch space
 SPARK_CONNECT_SOURCE="$STACK_SCRIPT_DIR/spark-connect/LoopbackOnly.java"
-SPARK_CONNECT_MEMORY="${STACK_SPARK_CONNECT_MEMORY:-3g}"
+SPARK_CONNECT_MEMORY="${STACK_SPARK_CONNECT_MEMORY:-4g}"
 # A statement keeps running on the server when its client dies (kill -9, OOM): the server interrupts it once it
 # has had no client for this long (checked every 5 s; Spark's default is 5 min). It must stay well below the
 # writer lease's TTL (SUMMARY_LEASE_TTL_SECONDS, 120 s), so that whatever a dead runner started has ended,
