@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The test command's Spark Connect step (issue 21): the runner's pytest suite and the seed cases run as thin
-# clients of the stack's Spark Connect server (stack.sh up --connect), the same tests that prove the in-process
-# mode. Starts the server unless it runs already, and then stops it again (also on a signal).
-#   bash scripts/test-connect.sh <reports dir>   writes runner-connect.xml and int-connect.json there
+# The test command's Spark Connect step of the runner (issue 21): the runner's pytest suite as a thin client of
+# the stack's Spark Connect server (stack.sh up --connect), the same tests that prove the in-process mode, and
+# those that need the server (test_connect_*: a killed client's MERGE, the loopback guard). The jest suites run
+# on the server anyway (scripts/test.sh). Starts the server unless it runs already, and then stops it again (also
+# on a signal).
+#   bash scripts/test-connect.sh <reports dir>   writes runner-connect.xml there
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib-signals.sh
@@ -17,7 +19,5 @@ eval "$(bash scripts/stack/env.sh | grep SPARK_CONNECT_URL)"
 export SUMMARY_SPARK_REMOTE="$SPARK_CONNECT_URL"
 status=0
 run_step env PYTEST_ADDOPTS="--junitxml=$out/runner-connect.xml" bash runner/run-tests.sh || status=1
-run_step node_modules/.bin/jest --selectProjects int --runInBand --forceExit --testPathPatterns 'libs/engine/src/seed-cases\.int-spec\.ts$' \
-  --json --outputFile "$out/int-connect.json" || status=1
 if (( ! was_up )); then stack down > /dev/null 2>&1 || true; fi
 exit $status

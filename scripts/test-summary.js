@@ -8,7 +8,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'int-connect.json', 'cluster.json']) {
+for (const name of ['unit.json', 'int-stack.json', 'int-spark.json', 'int-in-process.json', 'cluster.json']) {
   const file = path.join(dir, name);
   if (!fs.existsSync(file)) {
     missing.push(name);
