@@ -128,6 +128,12 @@ def _now(spark):
     return spark.sql("SELECT current_timestamp() AS t").collect()[0].t
 
 
+# How Iceberg refuses a commit that lost a race: "Missing required files to delete" and "Found conflicting files"
+# (ValidationException), CommitFailedException, or "Runtime file filtering is not possible: the table has been
+# concurrently modified" at the row-level scan.
+_CONCURRENT_CHANGE = ("ValidationException", "CommitFailedException", "concurrently modified", "conflicting files")
+
+
 def _take_over(spark, lease_table: str, deadline: float):
     """Waits for the dead writer's lease to expire and takes it (a compare-and-set on token and expiry, as
     libs/lease/src/lease.ts does); returns the takeover's commit time (the server's clock)."""
@@ -140,8 +146,9 @@ def _take_over(spark, lease_table: str, deadline: float):
             )
         except Exception as e:  # noqa: BLE001 - only Iceberg's conflict with a concurrent commit is retried
             # The dead runner's last renewal, sent before the kill, may commit on the server during this UPDATE (seen
-            # on a loaded machine): Iceberg refuses the loser as lease.ts's compare-and-set expects; read and try again.
-            if "ValidationException" not in str(e) and "CommitFailedException" not in str(e):
+            # on a loaded machine): Iceberg refuses the loser at commit or at its row-level scan, as the lease store's
+            # compare-and-set expects (libs/lease/src/iceberg-lease-store.ts); read back and try again.
+            if not any(m in str(e) for m in _CONCURRENT_CHANGE):
                 raise
         if spark.sql(f"SELECT token FROM {lease_table}").collect()[0].token == "taker":
             break
