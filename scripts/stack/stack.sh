@@ -8,7 +8,8 @@
 #                                    the Spark Connect server (sc://127.0.0.1:15002) is one of the default
 #                                    components: the CLI, the demo's services and the tests run their Spark
 #                                    jobs on it as thin clients (docs/spark-connect.md); --no-connect leaves it
-#                                    out (--connect: kept for old scripts, a no-op)
+#                                    out (--connect: kept for old scripts, a no-op); --cluster-connect adds the
+#                                    cluster topology with its own Connect server on the master (sc://…:15012)
 #   stack.sh install [--cluster]     install what is missing (cached) and start nothing: the test command's
 #                                    set-up, so no test step downloads or builds
 #   stack.sh down [--purge]          stop what this stack started (cluster components included); --purge also
@@ -37,7 +38,7 @@ source "$STACK_SCRIPT_DIR/lib/spark.sh"
 source "$STACK_SCRIPT_DIR/lib/spark-connect.sh"
 
 usage() {
-  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -108,7 +109,7 @@ cmd_install() {
 # leaves the cluster running and `status` shows it.
 add_running_cluster() {
   local c
-  for c in "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}"; do
+  for c in "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}" "${STACK_CLUSTER_CONNECT_COMPONENTS[@]}"; do
     live_pid "$c" > /dev/null && STACK_COMPONENTS+=" $c"
   done
   return 0
@@ -140,6 +141,7 @@ cmd_down() {
         spark-master) rm -rf "$SPARK_STACK_DIR/conf" ;;
         spark-worker-*) rm -rf "$SPARK_STACK_DIR/worker-${c##*-}" ;;
         spark-connect) rm -rf "$SPARK_CONNECT_DIR" ;;
+        spark-connect-cluster) rm -rf "$SPARK_CONNECT_CLUSTER_DIR" ;;
       esac
       rm -f "$(log_file "$c")"
     done
@@ -154,7 +156,7 @@ cmd_status() {
     if pid="$(live_pid "$c")"; then state=running; else state=stopped; pid=-; fi
     if "${c}_healthy"; then health=healthy; else health=unhealthy; all_ok=1; fi
     [[ "$state" == stopped && "$health" == healthy ]] && state=external
-    printf '%-14s %-8s pid=%-8s port=%-5s %-9s %s\n' \
+    printf '%-21s %-8s pid=%-8s port=%-5s %-9s %s\n' \
       "$c" "$state" "$pid" "$(component_port "$c")" "$health" "$("${c}_url")"
   done
   return "$all_ok"
@@ -166,7 +168,7 @@ cmd_logs() {
   for arg in "$@"; do
     case "$arg" in
       -f) follow=1 ;;
-      kafka|registry|catalog|prometheus|s3|catalog-s3|spark-master|spark-worker-[12]|spark-connect) components+=("$arg") ;;
+      kafka|registry|catalog|prometheus|s3|catalog-s3|spark-master|spark-worker-[12]|spark-connect|spark-connect-cluster) components+=("$arg") ;;
       *) die "logs: unknown argument '$arg'; expected a component (${STACK_ALL_COMPONENTS[*]}) or -f" ;;
     esac
   done
@@ -190,6 +192,8 @@ main() {
       STACK_COMPONENTS+=" ${STACK_CLUSTER_COMPONENTS[*]}"
     elif [[ "$arg" == --connect && "$cmd" != kafka ]]; then
       [[ " $STACK_COMPONENTS " == *" spark-connect "* ]] || STACK_COMPONENTS+=" ${STACK_CONNECT_COMPONENTS[*]}"
+    elif [[ "$arg" == --cluster-connect && "$cmd" != kafka ]]; then
+      STACK_COMPONENTS+=" ${STACK_CLUSTER_COMPONENTS[*]} ${STACK_CLUSTER_CONNECT_COMPONENTS[*]}"
     elif [[ "$arg" == --no-connect && "$cmd" != kafka ]]; then
       STACK_COMPONENTS="$(printf '%s\n' $STACK_COMPONENTS | grep -vx spark-connect | xargs)"
     else

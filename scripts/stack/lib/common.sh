@@ -28,6 +28,8 @@ STACK_SPARK_WORKER_1_UI_PORT="${STACK_SPARK_WORKER_1_UI_PORT:-8191}"
 STACK_SPARK_WORKER_2_UI_PORT="${STACK_SPARK_WORKER_2_UI_PORT:-8192}"
 STACK_SPARK_CONNECT_PORT="${STACK_SPARK_CONNECT_PORT:-15002}"
 STACK_SPARK_CONNECT_UI_PORT="${STACK_SPARK_CONNECT_UI_PORT:-4050}"
+STACK_SPARK_CONNECT_CLUSTER_PORT="${STACK_SPARK_CONNECT_CLUSTER_PORT:-15012}"
+STACK_SPARK_CONNECT_CLUSTER_UI_PORT="${STACK_SPARK_CONNECT_CLUSTER_UI_PORT:-4051}"
 STACK_TOOLCHAIN_DIR="${STACK_TOOLCHAIN_DIR:-${TOOLCHAIN_DIR:-$STACK_REPO_DIR/.toolchain}}"
 # Whether the caller named the components: a `down` of named components stops those only.
 if [[ -n "${STACK_COMPONENTS:-}" ]]; then STACK_COMPONENTS_NAMED=1; else STACK_COMPONENTS_NAMED=0; fi
@@ -42,7 +44,10 @@ STACK_CLUSTER_COMPONENTS=(s3 catalog-s3 spark-master spark-worker-1 spark-worker
 # The Spark Connect server (issue 21): in the default set (`--no-connect` leaves it out), the one warm engine
 # of the CLI, the demo's services and the tests.
 STACK_CONNECT_COMPONENTS=(spark-connect)
-STACK_ALL_COMPONENTS=("${STACK_BASE_COMPONENTS[@]}" "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}")
+# Opt-in (`--cluster-connect`, or named): the cluster topology's own Connect server, on the standalone master.
+STACK_CLUSTER_CONNECT_COMPONENTS=(spark-connect-cluster)
+STACK_ALL_COMPONENTS=("${STACK_BASE_COMPONENTS[@]}" "${STACK_CLUSTER_COMPONENTS[@]}" "${STACK_CONNECT_COMPONENTS[@]}"
+  "${STACK_CLUSTER_CONNECT_COMPONENTS[@]}")
 STACK_DIST="$STACK_HOME/dist"     # installed binaries (cached; survives `down --purge`)
 STACK_RUN="$STACK_HOME/run"       # pid files
 STACK_LOGS="$STACK_HOME/logs"     # one log file per component
@@ -84,6 +89,7 @@ component_port() {
     spark-worker-1) echo "$STACK_SPARK_WORKER_1_UI_PORT" ;;
     spark-worker-2) echo "$STACK_SPARK_WORKER_2_UI_PORT" ;;
     spark-connect) echo "$STACK_SPARK_CONNECT_PORT" ;;
+    spark-connect-cluster) echo "$STACK_SPARK_CONNECT_CLUSTER_PORT" ;;
   esac
 }
 
@@ -98,6 +104,7 @@ component_extra_ports() {
       for p in "$STACK_S3_PORT" "$STACK_S3_MASTER_PORT" "$STACK_S3_VOLUME_PORT" "$STACK_S3_FILER_PORT"; do echo $((p + 10000)); done ;;
     spark-master) echo "$STACK_SPARK_REST_PORT" "$STACK_SPARK_MASTER_UI_PORT" ;;
     spark-connect) echo "$STACK_SPARK_CONNECT_UI_PORT" ;;
+    spark-connect-cluster) echo "$STACK_SPARK_CONNECT_CLUSTER_UI_PORT" ;;
   esac
 }
 

@@ -47,27 +47,37 @@ spark_connect_jars() {
   ls "$SPARK_CONNECT_DIST"/*.jar "$toolchain_jars"/*.jar | paste -sd, -
 }
 
-spark-connect_start() {
-  mkdir -p "$SPARK_CONNECT_DIR/conf" "$SPARK_CONNECT_DIR/tmp"
-  : > "$SPARK_CONNECT_DIR/conf/spark-defaults.conf"   # no one else's defaults
+# spark_connect_launch <component> <master> <port> <ui port> <dir> <jars or ""> [spark-submit options…]: one Connect server
+# with the stack's settings (Iceberg's extensions, FAIR pools, LoopbackOnly, the UI's redaction, the orphan timeouts).
+spark_connect_launch() {
+  local component="$1" master="$2" port="$3" ui_port="$4" dir="$5" jars="$6"
+  shift 6
+  mkdir -p "$dir/conf" "$dir/tmp"
+  # No one else's defaults; SPARK_CONNECT_DEFAULTS (lines "key value") holds settings that must not show in `ps`.
+  (umask 077 && printf '%s\n' "${SPARK_CONNECT_DEFAULTS:-}" > "$dir/conf/spark-defaults.conf")
   # shellcheck disable=SC2046 # word splitting of VAR=value pairs is intended
   # Spark's launcher sizes a Connect server (like the Thrift server) by SPARK_DAEMON_MEMORY, not --driver-memory.
-  launch spark-connect env $(spark_env) SPARK_CONF_DIR="$SPARK_CONNECT_DIR/conf" SPARK_DAEMON_MEMORY="$SPARK_CONNECT_MEMORY" \
-    SPARK_LOCAL_DIRS="$SPARK_CONNECT_DIR/tmp" "$(spark_home)/bin/spark-submit" \
-    --class org.apache.spark.sql.connect.service.SparkConnectServer --name "summary-pipeline Spark Connect" \
-    --master "local[*]" --driver-memory "$SPARK_CONNECT_MEMORY" --jars "$(spark_connect_jars)" \
-    --conf spark.connect.grpc.binding.port="$STACK_SPARK_CONNECT_PORT" \
+  launch "$component" env $(spark_env) SPARK_CONF_DIR="$dir/conf" SPARK_DAEMON_MEMORY="$SPARK_CONNECT_MEMORY" \
+    SPARK_LOCAL_DIRS="$dir/tmp" "$(spark_home)/bin/spark-submit" \
+    --class org.apache.spark.sql.connect.service.SparkConnectServer --name "summary-pipeline Spark Connect ($component)" \
+    --master "$master" --driver-memory "$SPARK_CONNECT_MEMORY" ${jars:+--jars "$jars"} \
+    --conf spark.connect.grpc.binding.port="$port" \
     --conf spark.connect.grpc.interceptor.classes=summarypipeline.connect.LoopbackOnly \
     --conf spark.sql.extensions=org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions \
     --conf spark.scheduler.mode=FAIR \
     --conf spark.driver.bindAddress=127.0.0.1 --conf spark.driver.host=127.0.0.1 \
-    --conf spark.ui.port="$STACK_SPARK_CONNECT_UI_PORT" --conf spark.ui.showConsoleProgress=false \
+    --conf spark.ui.port="$ui_port" --conf spark.ui.showConsoleProgress=false \
     --conf spark.redaction.regex="$SPARK_CONNECT_REDACTION" \
     --conf spark.connect.jvmStacktrace.maxSize=65536 \
     --conf spark.connect.execute.manager.detachedTimeout="$SPARK_CONNECT_DETACHED_TIMEOUT" \
     --conf spark.connect.execute.manager.maintenanceInterval=5s \
     --conf spark.connect.execute.reattachable.senderMaxStreamDuration=10s \
-    spark-internal
+    "$@" spark-internal
+}
+
+spark-connect_start() {
+  spark_connect_launch spark-connect "local[*]" "$STACK_SPARK_CONNECT_PORT" "$STACK_SPARK_CONNECT_UI_PORT" \
+    "$SPARK_CONNECT_DIR" "$(spark_connect_jars)"
 }
 
 # Healthy = the gRPC port accepts connections and the driver's UI lists its application.
@@ -77,3 +87,48 @@ spark-connect_healthy() {
 }
 
 spark-connect_url() { echo "sc://127.0.0.1:$STACK_SPARK_CONNECT_PORT (UI http://127.0.0.1:$STACK_SPARK_CONNECT_UI_PORT)"; }
+
+# The cluster topology's Connect server (opt-in: `stack.sh up --cluster-connect`, issue 21): the same server as a
+# long-lived application of the standalone master, its executors on the workers, its catalogs on the object store
+# (each session sets them, as the runner does). It keeps one executor of SPARK_CONNECT_CLUSTER_CORES (2: one worker)
+# warm, so a job pays no executor start, and leaves the other worker to spark-submit drivers. The object store's keys
+# reach the driver by its environment and the executors by spark.executorEnv in the server's own defaults file (mode
+# 600; redacted in the UI), never on a command line.
+SPARK_CONNECT_CLUSTER_DIR="$STACK_HOME/spark-connect-cluster"
+SPARK_CONNECT_CLUSTER_CORES="${STACK_SPARK_CONNECT_CLUSTER_CORES:-2}"
+
+install_spark-connect-cluster() { install_spark-connect; install_spark_jars; }
+
+spark-connect-cluster_start() {
+  local keys="$STACK_HOME/s3/keys.env" jars
+  [[ -f "$keys" ]] || die "spark-connect-cluster: no object store keys at $keys; start the cluster topology with it (stack.sh up --cluster)"
+  # shellcheck disable=SC1090
+  source "$keys"
+  # On the class path of the driver and of every executor where they are (one machine), not shipped: the cluster's
+  # jars are ~330 MB, which --jars would copy into each executor's work directory.
+  jars="$SPARK_CONNECT_DIST/*:$SPARK_JARS/*"
+  SPARK_CONNECT_DEFAULTS="$(printf 'spark.executorEnv.%s %s\n' AWS_ACCESS_KEY_ID "$S3_ACCESS_KEY_ID" \
+    AWS_SECRET_ACCESS_KEY "$S3_SECRET_ACCESS_KEY" AWS_REGION "${STACK_S3_REGION:-us-east-1}")" \
+    AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY" AWS_REGION="${STACK_S3_REGION:-us-east-1}" \
+    spark_connect_launch spark-connect-cluster "spark://127.0.0.1:$STACK_SPARK_MASTER_PORT" \
+    "$STACK_SPARK_CONNECT_CLUSTER_PORT" "$STACK_SPARK_CONNECT_CLUSTER_UI_PORT" "$SPARK_CONNECT_CLUSTER_DIR" "" \
+    --driver-class-path "$jars" --conf spark.executor.extraClassPath="$jars" \
+    --conf spark.pyspark.python="$SPARK_PYTHON" \
+    --conf spark.cores.max="$SPARK_CONNECT_CLUSTER_CORES" --conf spark.executor.cores="$SPARK_CONNECT_CLUSTER_CORES" \
+    --conf spark.executor.memory=1g
+}
+
+# Healthy = the gRPC port accepts connections and the application has its executor on a worker.
+spark-connect-cluster_healthy() {
+  port_open "$STACK_SPARK_CONNECT_CLUSTER_PORT" \
+    && curl -s --max-time 5 "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications" 2> /dev/null \
+      | jq -e 'length == 1' > /dev/null 2>&1 \
+    && curl -s --max-time 5 "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications/$(
+      curl -s --max-time 5 "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications" | jq -r '.[0].id'
+    )/executors" 2> /dev/null | jq -e '[.[] | select(.id != "driver" and .isActive)] | length >= 1' > /dev/null 2>&1
+}
+
+spark-connect-cluster_url() {
+  echo "sc://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_PORT (master spark://127.0.0.1:$STACK_SPARK_MASTER_PORT," \
+    "UI http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT)"
+}
