@@ -105,9 +105,14 @@ def test_a_job_with_keep_alive_stops_before_its_next_step_once_another_writer_to
     target = f"{ns}.kept_target"
     spark.sql(f"CREATE TABLE {target} (n INT) USING iceberg")
     fence = {"table": table, "pipeline": "p", "token": "mine", "keepAlive": {"ttlMs": 60_000, "everyMs": 200}}
+    # The keeper must see the takeover during the wait. On Spark Connect its renewal queues behind the other suites'
+    # statements on the shared server (and may first lose a commit race to the takeover): 2 s was once not enough in
+    # the test command. There the keeper's interrupt ends the wait as soon as it sees the takeover, so 20 s costs
+    # nothing when it works.
+    wait_ms = 20_000 if is_connect(spark) else 2_000
     steps = [
         {"name": "taken over", "kind": "sql", "sql": f"UPDATE {table} SET token = 'theirs', epoch = 2"},
-        {"name": "wait", "kind": "collect", "maxRows": 1, "sql": "SELECT reflect('java.lang.Thread', 'sleep', CAST(2000 AS BIGINT)) AS slept"},
+        {"name": "wait", "kind": "collect", "maxRows": 1, "sql": f"SELECT reflect('java.lang.Thread', 'sleep', CAST({wait_ms} AS BIGINT)) AS slept"},
         {"name": "write", "kind": "sql", "sql": f"INSERT INTO {target} VALUES (1)"},
     ]
     result = run_job(spark, {"schemaVersion": 1, "jobId": "taken-over", "lease": fence, "targets": [target], "steps": steps})
