@@ -399,7 +399,9 @@ def _execute(spark, job: dict, attempt: int, pre: dict, lost=lambda: None) -> di
     try:
         snapshots = _snapshots(spark, targets, pre)
     except Exception as exc:
-        result = _failed_result(job, attempt, _error(exc, step=None), {})
+        # As in the step loop: a keeper that found the lease taken may have interrupted this read on Spark Connect.
+        taken = lost()
+        result = _failed_result(job, attempt, _error(taken if taken is not None else exc, step=None), {})
         result["steps"] = steps_done
         return result
     return {
