@@ -118,14 +118,14 @@ spark-connect-cluster_start() {
     --conf spark.executor.memory=1g
 }
 
-# Healthy = the gRPC port accepts connections and the application has its executor on a worker.
+# Healthy = the gRPC port accepts connections and the application has an active executor on a worker.
 spark-connect-cluster_healthy() {
-  port_open "$STACK_SPARK_CONNECT_CLUSTER_PORT" \
-    && curl -s --max-time 5 "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications" 2> /dev/null \
-      | jq -e 'length == 1' > /dev/null 2>&1 \
-    && curl -s --max-time 5 "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications/$(
-      curl -s --max-time 5 "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications" | jq -r '.[0].id'
-    )/executors" 2> /dev/null | jq -e '[.[] | select(.id != "driver" and .isActive)] | length >= 1' > /dev/null 2>&1
+  local apps="http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT/api/v1/applications" app
+  port_open "$STACK_SPARK_CONNECT_CLUSTER_PORT" || return 1
+  app="$(curl -s --max-time 5 "$apps" 2> /dev/null | jq -r 'if length == 1 then .[0].id else empty end' 2> /dev/null)"
+  [[ -n "$app" ]] || return 1
+  curl -s --max-time 5 "$apps/$app/executors" 2> /dev/null \
+    | jq -e '[.[] | select(.id != "driver" and .isActive)] | length >= 1' > /dev/null 2>&1
 }
 
 spark-connect-cluster_url() {
