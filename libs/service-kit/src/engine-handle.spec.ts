@@ -31,6 +31,17 @@ describe('engineSettingsFromEnv: what the services pass to their embedded runner
     expect(engine.jarsDir).toBeUndefined();
   });
 
+  it('makes the runner a Spark Connect client with SUMMARY_SPARK_REMOTE, in-process without it or with "local"', () => {
+    const env = new EnvReader({ SUMMARY_SPARK_REMOTE: 'sc://127.0.0.1:15002' });
+    expect(engineSettingsFromEnv(env).engine.remote).toBe('sc://127.0.0.1:15002');
+    expect(env.documented.map((d) => d.name)).toContain('SUMMARY_SPARK_REMOTE');
+    expect(engineSettingsFromEnv(new EnvReader({})).engine.remote).toBeUndefined();
+    expect(engineSettingsFromEnv(new EnvReader({ SUMMARY_SPARK_REMOTE: 'local' })).engine.remote).toBeUndefined();
+    expect(() => engineSettingsFromEnv(new EnvReader({ SUMMARY_SPARK_REMOTE: 'http://127.0.0.1:15002' }))).toThrow(
+      /SUMMARY_SPARK_REMOTE: expected a Spark Connect URL/,
+    );
+  });
+
   it('refuses a secret in the catalog properties at boot', () => {
     expect(() =>
       engineSettingsFromEnv(new EnvReader({ SUMMARY_CATALOG_PROPERTIES: 's3.secret-access-key=abc' })),

@@ -7,6 +7,7 @@ import {
   describeCatalogAuth,
   describeProgress,
   EngineOptions,
+  redactRemote,
   RunnerClient,
   RunnerError,
   engineOptionsFromEnv,
@@ -58,6 +59,11 @@ export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
     'extra Spark settings of the embedded runner, "spark.key=value; …"',
   );
   const sparkUi = env.optional('SUMMARY_SPARK_UI', 'the Spark UI of the embedded runner on (1/true); off by default');
+  const remote = env.optional(
+    'SUMMARY_SPARK_REMOTE',
+    "a Spark Connect server (sc://host:port, e.g. the local stack's sc://127.0.0.1:15002): the runner is its thin " +
+      'client and starts no JVM; unset or "local": an in-process Spark',
+  );
   // Read here so that they are listed with the settings; their values are never printed (catalog-auth.ts).
   const catalogAuth = Object.fromEntries(CATALOG_AUTH_ENV.map(([name, doc]) => [name, env.optional(name, doc)]));
   const engine = engineOptionsFromEnv({
@@ -72,6 +78,7 @@ export function engineSettingsFromEnv(env: EnvReader): EngineSettings {
     SUMMARY_JARS_DIR: jarsDir,
     SUMMARY_SPARK_CONF: sparkConf,
     SUMMARY_SPARK_UI: sparkUi,
+    SUMMARY_SPARK_REMOTE: remote,
   });
   return { configFile, engine, logDir };
 }
@@ -120,7 +127,8 @@ export class EngineHandle {
     const began = Date.now();
     const auth = describeCatalogAuth(this.settings.engine.catalogAuth ?? NO_CATALOG_AUTH);
     jsonLog('info', 'starting Spark runner', {
-      master: engine.master,
+      // A Spark Connect client starts no JVM: the server's master and memory apply (its URL without a token).
+      ...(engine.remote ? { sparkConnect: redactRemote(engine.remote) } : { master: engine.master }),
       catalog: this.settings.engine.catalogType,
       catalogAuth: auth,
       log: runner.logFile,
@@ -139,6 +147,11 @@ export class EngineHandle {
   async ping(): Promise<void> {
     if (this.runner && !this.runner.alive)
       throw new RunnerError('the Spark runner exited; it restarts on the next job', 'RunnerExited', true);
+  }
+
+  /** The runner dies at once (a job over its timeout); the next pipeline() starts a new one. */
+  kill(): void {
+    this.runner?.kill();
   }
 
   async close(): Promise<void> {
