@@ -7,7 +7,7 @@ import { EngineHandle, engineSettingsFromEnv } from '@app/service-kit';
 import { loadConfigFile } from '@app/config';
 import { EmrOnEksLauncher, JobLauncher, LeasedLauncher, SparkSubmitLauncher } from '@app/launcher';
 import { DispatchModule } from './dispatch/dispatch.module';
-import { LEASE_WAIT_MS, LocalLauncher } from './launchers/local.launcher';
+import { DEFAULT_JOB_TIMEOUT_MS, LEASE_WAIT_MS, LocalLauncher } from './launchers/local.launcher';
 
 /** spark-dispatcher: runs each planned case's job in order III → I → II on the launcher (README "Services"). */
 bootstrap(async () => {
@@ -16,9 +16,17 @@ bootstrap(async () => {
   const settings = engineSettingsFromEnv(env);
   const kind = env.oneOf(
     'DISPATCHER_LAUNCHER',
-    ['local', 'emr', 'spark-submit'] as const,
+    ['local', 'connect', 'emr', 'spark-submit'] as const,
     'local',
-    'where case jobs run: the embedded Spark runner, EMR on EKS, or a Spark standalone master',
+    "where case jobs run: the dispatcher's own runner (in-process, or a Spark Connect client with SUMMARY_SPARK_REMOTE), " +
+      'connect (the same, SUMMARY_SPARK_REMOTE required), EMR on EKS, or a Spark standalone master',
+  );
+  const jobTimeoutMs = env.int(
+    'DISPATCHER_JOB_TIMEOUT_MS',
+    DEFAULT_JOB_TIMEOUT_MS,
+    'local and connect: a case job still running after this long is stopped (its runner killed) and retried; 0: no ' +
+      'limit (the cluster launchers have their own: EMR_JOB_TIMEOUT_MS, SPARK_SUBMIT_JOB_TIMEOUT_MS)',
+    0,
   );
   // Eight attempts 5, 10, 20, 40, 60, 60, 60 s apart ride out about four minutes of a catalog, object store
   // or lease outage before the batch stops and BatchFailed fires.
@@ -31,6 +39,11 @@ bootstrap(async () => {
   const retryBackoffMs = env.int('DISPATCHER_RETRY_BACKOFF_MS', 5000, 'first retry delay, doubled per attempt');
   const retryMaxBackoffMs = env.int('DISPATCHER_RETRY_MAX_BACKOFF_MS', 60000, 'longest delay between two attempts', 1);
   env.done();
+  if (kind === 'connect' && !settings.engine.remote)
+    throw new Error(
+      'DISPATCHER_LAUNCHER=connect runs the case jobs as sessions on a Spark Connect server: set SUMMARY_SPARK_REMOTE ' +
+        "to it (sc://host:port; the local stack's is sc://127.0.0.1:15002, the cluster topology's sc://127.0.0.1:15012)",
+    );
   const config = loadConfigFile(resolve(settings.configFile));
   // Every launcher has a Spark runner in the dispatcher: the local one runs the jobs on it; with EMR_*
   // (docs/emr-on-eks.md) or SPARK_SUBMIT_* (docs/spark-cluster.md) the jobs run on the cluster and the
@@ -41,7 +54,7 @@ bootstrap(async () => {
   await engine.pipeline();
   let launcher: JobLauncher;
   if (remote === null) {
-    launcher = new LocalLauncher(engine);
+    launcher = new LocalLauncher(engine, { engine: settings.engine.remote ? 'connect' : 'local', jobTimeoutMs });
   } else {
     const lease = leaseOptionsFromEnv();
     const newLease = async () => leaseFor(await engine.pipeline(), ctx.name, lease);

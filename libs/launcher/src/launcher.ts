@@ -3,7 +3,7 @@ import { CompiledJob } from '@app/compiler';
 import { JobResult } from '@app/runner-client';
 
 /** Where a compiled job runs (SPEC §8): the embedded local Spark, EMR on EKS, or a Spark master through spark-submit's REST protocol. */
-export type EngineKind = 'local' | 'emr-on-eks' | 'spark-submit';
+export type EngineKind = 'local' | 'connect' | 'emr-on-eks' | 'spark-submit';
 
 /** States a launcher reports before the run ends (the end is the returned result). */
 export type JobRunState = 'SUBMITTED' | 'RUNNING';
