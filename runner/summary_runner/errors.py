@@ -33,6 +33,30 @@ RETRIABLE_JAVA_CLASSES = (
     "java.util.concurrent.TimeoutException",
 )
 
+# IOException subclasses whose names do not end in "IOException": a Spark Connect error's stack trace names each
+# exception's own class only (no superclasses), so these are known by name (in-process the cause chain's
+# superclasses find them). The catalog or the object store unreachable or restarting (e.g. a REST catalog call's
+# "Caused by: org.apache.hc.client5.http.HttpHostConnectException: Connect to … failed: Connection refused").
+CONNECT_IO_EXCEPTION_CLASSES = (
+    "java.net.ConnectException",
+    "java.net.SocketException",
+    "java.net.SocketTimeoutException",
+    "java.net.UnknownHostException",
+    "java.net.NoRouteToHostException",
+    "java.net.http.HttpTimeoutException",
+    "java.io.EOFException",
+    "java.io.InterruptedIOException",
+    "java.nio.channels.ClosedChannelException",
+    "javax.net.ssl.SSLException",
+    "org.apache.hc.client5.http.HttpHostConnectException",
+    "org.apache.hc.client5.http.ConnectTimeoutException",
+    "org.apache.hc.core5.http.NoHttpResponseException",
+    "org.apache.hc.core5.http.ConnectionClosedException",
+    "org.apache.http.conn.HttpHostConnectException",
+    "org.apache.http.conn.ConnectTimeoutException",
+    "org.apache.http.NoHttpResponseException",
+)
+
 # Error messages are for logs and a UI line, not for stack traces.
 MAX_MESSAGE_CHARS = 2000
 
@@ -223,17 +247,27 @@ def _from_spark_connect(exc: BaseException) -> bool:
 _JAVA_CLASS_LINE = re.compile(r"^(?:Caused by: )?((?:[a-z_$][\w$]*\.)+[A-Z][\w$]*)(?::|$)", re.MULTILINE)
 
 
+def _known_io_exception(name: str) -> bool:
+    """A class of CONNECT_IO_EXCEPTION_CLASSES, also relocated by a shaded jar, e.g. Iceberg's runtime's
+    "org.apache.iceberg.shaded.org.apache.hc.client5.http.HttpHostConnectException"."""
+    return any(name == known or name.endswith("." + known) for known in CONNECT_IO_EXCEPTION_CLASSES)
+
+
 def _describe_connect_error(exc: BaseException) -> dict:
     """A Spark Connect error: its message, then the server's JVM stack trace when the session asked for it
     (spark.sql.pyspark.jvmStacktrace.enabled, set by session.py). The trace names the outer exception and every
-    cause by class, not their superclasses: a class of RETRIABLE_JAVA_CLASSES or any *IOException but
-    FileNotFoundException makes it retriable, e.g. "Caused by: org.apache.iceberg.exceptions.CommitFailedException".
+    cause by class, not their superclasses: a class of RETRIABLE_JAVA_CLASSES, any *IOException but
+    FileNotFoundException, or a known IOException subclass (CONNECT_IO_EXCEPTION_CLASSES) makes it retriable,
+    e.g. "Caused by: org.apache.iceberg.exceptions.CommitFailedException".
     """
     text = getattr(exc, "message", None) or str(exc)
     message, _, trace = text.partition("\n\nJVM stacktrace:\n")
     classes = _JAVA_CLASS_LINE.findall(trace)
     retriable = (
-        any(name in RETRIABLE_JAVA_CLASSES or (name.endswith("IOException") and name != NON_RETRIABLE_JAVA_CLASS) for name in classes)
+        any(
+            name in RETRIABLE_JAVA_CLASSES or _known_io_exception(name) or (name.endswith("IOException") and name != NON_RETRIABLE_JAVA_CLASS)
+            for name in classes
+        )
         and NON_RETRIABLE_JAVA_CLASS not in classes
     )
     name = type(exc).__name__

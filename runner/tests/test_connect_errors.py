@@ -41,6 +41,34 @@ def test_an_io_error_is_retriable_but_a_missing_file_is_not():
     assert describe_error(SparkConnectGrpcException(missing))["retriable"] is False
 
 
+CATALOG_DOWN = """(org.apache.iceberg.exceptions.RESTException) Error occurred while processing POST request
+
+JVM stacktrace:
+org.apache.iceberg.exceptions.RESTException: Error occurred while processing POST request
+\tat org.apache.iceberg.rest.HTTPClient.execute(HTTPClient.java:359)
+\tat org.apache.iceberg.rest.RESTSessionCatalog.fetchConfig(RESTSessionCatalog.java:1023)
+Caused by: org.apache.iceberg.shaded.org.apache.hc.client5.http.HttpHostConnectException: Connect to http://127.0.0.1:8181 failed: Connection refused
+\tat java.base/sun.nio.ch.Net.pollConnect(Native Method)
+\t... 12 more
+Caused by: java.net.ConnectException: Connection refused
+\t... 20 more
+"""
+
+
+def test_the_catalog_or_store_unreachable_is_retriable_as_in_process():
+    """In-process, HttpHostConnectException is found as an IOException through its superclasses; on Spark Connect the
+    trace names only its own class, which must be known by name, here as Iceberg's runtime relocates it (the services'
+    retries ride out a catalog restart)."""
+    described = describe_error(SparkConnectGrpcException(CATALOG_DOWN))
+    assert described["retriable"] is True
+    assert described["type"] == "RESTException"
+    assert "HttpHostConnectException" in described["message"] or "ConnectException" in described["message"]
+    store = "Job aborted\n\nJVM stacktrace:\norg.apache.spark.SparkException: Job aborted\nCaused by: java.net.SocketException: reset\n"
+    assert describe_error(SparkConnectGrpcException(store))["retriable"] is True
+    other = "Job aborted\n\nJVM stacktrace:\norg.apache.spark.SparkException: Job aborted\nCaused by: java.lang.ArithmeticException: / by zero\n"
+    assert describe_error(SparkConnectGrpcException(other))["retriable"] is False
+
+
 def test_an_analysis_error_keeps_its_message_and_is_not_retriable():
     text = (
         "[TABLE_OR_VIEW_NOT_FOUND] The table or view `local`.`p`.`nope` cannot be found.\n\n"
