@@ -197,6 +197,24 @@ export class ServicesRun {
     ];
   }
 
+  /** Ingests the next `count` batches one at a time, each COMPLETED and leaving the tables equal to the oracle. */
+  async nextBatchesToOracle(count: number, timeoutMs = 10 * MINUTES): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const id = await this.ingestNext();
+      const done = await this.completed(id, timeoutMs);
+      if (done.status !== 'COMPLETED') throw new Error(`batch ${id} ended ${done.status}, not COMPLETED`);
+      const diffs = await this.oracleDiffs();
+      if (diffs.length) throw new Error(`batch ${id}: the tables differ from the oracle:\n${diffs.join('\n')}`);
+    }
+  }
+
+  /** The job-state events of every batch ingested so far that say a case job SUCCEEDED. */
+  succeededJobs() {
+    return Array.from({ length: this.ingested }, (_, i) => this.log.of('job-state-changed', batchIdOf(i + 1)))
+      .flat()
+      .filter((s) => s.state === 'SUCCEEDED');
+  }
+
   /** (batch, step) pairs the ledger holds two commits of: a job that ran twice. Empty when none did. */
   async jobsRunTwice(): Promise<Array<Record<string, unknown>>> {
     return this.h.runner.query(

@@ -2,8 +2,9 @@
 # `npm run e2e:cluster`: the compiled jobs on a Spark standalone cluster (master + two workers) in cluster
 # deploy mode, tables on SeaweedFS S3 through the REST catalog, equal to the oracle (e2e/cluster/cluster.int-spec.ts),
 # under the cluster's faults (faults.int-spec.ts), and the four services with the spark-submit launcher on it
-# (services.int-spec.ts). Starts the cluster topology with Kafka and the registry, and stops them again unless
-# CLUSTER_KEEP=1. Extra arguments go to jest (e.g. --testPathPatterns services). E2E_CLUSTER_COMPONENTS
+# (services.int-spec.ts), and the four services as clients of the cluster's Spark Connect server
+# (connect.int-spec.ts, which starts and stops spark-connect-cluster itself). Starts the cluster topology with
+# Kafka and the registry, and stops them again unless CLUSTER_KEEP=1. Extra arguments go to jest (e.g. --testPathPatterns services). E2E_CLUSTER_COMPONENTS
 # names the stack components to start instead (the test command's small run leaves out Kafka and the registry).
 # Spark starts are serialised with other Spark work on the machine through /tmp/spark-heavy.lock.
 set -euo pipefail

@@ -63,3 +63,35 @@ export function clusterCatalog(
     },
   };
 }
+
+/** The stack components of the four services with the `connect` launcher: the cluster and its Connect server. */
+export const CLUSTER_CONNECT_SERVICES_COMPONENTS = `${CLUSTER_SERVICES_COMPONENTS} spark-connect-cluster`;
+
+/**
+ * The four services as thin clients of the cluster's Spark Connect server (issue 21): every service's runner
+ * is a session on it (SUMMARY_SPARK_REMOTE), and the dispatcher's case jobs run there
+ * (DISPATCHER_LAUNCHER=connect), on its executor on a worker; the tables on the object store through the
+ * S3 REST catalog. The server holds the store's keys (stack.sh's spark-connect-cluster): no client passes
+ * any. The harness (ingest, the oracle's reads) is a client of the same server.
+ */
+export function clusterConnectCatalog(vars: Record<string, string>): RunCatalog {
+  const stack = vars as unknown as ClusterStack;
+  if (!stack.ICEBERG_S3_REST_URI || !stack.SPARK_CONNECT_CLUSTER_URL)
+    throw new Error(
+      'the cluster topology is not up: run npm run e2e:cluster (stack.sh up --cluster --cluster-connect)',
+    );
+  const s3 = s3CatalogProperties(stack);
+  const pairs = Object.entries(s3)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+  return {
+    harness: { catalogUri: stack.ICEBERG_S3_REST_URI, catalogProperties: s3, remote: stack.SPARK_CONNECT_CLUSTER_URL },
+    harnessEnv: {},
+    services: {
+      SUMMARY_SPARK_REMOTE: stack.SPARK_CONNECT_CLUSTER_URL,
+      SUMMARY_CATALOG_URI: stack.ICEBERG_S3_REST_URI,
+      SUMMARY_CATALOG_PROPERTIES: pairs,
+      DISPATCHER_LAUNCHER: 'connect',
+    },
+  };
+}

@@ -36,6 +36,7 @@ if [[ -f "$S3_KEYS_FILE" ]]; then
   emit SPARK_MASTER_REST_URL "http://127.0.0.1:$STACK_SPARK_REST_PORT"
   # Its own Spark Connect server (`stack.sh up --cluster-connect`): executors on the workers, tables on the store.
   emit SPARK_CONNECT_CLUSTER_URL "sc://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_PORT"
+  emit SPARK_CONNECT_CLUSTER_UI_URL "http://127.0.0.1:$STACK_SPARK_CONNECT_CLUSTER_UI_PORT"
   # Jars every driver and executor of the standalone cluster puts on its classpath (Iceberg, S3).
   emit SPARK_CLUSTER_JARS_DIR "$STACK_HOME/dist/spark-jars"
   # The Python of drivers and executors (spark.pyspark.python): the toolchain venv, with pyspark.

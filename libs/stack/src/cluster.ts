@@ -31,6 +31,9 @@ export interface ClusterStack {
   SPARK_MASTER_REST_URL: string;
   SPARK_CLUSTER_JARS_DIR: string;
   SPARK_CLUSTER_PYTHON: string;
+  /** The cluster's own Spark Connect server (`stack.sh up --cluster-connect`) and its web UI (REST API). */
+  SPARK_CONNECT_CLUSTER_URL: string;
+  SPARK_CONNECT_CLUSTER_UI_URL: string;
 }
 
 export function clusterStackEnv(): ClusterStack {
@@ -276,6 +279,16 @@ export function driverWorker(stack: ClusterStack, submissionId: string): number 
   const log = driverLog(stack, submissionId);
   const m = log?.match(/worker-(\d+)/);
   return m ? Number(m[1]) : null;
+}
+
+/** The workers (1, 2) whose work dir holds an executor of this application (`$STACK_HOME/spark/worker-<n>/<app id>/`). */
+export function applicationWorkers(stack: ClusterStack, appId: string): number[] {
+  const spark = join(stack.STACK_HOME, 'spark');
+  if (!existsSync(spark)) return [];
+  return readdirSync(spark)
+    .filter((d) => d.startsWith('worker-') && existsSync(join(spark, d, appId)))
+    .map((d) => Number(d.slice('worker-'.length)))
+    .sort();
 }
 
 /** `$STACK_HOME/spark/worker-<n>/<driver id>/stderr`, where the worker ran the driver. */
