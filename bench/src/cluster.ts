@@ -1,9 +1,18 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CASE_ORDER } from '@app/compiler';
+import { CASE_ORDER, CompiledJob } from '@app/compiler';
 import { parseConfig } from '@app/config';
-import { DEFAULT_ENGINE, RunnerEngineConfig, engineOptionsFromEnv, runnerEngineConfig } from '@app/runner-client';
-import { ClusterJobs, ClusterStack, awsEnv, clusterStackEnv, withS3 } from '@app/stack';
+import {
+  DEFAULT_ENGINE,
+  JobResult,
+  RunnerClient,
+  RunnerEngineConfig,
+  engineOptionsFromEnv,
+  repoRoot,
+  runnerEngineConfig,
+} from '@app/runner-client';
+import { ClusterJobs, ClusterStack, awsEnv, clusterStackEnv, s3CatalogProperties, withS3 } from '@app/stack';
 import { median } from './stats';
 import { BenchContext, Log, appendBatch, buildTable, measureNoop, phase, repeatBatch } from './phases';
 import { BenchOptions, BenchSizes, SEED_SIMULATION, benchSizes } from './options';
@@ -18,9 +27,11 @@ import { dataShape } from './generator';
 // catalog (S3FileIO), and every classify and case job submitted to the Spark standalone master in cluster
 // deploy mode (a driver JVM per job on a worker, executors on both workers; job document and result on the
 // object store), the tables on the object store. The tables are built and rolled back with a local runner in
-// every topology: only the batch's jobs and the no-op jobs are measured where they run.
+// every topology: only the batch's jobs and the no-op jobs are measured where they run. Issue 21 adds a fourth:
+// the jobs as sessions on the cluster's own long-lived Spark Connect server (stack.sh's spark-connect-cluster,
+// started after the spark-submit topology, which needs both workers, and stopped again).
 
-export type TopologyName = 'local-disk' | 'local-s3' | 'cluster';
+export type TopologyName = 'local-disk' | 'local-s3' | 'cluster' | 'cluster-connect';
 
 export const TOPOLOGIES: Record<TopologyName, string> = {
   'local-disk': 'local Spark (local[2], one long-lived runner), tables on local disk (Hadoop catalog)',
@@ -28,7 +39,15 @@ export const TOPOLOGIES: Record<TopologyName, string> = {
     'local Spark (local[2], one long-lived runner), tables on SeaweedFS S3 through the REST catalog (S3FileIO)',
   cluster:
     'each job spark-submitted to the standalone master (cluster deploy mode: its own driver on a worker, 2 executors × 1 core), tables on SeaweedFS S3',
+  'cluster-connect':
+    "each job a session on the cluster's long-lived Spark Connect server (an application of the standalone master, " +
+    'one 2-core executor on a worker), tables on SeaweedFS S3',
 };
+
+/** Where a topology's classify and case jobs run (null: on the local runner that built the tables). */
+interface JobsOn {
+  runJob(job: CompiledJob): Promise<JobResult>;
+}
 
 export interface TopologyResult {
   topology: TopologyName;
@@ -101,7 +120,7 @@ interface Workload {
 async function measureOn(
   w: Workload,
   runner: RecordingRunner,
-  measured: { topology: TopologyName; jobs: ClusterJobs | null }[],
+  measured: { topology: TopologyName; jobs: JobsOn | null; prepare?: () => Promise<JobsOn> }[],
 ): Promise<{ results: TopologyResult[]; summaryRows: number }> {
   const sizes = clusterSizes(w.o);
   const ctx: BenchContext = {
@@ -122,7 +141,9 @@ async function measureOn(
   await appendBatch(ctx, set, sizes.batchRows);
   const withBatch = await set.save();
   const results: TopologyResult[] = [];
-  for (const { topology, jobs } of measured) {
+  for (const m of measured) {
+    const { topology } = m;
+    const jobs = m.prepare ? await phase(w.log, `${topology}: starting`, m.prepare) : m.jobs;
     runner.remoteJobs = jobs ? (job) => jobs.runJob(job) : undefined;
     try {
       const noop = await phase(w.log, `${topology}: no-op jobs × ${Math.max(3, w.o.repeat)}`, () =>
@@ -175,7 +196,17 @@ function s3Engines(
   };
 }
 
-/** Runs the three topologies one after the other and returns the document of cluster.json. */
+/** `stack.sh up|down` of some components of the local stack. */
+function stackComponents(action: 'up' | 'down', components: string): void {
+  const out = spawnSync('bash', ['scripts/stack/stack.sh', action], {
+    cwd: repoRoot(),
+    encoding: 'utf8',
+    env: { ...process.env, STACK_COMPONENTS: components },
+  });
+  if (out.status !== 0) throw new Error(`stack.sh ${action} ${components} exited ${out.status}:\n${out.stderr}`);
+}
+
+/** Runs the topologies one after the other and returns the document of cluster.json. */
 export async function runClusterBench(o: BenchOptions, log: Log): Promise<ClusterBenchDocument> {
   const stack = clusterStackEnv();
   const raw = readRawConfig(o.config);
@@ -199,6 +230,25 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
 
   const engines = s3Engines(raw, o, stack, join(scratch, 'warehouse-s3'));
   const s3 = new RecordingRunner(engines.local, { env: awsEnv(stack), logFile: join(scratch, 'runner-s3.log') });
+  // The Connect client: a session per job on the cluster's server with the S3 catalog; the server holds the keys.
+  let connect: RunnerClient | undefined;
+  const startConnect = async (): Promise<JobsOn> => {
+    stackComponents('up', 'spark-connect-cluster');
+    const config = parseConfig(raw, o.config);
+    connect = new RunnerClient(
+      runnerEngineConfig(config, {
+        ...DEFAULT_ENGINE,
+        catalogType: 'rest',
+        catalogUri: stack.ICEBERG_S3_REST_URI,
+        catalogProperties: s3CatalogProperties(stack),
+        shufflePartitions: 2,
+        remote: stack.SPARK_CONNECT_CLUSTER_URL,
+      }),
+      { logFile: join(scratch, 'runner-cluster-connect.log') },
+    );
+    await connect.start();
+    return connect;
+  };
   const jobs = new ClusterJobs(
     engines.cluster,
     stack,
@@ -210,6 +260,7 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
     const out = await measureOn(w, s3, [
       { topology: 'local-s3', jobs: null },
       { topology: 'cluster', jobs },
+      { topology: 'cluster-connect', jobs: null, prepare: startConnect },
     ]);
     results.push(...out.results);
     const failed = jobs.submissions.filter((s) => s.finalState !== 'FINISHED');
@@ -219,6 +270,8 @@ export async function runClusterBench(o: BenchOptions, log: Log): Promise<Cluste
       );
   } finally {
     await jobs.close();
+    await connect?.close();
+    if (connect) stackComponents('down', 'spark-connect-cluster');
     await s3.close();
   }
 
