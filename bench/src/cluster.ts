@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CASE_ORDER, CompiledJob } from '@app/compiler';
@@ -9,10 +8,17 @@ import {
   RunnerClient,
   RunnerEngineConfig,
   engineOptionsFromEnv,
-  repoRoot,
   runnerEngineConfig,
 } from '@app/runner-client';
-import { ClusterJobs, ClusterStack, awsEnv, clusterStackEnv, s3CatalogProperties, withS3 } from '@app/stack';
+import {
+  ClusterJobs,
+  ClusterStack,
+  awsEnv,
+  clusterStackEnv,
+  s3CatalogProperties,
+  stackComponents,
+  withS3,
+} from '@app/stack';
 import { median } from './stats';
 import { BenchContext, Log, appendBatch, buildTable, measureNoop, phase, repeatBatch } from './phases';
 import { BenchOptions, BenchSizes, SEED_SIMULATION, benchSizes } from './options';
@@ -194,16 +200,6 @@ function s3Engines(
     // Master and jars come from the submission (clusterSparkProperties), as on a real cluster.
     cluster: withS3(runnerEngineConfig(config, { ...base, master: stack.SPARK_MASTER_URL, driverMemory: '1g' }), stack),
   };
-}
-
-/** `stack.sh up|down` of some components of the local stack. */
-function stackComponents(action: 'up' | 'down', components: string): void {
-  const out = spawnSync('bash', ['scripts/stack/stack.sh', action], {
-    cwd: repoRoot(),
-    encoding: 'utf8',
-    env: { ...process.env, STACK_COMPONENTS: components },
-  });
-  if (out.status !== 0) throw new Error(`stack.sh ${action} ${components} exited ${out.status}:\n${out.stderr}`);
 }
 
 /** Runs the topologies one after the other and returns the document of cluster.json. */

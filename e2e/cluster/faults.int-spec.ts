@@ -1,14 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as fc from 'fast-check';
-import { CompiledJob } from '@app/compiler';
 import { PipelineConfig } from '@app/config';
 import { LeaseHeldError } from '@app/lease';
 import { SummaryPipeline, leaseFor } from '@app/engine';
 import { exportQuery, readLedger, validate } from '@app/table-ops';
 import { RunnerClient, RunnerEngineConfig, repoRoot } from '@app/runner-client';
-import { ALT_ORACLE_SPEC, Row, diffRows, oracle, scenarioArb } from '@app/testing';
+import { ALT_ORACLE_SPEC, Row, diffRows, holdingJob, oracle, scenarioArb } from '@app/testing';
 import { LeasedLauncher } from '@app/launcher';
 import {
   ClusterJobRunner,
@@ -16,6 +14,7 @@ import {
   awsEnv,
   driverLog,
   driverWorker,
+  stackComponents,
   startClusterPipeline,
 } from './cluster-runner';
 import { latestKey, summaryKey } from '../services-run';
@@ -151,7 +150,7 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
   });
 
   it('the dispatcher dies after a submission: a restarted one adopts the driver, nothing is submitted twice', async () => {
-    const job = holdingJob('adopt');
+    const job = holdingJob(`adopt-${Date.now().toString(36)}`, 'adopt held', 100);
     const request = runner.launchRequest(job);
     writeFileSync(join(hooks, 'arm-adopt held'), '');
     const first = runner.newLauncher();
@@ -196,7 +195,7 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
       LEASE,
       { waitMs: 0 },
     );
-    const job = holdingJob('lease');
+    const job = holdingJob(`lease-${Date.now().toString(36)}`, 'lease held', 100);
     writeFileSync(join(hooks, 'arm-lease held'), '');
     const running = runner.launch(launcher, runner.launchRequest(job));
     try {
@@ -227,35 +226,12 @@ describe('faults on the Spark standalone cluster, tables on S3', () => {
   });
 });
 
-/** A job that reads nothing and holds at its first step while `arm-<name> held` exists. */
-function holdingJob(name: string): CompiledJob {
-  return {
-    schemaVersion: 1,
-    jobId: `${name}-${Date.now().toString(36)}`,
-    kind: 'maintenance',
-    targets: [],
-    steps: [
-      { name: `${name} held`, kind: 'collect', maxRows: 1, sql: 'SELECT 1 AS one' },
-      { name: 'count', kind: 'collect', maxRows: 1, sql: 'SELECT count(*) AS n FROM range(100)' },
-    ],
-  } as unknown as CompiledJob;
-}
-
 function stackUp(component: string): void {
-  stack('up', component);
+  stackComponents('up', component);
 }
 
 function stackDown(component: string): void {
-  stack('down', component);
-}
-
-function stack(command: 'up' | 'down', component: string): void {
-  const out = spawnSync('bash', ['scripts/stack/stack.sh', command], {
-    cwd: repoRoot(),
-    env: { ...process.env, STACK_COMPONENTS: component },
-    encoding: 'utf8',
-  });
-  if (out.status !== 0) throw new Error(`stack.sh ${command} ${component} failed (${out.status}): ${out.stderr}`);
+  stackComponents('down', component);
 }
 
 function sleep(ms: number): Promise<void> {

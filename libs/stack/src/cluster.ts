@@ -18,6 +18,16 @@ import {
 // and the compiled jobs run on it through the spark-submit launcher. Shared by the cluster e2e and
 // `npm run bench -- --cluster`.
 
+/** `stack.sh up|down` of some of the local stack's components (`STACK_COMPONENTS`), e.g. a fault test's outage. */
+export function stackComponents(action: 'up' | 'down', components: string): void {
+  const out = spawnSync('bash', ['scripts/stack/stack.sh', action], {
+    cwd: repoRoot(),
+    encoding: 'utf8',
+    env: { ...process.env, STACK_COMPONENTS: components },
+  });
+  if (out.status !== 0) throw new Error(`stack.sh ${action} ${components} exited ${out.status}:\n${out.stderr}`);
+}
+
 /** What `scripts/stack/env.sh` says about the cluster topology (`stack.sh up --cluster`). */
 export interface ClusterStack {
   STACK_HOME: string;

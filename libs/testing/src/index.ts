@@ -8,3 +8,4 @@ export * from './production-config';
 export * from './memory-lease-store';
 export * from './oracle.report-dates';
 export * from './report-scenarios';
+export * from './holding-job';

@@ -1,10 +1,9 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CompiledJob } from '@app/compiler';
 import { DEFAULT_ENGINE, sparkRemote } from '@app/runner-client';
 import { EngineHandle } from '@app/service-kit';
 import { LaunchError, LaunchRequest } from '@app/launcher';
-import { ALT_CONFIG, SparkHarness, startHarness } from '@app/testing';
+import { ALT_CONFIG, SparkHarness, holdingJob, startHarness } from '@app/testing';
 import { LocalLauncher } from './local.launcher';
 
 // The dispatcher's own runner as a launcher (`local`, or `connect` with SUMMARY_SPARK_REMOTE: the test command
@@ -52,16 +51,7 @@ describe('the local/connect launcher: a job over its timeout', () => {
     rmSync(h.dir, { recursive: true, force: true });
   });
 
-  const job = {
-    schemaVersion: 1,
-    jobId: 'dispatcher-timeout',
-    kind: 'maintenance',
-    targets: [],
-    steps: [
-      { name: 'started', kind: 'collect', maxRows: 1, sql: 'SELECT 1 AS one' },
-      { name: 'work', kind: 'collect', maxRows: 1, sql: 'SELECT count(*) AS n FROM range(1000)' },
-    ],
-  } as unknown as CompiledJob;
+  const job = holdingJob('dispatcher-timeout');
   const request = (attempt: number): LaunchRequest => ({
     pipeline: h.config.summaryTable.plain,
     batchId: 'b-000001',

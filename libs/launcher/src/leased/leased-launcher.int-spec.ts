@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CompiledJob } from '@app/compiler';
 import { DEFAULT_ENGINE, JobResult, repoRoot, runnerEngineConfig, toolchain } from '@app/runner-client';
 import { LeaseHeldError } from '@app/lease';
 import { leaseFor } from '@app/engine';
 import { JobLauncher, LaunchRequest, LaunchResult } from '../launcher';
-import { ALT_CONFIG, SparkHarness, startHarness } from '@app/testing';
+import { ALT_CONFIG, SparkHarness, holdingJob, startHarness } from '@app/testing';
 import { LeasedLauncher } from './leased-launcher';
 
 // Issue 10: a dispatcher whose jobs run on a cluster holds the pipeline's lease like every writer, and a
@@ -86,16 +85,7 @@ describe('a dispatcher with a remote launcher under the pipeline lease', () => {
       FAST,
       { waitMs: 0 },
     );
-    const job = {
-      schemaVersion: 1,
-      jobId: 'remote-keep-alive',
-      kind: 'maintenance',
-      targets: [],
-      steps: [
-        { name: 'started', kind: 'collect', maxRows: 1, sql: 'SELECT 1 AS one' },
-        { name: 'work', kind: 'collect', maxRows: 1, sql: 'SELECT count(*) AS n FROM range(1000)' },
-      ],
-    } as unknown as CompiledJob;
+    const job = holdingJob('remote-keep-alive');
     writeFileSync(join(pauseDir, 'arm-started'), '');
     let ended: unknown = null;
     const running = launcher.run({
