@@ -1,11 +1,12 @@
 import { parseConfig } from '@app/config';
-import { ALT_CONFIG } from '@app/testing';
+import { ALT_CONFIG, ALT_CONFIG_REPORT } from '@app/testing';
 import {
   DEFAULT_MAINTENANCE,
   MaintenancePolicyError,
   compactionCall,
   describeMaintenance,
   isDue,
+  maintainedTables,
   maintenancePolicyFromEnv,
 } from './maintenance';
 
@@ -93,5 +94,21 @@ describe('maintenance policy', () => {
         error: { type: 'CommitFailed', message: 'conflict', retriable: true },
       }),
     ).toBe('t: maintenance FAILED: CommitFailed: conflict (retried after the next batch)');
+  });
+});
+
+describe('maintainedTables', () => {
+  it('keeps summary and latest, and the report winners and unbounded history when the config has them', () => {
+    expect(maintainedTables(parseConfig(ALT_CONFIG, 'test')).map((t) => t.plain)).toEqual([
+      'local.alt.acct_hist',
+      'local.alt.acct_latest',
+    ]);
+    const both = parseConfig({ ...ALT_CONFIG_REPORT, unbounded_history: { table: 'alt.acct_unbounded' } }, 'test');
+    expect(maintainedTables(both).map((t) => t.plain)).toEqual([
+      'local.alt.acct_hist',
+      'local.alt.acct_latest',
+      'local.alt.acct_unbounded',
+      'local.alt.acct_hist_report_winners',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { PipelineConfig, TableName, quoteIdent as q, quoteString as lit } from '@app/config';
 import { JsonRow, RunnerClient, RunnerError } from '@app/runner-client';
+import { reportWinnersTable } from '@app/compiler';
 
 /**
  * The maintenance the pipeline schedules itself after every batch it commits (README "Table layout and
@@ -143,7 +144,21 @@ export interface MaintenanceOutcome {
 const num = (row: JsonRow | undefined, key: string) => Number(row?.[key] ?? 0);
 
 /**
- * Runs the policy on summary and latest. Iceberg plans which partitions are due, so a call on a table
+ * The tables the batches write every day and the policy keeps: summary and latest, and with SPEC §4b/§4c on the
+ * report winners (one small file per month a batch's report rows touch) and the unbounded history (a MERGE's
+ * rows and position deletes every batch), which would otherwise gain files with every batch for good.
+ */
+export function maintainedTables(config: PipelineConfig): TableName[] {
+  return [
+    config.summaryTable,
+    config.latestTable,
+    ...(config.unboundedHistory ? [config.unboundedHistory.table] : []),
+    ...(config.reportDates ? [reportWinnersTable(config)] : []),
+  ];
+}
+
+/**
+ * Runs the policy on the maintained tables (maintainedTables). Iceberg plans which partitions are due, so a call on a table
  * with nothing due commits nothing. A failed call (e.g. a commit conflict with a writer outside the
  * pipeline) is reported, not thrown: the next batch's maintenance tries again, and the data is right
  * either way.
@@ -155,7 +170,7 @@ export async function maintainTables(
 ): Promise<MaintenanceOutcome> {
   const began = Date.now();
   const tables: TableMaintenance[] = [];
-  for (const t of [config.summaryTable, config.latestTable]) {
+  for (const t of maintainedTables(config)) {
     const started = Date.now();
     const m: TableMaintenance = {
       table: t.plain,

@@ -325,7 +325,7 @@ export class SummaryPipeline {
   async runPending(): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];
     // The batch state machine the dispatcher drives too (lifecycle): one per run, each batch fed from its first case.
-    const machine = new BatchMachine();
+    const machine = new BatchMachine({ unboundedHistory: !!this.config.unboundedHistory });
     for (;;) {
       const batches = batchesFromLedger(await this.ledger());
       const last = batches[batches.length - 1];
@@ -485,7 +485,9 @@ export class SummaryPipeline {
         const rows = counts.cases[c].rows;
         const job = this.compileCase(id, c, counts);
         this.progress(
-          `batch ${id}: ${c} running (${rows} row(s), months ${counts.cases[c].minMonth}..${counts.cases[c].maxMonth})`,
+          rows
+            ? `batch ${id}: ${c} running (${rows} row(s), months ${counts.cases[c].minMonth}..${counts.cases[c].maxMonth})`
+            : `batch ${id}: ${c} running (no rows of its own: the batch's unbounded history, SPEC §4c)`,
         );
         let result: JobResult;
         try {

@@ -63,6 +63,21 @@ describe('BatchMachine: the order of cases and batches (SPEC §5)', () => {
     ).toEqual(['b-000001:CASE_III:run', 'b-000001:CASE_I:skip', 'b-000001:CASE_II:run']);
   });
 
+  it('runs CASE_II without rows when it keeps the unbounded history of the batch (SPEC §4c), after a restart too', () => {
+    const events = [
+      planned('b-000001', 'CASE_III'),
+      planned('b-000001', 'CASE_I', 0),
+      planned('b-000001', 'CASE_II', 0),
+    ];
+    expect(run(new BatchMachine({ unboundedHistory: true }), events)).toEqual([
+      'b-000001:CASE_III:run',
+      'b-000001:CASE_I:skip',
+      'b-000001:CASE_II:run',
+    ]);
+    expect(run(new BatchMachine({ unboundedHistory: true }), [events[2]])).toEqual(['b-000001:CASE_II:run']);
+    expect(run(new BatchMachine(), events).at(-1)).toBe('b-000001:CASE_II:skip');
+  });
+
   it('reports the last case of a batch', () => {
     const machine = new BatchMachine();
     expect(machine.done(planned('b-000001', 'CASE_III'), 0)).toBeNull();

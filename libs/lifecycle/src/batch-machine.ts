@@ -99,6 +99,12 @@ export class BatchMachine {
   private readonly batches = new Map<string, BatchProgress>();
   private latest?: { batchId: string; seq: number };
 
+  /**
+   * `unboundedHistory` (SPEC §4c on): a batch's last case (CASE_II) runs even without rows, because its job keeps
+   * the unbounded history of the whole batch (compiler withUnboundedHistory); every other case without rows skips.
+   */
+  constructor(private readonly options: { unboundedHistory?: boolean } = {}) {}
+
   decide(event: CaseBatchPlanned): Decision {
     if (!isBatchId(event.batchId)) return { action: 'hold', reason: `batch id ${event.batchId} is not b-<number>` };
     const seq = parseBatchId(event.batchId);
@@ -144,7 +150,8 @@ export class BatchMachine {
         };
     }
     // First event after a (re)start: earlier sequences of this batch were committed before.
-    return { action: event.skipped ? 'skip' : 'run' };
+    const keepsUnbounded = this.options.unboundedHistory && event.sequence === CASE_ORDER.length - 1;
+    return { action: event.skipped && !keepsUnbounded ? 'skip' : 'run' };
   }
 
   /** The driver runs (or skips) the case from `now` on; the batch's duration counts from its first case. */

@@ -21,6 +21,7 @@ export function compileCaseJob(config: PipelineConfig, batchId: string, c: CaseN
       : c === 'CASE_I'
         ? compileNewAccounts(config, batchId)
         : compileForward(config, batchId);
-  // SPEC §4c: with unbounded_history on, each case job also keeps the unbounded rows of the keys it staged.
-  return withUnboundedHistory(config, job, c, range);
+  // SPEC §4c: with unbounded_history on, the batch's last job (CASE_II) keeps the unbounded rows of every key the
+  // batch staged, and runs without forward rows too (BatchMachine's `unboundedHistory`).
+  return withUnboundedHistory(config, job, c, range.rows);
 }

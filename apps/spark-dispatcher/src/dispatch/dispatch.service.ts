@@ -17,14 +17,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 @Injectable()
 export class DispatchService implements OnApplicationShutdown {
-  private readonly machine = new BatchMachine();
+  private readonly machine: BatchMachine;
 
   constructor(
     @Inject(LAUNCHER) private readonly launcher: JobLauncher,
     @Inject(DISPATCH_OPTIONS) private readonly options: DispatchOptions,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(METRICS) private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.machine = new BatchMachine({ unboundedHistory: !!options.config.unboundedHistory });
+  }
 
   compile(event: CaseBatchPlanned): CompiledJob {
     const { config } = this.options;

@@ -1,5 +1,6 @@
 import { parseConfig } from '@app/config';
 import { ALT_CONFIG } from '@app/testing';
+import { compileBackfill } from './backfill.job';
 import { compileForward } from './forward.job';
 import { compileNewAccounts } from './new-accounts.job';
 import { UNBOUNDED_CELLS, compileUnboundedRebuild, withUnboundedHistory } from './unbounded';
@@ -14,20 +15,30 @@ describe('withUnboundedHistory', () => {
   it('leaves a case job unchanged without unbounded_history', () => {
     const config = parseConfig(ALT_CONFIG, 'test');
     const job = compileForward(config, 'b-000003');
-    expect(withUnboundedHistory(config, job, 'CASE_II', range)).toBe(job);
+    expect(withUnboundedHistory(config, job, 'CASE_II', 3)).toBe(job);
   });
 
-  it('adds one MERGE of the staged keys before the caches are released, and the table to the targets', () => {
+  it('leaves CASE_III and CASE_I unchanged: the batch keeps it once, in its last job', () => {
     const config = withUnbounded({ table: 'alt.acct_unbounded' });
-    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', range);
+    const newAccounts = compileNewAccounts(config, 'b-000003');
+    expect(withUnboundedHistory(config, newAccounts, 'CASE_I', 3)).toBe(newAccounts);
+    const backfill = compileBackfill(config, 'b-000003', range);
+    expect(withUnboundedHistory(config, backfill, 'CASE_III', 3)).toBe(backfill);
+  });
+
+  it('adds one MERGE of every key the batch staged to CASE_II, before the caches are released, and the table to the targets', () => {
+    const config = withUnbounded({ table: 'alt.acct_unbounded' });
+    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', 3);
     expect(job.targets).toEqual(['local.alt.acct_hist', 'local.alt.acct_latest', 'local.alt.acct_unbounded']);
     const names = job.steps.map((s) => s.name);
     expect(names.slice(-2)).toEqual(['unbounded history', 'release caches']);
+    expect(names).toContain('advance latest');
     const sql = (job.steps[names.indexOf('unbounded history')] as { sql: string }).sql;
     expect(sql).toMatch(/^MERGE INTO `local`\.`alt`\.`acct_unbounded` t/);
-    // The case's own cells only, read back from summary within the case's months.
-    expect(sql).toContain("WHERE batch_id = 'b-000003' AND `case` = 'CASE_II'");
-    expect(sql).toContain("BETWEEN '2024-03' AND '2024-05'");
+    // Every case's cells of the batch, read back from summary (pruned at run time by the staged months).
+    expect(sql).toContain("WHERE batch_id = 'b-000003')");
+    expect(sql).not.toContain('`case` =');
+    expect(sql).toContain('JOIN staged c ON c.`acct_id` = s.`acct_id` AND c.`period` = s.`period`');
     // The stored map is read by the MERGE alone: the staged months replaced, those deleted dropped.
     expect(sql).not.toMatch(/FROM `local`\.`alt`\.`acct_unbounded`/);
     const merged =
@@ -40,21 +51,21 @@ describe('withUnboundedHistory', () => {
     );
     expect(sql).toContain('s.`__mi` - array_min(map_keys(s.`__live`)) + 1');
     expect(sql).toContain('WHEN MATCHED AND s.`acct_id` IS NULL THEN DELETE');
+    // A new account (CASE_I) has no unbounded row yet: inserted, from its cells alone.
+    expect(sql).toMatch(/WHEN NOT MATCHED AND s\.`acct_id` IS NOT NULL THEN INSERT/);
   });
 
-  it('appends the new accounts of CASE_I (they had no unbounded row), those with a latest row', () => {
+  it('makes a CASE_II without rows that step alone, the unbounded table its only target', () => {
     const config = withUnbounded({ table: 'alt.acct_unbounded' });
-    const job = withUnboundedHistory(config, compileNewAccounts(config, 'b-000003'), 'CASE_I', range);
-    const sql = (job.steps.find((s) => s.name === 'unbounded history') as { sql: string }).sql;
-    expect(sql).toMatch(/^INSERT INTO `local`\.`alt`\.`acct_unbounded`\nSELECT/);
-    expect(sql).not.toContain('MERGE');
-    expect(sql).toContain("AND `case` = 'CASE_I'");
-    expect(sql).toMatch(/WHERE s\.`acct_id` IS NOT NULL$/);
+    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', 0);
+    expect(job.steps.map((s) => s.name)).toEqual(['unbounded history', 'release caches']);
+    expect(job.targets).toEqual(['local.alt.acct_unbounded']);
+    expect(job.ledger).toMatchObject({ batchId: 'b-000003', step: 'CASE_II' });
   });
 
   it('cuts or pads to max_length', () => {
     const config = withUnbounded({ table: 'alt.acct_unbounded', max_length: 48 });
-    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', range);
+    const job = withUnboundedHistory(config, compileForward(config, 'b-000003'), 'CASE_II', 3);
     const sql = (job.steps.find((s) => s.name === 'unbounded history') as { sql: string }).sql;
     expect(sql).toContain('transform(sequence(0, 48 - 1)');
     expect(sql).not.toContain('array_min');

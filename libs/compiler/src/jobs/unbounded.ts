@@ -1,5 +1,5 @@
 import { ColumnModel, PipelineConfig, columnModel } from '@app/config';
-import { CaseName, CaseRange, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
+import { CaseName, CompiledJob, JOB_SCHEMA_VERSION, JobStep } from '../job.types';
 import { elementType, valueStruct } from '../history';
 import { list, lit, monthIntSql, q } from '../sql';
 import { isDeleted } from '../soft-delete';
@@ -8,11 +8,11 @@ import { keyEq, mergeByKey } from './case-common';
 /**
  * SPEC §4c's unbounded history, kept with every batch. Besides latest's columns and the visible arrays, the
  * table holds one internal column: every month of the key that is not deleted, month_int → its values (the
- * summary row's own values, history index 0). A case job overlays the cells it staged, read back from summary
- * after its writes, on that map: a month that is now deleted leaves it, any other takes summary's value. The
- * arrays are then the map read backwards from latest's month M down to F = the map's earliest month (or
- * max_length elements). So a batch reads the unbounded rows of its keys (one per key, like latest), summary's
- * rows at its own cells (pruned to the case's months) and latest of its keys: never every month of a key.
+ * summary row's own values, history index 0). The batch's last job overlays the cells the batch staged, read back
+ * from summary after its writes, on that map: a month that is now deleted leaves it, any other takes summary's
+ * value. The arrays are then the map read backwards from latest's month M down to F = the map's earliest month
+ * (or max_length elements). So a batch reads the unbounded rows of its keys (one per key, like latest), summary's
+ * rows at its own cells (pruned to the staged months) and latest of its keys: never every month of a key.
  */
 export const UNBOUNDED_CELLS = '__unbounded_cells';
 
@@ -40,32 +40,29 @@ function arrays(config: PipelineConfig, cells: string, m: string): string[] {
 }
 
 /**
- * The steps a case job appends when the config has `unbounded_history`: one MERGE of the rows of the keys it
- * staged. It runs after the job's writes and reads only tables (no cached view of the job: Spark re-caches
- * those from the written tables), so what it reads is the result the job committed.
+ * The step that keeps SPEC §4c for a whole batch: one MERGE of the rows of every key the batch staged (all its
+ * cases). It runs once per batch, in the batch's last job (CASE_II, which then runs even without rows of its own:
+ * lifecycle BatchMachine), after that job's writes, and reads only tables (no cached view of the job: Spark
+ * re-caches those from the written tables), so what it reads is the result the batch's jobs committed.
  * The source is, per staged key, latest's row and its staged cells as summary holds them now (which months, and
  * the values of those not deleted); the MERGE overlays those on the stored row's map, so the unbounded table is
- * read once, by the MERGE itself. A key with no latest row (all its months deleted) loses its unbounded row.
- * CASE_I appends instead: its keys had neither a latest nor an unbounded row.
+ * read once, by the MERGE itself, and a re-run writes the same rows. A key with no latest row (all its months
+ * deleted) loses its unbounded row; a new account (CASE_I) has none yet and gets one.
+ * Summary is read at the staged cells only: the staged months prune its month partitions at run time (a
+ * broadcast join on the partition column), whichever case staged them.
  */
-export function unboundedSteps(
-  config: PipelineConfig,
-  batchId: string,
-  caseName: CaseName,
-  range: CaseRange,
-): JobStep[] {
+export function unboundedSteps(config: PipelineConfig, batchId: string): JobStep[] {
   const unbounded = config.unboundedHistory;
   if (!unbounded) return [];
   const model = columnModel(config);
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
-  const staged = `SELECT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)} AND \`case\` = ${lit(caseName)}`;
+  const staged = `SELECT DISTINCT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)}`;
   const deleted = isDeleted(config, 's');
   const nowValues = valueStruct(config, (r) => `s.${q(r.mapperColumn)}`);
   const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${nowValues} AS vals
     FROM ${config.summaryTable.sql} s
-    JOIN (SELECT DISTINCT ${key}, ${month} FROM staged) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}
-    WHERE s.${month} BETWEEN ${lit(range.minMonth)} AND ${lit(range.maxMonth)}`;
+    JOIN staged c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}`;
   // Every staged key has a row here: collect_list skips the NULLs of a key without cells in summary (empty, typed).
   const touched = `SELECT k.${key}, collect_list(n.mi) AS months, map_from_entries(collect_list(CASE WHEN NOT n.del THEN struct(n.mi, n.vals) END)) AS live
     FROM keys k LEFT JOIN now n ON ${keyEq(config, 'n', 'k')}
@@ -94,32 +91,35 @@ JOIN touched t ON ${keyEq(config, 't', 'k')}`;
     return (c: string) => computed.get(c) ?? `s.${q(c)}`;
   };
   const columns = unboundedTableColumns(model);
-  const appended = [
-    `INSERT INTO ${unbounded.table.sql}`,
-    'SELECT',
-    list(columns.map((c) => `${values('s.`__live`')(c)} AS ${q(c)}`)),
-    `FROM (\n${source}\n) s`,
-    `WHERE s.${key} IS NOT NULL`,
-  ].join('\n');
-  // CASE_I's keys are new: no latest row before the batch, so no unbounded row (SPEC §4c) — appended, no MERGE.
-  const sql =
-    caseName === 'CASE_I'
-      ? appended
-      : mergeByKey(unbounded.table.sql, source, key, columns, { update: values(merged), insert: values('s.`__live`') });
+  const sql = mergeByKey(unbounded.table.sql, source, key, columns, {
+    update: values(merged),
+    insert: values('s.`__live`'),
+  });
   return [{ name: 'unbounded history', kind: 'sql', sql }];
 }
 
-/** A case job with SPEC §4c's steps before its last one (releasing the caches), the unbounded table a target. */
+/**
+ * A batch's forward job (CASE_II, its last) with SPEC §4c's step before its last one (releasing the caches),
+ * the unbounded table a target; the other case jobs unchanged. A batch without forward rows still runs a
+ * CASE_II job, this step alone (`rows` 0): the unbounded rows of its other cases are kept there.
+ */
 export function withUnboundedHistory(
   config: PipelineConfig,
   job: CompiledJob,
   caseName: CaseName,
-  range: CaseRange,
+  rows: number,
 ): CompiledJob {
   const unbounded = config.unboundedHistory;
-  if (!unbounded) return job;
-  const steps = unboundedSteps(config, String(job.params.batchId), caseName, range);
+  if (!unbounded || caseName !== 'CASE_II') return job;
+  const steps = unboundedSteps(config, String(job.params.batchId));
   const last = job.steps.length - 1;
+  if (rows === 0)
+    return {
+      ...job,
+      description: `${job.description}: none; the unbounded history of the batch (SPEC §4c)`,
+      targets: [unbounded.table.plain],
+      steps: [...steps, job.steps[last]],
+    };
   return {
     ...job,
     targets: [...job.targets, unbounded.table.plain],
