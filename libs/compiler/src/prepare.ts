@@ -11,34 +11,35 @@ export const REJECT_REASONS = ['NULL_KEY', 'INVALID_MONTH', 'NULL_TIMESTAMP'] as
 const JSON_OPTIONS = "map('timestampFormat', 'yyyy-MM-dd HH:mm:ss', 'dateFormat', 'yyyy-MM-dd')";
 
 /**
- * SPEC §3 as a chain of CTEs over the view `fromView` (raw source rows):
+ * SPEC §3 as a chain of nested layers over the view `fromView` (raw source rows):
  * rename → column_transformations (in order) → inferred_columns (in order) → rolling mapper_exprs
  * (all at once, on the row after inferred) → date_col_list year < 1000 → NULL → validity.
  * Output: the prepared columns plus __source_row (raw row as JSON, for rejects), __month_int and
  * __reject_reason (NULL for a valid row).
+ * Subqueries, not a WITH clause: classify caches this query (CACHE TABLE), and Spark 3.5 never finds a cached
+ * query with a WITH clause again (its CTE ids change every time the view is analyzed), so every view built on
+ * it would be computed again by each later step (runner/tests/test_cache_reuse.py).
  *
  * Example: columns {acct → k, mo → m}, transformation k: `abs(k)` →
- *   WITH p0 AS (SELECT `acct` AS `k`, `mo` AS `m`, to_json(...) AS `__source_row` FROM `src`),
- *        p1 AS (SELECT (abs(k)) AS `k`, `m`, `__source_row` FROM p0), ...
+ *   SELECT … FROM (SELECT (abs(k)) AS `k`, `m`, `__source_row` FROM (
+ *     SELECT `acct` AS `k`, `mo` AS `m`, to_json(...) AS `__source_row` FROM `src`) p0) p1
  */
 export function preparedQuery(config: PipelineConfig, fromView: string, withRawRow = true): string {
   const model = columnModel(config);
-  const ctes: string[] = [];
-  let prev = 'p0';
+  let layers = 0;
   let current = config.columns.map((c) => c.dest);
   const carry = withRawRow ? [RAW_ROW] : [];
   const rename = config.columns.map((c) => `${q(c.source)} AS ${q(c.dest)}`);
   if (withRawRow) rename.push(`to_json(struct(*), ${JSON_OPTIONS}) AS ${q(RAW_ROW)}`);
-  ctes.push(`p0 AS (\n  SELECT\n${list(rename, '    ')}\n  FROM ${q(fromView)}\n)`);
+  let from = `(\nSELECT\n${list(rename)}\nFROM ${q(fromView)}\n) p0`;
 
   const layer = (overrides: Map<string, string>, added: string[]) => {
-    const name = `p${ctes.length}`;
     const cols = current.map((c) =>
       overrides.has(c.toLowerCase()) ? `(${overrides.get(c.toLowerCase())}) AS ${q(c)}` : q(c),
     );
     for (const a of added) cols.push(`(${overrides.get(a.toLowerCase())}) AS ${q(a)}`);
-    ctes.push(`${name} AS (\n  SELECT\n${list([...cols, ...carry.map(q)], '    ')}\n  FROM ${prev}\n)`);
-    prev = name;
+    layers += 1;
+    from = `(\nSELECT\n${list([...cols, ...carry.map(q)])}\nFROM ${from}\n) p${layers}`;
     current = [...current, ...added];
   };
   const has = (c: string) => current.some((x) => x.toLowerCase() === c.toLowerCase());
@@ -91,7 +92,7 @@ export function preparedQuery(config: PipelineConfig, fromView: string, withRawR
     `CASE WHEN ${month} RLIKE '^[0-9]{4}-(0[1-9]|1[0-2])$' THEN ${monthIntSql(month)} END AS ${q(MONTH_INT)}`,
     `${reason} AS ${q(REJECT_REASON)}`,
   ];
-  return `WITH\n${ctes.join(',\n')}\nSELECT\n${list(final)}\nFROM ${prev}`;
+  return `SELECT\n${list(final)}\nFROM ${from}`;
 }
 
 /** SPEC §4b: the main row's prepared column that carries the report table's delete column (same name, any case). */

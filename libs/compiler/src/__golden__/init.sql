@@ -19,52 +19,6 @@ TBLPROPERTIES ('format-version' = '2');
 CREATE OR REPLACE TEMPORARY VIEW `__init_src` AS SELECT * FROM `local`.`demo`.`accounts_all` WHERE false;
 
 CREATE OR REPLACE TEMPORARY VIEW `__init_prepared` AS
-WITH
-p0 AS (
-  SELECT
-    `cons_acct_key` AS `cons_acct_key`,
-    `acct_dt` AS `acct_dt`,
-    `rpt_as_of_mo` AS `rpt_as_of_mo`,
-    `current_balance` AS `current_balance`,
-    `current_dpd` AS `current_dpd`,
-    `payment_am` AS `payment_am`,
-    `status_cd` AS `status_cd`,
-    `account_status` AS `account_status`,
-    `created_ts` AS `created_ts`,
-    `updated_ts` AS `updated_ts`,
-    `base_ts` AS `base_ts`
-  FROM `__init_src`
-),
-p1 AS (
-  SELECT
-    `cons_acct_key`,
-    `acct_dt`,
-    `rpt_as_of_mo`,
-    (current_balance) AS `current_balance`,
-    (current_dpd) AS `current_dpd`,
-    (payment_am) AS `payment_am`,
-    (status_cd) AS `status_cd`,
-    `account_status`,
-    `created_ts`,
-    `updated_ts`,
-    `base_ts`
-  FROM p0
-),
-p2 AS (
-  SELECT
-    `cons_acct_key`,
-    (CASE WHEN year(`acct_dt`) < 1000 THEN NULL ELSE CAST(`acct_dt` AS DATE) END) AS `acct_dt`,
-    `rpt_as_of_mo`,
-    `current_balance`,
-    `current_dpd`,
-    `payment_am`,
-    `status_cd`,
-    `account_status`,
-    `created_ts`,
-    `updated_ts`,
-    `base_ts`
-  FROM p1
-)
 SELECT
   `cons_acct_key`,
   `acct_dt`,
@@ -83,7 +37,49 @@ SELECT
       WHEN `rpt_as_of_mo` IS NULL OR NOT (CAST(`rpt_as_of_mo` AS STRING) RLIKE '^[0-9]{4}-(0[1-9]|1[0-2])$') THEN 'INVALID_MONTH'
       WHEN `base_ts` IS NULL THEN 'NULL_TIMESTAMP'
     END AS `__reject_reason`
-FROM p2;
+FROM (
+SELECT
+  `cons_acct_key`,
+  (CASE WHEN year(`acct_dt`) < 1000 THEN NULL ELSE CAST(`acct_dt` AS DATE) END) AS `acct_dt`,
+  `rpt_as_of_mo`,
+  `current_balance`,
+  `current_dpd`,
+  `payment_am`,
+  `status_cd`,
+  `account_status`,
+  `created_ts`,
+  `updated_ts`,
+  `base_ts`
+FROM (
+SELECT
+  `cons_acct_key`,
+  `acct_dt`,
+  `rpt_as_of_mo`,
+  (current_balance) AS `current_balance`,
+  (current_dpd) AS `current_dpd`,
+  (payment_am) AS `payment_am`,
+  (status_cd) AS `status_cd`,
+  `account_status`,
+  `created_ts`,
+  `updated_ts`,
+  `base_ts`
+FROM (
+SELECT
+  `cons_acct_key` AS `cons_acct_key`,
+  `acct_dt` AS `acct_dt`,
+  `rpt_as_of_mo` AS `rpt_as_of_mo`,
+  `current_balance` AS `current_balance`,
+  `current_dpd` AS `current_dpd`,
+  `payment_am` AS `payment_am`,
+  `status_cd` AS `status_cd`,
+  `account_status` AS `account_status`,
+  `created_ts` AS `created_ts`,
+  `updated_ts` AS `updated_ts`,
+  `base_ts` AS `base_ts`
+FROM `__init_src`
+) p0
+) p1
+) p2;
 
 CREATE TABLE IF NOT EXISTS `local`.`demo`.`summary`
 USING iceberg

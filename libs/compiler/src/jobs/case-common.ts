@@ -44,6 +44,10 @@ export function caseJob(
  * cacheTable('__rows', 'SELECT 1') → CACHE TABLE `__rows` OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS\nSELECT 1
  */
 export function cacheTable(name: string, query: string): string {
+  // Spark 3.5 never reuses a cached query with a WITH clause (its CTE ids change each time the view is analyzed):
+  // each later read would compute it, and every cached view built on it, again (runner/tests/test_cache_reuse.py).
+  if (/(^|[\s(])WITH\s+`?\w+`?\s+AS\s*\(/i.test(query))
+    throw new Error(`cacheTable ${name}: a cached query must not have a WITH clause (use subqueries)`);
   return `CACHE TABLE ${q(name)} OPTIONS ('storageLevel' 'MEMORY_AND_DISK_SER') AS\n${query}`;
 }
 
