@@ -35,10 +35,14 @@ describe('withUnboundedHistory', () => {
     expect(names).toContain('advance latest');
     const sql = (job.steps[names.indexOf('unbounded history')] as { sql: string }).sql;
     expect(sql).toMatch(/^MERGE INTO `local`\.`alt`\.`acct_unbounded` t/);
-    // Every case's cells of the batch, read back from summary (pruned at run time by the staged months).
-    expect(sql).toContain("WHERE batch_id = 'b-000003')");
-    expect(sql).not.toContain('`case` =');
-    expect(sql).toContain('JOIN staged c ON c.`acct_id` = s.`acct_id` AND c.`period` = s.`period`');
+    // Every case's cells of the batch: CASE_I/II's values as staged, CASE_III's read back from summary.
+    expect(sql).toContain("FROM `local`.`alt`.`acct_hist_batches` WHERE batch_id = 'b-000003')");
+    expect(sql).toContain(
+      "FROM `local`.`alt`.`acct_hist_batches` s WHERE s.batch_id = 'b-000003' AND s.`case` <> 'CASE_III'",
+    );
+    expect(sql).toContain(
+      "WHERE batch_id = 'b-000003' AND `case` = 'CASE_III') c ON c.`acct_id` = s.`acct_id` AND c.`period` = s.`period`",
+    );
     // The stored map is read by the MERGE alone: the staged months replaced, those deleted dropped.
     expect(sql).not.toMatch(/FROM `local`\.`alt`\.`acct_unbounded`/);
     const merged =

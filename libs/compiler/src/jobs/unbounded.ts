@@ -57,12 +57,22 @@ export function unboundedSteps(config: PipelineConfig, batchId: string): JobStep
   const model = columnModel(config);
   const key = q(config.keyColumn);
   const month = q(config.monthColumn);
-  const staged = `SELECT DISTINCT ${key}, ${month} FROM ${config.tables.batches.sql} WHERE batch_id = ${lit(batchId)}`;
+  const batches = config.tables.batches.sql;
+  const staged = `SELECT DISTINCT ${key}, ${month} FROM ${batches} WHERE batch_id = ${lit(batchId)}`;
   const deleted = isDeleted(config, 's');
   const nowValues = valueStruct(config, (r) => `s.${q(r.mapperColumn)}`);
-  const now = `SELECT /*+ BROADCAST(c) */ s.${key}, ${monthIntSql(`s.${month}`)} AS mi, ${deleted || 'false'} AS del, ${nowValues} AS vals
+  const cell = (alias: string) =>
+    `${alias}.${key}, ${monthIntSql(`${alias}.${month}`)} AS mi, ${deleted || 'false'} AS del, ${nowValues} AS vals`;
+  // A CASE_I or CASE_II cell is summary's row as staged (those jobs append their staged rows, deletes as
+  // tombstones): its values come from the batches table. A CASE_III cell is summary's row only if the staged
+  // one won on base_ts, so it is read back from summary, pruned at run time to the months CASE_III staged (the
+  // filter on `case` keeps the broadcast side selective, which Spark's partition pruning asks for).
+  const backfilled = `SELECT DISTINCT ${key}, ${month} FROM ${batches} WHERE batch_id = ${lit(batchId)} AND \`case\` = 'CASE_III'`;
+  const now = `SELECT ${cell('s')} FROM ${batches} s WHERE s.batch_id = ${lit(batchId)} AND s.\`case\` <> 'CASE_III'
+    UNION ALL
+    SELECT /*+ BROADCAST(c) */ ${cell('s')}
     FROM ${config.summaryTable.sql} s
-    JOIN staged c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}`;
+    JOIN (${backfilled}) c ON ${keyEq(config, 'c', 's')} AND c.${month} = s.${month}`;
   // Every staged key has a row here: collect_list skips the NULLs of a key without cells in summary (empty, typed).
   const touched = `SELECT k.${key}, collect_list(n.mi) AS months, map_from_entries(collect_list(CASE WHEN NOT n.del THEN struct(n.mi, n.vals) END)) AS live
     FROM keys k LEFT JOIN now n ON ${keyEq(config, 'n', 'k')}
