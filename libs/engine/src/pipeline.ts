@@ -25,6 +25,7 @@ import { DecodedEvent, JobStateChanged } from '@app/contracts';
 import {
   BatchEnd,
   BatchMachine,
+  batchMachineFor,
   CaseOutcome,
   auditRow,
   compileCaseJob,
@@ -325,7 +326,7 @@ export class SummaryPipeline {
   async runPending(): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = [];
     // The batch state machine the dispatcher drives too (lifecycle): one per run, each batch fed from its first case.
-    const machine = new BatchMachine({ unboundedHistory: !!this.config.unboundedHistory });
+    const machine = batchMachineFor(this.config);
     for (;;) {
       const batches = batchesFromLedger(await this.ledger());
       const last = batches[batches.length - 1];

@@ -1,6 +1,7 @@
 import { parseConfig } from '@app/config';
 import { ALT_CONFIG } from '@app/testing';
-import { compileCaseJob } from './case-jobs';
+import { batchMachineFor, compileCaseJob } from './case-jobs';
+import { PlanCounts, planEvents } from './batch-events';
 
 describe('compileCaseJob', () => {
   const config = parseConfig(ALT_CONFIG, 'ALT_CONFIG');
@@ -25,5 +26,26 @@ describe('compileCaseJob', () => {
     expect(sql('CASE_III')).toContain("BETWEEN '2024-01' AND");
     expect(sql('CASE_III', { ...range, minMonth: '2023-11' })).toContain("BETWEEN '2023-11' AND");
     expect(sql('CASE_I', { ...range, minMonth: '2023-11' })).toBe(sql('CASE_I'));
+  });
+
+  it('runs a CASE_II without rows only when it keeps the unbounded history (batchMachineFor)', () => {
+    const none = { rows: 0, minMonth: '', maxMonth: '' };
+    const counts: PlanCounts = {
+      inputRows: 1,
+      watermark: null,
+      rejects: {},
+      cases: { CASE_III: range, CASE_I: none, CASE_II: none },
+      deletes: { CASE_III: 0, CASE_I: 0, CASE_II: 0 },
+    };
+    const decide = (machine: ReturnType<typeof batchMachineFor>) =>
+      planEvents('local.raw.src', 'b-000001', counts).map((p) => {
+        const d = machine.decide(p);
+        machine.started(p, 0);
+        machine.done(p, 0);
+        return d.action;
+      });
+    expect(decide(batchMachineFor(config))).toEqual(['run', 'skip', 'skip']);
+    const unbounded = parseConfig({ ...ALT_CONFIG, unbounded_history: { table: 'alt.acct_unbounded' } }, 'test');
+    expect(decide(batchMachineFor(unbounded))).toEqual(['run', 'skip', 'run']);
   });
 });

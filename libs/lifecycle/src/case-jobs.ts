@@ -8,6 +8,7 @@ import {
 } from '@app/compiler';
 import { CaseName } from '@app/domain';
 import { PipelineConfig } from '@app/config';
+import { BatchMachine } from './batch-machine';
 
 /**
  * The job of one case of a batch (SPEC §5): CASE_III the backfill over the batch's month range, CASE_I the
@@ -24,4 +25,13 @@ export function compileCaseJob(config: PipelineConfig, batchId: string, c: CaseN
   // SPEC §4c: with unbounded_history on, the batch's last job (CASE_II) keeps the unbounded rows of every key the
   // batch staged, and runs without forward rows too (BatchMachine's `unboundedHistory`).
   return withUnboundedHistory(config, job, c, range.rows);
+}
+
+/**
+ * The batch state machine for a pipeline: with unbounded_history on, CASE_II runs even without rows, because its
+ * job keeps the unbounded history of the whole batch (compileCaseJob). The CLI's orchestrator and the dispatcher
+ * both start theirs here.
+ */
+export function batchMachineFor(config: PipelineConfig): BatchMachine {
+  return new BatchMachine({ unboundedHistory: !!config.unboundedHistory });
 }

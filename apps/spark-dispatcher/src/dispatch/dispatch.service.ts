@@ -3,7 +3,15 @@ import { EVENT_PUBLISHER, EventPublisher, HoldPartitionError, METRICS, Metrics, 
 import { CompiledJob } from '@app/compiler';
 import { CaseBatchPlanned, JobState, JobStateChanged } from '@app/contracts';
 import { JobLauncher, LaunchError } from '@app/launcher';
-import { BatchEnd, BatchMachine, compileCaseJob, completedEvent, jobErrorText, jobStateEvent } from '@app/lifecycle';
+import {
+  BatchEnd,
+  BatchMachine,
+  batchMachineFor,
+  compileCaseJob,
+  completedEvent,
+  jobErrorText,
+  jobStateEvent,
+} from '@app/lifecycle';
 import { DISPATCH_OPTIONS, DispatchOptions, LAUNCHER } from './dispatch.constants';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +33,7 @@ export class DispatchService implements OnApplicationShutdown {
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(METRICS) private readonly metrics: Metrics,
   ) {
-    this.machine = new BatchMachine({ unboundedHistory: !!options.config.unboundedHistory });
+    this.machine = batchMachineFor(options.config);
   }
 
   compile(event: CaseBatchPlanned): CompiledJob {
