@@ -6,9 +6,11 @@ import {
   compactionCall,
   describeMaintenance,
   isDue,
+  maintainTables,
   maintainedTables,
   maintenancePolicyFromEnv,
 } from './maintenance';
+import { JsonRow, RunnerClient, RunnerError } from '@app/runner-client';
 
 describe('maintenance policy', () => {
   it('defaults to auto with the documented thresholds', () => {
@@ -109,6 +111,53 @@ describe('maintainedTables', () => {
       'local.alt.acct_latest',
       'local.alt.acct_unbounded',
       'local.alt.acct_hist_report_winners',
+    ]);
+  });
+});
+
+describe('maintainTables', () => {
+  const config = parseConfig({ ...ALT_CONFIG_REPORT, unbounded_history: { table: 'alt.acct_unbounded' } }, 'test');
+  const quiet = { max_files: 1, max_delete_files: 0, max_delete_ratio: 0, manifests: 3 };
+  /** Answers the due statement with `due` (one row per table, by index) and every CALL with a count. */
+  function runner(due: (sql: string) => JsonRow[]) {
+    const statements: string[] = [];
+    const fake = {
+      query: async (sql: string) => {
+        statements.push(sql);
+        if (sql.startsWith('CALL')) return [{ rewritten_data_files_count: 7, added_data_files_count: 1 }];
+        return due(sql);
+      },
+    };
+    return { statements, client: fake as unknown as RunnerClient };
+  }
+
+  it('reads whether the four tables are due in one statement, and compacts only the due one', async () => {
+    const r = runner(() => [0, 1, 2, 3].map((i) => ({ i, ...quiet, ...(i === 2 ? { max_files: 9 } : {}) })));
+    const outcome = await maintainTables(r.client, config, DEFAULT_MAINTENANCE);
+    expect(r.statements).toHaveLength(2);
+    expect(r.statements[0].match(/UNION ALL/g)).toHaveLength(3);
+    expect(r.statements[1]).toMatch(/^CALL `local`\.system\.rewrite_data_files\(table => 'alt\.acct_unbounded'/);
+    expect(outcome.tables.map((t) => [t.table, t.rewrittenFiles])).toEqual([
+      ['local.alt.acct_hist', 0],
+      ['local.alt.acct_latest', 0],
+      ['local.alt.acct_unbounded', 7],
+      ['local.alt.acct_hist_report_winners', 0],
+    ]);
+  });
+
+  it('when the one statement fails, asks each table alone and reports the failure against its table', async () => {
+    const r = runner((sql) => {
+      if (sql.includes('UNION ALL') || sql.includes('acct_latest'))
+        throw new RunnerError('no such table', 'AnalysisException', false);
+      return [quiet];
+    });
+    const outcome = await maintainTables(r.client, config, DEFAULT_MAINTENANCE);
+    expect(r.statements).toHaveLength(5);
+    expect(outcome.tables.map((t) => [t.table, t.error?.type ?? null])).toEqual([
+      ['local.alt.acct_hist', null],
+      ['local.alt.acct_latest', 'AnalysisException'],
+      ['local.alt.acct_unbounded', null],
+      ['local.alt.acct_hist_report_winners', null],
     ]);
   });
 });
