@@ -80,7 +80,12 @@ FROM (
   WHERE exists(v.changed_months, m -> m < e.`__month_int` AND m > e.`__month_int` - 36)
 ) h;
 
-SELECT (SELECT count(*) FROM `__applied`) AS applied, (SELECT count(*) FROM `__rebuilt`) AS written, (SELECT count(*) FROM `__case_rows`) - (SELECT count(*) FROM `__applied`) AS stale;
+SELECT count_if(`__src` = 0) AS applied, count_if(`__src` = 1) AS written, count_if(`__src` = 2) - count_if(`__src` = 0) AS stale
+FROM (
+  SELECT 0 AS `__src` FROM `__applied`
+  UNION ALL SELECT 1 FROM `__rebuilt`
+  UNION ALL SELECT 2 FROM `__case_rows`
+);
 
 MERGE INTO `local`.`demo`.`latest_summary` t
 USING (SELECT

@@ -88,17 +88,23 @@ FROM (
     `  WHERE exists(v.changed_months, m -> m < e.${mi} AND m > e.${mi} - ${H})`,
   ].join('\n');
 
+  // The job's counts in one pass over the three cached or staged relations (one Spark job, not one per scalar
+  // subquery: a fixed cost of every backfill, issue 22): `__src` says which relation a row comes from.
+  const src = '`__src`';
+  const fromApplied = `SELECT 0 AS ${src}${deleted ? `, ${flag}, \`__was_deleted\`` : ''} FROM \`__applied\``;
+  const fromOther = (n: number, view: string) => `SELECT ${n}${deleted ? ', NULL, NULL' : ''} FROM \`${view}\``;
   const counts = [
-    '(SELECT count(*) FROM `__applied`) AS applied',
-    '(SELECT count(*) FROM `__rebuilt`) AS written',
-    '(SELECT count(*) FROM `__case_rows`) - (SELECT count(*) FROM `__applied`) AS stale',
+    `count_if(${src} = 0) AS applied`,
+    `count_if(${src} = 1) AS written`,
+    `count_if(${src} = 2) - count_if(${src} = 0) AS stale`,
     ...(deleted
       ? [
-          `(SELECT count_if(${flag}) FROM \`__applied\`) AS deleted`,
-          `(SELECT count_if(NOT ${flag} AND \`__was_deleted\`) FROM \`__applied\`) AS restored`,
+          `count_if(${src} = 0 AND ${flag}) AS deleted`,
+          `count_if(${src} = 0 AND NOT ${flag} AND \`__was_deleted\`) AS restored`,
         ]
       : []),
   ];
+  const countsFrom = `${fromApplied}\n  UNION ALL ${fromOther(1, '__rebuilt')}\n  UNION ALL ${fromOther(2, '__case_rows')}`;
 
   return caseJob(
     config,
@@ -125,7 +131,7 @@ FROM (
         name: APPLIED,
         kind: 'collect',
         maxRows: 10,
-        sql: `SELECT ${counts.join(', ')}`,
+        sql: `SELECT ${counts.join(', ')}\nFROM (\n  ${countsFrom}\n)`,
       },
       deleted
         ? { name: 'move latest', kind: 'sql', sql: moveLatest(config, model) }
