@@ -68,7 +68,7 @@ export function reportBatchLines(b: NonNullable<BenchDocument['report_batch']>):
     `The delete batch's ${num(b.records)} records (${num(b.deletes)} deletes) ` +
       `with ${num(b.report_rows)} report rows in the same batch: ${num(b.vetoes)} vetoes of its deletes, ` +
       `${num(b.batch_cells)} on its other cells, ${num(b.existing_cells)} on existing cells of accounts ` +
-      `it leaves alone; the unbounded-history table kept by every case job. ` +
+      `it leaves alone; the unbounded-history table kept once per batch, in its last case job. ` +
       `Classify: ${num(r.read)} report rows read, ${num(r.vetoes)} vetoes, ${num(r.reresolved)} cells ` +
       `re-resolved, ${num(r.unmatched)} unmatched, ${num(r.rejected)} rejected; ` +
       `${num(b.deleted)} month(s) deleted; unbounded history ${num(b.unbounded_rows)} rows, latest ${num(b.latest_rows)}. ` +
