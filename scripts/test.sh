@@ -5,12 +5,12 @@
 #               and launcher suites, the crash suite and the §4b oracle property test (local Spark only: they
 #               even out the lanes);
 #   spark lane: the runner's pytest suite (in-process Spark, then on the Connect server), the integration suites
-#               that need only Spark (oracle, seed cases, layout, ingest, lease, CLI, ops), the seed cases once
-#               more on an in-process Spark, then the compiled jobs on the cluster topology (Spark standalone +
+#               that need only Spark (oracle, seed cases, layout, ingest, lease, CLI, ops), the full disk on an
+#               in-process Spark, then the compiled jobs on the cluster topology (Spark standalone +
 #               S3, spark-submit drivers) at a small scale.
 # One warm engine (issue 21): the set-up starts the stack's Spark Connect server, and every jest suite, the CLI
 # runs and the services they start are its thin clients (SUMMARY_SPARK_REMOTE), so no suite pays a cold driver.
-# The in-process mode (an EMR job run, a spark-submit driver) keeps its own steps: pytest, the seed cases, the
+# The in-process mode (an EMR job run, a spark-submit driver) keeps its own steps: pytest, the full disk, the
 # cluster step.
 # The machine's two cores are mostly idle while a suite waits (a JVM starting, a service restarting, a poll),
 # so two lanes finish in about the time of the longer one. Every suite still runs, once; the lanes never share
@@ -53,7 +53,7 @@ STACK_SUITES="$(IFS='|'; printf '%s' "${STACK_SUITE_PATTERNS[*]}")"
 # disks the runner sees beside its own driver (on a Connect server the runner is a client that does not see the
 # server's disks). The engine's in-process mode (an EMR job run, a spark-submit driver) is proven by the runner's
 # in-process pytest and by the cluster step, whose jobs are spark-submit drivers; the seed cases ran a third time
-# here until 2026-12-08 (~1.5 min of a lane, 3 on a slow day) and proved nothing those two do not.
+# here until 2026-12-08 (~1 min of a lane, 3 on a slow day) and proved nothing those two do not.
 IN_PROCESS_SUITES='libs/engine/src/pipeline\.disk-full\.int-spec\.ts$'
 
 step() { printf '\n[test] %s (at %ds)\n' "$*" "$SECONDS" >&2; }
