@@ -11,7 +11,7 @@ import {
   scenarioArb,
   startHarness,
 } from '@app/testing';
-import { DEFAULT_MAINTENANCE } from './maintenance';
+import { DEFAULT_MAINTENANCE, dueQueries, maintainedTables } from './maintenance';
 import { BatchOutcome, SummaryPipeline } from './pipeline';
 
 // Issue #9: summary and latest are merge-on-read, key-ordered, with the maintenance the pipeline
@@ -142,5 +142,15 @@ describe('table layout', () => {
       [h.config.latestTable.plain, h.config.summaryTable.plain].sort(),
     );
     expect(outcome.maintenance!.tables.some((t) => t.rewrittenFiles > 0)).toBe(true);
+  });
+
+  it("reads every maintained table's due facts in one statement, one row per table in order", async () => {
+    // maintainTables falls back to one statement per table when this one fails: the fallback must not hide it.
+    const rows = await h.runner.query(dueQueries(maintainedTables(h.config)));
+    expect(rows.map((r) => Number(r.i))).toEqual([0, 1]);
+    for (const r of rows) {
+      expect(Number(r.max_files)).toBeGreaterThan(0);
+      expect(Number(r.manifests)).toBeGreaterThan(0);
+    }
   });
 });
